@@ -1,0 +1,56 @@
+"""``create_app(state, settings)``: the ASGI application serving one :class:`State`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator.control import Control
+from emulator.core.state import State
+from emulator.http import errors
+from emulator.http.api import Api, Receive, Send, dumps
+from emulator.http.params import ParamSpecs, load_overlay, load_spec
+from emulator.http.render import Representation, expandable_fields
+from emulator.http.router import Router
+from emulator.resources import registry
+from emulator.settings import Settings
+
+
+class EmulatorApp:
+    """Sends ``/v1/`` to the Stripe API handler and everything else to the control plane."""
+
+    def __init__(self, state: State, settings: Settings) -> None:
+        self.state = state
+        self.settings = settings
+        spec = load_spec()
+        self.router = Router(registry.routes())
+        self.specs = ParamSpecs(spec, load_overlay())
+        self.representation = Representation(
+            registry.renderers(), expandable_fields(spec), registry.virtual_fields(), registry.NOT_IN_LISTS
+        )
+        for init in registry.PLATFORM_INITIALIZERS:
+            if init not in state.platform_initializers:
+                state.platform_initializers.append(init)
+        self.api = Api(state, settings, self.router, self.specs, self.representation)
+        self.on_reset: list[Any] = []
+        self.control = Control(state, settings, self.api, self.on_reset)
+        self.starlette = Starlette(routes=self.control.routes())
+        self.starlette.add_exception_handler(404, self._not_found)
+        self.starlette.add_exception_handler(405, self._not_found)
+
+    async def _not_found(self, request: Request, exc: Exception) -> Response:
+        err = errors.unrecognized_url(request.method, request.url.path)
+        return Response(dumps(err.body()), status_code=404, media_type="application/json")
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(("/v1/", "/v2/")):
+            await self.api(scope, receive, send)
+            return
+        await self.starlette(scope, receive, send)
+
+
+def create_app(state: State | None = None, settings: Settings | None = None) -> EmulatorApp:
+    return EmulatorApp(state if state is not None else State(), settings if settings is not None else Settings())

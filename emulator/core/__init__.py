@@ -1,0 +1,1 @@
+"""State, identifiers and time: the parts of the emulator that know nothing of HTTP."""

@@ -1,0 +1,117 @@
+"""The context one API call runs in: who calls, on which account, with which parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from emulator.core.jsonutil import clone, previous_attributes
+from emulator.core.state import Platform, Scope, State
+from emulator.core.store import Obj
+
+DEFAULT_API_VERSION = "2026-10-28.endive"
+
+
+class Renderer(Protocol):
+    def render(self, ctx: Ctx, obj: Obj, expand: list[str]) -> Obj: ...
+
+
+class Ctx:
+    """What a resource rule sees of a request. It knows nothing of HTTP."""
+
+    __slots__ = (
+        "state",
+        "platform",
+        "scope",
+        "params",
+        "path",
+        "request_id",
+        "idempotency_key",
+        "api_version",
+        "renderer",
+        "now",
+        "includes",
+        "after_response",
+    )
+
+    def __init__(
+        self,
+        state: State,
+        platform: Platform,
+        scope: Scope,
+        renderer: Renderer,
+        *,
+        params: dict[str, Any] | None = None,
+        path: dict[str, str] | None = None,
+        request_id: str | None = None,
+        idempotency_key: str | None = None,
+        api_version: str = DEFAULT_API_VERSION,
+    ) -> None:
+        self.state = state
+        self.platform = platform
+        self.scope = scope
+        self.renderer = renderer
+        self.params: dict[str, Any] = params if params is not None else {}
+        self.path: dict[str, str] = path or {}
+        self.request_id = request_id
+        self.idempotency_key = idempotency_key
+        self.api_version = api_version
+        self.now = state.clock.now()
+        self.includes: frozenset[str] = frozenset()  # includable fields asked for (card number/cvc)
+        self.after_response: list[Callable[[], Any]] = []
+
+    def in_scope(self, scope: Scope) -> Ctx:
+        """The same request acting on another account's objects (events land there too)."""
+        if scope is self.scope:
+            return self
+        sub = Ctx(
+            self.state,
+            self.platform,
+            scope,
+            self.renderer,
+            params=self.params,
+            path=self.path,
+            request_id=self.request_id,
+            idempotency_key=self.idempotency_key,
+            api_version=self.api_version,
+        )
+        sub.after_response = self.after_response
+        return sub
+
+    # --- objects -----------------------------------------------------------------------------
+
+    def new_id(self, prefix: str) -> str:
+        return self.state.ids.make(prefix)
+
+    def lookup(self, obj_id: str) -> Obj | None:
+        return self.scope.lookup(obj_id)
+
+    def snapshot(self, obj: Obj) -> Obj:
+        """The object as the API shows it now, detached from the stored one."""
+        plain = Ctx(self.state, self.platform, self.scope, self.renderer, api_version=self.api_version)
+        return clone(self.renderer.render(plain, obj, []))
+
+    # --- events --------------------------------------------------------------------------------
+
+    def emit(self, event_type: str, obj: Obj, before: Obj | None = None) -> Obj:
+        """Record an event about ``obj``; ``before`` (a snapshot) makes ``previous_attributes``."""
+        data: dict[str, Any] = {"object": self.snapshot(obj)}
+        if before is not None:
+            data["previous_attributes"] = previous_attributes(before, data["object"])
+        event: Obj = {
+            "id": self.new_id("evt"),
+            "object": "event",
+            "api_version": self.api_version,
+            "created": self.state.clock.now(),
+            "data": data,
+            "livemode": False,
+            "pending_webhooks": 0,
+            "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
+            "type": event_type,
+        }
+        if self.scope.is_connected:
+            event = {"id": event["id"], "object": "event", "account": self.scope.account_id, **event}
+        self.scope.add(event)
+        for listener in self.state.event_listeners:
+            listener(self.platform, self.scope, event)
+        return event

@@ -1,0 +1,1 @@
+"""Stripe's wire protocol: forms, auth, errors, idempotency, lists, expansion and routing."""

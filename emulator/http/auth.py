@@ -1,0 +1,41 @@
+"""API keys: any well-formed ``sk_test_``/``rk_test_`` key is accepted and is its own platform."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from emulator.http import errors
+from emulator.http.errors import StripeError
+
+_KEY = re.compile(r"(sk|rk)_test_[A-Za-z0-9_]{1,200}")
+
+
+def _unauthorized(message: str) -> StripeError:
+    return StripeError(message, status=401)
+
+
+def key_from_header(authorization: str | None) -> str:
+    """The API key in an ``Authorization`` header (Bearer or Basic), checked; else a 401."""
+    if not authorization or not authorization.strip():
+        raise _unauthorized(errors.NO_API_KEY)
+    scheme, _, credentials = authorization.strip().partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() == "bearer":
+        key = credentials
+    elif scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise _unauthorized(errors.INVALID_API_KEY.format(masked=errors.mask_key(credentials))) from None
+        key = decoded.partition(":")[0]
+    else:
+        raise _unauthorized(errors.INVALID_API_KEY.format(masked=errors.mask_key(authorization.strip())))
+    if not key:
+        raise _unauthorized(errors.NO_API_KEY)
+    if key.startswith(("pk_test_", "pk_live_")):
+        raise _unauthorized(errors.PUBLISHABLE_KEY)
+    if not _KEY.fullmatch(key):
+        raise _unauthorized(errors.INVALID_API_KEY.format(masked=errors.mask_key(key)))
+    return key

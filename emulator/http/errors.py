@@ -1,0 +1,165 @@
+"""Stripe-shaped errors.
+
+Every error the emulator returns is a :class:`StripeError`, rendered as Stripe's
+``{"error": {...}}`` body with the HTTP status the SDKs map to their exception classes
+(400/404 invalid request, 401 authentication, 402 card, 403 permission, 409 conflict).
+Message texts live here as constants so that one place holds Stripe's wording.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DOCS = "https://stripe.com/docs/error-codes/"
+
+# --- message texts (Stripe's wording where it is known) ---------------------------------
+NO_API_KEY = (
+    "You did not provide an API key. You need to provide your API key in the Authorization header, "
+    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication "
+    "for details, or we can help at https://support.stripe.com/."
+)
+INVALID_API_KEY = "Invalid API Key provided: {masked}"
+PUBLISHABLE_KEY = (
+    "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list "
+    "of your API keys at https://dashboard.stripe.com/account/apikeys."
+)
+ACCOUNT_INVALID = (
+    "The provided key '{masked}' does not have access to account '{account}' (or that account does not exist). "
+    "Application access may have been revoked."
+)
+UNRECOGNIZED_URL = (
+    "Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can help at "
+    "https://support.stripe.com/."
+)
+NO_SUCH = "No such {noun}: '{id}'"
+UNKNOWN_PARAM = "Received unknown parameter: {param}"
+UNKNOWN_PARAMS = "Received unknown parameters: {params}"
+MISSING_PARAM = "Missing required param: {param}."
+INVALID_INTEGER = "Invalid integer: {value}"
+INVALID_BOOLEAN = "Invalid boolean: {value}"
+INVALID_ENUM = "Invalid {name}: must be one of {choices}"
+INVALID_ARRAY = "Invalid array"
+INVALID_HASH = "Invalid object"
+INVALID_STRING = "Invalid string: {value}"
+STRING_TOO_LONG = "Invalid {name}: must be at most {max} characters"
+EMPTY_NOT_ALLOWED = (
+    "You passed an empty string for '{param}'. We assume empty values are an attempt to unset a parameter; "
+    "however '{param}' cannot be unset. You should remove '{param}' from your request or supply a non-empty value."
+)
+INVALID_BODY = "Invalid request: {detail}"
+UNSUPPORTED_CONTENT_TYPE = (
+    "Invalid request: unsupported Content-Type {content_type}. If error persists and you need assistance, "
+    "please contact support@stripe.com. Stripe expects request bodies as application/x-www-form-urlencoded."
+)
+BODY_TOO_LARGE = "Request body too large: the limit is {limit} bytes."
+INVALID_API_VERSION = "Invalid Stripe API version: {version}"
+IDEMPOTENCY_PARAMS = (
+    "Keys for idempotent requests can only be used with the same parameters they were first used with. "
+    "Try using a key other than '{key}' if you meant to execute a different request."
+)
+IDEMPOTENCY_ENDPOINT = (
+    "Keys for idempotent requests can only be used for the same endpoint they were first used for "
+    "('{first}' vs '{second}'). Try using a key other than '{key}' if you meant to execute a different request."
+)
+IDEMPOTENCY_IN_USE = (
+    "There is currently another in-progress request using this Idempotent Key (that probably means you "
+    "submitted twice, and the other request is still going through): {key}. Please try again later."
+)
+IDEMPOTENCY_KEY_TOO_LONG = "Invalid idempotency key: must be at most 255 characters long."
+METADATA_TOO_MANY_KEYS = "Invalid metadata: metadata cannot have more than 50 keys"
+METADATA_KEY_TOO_LONG = "Invalid metadata: keys can be at most 40 characters long (key '{key}')"
+METADATA_VALUE_TOO_LONG = "Invalid metadata: values can be at most 500 characters long (key '{key}')"
+METADATA_KEY_BRACKETS = "Invalid metadata: keys cannot contain '[' or ']' (key '{key}')"
+EXPAND_NOT_EXPANDABLE = "This property cannot be expanded ({path})."
+EXPAND_TOO_DEEP = "You cannot expand more than 4 levels of a property. Property: {path}"
+LIMIT_RANGE = "Invalid limit: must be between 1 and 100 (got {value})"
+CURSORS_EXCLUSIVE = "You may only specify one of these parameters: ending_before, starting_after."
+INTERNAL = "An unexpected error occurred in the emulator while handling this request ({detail})."
+
+
+class StripeError(Exception):
+    """An error to answer with Stripe's error JSON."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        type: str = "invalid_request_error",  # noqa: A002 - Stripe's own field name
+        code: str | None = None,
+        param: str | None = None,
+        decline_code: str | None = None,
+        doc_url: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.type = type
+        self.code = code
+        self.param = param
+        self.decline_code = decline_code
+        self.doc_url = doc_url if doc_url is not None else (DOCS + code.replace("_", "-") if code else None)
+        self.extra = extra or {}
+
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
+        err: dict[str, Any] = {}
+        if self.code:
+            err["code"] = self.code
+        if self.decline_code:
+            err["decline_code"] = self.decline_code
+        if self.doc_url:
+            err["doc_url"] = self.doc_url
+        err["message"] = self.message
+        if self.param:
+            err["param"] = self.param
+        if request_id:
+            err["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{request_id}"
+        err.update(self.extra)
+        err["type"] = self.type
+        return {"error": err}
+
+
+# --- constructors for the common cases ------------------------------------------------------
+
+
+def invalid(message: str, *, param: str | None = None, code: str | None = None) -> StripeError:
+    return StripeError(message, param=param, code=code)
+
+
+def no_such(noun: str, obj_id: str, param: str = "id") -> StripeError:
+    return StripeError(
+        NO_SUCH.format(noun=noun, id=obj_id), status=404, code="resource_missing", param=param
+    )
+
+
+def missing(param: str) -> StripeError:
+    return StripeError(MISSING_PARAM.format(param=param), code="parameter_missing", param=param)
+
+
+def unknown_params(params: list[str]) -> StripeError:
+    if len(params) == 1:
+        msg = UNKNOWN_PARAM.format(param=params[0])
+    else:
+        msg = UNKNOWN_PARAMS.format(params=", ".join(params))
+    return StripeError(msg, code="parameter_unknown", param=params[0])
+
+
+def unrecognized_url(method: str, path: str) -> StripeError:
+    return StripeError(UNRECOGNIZED_URL.format(method=method, path=path), status=404)
+
+
+def state_error(message: str, *, param: str | None = None) -> StripeError:
+    """A request that is well formed but not allowed in the object's current state."""
+    return StripeError(message, param=param)
+
+
+def mask_key(key: str) -> str:
+    """Mask a key the way Stripe does: keep the mode prefix and the last four characters."""
+    for prefix in ("sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_"):
+        if key.startswith(prefix):
+            tail = key[len(prefix) :]
+            return prefix + "*" * max(len(tail) - 4, 0) + tail[-4:]
+    if len(key) <= 4:
+        return "*" * len(key)
+    return "*" * (len(key) - 4) + key[-4:]

@@ -1,0 +1,121 @@
+"""Decoding of Stripe's bracketed form encoding (bodies and query strings).
+
+``a[b][c]=v`` becomes ``{"a": {"b": {"c": "v"}}}``; ``a[]=x`` appends to a list; indexed
+arrays (``a[0][b]=v``, what both SDKs send) stay dicts keyed by the index string here and
+become lists in :mod:`emulator.http.params`, where the schema says a list is expected.
+Brackets may arrive literal or percent-encoded, spaces as ``+`` or ``%20``. Every value is a
+string; an empty string means "unset" and is kept as ``""`` for the parameter layer to read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote_plus
+
+MAX_DEPTH = 16
+MAX_PAIRS = 5000
+
+FormTree = dict[str, Any]
+
+
+class FormError(ValueError):
+    """The body or query string cannot be read as a Stripe form."""
+
+
+def _split_key(key: str) -> list[str]:
+    """``a[b][]`` -> ``["a", "b", ""]``; a malformed key stays one literal segment."""
+    open_at = key.find("[")
+    if open_at <= 0 or not key.endswith("]"):
+        return [key]
+    parts = [key[:open_at]]
+    rest = key[open_at:]
+    while rest:
+        if rest[0] != "[":
+            return [key]
+        close = rest.find("]")
+        if close < 0:
+            return [key]
+        inner = rest[1:close]
+        if "[" in inner:
+            return [key]
+        parts.append(inner)
+        rest = rest[close + 1 :]
+    return parts
+
+
+def _pairs(raw: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if not raw:
+        return out
+    for chunk in raw.split("&"):
+        if not chunk:
+            continue
+        name, sep, value = chunk.partition("=")
+        try:
+            key = unquote_plus(name, errors="strict")
+            val = unquote_plus(value, errors="strict") if sep else ""
+        except UnicodeDecodeError as exc:
+            raise FormError("Invalid request: the form data is not valid UTF-8.") from exc
+        out.append((key, val))
+        if len(out) > MAX_PAIRS:
+            raise FormError(f"Invalid request: too many parameters (more than {MAX_PAIRS}).")
+    return out
+
+
+def _conflict(path: list[str]) -> FormError:
+    return FormError(f"Invalid request: conflicting values for parameter {_render(path)}.")
+
+
+def _render(path: list[str]) -> str:
+    return path[0] + "".join(f"[{p}]" for p in path[1:])
+
+
+def decode(raw: str | bytes) -> FormTree:
+    """Decode a form body or query string into a nested tree of dicts, lists and strings."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormError("Invalid request: the form data is not valid UTF-8.") from exc
+    tree: FormTree = {}
+    for key, value in _pairs(raw):
+        if not key:
+            continue
+        path = _split_key(key)
+        if len(path) > MAX_DEPTH:
+            raise FormError(f"Invalid request: parameter {key} is nested too deeply.")
+        _insert(tree, path, value)
+    return tree
+
+
+def _insert(node: FormTree, path: list[str], value: str) -> None:
+    seg, rest = path[0], path[1:]
+    if not rest:
+        if isinstance(node.get(seg), (dict, list)):
+            raise _conflict(path)
+        node[seg] = value
+        return
+    child = node.get(seg)
+    if rest[0] == "":  # ``a[]`` / ``a[][k]``: Rack's array-append rule
+        if child is None or child == "":
+            child = []
+            node[seg] = child
+        elif not isinstance(child, list):
+            raise _conflict(path[:1])
+        tail = rest[1:]
+        if not tail:
+            child.append(value)
+            return
+        if child and isinstance(child[-1], dict) and tail[0] not in child[-1]:
+            elem = child[-1]
+        else:
+            elem = {}
+            child.append(elem)
+        _insert(elem, tail, value)
+        return
+    if child is None or child == "":
+        child = {}
+        node[seg] = child
+    elif not isinstance(child, dict):
+        raise _conflict(path[:1])
+    _insert(child, rest, value)

@@ -1,0 +1,87 @@
+"""Idempotent replays of POSTs (``Idempotency-Key``), per platform and account.
+
+The first execution's status, body and headers are kept; a replay with the same parameters
+returns them byte for byte with ``Idempotent-Replayed: true``. Other parameters or another
+endpoint under the same key are a 400 ``idempotency_error``; a key still being executed is a
+409. Keys expire after ``ttl`` seconds and at most ``max_entries`` are kept (oldest dropped
+first), so memory stays bounded however many keyed POSTs arrive.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from emulator.http import errors
+from emulator.http.errors import StripeError
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass
+class Saved:
+    endpoint: str
+    fingerprint: str
+    created: float
+    request_id: str
+    status: int = 0
+    body: bytes = b""
+    in_flight: bool = True
+
+
+class IdempotencyStore:
+    def __init__(self, ttl: float = 24 * 3600, max_entries: int = 20_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple[str, str], Saved] = OrderedDict()
+
+    def _prune(self, now: float) -> None:
+        entries = self.entries
+        while entries:
+            key, saved = next(iter(entries.items()))
+            if len(entries) > self.max_entries or now - saved.created > self.ttl:
+                if saved.in_flight and len(entries) <= self.max_entries:
+                    break
+                entries.popitem(last=False)
+            else:
+                break
+
+    def begin(
+        self, account: str, key: str, endpoint: str, fingerprint: str, request_id: str, now: float
+    ) -> Saved | None:
+        """Return the saved response to replay, or None after reserving the key for this request."""
+        if len(key) > MAX_KEY_LENGTH:
+            raise StripeError(errors.IDEMPOTENCY_KEY_TOO_LONG, param="Idempotency-Key")
+        self._prune(now)
+        saved = self.entries.get((account, key))
+        if saved is not None:
+            if saved.endpoint != endpoint:
+                raise StripeError(
+                    errors.IDEMPOTENCY_ENDPOINT.format(first=saved.endpoint, second=endpoint, key=key),
+                    type="idempotency_error",
+                )
+            if saved.fingerprint != fingerprint:
+                raise StripeError(errors.IDEMPOTENCY_PARAMS.format(key=key), type="idempotency_error")
+            if saved.in_flight:
+                raise StripeError(
+                    errors.IDEMPOTENCY_IN_USE.format(key=key),
+                    status=409,
+                    type="idempotency_error",
+                    code="idempotency_key_in_use",
+                )
+            return saved
+        self.entries[(account, key)] = Saved(endpoint, fingerprint, now, request_id)
+        return None
+
+    def finish(self, account: str, key: str, status: int, body: bytes) -> None:
+        saved = self.entries.get((account, key))
+        if saved is not None:
+            saved.status = status
+            saved.body = body
+            saved.in_flight = False
+
+    def release(self, account: str, key: str) -> None:
+        """Forget a reservation whose request was not executed (it may be retried)."""
+        saved = self.entries.get((account, key))
+        if saved is not None and saved.in_flight:
+            del self.entries[(account, key)]

@@ -1,0 +1,107 @@
+"""From stored objects to response bodies: per-object renderers and ``expand[]``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http import errors
+from emulator.http.errors import StripeError
+
+RenderFn = Callable[[Ctx, Obj], Obj]
+# (object type, field) -> computes the expanded value of a field that is not an id (``entries``)
+VirtualFn = Callable[[Ctx, Obj], Any]
+MAX_EXPAND_DEPTH = 4
+
+
+def expandable_fields(spec: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """``object`` name -> fields that ``expand[]`` may name, from the spec's x-expandableFields."""
+    out: dict[str, frozenset[str]] = {}
+    for name, schema in spec["components"]["schemas"].items():
+        fields = schema.get("x-expandableFields")
+        if fields:
+            out[name] = frozenset(fields)
+    return out
+
+
+class Representation:
+    """Renders objects the way the API shows them. ``renderers`` may return a new dict but must
+    never change the stored one."""
+
+    def __init__(
+        self,
+        renderers: Mapping[str, RenderFn],
+        expandable: Mapping[str, frozenset[str]],
+        virtual: Mapping[tuple[str, str], VirtualFn] | None = None,
+        not_in_lists: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
+        self.renderers = dict(renderers)
+        self.expandable = dict(expandable)
+        self.virtual = dict(virtual or {})
+        self.not_in_lists = not_in_lists
+
+    def render(self, ctx: Ctx, obj: Obj, expand: list[str]) -> Obj:
+        fn = self.renderers.get(obj.get("object", ""))
+        out = fn(ctx, obj) if fn is not None else obj
+        for path in expand:
+            segments = path.split(".")
+            if len(segments) > MAX_EXPAND_DEPTH:
+                raise StripeError(errors.EXPAND_TOO_DEEP.format(path=path), param="expand")
+            out = self._expand(ctx, out, segments, path)
+        return out
+
+    def render_list(self, ctx: Ctx, page: Obj, expand: list[str]) -> Obj:
+        item_expand: list[str] = []
+        for path in expand:
+            if not path.startswith("data."):
+                raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+            item_expand.append(path[5:])
+        for item in page["data"][:1]:
+            for path in item_expand:
+                if (item.get("object"), path.split(".")[0]) in self.not_in_lists:
+                    raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path="data." + path), param="expand")
+        data = [self.render(ctx, item, item_expand) for item in page["data"]]
+        return {**page, "data": data}
+
+    def _expand(self, ctx: Ctx, node: Obj, segments: list[str], path: str) -> Obj:
+        field, rest = segments[0], segments[1:]
+        obj_type = node.get("object", "")
+        if field in ctx.includes and not rest and obj_type in ("issuing.card",):
+            return node  # includable field, already handled by the renderer
+        allowed = self.expandable.get(obj_type, frozenset())
+        if field not in allowed:
+            raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+        virtual = self.virtual.get((obj_type, field))
+        if virtual is not None:
+            value = virtual(ctx, node)
+            out = dict(node)
+            out[field] = self._expand_value(ctx, value, rest, path) if rest else value
+            return out
+        value = node.get(field)
+        new_value = self._expand_value(ctx, value, rest, path)
+        if new_value is value:
+            return node
+        out = dict(node)
+        out[field] = new_value
+        return out
+
+    def _expand_value(self, ctx: Ctx, value: Any, rest: list[str], path: str) -> Any:
+        if isinstance(value, str):
+            target = ctx.lookup(value)
+            if target is None:
+                return value
+            return self.render(ctx, target, [".".join(rest)] if rest else [])
+        if isinstance(value, dict):
+            if value.get("object") == "list" and isinstance(value.get("data"), list):
+                if rest and rest[0] == "data":
+                    inner = rest[1:]
+                    return {**value, "data": [self._expand_value(ctx, v, inner, path) for v in value["data"]]}
+                return value
+            if rest:
+                return self._expand(ctx, value, rest, path)
+            return value
+        if isinstance(value, list):
+            return [self._expand_value(ctx, v, rest, path) for v in value]
+        return value

@@ -1,0 +1,59 @@
+"""Rules shared by every resource: metadata merging, look-ups with Stripe's 404s, currencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http import errors
+from emulator.http.errors import StripeError
+
+INVALID_CURRENCY = "Invalid currency: {currency}. Stripe currently supports these currencies: {supported}"
+# Currencies the emulated Issuing and Treasury products accept.
+CURRENCIES = ("usd", "eur", "gbp")
+
+
+def noun(object_type: str) -> str:
+    """How ``No such <noun>: 'id'`` names an object type."""
+    return object_type.replace(".", "_")
+
+
+def merge_metadata(current: dict[str, str] | None, update: dict[str, Any] | None | str) -> dict[str, str]:
+    """Stripe's metadata update: merge keys, ``""`` deletes a key, ``metadata=""`` clears all."""
+    if update is None:
+        return {}
+    merged = dict(current or {})
+    if isinstance(update, dict):
+        for key, value in update.items():
+            if value is None or value == "":
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+    if len(merged) > 50:
+        raise StripeError(errors.METADATA_TOO_MANY_KEYS, param="metadata")
+    return merged
+
+
+def get(ctx: Ctx, object_type: str, obj_id: str, param: str = "id") -> Obj:
+    """An object of the calling account, or Stripe's 404."""
+    obj = ctx.scope.get(object_type, obj_id)
+    if obj is None:
+        raise errors.no_such(noun(object_type), obj_id, param=param)
+    return obj
+
+
+def currency(value: str, param: str = "currency") -> str:
+    cur = value.lower()
+    if cur not in CURRENCIES:
+        raise StripeError(
+            INVALID_CURRENCY.format(currency=value, supported=", ".join(CURRENCIES)),
+            param=param,
+            code="parameter_invalid",
+        )
+    return cur
+
+
+def update_metadata(obj: Obj, params: dict[str, Any]) -> None:
+    if "metadata" in params:
+        obj["metadata"] = merge_metadata(obj.get("metadata"), params["metadata"])

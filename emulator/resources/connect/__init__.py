@@ -1,0 +1,1 @@
+"""Connect: accounts and capabilities."""

@@ -1,0 +1,419 @@
+"""Connect accounts and their capabilities (``/v1/accounts``, ``/v1/account``).
+
+Rules: a requested capability becomes ``active`` at once (test mode), except ``treasury``,
+which stays ``inactive`` until ``transfers`` is requested too (Stripe's dependency rule).
+``card_issuing`` on a connected account is allowed: the emulated platform counts as already
+onboarded to Issuing. Capability changes emit ``capability.updated`` and ``account.updated``
+and refresh the features of the account's financial accounts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.state import Platform
+from emulator.core.store import Obj
+from emulator.http import errors
+from emulator.http.errors import StripeError
+from emulator.http.listing import paginate, plain_list
+from emulator.http.router import Route, route
+from emulator.resources import common
+
+# capability -> capabilities that must be requested for it to become active
+DEPENDS_ON: dict[str, tuple[str, ...]] = {"treasury": ("transfers",)}
+# capabilities that cannot be unrequested once requested
+PERMANENT = frozenset({"treasury", "card_issuing"})
+
+CAPABILITY_PERMANENT = "The capability {name} cannot be unrequested once it has been requested."
+ACCOUNT_REJECTED = "This account has been rejected and can no longer be modified."
+ACCOUNT_NOT_REJECTED = "This account is not rejected."
+CANNOT_DELETE_PLATFORM = "You cannot delete your own platform account."
+CANNOT_REJECT_PLATFORM = "You cannot reject your own platform account."
+UNKNOWN_CAPABILITY = "No such capability: '{name}'"
+
+
+def _requirements() -> Obj:
+    return {
+        "alternatives": [],
+        "current_deadline": None,
+        "currently_due": [],
+        "disabled_reason": None,
+        "errors": [],
+        "eventually_due": [],
+        "past_due": [],
+        "pending_verification": [],
+    }
+
+
+def new_account(platform: Platform, account_id: str, created: int, params: dict[str, Any]) -> Obj:
+    """The account object for a new connected account (or the platform's own)."""
+    controller_in = params.get("controller") or {}
+    account_type = params.get("type")
+    if account_type is None:
+        dashboard = (controller_in.get("stripe_dashboard") or {}).get("type")
+        account_type = {"none": "custom", "express": "express"}.get(dashboard or "", "standard" if not controller_in else "custom")
+    profile = params.get("business_profile") or {}
+    tos = params.get("tos_acceptance") or {}
+    settings = params.get("settings") or {}
+    card_issuing_tos = ((settings.get("card_issuing") or {}).get("tos_acceptance")) or {}
+    treasury_tos = ((settings.get("treasury") or {}).get("tos_acceptance")) or {}
+    controller: Obj = {"is_controller": True, "type": "application"} if controller_in else {"type": "account"}
+    if controller_in:
+        controller["fees"] = {"payer": (controller_in.get("fees") or {}).get("payer", "application")}
+        controller["losses"] = {"payments": (controller_in.get("losses") or {}).get("payments", "application")}
+        controller["requirement_collection"] = controller_in.get("requirement_collection", "application")
+        controller["stripe_dashboard"] = {"type": (controller_in.get("stripe_dashboard") or {}).get("type", "none")}
+    return {
+        "id": account_id,
+        "object": "account",
+        "business_profile": {
+            "mcc": profile.get("mcc"),
+            "name": profile.get("name"),
+            "product_description": profile.get("product_description"),
+            "support_address": None,
+            "support_email": profile.get("support_email"),
+            "support_phone": profile.get("support_phone"),
+            "support_url": profile.get("support_url"),
+            "url": profile.get("url"),
+        },
+        "business_type": params.get("business_type"),
+        "capabilities": {},
+        "charges_enabled": True,
+        "controller": controller,
+        "country": params.get("country") or "US",
+        "created": created,
+        "default_currency": params.get("default_currency") or "usd",
+        "details_submitted": True,
+        "email": params.get("email"),
+        "external_accounts": {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "url": f"/v1/accounts/{account_id}/external_accounts",
+        },
+        "future_requirements": _requirements(),
+        "metadata": common.merge_metadata({}, params.get("metadata")),
+        "payouts_enabled": True,
+        "requirements": _requirements(),
+        "settings": {
+            "bacs_debit_payments": {"display_name": None, "service_user_number": None},
+            "branding": {"icon": None, "logo": None, "primary_color": None, "secondary_color": None},
+            "card_issuing": {
+                "tos_acceptance": {
+                    "date": card_issuing_tos.get("date"),
+                    "ip": card_issuing_tos.get("ip"),
+                }
+            },
+            "card_payments": {
+                "decline_on": {"avs_failure": False, "cvc_failure": False},
+                "statement_descriptor_prefix": None,
+                "statement_descriptor_prefix_kana": None,
+                "statement_descriptor_prefix_kanji": None,
+            },
+            "dashboard": {"display_name": profile.get("name"), "timezone": "Etc/UTC"},
+            "payments": {
+                "statement_descriptor": None,
+                "statement_descriptor_kana": None,
+                "statement_descriptor_kanji": None,
+            },
+            "payouts": {
+                "debit_negative_balances": True,
+                "schedule": {"delay_days": 2, "interval": "daily"},
+                "statement_descriptor": None,
+            },
+            "sepa_debit_payments": {},
+            "treasury": {"tos_acceptance": {"date": treasury_tos.get("date"), "ip": treasury_tos.get("ip")}},
+        },
+        "tos_acceptance": {"date": tos.get("date"), "ip": tos.get("ip"), "user_agent": tos.get("user_agent")},
+        "type": account_type,
+    }
+
+
+def init_platform(platform: Platform) -> None:
+    """Give a new platform its own account object (``GET /v1/account`` without Stripe-Account)."""
+    platform.account = new_account(platform, platform.account_id, platform.created, {"type": "standard"})
+    platform.account["capabilities"] = {"card_issuing": "active", "card_payments": "active", "transfers": "active", "treasury": "active"}
+    platform.account["business_profile"]["name"] = "Emulated platform"
+    meta = platform.scope().meta_of(platform.account_id)
+    meta["capabilities"] = {
+        name: {"requested": True, "requested_at": platform.created} for name in platform.account["capabilities"]
+    }
+
+
+# --- capabilities ---------------------------------------------------------------------------------
+
+
+def _capability_status(name: str, caps: dict[str, dict[str, Any]]) -> str:
+    cap = caps.get(name)
+    if cap is None or not cap["requested"]:
+        return "unrequested"
+    for dependency in DEPENDS_ON.get(name, ()):
+        dep = caps.get(dependency)
+        if dep is None or not dep["requested"]:
+            return "inactive"
+    return "active"
+
+
+def _caps_meta(ctx: Ctx, account: Obj) -> dict[str, dict[str, Any]]:
+    meta = ctx.platform.scope(account["id"]).meta_of(account["id"])
+    caps: dict[str, dict[str, Any]] = meta.setdefault("capabilities", {})
+    return caps
+
+
+def apply_capability_requests(ctx: Ctx, account: Obj, requested: dict[str, bool]) -> list[str]:
+    """Record requested/unrequested capabilities; return the names whose status changed."""
+    caps = _caps_meta(ctx, account)
+    before = {name: _capability_status(name, caps) for name in set(caps) | set(requested)}
+    for name, want in requested.items():
+        cap = caps.get(name)
+        if want:
+            if cap is None or not cap["requested"]:
+                caps[name] = {"requested": True, "requested_at": ctx.now}
+        elif cap is not None and cap["requested"]:
+            if name in PERMANENT:
+                raise StripeError(CAPABILITY_PERMANENT.format(name=name), param=f"capabilities[{name}][requested]")
+            cap["requested"] = False
+            cap["requested_at"] = None
+    changed = []
+    statuses: dict[str, str] = {}
+    for name in sorted(set(caps)):
+        status = _capability_status(name, caps)
+        if status != "unrequested":
+            statuses[name] = status
+        if before.get(name, "unrequested") != status:
+            changed.append(name)
+    account["capabilities"] = statuses
+    return changed
+
+
+def capability_object(ctx: Ctx, account: Obj, name: str) -> Obj:
+    caps = _caps_meta(ctx, account)
+    cap = caps.get(name, {"requested": False, "requested_at": None})
+    status = _capability_status(name, caps)
+    requirements = _requirements()
+    if status == "inactive":
+        missing = [d for d in DEPENDS_ON.get(name, ()) if not caps.get(d, {}).get("requested")]
+        requirements["disabled_reason"] = "requirements.fields_needed"
+        requirements["currently_due"] = [f"capabilities.{d}" for d in missing]
+        requirements["eventually_due"] = list(requirements["currently_due"])
+    return {
+        "id": name,
+        "object": "capability",
+        "account": account["id"],
+        "future_requirements": _requirements(),
+        "requested": cap["requested"],
+        "requested_at": cap["requested_at"],
+        "requirements": requirements,
+        "status": status,
+    }
+
+
+def capability_names(ctx: Ctx) -> list[str]:
+    from emulator.http.params import load_spec
+
+    schema = load_spec()["paths"]["/v1/accounts/{account}"]["post"]["requestBody"]["content"][
+        "application/x-www-form-urlencoded"
+    ]["schema"]["properties"]["capabilities"]
+    return sorted(schema["properties"])
+
+
+def is_capability_active(ctx: Ctx, account_id: str, name: str) -> bool:
+    account = ctx.platform.account_by_id(account_id)
+    return bool(account) and account.get("capabilities", {}).get(name) == "active"  # type: ignore[union-attr]
+
+
+def _after_capability_change(ctx: Ctx, account: Obj, changed: list[str]) -> None:
+    if not changed:
+        return
+    sub = _account_ctx(ctx, account)
+    for name in changed:
+        sub.emit("capability.updated", capability_object(ctx, account, name))
+    from emulator.resources.treasury import financial_accounts
+
+    financial_accounts.refresh_all(sub)
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+
+def _connected(ctx: Ctx, account_id: str) -> Obj:
+    if account_id == ctx.platform.account_id:
+        return ctx.platform.account
+    account = ctx.platform.accounts.get(account_id)
+    if account is None or ctx.scope.is_connected and account_id != ctx.scope.account_id:
+        raise errors.no_such("account", account_id, param="account")
+    return account
+
+
+def create(ctx: Ctx) -> Obj:
+    if ctx.scope.is_connected:
+        raise StripeError("Connected accounts cannot create other accounts.", status=400)
+    account_id = ctx.state.ids.account()
+    account = new_account(ctx.platform, account_id, ctx.now, ctx.params)
+    ctx.platform.accounts.add(account)
+    ctx.platform.index[account_id] = ctx.platform.scope(account_id)
+    requested = {name: bool(v.get("requested")) for name, v in (ctx.params.get("capabilities") or {}).items()}
+    apply_capability_requests(ctx, account, requested)
+    sub = _account_ctx(ctx, account)
+    for name in account["capabilities"]:
+        sub.emit("capability.updated", capability_object(ctx, account, name))
+    return account
+
+
+def retrieve(ctx: Ctx) -> Obj:
+    return _connected(ctx, ctx.path["account"])
+
+
+def retrieve_self(ctx: Ctx) -> Obj:
+    if ctx.scope.is_connected:
+        return _connected(ctx, ctx.scope.account_id)
+    return ctx.platform.account
+
+
+UPDATABLE = ("business_type", "email", "default_currency")
+
+
+def update(ctx: Ctx) -> Obj:
+    account = _connected(ctx, ctx.path["account"])
+    if ctx.platform.scope(account["id"]).meta_of(account["id"]).get("rejected"):
+        raise StripeError(ACCOUNT_REJECTED)
+    before = ctx.snapshot(account)
+    p = ctx.params
+    for name in UPDATABLE:
+        if name in p:
+            account[name] = p[name]
+    if "metadata" in p:
+        account["metadata"] = common.merge_metadata(account["metadata"], p["metadata"])
+    if p.get("business_profile"):
+        for k, v in p["business_profile"].items():
+            if k in account["business_profile"] and not isinstance(v, dict):
+                account["business_profile"][k] = v
+    if p.get("tos_acceptance"):
+        for k in ("date", "ip", "user_agent"):
+            if k in p["tos_acceptance"]:
+                account["tos_acceptance"][k] = p["tos_acceptance"][k]
+    settings = p.get("settings") or {}
+    for product in ("card_issuing", "treasury"):
+        tos = (settings.get(product) or {}).get("tos_acceptance")
+        if tos:
+            target = account["settings"][product]["tos_acceptance"]
+            for k in ("date", "ip"):
+                if k in tos:
+                    target[k] = tos[k]
+    changed: list[str] = []
+    if p.get("capabilities"):
+        requested = {name: bool(v.get("requested")) for name, v in p["capabilities"].items() if v is not None}
+        changed = apply_capability_requests(ctx, account, requested)
+    sub = _account_ctx(ctx, account)
+    if account["id"] != ctx.platform.account_id:
+        sub.emit("account.updated", account, before)
+    _after_capability_change(ctx, account, changed)
+    return account
+
+
+def _account_ctx(ctx: Ctx, account: Obj) -> Ctx:
+    return ctx.in_scope(ctx.platform.scope(account["id"]))
+
+
+def list_accounts(ctx: Ctx) -> Obj:
+    if ctx.scope.is_connected:
+        return plain_list("/v1/accounts", [])
+    return paginate(ctx.platform.accounts, "/v1/accounts", ctx.params, noun="account")
+
+
+def delete(ctx: Ctx) -> Obj:
+    account_id = ctx.path["account"]
+    if account_id == ctx.platform.account_id:
+        raise StripeError(CANNOT_DELETE_PLATFORM)
+    _connected(ctx, account_id)
+    ctx.platform.accounts.remove(account_id)
+    ctx.platform.scopes.pop(account_id, None)
+    return {"id": account_id, "object": "account", "deleted": True}
+
+
+def reject(ctx: Ctx) -> Obj:
+    account = _connected(ctx, ctx.path["account"])
+    if account["id"] == ctx.platform.account_id:
+        raise StripeError(CANNOT_REJECT_PLATFORM)
+    before = ctx.snapshot(account)
+    meta = ctx.platform.scope(account["id"]).meta_of(account["id"])
+    meta["rejected"] = True
+    reason = ctx.params["reason"]
+    account["requirements"]["disabled_reason"] = f"rejected.{reason}"
+    account["charges_enabled"] = False
+    account["payouts_enabled"] = False
+    _account_ctx(ctx, account).emit("account.updated", account, before)
+    from emulator.resources.treasury import financial_accounts
+
+    financial_accounts.refresh_all(_account_ctx(ctx, account))
+    return account
+
+
+def unreject(ctx: Ctx) -> Obj:
+    account = _connected(ctx, ctx.path["account"])
+    meta = ctx.platform.scope(account["id"]).meta_of(account["id"])
+    if not meta.get("rejected"):
+        raise StripeError(ACCOUNT_NOT_REJECTED)
+    before = ctx.snapshot(account)
+    meta["rejected"] = False
+    account["requirements"]["disabled_reason"] = None
+    account["charges_enabled"] = True
+    account["payouts_enabled"] = True
+    _account_ctx(ctx, account).emit("account.updated", account, before)
+    from emulator.resources.treasury import financial_accounts
+
+    financial_accounts.refresh_all(_account_ctx(ctx, account))
+    return account
+
+
+def is_rejected(ctx: Ctx, account_id: str) -> bool:
+    return bool(ctx.platform.scope(account_id).meta_of(account_id).get("rejected"))
+
+
+def list_capabilities(ctx: Ctx) -> Obj:
+    account = _connected(ctx, ctx.path["account"])
+    caps = _caps_meta(ctx, account)
+    names = sorted(n for n in caps if caps[n]["requested"])
+    url = f"/v1/accounts/{account['id']}/capabilities"
+    return plain_list(url, [capability_object(ctx, account, n) for n in names])
+
+
+def _capability_name(ctx: Ctx) -> str:
+    name = ctx.path["capability"]
+    if name not in capability_names(ctx):
+        raise StripeError(UNKNOWN_CAPABILITY.format(name=name), status=404, code="resource_missing", param="capability")
+    return name
+
+
+def retrieve_capability(ctx: Ctx) -> Obj:
+    account = _connected(ctx, ctx.path["account"])
+    return capability_object(ctx, account, _capability_name(ctx))
+
+
+def update_capability(ctx: Ctx) -> Obj:
+    account = _connected(ctx, ctx.path["account"])
+    name = _capability_name(ctx)
+    before = ctx.snapshot(account)
+    changed: list[str] = []
+    if "requested" in ctx.params:
+        changed = apply_capability_requests(ctx, account, {name: ctx.params["requested"]})
+    if changed and account["id"] != ctx.platform.account_id:
+        _account_ctx(ctx, account).emit("account.updated", account, before)
+    _after_capability_change(ctx, account, changed)
+    return capability_object(ctx, account, name)
+
+
+ROUTES: list[Route] = [
+    route("POST", "/v1/accounts", create),
+    route("GET", "/v1/accounts", list_accounts),
+    route("GET", "/v1/account", retrieve_self),
+    route("GET", "/v1/accounts/{account}", retrieve),
+    route("POST", "/v1/accounts/{account}", update),
+    route("DELETE", "/v1/accounts/{account}", delete),
+    route("POST", "/v1/accounts/{account}/reject", reject),
+    route("POST", "/v1/accounts/{account}/unreject", unreject),
+    route("GET", "/v1/accounts/{account}/capabilities", list_capabilities),
+    route("GET", "/v1/accounts/{account}/capabilities/{capability}", retrieve_capability),
+    route("POST", "/v1/accounts/{account}/capabilities/{capability}", update_capability),
+]

@@ -1,0 +1,1 @@
+"""Issuing: cardholders, cards, authorizations, transactions, disputes."""

@@ -1,0 +1,1 @@
+"""Treasury: financial accounts, their features and the money ledger."""

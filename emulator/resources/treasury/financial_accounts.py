@@ -1,0 +1,307 @@
+"""Treasury financial accounts and their features (``/v1/treasury/financial_accounts``).
+
+A feature is requested by the platform; its status follows from the account's capabilities,
+the platform restrictions and the account's own status:
+
+* capability not requested -> ``restricted`` (``capability_not_requested``)
+* capability requested, not active -> ``pending`` (``activating``)
+* platform restricts the feature's direction -> ``restricted`` (``restricted_by_platform``)
+* financial account closed -> ``restricted`` (``financial_account_closed``)
+* otherwise -> ``active``
+
+Features sit in ``active_features``/``pending_features``/``restricted_features`` as dotted
+paths; a status change emits ``treasury.financial_account.features_status_updated``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http.errors import StripeError
+from emulator.http.listing import paginate
+from emulator.http.router import Route, route
+from emulator.resources import common
+from emulator.resources.treasury import ledger
+
+FINANCIAL_ACCOUNT = "treasury.financial_account"
+MAX_PER_ACCOUNT = 3
+
+# feature path -> capabilities it needs
+FEATURES: dict[str, tuple[str, ...]] = {
+    "card_issuing": ("card_issuing",),
+    "deposit_insurance": ("treasury",),
+    "financial_addresses.aba": ("treasury",),
+    "inbound_transfers.ach": ("treasury", "us_bank_account_ach_payments"),
+    "intra_stripe_flows": ("treasury",),
+    "outbound_payments.ach": ("treasury",),
+    "outbound_payments.us_domestic_wire": ("treasury",),
+    "outbound_transfers.ach": ("treasury",),
+    "outbound_transfers.us_domestic_wire": ("treasury",),
+}
+INBOUND = frozenset({"inbound_transfers.ach", "financial_addresses.aba", "intra_stripe_flows"})
+OUTBOUND = frozenset(
+    {
+        "card_issuing",
+        "intra_stripe_flows",
+        "outbound_payments.ach",
+        "outbound_payments.us_domestic_wire",
+        "outbound_transfers.ach",
+        "outbound_transfers.us_domestic_wire",
+    }
+)
+# The guide's ``treasury[access][requested]=true`` asks for the core Treasury features.
+TREASURY_ACCESS = ("deposit_insurance", "financial_addresses.aba", "intra_stripe_flows")
+
+TREASURY_NOT_ACTIVE = (
+    "The `treasury` capability must be active on account {account} before it can have a FinancialAccount. "
+    "Request it with `capabilities[treasury][requested]=true` (which also needs `transfers`)."
+)
+TOO_MANY = "This account already has the maximum of {n} open FinancialAccounts."
+CLOSED = "This FinancialAccount is closed and can no longer be modified."
+CLOSE_NONZERO = (
+    "A FinancialAccount can only be closed when its balance is zero: it holds {cash} in cash and {pending} in "
+    "outbound_pending."
+)
+ALREADY_CLOSED = "This FinancialAccount is already closed."
+
+
+def _meta(ctx: Ctx, fa: Obj) -> dict[str, Any]:
+    return ctx.scope.meta_of(fa["id"])
+
+
+def feature_state(ctx: Ctx, fa: Obj, path: str) -> tuple[str, list[Obj]]:
+    """Status and status_details of one requested feature."""
+    if fa["status"] == "closed":
+        return "restricted", [{"code": "financial_account_closed", "resolution": "contact_stripe"}]
+    account = ctx.platform.account_by_id(ctx.scope.account_id) or {}
+    from emulator.resources.connect import accounts
+
+    if accounts.is_rejected(ctx, ctx.scope.account_id):
+        return "restricted", [{"code": "rejected_other", "resolution": "contact_stripe"}]
+    caps: dict[str, str] = account.get("capabilities", {})
+    needed = FEATURES[path]
+    if any(name not in caps for name in needed):
+        return "restricted", [{"code": "capability_not_requested", "resolution": "provide_information"}]
+    if any(caps[name] != "active" for name in needed):
+        return "pending", [{"code": "activating", "resolution": None}]
+    restrictions = fa.get("platform_restrictions") or {}
+    details: list[Obj] = []
+    if path in INBOUND and restrictions.get("inbound_flows") == "restricted":
+        details.append({"code": "restricted_by_platform", "resolution": "remove_restriction", "restriction": "inbound_flows"})
+    if path in OUTBOUND and restrictions.get("outbound_flows") == "restricted":
+        details.append({"code": "restricted_by_platform", "resolution": "remove_restriction", "restriction": "outbound_flows"})
+    if details:
+        return "restricted", details
+    return "active", []
+
+
+def refresh(ctx: Ctx, fa: Obj, *, emit: bool = True) -> bool:
+    """Recompute the feature lists; emit features_status_updated when they change."""
+    requested: list[str] = sorted(_meta(ctx, fa).setdefault("requested", []))
+    before = (list(fa["active_features"]), list(fa["pending_features"]), list(fa["restricted_features"]))
+    snapshot = ctx.snapshot(fa) if emit else None
+    active, pending, restricted = [], [], []
+    for path in requested:
+        status, _ = feature_state(ctx, fa, path)
+        {"active": active, "pending": pending, "restricted": restricted}[status].append(path)
+    fa["active_features"], fa["pending_features"], fa["restricted_features"] = active, pending, restricted
+    if "financial_addresses.aba" in active and not fa["financial_addresses"]:
+        account = ctx.platform.account_by_id(ctx.scope.account_id) or {}
+        holder = (account.get("business_profile") or {}).get("name") or "Jenny Rosen"
+        fa["financial_addresses"] = [
+            {
+                "aba": {
+                    "account_holder_name": holder,
+                    "account_number_last4": ctx.state.ids.digits(4),
+                    "bank_name": "STRIPE TEST BANK",
+                    "routing_number": "0000000001",
+                },
+                "supported_networks": ["ach", "us_domestic_wire"],
+                "type": "aba",
+            }
+        ]
+    changed = before != (active, pending, restricted)
+    if changed and emit and snapshot is not None:
+        ctx.emit("treasury.financial_account.features_status_updated", fa, snapshot)
+    return changed
+
+
+def refresh_all(ctx: Ctx) -> None:
+    """Recompute every financial account of ctx's account (after capability changes)."""
+    for fa in list(ctx.scope.store(FINANCIAL_ACCOUNT).values()):
+        refresh(ctx, fa)
+
+
+def features_object(ctx: Ctx, fa: Obj) -> Obj:
+    out: Obj = {"object": "treasury.financial_account_features"}
+    for path in sorted(_meta(ctx, fa).get("requested", [])):
+        status, details = feature_state(ctx, fa, path)
+        leaf = {"requested": True, "status": status, "status_details": details}
+        head, _, tail = path.partition(".")
+        if tail:
+            out.setdefault(head, {})[tail] = leaf
+        else:
+            out[head] = leaf
+    return out
+
+
+def _requested_paths(features: dict[str, Any]) -> dict[str, bool]:
+    """``features`` params (nested ``{requested: bool}``) -> {dotted path: requested}."""
+    out: dict[str, bool] = {}
+    for key, value in features.items():
+        if not isinstance(value, dict):
+            continue
+        if "requested" in value and not isinstance(value["requested"], dict):
+            out[key] = bool(value["requested"])
+        else:
+            for sub, leaf in value.items():
+                if isinstance(leaf, dict) and "requested" in leaf:
+                    out[f"{key}.{sub}"] = bool(leaf["requested"])
+    return out
+
+
+def _guide_access_paths(params: dict[str, Any]) -> dict[str, bool]:
+    """The guide's form: ``treasury[access][requested]`` and ``card_issuing[access][requested]``."""
+    out: dict[str, bool] = {}
+    treasury = ((params.get("treasury") or {}).get("access") or {}).get("requested")
+    if treasury is not None:
+        out.update({p: bool(treasury) for p in TREASURY_ACCESS})
+    card = ((params.get("card_issuing") or {}).get("access") or {}).get("requested")
+    if card is not None:
+        out["card_issuing"] = bool(card)
+    return out
+
+
+def _apply_requests(ctx: Ctx, fa: Obj, changes: dict[str, bool]) -> None:
+    requested: list[str] = _meta(ctx, fa).setdefault("requested", [])
+    for path, want in changes.items():
+        if want and path not in requested:
+            requested.append(path)
+        elif not want and path in requested:
+            requested.remove(path)
+
+
+def _open(ctx: Ctx, fa_id: str) -> Obj:
+    fa = common.get(ctx, FINANCIAL_ACCOUNT, fa_id, param="financial_account")
+    return fa
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+
+def create(ctx: Ctx) -> Obj:
+    from emulator.resources.connect import accounts
+
+    p = ctx.params
+    if not accounts.is_capability_active(ctx, ctx.scope.account_id, "treasury"):
+        raise StripeError(TREASURY_NOT_ACTIVE.format(account=ctx.scope.account_id))
+    store = ctx.scope.store(FINANCIAL_ACCOUNT)
+    if sum(1 for fa in store.values() if fa["status"] == "open") >= MAX_PER_ACCOUNT:
+        raise StripeError(TOO_MANY.format(n=MAX_PER_ACCOUNT))
+    currencies = [common.currency(c, f"supported_currencies[{i}]") for i, c in enumerate(p["supported_currencies"])]
+    if not currencies:
+        raise StripeError("Missing required param: supported_currencies.", code="parameter_missing", param="supported_currencies")
+    currencies = list(dict.fromkeys(currencies))
+    restrictions = p.get("platform_restrictions") or {}
+    fa: Obj = {
+        "id": ctx.new_id("fa"),
+        "object": FINANCIAL_ACCOUNT,
+        "active_features": [],
+        "balance": ledger.zero_balance(currencies),
+        "country": (ctx.platform.account_by_id(ctx.scope.account_id) or {}).get("country", "US"),
+        "created": ctx.now,
+        "financial_addresses": [],
+        "is_default": False,
+        "livemode": False,
+        "metadata": common.merge_metadata({}, p.get("metadata")),
+        "nickname": p.get("nickname"),
+        "pending_features": [],
+        "platform_restrictions": {
+            "inbound_flows": restrictions.get("inbound_flows", "unrestricted"),
+            "outbound_flows": restrictions.get("outbound_flows", "unrestricted"),
+        },
+        "restricted_features": [],
+        "status": "open",
+        "status_details": {"closed": None},
+        "supported_currencies": currencies,
+    }
+    ctx.scope.add(fa)
+    _apply_requests(ctx, fa, {**_requested_paths(p.get("features") or {}), **_guide_access_paths(p)})
+    refresh(ctx, fa, emit=False)
+    ctx.emit("treasury.financial_account.created", fa)
+    return fa
+
+
+def retrieve(ctx: Ctx) -> Obj:
+    return _open(ctx, ctx.path["financial_account"])
+
+
+def update(ctx: Ctx) -> Obj:
+    fa = _open(ctx, ctx.path["financial_account"])
+    if fa["status"] == "closed":
+        raise StripeError(CLOSED)
+    p = ctx.params
+    common.update_metadata(fa, p)
+    if "nickname" in p:
+        fa["nickname"] = p["nickname"]
+    if p.get("platform_restrictions"):
+        for key, value in p["platform_restrictions"].items():
+            fa["platform_restrictions"][key] = value
+    changes = {**_requested_paths(p.get("features") or {}), **_guide_access_paths(p)}
+    _apply_requests(ctx, fa, changes)
+    refresh(ctx, fa)
+    return fa
+
+
+def list_financial_accounts(ctx: Ctx) -> Obj:
+    p = ctx.params
+    preds = []
+    if p.get("status"):
+        status = p["status"]
+        preds.append(lambda fa: fa["status"] == status)
+    return paginate(
+        ctx.scope.store(FINANCIAL_ACCOUNT), "/v1/treasury/financial_accounts", p, preds, noun=common.noun(FINANCIAL_ACCOUNT)
+    )
+
+
+def retrieve_features(ctx: Ctx) -> Obj:
+    return features_object(ctx, _open(ctx, ctx.path["financial_account"]))
+
+
+def update_features(ctx: Ctx) -> Obj:
+    fa = _open(ctx, ctx.path["financial_account"])
+    if fa["status"] == "closed":
+        raise StripeError(CLOSED)
+    changes = {**_requested_paths(ctx.params), **_guide_access_paths(ctx.params)}
+    _apply_requests(ctx, fa, changes)
+    refresh(ctx, fa)
+    return features_object(ctx, fa)
+
+
+def close(ctx: Ctx) -> Obj:
+    fa = _open(ctx, ctx.path["financial_account"])
+    if fa["status"] == "closed":
+        raise StripeError(ALREADY_CLOSED)
+    cash = sum(fa["balance"]["cash"].values())
+    pending = sum(fa["balance"]["outbound_pending"].values())
+    if cash != 0 or pending != 0:
+        raise StripeError(CLOSE_NONZERO.format(cash=cash, pending=pending))
+    before = ctx.snapshot(fa)
+    fa["status"] = "closed"
+    fa["status_details"] = {"closed": {"reasons": ["closed_by_platform"]}}
+    refresh(ctx, fa, emit=False)
+    ctx.emit("treasury.financial_account.closed", fa, before)
+    return fa
+
+
+ROUTES: list[Route] = [
+    route("POST", "/v1/treasury/financial_accounts", create),
+    route("GET", "/v1/treasury/financial_accounts", list_financial_accounts),
+    route("GET", "/v1/treasury/financial_accounts/{financial_account}", retrieve),
+    route("POST", "/v1/treasury/financial_accounts/{financial_account}", update),
+    route("GET", "/v1/treasury/financial_accounts/{financial_account}/features", retrieve_features),
+    route("POST", "/v1/treasury/financial_accounts/{financial_account}/features", update_features),
+    route("POST", "/v1/treasury/financial_accounts/{financial_account}/close", close),
+]

@@ -1,0 +1,193 @@
+"""The money ledger of Treasury financial accounts: transactions and transaction entries.
+
+Every movement of money is a ``treasury.transaction_entry``; a financial account's ``balance``
+changes in exactly one place, :func:`add_entry`, by the entry's ``balance_impact``, so the
+balance always equals the sum of the account's entries. A ``treasury.transaction`` groups the
+entries of one flow (a received credit, an authorization hold, ...) and its ``balance_impact``
+is the sum of its entries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http import errors
+from emulator.http.errors import StripeError
+from emulator.http.listing import paginate, range_filter
+from emulator.http.router import Route, route
+from emulator.resources import common
+
+FINANCIAL_ACCOUNT = "treasury.financial_account"
+TRANSACTION = "treasury.transaction"
+ENTRY = "treasury.transaction_entry"
+ENTRIES_NOT_EXPANDABLE_IN_LIST = "The entries field cannot be expanded when listing transactions."
+
+
+def zero_balance(currencies: list[str]) -> Obj:
+    return {
+        "cash": {c: 0 for c in currencies},
+        "inbound_pending": {c: 0 for c in currencies},
+        "outbound_pending": {c: 0 for c in currencies},
+    }
+
+
+def open_transaction(
+    ctx: Ctx,
+    fa: Obj,
+    *,
+    flow_type: str,
+    flow: str,
+    currency: str,
+    description: str,
+    amount: int,
+    status: str = "open",
+) -> Obj:
+    trxn: Obj = {
+        "id": ctx.new_id("trxn"),
+        "object": TRANSACTION,
+        "amount": amount,
+        "balance_impact": {"cash": 0, "inbound_pending": 0, "outbound_pending": 0},
+        "created": ctx.now,
+        "currency": currency,
+        "description": description,
+        "financial_account": fa["id"],
+        "flow": flow,
+        "flow_type": flow_type,
+        "livemode": False,
+        "status": status,
+        "status_transitions": {
+            "posted_at": ctx.now if status == "posted" else None,
+            "void_at": ctx.now if status == "void" else None,
+        },
+    }
+    ctx.scope.add(trxn)
+    return trxn
+
+
+def add_entry(
+    ctx: Ctx,
+    fa: Obj,
+    trxn: Obj,
+    entry_type: str,
+    *,
+    cash: int = 0,
+    outbound_pending: int = 0,
+    inbound_pending: int = 0,
+) -> Obj:
+    """Append an entry and apply it to the transaction and the financial account's balance."""
+    currency = trxn["currency"]
+    impact = {"cash": cash, "inbound_pending": inbound_pending, "outbound_pending": outbound_pending}
+    entry: Obj = {
+        "id": ctx.new_id("trxne"),
+        "object": ENTRY,
+        "balance_impact": impact,
+        "created": ctx.now,
+        "currency": currency,
+        "effective_at": ctx.now,
+        "financial_account": fa["id"],
+        "flow": trxn["flow"],
+        "flow_type": trxn["flow_type"],
+        "livemode": False,
+        "transaction": trxn["id"],
+        "type": entry_type,
+    }
+    ctx.scope.add(entry)
+    ctx.scope.meta_of(trxn["id"]).setdefault("entries", []).append(entry["id"])
+    for key, delta in impact.items():
+        trxn["balance_impact"][key] += delta
+        bucket = fa["balance"][key]
+        bucket[currency] = bucket.get(currency, 0) + delta
+    return entry
+
+
+def post(ctx: Ctx, trxn: Obj) -> None:
+    trxn["status"] = "posted"
+    trxn["status_transitions"]["posted_at"] = ctx.now
+
+
+def void(ctx: Ctx, trxn: Obj) -> None:
+    trxn["status"] = "void"
+    trxn["status_transitions"]["void_at"] = ctx.now
+
+
+def entries_of(ctx: Ctx, trxn: Obj) -> list[Obj]:
+    ids: list[str] = ctx.scope.meta_of(trxn["id"]).get("entries", [])
+    store = ctx.scope.store(ENTRY)
+    return [e for e in (store.get(i) for i in ids) if e is not None]
+
+
+def flow_details(ctx: Ctx, obj: Obj) -> Obj:
+    """``expand[]=flow_details``: the object behind ``flow``, under its flow type."""
+    flow = ctx.lookup(obj["flow"]) if obj.get("flow") else None
+    return {"type": obj["flow_type"], obj["flow_type"]: flow}
+
+
+def expand_entries_list(ctx: Ctx, trxn: Obj) -> Obj:
+    """``expand[]=entries`` on a transaction: its entries as a list object."""
+    return {
+        "object": "list",
+        "data": entries_of(ctx, trxn),
+        "has_more": False,
+        "url": "/v1/treasury/transaction_entries",
+    }
+
+
+# --- handlers -------------------------------------------------------------------------------------
+
+
+def _financial_account_param(ctx: Ctx) -> Obj:
+    return common.get(ctx, FINANCIAL_ACCOUNT, ctx.params["financial_account"], param="financial_account")
+
+
+def list_transactions(ctx: Ctx) -> Obj:
+    fa = _financial_account_param(ctx)
+    p = ctx.params
+    preds: list[Any] = [lambda t: t["financial_account"] == fa["id"]]
+    if p.get("status"):
+        status = p["status"]
+        preds.append(lambda t: t["status"] == status)
+    preds.append(range_filter((p.get("status_transitions") or {}).get("posted_at"), "status_transitions.posted_at"))
+    return paginate(ctx.scope.store(TRANSACTION), "/v1/treasury/transactions", p, preds, noun=common.noun(TRANSACTION))
+
+
+def retrieve_transaction(ctx: Ctx) -> Obj:
+    return common.get(ctx, TRANSACTION, ctx.path["id"])
+
+
+def list_entries(ctx: Ctx) -> Obj:
+    fa = _financial_account_param(ctx)
+    p = ctx.params
+    preds: list[Any] = [lambda e: e["financial_account"] == fa["id"]]
+    if p.get("transaction"):
+        trxn_id = p["transaction"]
+        preds.append(lambda e: e["transaction"] == trxn_id)
+    preds.append(range_filter(p.get("effective_at"), "effective_at"))
+    return paginate(ctx.scope.store(ENTRY), "/v1/treasury/transaction_entries", p, preds, noun=common.noun(ENTRY))
+
+
+def retrieve_entry(ctx: Ctx) -> Obj:
+    return common.get(ctx, ENTRY, ctx.path["id"])
+
+
+def check_balance_invariant(ctx: Ctx, fa: Obj) -> None:
+    """Raise if the account's balance differs from the sum of its entries (used by tests)."""
+    totals: dict[str, dict[str, int]] = {"cash": {}, "inbound_pending": {}, "outbound_pending": {}}
+    for entry in ctx.scope.store(ENTRY).values():
+        if entry["financial_account"] != fa["id"]:
+            continue
+        for key, delta in entry["balance_impact"].items():
+            totals[key][entry["currency"]] = totals[key].get(entry["currency"], 0) + delta
+    for key, per_currency in fa["balance"].items():
+        for cur, value in per_currency.items():
+            if totals[key].get(cur, 0) != value:
+                raise StripeError(errors.INTERNAL.format(detail=f"ledger mismatch on {fa['id']} {key} {cur}"), status=500)
+
+
+ROUTES: list[Route] = [
+    route("GET", "/v1/treasury/transactions", list_transactions),
+    route("GET", "/v1/treasury/transactions/{id}", retrieve_transaction),
+    route("GET", "/v1/treasury/transaction_entries", list_entries),
+    route("GET", "/v1/treasury/transaction_entries/{id}", retrieve_entry),
+]

@@ -1,0 +1,247 @@
+"""Money arriving at and leaving a financial account from outside: received credits and debits.
+
+``ReceivedCredit``/``ReceivedDebit`` objects are born ``succeeded`` or ``failed`` and never
+change. A succeeded one posts a ``treasury.transaction`` with one entry; a failed one moves
+no money. The test helpers simulate ACH/wire transfers; the Issuing engine creates ``card``
+network ones for captures (debits) and refunds (credits) through the same functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http.listing import paginate
+from emulator.http.router import Route, route
+from emulator.resources import common
+from emulator.resources.treasury import ledger
+
+RECEIVED_CREDIT = "treasury.received_credit"
+RECEIVED_DEBIT = "treasury.received_debit"
+FINANCIAL_ACCOUNT = "treasury.financial_account"
+CURRENCY_NOT_SUPPORTED = "The FinancialAccount {fa} does not support the currency {currency}."
+REVERSAL_WINDOW = 5 * 24 * 3600
+
+
+def _payment_method_details(params: dict[str, Any] | None) -> Obj:
+    params = params or {}
+    bank = params.get("us_bank_account") or {}
+    return {
+        "billing_details": {
+            "address": {"city": None, "country": None, "line1": None, "line2": None, "postal_code": None, "state": None},
+            "email": None,
+            "name": "Jane Austen",
+        },
+        "type": params.get("type", "us_bank_account"),
+        "us_bank_account": {
+            "bank_name": "STRIPE TEST BANK",
+            "last4": (bank.get("account_number") or "000123456789")[-4:],
+            "routing_number": bank.get("routing_number") or "110000000",
+        },
+    }
+
+
+def _check_currency(fa: Obj, currency: str) -> None:
+    if currency not in fa["supported_currencies"]:
+        from emulator.http.errors import StripeError
+
+        raise StripeError(CURRENCY_NOT_SUPPORTED.format(fa=fa["id"], currency=currency), param="currency")
+
+
+def credit_failure(fa: Obj) -> str | None:
+    if fa["status"] == "closed":
+        return "account_closed"
+    if (fa.get("platform_restrictions") or {}).get("inbound_flows") == "restricted":
+        return "account_frozen"
+    return None
+
+
+def receive_credit(
+    ctx: Ctx,
+    fa: Obj,
+    amount: int,
+    currency: str,
+    *,
+    network: str,
+    description: str = "Stripe Test",
+    linked_flows: dict[str, Any] | None = None,
+    payment_method: dict[str, Any] | None = None,
+    force: bool = False,
+) -> Obj:
+    """Record a credit; it succeeds unless the account is closed or inbound-restricted."""
+    failure = None if force else credit_failure(fa)
+    rc: Obj = {
+        "id": ctx.new_id("rc"),
+        "object": RECEIVED_CREDIT,
+        "amount": amount,
+        "created": ctx.now,
+        "currency": currency,
+        "description": description,
+        "failure_code": failure,
+        "financial_account": fa["id"],
+        "hosted_regulatory_receipt_url": None,
+        "initiating_payment_method_details": _payment_method_details(payment_method)
+        if network != "card"
+        else {"billing_details": _payment_method_details(None)["billing_details"], "type": "issuing_card", "issuing_card": None},
+        "linked_flows": {
+            "credit_reversal": None,
+            "issuing_authorization": None,
+            "issuing_transaction": None,
+            "source_flow": None,
+            "source_flow_details": None,
+            "source_flow_type": None,
+            **(linked_flows or {}),
+        },
+        "livemode": False,
+        "network": network,
+        "reversal_details": {"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": None}
+        if network == "ach"
+        else None,
+        "status": "failed" if failure else "succeeded",
+        "transaction": None,
+    }
+    rc["hosted_regulatory_receipt_url"] = f"https://payments.stripe.com/regulatory-receipt/{rc['id']}"
+    if failure is None:
+        trxn = ledger.open_transaction(
+            ctx, fa, flow_type="received_credit", flow=rc["id"], currency=currency,
+            description=description, amount=amount, status="posted",
+        )
+        ledger.add_entry(ctx, fa, trxn, "received_credit", cash=amount)
+        rc["transaction"] = trxn["id"]
+    ctx.scope.add(rc)
+    ctx.emit("treasury.received_credit.created", rc)
+    ctx.emit("treasury.received_credit.failed" if failure else "treasury.received_credit.succeeded", rc)
+    return rc
+
+
+def debit_failure(fa: Obj, amount: int, currency: str) -> str | None:
+    if fa["status"] == "closed":
+        return "account_closed"
+    if (fa.get("platform_restrictions") or {}).get("outbound_flows") == "restricted":
+        return "account_frozen"
+    if fa["balance"]["cash"].get(currency, 0) < amount:
+        return "insufficient_funds"
+    return None
+
+
+def receive_debit(
+    ctx: Ctx,
+    fa: Obj,
+    amount: int,
+    currency: str,
+    *,
+    network: str,
+    description: str = "Stripe Test",
+    linked_flows: dict[str, Any] | None = None,
+    payment_method: dict[str, Any] | None = None,
+    force: bool = False,
+) -> Obj:
+    """Record a debit. ``force`` (card captures) always succeeds, even into a negative balance."""
+    failure = None if force else debit_failure(fa, amount, currency)
+    rd: Obj = {
+        "id": ctx.new_id("rd"),
+        "object": RECEIVED_DEBIT,
+        "amount": amount,
+        "created": ctx.now,
+        "currency": currency,
+        "description": description,
+        "failure_code": failure,
+        "financial_account": fa["id"],
+        "hosted_regulatory_receipt_url": None,
+        "initiating_payment_method_details": _payment_method_details(payment_method)
+        if network != "card"
+        else {"billing_details": _payment_method_details(None)["billing_details"], "type": "issuing_card", "issuing_card": None},
+        "linked_flows": {
+            "debit_reversal": None,
+            "inbound_transfer": None,
+            "issuing_authorization": None,
+            "issuing_transaction": None,
+            "payout": None,
+            **(linked_flows or {}),
+        },
+        "livemode": False,
+        "network": network,
+        "reversal_details": {"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": None},
+        "status": "failed" if failure else "succeeded",
+        "transaction": None,
+    }
+    rd["hosted_regulatory_receipt_url"] = f"https://payments.stripe.com/regulatory-receipt/{rd['id']}"
+    if failure is None:
+        trxn = ledger.open_transaction(
+            ctx, fa, flow_type="received_debit", flow=rd["id"], currency=currency,
+            description=description, amount=-amount, status="posted",
+        )
+        ledger.add_entry(ctx, fa, trxn, "received_debit", cash=-amount)
+        rd["transaction"] = trxn["id"]
+    ctx.scope.add(rd)
+    ctx.emit("treasury.received_debit.created", rd)
+    return rd
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+
+def _fa(ctx: Ctx) -> Obj:
+    return common.get(ctx, FINANCIAL_ACCOUNT, ctx.params["financial_account"], param="financial_account")
+
+
+def test_create_credit(ctx: Ctx) -> Obj:
+    p = ctx.params
+    fa = _fa(ctx)
+    currency = common.currency(p["currency"])
+    _check_currency(fa, currency)
+    return receive_credit(
+        ctx, fa, p["amount"], currency, network=p["network"], description=p.get("description") or "Stripe Test",
+        payment_method=p.get("initiating_payment_method_details"),
+    )
+
+
+def test_create_debit(ctx: Ctx) -> Obj:
+    p = ctx.params
+    fa = _fa(ctx)
+    currency = common.currency(p["currency"])
+    _check_currency(fa, currency)
+    return receive_debit(
+        ctx, fa, p["amount"], currency, network=p["network"], description=p.get("description") or "Stripe Test",
+        payment_method=p.get("initiating_payment_method_details"),
+    )
+
+
+def _list(ctx: Ctx, object_type: str, url: str) -> Obj:
+    fa = _fa(ctx)
+    p = ctx.params
+    preds: list[Any] = [lambda o: o["financial_account"] == fa["id"]]
+    if p.get("status"):
+        status = p["status"]
+        preds.append(lambda o: o["status"] == status)
+    flow_type = (p.get("linked_flows") or {}).get("source_flow_type")
+    if flow_type:
+        preds.append(lambda o: (o.get("linked_flows") or {}).get("source_flow_type") == flow_type)
+    return paginate(ctx.scope.store(object_type), url, p, preds, noun=common.noun(object_type))
+
+
+def list_credits(ctx: Ctx) -> Obj:
+    return _list(ctx, RECEIVED_CREDIT, "/v1/treasury/received_credits")
+
+
+def list_debits(ctx: Ctx) -> Obj:
+    return _list(ctx, RECEIVED_DEBIT, "/v1/treasury/received_debits")
+
+
+def retrieve_credit(ctx: Ctx) -> Obj:
+    return common.get(ctx, RECEIVED_CREDIT, ctx.path["id"])
+
+
+def retrieve_debit(ctx: Ctx) -> Obj:
+    return common.get(ctx, RECEIVED_DEBIT, ctx.path["id"])
+
+
+ROUTES: list[Route] = [
+    route("POST", "/v1/test_helpers/treasury/received_credits", test_create_credit),
+    route("POST", "/v1/test_helpers/treasury/received_debits", test_create_debit),
+    route("GET", "/v1/treasury/received_credits", list_credits),
+    route("GET", "/v1/treasury/received_credits/{id}", retrieve_credit),
+    route("GET", "/v1/treasury/received_debits", list_debits),
+    route("GET", "/v1/treasury/received_debits/{id}", retrieve_debit),
+]

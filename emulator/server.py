@@ -1,0 +1,88 @@
+"""``EmulatorServer``: the emulator on a real socket, in a background thread (tests, plugin)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from emulator.app import EmulatorApp, create_app
+from emulator.core.state import State
+from emulator.settings import Settings
+
+
+class EmulatorServer:
+    """Serve a fresh (or given) State on ``host:port`` (port 0 = a free port).
+
+    >>> with EmulatorServer() as url:  # doctest: +SKIP
+    ...     client = stripe.StripeClient("sk_test_x", base_addresses={"api": url})
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        state: State | None = None,
+        settings: Settings | None = None,
+        log_level: str = "warning",
+    ) -> None:
+        self.settings = settings or Settings(host=host, port=port, log_level=log_level)
+        self.state = state if state is not None else State(seed=self.settings.seed)
+        self.app: EmulatorApp = create_app(self.state, self.settings)
+        self.host = host
+        self.port = port
+        self.log_level = log_level
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> str:
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        self._sock = sock
+        config = uvicorn.Config(
+            self.app, log_level=self.log_level, access_log=False, lifespan="off", timeout_graceful_shutdown=1
+        )
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+
+        def run() -> None:
+            assert self._server is not None
+            asyncio.run(self._server.serve(sockets=[sock]))
+
+        self._thread = threading.Thread(target=run, name="stripe-emulator", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the emulator did not start")
+            time.sleep(0.005)
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._sock is not None:
+            self._sock.close()
+        self._server = self._thread = self._sock = None
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

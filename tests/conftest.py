@@ -1,0 +1,55 @@
+"""Shared fixtures: one real emulator on a free port per test session, a fresh key per test.
+
+Each test gets its own ``sk_test_`` key, which is its own isolated platform, so tests never
+see each other's data and need no reset.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import stripe
+
+from emulator import EmulatorServer
+from tests import flows
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[EmulatorServer]:
+    srv = EmulatorServer()
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def api_key() -> str:
+    return "sk_test_" + uuid.uuid4().hex
+
+
+@pytest.fixture
+def client(server: EmulatorServer, api_key: str) -> stripe.StripeClient:
+    return stripe.StripeClient(api_key, base_addresses={"api": server.url})
+
+
+@pytest.fixture
+def http(server: EmulatorServer, api_key: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {api_key}"}) as c:
+        yield c
+
+
+@pytest.fixture
+def account(client: stripe.StripeClient) -> stripe.Account:
+    """A connected account with card_issuing, transfers and treasury active."""
+    return flows.connected_account(client)
+
+
+@pytest.fixture
+def financial_account(client: stripe.StripeClient, account: stripe.Account) -> stripe.treasury.FinancialAccount:
+    """An open financial account (card_issuing feature active) on ``account``, funded with $500."""
+    return flows.funded_financial_account(client, account.id, amount=50_000)
