@@ -55,7 +55,6 @@ class EmulatorServer:
             self.app, log_level=self.log_level, access_log=False, lifespan="off", timeout_graceful_shutdown=1
         )
         self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
 
         def run() -> None:
             assert self._server is not None

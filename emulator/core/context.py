@@ -89,7 +89,8 @@ class Ctx:
     def snapshot(self, obj: Obj) -> Obj:
         """The object as the API shows it now, detached from the stored one."""
         plain = Ctx(self.state, self.platform, self.scope, self.renderer, api_version=self.api_version)
-        return clone(self.renderer.render(plain, obj, []))
+        snap: Obj = clone(self.renderer.render(plain, obj, []))
+        return snap
 
     # --- events --------------------------------------------------------------------------------
 

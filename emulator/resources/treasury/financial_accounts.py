@@ -20,7 +20,7 @@ from typing import Any
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
-from emulator.http.listing import paginate
+from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.treasury import ledger
@@ -102,7 +102,9 @@ def refresh(ctx: Ctx, fa: Obj, *, emit: bool = True) -> bool:
     requested: list[str] = sorted(_meta(ctx, fa).setdefault("requested", []))
     before = (list(fa["active_features"]), list(fa["pending_features"]), list(fa["restricted_features"]))
     snapshot = ctx.snapshot(fa) if emit else None
-    active, pending, restricted = [], [], []
+    active: list[str] = []
+    pending: list[str] = []
+    restricted: list[str] = []
     for path in requested:
         status, _ = feature_state(ctx, fa, path)
         {"active": active, "pending": pending, "restricted": restricted}[status].append(path)
@@ -257,7 +259,7 @@ def update(ctx: Ctx) -> Obj:
 
 def list_financial_accounts(ctx: Ctx) -> Obj:
     p = ctx.params
-    preds = []
+    preds: list[Predicate | None] = []
     if p.get("status"):
         status = p["status"]
         preds.append(lambda fa: fa["status"] == status)
