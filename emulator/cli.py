@@ -14,7 +14,9 @@ import uvicorn
 from emulator import __version__
 from emulator.app import create_app
 from emulator.core.state import State
+from emulator.server import listening_socket
 from emulator.settings import Settings
+from emulator.webhooks.forward import READY
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], help="default info")
     parser.add_argument("--log-format", choices=["text", "json"], help="request log lines as text or JSON")
     parser.add_argument("--seed", type=int, help="make ids deterministic")
+    parser.add_argument(
+        "--forward-to",
+        metavar="URL",
+        help="also deliver every event to URL, signed with a secret printed at start "
+        "(env STRIPE_EMULATOR_FORWARD_TO; fix the secret with STRIPE_EMULATOR_FORWARD_SECRET)",
+    )
     parser.add_argument("--version", action="version", version=f"stripe-emulator {__version__}")
     return parser
 
@@ -35,7 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
     args = build_parser().parse_args(argv)
     return Settings.from_env(
-        host=args.host, port=args.port, log_level=args.log_level, log_format=args.log_format, seed=args.seed
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        log_format=args.log_format,
+        seed=args.seed,
+        forward_to=args.forward_to,
     )
 
 
@@ -43,18 +56,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings_from_args(argv)
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
     state = State(seed=settings.seed)
-    app = create_app(state, settings)
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((settings.host, settings.port))
+        app = create_app(state, settings)
+    except ValueError as exc:  # an unusable --forward-to URL
+        print(f"stripe-emulator: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = listening_socket(settings.host, settings.port)
     except OSError as exc:
         print(f"stripe-emulator: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 2
     port = sock.getsockname()[1]
-    host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
+    host = f"[{settings.host}]" if sock.family == socket.AF_INET6 else settings.host
     print(f"stripe-emulator {__version__} listening on http://{host}:{port}", flush=True)
+    if app.webhooks.forward is not None:
+        print(READY.format(url=app.webhooks.forward.url, secret=app.webhooks.forward.secret), flush=True)
     config = uvicorn.Config(app, log_level=settings.log_level, access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     try:
