@@ -17,6 +17,8 @@ from emulator.http.render import Representation, expandable_fields
 from emulator.http.router import Router
 from emulator.resources import registry
 from emulator.settings import Settings
+from emulator.webhooks.control import WebhookControl
+from emulator.webhooks.delivery import DeliveryEngine
 
 
 class EmulatorApp:
@@ -36,8 +38,13 @@ class EmulatorApp:
                 state.platform_initializers.append(init)
         self.api = Api(state, settings, self.router, self.specs, self.representation)
         self.on_reset: list[Any] = []
-        self.control = Control(state, settings, self.api, self.on_reset)
-        self.starlette = Starlette(routes=self.control.routes())
+        self.journal: Any = None  # emulator.persistence.Persistence once startup() opened --persist
+        self.fixture_loader: Any = None  # emulator.fixtures.runner.FixtureLoader, set by startup()
+        self.control = Control(state, settings, self.api, self.on_reset, app=self)
+        self.webhooks = DeliveryEngine(state, settings)
+        self.webhooks.install()
+        self.on_reset.append(self.webhooks.on_reset)
+        self.starlette = Starlette(routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes()])
         self.starlette.add_exception_handler(404, self._not_found)
         self.starlette.add_exception_handler(405, self._not_found)
 
@@ -45,7 +52,29 @@ class EmulatorApp:
         err = errors.unrecognized_url(request.method, request.url.path)
         return Response(dumps(err.body()), status_code=404, media_type="application/json")
 
+    async def startup(self) -> None:
+        """Before serving: restore ``--persist`` state, then load ``--fixtures`` (unless restored)."""
+        from emulator.fixtures import runner
+
+        fresh = True
+        if self.settings.persist:
+            from emulator import persistence
+
+            fresh = await persistence.restore(self)
+        await runner.install(self, load=fresh)
+
+    def shutdown(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
+
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if self.journal is not None and scope["type"] == "http":
+            await self.journal.handle(scope, receive, send, self.dispatch)
+            return
+        await self.dispatch(scope, receive, send)
+
+    async def dispatch(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(("/v1/", "/v2/")):
             await self.api(scope, receive, send)
             return

@@ -1,82 +1,154 @@
-"""``stripe-emulator`` / ``python -m emulator``: serve the emulator on a port."""
+"""``stripe-emulator`` / ``python -m emulator``: serve the emulator on a port.
+
+Every option of :class:`emulator.settings.Settings` is a flag here and a
+``STRIPE_EMULATOR_*`` variable (a flag wins). Start-up: bind, restore ``--persist``, load
+``--fixtures``, then print ``listening on http://HOST:PORT`` and serve; a bad option, an
+unusable persistence file or a broken fixture file ends it with exit status 2 and a message.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import socket
 import sys
+import time
 from collections.abc import Sequence
+from typing import Any
 
 import uvicorn
 
 from emulator import __version__
-from emulator.app import create_app
+from emulator.app import EmulatorApp, create_app
 from emulator.core.state import State
 from emulator.server import listening_socket
-from emulator.settings import Settings
+from emulator.settings import Settings, SettingsError, default_of, env_var, flag, kind, options, parse_value
 from emulator.webhooks.forward import READY
+
+LISTENING = "stripe-emulator {version} listening on http://{host}:{port}"
+CANNOT_LISTEN = "cannot listen on {host}:{port}: {detail}"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stripe-emulator",
-        description="A local, stateful Stripe emulator for Issuing on Treasury. "
-        "Every option can also be set with a STRIPE_EMULATOR_* environment variable.",
+        description="A local, stateful Stripe emulator for Issuing on Treasury. Every option can also "
+        "be set with the STRIPE_EMULATOR_* environment variable shown with it (a flag wins).",
     )
-    parser.add_argument("--host", help="address to bind (default 127.0.0.1; env STRIPE_EMULATOR_HOST)")
-    parser.add_argument("--port", type=int, help="port (default 12111, 0 = any free port; env STRIPE_EMULATOR_PORT)")
-    parser.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], help="default info")
-    parser.add_argument("--log-format", choices=["text", "json"], help="request log lines as text or JSON")
-    parser.add_argument("--seed", type=int, help="make ids deterministic")
-    parser.add_argument(
-        "--forward-to",
-        metavar="URL",
-        help="also deliver every event to URL, signed with a secret printed at start "
-        "(env STRIPE_EMULATOR_FORWARD_TO; fix the secret with STRIPE_EMULATOR_FORWARD_SECRET)",
-    )
+    for f in options():
+        default = default_of(f)
+        shown = "" if default in (None, "", ()) else f"; default {default}"
+        helptext = f"{f.metadata.get('help', '')} (env {env_var(f)}{shown})".replace("%", "%%")
+        choices = f.metadata.get("choices")
+        metavar = None if choices else f.name.upper()
+        if kind(f) == "strs":
+            parser.add_argument(flag(f), dest=f.name, action="append", metavar="PATH", help=helptext)
+        else:
+            parser.add_argument(flag(f), dest=f.name, choices=choices, metavar=metavar, help=helptext)
     parser.add_argument("--version", action="version", version=f"stripe-emulator {__version__}")
     return parser
 
 
-def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
+def settings_from_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Flags over ``STRIPE_EMULATOR_*`` over defaults; a :class:`SettingsError` names a bad one."""
     args = build_parser().parse_args(argv)
-    return Settings.from_env(
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        log_format=args.log_format,
-        seed=args.seed,
-        forward_to=args.forward_to,
-    )
+    overrides: dict[str, Any] = {}
+    for f in options():
+        raw = getattr(args, f.name)
+        if raw is None:
+            continue
+        if isinstance(raw, list):  # a repeatable flag: each use is one value
+            overrides[f.name] = tuple(v for item in raw for v in parse_value(f, item, flag(f)))
+        else:
+            overrides[f.name] = parse_value(f, raw, flag(f))
+    return Settings.from_env(environ, **overrides)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; request lines carry their fields (method, path, status, ...)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "emulator_request", None)
+        if isinstance(fields, dict):
+            out.update(fields)
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler:
+    """Send every log record (the emulator's and uvicorn's) to stderr as text or JSON lines."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    return handler
+
+
+def _fail(message: str) -> int:
+    print(f"stripe-emulator: {message}", file=sys.stderr, flush=True)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings = settings_from_args(argv)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
+    try:
+        settings = settings_from_args(argv)
+    except SettingsError as exc:
+        return _fail(str(exc))
+    configure_logging(settings)
     state = State(seed=settings.seed)
     try:
         app = create_app(state, settings)
     except ValueError as exc:  # an unusable --forward-to URL
-        print(f"stripe-emulator: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     try:
         sock = listening_socket(settings.host, settings.port)
     except OSError as exc:
-        print(f"stripe-emulator: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
-        return 2
-    port = sock.getsockname()[1]
-    host = f"[{settings.host}]" if sock.family == socket.AF_INET6 else settings.host
-    print(f"stripe-emulator {__version__} listening on http://{host}:{port}", flush=True)
-    if app.webhooks.forward is not None:
-        print(READY.format(url=app.webhooks.forward.url, secret=app.webhooks.forward.secret), flush=True)
-    config = uvicorn.Config(app, log_level=settings.log_level, access_log=False, lifespan="off")
+        return _fail(CANNOT_LISTEN.format(host=settings.host, port=settings.port, detail=exc))
+    config = uvicorn.Config(
+        app, log_level=settings.log_level, access_log=False, lifespan="off", log_config=None
+    )
     server = uvicorn.Server(config)
     try:
-        asyncio.run(server.serve(sockets=[sock]))
+        return asyncio.run(_serve(app, server, sock))
     except KeyboardInterrupt:
-        pass
+        return 0
+    finally:
+        app.shutdown()
+        sock.close()
+
+
+async def _serve(app: EmulatorApp, server: uvicorn.Server, sock: socket.socket) -> int:
+    from emulator.fixtures.document import FixtureError
+    from emulator.persistence import PersistenceError
+
+    try:
+        await app.startup()
+    except (FixtureError, PersistenceError) as exc:
+        return _fail(str(exc))
+    sock.listen(server.config.backlog)  # connections queue from now on: "listening" is true
+    port = sock.getsockname()[1]
+    host = f"[{app.settings.host}]" if sock.family == socket.AF_INET6 else app.settings.host
+    print(LISTENING.format(version=__version__, host=host, port=port), flush=True)
+    if app.webhooks.forward is not None:
+        print(READY.format(url=app.webhooks.forward.url, secret=app.webhooks.forward.secret), flush=True)
+    await server.serve(sockets=[sock])
     return 0
 
 

@@ -54,6 +54,7 @@ class EmulatorServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
+        self._boot_error: BaseException | None = None
 
     @property
     def url(self) -> str:
@@ -68,16 +69,29 @@ class EmulatorServer:
         )
         self._server = uvicorn.Server(config)
 
-        def run() -> None:
+        async def main() -> None:
             assert self._server is not None
-            asyncio.run(self._server.serve(sockets=[sock]))
+            try:
+                await self.app.startup()  # --persist replay and --fixtures, on the serving loop
+            except BaseException as exc:
+                self._boot_error = exc
+                return
+            try:
+                await self._server.serve(sockets=[sock])
+            finally:
+                self.app.shutdown()
+
+        def run() -> None:
+            asyncio.run(main())
 
         self._thread = threading.Thread(target=run, name="stripe-emulator", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the emulator did not start")
+                error = self._boot_error
+                self.stop()
+                raise RuntimeError(f"the emulator did not start: {error or 'timed out'}") from error
             time.sleep(0.005)
         return self.url
 

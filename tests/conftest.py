@@ -14,17 +14,38 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
-from tests import flows
+from tests import flows, schema
+
+CONFORMANCE = pytest.StashKey[schema.ConformanceRecorder]()
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[EmulatorServer]:
+def server(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
     srv = EmulatorServer()
+    # every response body of every test is validated against Stripe's OpenAPI schema (tests/schema.py)
+    request.config.stash[CONFORMANCE] = schema.attach(srv)
     srv.start()
     try:
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def _schema_conformance(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test whose requests got a response that violates the schema (or a 5xx)."""
+    yield
+    if "server" not in request.fixturenames:
+        return
+    recorder = request.config.stash.get(CONFORMANCE, None)
+    if recorder is None:
+        return
+    srv: EmulatorServer = request.getfixturevalue("server")
+    # a round trip through the server's event loop: every earlier response has been observed after it
+    httpx.get(srv.url + "/_emulator/health")
+    violations = recorder.take()
+    if violations:
+        pytest.fail("responses violate Stripe's schema:\n" + "\n".join(violations[:20]), pytrace=False)
 
 
 @pytest.fixture

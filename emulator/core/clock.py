@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import time
 
+from emulator.core.ids import CURRENT_TAPE
+
 
 class Clock:
     def __init__(self) -> None:
         self.offset = 0.0
 
     def time(self) -> float:
+        tape = CURRENT_TAPE.get()
+        if tape is None:
+            return time.time() + self.offset
+        return tape.draw("clock", self._read)  # recorded, so a replayed request sees the same time
+
+    def _read(self) -> float:
         return time.time() + self.offset
 
     def now(self) -> int:

@@ -1,12 +1,83 @@
-"""Stripe-shaped identifiers: ``<prefix>_1`` followed by random alphanumerics."""
+"""Stripe-shaped identifiers: ``<prefix>_1`` followed by random alphanumerics.
+
+Every random value the emulator draws goes through :class:`IdFactory`, and every reading of
+the clock through :class:`emulator.core.clock.Clock`. While a request runs with a
+:class:`Tape` (persistence is on), each drawn value is recorded on it; replaying the request
+with that tape after a restart gives back exactly the same ids, numbers and timestamps.
+"""
 
 from __future__ import annotations
 
 import random
 import secrets
 import string
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 ALPHABET = string.ascii_letters + string.digits
+T = TypeVar("T")
+
+
+class Tape:
+    """The random values and clock readings one request drew, as ``[kind, value]`` pairs.
+
+    A live tape records; a replay tape (built from a recording) hands the recorded values
+    back, each to the first draw of the same kind, and records nothing.
+    """
+
+    __slots__ = ("drawn", "pending")
+
+    def __init__(self, recorded: list[list[Any]] | None = None) -> None:
+        self.drawn: list[list[Any]] = []
+        self.pending: list[list[Any]] | None = list(recorded) if recorded is not None else None
+
+    @property
+    def replaying(self) -> bool:
+        return self.pending is not None
+
+    def draw(self, kind: str, make: Callable[[], T]) -> T:
+        pending = self.pending
+        if pending is not None:
+            for i, (recorded_kind, value) in enumerate(pending):
+                if recorded_kind == kind:
+                    del pending[i]
+                    return value  # type: ignore[no-any-return]
+            return make()  # the code now draws more than it did: a fresh value
+        value = make()
+        self.drawn.append([kind, value])
+        return value
+
+
+# The tape of the request running in this context (each request is its own asyncio task, so
+# this holds no data shared between requests or servers; None = nothing is recorded).
+CURRENT_TAPE: ContextVar[Tape | None] = ContextVar("emulator_tape", default=None)
+
+
+def recorded(kind: str, make: Callable[[], T]) -> T:
+    """Draw a value the emulator cannot recompute on replay (e.g. an outside answer), taped."""
+    tape = CURRENT_TAPE.get()
+    return make() if tape is None else tape.draw(kind, make)
+
+
+def replayed_value(kind: str) -> tuple[bool, Any]:
+    """``(True, value)`` when the running request is a replay that recorded a ``kind`` value."""
+    tape = CURRENT_TAPE.get()
+    if tape is None or tape.pending is None:
+        return False, None
+    for i, (recorded_kind, value) in enumerate(tape.pending):
+        if recorded_kind == kind:
+            del tape.pending[i]
+            return True, value
+    return False, None
+
+
+def record_value(kind: str, value: Any) -> None:
+    """Record a JSON-serialisable value on the running request's live tape (no-op otherwise)."""
+    tape = CURRENT_TAPE.get()
+    if tape is not None and tape.pending is None:
+        tape.drawn.append([kind, value])
 
 
 class IdFactory:
@@ -18,24 +89,48 @@ class IdFactory:
     def _chars(self, n: int) -> str:
         return "".join(self._rng.choices(ALPHABET, k=n))
 
+    @staticmethod
+    def _draw(kind: str, make: Callable[[], T]) -> T:
+        tape = CURRENT_TAPE.get()
+        return make() if tape is None else tape.draw(kind, make)
+
     def make(self, prefix: str, length: int = 24) -> str:
-        return f"{prefix}_1{self._chars(length - 1)}"
+        return self._draw(prefix, lambda: f"{prefix}_1{self._chars(length - 1)}")
 
     def account(self) -> str:
-        return self.make("acct", 16)
+        return self._draw("acct", lambda: f"acct_1{self._chars(15)}")
 
     def request(self) -> str:
-        return "req_" + self._chars(14)
+        return self._draw("req", lambda: "req_" + self._chars(14))
 
     def secret(self, prefix: str = "whsec") -> str:
-        return f"{prefix}_{self._chars(32)}"
+        return self._draw("secret", lambda: f"{prefix}_{self._chars(32)}")
 
     def digits(self, n: int) -> str:
-        return "".join(self._rng.choices(string.digits, k=n))
+        return self._draw("digits", lambda: "".join(self._rng.choices(string.digits, k=n)))
 
     def randint(self, low: int, high: int) -> int:
-        return self._rng.randint(low, high)
+        return self._draw("randint", lambda: self._rng.randint(low, high))
+
+    def uuid4(self) -> str:
+        """A random (version 4) UUID drawn from this factory, so ``--seed`` fixes it too."""
+        return self._draw("uuid", lambda: str(uuid.UUID(int=self._rng.getrandbits(128), version=4)))
 
     @staticmethod
     def token() -> str:
-        return secrets.token_hex(16)
+        return IdFactory._draw("token", lambda: secrets.token_hex(16))
+
+    # --- persistence: the seeded generator's position survives a restart --------------------------
+
+    def get_state(self) -> Any:
+        """The seeded generator's state as JSON-able data (None when ids are not seeded)."""
+        if isinstance(self._rng, random.SystemRandom):
+            return None
+        version, internal, gauss = self._rng.getstate()
+        return [version, list(internal), gauss]
+
+    def set_state(self, value: Any) -> None:
+        if value is None or isinstance(self._rng, random.SystemRandom):
+            return
+        version, internal, gauss = value
+        self._rng.setstate((version, tuple(internal), gauss))

@@ -22,7 +22,7 @@ from emulator.http import auth, errors, forms
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
 from emulator.http.params import ParamSpecs
-from emulator.http.render import Representation
+from emulator.http.render import Representation, response_types
 from emulator.http.router import Router
 from emulator.settings import Settings
 
@@ -56,6 +56,7 @@ class Api:
         self.router = router
         self.specs = specs
         self.representation = representation
+        self.response_types = response_types(specs.spec)
         self.recent: deque[RequestRecord] = deque(maxlen=max(settings.request_log_size, 1))
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
@@ -68,7 +69,7 @@ class Api:
         path: str = scope["path"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = self.state.ids.request()
-        meta: dict[str, Any] = {"account": None, "idempotency_key": None, "replayed": False, "body": None}
+        meta: dict[str, Any] = {"account": None, "idempotency_key": None, "replayed": False, "body": None, "key": None}
         extra_headers: list[tuple[bytes, bytes]] = []
         version = headers.get("stripe-version") or self.settings.api_version
         if not _VERSION.fullmatch(version):
@@ -118,6 +119,7 @@ class Api:
         extra_headers: list[tuple[bytes, bytes]],
     ) -> tuple[int, bytes, str]:
         key = auth.key_from_header(headers.get("authorization"))
+        meta["key"] = key
         version = headers.get("stripe-version") or self.settings.api_version
         if not _VERSION.fullmatch(version):
             bad = version
@@ -133,8 +135,7 @@ class Api:
         route, path_params = match
 
         tree = await self._read_params(scope, receive, method, headers)
-        if method == "POST":
-            meta["body"] = tree
+        meta["body"] = tree  # the form body of a POST, the query parameters otherwise
         idem_key = headers.get("idempotency-key") if method == "POST" else None
         store: IdempotencyStore | None = None
         if idem_key:
@@ -172,6 +173,9 @@ class Api:
             api_version=version,
         )
         ctx.includes = includes
+        produced = self.response_types.get((method, route.spec_template or route.template))
+        if produced is not None and (expand or includes):
+            self.representation.precheck(produced[0], produced[1], expand, includes)
 
         try:
             result = route.handler(ctx)
@@ -280,6 +284,7 @@ class Api:
             duration_ms=round(elapsed_ms, 3),
             request_id=request_id,
             account=meta["account"],
+            key=meta["key"],
             idempotency_key=meta["idempotency_key"],
             replayed=meta["replayed"],
             request_body=meta["body"],
@@ -289,17 +294,24 @@ class Api:
         self.recent.append(record)
         if not log.isEnabledFor(logging.INFO):
             return
-        if self.settings.log_format == "json":
-            fields = {k: v for k, v in record.items() if k not in ("request_body", "response_body")}
-            log.info(json.dumps(fields))
-        else:
-            extra = " ".join(
-                x
-                for x in (
-                    meta["account"] or "",
-                    f"idem={meta['idempotency_key']}" if meta["idempotency_key"] else "",
-                    "replayed" if meta["replayed"] else "",
-                )
-                if x
+        # One line per request; the fields ride along for the JSON log format (emulator.cli).
+        fields = {k: v for k, v in record.items() if k not in ("request_body", "response_body", "key", "time")}
+        extra = " ".join(
+            x
+            for x in (
+                meta["account"] or "",
+                f"idem={meta['idempotency_key']}" if meta["idempotency_key"] else "",
+                "replayed" if meta["replayed"] else "",
             )
-            log.info("%s %s -> %d (%.1f ms) %s %s", method, path, status, elapsed_ms, request_id, extra)
+            if x
+        )
+        log.info(
+            "%s %s -> %d (%.1f ms) %s%s",
+            method,
+            path,
+            status,
+            elapsed_ms,
+            request_id,
+            f" {extra}" if extra else "",
+            extra={"emulator_request": fields},
+        )

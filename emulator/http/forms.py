@@ -14,6 +14,9 @@ from urllib.parse import unquote_plus
 
 MAX_DEPTH = 16
 MAX_PAIRS = 5000
+# No Stripe parameter path comes near this; longer keys are refused so that error bodies stay
+# within the spec's limits (``error.param`` <= 5000 characters, ``error.message`` <= 40000).
+MAX_KEY_LENGTH = 500
 
 FormTree = dict[str, Any]
 
@@ -56,6 +59,8 @@ def _pairs(raw: str) -> list[tuple[str, str]]:
             val = unquote_plus(value, errors="strict") if sep else ""
         except UnicodeDecodeError as exc:
             raise FormError("Invalid request: the form data is not valid UTF-8.") from exc
+        if len(key) > MAX_KEY_LENGTH:
+            raise FormError(f"Invalid request: parameter name too long (more than {MAX_KEY_LENGTH} characters).")
         out.append((key, val))
         if len(out) > MAX_PAIRS:
             raise FormError(f"Invalid request: too many parameters (more than {MAX_PAIRS}).")

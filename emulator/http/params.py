@@ -25,6 +25,7 @@ _INT = re.compile(r"-?\d{1,18}")
 _NUM = re.compile(r"-?\d+(\.\d+)?")
 
 Coercer = Callable[[Any, str], Any]
+MAX_REPORTED = 50  # unknown parameter names named in one error
 
 
 def _name(path: str) -> str:
@@ -194,7 +195,8 @@ class Compiler:
                     continue
                 out[key] = fn(sub, sub_path)
             if unknown:
-                raise errors.unknown_params(unknown)
+                # at most MAX_REPORTED names, so the message stays within the spec's 40000 characters
+                raise errors.unknown_params(unknown[:MAX_REPORTED])
             for key in required:
                 if key not in value:
                     raise errors.missing(f"{path}[{key}]" if path else key)

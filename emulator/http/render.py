@@ -26,6 +26,24 @@ def expandable_fields(spec: dict[str, Any]) -> dict[str, frozenset[str]]:
     return out
 
 
+def response_types(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(METHOD, path template) -> (object type of the 200 response, whether it is a list)."""
+    out: dict[tuple[str, str], tuple[str, bool]] = {}
+    for template, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            schema = op["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            ref = schema.get("$ref")
+            if ref:
+                out[(method.upper(), template)] = (ref.rsplit("/", 1)[1], False)
+                continue
+            items = schema.get("properties", {}).get("data", {}).get("items", {})
+            if "$ref" in items:
+                out[(method.upper(), template)] = (items["$ref"].rsplit("/", 1)[1], True)
+    return out
+
+
 class Representation:
     """Renders objects the way the API shows them. ``renderers`` may return a new dict but must
     never change the stored one."""
@@ -41,6 +59,24 @@ class Representation:
         self.expandable = dict(expandable)
         self.virtual = dict(virtual or {})
         self.not_in_lists = not_in_lists
+
+    def precheck(self, object_type: str, is_list: bool, expand: list[str], includes: frozenset[str]) -> None:
+        """Refuse an ``expand[]`` whose first field cannot be expanded, before the handler runs
+        (so a POST with a bad ``expand[]`` changes nothing). Deeper levels are checked on render."""
+        for path in expand:
+            segments = path.split(".")
+            if len(segments) > MAX_EXPAND_DEPTH + (1 if is_list else 0):
+                raise StripeError(errors.EXPAND_TOO_DEEP.format(path=path), param="expand")
+            if is_list:
+                if segments[0] != "data" or len(segments) < 2:
+                    raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+                segments = segments[1:]
+                if (object_type, segments[0]) in self.not_in_lists:
+                    raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+            if segments[0] in includes:
+                continue
+            if segments[0] not in self.expandable.get(object_type, frozenset()):
+                raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
 
     def render(self, ctx: Ctx, obj: Obj, expand: list[str]) -> Obj:
         fn = self.renderers.get(obj.get("object", ""))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from emulator.http.render import RenderFn, VirtualFn
 from emulator.http.router import Route
+from emulator.resources import events, webhook_endpoints
 from emulator.resources.connect import accounts
-from emulator.resources.treasury import financial_accounts, ledger, received
+from emulator.resources.issuing import card_shipping, cardholders, cards
+from emulator.resources.issuing import authorization_helpers, authorizations, disputes, transactions
+from emulator.resources.treasury import financial_accounts, ledger, received, reversals
 
 
 def routes() -> list[Route]:
@@ -14,11 +17,25 @@ def routes() -> list[Route]:
         *financial_accounts.ROUTES,
         *ledger.ROUTES,
         *received.ROUTES,
+        *cardholders.ROUTES,
+        *cards.ROUTES,
+        *card_shipping.ROUTES,
+        *authorizations.ROUTES,
+        *authorization_helpers.ROUTES,
+        *transactions.ROUTES,
+        *disputes.ROUTES,
+        *reversals.ROUTES,
+        *events.ROUTES,
+        *webhook_endpoints.ROUTES,
     ]
 
 
 def renderers() -> dict[str, RenderFn]:
-    return {}
+    return {
+        "issuing.cardholder": cardholders.render,
+        "issuing.card": cards.render,
+        "issuing.authorization": authorizations.render,
+    }
 
 
 def virtual_fields() -> dict[tuple[str, str], VirtualFn]:
@@ -27,6 +44,7 @@ def virtual_fields() -> dict[tuple[str, str], VirtualFn]:
         ("treasury.transaction", "flow_details"): ledger.flow_details,
         ("treasury.transaction_entry", "flow_details"): ledger.flow_details,
         ("treasury.financial_account", "features"): financial_accounts.features_object,
+        ("issuing.transaction", "purchase_details"): transactions.purchase_details_field,
     }
 
 

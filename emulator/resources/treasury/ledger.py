@@ -121,7 +121,8 @@ def entries_of(ctx: Ctx, trxn: Obj) -> list[Obj]:
 def flow_details(ctx: Ctx, obj: Obj) -> Obj:
     """``expand[]=flow_details``: the object behind ``flow``, under its flow type."""
     flow = ctx.lookup(obj["flow"]) if obj.get("flow") else None
-    return {"type": obj["flow_type"], obj["flow_type"]: flow}
+    rendered = ctx.renderer.render(ctx, flow, []) if flow is not None else None
+    return {"type": obj["flow_type"], obj["flow_type"]: rendered}
 
 
 def expand_entries_list(ctx: Ctx, trxn: Obj) -> Obj:

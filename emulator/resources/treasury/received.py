@@ -68,6 +68,7 @@ def receive_credit(
     linked_flows: dict[str, Any] | None = None,
     payment_method: dict[str, Any] | None = None,
     force: bool = False,
+    issuing_card: str | None = None,
 ) -> Obj:
     """Record a credit; it succeeds unless the account is closed or inbound-restricted."""
     failure = None if force else credit_failure(fa)
@@ -83,7 +84,7 @@ def receive_credit(
         "hosted_regulatory_receipt_url": None,
         "initiating_payment_method_details": _payment_method_details(payment_method)
         if network != "card"
-        else {"billing_details": _payment_method_details(None)["billing_details"], "type": "issuing_card", "issuing_card": None},
+        else {"billing_details": _payment_method_details(None)["billing_details"], "type": "issuing_card", "issuing_card": issuing_card},
         "linked_flows": {
             "credit_reversal": None,
             "issuing_authorization": None,
@@ -136,6 +137,7 @@ def receive_debit(
     linked_flows: dict[str, Any] | None = None,
     payment_method: dict[str, Any] | None = None,
     force: bool = False,
+    issuing_card: str | None = None,
 ) -> Obj:
     """Record a debit. ``force`` (card captures) always succeeds, even into a negative balance."""
     failure = None if force else debit_failure(fa, amount, currency)
@@ -151,7 +153,7 @@ def receive_debit(
         "hosted_regulatory_receipt_url": None,
         "initiating_payment_method_details": _payment_method_details(payment_method)
         if network != "card"
-        else {"billing_details": _payment_method_details(None)["billing_details"], "type": "issuing_card", "issuing_card": None},
+        else {"billing_details": _payment_method_details(None)["billing_details"], "type": "issuing_card", "issuing_card": issuing_card},
         "linked_flows": {
             "debit_reversal": None,
             "inbound_transfer": None,

@@ -1,0 +1,195 @@
+"""pytest plugin, registered as the ``pytest11`` entry point ``stripe_emulator``.
+
+Fixtures (nothing starts unless a test asks for one of them)::
+
+    def test_card(stripe_client):                    # a StripeClient with a fresh, isolated key
+        holder = stripe_client.v1.issuing.cardholders.create({...})
+
+* ``stripe_emulator`` (session): the emulator, in-process on a free port (or the one at
+  ``--stripe-emulator-url`` / ``STRIPE_EMULATOR_URL``). A :class:`StripeEmulator`: ``url``,
+  ``new_key()``, ``client(key)``, ``reset(key)``, ``state(key)``, ``requests(key)``,
+  ``platform_settings(key, **changes)``, ``load_fixtures(file_or_document, key)``.
+* ``stripe_api_key``: a fresh ``sk_test_`` key. Every key is its own platform with its own
+  objects, so tests never see each other's data, need no reset, and run in parallel under
+  pytest-xdist (each worker starts its own emulator).
+* ``stripe_client``: ``stripe.StripeClient`` for that key, pointed at the emulator.
+* ``stripe_module``: the ``stripe`` module with ``stripe.api_key``/``stripe.api_base`` set
+  for the test (code that uses the module-level API), restored afterwards.
+
+The in-process emulator reads the ``STRIPE_EMULATOR_*`` variables like the server does
+(``--stripe-emulator-fixtures PATH`` adds fixture files) except host, port and persistence.
+This module imports nothing heavy at import time: an unused plugin costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import stripe as stripe_sdk
+
+    from emulator.server import EmulatorServer
+
+URL_ENV = "STRIPE_EMULATOR_URL"
+FIXTURE_LOAD_FAILED = "loading fixtures failed: {message}"
+CONTROL_FAILED = "{method} {path} answered {status}: {message}"
+
+
+class EmulatorError(AssertionError):
+    """A control-plane call of :class:`StripeEmulator` failed (the message says why)."""
+
+
+class StripeEmulator:
+    """A running emulator, as the ``stripe_emulator`` fixture hands it to tests."""
+
+    def __init__(self, url: str, server: EmulatorServer | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.server = server  # None when the plugin uses an emulator it did not start
+
+    # --- keys and clients ----------------------------------------------------------------------
+
+    @staticmethod
+    def new_key() -> str:
+        """A fresh test key: a new, empty platform on first use."""
+        return "sk_test_" + uuid.uuid4().hex
+
+    def client(self, key: str | None = None, **options: Any) -> stripe_sdk.StripeClient:
+        import stripe
+
+        return stripe.StripeClient(key or self.new_key(), base_addresses={"api": self.url}, **options)
+
+    # --- the control plane (/_emulator/...) -----------------------------------------------------
+
+    def _call(self, method: str, path: str, key: str | None = None, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        if key:
+            request.add_header("Authorization", f"Bearer {key}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                message = json.loads(raw)["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = raw.decode("utf-8", "replace")
+            raise EmulatorError(CONTROL_FAILED.format(method=method, path=path, status=exc.code, message=message)) from None
+
+    def reset(self, key: str | None = None) -> None:
+        """Forget one key's platform (or everything); configured fixtures load again."""
+        self._call("POST", "/_emulator/reset", key)
+
+    def state(self, key: str | None = None, **filters: str) -> dict[str, Any]:
+        """Every object, by masked key, account and type (``account=``, ``type=`` filter)."""
+        query = "?" + "&".join(f"{k}={v}" for k, v in filters.items()) if filters else ""
+        platforms: dict[str, Any] = self._call("GET", "/_emulator/state" + query, key)["platforms"]
+        return platforms
+
+    def requests(self, key: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Recent API requests (``limit``, ``method``, ``path`` prefix, ``status`` filter)."""
+        query = "?" + "&".join(f"{k}={v}" for k, v in filters.items()) if filters else ""
+        records: list[dict[str, Any]] = self._call("GET", "/_emulator/requests" + query, key)["requests"]
+        return records
+
+    def platform_settings(self, key: str, **changes: Any) -> dict[str, Any]:
+        """Read, or change, a platform's switches (``rta_timeout_approves``, ...)."""
+        if changes:
+            result: dict[str, Any] = self._call("POST", "/_emulator/platform_settings", key, changes)
+        else:
+            result = self._call("GET", "/_emulator/platform_settings", key)
+        return result
+
+    def load_fixtures(
+        self, fixture: str | os.PathLike[str] | dict[str, Any], key: str, *, stripe_account: str | None = None
+    ) -> dict[str, Any]:
+        """Run a stripe CLI fixture file (path or parsed document) for ``key``.
+
+        Returns ``{"ids": {step name: id}, "responses": {step name: object}, "env": {...}}``;
+        a failing step raises :class:`EmulatorError` naming it, and leaves the platform as it was.
+        """
+        if isinstance(fixture, dict):
+            document = fixture
+        else:
+            with open(fixture, encoding="utf-8") as fh:
+                document = json.load(fh)
+        path = "/_emulator/fixtures" + (f"?stripe_account={stripe_account}" if stripe_account else "")
+        try:
+            result: dict[str, Any] = self._call("POST", path, key, document)
+        except EmulatorError as exc:
+            raise EmulatorError(FIXTURE_LOAD_FAILED.format(message=exc)) from None
+        return result
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("stripe-emulator", "stripe-issuing-emulator")
+    group.addoption(
+        "--stripe-emulator-url",
+        default=None,
+        help=f"use the emulator running at this URL instead of starting one (env {URL_ENV})",
+    )
+    group.addoption(
+        "--stripe-emulator-fixtures",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="stripe CLI fixture file or folder to load into the in-process emulator (repeatable)",
+    )
+
+
+@pytest.fixture(scope="session")
+def stripe_emulator(request: pytest.FixtureRequest) -> Iterator[StripeEmulator]:
+    """The emulator for this test session (or this xdist worker)."""
+    url = request.config.getoption("--stripe-emulator-url") or os.environ.get(URL_ENV)
+    if url:
+        yield StripeEmulator(url)
+        return
+    from emulator.server import EmulatorServer
+    from emulator.settings import Settings
+
+    extra = tuple(request.config.getoption("--stripe-emulator-fixtures") or ())
+    base = Settings.from_env(host="127.0.0.1", port=0)
+    settings = Settings.from_env(host="127.0.0.1", port=0, fixtures=base.fixtures + extra or None)
+    settings = type(settings)(**{**vars(settings), "persist": None})
+    server = EmulatorServer(settings=settings)
+    server.start()
+    try:
+        yield StripeEmulator(server.url, server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def stripe_api_key(stripe_emulator: StripeEmulator) -> str:
+    """A fresh ``sk_test_`` key: this test's own, empty platform."""
+    return stripe_emulator.new_key()
+
+
+@pytest.fixture
+def stripe_client(stripe_emulator: StripeEmulator, stripe_api_key: str) -> stripe_sdk.StripeClient:
+    """A ``stripe.StripeClient`` for this test's key, pointed at the emulator."""
+    return stripe_emulator.client(stripe_api_key)
+
+
+@pytest.fixture
+def stripe_module(stripe_emulator: StripeEmulator, stripe_api_key: str) -> Iterator[Any]:
+    """The ``stripe`` module with ``api_key``/``api_base`` set for this test, restored afterwards."""
+    import stripe
+
+    saved = (stripe.api_key, stripe.api_base)
+    stripe.api_key = stripe_api_key
+    stripe.api_base = stripe_emulator.url
+    try:
+        yield stripe
+    finally:
+        stripe.api_key, stripe.api_base = saved

@@ -1,0 +1,124 @@
+"""Issuing authorizations (``/v1/issuing/authorizations``): read, update metadata, approve/decline.
+
+An authorization is stored with ``card`` and ``transactions`` as ids; the API shows the full
+card (with its cardholder) and the full transactions. ``status: expired`` exists from API
+version 2025-03-31.basil; a request with an older ``Stripe-Version`` sees ``reversed``.
+
+``/approve`` and ``/decline`` are the (deprecated) way to answer the
+``issuing_authorization.request`` webhook: they only work while Stripe waits for that answer
+(:func:`emulator.webhooks.realtime.resolve_via_api`); at any other time they are refused.
+``amount`` on ``/approve`` needs ``pending_request.is_amount_controllable``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http.errors import StripeError
+from emulator.http.listing import Predicate, paginate
+from emulator.http.router import Route, route
+from emulator.resources import common
+from emulator.webhooks import realtime
+
+AUTHORIZATION = "issuing.authorization"
+CARD = "issuing.card"
+TRANSACTION = "issuing.transaction"
+URL = "/v1/issuing/authorizations"
+EXPIRED_SINCE = "2025-03-31"
+
+NOT_AWAITING = (
+    "This authorization cannot be {verb}: it has no pending request. Authorizations can only be approved or "
+    "declined while Stripe waits for your response to the issuing_authorization.request webhook."
+)
+AMOUNT_NOT_CONTROLLABLE = (
+    "You can only provide an amount when the authorization's pending_request.is_amount_controllable is true."
+)
+MIN_ONE = "This value must be greater than or equal to 1."
+
+
+def status_for(ctx: Ctx, status: str) -> str:
+    if status == "expired" and ctx.api_version[:10] < EXPIRED_SINCE:
+        return "reversed"
+    return status
+
+
+def render(ctx: Ctx, auth: Obj) -> Obj:
+    """The authorization as the API shows it: full card and transactions, versioned status."""
+    out = dict(auth)
+    card = ctx.scope.get(CARD, auth["card"])
+    if card is not None:
+        out["card"] = ctx.renderer.render(ctx, card, [])
+    store = ctx.scope.store(TRANSACTION)
+    out["transactions"] = [
+        ctx.renderer.render(ctx, tx, []) for tx in (store.get(t) for t in auth["transactions"]) if tx is not None
+    ]
+    out["status"] = status_for(ctx, auth["status"])
+    return out
+
+
+def retrieve(ctx: Ctx) -> Obj:
+    return common.get(ctx, AUTHORIZATION, ctx.path["authorization"], param="authorization")
+
+
+def update(ctx: Ctx) -> Obj:
+    auth = retrieve(ctx)
+    if "metadata" in ctx.params:
+        before = ctx.snapshot(auth)
+        common.update_metadata(auth, ctx.params)
+        if auth["metadata"] != before["metadata"]:
+            ctx.emit("issuing_authorization.updated", auth, before)
+    return auth
+
+
+def _resolve(ctx: Ctx, approved: bool) -> Obj:
+    auth = retrieve(ctx)
+    verb = "approved" if approved else "declined"
+    pending = auth.get("pending_request")
+    if pending is None:
+        raise StripeError(NOT_AWAITING.format(verb=verb))
+    amount = ctx.params.get("amount") if approved else None
+    if amount is not None:
+        if not pending.get("is_amount_controllable"):
+            raise StripeError(AMOUNT_NOT_CONTROLLABLE, param="amount")
+        if amount < 1:
+            raise StripeError(MIN_ONE, param="amount", code="parameter_invalid_integer")
+    metadata = ctx.params.get("metadata")
+    clean = {k: v for k, v in metadata.items() if v} if isinstance(metadata, dict) else None
+    if not realtime.resolve_via_api(ctx, auth["id"], approved, amount, clean):
+        raise StripeError(NOT_AWAITING.format(verb=verb))
+    return auth
+
+
+def approve(ctx: Ctx) -> Obj:
+    return _resolve(ctx, True)
+
+
+def decline(ctx: Ctx) -> Obj:
+    return _resolve(ctx, False)
+
+
+def _field_is(name: str, value: Any) -> Predicate:
+    return lambda o: o.get(name) == value
+
+
+def list_authorizations(ctx: Ctx) -> Obj:
+    p = ctx.params
+    preds: list[Predicate | None] = []
+    for name in ("card", "cardholder"):
+        if p.get(name):
+            preds.append(_field_is(name, p[name]))
+    status = p.get("status")
+    if status:
+        preds.append(lambda o: status_for(ctx, o["status"]) == status)
+    return paginate(ctx.scope.store(AUTHORIZATION), URL, p, preds, noun=common.noun(AUTHORIZATION))
+
+
+ROUTES: list[Route] = [
+    route("GET", URL, list_authorizations),
+    route("GET", URL + "/{authorization}", retrieve),
+    route("POST", URL + "/{authorization}", update),
+    route("POST", URL + "/{authorization}/approve", approve),
+    route("POST", URL + "/{authorization}/decline", decline),
+]

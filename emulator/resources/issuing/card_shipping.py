@@ -1,0 +1,196 @@
+"""Physical card shipping: the ``shipping`` hash of a card and the test helpers that move it.
+
+``shipping.status`` starts ``pending`` and moves only through the test helpers
+(``/v1/test_helpers/issuing/cards/{card}/shipping/{submit,ship,deliver,return,fail}``)::
+
+    submit   pending                      -> submitted
+    ship     pending, submitted           -> shipped     (carrier, tracking number/url, eta, shipped_at)
+    deliver  shipped                      -> delivered   (delivered_at)
+    return   shipped, delivered           -> returned
+    fail     pending, submitted, shipped  -> failure
+
+Canceling a card whose shipment has not left yet (``pending``/``submitted``) makes it
+``canceled``. ``delivered``, ``returned``, ``failure`` and ``canceled`` are final (except
+``delivered -> returned``). Any other move is a 400 ``status_transition_invalid``. Each move emits
+``issuing_card.updated``. The carrier follows the destination (USPS in the US, FedEx for US
+express/priority, Royal Mail in GB, Correos in ES, DHL elsewhere); the eta is 7/4/2 days after
+shipping for standard/express/priority service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http import errors
+from emulator.http.errors import StripeError
+from emulator.http.router import Route, route
+from emulator.resources import common
+from emulator.resources.issuing import cardholders
+
+CARD = "issuing.card"
+DAY = 86_400
+ETA_DAYS = {"standard": 7, "express": 4, "priority": 2}
+NOT_LEFT_YET = frozenset({"pending", "submitted"})
+# action -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "submit": (frozenset({"pending"}), "submitted"),
+    "ship": (frozenset({"pending", "submitted"}), "shipped"),
+    "deliver": (frozenset({"shipped"}), "delivered"),
+    "return": (frozenset({"shipped", "delivered"}), "returned"),
+    "fail": (frozenset({"pending", "submitted", "shipped"}), "failure"),
+}
+TRACKING_URLS = {
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={number}",
+    "royal_mail": "https://www.royalmail.com/track-your-item#/tracking-results/{number}",
+    "correos": "https://www.correos.es/es/es/herramientas/localizador/envios/detalle?tracking-number={number}",
+    "dhl": "https://www.dhl.com/en/express/tracking.html?AWB={number}",
+}
+
+NOT_PHYSICAL = "Card {card} is a virtual card: only physical cards have shipping to simulate."
+SHIPPING_ON_VIRTUAL = "`shipping` can only be set on physical cards."
+SHIPPING_REQUIRED = "Physical cards require `shipping` (at least `shipping[name]` and `shipping[address]`)."
+SHIPPING_LOCKED = (
+    "The shipping details of this card can no longer be changed: its shipment is already `{status}`."
+)
+BAD_TRANSITION = (
+    "Cannot {action} the shipment of card {card}: its shipping status is `{status}`, and {action} is only "
+    "possible from {allowed}."
+)
+
+
+def new_shipping(ctx: Ctx, params: dict[str, Any], path: str = "shipping") -> Obj:
+    """The ``shipping`` hash of a physical card from the checked ``shipping`` params."""
+    address = cardholders.check_address(params["address"], f"{path}[address]")
+    validation_in = params.get("address_validation")
+    validation: Obj | None = None
+    if validation_in is not None:
+        mode = validation_in["mode"]
+        validation = {
+            "mode": mode,
+            "normalized_address": None if mode == "disabled" else dict(address),
+            "result": "likely_deliverable" if mode == "validation_and_normalization" else None,
+        }
+    customs = params.get("customs")
+    phone = params.get("phone_number")
+    return {
+        "address": address,
+        "address_validation": validation,
+        "business_name": params.get("business_name"),
+        "carrier": None,
+        "customs": {"eori_number": customs.get("eori_number")} if customs is not None else None,
+        "delivered_at": None,
+        "eta": None,
+        "name": params["name"],
+        "phone_number": cardholders.normalize_phone(phone, address["country"], f"{path}[phone_number]") if phone else None,
+        "require_signature": params.get("require_signature"),
+        "service": params.get("service") or "standard",
+        "shipped_at": None,
+        "status": "pending",
+        "tracking_number": None,
+        "tracking_url": None,
+        "type": params.get("type") or "individual",
+    }
+
+
+def check_shipping_update(card: Obj) -> None:
+    """Refuse a ``shipping`` update once the card has left (or was never a physical card)."""
+    if card["type"] != "physical":
+        raise StripeError(SHIPPING_ON_VIRTUAL, param="shipping")
+    status = (card.get("shipping") or {}).get("status")
+    if status not in (None, "pending"):
+        raise StripeError(SHIPPING_LOCKED.format(status=status), param="shipping", code="status_transition_invalid")
+
+
+def cancel_shipment(card: Obj) -> None:
+    """A card canceled before its shipment left: the shipment is canceled too."""
+    shipping = card.get("shipping")
+    if shipping and shipping.get("status") in NOT_LEFT_YET:
+        shipping["status"] = "canceled"
+
+
+def _carrier(shipping: Obj) -> str:
+    country = shipping["address"]["country"]
+    if country == "US":
+        return "usps" if shipping["service"] == "standard" else "fedex"
+    return {"GB": "royal_mail", "ES": "correos"}.get(country, "dhl")
+
+
+def _tracking_number(ctx: Ctx, carrier: str) -> str:
+    ids = ctx.state.ids
+    if carrier == "usps":
+        return "9400" + ids.digits(18)
+    if carrier == "royal_mail":
+        return "RB" + ids.digits(9) + "GB"
+    if carrier == "correos":
+        return "PQ" + ids.digits(20)
+    if carrier == "fedex":
+        return ids.digits(12)
+    return ids.digits(10)
+
+
+def _move(ctx: Ctx, action: str) -> Obj:
+    if ctx.includes:  # number/cvc are for the retrieve endpoint only
+        raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=sorted(ctx.includes)[0]), param="expand")
+    card = common.get(ctx, CARD, ctx.path["card"], param="card")
+    shipping = card.get("shipping")
+    if card["type"] != "physical" or not shipping:
+        raise StripeError(NOT_PHYSICAL.format(card=card["id"]), param="card")
+    allowed, target = TRANSITIONS[action]
+    status = shipping.get("status")
+    if status not in allowed:
+        raise StripeError(
+            BAD_TRANSITION.format(
+                action=action, card=card["id"], status=status, allowed=" or ".join(f"`{s}`" for s in sorted(allowed))
+            ),
+            code="status_transition_invalid",
+        )
+    before = ctx.snapshot(card)
+    shipping["status"] = target
+    if target == "shipped":
+        carrier = _carrier(shipping)
+        number = _tracking_number(ctx, carrier)
+        shipping["carrier"] = carrier
+        shipping["tracking_number"] = number
+        shipping["tracking_url"] = TRACKING_URLS[carrier].format(number=number)
+        shipping["shipped_at"] = ctx.now
+        shipping["eta"] = ctx.now + ETA_DAYS.get(shipping["service"], 7) * DAY
+    elif target == "delivered":
+        shipping["delivered_at"] = ctx.now
+    ctx.emit("issuing_card.updated", card, before)
+    return card
+
+
+def submit(ctx: Ctx) -> Obj:
+    return _move(ctx, "submit")
+
+
+def ship(ctx: Ctx) -> Obj:
+    return _move(ctx, "ship")
+
+
+def deliver(ctx: Ctx) -> Obj:
+    return _move(ctx, "deliver")
+
+
+def return_card(ctx: Ctx) -> Obj:
+    return _move(ctx, "return")
+
+
+def fail(ctx: Ctx) -> Obj:
+    return _move(ctx, "fail")
+
+
+_HELPERS = "/v1/test_helpers/issuing/cards/{card}/shipping/"
+
+_INCLUDABLE = ("number", "cvc")  # declared only to refuse them before the shipment moves
+
+ROUTES: list[Route] = [
+    route("POST", _HELPERS + "submit", submit, includes=_INCLUDABLE),
+    route("POST", _HELPERS + "ship", ship, includes=_INCLUDABLE),
+    route("POST", _HELPERS + "deliver", deliver, includes=_INCLUDABLE),
+    route("POST", _HELPERS + "return", return_card, includes=_INCLUDABLE),
+    route("POST", _HELPERS + "fail", fail, includes=_INCLUDABLE),
+]

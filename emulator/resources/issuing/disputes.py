@@ -1,0 +1,226 @@
+"""Issuing disputes (``/v1/issuing/disputes``): create, update, submit, list, retrieve.
+
+A dispute is opened on a capture: by ``transaction``, or for a card on a Treasury financial
+account by ``treasury[received_debit]`` (the ReceivedDebit the capture posted; ``transaction``
+works for those cards too). Only captures can be disputed, not refunded (even partly) ones, each
+at most once, and within 110 days of the capture. ``amount`` defaults to the whole capture and
+cannot exceed it. Evidence, amount and metadata can change while ``unsubmitted``; afterwards
+only metadata. ``/submit`` checks the evidence (:mod:`dispute_evidence`) and answers
+``submitted``.
+
+Outcome in the emulator (deterministic): right after the submit response the network decides,
+by the ``explanation`` of the evidence for the dispute's reason:
+
+* it contains ``losing_evidence`` -> ``lost`` (``loss_reason: other``);
+* it contains ``pending_evidence`` -> stays ``submitted`` (no decision, ever);
+* anything else -> ``won``: for a financial-account card the disputed amount comes back to the
+  account through a ``treasury.debit_reversal`` of the ReceivedDebit (``dispute.treasury.
+  debit_reversal``), and ``issuing_dispute.funds_reinstated`` is sent.
+
+An ``unsubmitted`` dispute whose capture is more than 110 days old becomes ``expired``.
+Events: ``issuing_dispute.created``, ``.updated``, ``.submitted``, ``.closed`` (won, lost,
+expired) and ``.funds_reinstated``.
+"""
+
+from __future__ import annotations
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http.errors import StripeError
+from emulator.http.listing import Predicate, paginate
+from emulator.http.router import Route, route
+from emulator.resources import common
+from emulator.resources.issuing import dispute_evidence as evidence
+from emulator.resources.treasury import reversals
+
+DISPUTE = "issuing.dispute"
+TRANSACTION = "issuing.transaction"
+RECEIVED_DEBIT = "treasury.received_debit"
+URL = "/v1/issuing/disputes"
+WINDOW = 110 * 24 * 3600
+LOSE = "losing_evidence"
+STAY = "pending_evidence"
+
+TRANSACTION_REQUIRED = "You must provide either transaction or treasury[received_debit]."
+TRANSACTION_CONFLICT = "The transaction {tx} does not match treasury[received_debit] {rd}."
+NOT_A_CARD_DEBIT = "The ReceivedDebit {rd} was not created by an Issuing card transaction and cannot be disputed."
+NOT_CAPTURE = "Only transactions of type capture can be disputed; {tx} is a {type}."
+REFUNDED = "The transaction {tx} has been refunded and can no longer be disputed."
+ALREADY_DISPUTED = "The transaction {tx} has already been disputed ({dispute})."
+TOO_OLD = "The transaction {tx} is more than 110 days old and can no longer be disputed."
+AMOUNT_RANGE = "The dispute amount must be between 1 and the transaction amount ({max})."
+NOT_UNSUBMITTED = "This dispute is {status}; only metadata can be updated once a dispute has been submitted."
+ALREADY_SUBMITTED = "This dispute is {status} and cannot be submitted again."
+ORIGINAL_MISSING = "No such issuing_transaction: '{id}'"
+
+
+def _transaction_for(ctx: Ctx) -> tuple[Obj, Obj | None]:
+    p = ctx.params
+    rd_id = (p.get("treasury") or {}).get("received_debit")
+    tx_id = p.get("transaction")
+    rd = None
+    if rd_id:
+        rd = common.get(ctx, RECEIVED_DEBIT, rd_id, param="treasury[received_debit]")
+        linked = (rd.get("linked_flows") or {}).get("issuing_transaction")
+        if not linked:
+            raise StripeError(NOT_A_CARD_DEBIT.format(rd=rd_id), param="treasury[received_debit]")
+        if tx_id and tx_id != linked:
+            raise StripeError(TRANSACTION_CONFLICT.format(tx=tx_id, rd=rd_id), param="transaction")
+        tx_id = linked
+    if not tx_id:
+        raise StripeError(TRANSACTION_REQUIRED, param="transaction", code="parameter_missing")
+    tx = common.get(ctx, TRANSACTION, tx_id, param="transaction")
+    if rd is None and tx.get("treasury") and tx["treasury"].get("received_debit"):
+        rd = ctx.scope.get(RECEIVED_DEBIT, tx["treasury"]["received_debit"])
+    return tx, rd
+
+
+def _check_eligible(ctx: Ctx, tx: Obj) -> None:
+    if tx["type"] != "capture":
+        raise StripeError(NOT_CAPTURE.format(tx=tx["id"], type=tx["type"]), param="transaction")
+    if ctx.scope.meta_of(tx["id"]).get("refunded"):
+        raise StripeError(REFUNDED.format(tx=tx["id"]), param="transaction")
+    if tx.get("dispute"):
+        raise StripeError(ALREADY_DISPUTED.format(tx=tx["id"], dispute=tx["dispute"]), param="transaction")
+    if ctx.now - tx["created"] > WINDOW:
+        raise StripeError(TOO_OLD.format(tx=tx["id"]), param="transaction")
+
+
+def _amount(value: int, tx: Obj) -> int:
+    limit = -tx["amount"]
+    if not 1 <= value <= limit:
+        raise StripeError(AMOUNT_RANGE.format(max=limit), param="amount", code="parameter_invalid_integer")
+    return value
+
+
+def _refresh(ctx: Ctx, dispute: Obj) -> Obj:
+    """Expire an unsubmitted dispute whose capture is past the 110-day window."""
+    if dispute["status"] != "unsubmitted":
+        return dispute
+    tx = ctx.scope.get(TRANSACTION, dispute["transaction"])
+    if tx is not None and ctx.state.clock.now() - tx["created"] > WINDOW:
+        before = ctx.snapshot(dispute)
+        dispute["status"] = "expired"
+        ctx.emit("issuing_dispute.closed", dispute, before)
+    return dispute
+
+
+def _get(ctx: Ctx) -> Obj:
+    return _refresh(ctx, common.get(ctx, DISPUTE, ctx.path["dispute"], param="dispute"))
+
+
+def create(ctx: Ctx) -> Obj:
+    p = ctx.params
+    tx, rd = _transaction_for(ctx)
+    _check_eligible(ctx, tx)
+    amount = _amount(p["amount"], tx) if p.get("amount") is not None else -tx["amount"]
+    dispute: Obj = {
+        "id": ctx.new_id("idp"),
+        "object": DISPUTE,
+        "amount": amount,
+        "created": ctx.now,
+        "currency": tx["currency"],
+        "evidence": evidence.apply(None, p.get("evidence")),
+        "livemode": False,
+        "metadata": common.merge_metadata({}, p.get("metadata")),
+        "status": "unsubmitted",
+        "transaction": tx["id"],
+        "treasury": {"debit_reversal": None, "received_debit": rd["id"]} if rd is not None else None,
+    }
+    ctx.scope.add(dispute)
+    before = ctx.snapshot(tx)
+    tx["dispute"] = dispute["id"]
+    ctx.emit("issuing_dispute.created", dispute)
+    ctx.emit("issuing_transaction.updated", tx, before)
+    return dispute
+
+
+def update(ctx: Ctx) -> Obj:
+    dispute = _get(ctx)
+    p = ctx.params
+    if ("amount" in p or "evidence" in p) and dispute["status"] != "unsubmitted":
+        raise StripeError(NOT_UNSUBMITTED.format(status=dispute["status"]))
+    before = ctx.snapshot(dispute)
+    if p.get("amount") is not None:
+        tx = common.get(ctx, TRANSACTION, dispute["transaction"], param="transaction")
+        dispute["amount"] = _amount(p["amount"], tx)
+    if "evidence" in p:
+        dispute["evidence"] = evidence.apply(dispute["evidence"], p["evidence"])
+    common.update_metadata(dispute, p)
+    if ctx.snapshot(dispute) != before:
+        ctx.emit("issuing_dispute.updated", dispute, before)
+    return dispute
+
+
+def _check_original(ctx: Ctx, dispute: Obj) -> None:
+    original = (dispute["evidence"].get("duplicate") or {}).get("original_transaction")
+    if dispute["evidence"]["reason"] == "duplicate" and original and ctx.scope.get(TRANSACTION, original) is None:
+        raise StripeError(
+            ORIGINAL_MISSING.format(id=original), status=404, code="resource_missing",
+            param="evidence[duplicate][original_transaction]",
+        )
+
+
+def submit(ctx: Ctx) -> Obj:
+    dispute = _get(ctx)
+    if dispute["status"] != "unsubmitted":
+        raise StripeError(ALREADY_SUBMITTED.format(status=dispute["status"]))
+    evidence.check_submittable(dispute["evidence"])
+    _check_original(ctx, dispute)
+    before = ctx.snapshot(dispute)
+    common.update_metadata(dispute, ctx.params)
+    dispute["status"] = "submitted"
+    ctx.emit("issuing_dispute.submitted", dispute, before)
+    ctx.after_response.append(lambda: decide(ctx, dispute))
+    return dispute
+
+
+def decide(ctx: Ctx, dispute: Obj) -> None:
+    """The network's decision on a submitted dispute (see the module docstring)."""
+    if dispute["status"] != "submitted":
+        return
+    text = evidence.explanation(dispute["evidence"])
+    if STAY in text:
+        return
+    before = ctx.snapshot(dispute)
+    if LOSE in text:
+        dispute["status"] = "lost"
+        dispute["loss_reason"] = "other"
+        ctx.emit("issuing_dispute.closed", dispute, before)
+        return
+    dispute["status"] = "won"
+    treasury = dispute.get("treasury")
+    if treasury is not None:
+        rd = ctx.scope.get(RECEIVED_DEBIT, treasury["received_debit"])
+        if rd is not None:
+            treasury["debit_reversal"] = reversals.reverse_debit(ctx, rd, dispute["amount"], dispute_id=dispute["id"])["id"]
+    ctx.emit("issuing_dispute.closed", dispute, before)
+    ctx.emit("issuing_dispute.funds_reinstated", dispute)
+
+
+def retrieve(ctx: Ctx) -> Obj:
+    return _get(ctx)
+
+
+def list_disputes(ctx: Ctx) -> Obj:
+    p = ctx.params
+    store = ctx.scope.store(DISPUTE)
+    for dispute in list(store.values()):
+        _refresh(ctx, dispute)
+    preds: list[Predicate | None] = []
+    if p.get("status"):
+        status = p["status"]
+        preds.append(lambda d: d["status"] == status)
+    if p.get("transaction"):
+        tx_id = p["transaction"]
+        preds.append(lambda d: d["transaction"] == tx_id)
+    return paginate(store, URL, p, preds, noun=common.noun(DISPUTE))
+
+
+ROUTES: list[Route] = [
+    route("POST", URL, create),
+    route("GET", URL, list_disputes),
+    route("GET", URL + "/{dispute}", retrieve),
+    route("POST", URL + "/{dispute}", update),
+    route("POST", URL + "/{dispute}/submit", submit),
+]

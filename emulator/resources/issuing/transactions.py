@@ -1,0 +1,236 @@
+"""Issuing transactions (``/v1/issuing/transactions``) and the test helpers that create them.
+
+Every capture of an authorization is an ``issuing.transaction`` of type ``capture`` with a
+**negative** ``amount``; a refund is a ``refund`` with a positive one. On a card backed by a
+Treasury financial account a capture posts a ``card`` ReceivedDebit and a refund a ``card``
+ReceivedCredit (``transaction.treasury`` and the received object's ``linked_flows`` point at
+each other). Test helpers:
+
+* ``/v1/test_helpers/issuing/transactions/{id}/refund``: refunds ``refund_amount`` (default: all
+  not yet refunded) of a capture. It answers with the **capture** (as Stripe does); the new
+  refund transaction is linked from the authorization and listed like any other. A capture is
+  never refunded beyond its amount, and not while it is under a submitted or won dispute.
+* ``create_force_capture`` / ``create_unlinked_refund``: a capture or refund without an
+  authorization (captures always succeed, even into a negative balance).
+
+``purchase_details`` is not returned by default: ask for it with ``expand[]=purchase_details``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http import errors
+from emulator.http.errors import StripeError
+from emulator.http.listing import Predicate, paginate
+from emulator.http.router import Route, route
+from emulator.resources import common
+from emulator.resources.issuing import authorization_money as money
+from emulator.resources.issuing import authorization_objects as objects
+
+TRANSACTION = "issuing.transaction"
+AUTHORIZATION = "issuing.authorization"
+CARD = "issuing.card"
+DISPUTE = "issuing.dispute"
+URL = "/v1/issuing/transactions"
+
+MIN_ONE = "This value must be greater than or equal to 1."
+REFUND_NOT_CAPTURE = "Only transactions of type capture can be refunded; {id} is a refund."
+REFUND_TOO_MUCH = (
+    "The refund_amount ({amount}) is greater than the amount of this capture that has not been refunded yet "
+    "({refundable})."
+)
+NOTHING_TO_REFUND = "This capture has already been fully refunded."
+REFUND_DISPUTED = "This transaction is disputed (dispute {dispute} is {status}) and cannot be refunded."
+CURRENCY_MISMATCH = "The currency ({currency}) must be the card's currency ({card_currency})."
+
+
+def refunded(ctx: Ctx, tx: Obj) -> int:
+    return int(ctx.scope.meta_of(tx["id"]).get("refunded", 0))
+
+
+def _network_data(ctx: Ctx, authorization: Obj | None) -> Obj:
+    code = None
+    if authorization is not None:
+        approved = [r for r in authorization["request_history"] if r["approved"]]
+        code = approved[-1]["authorization_code"] if approved else None
+    return {
+        "authorization_code": code,
+        "processing_date": objects.processing_date(ctx.now),
+        "transaction_id": ctx.state.ids.digits(15),
+    }
+
+
+def create_transaction(
+    ctx: Ctx,
+    card: Obj,
+    *,
+    kind: str,
+    amount: int,
+    merchant_amount: int,
+    merchant_currency: str,
+    merchant_data: Obj,
+    authorization: Obj | None,
+    purchase_details: Obj | None,
+    wallet: str | None,
+    amount_details: Obj | None,
+) -> Obj:
+    """A new capture (money out) or refund (money in) on ``card``, settled on its financial account."""
+    sign = -1 if kind == "capture" else 1
+    fa = money.financial_account(ctx, card)
+    tx: Obj = {
+        "id": ctx.new_id("ipi"),
+        "object": TRANSACTION,
+        "amount": sign * amount,
+        "amount_details": objects.copy_or_none(amount_details) or {"atm_fee": None, "cashback_amount": None},
+        "authorization": authorization["id"] if authorization else None,
+        "balance_transaction": None,
+        "card": card["id"],
+        "cardholder": card.get("cardholder"),
+        "created": ctx.now,
+        "currency": card["currency"],
+        "dispute": None,
+        "livemode": False,
+        "merchant_amount": sign * merchant_amount,
+        "merchant_currency": merchant_currency,
+        "merchant_data": objects.copy_or_none(merchant_data),
+        "metadata": {},
+        "network_data": _network_data(ctx, authorization),
+        "token": None,
+        "treasury": {"received_credit": None, "received_debit": None} if fa else None,
+        "type": kind,
+        "wallet": wallet,
+    }
+    ctx.scope.meta_of(tx["id"])["purchase_details"] = purchase_details
+    ctx.scope.add(tx)
+    settle = money.settle_capture if kind == "capture" else money.settle_refund
+    flow = settle(
+        ctx, card, amount, card["currency"], transaction_id=tx["id"],
+        authorization_id=authorization["id"] if authorization else None,
+        description=merchant_data.get("name") or "Issuing transaction",
+    )
+    if flow is not None:
+        tx["treasury"]["received_debit" if kind == "capture" else "received_credit"] = flow["id"]
+    ctx.emit("issuing_transaction.created", tx)
+    return tx
+
+
+def purchase_details_field(ctx: Ctx, tx: Obj) -> Obj | None:
+    """``expand[]=purchase_details``: stored aside, returned only on request."""
+    found = ctx.platform.find(tx["id"])
+    scope = found[0] if found else ctx.scope
+    details: Obj | None = scope.meta_of(tx["id"]).get("purchase_details")
+    return details
+
+
+# --- handlers -------------------------------------------------------------------------------------
+
+
+def _card(ctx: Ctx) -> Obj:
+    card_id = ctx.params["card"]
+    card = ctx.scope.get(CARD, card_id)
+    if card is None:
+        raise errors.no_such(common.noun(CARD), card_id, param="card")
+    return card
+
+
+def refund(ctx: Ctx) -> Obj:
+    tx = common.get(ctx, TRANSACTION, ctx.path["transaction"], param="transaction")
+    if tx["type"] != "capture":
+        raise StripeError(REFUND_NOT_CAPTURE.format(id=tx["id"]), param="transaction")
+    if tx.get("dispute"):
+        dispute = ctx.scope.get(DISPUTE, tx["dispute"])
+        if dispute is not None and dispute["status"] in ("submitted", "won"):
+            raise StripeError(REFUND_DISPUTED.format(dispute=dispute["id"], status=dispute["status"]))
+    refundable = -tx["amount"] - refunded(ctx, tx)
+    amount = ctx.params.get("refund_amount")
+    if amount is None:
+        if refundable <= 0:
+            raise StripeError(NOTHING_TO_REFUND, param="refund_amount")
+        amount = refundable
+    if amount < 1:
+        raise StripeError(MIN_ONE, param="refund_amount", code="parameter_invalid_integer")
+    if amount > refundable:
+        raise StripeError(REFUND_TOO_MUCH.format(amount=amount, refundable=refundable), param="refund_amount")
+    card = ctx.scope.get(CARD, tx["card"])
+    if card is None:
+        raise errors.no_such(common.noun(CARD), tx["card"], param="card")
+    auth = ctx.scope.get(AUTHORIZATION, tx["authorization"]) if tx.get("authorization") else None
+    meta = ctx.scope.meta_of(tx["id"])
+    meta["refunded"] = refunded(ctx, tx) + amount
+    merchant_amount = round(-tx["merchant_amount"] * amount / -tx["amount"]) if tx["amount"] else amount
+    new = create_transaction(
+        ctx, card, kind="refund", amount=amount, merchant_amount=merchant_amount,
+        merchant_currency=tx["merchant_currency"], merchant_data=tx["merchant_data"], authorization=auth,
+        purchase_details=None, wallet=tx.get("wallet"), amount_details=None,
+    )
+    meta.setdefault("refunds", []).append(new["id"])
+    if auth is not None:
+        auth["transactions"].append(new["id"])
+        if auth.get("treasury") is not None and new.get("treasury") and new["treasury"].get("received_credit"):
+            auth["treasury"]["received_credits"].append(new["treasury"]["received_credit"])
+    return tx
+
+
+def _unlinked(ctx: Ctx, kind: str) -> Obj:
+    p = ctx.params
+    card = _card(ctx)
+    if p.get("currency"):
+        currency = common.currency(p["currency"])
+        if currency != card["currency"]:
+            raise StripeError(CURRENCY_MISMATCH.format(currency=currency, card_currency=card["currency"]), param="currency")
+    amount = p["amount"]
+    if amount < 1:
+        raise StripeError(MIN_ONE, param="amount", code="parameter_invalid_integer")
+    return create_transaction(
+        ctx, card, kind=kind, amount=amount, merchant_amount=amount, merchant_currency=card["currency"],
+        merchant_data=objects.merchant_data(p.get("merchant_data")), authorization=None,
+        purchase_details=objects.purchase_details(p.get("purchase_details")), wallet=None, amount_details=None,
+    )
+
+
+def create_force_capture(ctx: Ctx) -> Obj:
+    return _unlinked(ctx, "capture")
+
+
+def create_unlinked_refund(ctx: Ctx) -> Obj:
+    return _unlinked(ctx, "refund")
+
+
+def retrieve(ctx: Ctx) -> Obj:
+    return common.get(ctx, TRANSACTION, ctx.path["transaction"], param="transaction")
+
+
+def update(ctx: Ctx) -> Obj:
+    tx = common.get(ctx, TRANSACTION, ctx.path["transaction"], param="transaction")
+    if "metadata" in ctx.params:
+        before = ctx.snapshot(tx)
+        common.update_metadata(tx, ctx.params)
+        if tx["metadata"] != before["metadata"]:
+            ctx.emit("issuing_transaction.updated", tx, before)
+    return tx
+
+
+def _field_is(name: str, value: Any) -> Predicate:
+    return lambda o: o.get(name) == value
+
+
+def list_transactions(ctx: Ctx) -> Obj:
+    p = ctx.params
+    preds: list[Predicate | None] = []
+    for name in ("card", "cardholder", "type"):
+        if p.get(name):
+            preds.append(_field_is(name, p[name]))
+    return paginate(ctx.scope.store(TRANSACTION), URL, p, preds, noun=common.noun(TRANSACTION))
+
+
+ROUTES: list[Route] = [
+    route("GET", URL, list_transactions),
+    route("GET", URL + "/{transaction}", retrieve),
+    route("POST", URL + "/{transaction}", update),
+    route("POST", "/v1/test_helpers/issuing/transactions/{transaction}/refund", refund),
+    route("POST", "/v1/test_helpers/issuing/transactions/create_force_capture", create_force_capture),
+    route("POST", "/v1/test_helpers/issuing/transactions/create_unlinked_refund", create_unlinked_refund),
+]

@@ -1,0 +1,247 @@
+"""``/_emulator/webhooks/...``: see and replay deliveries, tune retries and real-time decisions.
+
+* ``GET /_emulator/webhooks/deliveries`` every delivery of the calling key's platform (all
+  platforms without a key), oldest first; filters ``event``, ``endpoint``, ``status``, ``kind``,
+  ``type``, ``limit`` (the newest N).
+* ``GET /_emulator/webhooks/deliveries/{id}`` one delivery with its attempts (status code,
+  response time, error, the receiver's answer).
+* ``POST /_emulator/webhooks/deliveries/{id}/replay`` sends it again now and returns it.
+* ``GET|POST /_emulator/webhooks/settings`` per platform: ``retry_schedule`` (seconds between
+  attempts; ``null`` = the server's), ``rta_timeout_seconds``, ``rta_timeout_approves``.
+  JSON or form body. Everything but the unfiltered list needs the key in ``Authorization``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from emulator.core.state import Platform, State
+from emulator.http import auth, forms
+from emulator.http.errors import StripeError, mask_key
+from emulator.webhooks.book import EXTRA_KEY, Book, book_of
+from emulator.webhooks.delivery import DeliveryEngine
+
+NO_SUCH_DELIVERY = "No such webhook delivery: '{id}'"
+INVALID_BODY = "Invalid request body: send JSON or a form."
+INVALID_LIMIT = "Invalid limit: must be a positive integer"
+INVALID_SCHEDULE = "Invalid retry_schedule: must be a list of at most {max} numbers between 0 and {top} seconds"
+INVALID_TIMEOUT = "Invalid rta_timeout_seconds: must be a number between 0 and {top}"
+INVALID_BOOLEAN = "Invalid rta_timeout_approves: must be true or false"
+UNKNOWN_SETTING = "Received unknown parameter: {name}"
+MAX_SCHEDULE = 20
+MAX_DELAY = 86_400.0
+MAX_RTA_TIMEOUT = 60.0
+SETTINGS = ("retry_schedule", "rta_timeout_seconds", "rta_timeout_approves")
+
+
+def _error(exc: StripeError) -> Response:
+    return JSONResponse(exc.body(), status_code=exc.status)
+
+
+class WebhookControl:
+    def __init__(self, state: State, engine: DeliveryEngine) -> None:
+        self.state = state
+        self.engine = engine
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/_emulator/webhooks/deliveries", self.list_deliveries, methods=["GET"]),
+            Route("/_emulator/webhooks/deliveries/{delivery}", self.retrieve, methods=["GET"]),
+            Route("/_emulator/webhooks/deliveries/{delivery}/replay", self.replay, methods=["POST"]),
+            Route("/_emulator/webhooks/settings", self.settings, methods=["GET", "POST"]),
+        ]
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(request: Request, required: bool) -> str | None:
+        header = request.headers.get("authorization")
+        if not header and not required:
+            return None
+        return auth.key_from_header(header)
+
+    def _book(self, key: str) -> Book | None:
+        platform = self.state.platforms.get(key)
+        book = platform.extra.get(EXTRA_KEY) if platform is not None else None
+        return book if isinstance(book, Book) else None
+
+    # --- deliveries --------------------------------------------------------------------------------
+
+    async def list_deliveries(self, request: Request) -> Response:
+        try:
+            key = self._key(request, required=False)
+            query = request.query_params
+            limit_raw = query.get("limit")
+            limit: int | None = None
+            if limit_raw is not None:
+                if not limit_raw.isdigit() or int(limit_raw) < 1:
+                    raise StripeError(INVALID_LIMIT, param="limit")
+                limit = int(limit_raw)
+        except StripeError as exc:
+            return _error(exc)
+        platforms: list[tuple[str, Platform]]
+        if key is not None:
+            platform = self.state.platforms.get(key)
+            platforms = [(key, platform)] if platform is not None else []
+        else:
+            platforms = list(self.state.platforms.items())
+        filters = {
+            "event": query.get("event"),
+            "endpoint": query.get("endpoint"),
+            "status": query.get("status"),
+            "kind": query.get("kind"),
+            "event_type": query.get("type"),
+        }
+        out: list[dict[str, Any]] = []
+        for platform_key, platform in platforms:
+            book = platform.extra.get(EXTRA_KEY)
+            if not isinstance(book, Book):
+                continue
+            for delivery in book.deliveries.values():
+                record = delivery.to_json()
+                if any(value is not None and record.get(name) != value for name, value in filters.items()):
+                    continue
+                if key is None:
+                    record["platform"] = mask_key(platform_key)
+                out.append(record)
+        if key is None:
+            out.sort(key=lambda r: r["created"])
+        if limit is not None:
+            out = out[-limit:]
+        return JSONResponse({"object": "list", "data": out})
+
+    async def retrieve(self, request: Request) -> Response:
+        try:
+            key = self._key(request, required=True)
+            assert key is not None
+            delivery_id = request.path_params["delivery"]
+            book = self._book(key)
+            delivery = book.deliveries.get(delivery_id) if book is not None else None
+            if delivery is None:
+                raise StripeError(NO_SUCH_DELIVERY.format(id=delivery_id), status=404, code="resource_missing")
+        except StripeError as exc:
+            return _error(exc)
+        return JSONResponse(delivery.to_json())
+
+    async def replay(self, request: Request) -> Response:
+        try:
+            key = self._key(request, required=True)
+            assert key is not None
+            delivery_id = request.path_params["delivery"]
+            book = self._book(key)
+            delivery = book.deliveries.get(delivery_id) if book is not None else None
+            if book is None or delivery is None:
+                raise StripeError(NO_SUCH_DELIVERY.format(id=delivery_id), status=404, code="resource_missing")
+        except StripeError as exc:
+            return _error(exc)
+        return JSONResponse(await self.engine.replay(book, delivery))
+
+    # --- settings ----------------------------------------------------------------------------------
+
+    def _settings_json(self, platform: Platform) -> dict[str, Any]:
+        book = book_of(platform)
+        return {
+            "retry_schedule": list(self.engine.schedule(book)),
+            "retry_schedule_overridden": book.retry_schedule is not None,
+            "rta_timeout_seconds": platform.settings.rta_timeout_seconds,
+            "rta_timeout_approves": platform.settings.rta_timeout_approves,
+            "forward_to": self.engine.forward.url if self.engine.forward is not None else None,
+        }
+
+    async def settings(self, request: Request) -> Response:
+        try:
+            key = self._key(request, required=True)
+            assert key is not None
+            platform = self.state.platform(key)
+            if request.method == "POST":
+                changes = _read_settings(await request.body(), request.headers.get("content-type", ""))
+                _apply(platform, changes)
+        except StripeError as exc:
+            return _error(exc)
+        return JSONResponse(self._settings_json(platform))
+
+
+def _read_settings(body: bytes, content_type: str) -> dict[str, Any]:
+    if not body.strip():
+        return {}
+    raw: Any
+    if "json" in content_type.lower() or body.lstrip()[:1] in (b"{", b"["):
+        try:
+            raw = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise StripeError(INVALID_BODY) from None
+    else:
+        try:
+            raw = forms.decode(body)
+        except forms.FormError:
+            raise StripeError(INVALID_BODY) from None
+    if not isinstance(raw, dict):
+        raise StripeError(INVALID_BODY)
+    for name in raw:
+        if name not in SETTINGS:
+            raise StripeError(UNKNOWN_SETTING.format(name=name), param=name, code="parameter_unknown")
+    out: dict[str, Any] = {}
+    if "retry_schedule" in raw:
+        out["retry_schedule"] = _schedule(raw["retry_schedule"])
+    if "rta_timeout_seconds" in raw:
+        seconds = _number(raw["rta_timeout_seconds"])
+        if seconds is None or not 0 <= seconds <= MAX_RTA_TIMEOUT:
+            raise StripeError(INVALID_TIMEOUT.format(top=MAX_RTA_TIMEOUT), param="rta_timeout_seconds")
+        out["rta_timeout_seconds"] = seconds
+    if "rta_timeout_approves" in raw:
+        value = raw["rta_timeout_approves"]
+        if isinstance(value, str) and value in ("true", "false"):
+            value = value == "true"
+        if not isinstance(value, bool):
+            raise StripeError(INVALID_BOOLEAN, param="rta_timeout_approves")
+        out["rta_timeout_approves"] = value
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _schedule(value: Any) -> tuple[float, ...] | None:
+    """A list (JSON), indexed dict or comma-separated string (form) of delays; None/"" = default."""
+    if value is None or value == "":
+        return None
+    items: list[Any]
+    if isinstance(value, list):
+        items = value
+    elif isinstance(value, dict) and all(k.isdigit() for k in value):
+        items = [v for _, v in sorted(value.items(), key=lambda kv: int(kv[0]))]
+    elif isinstance(value, str):
+        items = [p for p in value.split(",") if p.strip()]
+    else:
+        items = [None]
+    delays = [_number(v) for v in items]
+    if len(delays) > MAX_SCHEDULE or any(d is None or not 0 <= d <= MAX_DELAY for d in delays):
+        raise StripeError(INVALID_SCHEDULE.format(max=MAX_SCHEDULE, top=MAX_DELAY), param="retry_schedule")
+    return tuple(d for d in delays if d is not None)
+
+
+def _apply(platform: Platform, changes: dict[str, Any]) -> None:
+    if "retry_schedule" in changes:
+        book_of(platform).retry_schedule = changes["retry_schedule"]
+    if "rta_timeout_seconds" in changes:
+        platform.settings.rta_timeout_seconds = changes["rta_timeout_seconds"]
+    if "rta_timeout_approves" in changes:
+        platform.settings.rta_timeout_approves = changes["rta_timeout_approves"]

@@ -1,0 +1,179 @@
+"""Asynchronous, ordered, retried delivery of events to webhook endpoints.
+
+The engine listens to every new event (``State.event_listeners``). For each endpoint that
+should hear the event (see ``routing``) it records a delivery, counts it in the event's
+``pending_webhooks`` and appends it to that endpoint's queue. One worker task per queue sends
+the head of the queue, signed; a 2xx answer delivers it (``pending_webhooks`` counts down),
+anything else is retried after the next delay of the retry schedule while later events wait
+behind it, so each endpoint sees events in the order they happened. After the last delay the
+delivery is ``failed`` and the queue moves on; ``/_emulator/webhooks/deliveries/{id}/replay``
+sends it again on demand. Nothing here runs inside the API request: the listener only
+schedules work on the server's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+
+from emulator.core.state import Platform, Scope, State
+from emulator.core.store import Obj
+from emulator.settings import Settings
+from emulator.webhooks import routing, transport
+from emulator.webhooks.book import FORWARD_KEY, Book, Delivery, Target, book_of
+from emulator.webhooks.forward import ForwardTarget, from_settings
+
+ASYNC_TIMEOUT = 10.0  # seconds a receiver has to answer one asynchronous delivery
+ENDPOINT_GONE = "the webhook endpoint no longer exists"
+ENDPOINT_DISABLED = "the webhook endpoint is disabled"
+NO_SECRET = "the webhook endpoint has no signing secret"
+
+
+class DeliveryEngine:
+    def __init__(self, state: State, settings: Settings) -> None:
+        self.state = state
+        self.settings = settings
+        self.forward: ForwardTarget | None = from_settings(settings)
+        self.books: set[Book] = set()
+
+    def install(self) -> None:
+        """Listen to the state's events (once, however many times it is called)."""
+        if self.on_event not in self.state.event_listeners:
+            self.state.event_listeners.append(self.on_event)
+
+    def schedule(self, book: Book) -> tuple[float, ...]:
+        return book.retry_schedule if book.retry_schedule is not None else self.settings.webhook_retry_schedule
+
+    # --- new events ------------------------------------------------------------------------------
+
+    def on_event(self, platform: Platform, scope: Scope, event: Obj) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not serving (start-up replay, direct calls): nothing is delivered
+        targets: list[tuple[Target, bool]] = []
+        if event["type"] != routing.REALTIME_EVENT:  # that one is sent synchronously by ``realtime``
+            for owner, endpoint in routing.endpoints_for(platform, scope, event["type"]):
+                targets.append((Target(endpoint["id"], owner, endpoint["url"]), True))
+        event["pending_webhooks"] = len(targets)
+        if self.forward is not None:
+            targets.append((Target(FORWARD_KEY, None, self.forward.url, self.forward.secret), False))
+        if not targets:
+            return
+        book = book_of(platform)
+        self.books.add(book)
+        now = time.time()
+        for target, counts in targets:
+            delivery = book.new_delivery(event, target, now, counts=counts)
+            book.queue(target.key).append(delivery)
+            self._ensure_worker(book, target.key)
+
+    def _ensure_worker(self, book: Book, key: str) -> None:
+        task = book.workers.get(key)
+        if task is None or task.done():
+            loop = asyncio.get_running_loop()
+            book.workers[key] = loop.create_task(self._work(book, key), name=f"webhooks:{key}")
+
+    # --- the per-endpoint worker -------------------------------------------------------------------
+
+    async def _work(self, book: Book, key: str) -> None:
+        queue = book.queue(key)
+        while True:
+            async with httpx.AsyncClient() as client:
+                while queue and book.alive:
+                    delivery = queue[0]
+                    if delivery.status != "pending":
+                        queue.popleft()
+                        continue
+                    await self.attempt(client, delivery, "automatic")
+                    if delivery.status != "pending":
+                        queue.popleft()
+                        continue
+                    schedule = self.schedule(book)
+                    if delivery.automatic_attempts > len(schedule):
+                        delivery.fail()
+                        queue.popleft()
+                        continue
+                    delay = schedule[delivery.automatic_attempts - 1]
+                    delivery.next_attempt_at = time.time() + delay
+                    await self._sleep(book, key, delay)
+                    if delivery.status == "pending":
+                        delivery.next_attempt_at = None
+            # no await from here on: an event queued now finds this worker gone and starts another
+            if queue and book.alive:
+                continue
+            if book.workers.get(key) is asyncio.current_task():
+                del book.workers[key]
+            return
+
+    @staticmethod
+    async def _sleep(book: Book, key: str, delay: float) -> None:
+        wake = book.wake_event(key)
+        wake.clear()
+        try:
+            await asyncio.wait_for(wake.wait(), timeout=delay)
+        except TimeoutError:
+            pass
+
+    # --- one attempt -------------------------------------------------------------------------------
+
+    def _resolve(self, delivery: Delivery) -> tuple[str, str] | str:
+        """(url, secret) to send to now, or why the delivery cannot be sent."""
+        target = delivery.target
+        if target.owner is None:
+            assert target.url is not None and target.secret is not None
+            return target.url, target.secret
+        endpoint = target.owner.get(routing.WEBHOOK_ENDPOINT, target.key)
+        if endpoint is None:
+            return ENDPOINT_GONE
+        if endpoint.get("status") != "enabled":
+            return ENDPOINT_DISABLED
+        secret = routing.secret_of(target.owner, target.key)
+        if secret is None:
+            return NO_SECRET
+        return endpoint["url"], secret
+
+    async def attempt(self, client: httpx.AsyncClient, delivery: Delivery, trigger: str) -> None:
+        """Send ``delivery`` once and record the attempt; a 2xx answer delivers it."""
+        if trigger == "automatic":
+            delivery.automatic_attempts += 1
+        resolved = self._resolve(delivery)
+        if isinstance(resolved, str):
+            now = time.time()
+            delivery.attempts.append(
+                transport.Result(now, 0.0, error=resolved).record(len(delivery.attempts) + 1, trigger, None)
+            )
+            if trigger == "automatic":
+                delivery.fail()
+            return
+        url, secret = resolved
+        body = transport.payload(delivery.event)
+        result = await transport.post(
+            client, url, body, transport.headers(body, secret, realtime=delivery.kind == "realtime"), ASYNC_TIMEOUT
+        )
+        delivery.attempts.append(result.record(len(delivery.attempts) + 1, trigger, url))
+        if result.ok:
+            delivery.succeed()
+
+    async def replay(self, book: Book, delivery: Delivery) -> dict[str, Any]:
+        """Send a delivery again now (whatever its status) and return its record."""
+        async with httpx.AsyncClient() as client:
+            await self.attempt(client, delivery, "replay")
+        if delivery.status == "succeeded":
+            book.wake_event(delivery.target.key).set()  # a worker waiting to retry it moves on
+        return delivery.to_json()
+
+    # --- reset ---------------------------------------------------------------------------------------
+
+    def on_reset(self, key: str | None) -> None:
+        """Stop the workers of platforms that were reset."""
+        for book in list(self.books):
+            if book.alive:
+                continue
+            self.books.discard(book)
+            for task in (*book.workers.values(), *book.background):
+                task.cancel()
+            book.workers.clear()

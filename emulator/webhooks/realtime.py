@@ -1,0 +1,192 @@
+"""Real-time authorizations: the synchronous ``issuing_authorization.request`` webhook.
+
+The authorization engine calls :func:`decide` once Stripe's own checks passed and the hold is
+placed, with the authorization in its pending-request form (``amount`` 0, ``approved`` false,
+``pending_request`` set). When an enabled endpoint names ``issuing_authorization.request``
+(a Connect endpoint for a connected account's authorization, a platform endpoint otherwise;
+the oldest one if several), the event is recorded like any other, POSTed signed with
+``Accept: application/json``, and the answer is awaited for the platform's
+``rta_timeout_seconds`` (2 s by default) without blocking the server: other requests,
+including the endpoint's own call to ``/approve`` or ``/decline``, are served meanwhile.
+
+The endpoint decides by answering HTTP 200 with a ``Stripe-Version`` header and a JSON body
+``{"approved": bool, "amount"?: int, "metadata"?: {...}}`` (``amount`` only counts when
+``pending_request.is_amount_controllable``), or by calling ``/approve``/``/decline`` inside the
+window (:func:`resolve_via_api`; that decision counts at once). No answer in time is
+``timeout``; any other answer is ``error`` with a ``reason_message``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http.errors import StripeError
+from emulator.http.params import check_metadata
+from emulator.webhooks import routing, transport
+from emulator.webhooks.book import EXTRA_KEY, Book, Delivery, Target, Waiter, book_of
+
+Outcome = Literal["no_endpoint", "approved", "declined", "timeout", "error"]
+
+# reason_message texts for ``webhook_error``
+INVALID_VERSION = "Invalid Stripe API version: {version}"
+BAD_STATUS = "Invalid response from the webhook endpoint: HTTP status {status} (expected 200)."
+NOT_JSON = "Invalid response from the webhook endpoint: the body is not a JSON object."
+APPROVED_MISSING = "Invalid response from the webhook endpoint: missing required field `approved`."
+APPROVED_NOT_BOOLEAN = "Invalid response from the webhook endpoint: `approved` must be a boolean."
+AMOUNT_INVALID = "Invalid response from the webhook endpoint: `amount` must be a positive integer."
+METADATA_INVALID = "Invalid response from the webhook endpoint: `metadata` must be an object of string values."
+METADATA_REJECTED = "Invalid response from the webhook endpoint: {detail}"
+UNREACHABLE = "Could not reach the webhook endpoint: {detail}"
+NO_SECRET = "the webhook endpoint has no signing secret"
+
+_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
+GRACE = 1.0  # extra seconds the HTTP request may take after the window (its answer is then ignored)
+
+
+@dataclass(frozen=True)
+class RealtimeDecision:
+    outcome: Outcome
+    amount: int | None = None  # approved amount override (only set when is_amount_controllable)
+    metadata: dict[str, str] | None = None
+    reason_message: str | None = None  # for "error"
+
+
+def _controllable(authorization: Obj) -> bool:
+    pending = authorization.get("pending_request") or {}
+    return bool(pending.get("is_amount_controllable"))
+
+
+async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
+    """Ask the platform's real-time endpoint about ``authorization`` (see the module docstring)."""
+    found = routing.endpoints_for(ctx.platform, ctx.scope, routing.REALTIME_EVENT)
+    if not found:
+        return RealtimeDecision("no_endpoint")
+    owner, endpoint = found[0]
+    secret = routing.secret_of(owner, endpoint["id"])
+    if secret is None:
+        return RealtimeDecision("error", reason_message=UNREACHABLE.format(detail=NO_SECRET))
+    controllable = _controllable(authorization)
+    event = ctx.emit(routing.REALTIME_EVENT, authorization)
+    event["pending_webhooks"] = 1
+    book = book_of(ctx.platform)
+    delivery = book.new_delivery(
+        event, Target(endpoint["id"], owner, endpoint["url"]), time.time(), kind="realtime", counts=True
+    )
+    loop = asyncio.get_running_loop()
+    waiter = Waiter(ctx.scope.account_id, controllable, loop.create_future())
+    book.add_waiter(authorization["id"], waiter)
+    window = max(float(ctx.platform.settings.rta_timeout_seconds), 0.0)
+    body = transport.payload(event)
+    url = endpoint["url"]
+    post = loop.create_task(
+        transport.post_once(url, body, transport.headers(body, secret, realtime=True), window + GRACE)
+    )
+    try:
+        await asyncio.wait({post, waiter.future}, timeout=window, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        book.remove_waiter(authorization["id"], waiter)
+    if waiter.future.done() and not waiter.future.cancelled():
+        decision: RealtimeDecision = waiter.future.result()
+        _settle(book, delivery, post, url, decision.outcome)
+        return decision
+    if post.done():
+        result = post.result()
+        decision = interpret(result, controllable)
+        _record(delivery, result, url, decision.outcome)
+        return decision
+    post.cancel()
+    now = time.time()
+    timed_out = transport.Result(now - window, window * 1000, error=transport.TIMED_OUT.format(seconds=window))
+    _record(delivery, timed_out, url, "timeout")
+    return RealtimeDecision("timeout")
+
+
+def _record(delivery: Delivery, result: transport.Result, url: str, outcome: str) -> None:
+    delivery.attempts.append(result.record(len(delivery.attempts) + 1, "automatic", url))
+    delivery.automatic_attempts += 1
+    delivery.outcome = outcome
+    if result.ok:
+        delivery.succeed()
+    else:
+        delivery.fail()
+
+
+def _settle(book: Book, delivery: Delivery, post: asyncio.Task[transport.Result], url: str, outcome: str) -> None:
+    """Record the POST of a decision made through the API, now or when it finishes."""
+    delivery.outcome = outcome
+    if post.done():
+        _record(delivery, post.result(), url, outcome)
+        return
+    book.keep(post)
+
+    def done(task: asyncio.Task[transport.Result]) -> None:
+        if not task.cancelled():
+            _record(delivery, task.result(), url, outcome)
+
+    post.add_done_callback(done)
+
+
+def interpret(result: transport.Result, controllable: bool) -> RealtimeDecision:
+    """The decision an endpoint's direct answer carries (``error`` when it carries none)."""
+
+    def error(message: str) -> RealtimeDecision:
+        return RealtimeDecision("error", reason_message=message)
+
+    if result.status is None:
+        return error(UNREACHABLE.format(detail=result.error or "no response"))
+    if result.status != 200:
+        return error(BAD_STATUS.format(status=result.status))
+    version = result.headers.get("stripe-version", "").strip()
+    if not _VERSION.fullmatch(version):
+        return error(INVALID_VERSION.format(version=version))
+    try:
+        answer: Any = json.loads(result.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return error(NOT_JSON)
+    if not isinstance(answer, dict):
+        return error(NOT_JSON)
+    if "approved" not in answer:
+        return error(APPROVED_MISSING)
+    approved = answer["approved"]
+    if not isinstance(approved, bool):
+        return error(APPROVED_NOT_BOOLEAN)
+    amount: int | None = None
+    if controllable and answer.get("amount") is not None:
+        raw = answer["amount"]
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+            return error(AMOUNT_INVALID)
+        amount = raw
+    metadata: dict[str, str] | None = None
+    if answer.get("metadata") is not None:
+        raw_meta = answer["metadata"]
+        if not isinstance(raw_meta, dict) or not all(isinstance(v, str) for v in raw_meta.values()):
+            return error(METADATA_INVALID)
+        try:
+            check_metadata(raw_meta)
+        except StripeError as exc:
+            return error(METADATA_REJECTED.format(detail=exc.message))
+        metadata = {str(k): v for k, v in raw_meta.items()}
+    return RealtimeDecision("approved" if approved else "declined", amount if approved else None, metadata)
+
+
+def resolve_via_api(
+    ctx: Ctx, authorization_id: str, approved: bool, amount: int | None, metadata: dict[str, str] | None
+) -> bool:
+    """Record an ``/approve`` or ``/decline`` call made while :func:`decide` waits on the
+    authorization; False when nothing waits (outside the window), and the call is then refused."""
+    book = ctx.platform.extra.get(EXTRA_KEY)
+    if not isinstance(book, Book):
+        return False
+    waiter = book.open_waiter(authorization_id, ctx.scope.account_id)
+    if waiter is None:
+        return False
+    kept_amount = amount if (approved and waiter.controllable) else None
+    waiter.future.set_result(RealtimeDecision("approved" if approved else "declined", kept_amount, metadata))
+    return True

@@ -1,0 +1,89 @@
+"""One signed POST of an event to a URL, as Stripe sends it. Never raises: failures are results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from emulator.webhooks import signing
+
+USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+MAX_KEPT_BODY = 2000  # characters of a receiver's answer kept for /_emulator/webhooks/deliveries
+TIMED_OUT = "timed out after {seconds:g} s"
+CANCELED = "canceled: no answer within the decision window"
+
+
+@dataclass
+class Result:
+    """What one attempt got back: a status and body, or an error text."""
+
+    started: float
+    duration_ms: float
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    def record(self, attempt: int, trigger: str, url: str | None) -> dict[str, Any]:
+        """The attempt as shown by ``/_emulator/webhooks/deliveries``."""
+        return {
+            "attempt": attempt,
+            "trigger": trigger,
+            "url": url,
+            "at": round(self.started, 3),
+            "duration_ms": round(self.duration_ms, 3),
+            "status_code": self.status,
+            "error": self.error,
+            "response_body": self.body[:MAX_KEPT_BODY].decode("utf-8", "replace") if self.body else None,
+        }
+
+
+def payload(event: dict[str, Any]) -> bytes:
+    """The event as the request body (pretty-printed, like Stripe's webhook bodies)."""
+    return json.dumps(event, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def headers(body: bytes, secret: str, *, realtime: bool = False) -> dict[str, str]:
+    out = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Cache-Control": "no-cache",
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json" if realtime else "*/*; q=0.5, application/xml",
+        "Stripe-Signature": signing.header(body, secret, int(time.time())),
+    }
+    return out
+
+
+async def post(client: httpx.AsyncClient, url: str, body: bytes, hdrs: dict[str, str], timeout: float) -> Result:
+    started = time.time()
+    t0 = time.perf_counter()
+
+    def elapsed() -> float:
+        return (time.perf_counter() - t0) * 1000
+
+    try:
+        resp = await client.post(url, content=body, headers=hdrs, timeout=timeout)
+        content = await resp.aread()
+    except httpx.TimeoutException:
+        return Result(started, elapsed(), error=TIMED_OUT.format(seconds=timeout))
+    except asyncio.CancelledError:
+        raise
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+        return Result(started, elapsed(), error=f"{type(exc).__name__}: {exc}"[:500])
+    hdr = {k.lower(): v for k, v in resp.headers.items()}
+    return Result(started, elapsed(), status=resp.status_code, headers=hdr, body=content)
+
+
+async def post_once(url: str, body: bytes, hdrs: dict[str, str], timeout: float) -> Result:
+    """One POST on its own short-lived connection."""
+    async with httpx.AsyncClient() as client:
+        return await post(client, url, body, hdrs, timeout)
