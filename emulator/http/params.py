@@ -30,8 +30,12 @@ MAX_REPORTED = 50  # unknown parameter names named in one error
 
 def _name(path: str) -> str:
     """The last segment of a bracket path, as Stripe names a parameter in enum errors."""
-    if path.endswith("]"):
-        return path[path.rfind("[") + 1 : -1]
+    while path.endswith("]"):
+        open_at = path.rfind("[")
+        name = path[open_at + 1 : -1]
+        if not name.isdigit():
+            return name
+        path = path[:open_at]
     return path
 
 

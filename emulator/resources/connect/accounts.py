@@ -161,10 +161,12 @@ def _caps_meta(ctx: Ctx, account: Obj) -> dict[str, dict[str, Any]]:
     return caps
 
 
-def apply_capability_requests(ctx: Ctx, account: Obj, requested: dict[str, bool]) -> list[str]:
-    """Record requested/unrequested capabilities; return the names whose status changed."""
+def apply_capability_requests(ctx: Ctx, account: Obj, requested: dict[str, bool]) -> dict[str, Obj]:
+    """Record requested/unrequested capabilities; return {name: capability before} for those that changed."""
     caps = _caps_meta(ctx, account)
-    before = {name: _capability_status(name, caps) for name in set(caps) | set(requested)}
+    names = sorted(set(caps) | set(requested))
+    before_objs = {name: capability_object(ctx, account, name) for name in names}
+    before = {name: obj["status"] for name, obj in before_objs.items()}
     for name, want in requested.items():
         cap = caps.get(name)
         if want:
@@ -175,14 +177,14 @@ def apply_capability_requests(ctx: Ctx, account: Obj, requested: dict[str, bool]
                 raise StripeError(CAPABILITY_PERMANENT.format(name=name), param=f"capabilities[{name}][requested]")
             cap["requested"] = False
             cap["requested_at"] = None
-    changed = []
+    changed: dict[str, Obj] = {}
     statuses: dict[str, str] = {}
     for name in sorted(set(caps)):
         status = _capability_status(name, caps)
         if status != "unrequested":
             statuses[name] = status
-        if before.get(name, "unrequested") != status:
-            changed.append(name)
+        if before.get(name, "unrequested") != status or before_objs[name]["requested"] != caps[name]["requested"]:
+            changed[name] = before_objs[name]
     account["capabilities"] = statuses
     return changed
 
@@ -223,12 +225,12 @@ def is_capability_active(ctx: Ctx, account_id: str, name: str) -> bool:
     return bool(account) and account.get("capabilities", {}).get(name) == "active"  # type: ignore[union-attr]
 
 
-def _after_capability_change(ctx: Ctx, account: Obj, changed: list[str]) -> None:
+def _after_capability_change(ctx: Ctx, account: Obj, changed: dict[str, Obj]) -> None:
     if not changed:
         return
     sub = _account_ctx(ctx, account)
-    for name in changed:
-        sub.emit("capability.updated", capability_object(ctx, account, name))
+    for name, before in changed.items():
+        sub.emit("capability.updated", capability_object(ctx, account, name), before)
     from emulator.resources.treasury import financial_accounts
 
     financial_accounts.refresh_all(sub)
@@ -254,10 +256,7 @@ def create(ctx: Ctx) -> Obj:
     ctx.platform.accounts.add(account)
     ctx.platform.index[account_id] = ctx.platform.scope(account_id)
     requested = {name: bool(v.get("requested")) for name, v in (ctx.params.get("capabilities") or {}).items()}
-    apply_capability_requests(ctx, account, requested)
-    sub = _account_ctx(ctx, account)
-    for name in account["capabilities"]:
-        sub.emit("capability.updated", capability_object(ctx, account, name))
+    _after_capability_change(ctx, account, apply_capability_requests(ctx, account, requested))
     return account
 
 
@@ -301,7 +300,7 @@ def update(ctx: Ctx) -> Obj:
             for k in ("date", "ip"):
                 if k in tos:
                     target[k] = tos[k]
-    changed: list[str] = []
+    changed: dict[str, Obj] = {}
     if p.get("capabilities"):
         requested = {name: bool(v.get("requested")) for name, v in p["capabilities"].items() if v is not None}
         changed = apply_capability_requests(ctx, account, requested)
@@ -395,7 +394,7 @@ def update_capability(ctx: Ctx) -> Obj:
     account = _connected(ctx, ctx.path["account"])
     name = _capability_name(ctx)
     before = ctx.snapshot(account)
-    changed: list[str] = []
+    changed: dict[str, Obj] = {}
     if "requested" in ctx.params:
         changed = apply_capability_requests(ctx, account, {name: ctx.params["requested"]})
     if changed and account["id"] != ctx.platform.account_id:
