@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from emulator.control import Control
 from emulator.core.state import State
+from emulator.dashboard import Dashboard
 from emulator.http import errors
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
@@ -44,7 +45,10 @@ class EmulatorApp:
         self.webhooks = DeliveryEngine(state, settings)
         self.webhooks.install()
         self.on_reset.append(self.webhooks.on_reset)
-        self.starlette = Starlette(routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes()])
+        self.dashboard = Dashboard(self)
+        self.starlette = Starlette(
+            routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes(), *self.dashboard.routes()]
+        )
         self.starlette.add_exception_handler(404, self._not_found)
         self.starlette.add_exception_handler(405, self._not_found)
 

@@ -3,6 +3,7 @@ lifecycle (capture, increment, reverse, expire, finalize) and the money each ste
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -503,3 +504,59 @@ def test_objects_of_another_account_are_invisible(spender: Spender, client: stri
         client.v1.issuing.authorizations.retrieve(auth.id)
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.test_helpers.issuing.authorizations.capture(auth.id)
+
+
+@pytest.mark.parametrize("approves", [False, True])
+def test_webhook_timeout_follows_the_platform_setting(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient, approves: bool
+) -> None:
+    settings = server.state.platform(api_key).settings
+    settings.rta_timeout_seconds = 0.2
+    settings.rta_timeout_approves = approves
+    s = issuing_flows.spender(client, funds=5_000)
+
+    def too_slow(_: Any) -> Any:
+        time.sleep(0.5)
+        return json_answer(200, {"approved": True}, {"Stripe-Version": "2026-10-28.endive"})
+
+    with Receiver(too_slow) as rx:
+        client.v1.webhook_endpoints.create(
+            {"url": rx.url, "enabled_events": ["issuing_authorization.request"], "connect": True}
+        )
+        auth = s.authorize(1000)
+    assert (auth.approved, auth.request_history[0].reason) == (approves, "webhook_timeout")
+    assert auth.status == ("pending" if approves else "closed")
+    assert s.balance()["outbound_pending"] == (1000 if approves else 0)
+    assert s.balance()["cash"] == (4_000 if approves else 5_000)
+
+
+def test_garbage_answer_is_a_webhook_error(client: stripe.StripeClient) -> None:
+    s = issuing_flows.spender(client, funds=5_000)
+    with Receiver(lambda r: (200, {"Content-Type": "text/plain"}, b"yes please")) as rx:
+        client.v1.webhook_endpoints.create(
+            {"url": rx.url, "enabled_events": ["issuing_authorization.request"], "connect": True}
+        )
+        auth = s.authorize(1000)
+    declined(auth, "webhook_error")
+    assert auth.request_history[0].reason_message
+    assert s.balance() == {"cash": 5_000, "inbound_pending": 0, "outbound_pending": 0}
+
+
+def test_increment_asks_the_endpoint_too(client: stripe.StripeClient) -> None:
+    s = issuing_flows.spender(client, funds=5_000)
+    answers = iter([True, False])
+
+    def respond(received: Any) -> Any:
+        return json_answer(200, {"approved": next(answers)}, {"Stripe-Version": "2026-10-28.endive"})
+
+    with Receiver(respond) as rx:
+        client.v1.webhook_endpoints.create(
+            {"url": rx.url, "enabled_events": ["issuing_authorization.request"], "connect": True}
+        )
+        auth = s.authorize(1000)
+        out = s.client.v1.test_helpers.issuing.authorizations.increment(auth.id, {"increment_amount": 700}, s.opts)
+        second = rx.requests[1].json()["data"]["object"]
+    assert (second["amount"], second["pending_request"]["amount"]) == (1000, 700)
+    assert [(r.amount, r.reason) for r in out.request_history] == [(1000, "webhook_approved"), (700, "webhook_declined")]
+    assert out.amount == 1000 and out.status == "pending"
+    assert s.balance() == {"cash": 4_000, "inbound_pending": 0, "outbound_pending": 1000}

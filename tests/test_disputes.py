@@ -50,8 +50,14 @@ def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
     assert (trxn.flow_type, trxn.status, trxn.amount) == ("debit_reversal", "posted", 1000)
     rd = s.client.v1.treasury.received_debits.retrieve(tx.treasury.received_debit, options=s.opts)
     assert rd.linked_flows.debit_reversal == reversal.id
-    listed = s.client.v1.treasury.debit_reversals.list({"financial_account": s.fa}, s.opts).data
-    assert [r.id for r in listed] == [reversal.id]
+    reversals = s.client.v1.treasury.debit_reversals
+    assert [r.id for r in reversals.list({"financial_account": s.fa}, s.opts).data] == [reversal.id]
+    assert len(reversals.list({"financial_account": s.fa, "status": "completed"}, s.opts).data) == 1
+    assert reversals.list({"financial_account": s.fa, "status": "processing"}, s.opts).data == []
+    assert len(reversals.list({"financial_account": s.fa, "received_debit": rd.id}, s.opts).data) == 1
+    assert len(reversals.list({"financial_account": s.fa, "resolution": "won"}, s.opts).data) == 1
+    with pytest.raises(stripe.InvalidRequestError):
+        reversals.list({}, s.opts)  # type: ignore[typeddict-item]
     types = [e.type for e in s.client.v1.events.list({"type": "issuing_dispute.*"}, s.opts).data]
     assert types == ["issuing_dispute.funds_reinstated", "issuing_dispute.closed", "issuing_dispute.submitted",
                      "issuing_dispute.created"]

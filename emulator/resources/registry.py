@@ -6,8 +6,15 @@ from emulator.http.render import RenderFn, VirtualFn
 from emulator.http.router import Route
 from emulator.resources import events, webhook_endpoints
 from emulator.resources.connect import accounts
-from emulator.resources.issuing import card_shipping, cardholders, cards
-from emulator.resources.issuing import authorization_helpers, authorizations, disputes, transactions
+from emulator.resources.issuing import (
+    authorization_helpers,
+    authorizations,
+    card_shipping,
+    cardholders,
+    cards,
+    disputes,
+    transactions,
+)
 from emulator.resources.treasury import financial_accounts, ledger, received, reversals
 
 

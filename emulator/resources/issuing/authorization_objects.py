@@ -17,6 +17,7 @@ from emulator.core.jsonutil import clone
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.resources.issuing.reference import category_code
+from emulator.resources.issuing.spending_controls import normalize_country
 
 DEFAULT_MERCHANT: dict[str, str | None] = {
     "category": "taxicabs_limousines",
@@ -42,6 +43,7 @@ ZERO_DECIMAL = frozenset({"jpy", "huf"})
 
 UNSUPPORTED_MERCHANT_CURRENCY = "Invalid currency: {currency}. The emulator converts only these currencies: {supported}"
 INVALID_DECIMAL = "Invalid decimal: {value}"
+MIN_ZERO = "This value must be greater than or equal to 0."
 _DECIMAL = re.compile(r"-?\d{1,20}(\.\d{1,12})?")
 
 
@@ -65,13 +67,13 @@ def convert(amount: int, source: str, target: str) -> int:
     return round(value * (1 if target in ZERO_DECIMAL else 100))
 
 
-def merchant_data(params: dict[str, Any] | None) -> Obj:
+def merchant_data(params: dict[str, Any] | None, param: str = "merchant_data") -> Obj:
     out: Obj = dict(DEFAULT_MERCHANT)
     for key, value in (params or {}).items():
         if key in out and value is not None:
             out[key] = value
     if params and params.get("country"):
-        out["country"] = str(params["country"]).upper()
+        out["country"] = normalize_country(str(params["country"]), f"{param}[country]")
     out["category_code"] = category_code(out["category"]) or UNKNOWN_MCC
     return {k: out[k] for k in ("category", "category_code", "city", "country", "name", "network_id",
                                 "postal_code", "state", "tax_id", "terminal_id", "url")}
@@ -106,6 +108,9 @@ def network_data(ctx: Ctx, params: dict[str, Any] | None) -> Obj:
 
 def amount_details(params: dict[str, Any] | None) -> Obj:
     p = params or {}
+    for name in ("atm_fee", "cashback_amount"):
+        if p.get(name) is not None and p[name] < 0:
+            raise StripeError(MIN_ZERO, param=f"amount_details[{name}]", code="parameter_invalid_integer")
     return {"atm_fee": p.get("atm_fee"), "cashback_amount": p.get("cashback_amount")}
 
 
@@ -221,6 +226,8 @@ def purchase_details(params: dict[str, Any] | None) -> Obj | None:
 def _float(value: Any, param: str) -> float | None:
     if value is None:
         return None
+    if isinstance(value, int | float):
+        return float(value)
     text = decimal(value, param)
     return float(text) if text is not None else None
 

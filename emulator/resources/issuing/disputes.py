@@ -99,9 +99,8 @@ def _refresh(ctx: Ctx, dispute: Obj) -> Obj:
         return dispute
     tx = ctx.scope.get(TRANSACTION, dispute["transaction"])
     if tx is not None and ctx.state.clock.now() - tx["created"] > WINDOW:
-        before = ctx.snapshot(dispute)
         dispute["status"] = "expired"
-        ctx.emit("issuing_dispute.closed", dispute, before)
+        ctx.emit("issuing_dispute.closed", dispute)
     return dispute
 
 
@@ -167,10 +166,9 @@ def submit(ctx: Ctx) -> Obj:
         raise StripeError(ALREADY_SUBMITTED.format(status=dispute["status"]))
     evidence.check_submittable(dispute["evidence"])
     _check_original(ctx, dispute)
-    before = ctx.snapshot(dispute)
     common.update_metadata(dispute, ctx.params)
     dispute["status"] = "submitted"
-    ctx.emit("issuing_dispute.submitted", dispute, before)
+    ctx.emit("issuing_dispute.submitted", dispute)
     ctx.after_response.append(lambda: decide(ctx, dispute))
     return dispute
 
@@ -182,11 +180,10 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
     text = evidence.explanation(dispute["evidence"])
     if STAY in text:
         return
-    before = ctx.snapshot(dispute)
     if LOSE in text:
         dispute["status"] = "lost"
         dispute["loss_reason"] = "other"
-        ctx.emit("issuing_dispute.closed", dispute, before)
+        ctx.emit("issuing_dispute.closed", dispute)
         return
     dispute["status"] = "won"
     treasury = dispute.get("treasury")
@@ -194,7 +191,7 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
         rd = ctx.scope.get(RECEIVED_DEBIT, treasury["received_debit"])
         if rd is not None:
             treasury["debit_reversal"] = reversals.reverse_debit(ctx, rd, dispute["amount"], dispute_id=dispute["id"])["id"]
-    ctx.emit("issuing_dispute.closed", dispute, before)
+    ctx.emit("issuing_dispute.closed", dispute)
     ctx.emit("issuing_dispute.funds_reinstated", dispute)
 
 

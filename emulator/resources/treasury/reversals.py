@@ -21,6 +21,7 @@ from emulator.resources.treasury import ledger
 DEBIT_REVERSAL = "treasury.debit_reversal"
 FINANCIAL_ACCOUNT = "treasury.financial_account"
 URL = "/v1/treasury/debit_reversals"
+STATUS_FILTER = {"completed": "succeeded", "canceled": "failed"}
 
 
 def reverse_debit(ctx: Ctx, received_debit: Obj, amount: int, *, dispute_id: str | None = None) -> Obj:
@@ -61,10 +62,13 @@ def list_reversals(ctx: Ctx) -> Obj:
     p = ctx.params
     fa = common.get(ctx, FINANCIAL_ACCOUNT, p["financial_account"], param="financial_account")
     preds: list[Any] = [lambda r: r["financial_account"] == fa["id"]]
-    for name in ("received_debit", "status"):
-        value = p.get(name)
-        if value:
-            preds.append(lambda r, n=name, v=value: r.get(n) == v)
+    if p.get("received_debit"):
+        rd_id = p["received_debit"]
+        preds.append(lambda r: r["received_debit"] == rd_id)
+    if p.get("status"):
+        # the list filter says ``completed`` for what the object calls ``succeeded``
+        wanted = STATUS_FILTER.get(p["status"], p["status"])
+        preds.append(lambda r: r["status"] == wanted)
     if p.get("resolution"):
         # Stripe's resolution of a reversal (won/lost); a reversal the emulator created was won.
         wanted = p["resolution"]

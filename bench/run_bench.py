@@ -1,0 +1,447 @@
+"""Throughput and latency of the emulator against the floor, with wrk, on pinned cores.
+
+    python bench/run_bench.py                 # the full run (about 6 minutes)
+    python bench/run_bench.py --quick         # 2 s per measurement, 10,000 objects for the size test
+
+One run: start the emulator (``python -m emulator``) and the floor (``bench/floor_app.py``: bare
+starlette + uvicorn that parses the same form body and answers a JSON of the same size), both on
+core 0; wrk runs on core 1. For each endpoint, at 1 and 50 connections, wrk drives the emulator
+and then the floor with the same requests (every POST with its own ``Idempotency-Key``, like the
+SDKs). Then the store is filled (100,000 cards and 100,000 authorizations by default) and the
+serial latency of GET card and the list page is measured again, and the emulator's memory read.
+Needs ``wrk`` (Debian: ``apt-get install wrk``) and ``taskset`` (util-linux). Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_CORE = "0"
+LOAD_CORE = "1"
+TARGETS = {  # endpoint -> least share of the floor's throughput
+    "GET card": 0.60,
+    "POST card": 0.60,
+    "POST cardholder": 0.60,
+    "POST authorization": 0.40,
+    "GET cards list expand": 0.60,
+}
+CARDHOLDER = {  # the guide's 15 fields
+    "type": "individual",
+    "name": "Jenny Rosen",
+    "email": "jenny.rosen@example.com",
+    "phone_number": "+18888675309",
+    "status": "active",
+    "individual[first_name]": "Jenny",
+    "individual[last_name]": "Rosen",
+    "individual[dob][day]": "1",
+    "individual[dob][month]": "11",
+    "individual[dob][year]": "1981",
+    "billing[address][line1]": "1234 Main Street",
+    "billing[address][city]": "San Francisco",
+    "billing[address][state]": "CA",
+    "billing[address][postal_code]": "94111",
+    "billing[address][country]": "US",
+}
+
+LUA = """
+local method, path, body = %(method)s, %(path)s, %(body)s
+local base = %(headers)s
+local idem = %(idem)s
+local prefix = %(prefix)s
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  n = 0
+  non200 = 0
+  approved = 0
+end
+function request()
+  n = n + 1
+  if idem then base["Idempotency-Key"] = prefix .. id .. "-" .. n end
+  return wrk.format(method, path, base, body)
+end
+function response(status, headers, resp)
+  if status ~= 200 then non200 = non200 + 1 end
+  if string.find(resp, '"approved":true', 1, true) then approved = approved + 1 end
+end
+function done(summary, latency, requests)
+  local bad, ok = 0, 0
+  for _, t in ipairs(threads) do
+    bad = bad + t:get("non200")
+    ok = ok + t:get("approved")
+  end
+  io.write(string.format("BENCH non200=%%d approved=%%d\\n", bad, ok))
+end
+"""
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str
+    path: str
+    body: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non200: int
+    approved: int
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def pinned(core: str, argv: list[str]) -> list[str]:
+    return ["taskset", "-c", core, *argv] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else argv
+
+
+def wait_healthy(port: int, timeout: float = 20.0) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/_emulator/health")
+            if conn.getresponse().status == 200:
+                return time.perf_counter() - started
+        except OSError:
+            time.sleep(0.002)
+    raise RuntimeError(f"nothing healthy on port {port}")
+
+
+@contextmanager
+def process(argv: list[str], port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_healthy(port) if "floor_app" not in " ".join(argv) else _wait_port(port)
+        yield proc, time.perf_counter() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wait_port(port: int) -> None:
+    for _ in range(2000):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.005)
+    raise RuntimeError(f"nothing listening on port {port}")
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# --- HTTP set-up ---------------------------------------------------------------------------------
+
+
+class Api:
+    def __init__(self, port: int, key: str) -> None:
+        self.port = port
+        self.key = key
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, params: dict[str, str] | None = None, account: str | None = None) -> dict:  # type: ignore[type-arg]
+        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/x-www-form-urlencoded"}
+        if account:
+            headers["Stripe-Account"] = account
+        body = urlencode(params or {}) if method == "POST" else None
+        if method != "POST" and params:
+            path = f"{path}?{urlencode(params)}"
+        self.conn.request(method, path, body=body, headers=headers)
+        resp = self.conn.getresponse()
+        data: dict = json.loads(resp.read())  # type: ignore[type-arg]
+        if resp.status != 200:
+            raise RuntimeError(f"{method} {path}: {resp.status} {data}")
+        return data
+
+
+def set_up(port: int, key: str) -> dict[str, str]:
+    api = Api(port, key)
+    acct = api.call(
+        "POST",
+        "/v1/accounts",
+        {
+            "country": "US",
+            "capabilities[card_issuing][requested]": "true",
+            "capabilities[transfers][requested]": "true",
+            "capabilities[treasury][requested]": "true",
+        },
+    )["id"]
+    fa = api.call(
+        "POST",
+        "/v1/treasury/financial_accounts",
+        {"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"},
+        acct,
+    )["id"]
+    api.call(
+        "POST",
+        "/v1/test_helpers/treasury/received_credits",
+        {"amount": str(10**12), "currency": "usd", "financial_account": fa, "network": "ach"},
+        acct,
+    )
+    holder = api.call("POST", "/v1/issuing/cardholders", CARDHOLDER, acct)["id"]
+    card = api.call(
+        "POST",
+        "/v1/issuing/cards",
+        {"cardholder": holder, "currency": "usd", "type": "virtual", "status": "active", "financial_account": fa},
+        acct,
+    )["id"]
+    return {"account": acct, "financial_account": fa, "cardholder": holder, "card": card}
+
+
+def fill(port: int, key: str, account: str, path: str, bodies: Iterator[dict[str, str]], count: int) -> float:
+    """POST ``count`` bodies with 8 keep-alive connections; returns the seconds it took."""
+    started = time.perf_counter()
+    items = [next(bodies) for _ in range(count)]
+
+    def worker(chunk: list[dict[str, str]]) -> None:
+        api = Api(port, key)
+        for params in chunk:
+            api.call("POST", path, params, account)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(worker, [items[i::8] for i in range(8)]))
+    return time.perf_counter() - started
+
+
+# --- wrk -----------------------------------------------------------------------------------------
+
+
+def lua_str(value: str | None) -> str:
+    return "nil" if value is None else json.dumps(value)
+
+
+def wrk(port: int, ep: Endpoint, connections: int, seconds: int, size: int, tmp: Path) -> Result:
+    headers = dict(ep.headers, **{"X-Floor-Size": str(size)})
+    if ep.body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    script = tmp / f"{uuid.uuid4().hex}.lua"
+    script.write_text(
+        LUA
+        % {
+            "method": lua_str(ep.method),
+            "path": lua_str(ep.path),
+            "body": lua_str(ep.body),
+            "headers": "{" + ", ".join(f"[{json.dumps(k)}]={json.dumps(v)}" for k, v in headers.items()) + "}",
+            "idem": "true" if ep.method == "POST" else "false",
+            "prefix": lua_str("bench-" + uuid.uuid4().hex[:12] + "-"),
+        }
+    )
+    argv = pinned(LOAD_CORE, ["wrk", "-t1", f"-c{connections}", f"-d{max(int(seconds), 1)}s", "--latency", "-s", str(script), f"http://127.0.0.1:{port}"])
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed: {done.stdout}\n{done.stderr}")
+    out = done.stdout
+    return Result(
+        rps=float(_find(r"Requests/sec:\s+([\d.]+)", out)),
+        p50_ms=_ms(_find(r"\s50%\s+([\d.]+\w+)", out)),
+        p99_ms=_ms(_find(r"\s99%\s+([\d.]+\w+)", out)),
+        requests=int(_find(r"(\d+) requests in", out)),
+        non200=int(_find(r"BENCH non200=(\d+)", out)),
+        approved=int(_find(r"approved=(\d+)", out)),
+    )
+
+
+def _find(pattern: str, text: str) -> str:
+    m = re.search(pattern, text)
+    if m is None:
+        raise RuntimeError(f"wrk output without {pattern!r}:\n{text}")
+    return m.group(1)
+
+
+def _ms(value: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    assert m is not None, value
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
+
+
+def response_size(port: int, ep: Endpoint) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = dict(ep.headers)
+    if ep.body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["Idempotency-Key"] = uuid.uuid4().hex
+    conn.request(ep.method, ep.path, body=ep.body, headers=headers)
+    resp = conn.getresponse()
+    body = resp.read()
+    if resp.status != 200:
+        raise RuntimeError(f"{ep.name}: {resp.status} {body[:300]!r}")
+    return len(body)
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def endpoints(key: str, ids: dict[str, str]) -> list[Endpoint]:
+    auth = {"Authorization": f"Bearer {key}", "Stripe-Account": ids["account"]}
+    card_body = urlencode(
+        {"cardholder": ids["cardholder"], "currency": "usd", "type": "virtual", "financial_account": ids["financial_account"]}
+    )
+    return [
+        Endpoint("GET card", "GET", f"/v1/issuing/cards/{ids['card']}", None, auth),
+        Endpoint("POST card", "POST", "/v1/issuing/cards", card_body, auth),
+        Endpoint("POST cardholder", "POST", "/v1/issuing/cardholders", urlencode(CARDHOLDER).replace("%5B", "[").replace("%5D", "]"), auth),
+        Endpoint("POST authorization", "POST", "/v1/test_helpers/issuing/authorizations", urlencode({"card": ids["card"], "amount": "100", "currency": "usd"}), auth),
+        Endpoint("GET cards list expand", "GET", "/v1/issuing/cards?limit=10&expand[0]=data.cardholder", None, auth),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="emulator vs floor with wrk (see the module docstring)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk measurement")
+    parser.add_argument("--connections", default="1,50")
+    parser.add_argument("--big", type=int, default=100_000, help="cards and authorizations for the size test")
+    parser.add_argument("--quick", action="store_true", help="--duration 2 --big 10000")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.big = 2, 10_000
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    conns = [int(c) for c in args.connections.split(",")]
+    key = "sk_test_bench_" + uuid.uuid4().hex[:8]
+    eport, fport = free_port(), free_port()
+    emulator = pinned(SERVER_CORE, [sys.executable, "-m", "emulator", "--port", str(eport), "--log-level", "warning"])
+    floor = pinned(SERVER_CORE, [sys.executable, str(ROOT / "bench" / "floor_app.py"), "--port", str(fport)])
+    report: dict[str, object] = {"cores": {"servers": SERVER_CORE, "wrk": LOAD_CORE}, "duration_s": args.duration}
+    rows: list[tuple[str, int, Result, Result]] = []
+    with tempfile.TemporaryDirectory() as tmpdir, process(emulator, eport) as (proc, startup), process(floor, fport):
+        tmp = Path(tmpdir)
+        report["startup_to_healthy_s"] = round(startup, 3)
+        ids = set_up(eport, key)
+        holder = ids["cardholder"]
+        card_params = {"cardholder": holder, "currency": "usd", "type": "virtual", "financial_account": ids["financial_account"]}
+        fill(eport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), 99)
+        eps = endpoints(key, ids)
+        sizes = {ep.name: response_size(eport, ep) for ep in eps}
+        small: dict[str, float] = {}
+        for ep in eps:
+            for c in conns:
+                emu = wrk(eport, ep, c, args.duration, sizes[ep.name], tmp)
+                flo = wrk(fport, ep, c, args.duration, sizes[ep.name], tmp)
+                rows.append((ep.name, c, emu, flo))
+                if c == 1 and ep.name in ("GET card", "GET cards list expand"):
+                    small[ep.name] = emu.p50_ms
+                print(f"{ep.name:24} c={c:<3} emulator {emu.rps:8.0f} req/s p50 {emu.p50_ms:.3f} ms p99 {emu.p99_ms:.3f} ms"
+                      f" | floor {flo.rps:8.0f} req/s p50 {flo.p50_ms:.3f} ms | {emu.rps / flo.rps:.0%}"
+                      f"{f' | non-200 {emu.non200}' if emu.non200 else ''}"
+                      f"{f' | approved {emu.approved}/{emu.requests}' if ep.name == 'POST authorization' else ''}", flush=True)
+        # the size test: as many cards and authorizations as --big
+        cards_now = 100 + sum(r[2].requests for r in rows if r[0] == "POST card")
+        more_cards = max(args.big - cards_now, 0)
+        t_cards = fill(eport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), more_cards)
+        spend_cards = [
+            Api(eport, key).call("POST", "/v1/issuing/cards", dict(card_params, status="active"), ids["account"])["id"]
+            for _ in range(100)
+        ]
+        auths_now = sum(r[2].requests for r in rows if r[0] == "POST authorization")
+        more_auths = max(args.big - auths_now, 0)
+        auth_bodies = ({"card": spend_cards[i % 100], "amount": "100", "currency": "usd"} for i in range(more_auths + 1))
+        t_auths = fill(eport, key, ids["account"], "/v1/test_helpers/issuing/authorizations", auth_bodies, more_auths)
+        big: dict[str, float] = {}
+        for ep in eps:
+            if ep.name in small:
+                big[ep.name] = wrk(eport, ep, 1, args.duration, sizes[ep.name], tmp).p50_ms
+        report["size_test"] = {
+            "cards": cards_now + more_cards + 100,
+            "authorizations": auths_now + more_auths,
+            "fill_seconds": {"cards": round(t_cards, 1), "authorizations": round(t_auths, 1)},
+            "p50_ms_small_store": small,
+            "p50_ms_big_store": big,
+            "ratio": {k: round(big[k] / small[k], 2) for k in small},
+            "emulator_rss_mb": round(rss_mb(_server_pid(proc)), 1),
+        }
+    report["results"] = [
+        {
+            "endpoint": name,
+            "connections": c,
+            "emulator": vars(emu),
+            "floor": vars(flo),
+            "share_of_floor": round(emu.rps / flo.rps, 3),
+            "target": TARGETS[name],
+        }
+        for name, c, emu, flo in rows
+    ]
+    print()
+    print(markdown(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def _server_pid(proc: subprocess.Popen[bytes]) -> int:
+    """The python process (``taskset`` execs it, so it is the same pid)."""
+    return proc.pid
+
+
+def markdown(report: dict) -> str:  # type: ignore[type-arg]
+    lines = [
+        "| endpoint | conns | emulator req/s | floor req/s | share (target) | emulator p50 / p99 ms | floor p50 / p99 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in report["results"]:
+        emu, flo = r["emulator"], r["floor"]
+        ok = "ok" if r["share_of_floor"] >= r["target"] else "BELOW"
+        lines.append(
+            f"| {r['endpoint']} | {r['connections']} | {emu['rps']:.0f} | {flo['rps']:.0f} | "
+            f"{r['share_of_floor']:.0%} (≥{r['target']:.0%}, {ok}) | {emu['p50_ms']:.3f} / {emu['p99_ms']:.3f} | "
+            f"{flo['p50_ms']:.3f} / {flo['p99_ms']:.3f} |"
+        )
+    size = report["size_test"]
+    lines += [
+        "",
+        f"Start-up to healthy: {report['startup_to_healthy_s']} s (target < 0.3 s).",
+        f"Serial p50 with {size['cards']:,} cards and {size['authorizations']:,} authorizations vs 100 cards: "
+        + ", ".join(f"{k} {size['p50_ms_big_store'][k]:.3f} ms vs {size['p50_ms_small_store'][k]:.3f} ms ({size['ratio'][k]}x)" for k in size["ratio"])
+        + " (target ≤ 1.2x).",
+        f"Emulator memory (RSS) then: {size['emulator_rss_mb']} MB (aim < 600 MB).",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

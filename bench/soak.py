@@ -1,0 +1,289 @@
+"""Soak: many concurrent clients, mixed traffic, for minutes; then the books must balance and the
+memory must not grow from round to round. Loopback only, bounded in time.
+
+    python bench/soak.py                     # 3 minutes, 32 clients, 30 s rounds
+    python bench/soak.py --minutes 10 --clients 64
+
+Each round is a fresh platform (API key): a funded financial account, a cardholder and cards,
+then ``--clients`` threads send a random mix (authorizations, increments, captures, reversals,
+refunds, disputes with submit, funding, card updates, reads, lists, malformed requests) until
+the round ends. After the round, through the API only:
+
+- every financial account's balance equals the sum of its transaction entries' balance impacts,
+  and each transaction's impact equals the sum of its entries';
+- money is conserved: cash + outbound_pending = received credits - received debits + debit reversals;
+- outbound_pending equals the amounts still held by pending authorizations;
+- no answer was a 5xx, every refusal was a Stripe error body.
+
+Then the platform is reset and the emulator's RSS sampled: it must stay flat across rounds
+(last round within 10% + 25 MB of the first). Exit status 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run_bench import CARDHOLDER, free_port, pinned, process, rss_mb  # noqa: E402
+
+FLOWS = ("cash", "inbound_pending", "outbound_pending")
+
+
+class Client:
+    """One keep-alive connection speaking Stripe's form encoding."""
+
+    def __init__(self, port: int, key: str, account: str | None = None) -> None:
+        self.port = port
+        self.key = key
+        self.account = account
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def call(self, method: str, path: str, params: dict[str, Any] | None = None, raw: bytes | None = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.key}"}
+        if self.account:
+            headers["Stripe-Account"] = self.account
+        body = None
+        if method == "POST":
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Idempotency-Key"] = uuid.uuid4().hex
+            body = raw if raw is not None else urlencode(params or {}).encode()
+        elif params:
+            path = f"{path}?{urlencode(params)}"
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+            data = resp.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            raise
+        return resp.status, json.loads(data)
+
+    def ok(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        status, body = self.call(method, path, params)
+        if status != 200:
+            raise RuntimeError(f"{method} {path} -> {status}: {body}")
+        return body
+
+    def all(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            page = self.ok("GET", path, {**params, "limit": 100, **({"starting_after": after} if after else {})})
+            out.extend(page["data"])
+            if not page["has_more"]:
+                return out
+            after = page["data"][-1]["id"]
+
+
+@dataclass
+class Round:
+    key: str
+    account: str
+    fa: str
+    cards: list[str]
+    pending: list[str] = field(default_factory=list)
+    captures: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    statuses: Counter[int] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+
+    def take(self, bucket: list[str]) -> str | None:
+        with self.lock:
+            return bucket.pop(random.randrange(len(bucket))) if bucket else None
+
+    def put(self, bucket: list[str], value: str) -> None:
+        with self.lock:
+            bucket.append(value)
+
+
+def set_up(port: int, cards: int) -> Round:
+    key = "sk_test_soak_" + uuid.uuid4().hex
+    api = Client(port, key)
+    account = api.ok("POST", "/v1/accounts", {
+        "country": "US",
+        "capabilities[card_issuing][requested]": "true",
+        "capabilities[transfers][requested]": "true",
+        "capabilities[treasury][requested]": "true",
+    })["id"]
+    api.account = account
+    fa = api.ok("POST", "/v1/treasury/financial_accounts", {"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"})["id"]
+    api.ok("POST", "/v1/test_helpers/treasury/received_credits", {"amount": 5_000_000, "currency": "usd", "financial_account": fa, "network": "ach"})
+    holder = api.ok("POST", "/v1/issuing/cardholders", CARDHOLDER)["id"]
+    ids = [
+        api.ok("POST", "/v1/issuing/cards", {"cardholder": holder, "currency": "usd", "type": "virtual", "status": "active", "financial_account": fa})["id"]
+        for _ in range(cards)
+    ]
+    return Round(key, account, fa, ids)
+
+
+def one_step(c: Client, r: Round) -> None:  # noqa: C901 - one branch per kind of traffic
+    roll = random.random()
+    card = random.choice(r.cards)
+    if roll < 0.28:
+        status, body = c.call("POST", "/v1/test_helpers/issuing/authorizations", {"card": card, "amount": random.randint(1, 5000), "currency": "usd"})
+        if status == 200 and body["status"] == "pending":
+            r.put(r.pending, body["id"])
+    elif roll < 0.43:
+        auth = r.take(r.pending)
+        if auth is None:
+            return
+        params = {} if random.random() < 0.5 else {"capture_amount": random.randint(1, 6000)}
+        status, body = c.call("POST", f"/v1/test_helpers/issuing/authorizations/{auth}/capture", params)
+        if status == 200:
+            r.put(r.captures, body["transactions"][-1]["id"])
+    elif roll < 0.48:
+        auth = r.take(r.pending)
+        if auth is not None:
+            c.call("POST", f"/v1/test_helpers/issuing/authorizations/{auth}/reverse")
+    elif roll < 0.53:
+        auth = r.take(r.pending)
+        if auth is not None:
+            status, _ = c.call("POST", f"/v1/test_helpers/issuing/authorizations/{auth}/increment", {"increment_amount": random.randint(1, 800)})
+            status2, body = c.call("GET", f"/v1/issuing/authorizations/{auth}")
+            if status2 == 200 and body["status"] == "pending":
+                r.put(r.pending, auth)
+    elif roll < 0.58:
+        txn = r.take(r.captures)
+        if txn is not None:
+            c.call("POST", f"/v1/test_helpers/issuing/transactions/{txn}/refund", {"refund_amount": random.randint(1, 300)})
+    elif roll < 0.61:
+        txn = r.take(r.captures)
+        if txn is not None:
+            status, body = c.call("POST", "/v1/issuing/disputes", {"transaction": txn, "evidence[reason]": "fraudulent", "evidence[fraudulent][explanation]": "not me"})
+            if status == 200:
+                c.call("POST", f"/v1/issuing/disputes/{body['id']}/submit")
+    elif roll < 0.66:
+        c.call("POST", "/v1/test_helpers/treasury/received_credits", {"amount": random.randint(1, 50_000), "currency": "usd", "financial_account": r.fa, "network": "ach"})
+    elif roll < 0.71:
+        c.call("POST", f"/v1/issuing/cards/{card}", {"metadata[soak]": str(random.randint(0, 9))})
+    elif roll < 0.97:
+        reads = [
+            ("GET", f"/v1/issuing/cards/{card}", None),
+            ("GET", "/v1/issuing/cards", {"limit": 10, "expand[0]": "data.cardholder"}),
+            ("GET", f"/v1/treasury/financial_accounts/{r.fa}", None),
+            ("GET", "/v1/issuing/authorizations", {"limit": 20, "card": card}),
+            ("GET", "/v1/treasury/transactions", {"financial_account": r.fa, "limit": 20}),
+            ("GET", "/v1/issuing/transactions", {"limit": 20}),
+            ("GET", "/v1/events", {"limit": 20}),
+        ]
+        method, path, params = random.choice(reads)
+        c.call(method, path, params)
+    else:
+        garbage = random.choice([b"amount=-5&currency=usd&card=" + card.encode(), b"\xff\xfe", b"a[b=1", b"card=" + card.encode() + b"&amount=99999999999999999999"])
+        c.call("POST", "/v1/test_helpers/issuing/authorizations", raw=garbage)
+
+
+def worker(port: int, r: Round, deadline: float) -> None:
+    c = Client(port, r.key, r.account)
+    original = c.call
+
+    def recording(method: str, path: str, params: dict[str, Any] | None = None, raw: bytes | None = None) -> tuple[int, Any]:
+        status, body = original(method, path, params, raw)
+        with r.lock:
+            r.statuses[status] += 1
+            if status >= 500 or (status >= 400 and not isinstance(body.get("error", {}).get("message"), str)):
+                r.problems.append(f"{method} {path} -> {status}: {str(body)[:300]}")
+        return status, body
+
+    c.call = recording  # type: ignore[method-assign]
+    while time.monotonic() < deadline:
+        try:
+            one_step(c, r)
+        except Exception as exc:  # a broken connection or an unreadable answer is a failure too
+            with r.lock:
+                r.problems.append(f"{type(exc).__name__}: {exc}")
+
+
+def check_books(port: int, r: Round) -> list[str]:
+    api = Client(port, r.key, r.account)
+    problems: list[str] = []
+    fa = api.ok("GET", f"/v1/treasury/financial_accounts/{r.fa}")
+    balance = {k: fa["balance"][k]["usd"] for k in FLOWS}
+    entries = api.all("/v1/treasury/transaction_entries", {"financial_account": r.fa})
+    totals = {k: sum(e["balance_impact"][k] for e in entries) for k in FLOWS}
+    if totals != balance:
+        problems.append(f"balance {balance} != sum of entries {totals}")
+    by_txn: dict[str, dict[str, int]] = {}
+    for e in entries:
+        t = by_txn.setdefault(e["transaction"], dict.fromkeys(FLOWS, 0))
+        for k in FLOWS:
+            t[k] += e["balance_impact"][k]
+    for txn in api.all("/v1/treasury/transactions", {"financial_account": r.fa}):
+        if txn["balance_impact"] != by_txn.get(txn["id"], dict.fromkeys(FLOWS, 0)):
+            problems.append(f"{txn['id']}: impact {txn['balance_impact']} != its entries {by_txn.get(txn['id'])}")
+    credits = sum(x["amount"] for x in api.all("/v1/treasury/received_credits", {"financial_account": r.fa}) if x["status"] == "succeeded")
+    debits = sum(x["amount"] for x in api.all("/v1/treasury/received_debits", {"financial_account": r.fa}) if x["status"] == "succeeded")
+    reversals = sum(x["amount"] for x in api.all("/v1/treasury/debit_reversals", {"financial_account": r.fa}))
+    if balance["cash"] + balance["outbound_pending"] != credits - debits + reversals:
+        problems.append(f"money not conserved: {balance} vs credits {credits} - debits {debits} + reversals {reversals}")
+    held = sum(a["amount"] for a in api.all("/v1/issuing/authorizations", {"status": "pending"}))
+    if held != balance["outbound_pending"]:
+        problems.append(f"outbound_pending {balance['outbound_pending']} != pending authorizations {held}")
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="mixed concurrent traffic, then books and memory checks")
+    parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--round-seconds", type=float, default=30.0)
+    parser.add_argument("--cards", type=int, default=8)
+    args = parser.parse_args()
+    port = free_port()
+    argv = pinned("0", [sys.executable, "-m", "emulator", "--port", str(port), "--log-level", "warning"])
+    failures: list[str] = []
+    memory: list[float] = []
+    total = Counter[int]()
+    started = time.monotonic()
+    with process(argv, port) as (proc, _):
+        n = 0
+        while time.monotonic() - started < args.minutes * 60:
+            n += 1
+            r = set_up(port, args.cards)
+            deadline = time.monotonic() + min(args.round_seconds, max(args.minutes * 60 - (time.monotonic() - started), 1))
+            threads = [threading.Thread(target=worker, args=(port, r, deadline)) for _ in range(args.clients)]
+            t0 = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.monotonic() - t0
+            books = check_books(port, r)
+            failures += [f"round {n}: {p}" for p in r.problems[:20] + books]
+            total.update(r.statuses)
+            reset = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            reset.request("POST", "/_emulator/reset", headers={"Authorization": f"Bearer {r.key}"})
+            reset.getresponse().read()
+            memory.append(rss_mb(proc.pid))
+            count = sum(r.statuses.values())
+            print(
+                f"round {n}: {count} requests in {elapsed:.1f} s ({count / elapsed:.0f}/s), statuses {dict(sorted(r.statuses.items()))}, "
+                f"books {'ok' if not books else 'WRONG'}, RSS after reset {memory[-1]:.1f} MB",
+                flush=True,
+            )
+    if len(memory) >= 2 and memory[-1] > memory[0] * 1.10 + 25:
+        failures.append(f"memory grew across rounds: {memory}")
+    print(f"total: {sum(total.values())} requests, statuses {dict(sorted(total.items()))}, RSS per round {memory}")
+    if failures:
+        print("FAILURES:\n  " + "\n  ".join(failures[:50]))
+        return 1
+    print("soak ok: books balance after every round, no 5xx, memory flat")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
