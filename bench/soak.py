@@ -171,7 +171,7 @@ def one_step(c: Client, r: Round) -> None:  # noqa: C901 - one branch per kind o
     elif roll < 0.71:
         c.call("POST", f"/v1/issuing/cards/{card}", {"metadata[soak]": str(random.randint(0, 9))})
     elif roll < 0.97:
-        reads = [
+        reads: list[tuple[str, str, dict[str, Any] | None]] = [
             ("GET", f"/v1/issuing/cards/{card}", None),
             ("GET", "/v1/issuing/cards", {"limit": 10, "expand[0]": "data.cardholder"}),
             ("GET", f"/v1/treasury/financial_accounts/{r.fa}", None),
@@ -180,8 +180,8 @@ def one_step(c: Client, r: Round) -> None:  # noqa: C901 - one branch per kind o
             ("GET", "/v1/issuing/transactions", {"limit": 20}),
             ("GET", "/v1/events", {"limit": 20}),
         ]
-        method, path, params = random.choice(reads)
-        c.call(method, path, params)
+        method, path, query = random.choice(reads)
+        c.call(method, path, query)
     else:
         garbage = random.choice([b"amount=-5&currency=usd&card=" + card.encode(), b"\xff\xfe", b"a[b=1", b"card=" + card.encode() + b"&amount=99999999999999999999"])
         c.call("POST", "/v1/test_helpers/issuing/authorizations", raw=garbage)

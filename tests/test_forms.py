@@ -11,13 +11,12 @@ And no input of any bytes makes the decoder fail with anything but :class:`FormE
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from stripe._encode import _api_encode
 
 from emulator.http import forms
+from tests import spec_requests
 
 SETTINGS = settings(max_examples=100, deadline=None)
 
@@ -36,41 +35,19 @@ VALUES = st.recursive(
 PARAMS = st.dictionaries(KEYS, VALUES, max_size=6)
 
 
-# --- the two SDKs' encoders ------------------------------------------------------------------
+# --- the two SDKs' encoders (tests/spec_requests.py) --------------------------------------------
 
 
 def python_body(params: dict[str, Any]) -> str:
-    """stripe-python 16 (``_api_requestor._args_for_request_with_retries``)."""
-    encoded = urlencode(list(_api_encode(params)))
-    return encoded.replace("%5B", "[").replace("%5D", "]")
+    return spec_requests.python_encode(params)
 
 
 def python_query(params: dict[str, Any]) -> str:
-    """stripe-python's GET query as it reaches the server: urllib3 re-encodes the brackets."""
-    return python_body(params).replace("[", "%5B").replace("]", "%5D")
-
-
-def _node_scalar(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _node_pairs(prefix: str, value: Any) -> list[tuple[str, str]]:
-    if isinstance(value, dict):
-        return [pair for k, v in value.items() for pair in _node_pairs(f"{prefix}[{k}]", v)]
-    if isinstance(value, list):
-        return [pair for i, v in enumerate(value) for pair in _node_pairs(f"{prefix}[{i}]", v)]
-    return [(prefix, _node_scalar(value))]
+    return spec_requests.python_encode(params, query=True)
 
 
 def node_body(params: dict[str, Any]) -> str:
-    """stripe-node 23 (``utils.stringifyRequestData``: ``qs.stringify`` + literal brackets)."""
-    pairs = [pair for k, v in params.items() for pair in _node_pairs(k, v)]
-    encoded = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
-    return encoded.replace("%5B", "[").replace("%5D", "]")
+    return spec_requests.node_encode(params)
 
 
 # --- what the decoder must give back ---------------------------------------------------------

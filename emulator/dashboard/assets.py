@@ -55,9 +55,9 @@ dl.facts dd { margin:0; }
 .flash.ok { background:#effcf1; border-color:#9ee6a7; color:#0e6245; }
 .flash.error { background:#fff1f0; border-color:#f5a3a3; color:#a41c4e; }
 .actions { display:flex; flex-wrap:wrap; gap:12px; }
-.actions form { background:#fff; border:1px solid var(--line); border-radius:6px; padding:10px 12px;
+.actions > form { background:#fff; border:1px solid var(--line); border-radius:6px; padding:10px 12px;
   display:flex; flex-wrap:wrap; gap:8px; align-items:flex-end; }
-.actions form h3 { width:100%; margin:0 0 2px; }
+.actions > form h3 { width:100%; margin:0 0 2px; }
 label { display:flex; flex-direction:column; font-size:12px; color:var(--muted); gap:2px; }
 input, select { font:inherit; padding:5px 7px; border:1px solid #c1c9d2; border-radius:4px; background:#fff;
   color:var(--fg); }

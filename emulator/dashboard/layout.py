@@ -45,6 +45,7 @@ def page(
         el("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}),
         el("meta", {"name": "emulator-version", "content": str(version)}),
         el("title", None, f"{title} · Stripe emulator"),
+        el("link", {"rel": "icon", "href": "data:,"}),
         el("link", {"rel": "stylesheet", "href": ASSETS + "dashboard.css"}),
         el("script", {"src": ASSETS + "dashboard.js", "defer": True}),
     )

@@ -289,7 +289,7 @@ def object_page(view: View, scope: Scope, obj: Obj) -> Markup:
     parts.append(
         el("div", {"class": "grid2"},
            section("linked", "Links to", None, _linked(view, rendered)),
-           section("events", "Events", None, tables.table(view, tables.BY_TYPE["event"],
+           section("events", "Events", None, tables.table(view, tables.EVENTS_COMPACT,
                    data.events_of(view.platform, obj_id, EVENTS_LIMIT), empty="No events about it."))),
     )
     parts.append(section("referenced", "Referenced by", len(referenced), _grouped(view, referenced)))

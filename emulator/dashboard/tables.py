@@ -326,6 +326,9 @@ GENERIC = (
     Column("Created", _created),
 )
 BY_TYPE = {kind.object_type: kind for kind in KINDS}
+EVENTS_COMPACT = Kind(
+    "event", "Events", (Column("Event", _id), Column("Type", _event_type), Column("Created", _created))
+)
 EXTRA_TYPES: dict[str, Kind] = {
     "treasury.transaction": Kind(
         "treasury.transaction",

@@ -22,9 +22,10 @@ import asyncio
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from emulator.core import ids
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
@@ -64,6 +65,17 @@ def _controllable(authorization: Obj) -> bool:
 
 
 async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
+    """Ask the real-time endpoint; a request replayed from the persistence journal gets the decision
+    it got the first time, without asking again."""
+    found, recorded = ids.replayed_value("realtime")
+    if found:
+        return RealtimeDecision(**recorded)
+    decision = await _ask(ctx, authorization)
+    ids.record_value("realtime", asdict(decision))
+    return decision
+
+
+async def _ask(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
     """Ask the platform's real-time endpoint about ``authorization`` (see the module docstring)."""
     found = routing.endpoints_for(ctx.platform, ctx.scope, routing.REALTIME_EVENT)
     if not found:
