@@ -1,13 +1,13 @@
 """Throughput and latency of the emulator against the floor, with wrk, on pinned cores.
 
-    python bench/run_bench.py                 # the full run (about 6 minutes)
-    python bench/run_bench.py --quick         # 2 s per measurement, 10,000 objects for the size test
+    python bench/run_bench.py                 # the full run (about 8 minutes)
+    python bench/run_bench.py --quick         # one 2 s run per measurement, 10,000 objects for the size test
 
 One run: start the emulator (``python -m emulator``) and the floor (``bench/floor_app.py``: bare
 starlette + uvicorn that parses the same form body and answers a JSON of the same size), both on
 core 0; wrk runs on core 1. For each endpoint, at 1 and 50 connections, wrk drives the emulator
 and then the floor with the same requests (every POST with its own ``Idempotency-Key``, like the
-SDKs). Then the store is filled (100,000 cards and 100,000 authorizations by default) and the
+SDKs), alternating ``--repeat`` times; the median of each side is reported. Then the store is filled (100,000 cards and 100,000 authorizations by default) and the
 serial latency of GET card and the list page is measured again, and the emulator's memory read.
 Needs ``wrk`` (Debian: ``apt-get install wrk``) and ``taskset`` (util-linux). Loopback only.
 """
@@ -286,6 +286,22 @@ def wrk(port: int, ep: Endpoint, connections: int, seconds: int, size: int, tmp:
     )
 
 
+def median(results: list[Result]) -> Result:
+    """Field by field median (throughput, latencies); counts are summed."""
+    def mid(values: list[float]) -> float:
+        ordered = sorted(values)
+        return ordered[len(ordered) // 2]
+
+    return Result(
+        rps=mid([r.rps for r in results]),
+        p50_ms=mid([r.p50_ms for r in results]),
+        p99_ms=mid([r.p99_ms for r in results]),
+        requests=sum(r.requests for r in results),
+        non200=sum(r.non200 for r in results),
+        approved=sum(r.approved for r in results),
+    )
+
+
 def _find(pattern: str, text: str) -> str:
     m = re.search(pattern, text)
     if m is None:
@@ -334,12 +350,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="emulator vs floor with wrk (see the module docstring)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk measurement")
     parser.add_argument("--connections", default="1,50")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating emulator/floor runs per measurement (median)")
     parser.add_argument("--big", type=int, default=100_000, help="cards and authorizations for the size test")
-    parser.add_argument("--quick", action="store_true", help="--duration 2 --big 10000")
+    parser.add_argument("--quick", action="store_true", help="--duration 2 --repeat 1 --big 10000")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     if args.quick:
-        args.duration, args.big = 2, 10_000
+        args.duration, args.repeat, args.big = 2, 1, 10_000
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
     conns = [int(c) for c in args.connections.split(",")]
@@ -347,7 +364,11 @@ def main() -> int:
     eport, fport = free_port(), free_port()
     emulator = pinned(SERVER_CORE, [sys.executable, "-m", "emulator", "--port", str(eport), "--log-level", "warning"])
     floor = pinned(SERVER_CORE, [sys.executable, str(ROOT / "bench" / "floor_app.py"), "--port", str(fport)])
-    report: dict[str, object] = {"cores": {"servers": SERVER_CORE, "wrk": LOAD_CORE}, "duration_s": args.duration}
+    report: dict[str, object] = {
+        "cores": {"servers": SERVER_CORE, "wrk": LOAD_CORE},
+        "duration_s": args.duration,
+        "repeat": args.repeat,
+    }
     rows: list[tuple[str, int, Result, Result]] = []
     with tempfile.TemporaryDirectory() as tmpdir, process(emulator, eport) as (proc, startup), process(floor, fport):
         tmp = Path(tmpdir)
@@ -361,8 +382,12 @@ def main() -> int:
         small: dict[str, float] = {}
         for ep in eps:
             for c in conns:
-                emu = wrk(eport, ep, c, args.duration, sizes[ep.name], tmp)
-                flo = wrk(fport, ep, c, args.duration, sizes[ep.name], tmp)
+                # emulator and floor alternate, --repeat times; the median of each side counts
+                pairs = [
+                    (wrk(eport, ep, c, args.duration, sizes[ep.name], tmp), wrk(fport, ep, c, args.duration, sizes[ep.name], tmp))
+                    for _ in range(args.repeat)
+                ]
+                emu, flo = median([p[0] for p in pairs]), median([p[1] for p in pairs])
                 rows.append((ep.name, c, emu, flo))
                 if c == 1 and ep.name in ("GET card", "GET cards list expand"):
                     small[ep.name] = emu.p50_ms

@@ -18,7 +18,8 @@ ACCOUNT = "account"
 EVENT = "event"
 DELIVERY_PREFIX = "whdel_"
 HANDLE_PREFIX = "pl_"
-MAX_SCANNED = 20_000  # objects looked at for "referenced by" and "events of" on one page
+MAX_SCANNED = 5_000  # objects looked at for "referenced by" on one page (the newest of each type first)
+MAX_EVENTS_SCANNED = 20_000  # events looked at for "events of" on one page
 ID_PREFIXES = frozenset(PREFIXES)
 
 
@@ -151,7 +152,7 @@ def events_of(platform: Platform, obj_id: str, limit: int) -> list[tuple[Scope, 
     scanned = 0
     for scope, event in _newest_events(platform):
         scanned += 1
-        if scanned > MAX_SCANNED or len(out) >= limit:
+        if scanned > MAX_EVENTS_SCANNED or len(out) >= limit:
             break
         data = event.get("data") or {}
         target = data.get("object") if isinstance(data, dict) else None

@@ -81,7 +81,9 @@ def page(
     return HTMLResponse(document, status_code=status, headers=SECURITY_HEADERS)
 
 
-def section(section_id: str, title: str, count: int | None, content: Child, more: Markup | None = None) -> Markup:
+def section(
+    section_id: str, title: str, count: int | str | None, content: Child, more: Markup | None = None
+) -> Markup:
     """A titled block that live updates replace as a whole (``data-live``)."""
     heading = el(
         "h2",

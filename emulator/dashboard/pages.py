@@ -292,7 +292,8 @@ def object_page(view: View, scope: Scope, obj: Obj) -> Markup:
            section("events", "Events", None, tables.table(view, tables.EVENTS_COMPACT,
                    data.events_of(view.platform, obj_id, EVENTS_LIMIT), empty="No events about it."))),
     )
-    parts.append(section("referenced", "Referenced by", len(referenced), _grouped(view, referenced)))
+    shown = f"{len(referenced)}+" if len(referenced) >= LINKED_LIMIT else len(referenced)
+    parts.append(section("referenced", "Referenced by", shown, _grouped(view, referenced)))
     parts.append(section("json", "JSON", None, view.json_html(rendered)))
     return join(parts)
 

@@ -358,11 +358,23 @@ EXTRA_TYPES: dict[str, Kind] = {
 }
 
 
+GENERIC_TITLES = {
+    "treasury.received_debit": "Received debits",
+    "treasury.transaction_entry": "Treasury transaction entries",
+    "treasury.inbound_transfer": "Inbound transfers",
+    "treasury.outbound_transfer": "Outbound transfers",
+    "treasury.outbound_payment": "Outbound payments",
+    "treasury.credit_reversal": "Credit reversals",
+    "treasury.debit_reversal": "Debit reversals",
+    "issuing.token": "Card tokens",
+}
+
+
 def kind_of(object_type: str) -> Kind:
     found = BY_TYPE.get(object_type) or EXTRA_TYPES.get(object_type)
     if found is not None:
         return found
-    return Kind(object_type, object_type, GENERIC)
+    return Kind(object_type, GENERIC_TITLES.get(object_type, object_type), GENERIC)
 
 
 def table(view: View, kind: Kind, rows: Sequence[tuple[Scope, Obj]], *, empty: str = "Nothing yet.") -> Markup:

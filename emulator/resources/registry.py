@@ -15,7 +15,16 @@ from emulator.resources.issuing import (
     disputes,
     transactions,
 )
-from emulator.resources.treasury import financial_accounts, ledger, received, reversals
+from emulator.resources.treasury import (
+    credit_reversals,
+    financial_accounts,
+    inbound_transfers,
+    ledger,
+    outbound_payments,
+    outbound_transfers,
+    received,
+    reversals,
+)
 
 
 def routes() -> list[Route]:
@@ -32,6 +41,10 @@ def routes() -> list[Route]:
         *transactions.ROUTES,
         *disputes.ROUTES,
         *reversals.ROUTES,
+        *inbound_transfers.ROUTES,
+        *outbound_transfers.ROUTES,
+        *outbound_payments.ROUTES,
+        *credit_reversals.ROUTES,
         *events.ROUTES,
         *webhook_endpoints.ROUTES,
     ]

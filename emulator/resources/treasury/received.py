@@ -69,8 +69,12 @@ def receive_credit(
     payment_method: dict[str, Any] | None = None,
     force: bool = False,
     issuing_card: str | None = None,
+    initiating_details: Obj | None = None,
 ) -> Obj:
-    """Record a credit; it succeeds unless the account is closed or inbound-restricted."""
+    """Record a credit; it succeeds unless the account is closed or inbound-restricted.
+
+    ``initiating_details`` replaces the default ``initiating_payment_method_details`` (credits
+    from another financial account over the ``stripe`` network)."""
     failure = None if force else credit_failure(fa)
     rc: Obj = {
         "id": ctx.new_id("rc"),
@@ -103,6 +107,8 @@ def receive_credit(
         "transaction": None,
     }
     rc["hosted_regulatory_receipt_url"] = f"https://payments.stripe.com/regulatory-receipt/{rc['id']}"
+    if initiating_details is not None:
+        rc["initiating_payment_method_details"] = initiating_details
     if failure is None:
         trxn = ledger.open_transaction(
             ctx, fa, flow_type="received_credit", flow=rc["id"], currency=currency,
@@ -138,8 +144,13 @@ def receive_debit(
     payment_method: dict[str, Any] | None = None,
     force: bool = False,
     issuing_card: str | None = None,
+    entry_type: str = "received_debit",
+    reversal_restricted: str | None = None,
 ) -> Obj:
-    """Record a debit. ``force`` (card captures) always succeeds, even into a negative balance."""
+    """Record a debit. ``force`` (card captures) always succeeds, even into a negative balance.
+
+    ``entry_type`` names the transaction entry (``inbound_transfer_return`` for a returned
+    InboundTransfer); ``reversal_restricted`` sets ``reversal_details.restricted_reason``."""
     failure = None if force else debit_failure(fa, amount, currency)
     rd: Obj = {
         "id": ctx.new_id("rd"),
@@ -164,7 +175,7 @@ def receive_debit(
         },
         "livemode": False,
         "network": network,
-        "reversal_details": {"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": None},
+        "reversal_details": {"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": reversal_restricted},
         "status": "failed" if failure else "succeeded",
         "transaction": None,
     }
@@ -174,7 +185,7 @@ def receive_debit(
             ctx, fa, flow_type="received_debit", flow=rd["id"], currency=currency,
             description=description, amount=-amount, status="posted",
         )
-        ledger.add_entry(ctx, fa, trxn, "received_debit", cash=-amount)
+        ledger.add_entry(ctx, fa, trxn, entry_type, cash=-amount)
         rd["transaction"] = trxn["id"]
     ctx.scope.add(rd)
     ctx.emit("treasury.received_debit.created", rd)

@@ -5,6 +5,16 @@ The emulator creates them when an Issuing dispute on a financial-account card is
 ``treasury.transaction`` with ``flow_type: debit_reversal``. The reversal is ``succeeded`` at
 once (``status_transitions.completed_at`` set), ``linked_flows.issuing_dispute`` names the
 dispute and the ReceivedDebit's ``linked_flows.debit_reversal`` names the reversal.
+
+``POST /v1/treasury/debit_reversals`` reverses an ``ach`` ReceivedDebit (card debits are
+disputed through Issuing instead): it must have ``succeeded``, not be reversed yet, be within
+its ``reversal_details.deadline`` and have no ``restricted_reason``. The reversal answers
+``processing`` (no money yet, ``transaction: null``); right after the response the bank grants
+the credit and it completes: the whole amount comes back to ``cash`` (entry ``debit_reversal``
+on a posted transaction), ``status: succeeded``, ``completed_at`` set. Events:
+``treasury.debit_reversal.created``, then ``.initial_credit_granted`` and ``.completed``. The
+ReceivedDebit gets ``linked_flows.debit_reversal`` and ``reversal_details.restricted_reason:
+already_reversed``.
 """
 
 from __future__ import annotations
@@ -13,15 +23,27 @@ from typing import Any
 
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
+from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.treasury import ledger
 
 DEBIT_REVERSAL = "treasury.debit_reversal"
+RECEIVED_DEBIT = "treasury.received_debit"
 FINANCIAL_ACCOUNT = "treasury.financial_account"
 URL = "/v1/treasury/debit_reversals"
 STATUS_FILTER = {"completed": "succeeded", "canceled": "failed"}
+
+FAILED_DEBIT = "The ReceivedDebit {rd} failed, so there is nothing to reverse."
+ALREADY_REVERSED = "The ReceivedDebit {rd} has already been reversed ({reversal})."
+CARD_DEBIT = (
+    "ReceivedDebits from Issuing card transactions cannot be reversed directly; open an Issuing dispute "
+    "(POST /v1/issuing/disputes with treasury[received_debit]) instead."
+)
+NETWORK_RESTRICTED = "ReceivedDebits sent over the {network} network cannot be reversed."
+RESTRICTED = "The ReceivedDebit {rd} cannot be reversed: {reason}."
+DEADLINE_PASSED = "The ReceivedDebit {rd} can no longer be reversed: its reversal deadline has passed."
 
 
 def reverse_debit(ctx: Ctx, received_debit: Obj, amount: int, *, dispute_id: str | None = None) -> Obj:
@@ -45,17 +67,94 @@ def reverse_debit(ctx: Ctx, received_debit: Obj, amount: int, *, dispute_id: str
         "transaction": None,
     }
     reversal["hosted_regulatory_receipt_url"] = f"https://payments.stripe.com/regulatory-receipt/{reversal['id']}"
+    _credit(ctx, fa, reversal)
+    ctx.scope.add(reversal)
+    _mark_reversed(received_debit, reversal)
+    ctx.emit("treasury.debit_reversal.created", reversal)
+    ctx.emit("treasury.debit_reversal.completed", reversal)
+    return reversal
+
+
+def _credit(ctx: Ctx, fa: Obj, reversal: Obj) -> None:
+    """The reversed amount back to ``cash``, on a posted ``debit_reversal`` transaction."""
+    amount = reversal["amount"]
     trxn = ledger.open_transaction(
         ctx, fa, flow_type="debit_reversal", flow=reversal["id"], currency=reversal["currency"],
         description="Debit reversal", amount=amount, status="posted",
     )
     ledger.add_entry(ctx, fa, trxn, "debit_reversal", cash=amount)
     reversal["transaction"] = trxn["id"]
-    ctx.scope.add(reversal)
+
+
+def _mark_reversed(received_debit: Obj, reversal: Obj) -> None:
     received_debit["linked_flows"]["debit_reversal"] = reversal["id"]
+    if received_debit.get("reversal_details") is not None:
+        received_debit["reversal_details"]["restricted_reason"] = "already_reversed"
+
+
+def _check_reversible(ctx: Ctx, rd: Obj) -> None:
+    param = "received_debit"
+    if rd["status"] != "succeeded":
+        raise StripeError(FAILED_DEBIT.format(rd=rd["id"]), param=param)
+    reversal = (rd.get("linked_flows") or {}).get("debit_reversal")
+    if reversal:
+        raise StripeError(ALREADY_REVERSED.format(rd=rd["id"], reversal=reversal), param=param)
+    if rd["network"] == "card":
+        raise StripeError(CARD_DEBIT, param=param)
+    if rd["network"] != "ach":
+        raise StripeError(NETWORK_RESTRICTED.format(network=rd["network"]), param=param)
+    details = rd.get("reversal_details") or {}
+    if details.get("restricted_reason"):
+        raise StripeError(RESTRICTED.format(rd=rd["id"], reason=details["restricted_reason"]), param=param)
+    deadline = details.get("deadline")
+    if deadline is not None and ctx.now > deadline:
+        raise StripeError(DEADLINE_PASSED.format(rd=rd["id"]), param=param)
+
+
+def create(ctx: Ctx) -> Obj:
+    p = ctx.params
+    rd = common.get(ctx, RECEIVED_DEBIT, p["received_debit"], param="received_debit")
+    _check_reversible(ctx, rd)
+    fa = common.get(ctx, FINANCIAL_ACCOUNT, rd["financial_account"], param="financial_account")
+    reversal: Obj = {
+        "id": ctx.new_id("debrev"),
+        "object": DEBIT_REVERSAL,
+        "amount": rd["amount"],
+        "created": ctx.now,
+        "currency": rd["currency"],
+        "financial_account": fa["id"],
+        "hosted_regulatory_receipt_url": None,
+        "linked_flows": {"issuing_dispute": None},
+        "livemode": False,
+        "metadata": common.merge_metadata({}, p.get("metadata")),
+        "network": rd["network"],
+        "received_debit": rd["id"],
+        "status": "processing",
+        "status_transitions": {"completed_at": None},
+        "transaction": None,
+    }
+    reversal["hosted_regulatory_receipt_url"] = f"https://payments.stripe.com/regulatory-receipt/{reversal['id']}"
+    ctx.scope.add(reversal)
+    _mark_reversed(rd, reversal)
     ctx.emit("treasury.debit_reversal.created", reversal)
-    ctx.emit("treasury.debit_reversal.completed", reversal)
+    ctx.after_response.append(lambda: complete(ctx, reversal))
     return reversal
+
+
+def complete(ctx: Ctx, reversal: Obj) -> None:
+    """The bank grants the credit and the reversal completes (right after the create response)."""
+    if reversal["status"] != "processing":
+        return
+    fa = ctx.scope.get(FINANCIAL_ACCOUNT, reversal["financial_account"])
+    if fa is None:
+        return
+    before = ctx.snapshot(reversal)
+    _credit(ctx, fa, reversal)
+    ctx.emit("treasury.debit_reversal.initial_credit_granted", reversal, before)
+    before = ctx.snapshot(reversal)
+    reversal["status"] = "succeeded"
+    reversal["status_transitions"]["completed_at"] = ctx.now
+    ctx.emit("treasury.debit_reversal.completed", reversal, before)
 
 
 def list_reversals(ctx: Ctx) -> Obj:
@@ -81,6 +180,7 @@ def retrieve(ctx: Ctx) -> Obj:
 
 
 ROUTES: list[Route] = [
+    route("POST", URL, create),
     route("GET", URL, list_reversals),
     route("GET", URL + "/{debit_reversal}", retrieve),
 ]
