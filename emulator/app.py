@@ -14,7 +14,7 @@ from emulator.dashboard import Dashboard
 from emulator.http import errors
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
-from emulator.http.render import Representation, expandable_fields
+from emulator.http.render import Representation, child_schemas, expandable_fields
 from emulator.http.router import Router
 from emulator.resources import registry
 from emulator.settings import Settings
@@ -32,7 +32,11 @@ class EmulatorApp:
         self.router = Router(registry.routes())
         self.specs = ParamSpecs(spec, load_overlay())
         self.representation = Representation(
-            registry.renderers(), expandable_fields(spec), registry.virtual_fields(), registry.NOT_IN_LISTS
+            registry.renderers(),
+            expandable_fields(spec),
+            registry.virtual_fields(),
+            registry.NOT_IN_LISTS,
+            child_schemas(spec),
         )
         for init in registry.PLATFORM_INITIALIZERS:
             if init not in state.platform_initializers:

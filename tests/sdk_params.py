@@ -8,6 +8,8 @@
   scalar kind a sample needs).
 - ``Builder``: example values for those parameters, and the smallest request body that sets one
   parameter (its required ancestors and siblings filled in too), so each can be sent alone.
+- ``json_schema(type_at(td, path))``: the OpenAPI schema of an SDK parameter, in the vendored
+  spec's style, to add to an overlay (``emulator/spec/overlay-sdk-2026.json`` was made with it).
 
 The request options every params class inherits (``api_key``, ``stripe_account``...) are not
 parameters and are left out.
@@ -134,6 +136,11 @@ def sdk_methods() -> dict[tuple[str, str], SdkMethod]:
 # --- the parameter types ---------------------------------------------------------------------------
 
 
+def _required(td: type) -> frozenset[str]:
+    keys: frozenset[str] = getattr(td, "__required_keys__", frozenset())
+    return keys - REQUEST_OPTIONS
+
+
 def _hints(td: type) -> dict[str, Any]:
     localns = {**vars(typing), "StripeContext": StripeContext}
     hints: dict[str, Any] = typing.get_type_hints(td, localns=localns)
@@ -204,7 +211,7 @@ def params_of(td: type) -> list[Param]:
 def _collect(td: type, prefix: Path, owners: tuple[type, ...], out: list[Param], seen: frozenset[type]) -> None:
     if td in seen:
         return
-    required = getattr(td, "__required_keys__", frozenset())
+    required = _required(td)
     for name, tp in _hints(td).items():
         param = Param((*prefix, name), name in required, owners=(*owners, td))
         out.append(param)
@@ -288,13 +295,12 @@ class Builder:
     """Example values for a TypedDict's parameters. ``strings`` (ids of real objects) win over hints."""
 
     strings: dict[str, str] = field(default_factory=dict)
-    ints: dict[str, int] = field(default_factory=dict)
 
     def scalar(self, kind: ScalarKind, name: str) -> Any:
         if kind == "bool":
             return True
         if kind == "int":
-            return self.ints.get(name, INT_HINTS.get(name, 1))
+            return INT_HINTS.get(name, 1)
         if kind == "float":
             return 1.5
         if kind == "decimal":
@@ -317,21 +323,18 @@ class Builder:
 
     def minimal(self, td: type) -> dict[str, Any]:
         """Only the required parameters (recursively)."""
-        required = getattr(td, "__required_keys__", frozenset())
-        return {name: self.value_of(tp, name, minimal=True) for name, tp in _hints(td).items() if name in required}
+        required = _required(td)
+        return {name: self.value_of(tp, name) for name, tp in _hints(td).items() if name in required}
 
-    def full(self, td: type, skip: frozenset[str] = frozenset({"expand"})) -> dict[str, Any]:
-        """Every parameter (recursively), as the spec walk sends them."""
-        return {name: self.value_of(tp, name, minimal=False) for name, tp in _hints(td).items() if name not in skip}
-
-    def value_of(self, tp: Any, name: str, *, minimal: bool) -> Any:
+    def value_of(self, tp: Any, name: str) -> Any:
+        """A minimal value of a type: a nested TypedDict with its required keys, a declared literal, a scalar."""
         members = [m for m in _members(tp) if not (typing.get_origin(m) is Literal and typing.get_args(m) == ("",))]
         nested = [m for m in members if is_typeddict(m)]
         if nested:
-            return self.minimal(nested[0]) if minimal else self.full(nested[0], frozenset())
+            return self.minimal(nested[0])
         lists = [m for m in members if _is_list(m)]
         if lists and len(lists) == len(members):
-            return [self.value_of(typing.get_args(lists[0])[0], name, minimal=minimal)]
+            return [self.value_of(typing.get_args(lists[0])[0], name)]
         literals = [m for m in members if typing.get_origin(m) is Literal]
         if literals:
             return str(typing.get_args(literals[0])[0])
@@ -339,7 +342,7 @@ class Builder:
         if kinds:
             return self.scalar(_prefer(kinds), name)
         if lists:
-            return [self.value_of(typing.get_args(lists[0])[0], name, minimal=minimal)]
+            return [self.value_of(typing.get_args(lists[0])[0], name)]
         return self.scalar("str", name)
 
     def setting(self, param: Param, value: Any) -> dict[str, Any]:
@@ -349,10 +352,14 @@ class Builder:
         return out
 
 
+PREFERRED_KINDS: tuple[ScalarKind, ...] = ("map", "int", "bool", "decimal", "float", "str")
+
+
 def _prefer(kinds: list[ScalarKind]) -> ScalarKind:
-    for k in ("map", "int", "bool", "decimal", "float", "str"):
+    """The kind a sample of a union takes (``Literal[''] | Dict`` -> a hash, ``int | str`` -> an int)."""
+    for k in PREFERRED_KINDS:
         if k in kinds:
-            return typing.cast(ScalarKind, k)
+            return k
     return kinds[0]
 
 
@@ -374,12 +381,6 @@ def _set(builder: Builder, owners: tuple[type, ...], node: dict[str, Any], path:
         child.update({k: v for k, v in existing.items() if k in _hints(child_td)})
     node[name] = [child] if in_list else child
     _set(builder, owners[1:], child, rest, value)
-
-
-def _holder(members: list[Any], key: str) -> type:
-    """The TypedDict member of a union that declares ``key``."""
-    found: type = next(m for m in members if is_typeddict(m) and key in _hints(m))
-    return found
 
 
 def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -424,7 +425,7 @@ def json_schema(tp: Any) -> dict[str, Any]:
 
 def _member_schema(member: Any) -> dict[str, Any]:
     if is_typeddict(member):
-        required = sorted(getattr(member, "__required_keys__", frozenset()) - REQUEST_OPTIONS)
+        required = sorted(_required(member))
         schema: dict[str, Any] = {
             "type": "object",
             "properties": {name: json_schema(tp) for name, tp in _hints(member).items()},

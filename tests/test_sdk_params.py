@@ -29,6 +29,8 @@ from typing import Any
 
 import pytest
 import stripe
+from stripe._request_options import RequestOptions
+from stripe.params.issuing._dispute_create_params import DisputeCreateParamsEvidence
 
 from emulator import EmulatorServer
 from emulator.app import create_app
@@ -40,9 +42,17 @@ APP = create_app()
 SDK = sdk_params.sdk_methods()
 # routes no SDK method calls (stripe-cli's legacy trigger path)
 NOT_IN_SDK = frozenset({("POST", "/v1/issuing/cards/{card}/test/authorizations")})
-SHAPE_ERRORS = ("Invalid string", "Invalid hash", "Invalid array", "Invalid integer", "Invalid boolean", "Invalid decimal")
+SHAPE_ERRORS = (
+    "Invalid string",
+    "Invalid hash",
+    "Invalid array",
+    "Invalid integer",
+    "Invalid boolean",
+    "Invalid decimal",
+)
 ENUM_ERROR = "must be one of"
 MISSING_ID = "sdk_params_missing"
+ACCOUNT = "@account"  # in a recipe's objects: the connected account the request is made on
 
 
 def _cases() -> list[tuple[Route, SdkMethod]]:
@@ -75,14 +85,16 @@ class World:
     ids: dict[str, str] = field(default_factory=dict)  # path params and id-valued params, by name
 
     @property
-    def opts(self) -> dict[str, Any]:
+    def opts(self) -> RequestOptions:
         return {"stripe_account": self.account}
 
     def new_account(self) -> str:
         return flows.connected_account(self.client).id
 
-    def new_fa(self) -> str:
-        return flows.financial_account(self.client, self.account).id
+    def new_fa(self) -> dict[str, str]:
+        """A financial account on an account of its own (an account may have only 3 open ones)."""
+        account = self.new_account()
+        return {"financial_account": flows.financial_account(self.client, account).id, ACCOUNT: account}
 
     def new_holder(self) -> str:
         return issuing_flows.cardholder(self.client, self.account)
@@ -91,21 +103,26 @@ class World:
         return issuing_flows.card(self.client, self.account, self.holder, self.fa)
 
     def new_auth(self, amount: int = 500) -> str:
-        auth = self.client.v1.test_helpers.issuing.authorizations.create({"card": self.card, "amount": amount}, self.opts)
+        auth = self.client.v1.test_helpers.issuing.authorizations.create(
+            {"card": self.card, "amount": amount}, self.opts
+        )
         return auth.id
 
     def new_capture(self) -> str:
-        auth = self.new_auth()
-        self.client.v1.test_helpers.issuing.authorizations.capture(auth, options=self.opts)  # type: ignore[arg-type]
-        txns = self.client.v1.issuing.transactions.list({"authorization": auth}, self.opts)
-        return txns.data[0].id
+        captured = self.client.v1.test_helpers.issuing.authorizations.capture(self.new_auth(), options=self.opts)
+        txn: str = captured.transactions[0].id
+        return txn
 
     def new_dispute(self) -> str:
-        evidence = {
+        evidence: DisputeCreateParamsEvidence = {
             "reason": "other",
-            "other": {"explanation": "sdk parameter check", "product_description": "a thing", "product_type": "service"},
+            "other": {
+                "explanation": "sdk parameter check",
+                "product_description": "a thing",
+                "product_type": "service",
+            },
         }
-        d = self.client.v1.issuing.disputes.create({"transaction": self.new_capture(), "evidence": evidence}, self.opts)  # type: ignore[typeddict-item]
+        d = self.client.v1.issuing.disputes.create({"transaction": self.new_capture(), "evidence": evidence}, self.opts)
         return d.id
 
 
@@ -115,7 +132,9 @@ def _world(client: stripe.StripeClient) -> World:
     holder = issuing_flows.cardholder(client, account)
     card = issuing_flows.card(client, account, holder, fa)
     spare = issuing_flows.card(client, account, holder, fa)
-    we = client.v1.webhook_endpoints.create({"url": "http://127.0.0.1:9/sdk-params", "enabled_events": ["account.updated"]})
+    we = client.v1.webhook_endpoints.create(
+        {"url": "http://127.0.0.1:9/sdk-params", "enabled_events": ["account.updated"]}
+    )
     w = World(client, account, fa, holder, card, spare, "", "", "", we.id)
     w.auth = w.new_auth()
     w.txn = w.new_capture()
@@ -127,7 +146,7 @@ def _world(client: stripe.StripeClient) -> World:
     ).id
     trxn = client.v1.treasury.transactions.list({"financial_account": fa, "limit": 1}, opts).data[0].id
     entry = client.v1.treasury.transaction_entries.list({"financial_account": fa, "limit": 1}, opts).data[0].id
-    event = client.v1.events.list({"limit": 1}).data[0].id
+    event = client.v1.events.list({"limit": 1}, opts).data[0].id
     w.ids = {
         "account": account,
         "capability": "card_issuing",
@@ -157,7 +176,10 @@ def world(server: EmulatorServer) -> Iterator[World]:
     client = stripe.StripeClient(
         "sk_test_" + uuid.uuid4().hex, base_addresses={"api": server.url}, max_network_retries=0
     )
-    yield _world(client)
+    w = _world(client)
+    yield w
+    for endpoint in client.v1.webhook_endpoints.list({"limit": 100}).data:  # no deliveries after this module
+        client.v1.webhook_endpoints.delete(endpoint.id)
 
 
 # --- how to call each endpoint ----------------------------------------------------------------------
@@ -178,7 +200,15 @@ def _holder_params(w: World, ids: dict[str, str]) -> dict[str, Any]:
     return {
         "type": "individual",
         "name": "Jenny Rosen",
-        "billing": {"address": {"line1": "1 Main St", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"}},
+        "billing": {
+            "address": {
+                "line1": "1 Main St",
+                "city": "San Francisco",
+                "state": "CA",
+                "postal_code": "94111",
+                "country": "US",
+            }
+        },
     }
 
 
@@ -198,9 +228,10 @@ RECIPES: dict[str, Recipe] = {
     "accounts.capabilities.list": Recipe(platform=True),
     "accounts.capabilities.retrieve": Recipe(platform=True),
     "accounts.capabilities.update": Recipe(platform=True, objects=lambda w: {"account": w.new_account()}),
-    "treasury.financial_accounts.update": Recipe(objects=lambda w: {"financial_account": w.new_fa()}),
-    "treasury.financial_accounts.features.update": Recipe(objects=lambda w: {"financial_account": w.new_fa()}),
-    "treasury.financial_accounts.close": Recipe(objects=lambda w: {"financial_account": w.new_fa()}, per_trial=True),
+    "treasury.financial_accounts.create": Recipe(objects=lambda w: {ACCOUNT: w.new_account()}, per_trial=True),
+    "treasury.financial_accounts.update": Recipe(objects=World.new_fa),
+    "treasury.financial_accounts.features.update": Recipe(objects=World.new_fa),
+    "treasury.financial_accounts.close": Recipe(objects=World.new_fa, per_trial=True),
     "issuing.cardholders.create": Recipe(base=_holder_params),
     "issuing.cardholders.update": Recipe(objects=lambda w: {"cardholder": w.new_holder()}),
     "issuing.cards.create": Recipe(
@@ -208,12 +239,18 @@ RECIPES: dict[str, Recipe] = {
     ),
     "issuing.cards.update": Recipe(objects=lambda w: {"card": w.new_card()}),
     "test_helpers.issuing.authorizations.create": Recipe(base=lambda w, ids: {"card": w.card, "amount": 100}),
-    "test_helpers.issuing.authorizations.capture": Recipe(objects=lambda w: {"authorization": w.new_auth()}, per_trial=True),
+    "test_helpers.issuing.authorizations.capture": Recipe(
+        objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
+    ),
     "test_helpers.issuing.authorizations.increment": Recipe(
         objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
     ),
-    "test_helpers.issuing.authorizations.reverse": Recipe(objects=lambda w: {"authorization": w.new_auth()}, per_trial=True),
-    "test_helpers.issuing.authorizations.expire": Recipe(objects=lambda w: {"authorization": w.new_auth()}, per_trial=True),
+    "test_helpers.issuing.authorizations.reverse": Recipe(
+        objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
+    ),
+    "test_helpers.issuing.authorizations.expire": Recipe(
+        objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
+    ),
     "test_helpers.issuing.authorizations.finalize_amount": Recipe(
         objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
     ),
@@ -221,25 +258,30 @@ RECIPES: dict[str, Recipe] = {
         objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
     ),
     "test_helpers.issuing.transactions.refund": Recipe(base=lambda w, ids: {"refund_amount": 1}),
-    "issuing.disputes.create": Recipe(objects=lambda w: {"transaction": w.new_capture()}, per_trial=True,
-                                      base=lambda w, ids: {"transaction": ids["transaction"]}),
+    "issuing.disputes.create": Recipe(
+        objects=lambda w: {"transaction": w.new_capture()},
+        per_trial=True,
+        base=lambda w, ids: {"transaction": ids["transaction"]},
+    ),
     "issuing.disputes.submit": Recipe(objects=lambda w: {"dispute": w.new_dispute()}, per_trial=True),
     "events.list": Recipe(platform=True),
-    "events.retrieve": Recipe(platform=True),
+    "events.retrieve": Recipe(),
     "webhook_endpoints.create": Recipe(platform=True, cleanup=_delete_endpoint),
     "webhook_endpoints.list": Recipe(platform=True),
     "webhook_endpoints.retrieve": Recipe(platform=True),
     "webhook_endpoints.update": Recipe(platform=True),
     "webhook_endpoints.delete": Recipe(
         platform=True,
-        objects=lambda w: {"webhook_endpoint": _disabled_endpoint(w)},
+        objects=lambda w: {"webhook_endpoint": _spare_endpoint(w)},
         per_trial=True,
     ),
 }
 
 
-def _disabled_endpoint(w: World) -> str:
-    we = w.client.v1.webhook_endpoints.create({"url": "http://127.0.0.1:9/sdk-params", "enabled_events": ["account.updated"]})
+def _spare_endpoint(w: World) -> str:
+    we = w.client.v1.webhook_endpoints.create(
+        {"url": "http://127.0.0.1:9/sdk-params", "enabled_events": ["account.updated"]}
+    )
     return we.id
 
 
@@ -393,7 +435,7 @@ def test_every_sdk_parameter_is_accepted(world: World, route: Route, method: Sdk
         builder = Builder(strings=ids)
         base = recipe.base(world, ids) if recipe.base else builder.minimal(method.params)
         body = sdk_params.merge(base, builder.setting(trial.param, trial.value))
-        options: dict[str, Any] = {} if recipe.platform else world.opts
+        options: dict[str, Any] = {} if recipe.platform else {"stripe_account": ids.get(ACCOUNT, world.account)}
         sent += 1
         try:
             result = call(*_path_args(route, world, ids), body, options)

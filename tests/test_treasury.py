@@ -167,3 +167,16 @@ def test_at_most_three_open_accounts(client: stripe.StripeClient, account: strip
     with pytest.raises(stripe.InvalidRequestError):
         flows.financial_account(client, account.id)
     assert len(client.v1.treasury.financial_accounts.list({"limit": 10}, opts(account)).data) == 3
+
+
+def test_expand_inside_nested_hashes(client: stripe.StripeClient) -> None:
+    """``expand[]`` reaches ids inside hashes that have no ``object`` (``returned_details.transaction``)."""
+    from tests.money_flows import mover
+
+    m = mover(client)
+    obt = m.outbound_transfer(1000)
+    m.th.outbound_transfers.return_outbound_transfer(obt.id, {"returned_details": {"code": "declined"}}, options=m.opts)
+    got = m.treasury.outbound_transfers.retrieve(obt.id, {"expand": ["returned_details.transaction"]}, m.opts)
+    assert got.returned_details.transaction.object == "treasury.transaction"  # type: ignore[union-attr]
+    with pytest.raises(stripe.InvalidRequestError):
+        m.treasury.outbound_transfers.retrieve(obt.id, {"expand": ["returned_details.code"]}, m.opts)

@@ -26,6 +26,29 @@ def expandable_fields(spec: dict[str, Any]) -> dict[str, frozenset[str]]:
     return out
 
 
+def _ref_name(schema: dict[str, Any]) -> str | None:
+    """The component a property points to (``$ref``, a one-ref ``anyOf``, or array items)."""
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[1]
+    for option in schema.get("anyOf", []):
+        if "$ref" in option:
+            return str(option["$ref"]).rsplit("/", 1)[1]
+    items = schema.get("items")
+    if isinstance(items, dict):
+        return _ref_name(items)
+    return None
+
+
+def child_schemas(spec: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """schema name -> {property: schema name of its value} for nested expansion."""
+    out: dict[str, dict[str, str]] = {}
+    for name, schema in spec["components"]["schemas"].items():
+        kids = {prop: ref for prop, sub in schema.get("properties", {}).items() if (ref := _ref_name(sub))}
+        if kids:
+            out[name] = kids
+    return out
+
+
 def response_types(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, bool]]:
     """(METHOD, path template) -> (object type of the 200 response, whether it is a list)."""
     out: dict[tuple[str, str], tuple[str, bool]] = {}
@@ -54,7 +77,9 @@ class Representation:
         expandable: Mapping[str, frozenset[str]],
         virtual: Mapping[tuple[str, str], VirtualFn] | None = None,
         not_in_lists: frozenset[tuple[str, str]] = frozenset(),
+        children: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        self.children = {k: dict(v) for k, v in (children or {}).items()}
         self.renderers = dict(renderers)
         self.expandable = dict(expandable)
         self.virtual = dict(virtual or {})
@@ -101,29 +126,32 @@ class Representation:
         data = [self.render(ctx, item, item_expand) for item in page["data"]]
         return {**page, "data": data}
 
-    def _expand(self, ctx: Ctx, node: Obj, segments: list[str], path: str) -> Obj:
+    def _expand(self, ctx: Ctx, node: Obj, segments: list[str], path: str, schema: str | None = None) -> Obj:
+        """Expand ``segments`` inside ``node``; ``schema`` names the node's spec schema when the node is
+        a nested hash without an ``object`` field (``returned_details``, ``linked_flows``)."""
         field, rest = segments[0], segments[1:]
-        obj_type = node.get("object", "")
+        obj_type = node.get("object") or schema or ""
         if field in ctx.includes and not rest and obj_type in ("issuing.card",):
             return node  # includable field, already handled by the renderer
         allowed = self.expandable.get(obj_type, frozenset())
         if field not in allowed:
             raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+        child_schema = self.children.get(obj_type, {}).get(field)
         virtual = self.virtual.get((obj_type, field))
         if virtual is not None:
             value = virtual(ctx, node)
             out = dict(node)
-            out[field] = self._expand_value(ctx, value, rest, path) if rest else value
+            out[field] = self._expand_value(ctx, value, rest, path, child_schema) if rest else value
             return out
         value = node.get(field)
-        new_value = self._expand_value(ctx, value, rest, path)
+        new_value = self._expand_value(ctx, value, rest, path, child_schema)
         if new_value is value:
             return node
         out = dict(node)
         out[field] = new_value
         return out
 
-    def _expand_value(self, ctx: Ctx, value: Any, rest: list[str], path: str) -> Any:
+    def _expand_value(self, ctx: Ctx, value: Any, rest: list[str], path: str, schema: str | None = None) -> Any:
         if isinstance(value, str):
             target = ctx.lookup(value)
             if target is None:
@@ -133,11 +161,11 @@ class Representation:
             if value.get("object") == "list" and isinstance(value.get("data"), list):
                 if rest and rest[0] == "data":
                     inner = rest[1:]
-                    return {**value, "data": [self._expand_value(ctx, v, inner, path) for v in value["data"]]}
+                    return {**value, "data": [self._expand_value(ctx, v, inner, path, schema) for v in value["data"]]}
                 return value
             if rest:
-                return self._expand(ctx, value, rest, path)
+                return self._expand(ctx, value, rest, path, schema)
             return value
         if isinstance(value, list):
-            return [self._expand_value(ctx, v, rest, path) for v in value]
+            return [self._expand_value(ctx, v, rest, path, schema) for v in value]
         return value

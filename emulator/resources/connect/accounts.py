@@ -69,11 +69,13 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
         "object": "account",
         "business_profile": {
             "mcc": profile.get("mcc"),
+            "minority_owned_business_designation": profile.get("minority_owned_business_designation"),
             "name": profile.get("name"),
             "product_description": profile.get("product_description"),
             "support_address": None,
             "support_email": profile.get("support_email"),
             "support_phone": profile.get("support_phone"),
+            "specified_commercial_transactions_act_url": profile.get("specified_commercial_transactions_act_url"),
             "support_url": profile.get("support_url"),
             "url": profile.get("url"),
         },
@@ -116,6 +118,8 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
                 "statement_descriptor": None,
                 "statement_descriptor_kana": None,
                 "statement_descriptor_kanji": None,
+                "statement_descriptor_prefix_kana": None,
+                "statement_descriptor_prefix_kanji": None,
             },
             "payouts": {
                 "debit_negative_balances": True,

@@ -228,7 +228,7 @@ def start(ctx: Ctx, flow: Flow, fa: Obj, obj: Obj, destination: Destination) -> 
     meta = ctx.scope.meta_of(obj["id"])
     meta["network"] = destination.network
     if destination.target is not None:
-        meta["target"] = (destination.target[0].account_id, destination.target[1]["id"])
+        meta["target"] = [destination.target[0].account_id, destination.target[1]["id"]]
     ctx.scope.add(obj)
     ctx.emit(flow.event("created"), obj)
     return obj

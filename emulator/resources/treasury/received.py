@@ -171,6 +171,7 @@ def receive_debit(
             "issuing_authorization": None,
             "issuing_transaction": None,
             "payout": None,
+            "topup": None,
             **(linked_flows or {}),
         },
         "livemode": False,
