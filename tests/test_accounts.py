@@ -130,3 +130,10 @@ def test_created_filters(client: stripe.StripeClient) -> None:
     assert [x.id for x in client.v1.accounts.list({"created": {"gte": a.created}}).data] == [a.id]
     assert client.v1.accounts.list({"created": {"lt": a.created}}).data == []
     assert [x.id for x in client.v1.accounts.list({"created": a.created}).data] == [a.id]
+
+
+def test_newer_capabilities_have_capability_objects(client: stripe.StripeClient) -> None:
+    acct = client.v1.accounts.create({"capabilities": {"crypto_payments": {"requested": True}}})
+    cap = client.v1.accounts.capabilities.retrieve(acct.id, "crypto_payments")
+    assert cap.status == "active"
+    assert client.v1.accounts.capabilities.update(acct.id, "pix_payments", {"requested": True}).status == "active"

@@ -216,12 +216,18 @@ def capability_object(ctx: Ctx, account: Obj, name: str) -> Obj:
 
 
 def capability_names(ctx: Ctx) -> list[str]:
-    from emulator.http.params import load_spec
+    """Every capability name Stripe knows: the spec's and the newer ones of the overlays."""
+    from emulator.http.params import load_overlay, load_spec
 
     schema = load_spec()["paths"]["/v1/accounts/{account}"]["post"]["requestBody"]["content"][
         "application/x-www-form-urlencoded"
     ]["schema"]["properties"]["capabilities"]
-    return sorted(schema["properties"])
+    names = set(schema["properties"])
+    for dotted in load_overlay()["add_properties"].get("post /v1/accounts/{account}", {}):
+        head, _, name = dotted.partition(".")
+        if head == "capabilities" and name and "." not in name:
+            names.add(name)
+    return sorted(names)
 
 
 def is_capability_active(ctx: Ctx, account_id: str, name: str) -> bool:
