@@ -57,6 +57,60 @@ def credit_failure(fa: Obj) -> str | None:
     return None
 
 
+def _initiating_details(network: str, payment_method: dict[str, Any] | None, issuing_card: str | None) -> Obj:
+    if network != "card":
+        return _payment_method_details(payment_method)
+    billing = _payment_method_details(None)["billing_details"]
+    return {"billing_details": billing, "type": "issuing_card", "issuing_card": issuing_card}
+
+
+def _received(
+    ctx: Ctx,
+    prefix: str,
+    object_type: str,
+    fa: Obj,
+    amount: int,
+    currency: str,
+    *,
+    network: str,
+    description: str,
+    failure: str | None,
+    initiating_details: Obj,
+    linked_flows: Obj,
+    reversal_details: Obj | None,
+) -> Obj:
+    """The common shape of a ReceivedCredit / ReceivedDebit, before any money moves."""
+    obj_id = ctx.new_id(prefix)
+    return {
+        "id": obj_id,
+        "object": object_type,
+        "amount": amount,
+        "created": ctx.now,
+        "currency": currency,
+        "description": description,
+        "failure_code": failure,
+        "financial_account": fa["id"],
+        "hosted_regulatory_receipt_url": f"https://payments.stripe.com/regulatory-receipt/{obj_id}",
+        "initiating_payment_method_details": initiating_details,
+        "linked_flows": linked_flows,
+        "livemode": False,
+        "network": network,
+        "reversal_details": reversal_details,
+        "status": "failed" if failure else "succeeded",
+        "transaction": None,
+    }
+
+
+def _settle(ctx: Ctx, fa: Obj, obj: Obj, flow_type: str, entry_type: str, cash: int) -> None:
+    """Post the money of a succeeded received flow: one posted transaction with one entry."""
+    trxn = ledger.open_transaction(
+        ctx, fa, flow_type=flow_type, flow=obj["id"], currency=obj["currency"],
+        description=obj["description"], amount=cash, status="posted",
+    )
+    ledger.add_entry(ctx, fa, trxn, entry_type, cash=cash)
+    obj["transaction"] = trxn["id"]
+
+
 def receive_credit(
     ctx: Ctx,
     fa: Obj,
@@ -76,20 +130,13 @@ def receive_credit(
     ``initiating_details`` replaces the default ``initiating_payment_method_details`` (credits
     from another financial account over the ``stripe`` network)."""
     failure = None if force else credit_failure(fa)
-    rc: Obj = {
-        "id": ctx.new_id("rc"),
-        "object": RECEIVED_CREDIT,
-        "amount": amount,
-        "created": ctx.now,
-        "currency": currency,
-        "description": description,
-        "failure_code": failure,
-        "financial_account": fa["id"],
-        "hosted_regulatory_receipt_url": None,
-        "initiating_payment_method_details": _payment_method_details(payment_method)
-        if network != "card"
-        else {"billing_details": _payment_method_details(None)["billing_details"], "type": "issuing_card", "issuing_card": issuing_card},
-        "linked_flows": {
+    rc = _received(
+        ctx, "rc", RECEIVED_CREDIT, fa, amount, currency,
+        network=network,
+        description=description,
+        failure=failure,
+        initiating_details=initiating_details or _initiating_details(network, payment_method, issuing_card),
+        linked_flows={
             "credit_reversal": None,
             "issuing_authorization": None,
             "issuing_transaction": None,
@@ -98,24 +145,10 @@ def receive_credit(
             "source_flow_type": None,
             **(linked_flows or {}),
         },
-        "livemode": False,
-        "network": network,
-        "reversal_details": {"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": None}
-        if network == "ach"
-        else None,
-        "status": "failed" if failure else "succeeded",
-        "transaction": None,
-    }
-    rc["hosted_regulatory_receipt_url"] = f"https://payments.stripe.com/regulatory-receipt/{rc['id']}"
-    if initiating_details is not None:
-        rc["initiating_payment_method_details"] = initiating_details
+        reversal_details={"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": None} if network == "ach" else None,
+    )
     if failure is None:
-        trxn = ledger.open_transaction(
-            ctx, fa, flow_type="received_credit", flow=rc["id"], currency=currency,
-            description=description, amount=amount, status="posted",
-        )
-        ledger.add_entry(ctx, fa, trxn, "received_credit", cash=amount)
-        rc["transaction"] = trxn["id"]
+        _settle(ctx, fa, rc, "received_credit", "received_credit", amount)
     ctx.scope.add(rc)
     ctx.emit("treasury.received_credit.created", rc)
     ctx.emit("treasury.received_credit.failed" if failure else "treasury.received_credit.succeeded", rc)
@@ -152,20 +185,13 @@ def receive_debit(
     ``entry_type`` names the transaction entry (``inbound_transfer_return`` for a returned
     InboundTransfer); ``reversal_restricted`` sets ``reversal_details.restricted_reason``."""
     failure = None if force else debit_failure(fa, amount, currency)
-    rd: Obj = {
-        "id": ctx.new_id("rd"),
-        "object": RECEIVED_DEBIT,
-        "amount": amount,
-        "created": ctx.now,
-        "currency": currency,
-        "description": description,
-        "failure_code": failure,
-        "financial_account": fa["id"],
-        "hosted_regulatory_receipt_url": None,
-        "initiating_payment_method_details": _payment_method_details(payment_method)
-        if network != "card"
-        else {"billing_details": _payment_method_details(None)["billing_details"], "type": "issuing_card", "issuing_card": issuing_card},
-        "linked_flows": {
+    rd = _received(
+        ctx, "rd", RECEIVED_DEBIT, fa, amount, currency,
+        network=network,
+        description=description,
+        failure=failure,
+        initiating_details=_initiating_details(network, payment_method, issuing_card),
+        linked_flows={
             "debit_reversal": None,
             "inbound_transfer": None,
             "issuing_authorization": None,
@@ -174,20 +200,10 @@ def receive_debit(
             "topup": None,
             **(linked_flows or {}),
         },
-        "livemode": False,
-        "network": network,
-        "reversal_details": {"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": reversal_restricted},
-        "status": "failed" if failure else "succeeded",
-        "transaction": None,
-    }
-    rd["hosted_regulatory_receipt_url"] = f"https://payments.stripe.com/regulatory-receipt/{rd['id']}"
+        reversal_details={"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": reversal_restricted},
+    )
     if failure is None:
-        trxn = ledger.open_transaction(
-            ctx, fa, flow_type="received_debit", flow=rd["id"], currency=currency,
-            description=description, amount=-amount, status="posted",
-        )
-        ledger.add_entry(ctx, fa, trxn, entry_type, cash=-amount)
-        rd["transaction"] = trxn["id"]
+        _settle(ctx, fa, rd, "received_debit", entry_type, -amount)
     ctx.scope.add(rd)
     ctx.emit("treasury.received_debit.created", rd)
     return rd
