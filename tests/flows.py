@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import stripe
+
+# The cardholder of Stripe's "Working with Stripe Issuing cards" guide (no terms acceptance).
+GUIDE_CARDHOLDER: dict[str, Any] = {
+    "type": "individual",
+    "name": "Jenny Rosen",
+    "email": "jenny.rosen@example.com",
+    "phone_number": "+18888675309",
+    "individual": {"first_name": "Jenny", "last_name": "Rosen", "dob": {"day": 1, "month": 11, "year": 1981}},
+    "billing": {
+        "address": {
+            "line1": "1234 Main Street",
+            "city": "San Francisco",
+            "state": "CA",
+            "postal_code": "94111",
+            "country": "US",
+        }
+    },
+}
+
+
+def guide_cardholder_params(**extra: Any) -> dict[str, Any]:
+    """A fresh copy of the guide's cardholder parameters, with ``extra`` on top."""
+    return {**copy.deepcopy(GUIDE_CARDHOLDER), **extra}
 
 
 def connected_account(client: stripe.StripeClient, **extra: Any) -> stripe.Account:

@@ -19,23 +19,7 @@ import stripe
 
 from tests import flows
 
-CARDHOLDER: dict[str, Any] = {  # the guide's cardholder: 15 fields
-    "type": "individual",
-    "name": "Jenny Rosen",
-    "email": "jenny.rosen@example.com",
-    "phone_number": "+18888675309",
-    "status": "active",
-    "individual": {"first_name": "Jenny", "last_name": "Rosen", "dob": {"day": 1, "month": 11, "year": 1981}},
-    "billing": {
-        "address": {
-            "line1": "1234 Main Street",
-            "city": "San Francisco",
-            "state": "CA",
-            "postal_code": "94111",
-            "country": "US",
-        }
-    },
-}
+CARDHOLDER: dict[str, Any] = {**flows.GUIDE_CARDHOLDER, "status": "active"}  # the guide's cardholder: 15 fields
 
 
 @dataclass

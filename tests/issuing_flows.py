@@ -39,22 +39,7 @@ class Spender:
 
 
 def cardholder(client: stripe.StripeClient, account: str, **extra: Any) -> str:
-    params: dict[str, Any] = {
-        "type": "individual",
-        "name": "Jenny Rosen",
-        "email": "jenny.rosen@example.com",
-        "phone_number": "+18888675309",
-        "individual": {"first_name": "Jenny", "last_name": "Rosen", "dob": {"day": 1, "month": 11, "year": 1981}},
-        "billing": {
-            "address": {
-                "line1": "1234 Main Street",
-                "city": "San Francisco",
-                "state": "CA",
-                "postal_code": "94111",
-                "country": "US",
-            }
-        },
-    }
+    params: dict[str, Any] = flows.guide_cardholder_params()
     params.update(extra)
     return client.v1.issuing.cardholders.create(params, {"stripe_account": account}).id  # type: ignore[arg-type]
 

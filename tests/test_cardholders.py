@@ -11,24 +11,10 @@ import stripe
 
 from emulator import EmulatorServer
 from emulator.core.store import Obj
+from tests import flows
 
 # The cardholder of Stripe's "Working with Stripe Issuing cards" guide (no terms acceptance).
-GUIDE_CARDHOLDER: dict[str, Any] = {
-    "type": "individual",
-    "name": "Jenny Rosen",
-    "email": "jenny.rosen@example.com",
-    "phone_number": "+18888675309",
-    "individual": {"first_name": "Jenny", "last_name": "Rosen", "dob": {"day": 1, "month": 11, "year": 1981}},
-    "billing": {
-        "address": {
-            "line1": "1234 Main Street",
-            "city": "San Francisco",
-            "state": "CA",
-            "postal_code": "94111",
-            "country": "US",
-        }
-    },
-}
+GUIDE_CARDHOLDER: dict[str, Any] = flows.GUIDE_CARDHOLDER
 TERMS: Any = {"card_issuing": {"user_terms_acceptance": {"date": 1_700_000_000, "ip": "203.0.113.7"}}}
 
 
