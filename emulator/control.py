@@ -26,7 +26,7 @@ from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator import __version__
@@ -34,6 +34,7 @@ from emulator.core.state import Platform, PlatformSettings, State
 from emulator.http import auth, forms
 from emulator.http.api import Api
 from emulator.http.errors import StripeError, mask_key
+from emulator.http.responses import JSONResponse
 from emulator.settings import Settings
 
 if TYPE_CHECKING:

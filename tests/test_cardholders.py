@@ -10,6 +10,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
+from emulator.core.jsonutil import thaw
 from emulator.core.store import Obj
 from tests import flows
 
@@ -31,7 +32,7 @@ def create_cardholder(client: stripe.StripeClient, account_id: str | None = None
 
 def events_of(server: EmulatorServer, api_key: str, account_id: str | None, event_type: str) -> list[Obj]:
     scope = server.state.platform(api_key).scope(account_id)
-    return [e for e in scope.store("event").values() if e["type"] == event_type]
+    return [thaw(e) for e in scope.store("event").values() if e["type"] == event_type]
 
 
 def error_of(call: Any) -> stripe.InvalidRequestError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from emulator.core.jsonutil import clone, previous_attributes
+from emulator.core.jsonutil import FrozenJSON, clone, previous_attributes
 from emulator.core.state import Platform, Scope, State
 from emulator.core.store import Obj
 
@@ -86,19 +86,24 @@ class Ctx:
     def lookup(self, obj_id: str) -> Obj | None:
         return self.scope.lookup(obj_id)
 
+    def rendered(self, obj: Obj) -> Obj:
+        """The object as the API shows it now. It may share parts with the stored object: read only."""
+        plain = Ctx(self.state, self.platform, self.scope, self.renderer, api_version=self.api_version)
+        return self.renderer.render(plain, obj, [])
+
     def snapshot(self, obj: Obj) -> Obj:
         """The object as the API shows it now, detached from the stored one."""
-        plain = Ctx(self.state, self.platform, self.scope, self.renderer, api_version=self.api_version)
-        snap: Obj = clone(self.renderer.render(plain, obj, []))
+        snap: Obj = clone(self.rendered(obj))
         return snap
 
     # --- events --------------------------------------------------------------------------------
 
     def emit(self, event_type: str, obj: Obj, before: Obj | None = None) -> Obj:
         """Record an event about ``obj``; ``before`` (a snapshot) makes ``previous_attributes``."""
-        data: dict[str, Any] = {"object": self.snapshot(obj)}
+        now = self.rendered(obj)
+        data: dict[str, Any] = {"object": FrozenJSON(now)}  # an immutable snapshot, a few hundred bytes
         if before is not None:
-            data["previous_attributes"] = previous_attributes(before, data["object"])
+            data["previous_attributes"] = previous_attributes(before, now)
         event: Obj = {
             "id": self.new_id("evt"),
             "object": "event",

@@ -1,17 +1,74 @@
-"""Small helpers for JSON-shaped data (dicts, lists and scalars)."""
+"""JSON-shaped data (dicts, lists and scalars): encoding, copying and frozen snapshots.
+
+Every body the emulator sends is encoded here (orjson). :class:`FrozenJSON` keeps a snapshot
+(an event's ``data.object``) as compressed JSON bytes: immutable by construction, a fraction of
+the memory of the same dicts, and spliced into responses without being decoded.
+"""
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
+
+import orjson
+
+
+class FrozenJSON:
+    """An immutable JSON value stored as zlib-compressed bytes."""
+
+    __slots__ = ("_blob",)
+
+    def __init__(self, value: Any) -> None:
+        self._blob = zlib.compress(orjson.dumps(value), 1)
+
+    def raw(self) -> bytes:
+        return zlib.decompress(self._blob)
+
+    def value(self) -> Any:
+        """A fresh, mutable copy of the value."""
+        return orjson.loads(self.raw())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FrozenJSON) and self.raw() == other.raw()
+
+    def __hash__(self) -> int:
+        return hash(self._blob)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, FrozenJSON):
+        return orjson.Fragment(value.raw())
+    if isinstance(value, (bytes, bytearray)):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    """Compact JSON (frozen snapshots spliced in as they are)."""
+    return orjson.dumps(value, default=_default)
+
+
+def dumps_pretty(value: Any) -> bytes:
+    """JSON indented by two spaces, like Stripe's webhook bodies."""
+    return orjson.dumps(value, default=_default, option=orjson.OPT_INDENT_2)
+
+
+def thaw(value: Any) -> Any:
+    """``value`` with every :class:`FrozenJSON` inside it decoded (for code that reads snapshots)."""
+    if isinstance(value, FrozenJSON):
+        return value.value()
+    if isinstance(value, dict):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [thaw(v) for v in value]
+    return value
 
 
 def clone(value: Any) -> Any:
-    """Deep copy of JSON-shaped data, much faster than ``copy.deepcopy``."""
-    if isinstance(value, dict):
-        return {k: clone(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clone(v) for v in value]
-    return value
+    """Deep copy of JSON-shaped data (through orjson: several times faster than a Python walk)."""
+    return orjson.loads(orjson.dumps(value, default=_default))
 
 
 def previous_attributes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from emulator.core.state import PREFIXES, Platform, Scope, State
 from emulator.core.store import Obj
+from emulator.resources import events
 from emulator.webhooks.book import EXTRA_KEY, Book, Delivery
 
 ACCOUNT = "account"
@@ -154,9 +155,8 @@ def events_of(platform: Platform, obj_id: str, limit: int) -> list[tuple[Scope, 
         scanned += 1
         if scanned > MAX_EVENTS_SCANNED or len(out) >= limit:
             break
-        data = event.get("data") or {}
-        target = data.get("object") if isinstance(data, dict) else None
-        if isinstance(target, dict) and target.get("id") == obj_id:
+        target = events.data_object(event)
+        if target is not None and target.get("id") == obj_id:
             out.append((scope, event))
     return out
 

@@ -11,6 +11,7 @@ from emulator.dashboard import data, deliveries, fmt, forms, tables
 from emulator.dashboard.html import Child, Markup, el, join, link
 from emulator.dashboard.layout import facts, section
 from emulator.dashboard.view import ROOT, View
+from emulator.resources import events
 from emulator.webhooks.book import Delivery
 
 PREVIEW = 10  # rows per section on a platform's page
@@ -200,7 +201,7 @@ def _summary(view: View, scope: Scope, obj: Obj) -> list[tuple[str, Child]]:
                  ("Card", view.ref_link(obj.get("card"))), ("Authorization", view.ref_link(obj.get("authorization"))),
                  ("Funding", _funding_balance(view, obj) or "—")]
     elif kind == "event":
-        target = (obj.get("data") or {}).get("object") or {}
+        target = events.data_object(obj) or {}
         rows += [("Type", el("code", None, obj.get("type") or "")), ("Object", view.ref_link(target)),
                  ("Pending webhooks", str(obj.get("pending_webhooks", 0)))]
     else:

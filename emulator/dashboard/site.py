@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from emulator.core.store import Obj
@@ -31,6 +31,7 @@ from emulator.dashboard.html import path_part
 from emulator.dashboard.layout import Flash, page
 from emulator.dashboard.view import ROOT, View
 from emulator.fixtures.inprocess import call_app
+from emulator.http.responses import JSONResponse
 
 if TYPE_CHECKING:
     from emulator.app import EmulatorApp

@@ -11,6 +11,7 @@ from emulator.core.store import Obj
 from emulator.dashboard import fmt
 from emulator.dashboard.html import Child, Markup, el, join
 from emulator.dashboard.view import View
+from emulator.resources import events
 
 Cell = Callable[[View, Scope, Obj], Child]
 
@@ -193,7 +194,7 @@ def _dispute_reason(v: View, s: Scope, o: Obj) -> Child:
 
 
 def _event_object(v: View, s: Scope, o: Obj) -> Child:
-    target = (o.get("data") or {}).get("object") or {}
+    target = events.data_object(o) or {}
     return v.id_link(target.get("id")) if isinstance(target, dict) else "—"
 
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.core import jsonutil
 from emulator.core.context import Ctx
 from emulator.core.state import Platform, Scope, State
 from emulator.core.store import Obj
@@ -81,7 +82,8 @@ class View:
 
     def rendered(self, scope: Scope, obj: Obj) -> Obj:
         """The object as the API shows it (renderers applied, nothing expanded)."""
-        return self.representation.render(self.ctx(scope), obj, [])
+        thawed: Obj = jsonutil.thaw(self.representation.render(self.ctx(scope), obj, []))
+        return thawed
 
     def account_label(self, scope: Scope) -> Markup:
         if scope.is_connected:
@@ -97,6 +99,8 @@ class View:
     def _json(self, value: Any, depth: int) -> Markup:
         pad = JSON_INDENT * (depth + 1)
         end = JSON_INDENT * depth
+        if isinstance(value, jsonutil.FrozenJSON):
+            value = value.value()
         if isinstance(value, dict):
             if not value:
                 return Markup("{}")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 from emulator.core.context import Ctx
+from emulator.core.jsonutil import FrozenJSON
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -72,3 +73,13 @@ ROUTES: list[Route] = [
     route("GET", "/v1/events", list_events),
     route("GET", "/v1/events/{id}", retrieve),
 ]
+
+
+def data_object(event: Obj) -> Obj | None:
+    """The object an event is about, decoded from its frozen snapshot (a fresh copy)."""
+    data = event.get("data")
+    target = data.get("object") if isinstance(data, dict) else None
+    if isinstance(target, FrozenJSON):
+        decoded: Obj = target.value()
+        return decoded
+    return target if isinstance(target, dict) else None

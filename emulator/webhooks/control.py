@@ -18,12 +18,13 @@ import math
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.core.state import Platform, State
 from emulator.http import auth, forms
 from emulator.http.errors import StripeError, mask_key
+from emulator.http.responses import JSONResponse
 from emulator.webhooks.book import EXTRA_KEY, Book, book_of
 from emulator.webhooks.delivery import DeliveryEngine
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from emulator.core import jsonutil
 from emulator.webhooks import signing
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -49,7 +49,7 @@ class Result:
 
 def payload(event: dict[str, Any]) -> bytes:
     """The event as the request body (pretty-printed, like Stripe's webhook bodies)."""
-    return json.dumps(event, indent=2, ensure_ascii=False).encode("utf-8")
+    return jsonutil.dumps_pretty(event)
 
 
 def headers(body: bytes, secret: str, *, realtime: bool = False) -> dict[str, str]:

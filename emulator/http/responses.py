@@ -1,0 +1,14 @@
+"""Starlette responses for the control plane that encode like the API (orjson, frozen snapshots)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette import responses
+
+from emulator.core import jsonutil
+
+
+class JSONResponse(responses.JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return jsonutil.dumps(content)
