@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import inspect
 import json
-import math
 from collections.abc import Callable
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -35,6 +34,7 @@ from emulator.http import auth, forms
 from emulator.http.api import Api
 from emulator.http.errors import StripeError, mask_key
 from emulator.http.responses import JSONResponse
+from emulator.platform_settings import parse_changes
 from emulator.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,13 +43,9 @@ if TYPE_CHECKING:
 INVALID_BODY = "Invalid request body: send a JSON object or a form."
 INVALID_LIMIT = "Invalid limit: must be a positive integer"
 INVALID_STATUS = "Invalid status: must be an HTTP status code"
-UNKNOWN_SETTING = "Received unknown parameter: {name}"
-INVALID_SETTING_BOOLEAN = "Invalid {name}: must be true or false"
-INVALID_SETTING_NUMBER = "Invalid {name}: must be a number between 0 and {top}"
 FIXTURES_NOT_READY = "Fixtures cannot be loaded before the emulator has started."
 FIXTURE_BODY = "Send a stripe CLI fixture document (a JSON object with a \"fixtures\" list) as the request body."
 FIXTURES_FAILED = "Loading the configured fixtures after the reset failed: {detail}"
-MAX_SETTING_SECONDS = 60.0
 
 
 def _error(exc: StripeError) -> Response:
@@ -269,28 +265,4 @@ class Control:
 
 def _settings_changes(body: dict[str, Any]) -> dict[str, Any]:
     """Checked new values for :class:`PlatformSettings` fields (a Stripe-shaped 400 otherwise)."""
-    known = {f.name: f for f in fields(PlatformSettings)}
-    changes: dict[str, Any] = {}
-    for name, raw in body.items():
-        f = known.get(name)
-        if f is None:
-            raise StripeError(UNKNOWN_SETTING.format(name=name), param=name, code="parameter_unknown")
-        default = getattr(PlatformSettings(), name)
-        if isinstance(default, bool):
-            if isinstance(raw, bool):
-                changes[name] = raw
-            elif isinstance(raw, str) and raw.lower() in ("true", "false"):
-                changes[name] = raw.lower() == "true"
-            else:
-                raise _invalid(INVALID_SETTING_BOOLEAN.format(name=name), param=name)
-        elif isinstance(default, (int, float)):
-            try:
-                value = float(raw) if not isinstance(raw, bool) else math.nan
-            except (TypeError, ValueError):
-                value = math.nan
-            if not 0 <= value <= MAX_SETTING_SECONDS:
-                raise _invalid(INVALID_SETTING_NUMBER.format(name=name, top=MAX_SETTING_SECONDS), param=name)
-            changes[name] = type(default)(value)
-        else:  # pragma: no cover - every PlatformSettings field is a bool or a number today
-            changes[name] = raw
-    return changes
+    return parse_changes(body)

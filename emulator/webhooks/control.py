@@ -25,6 +25,7 @@ from emulator.core.state import Platform, State
 from emulator.http import auth, forms
 from emulator.http.errors import StripeError, mask_key
 from emulator.http.responses import JSONResponse
+from emulator.platform_settings import parse_changes
 from emulator.webhooks.book import EXTRA_KEY, Book, book_of
 from emulator.webhooks.delivery import DeliveryEngine
 
@@ -32,12 +33,10 @@ NO_SUCH_DELIVERY = "No such webhook delivery: '{id}'"
 INVALID_BODY = "Invalid request body: send JSON or a form."
 INVALID_LIMIT = "Invalid limit: must be a positive integer"
 INVALID_SCHEDULE = "Invalid retry_schedule: must be a list of at most {max} numbers between 0 and {top} seconds"
-INVALID_TIMEOUT = "Invalid rta_timeout_seconds: must be a number between 0 and {top}"
-INVALID_BOOLEAN = "Invalid rta_timeout_approves: must be true or false"
 UNKNOWN_SETTING = "Received unknown parameter: {name}"
+RTA_SETTINGS = frozenset({"rta_timeout_seconds", "rta_timeout_approves"})
 MAX_SCHEDULE = 20
 MAX_DELAY = 86_400.0
-MAX_RTA_TIMEOUT = 60.0
 SETTINGS = ("retry_schedule", "rta_timeout_seconds", "rta_timeout_approves")
 
 
@@ -190,18 +189,7 @@ def _read_settings(body: bytes, content_type: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "retry_schedule" in raw:
         out["retry_schedule"] = _schedule(raw["retry_schedule"])
-    if "rta_timeout_seconds" in raw:
-        seconds = _number(raw["rta_timeout_seconds"])
-        if seconds is None or not 0 <= seconds <= MAX_RTA_TIMEOUT:
-            raise StripeError(INVALID_TIMEOUT.format(top=MAX_RTA_TIMEOUT), param="rta_timeout_seconds")
-        out["rta_timeout_seconds"] = seconds
-    if "rta_timeout_approves" in raw:
-        value = raw["rta_timeout_approves"]
-        if isinstance(value, str) and value in ("true", "false"):
-            value = value == "true"
-        if not isinstance(value, bool):
-            raise StripeError(INVALID_BOOLEAN, param="rta_timeout_approves")
-        out["rta_timeout_approves"] = value
+    out.update(parse_changes({k: v for k, v in raw.items() if k != "retry_schedule"}, allowed=RTA_SETTINGS))
     return out
 
 
