@@ -6,8 +6,8 @@ checks -> idempotency -> handler -> rendering and ``expand[]`` -> response heade
 
 from __future__ import annotations
 
+import hashlib
 import inspect
-import json
 import logging
 import re
 import time
@@ -15,6 +15,8 @@ import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+import orjson
 
 from emulator.core import jsonutil
 from emulator.core.context import Ctx
@@ -142,7 +144,7 @@ class Api:
             meta["idempotency_key"] = idem_key
             extra_headers.append((b"idempotency-key", idem_key.encode("latin-1", "replace")))
             store = self._idempotency(platform)
-            fingerprint = json.dumps(tree, sort_keys=True)
+            fingerprint = hashlib.blake2b(orjson.dumps(tree, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
             saved = store.begin(tenant.account_id, idem_key, f"{method} {path}", fingerprint, request_id, time.time())
             if saved is not None:
                 meta["replayed"] = True

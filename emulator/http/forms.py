@@ -28,23 +28,13 @@ class FormError(ValueError):
 def _split_key(key: str) -> list[str]:
     """``a[b][]`` -> ``["a", "b", ""]``; a malformed key stays one literal segment."""
     open_at = key.find("[")
-    if open_at <= 0 or not key.endswith("]"):
+    if open_at <= 0 or key[-1] != "]":
         return [key]
-    parts = [key[:open_at]]
-    rest = key[open_at:]
-    while rest:
-        if rest[0] != "[":
+    inner = key[open_at + 1 : -1].split("][")
+    for part in inner:
+        if "[" in part or "]" in part:
             return [key]
-        close = rest.find("]")
-        if close < 0:
-            return [key]
-        inner = rest[1:close]
-        if "[" in inner:
-            return [key]
-        parts.append(inner)
-        rest = rest[close + 1 :]
-    return parts
-
+    return [key[:open_at], *inner]
 
 def _pairs(raw: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
@@ -55,8 +45,8 @@ def _pairs(raw: str) -> list[tuple[str, str]]:
             continue
         name, sep, value = chunk.partition("=")
         try:
-            key = unquote_plus(name, errors="strict")
-            val = unquote_plus(value, errors="strict") if sep else ""
+            key = unquote_plus(name, errors="strict") if ("%" in name or "+" in name) else name
+            val = unquote_plus(value, errors="strict") if ("%" in value or "+" in value) else value
         except UnicodeDecodeError as exc:
             raise FormError("Invalid request: the form data is not valid UTF-8.") from exc
         if len(key) > MAX_KEY_LENGTH:
@@ -94,6 +84,22 @@ def decode(raw: str | bytes) -> FormTree:
 
 
 def _insert(node: FormTree, path: list[str], value: str) -> None:
+    # the common case, nested hashes only (``a[b][c]=v``), without recursion
+    if "" not in path:
+        last = len(path) - 1
+        for i in range(last):
+            seg = path[i]
+            child = node.get(seg)
+            if child is None or child == "":
+                child = node[seg] = {}
+            elif type(child) is not dict:
+                raise _conflict(path[: i + 1])
+            node = child
+        seg = path[last]
+        if isinstance(node.get(seg), (dict, list)):
+            raise _conflict(path)
+        node[seg] = value
+        return
     seg, rest = path[0], path[1:]
     if not rest:
         if isinstance(node.get(seg), (dict, list)):

@@ -22,7 +22,7 @@ import asyncio
 import json
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from emulator.core import ids
@@ -71,7 +71,15 @@ async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
     if found:
         return RealtimeDecision(**recorded)
     decision = await _ask(ctx, authorization)
-    ids.record_value("realtime", asdict(decision))
+    ids.record_value(
+        "realtime",
+        {
+            "outcome": decision.outcome,
+            "amount": decision.amount,
+            "metadata": decision.metadata,
+            "reason_message": decision.reason_message,
+        },
+    )
     return decision
 
 
