@@ -7,10 +7,10 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from emulator.control import Control
 from emulator.core.state import State
-from emulator.dashboard import Dashboard
 from emulator.http import errors
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
@@ -49,12 +49,33 @@ class EmulatorApp:
         self.webhooks = DeliveryEngine(state, settings)
         self.webhooks.install()
         self.on_reset.append(self.webhooks.on_reset)
-        self.dashboard = Dashboard(self)
+        self._dashboard: Any = None  # emulator.dashboard.Dashboard, built on the first dashboard request
         self.starlette = Starlette(
-            routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes(), *self.dashboard.routes()]
+            routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes(), *self._dashboard_routes()]
         )
         self.starlette.add_exception_handler(404, self._not_found)
         self.starlette.add_exception_handler(405, self._not_found)
+
+    @property
+    def dashboard(self) -> Any:
+        """The dashboard (imported and built on first use: it is not needed to serve the API)."""
+        if self._dashboard is None:
+            from emulator.dashboard import Dashboard
+
+            self._dashboard = Dashboard(self)
+        return self._dashboard
+
+    def _dashboard_routes(self) -> list[Route]:
+        from emulator.dashboard.paths import ROUTES
+
+        def endpoint(name: str) -> Any:
+            async def serve(request: Request) -> Response:
+                response: Response = await getattr(self.dashboard, name)(request)
+                return response
+
+            return serve
+
+        return [Route(path, endpoint(name), methods=list(methods)) for path, name, methods in ROUTES]
 
     async def _not_found(self, request: Request, exc: Exception) -> Response:
         err = errors.unrecognized_url(request.method, request.url.path)

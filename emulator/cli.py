@@ -23,6 +23,7 @@ import uvicorn
 from emulator import __version__
 from emulator.app import EmulatorApp, create_app
 from emulator.core.state import State
+from emulator.gc_tuning import GcTuner
 from emulator.server import listening_socket
 from emulator.settings import Settings, SettingsError, default_of, env_var, flag, kind, options, parse_value
 from emulator.webhooks.forward import READY
@@ -148,7 +149,12 @@ async def _serve(app: EmulatorApp, server: uvicorn.Server, sock: socket.socket) 
     print(LISTENING.format(version=__version__, host=host, port=port), flush=True)
     if app.webhooks.forward is not None:
         print(READY.format(url=app.webhooks.forward.url, secret=app.webhooks.forward.secret), flush=True)
-    await server.serve(sockets=[sock])
+    tuner = GcTuner()
+    tuner.start()
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        tuner.stop()
     return 0
 
 

@@ -34,7 +34,6 @@ from emulator.http import auth, forms
 from emulator.http.api import Api
 from emulator.http.errors import StripeError, mask_key
 from emulator.http.responses import JSONResponse
-from emulator.platform_settings import parse_changes
 from emulator.settings import Settings
 
 if TYPE_CHECKING:
@@ -265,4 +264,6 @@ class Control:
 
 def _settings_changes(body: dict[str, Any]) -> dict[str, Any]:
     """Checked new values for :class:`PlatformSettings` fields (a Stripe-shaped 400 otherwise)."""
+    from emulator.platform_settings import parse_changes  # pydantic: imported on first use
+
     return parse_changes(body)

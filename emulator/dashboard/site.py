@@ -26,7 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from emulator.core.store import Obj
-from emulator.dashboard import actions, assets, data, forms, pages, security
+from emulator.dashboard import actions, assets, data, forms, pages, paths, security
 from emulator.dashboard.html import path_part
 from emulator.dashboard.layout import Flash, page
 from emulator.dashboard.view import ROOT, View
@@ -81,19 +81,7 @@ class Dashboard:
         app.on_reset.append(self._on_reset)
 
     def routes(self) -> list[Route]:
-        base = "/_emulator/platforms/{handle}"
-        return [
-            Route(ROOT, self.home, methods=["GET"]),
-            Route("/_emulator/search", self.search, methods=["GET"]),
-            Route("/_emulator/dashboard/changes", self.changes, methods=["GET"]),
-            Route("/_emulator/dashboard/dashboard.css", self.css, methods=["GET"]),
-            Route("/_emulator/dashboard/dashboard.js", self.js, methods=["GET"]),
-            Route(base, self.platform, methods=["GET"]),
-            Route(base + "/types/{object_type}", self.listing, methods=["GET"]),
-            Route(base + "/objects/{obj_id}", self.object, methods=["GET"]),
-            Route(base + "/deliveries/{delivery_id}", self.delivery, methods=["GET"]),
-            Route(base + "/actions/{action}", self.action, methods=["POST"]),
-        ]
+        return [Route(path, getattr(self, name), methods=list(methods)) for path, name, methods in paths.ROUTES]
 
     # --- change tracking (for live pages) -------------------------------------------------------
 

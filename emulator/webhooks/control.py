@@ -25,7 +25,6 @@ from emulator.core.state import Platform, State
 from emulator.http import auth, forms
 from emulator.http.errors import StripeError, mask_key
 from emulator.http.responses import JSONResponse
-from emulator.platform_settings import parse_changes
 from emulator.webhooks.book import EXTRA_KEY, Book, book_of
 from emulator.webhooks.delivery import DeliveryEngine
 
@@ -189,6 +188,8 @@ def _read_settings(body: bytes, content_type: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "retry_schedule" in raw:
         out["retry_schedule"] = _schedule(raw["retry_schedule"])
+    from emulator.platform_settings import parse_changes  # pydantic: imported on first use
+
     out.update(parse_changes({k: v for k, v in raw.items() if k != "retry_schedule"}, allowed=RTA_SETTINGS))
     return out
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from emulator.core.state import Platform, Scope, State
 from emulator.core.store import Obj
@@ -81,6 +82,8 @@ class DeliveryEngine:
 
     async def _work(self, book: Book, key: str) -> None:
         queue = book.queue(key)
+        import httpx  # imported on first delivery: it costs ~50 ms of start-up
+
         while True:
             async with httpx.AsyncClient() as client:
                 while queue and book.alive:
@@ -160,6 +163,8 @@ class DeliveryEngine:
 
     async def replay(self, book: Book, delivery: Delivery) -> dict[str, Any]:
         """Send a delivery again now (whatever its status) and return its record."""
+        import httpx
+
         async with httpx.AsyncClient() as client:
             await self.attempt(client, delivery, "replay")
         if delivery.status == "succeeded":

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from emulator.core import jsonutil
 from emulator.webhooks import signing
@@ -70,6 +71,8 @@ async def post(client: httpx.AsyncClient, url: str, body: bytes, hdrs: dict[str,
     def elapsed() -> float:
         return (time.perf_counter() - t0) * 1000
 
+    import httpx  # imported on first use: it costs ~50 ms of start-up
+
     try:
         resp = await client.post(url, content=body, headers=hdrs, timeout=timeout)
         content = await resp.aread()
@@ -85,5 +88,7 @@ async def post(client: httpx.AsyncClient, url: str, body: bytes, hdrs: dict[str,
 
 async def post_once(url: str, body: bytes, hdrs: dict[str, str], timeout: float) -> Result:
     """One POST on its own short-lived connection."""
+    import httpx
+
     async with httpx.AsyncClient() as client:
         return await post(client, url, body, hdrs, timeout)

@@ -1,0 +1,54 @@
+"""Short garbage-collection pauses for a long-running emulator process.
+
+The emulator keeps millions of small dicts (stored objects) alive for its whole life. CPython's
+full collections walk all of them, so as the store grows each one pauses every request for
+hundreds of milliseconds. :class:`GcTuner` runs on the server's event loop, between requests:
+every second it collects the young generations (freeing fresh garbage cycles) and freezes the
+survivors (``gc.freeze``), so automatic collections only ever look at the last second's objects.
+Every ten minutes it unfreezes everything and runs one full collection, so cycles that became
+garbage after being frozen are still freed eventually.
+
+Only the command-line server turns this on: it changes process-wide GC settings, which an
+emulator embedded in someone's test process (``EmulatorServer``, the pytest plugin) must not do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+
+YOUNG_THRESHOLD = 10_000
+FREEZE_EVERY = 1.0
+FULL_EVERY = 600.0
+
+
+class GcTuner:
+    def __init__(self, freeze_every: float = FREEZE_EVERY, full_every: float = FULL_EVERY) -> None:
+        self.freeze_every = freeze_every
+        self.full_every = full_every
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        gc.set_threshold(YOUNG_THRESHOLD, 20, 20)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="gc-tuner")
+
+    async def _run(self) -> None:
+        await asyncio.sleep(self.freeze_every)  # after start-up, not in its way
+        gc.collect()
+        gc.freeze()  # what start-up made (the spec, modules) is never walked again
+        last_full = time.monotonic()
+        while True:
+            await asyncio.sleep(self.freeze_every)
+            if time.monotonic() - last_full >= self.full_every:
+                gc.unfreeze()
+                gc.collect()
+                last_full = time.monotonic()
+            else:
+                gc.collect(1)
+            gc.freeze()
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
