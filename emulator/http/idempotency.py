@@ -9,6 +9,7 @@ first), so memory stays bounded however many keyed POSTs arrive.
 
 from __future__ import annotations
 
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -25,8 +26,12 @@ class Saved:
     created: float
     request_id: str
     status: int = 0
-    body: bytes = b""
+    packed_body: bytes = b""  # zlib-compressed: replays are rare, keys are many
     in_flight: bool = True
+
+    @property
+    def body(self) -> bytes:
+        return zlib.decompress(self.packed_body) if self.packed_body else b""
 
 
 class IdempotencyStore:
@@ -77,7 +82,7 @@ class IdempotencyStore:
         saved = self.entries.get((account, key))
         if saved is not None:
             saved.status = status
-            saved.body = body
+            saved.packed_body = zlib.compress(body, 1)
             saved.in_flight = False
 
     def release(self, account: str, key: str) -> None:
