@@ -17,6 +17,22 @@ from emulator.app import create_app  # noqa: E402
 from emulator.http.params import load_overlay, load_spec  # noqa: E402
 
 METHODS = ("get", "post", "delete")
+# In the 2026 SDKs (stripe-python 16.1) next to our endpoints, but not emulated (out of scope or
+# needing products the emulator does not model: wallet tokens, card designs, bundles).
+SDK_ONLY = (
+    ("GET", "/v1/issuing/tokens"),
+    ("GET", "/v1/issuing/tokens/{token}"),
+    ("POST", "/v1/issuing/tokens/{token}"),
+    ("GET", "/v1/issuing/personalization_designs"),
+    ("POST", "/v1/issuing/personalization_designs"),
+    ("GET", "/v1/issuing/personalization_designs/{personalization_design}"),
+    ("POST", "/v1/issuing/personalization_designs/{personalization_design}"),
+    ("POST", "/v1/test_helpers/issuing/personalization_designs/{personalization_design}/activate"),
+    ("POST", "/v1/test_helpers/issuing/personalization_designs/{personalization_design}/deactivate"),
+    ("POST", "/v1/test_helpers/issuing/personalization_designs/{personalization_design}/reject"),
+    ("GET", "/v1/issuing/physical_bundles"),
+    ("GET", "/v1/issuing/physical_bundles/{physical_bundle}"),
+)
 
 
 @dataclass(frozen=True)
@@ -38,9 +54,22 @@ def rows() -> list[Row]:
                 continue
             summary = str(op.get("summary") or op.get("description") or "").split("\n")[0][:80]
             out.append(Row(method.upper(), path, "spec", (method.upper(), path) in served, summary))
+    in_spec = {(r.method, r.path) for r in out}
     for key in load_overlay()["operations"]:
         method, path = key.split(" ", 1)
+        if (method.upper(), path) in in_spec:
+            out = [
+                Row(r.method, r.path, "spec+overlay", r.implemented, r.summary)
+                if (r.method, r.path) == (method.upper(), path)
+                else r
+                for r in out
+            ]
+            continue
         out.append(Row(method.upper(), path, "overlay", (method.upper(), path) in served, "added after 2023-08-16"))
+    known = {(r.method, r.path) for r in out}
+    for method, path in SDK_ONLY:
+        if (method, path) not in known and (method, path) not in served:
+            out.append(Row(method, path, "sdk", False, "in the 2026 SDKs; not emulated"))
     known = {(r.method, r.path) for r in out}
     for method, path in sorted(served - known):
         out.append(Row(method, path, "none", True, "served without a spec operation"))
@@ -57,7 +86,12 @@ def markdown(table: list[Row]) -> str:
     ]
     for r in table:
         mark = "yes" if r.implemented else "**not implemented**"
-        src = "API 2023-08-16 spec" if r.source == "spec" else "overlay (newer API)" if r.source == "overlay" else r.source
+        src = {
+            "spec": "API 2023-08-16 spec",
+            "spec+overlay": "API 2023-08-16 spec, newer parameters from the overlay",
+            "overlay": "overlay (newer API)",
+            "sdk": "2026 SDKs only",
+        }.get(r.source, r.source)
         lines.append(f"| {r.method} | `{r.path}` | {mark} | {src} |")
     return "\n".join(lines) + "\n"
 
