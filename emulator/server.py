@@ -14,6 +14,10 @@ from emulator.app import EmulatorApp, create_app
 from emulator.core.state import State
 from emulator.settings import Settings
 
+# Request line + headers may be this long (uvicorn's default of 16 KiB would refuse long query strings
+# with a plain-text 400 before the emulator could answer with a Stripe error).
+MAX_REQUEST_HEAD = 1_048_576
+
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """A bound TCP socket with TCP_NODELAY, which accepted connections inherit.
@@ -65,7 +69,12 @@ class EmulatorServer:
         self.port = sock.getsockname()[1]
         self._sock = sock
         config = uvicorn.Config(
-            self.app, log_level=self.log_level, access_log=False, lifespan="off", timeout_graceful_shutdown=1
+            self.app,
+            log_level=self.log_level,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
         )
         self._server = uvicorn.Server(config)
 
