@@ -19,20 +19,8 @@ from emulator.http.params import load_overlay, load_spec  # noqa: E402
 METHODS = ("get", "post", "delete")
 # In the 2026 SDKs (stripe-python 16.1) next to our endpoints, but not emulated (out of scope or
 # needing products the emulator does not model: wallet tokens, card designs, bundles).
-SDK_ONLY = (
-    ("GET", "/v1/issuing/tokens"),
-    ("GET", "/v1/issuing/tokens/{token}"),
-    ("POST", "/v1/issuing/tokens/{token}"),
-    ("GET", "/v1/issuing/personalization_designs"),
-    ("POST", "/v1/issuing/personalization_designs"),
-    ("GET", "/v1/issuing/personalization_designs/{personalization_design}"),
-    ("POST", "/v1/issuing/personalization_designs/{personalization_design}"),
-    ("POST", "/v1/test_helpers/issuing/personalization_designs/{personalization_design}/activate"),
-    ("POST", "/v1/test_helpers/issuing/personalization_designs/{personalization_design}/deactivate"),
-    ("POST", "/v1/test_helpers/issuing/personalization_designs/{personalization_design}/reject"),
-    ("GET", "/v1/issuing/physical_bundles"),
-    ("GET", "/v1/issuing/physical_bundles/{physical_bundle}"),
-)
+# (Issuing tokens, personalization designs and physical bundles are emulated now: none left.)
+SDK_ONLY: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

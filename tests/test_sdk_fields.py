@@ -44,6 +44,7 @@ Obj = dict[str, Any]
 # Fields Stripe omits in some or all responses (``?:`` in stripe-node 23.1's types): dotted paths
 # inside the object, ``*`` for any key of a hash. Everything else the SDK declares must be there.
 MAY_BE_ABSENT: dict[str, frozenset[str]] = {
+    "issuing.token": frozenset({"network_data"}),  # only with expand[]=network_data
     "account": frozenset(
         {
             "business_profile.annual_revenue",  # only once provided
@@ -351,6 +352,8 @@ def _responses(s: Scenario) -> Iterator[tuple[str, Any]]:
     for template in lists:
         connected = not template.startswith(PLATFORM_PREFIXES)
         params: dict[str, Any] = {"limit": 100}
+        if template == "/v1/issuing/tokens":
+            params["card"] = s.ids["card"]
         if template.startswith("/v1/treasury/") and template != "/v1/treasury/financial_accounts":
             params["financial_account"] = s.ids["financial_account"]
         body = s.get(template, params if template != "/v1/account" else None, connected=connected)

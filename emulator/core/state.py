@@ -33,6 +33,8 @@ PREFIXES: dict[str, str] = {
     "ipi": "issuing.transaction",
     "idp": "issuing.dispute",
     "intok": "issuing.token",
+    "ipcd": "issuing.personalization_design",
+    "ics": "issuing.physical_bundle",
     "evt": "event",
     "we": "webhook_endpoint",
 }

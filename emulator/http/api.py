@@ -58,7 +58,7 @@ class Api:
         self.router = router
         self.specs = specs
         self.representation = representation
-        self.response_types = response_types(specs.spec)
+        self.response_types = response_types(specs.spec, specs.overlay)
         self.recent: deque[RequestRecord] = deque(maxlen=max(settings.request_log_size, 1))
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []

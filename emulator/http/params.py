@@ -340,11 +340,12 @@ def load_spec() -> dict[str, Any]:
 @cache
 def load_overlay() -> dict[str, Any]:
     """Merge ``spec/overlay*.json`` (one file per area, so each stays small)."""
-    merged: dict[str, Any] = {"operations": {}, "add_properties": {}}
+    merged: dict[str, Any] = {"operations": {}, "add_properties": {}, "responses": {}}
     for path in sorted(SPEC_DIR.glob("overlay*.json")):
         with open(path, encoding="utf-8") as fh:
             part: dict[str, Any] = json.load(fh)
         merged["operations"].update(part.get("operations", {}))
+        merged["responses"].update(part.get("responses", {}))
         for op, props in part.get("add_properties", {}).items():
             merged["add_properties"].setdefault(op, {}).update(props)
     return merged

@@ -49,9 +49,15 @@ def child_schemas(spec: dict[str, Any]) -> dict[str, dict[str, str]]:
     return out
 
 
-def response_types(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, bool]]:
+def response_types(
+    spec: dict[str, Any], overlay: dict[str, Any] | None = None
+) -> dict[tuple[str, str], tuple[str, bool]]:
     """(METHOD, path template) -> (object type of the 200 response, whether it is a list)."""
     out: dict[tuple[str, str], tuple[str, bool]] = {}
+    for key, produced in (overlay or {}).get("responses", {}).items():
+        method, _, template = key.partition(" ")
+        is_list = produced.startswith("list:")
+        out[(method.upper(), template)] = (produced[5:] if is_list else produced, is_list)
     for template, ops in spec["paths"].items():
         for method, op in ops.items():
             if not isinstance(op, dict) or "responses" not in op:

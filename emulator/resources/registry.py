@@ -13,6 +13,9 @@ from emulator.resources.issuing import (
     cardholders,
     cards,
     disputes,
+    personalization_designs,
+    physical_bundles,
+    tokens,
     transactions,
 )
 from emulator.resources.treasury import (
@@ -40,6 +43,9 @@ def routes() -> list[Route]:
         *authorization_helpers.ROUTES,
         *transactions.ROUTES,
         *disputes.ROUTES,
+        *physical_bundles.ROUTES,
+        *personalization_designs.ROUTES,
+        *tokens.ROUTES,
         *reversals.ROUTES,
         *inbound_transfers.ROUTES,
         *outbound_transfers.ROUTES,
@@ -55,6 +61,8 @@ def renderers() -> dict[str, RenderFn]:
         "issuing.cardholder": cardholders.render,
         "issuing.card": cards.render,
         "issuing.authorization": authorizations.render,
+        "issuing.personalization_design": personalization_designs.render,
+        "issuing.token": tokens.render,
     }
 
 
@@ -73,4 +81,4 @@ NOT_IN_LISTS = frozenset({("treasury.transaction", "entries")})
 
 
 
-PLATFORM_INITIALIZERS = (accounts.init_platform,)
+PLATFORM_INITIALIZERS = (accounts.init_platform, physical_bundles.init_platform)

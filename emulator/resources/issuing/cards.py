@@ -21,6 +21,8 @@ Rules:
 * ``replacement_for`` + ``replacement_reason``: the old card (same cardholder) gets ``replaced_by``.
   ``expired``/``damaged`` replacements keep the card number and cancel the old card when they are
   activated; ``lost``/``stolen`` replacements get a new number and cancel the old card at once.
+* ``personalization_design`` (physical cards only; the account's default design when not given) is
+  checked by :func:`personalization_designs.design_for_card`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.issuing import card_shipping, cardholders, spending_controls
+from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
 
 CARD = "issuing.card"
 CARDHOLDER = cardholders.CARDHOLDER
@@ -84,7 +86,6 @@ EXPIRY_RANGE = (
     "five years in the future."
 )
 SECOND_LINE_TOO_LONG = "Invalid second_line: must be at most 24 characters"
-NO_PERSONALIZATION_DESIGN = "No such personalization design: '{id}'"
 PAYMENT_COUNT = "This value must be greater than or equal to 1."
 
 
@@ -213,14 +214,6 @@ def _check_activation(ctx: Ctx, holder: Obj) -> None:
         )
 
 
-def _check_personalization_design(params: dict[str, Any]) -> None:
-    design = params.get("personalization_design")
-    if design:
-        raise StripeError(
-            NO_PERSONALIZATION_DESIGN.format(id=design), status=404, code="resource_missing", param="personalization_design"
-        )
-
-
 def refuse_includes(ctx: Ctx) -> None:
     """``number``/``cvc`` can only be expanded on retrieve: refuse before anything changes."""
     if ctx.includes:
@@ -269,7 +262,7 @@ def create(ctx: Ctx) -> Obj:
             param="cardholder",
             code="cardholder_phone_number_required",
         )
-    _check_personalization_design(p)
+    design = personalization_designs.design_for_card(ctx, kind, p.get("personalization_design"), p.get("second_line"))
     shipping: Obj | None = None
     if kind == "physical":
         if not p.get("shipping"):
@@ -321,7 +314,7 @@ def create(ctx: Ctx) -> Obj:
         else None,
         "livemode": False,
         "metadata": common.merge_metadata({}, p.get("metadata")),
-        "personalization_design": None,
+        "personalization_design": design,
         "replaced_by": None,
         "replacement_for": old["id"] if old is not None else None,
         "replacement_reason": reason if old is not None else None,
@@ -386,8 +379,10 @@ def update(ctx: Ctx) -> Obj:
     holder = _holder(ctx, card["cardholder"])
     if status == "active" and card["status"] != "active" and holder is not None:
         _check_activation(ctx, holder)
-    _check_personalization_design(p)
+    design = personalization_designs.design_for_card_update(ctx, card, p.get("personalization_design"))
     changes: Obj = {}
+    if design is not None:
+        changes["personalization_design"] = design
     if p.get("financial_account"):
         check_financial_account(ctx, p["financial_account"], card["currency"])
         changes["financial_account"] = p["financial_account"]
