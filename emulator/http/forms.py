@@ -21,6 +21,9 @@ MAX_KEY_LENGTH = 500
 FormTree = dict[str, Any]
 
 
+NOT_UTF8 = "Invalid request: the form data is not valid UTF-8."
+
+
 class FormError(ValueError):
     """The body or query string cannot be read as a Stripe form."""
 
@@ -36,27 +39,6 @@ def _split_key(key: str) -> list[str]:
             return [key]
     return [key[:open_at], *inner]
 
-def _pairs(raw: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    if not raw:
-        return out
-    for chunk in raw.split("&"):
-        if not chunk:
-            continue
-        name, sep, value = chunk.partition("=")
-        try:
-            key = unquote_plus(name, errors="strict") if ("%" in name or "+" in name) else name
-            val = unquote_plus(value, errors="strict") if ("%" in value or "+" in value) else value
-        except UnicodeDecodeError as exc:
-            raise FormError("Invalid request: the form data is not valid UTF-8.") from exc
-        if len(key) > MAX_KEY_LENGTH:
-            raise FormError(f"Invalid request: parameter name too long (more than {MAX_KEY_LENGTH} characters).")
-        out.append((key, val))
-        if len(out) > MAX_PAIRS:
-            raise FormError(f"Invalid request: too many parameters (more than {MAX_PAIRS}).")
-    return out
-
-
 def _conflict(path: list[str]) -> FormError:
     return FormError(f"Invalid request: conflicting values for parameter {_render(path)}.")
 
@@ -71,17 +53,39 @@ def decode(raw: str | bytes) -> FormTree:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise FormError("Invalid request: the form data is not valid UTF-8.") from exc
+            raise FormError(NOT_UTF8) from exc
     tree: FormTree = {}
-    for key, value in _pairs(raw):
-        if not key:
-            continue
-        path = _split_key(key)
-        if len(path) > MAX_DEPTH:
-            raise FormError(f"Invalid request: parameter {key} is nested too deeply.")
-        _insert(tree, path, value)
+    if not raw:
+        return tree
+    pairs = 0
+    try:
+        for chunk in raw.split("&"):  # one loop, few calls: this runs for every parameter of every request
+            if not chunk:
+                continue
+            pairs += 1
+            if pairs > MAX_PAIRS:
+                raise FormError(f"Invalid request: too many parameters (more than {MAX_PAIRS}).")
+            key, _, value = chunk.partition("=")
+            if "%" in key or "+" in key:
+                key = unquote_plus(key, errors="strict")
+            if "%" in value or "+" in value:
+                value = unquote_plus(value, errors="strict")
+            if not key:
+                continue
+            if len(key) > MAX_KEY_LENGTH:
+                raise FormError(f"Invalid request: parameter name too long (more than {MAX_KEY_LENGTH} characters).")
+            if "[" not in key:
+                if isinstance(tree.get(key), (dict, list)):
+                    raise _conflict([key])
+                tree[key] = value
+                continue
+            path = _split_key(key)
+            if len(path) > MAX_DEPTH:
+                raise FormError(f"Invalid request: parameter {key} is nested too deeply.")
+            _insert(tree, path, value)
+    except UnicodeDecodeError as exc:
+        raise FormError(NOT_UTF8) from exc
     return tree
-
 
 def _insert(node: FormTree, path: list[str], value: str) -> None:
     # the common case, nested hashes only (``a[b][c]=v``), without recursion

@@ -9,7 +9,6 @@ first), so memory stays bounded however many keyed POSTs arrive.
 
 from __future__ import annotations
 
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -26,12 +25,8 @@ class Saved:
     created: float
     request_id: str
     status: int = 0
-    packed_body: bytes = b""  # zlib-compressed: replays are rare, keys are many
+    body: bytes = b""
     in_flight: bool = True
-
-    @property
-    def body(self) -> bytes:
-        return zlib.decompress(self.packed_body) if self.packed_body else b""
 
 
 class IdempotencyStore:
@@ -82,7 +77,7 @@ class IdempotencyStore:
         saved = self.entries.get((account, key))
         if saved is not None:
             saved.status = status
-            saved.packed_body = zlib.compress(body, 1)
+            saved.body = body
             saved.in_flight = False
 
     def release(self, account: str, key: str) -> None:
