@@ -12,17 +12,21 @@ from typing import Any
 
 import orjson
 
+COMPRESS_FROM = 2048  # smaller snapshots are kept as they are: compressing them costs more than it saves
+
 
 class FrozenJSON:
-    """An immutable JSON value stored as zlib-compressed bytes."""
+    """An immutable JSON value stored as (zlib-compressed, when large) bytes."""
 
-    __slots__ = ("_blob",)
+    __slots__ = ("_blob", "_packed")
 
     def __init__(self, value: Any) -> None:
-        self._blob = zlib.compress(orjson.dumps(value), 1)
+        raw = orjson.dumps(value)
+        self._packed = len(raw) >= COMPRESS_FROM
+        self._blob = zlib.compress(raw, 1) if self._packed else raw
 
     def raw(self) -> bytes:
-        return zlib.decompress(self._blob)
+        return zlib.decompress(self._blob) if self._packed else self._blob
 
     def value(self) -> Any:
         """A fresh, mutable copy of the value."""
