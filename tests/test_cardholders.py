@@ -229,8 +229,8 @@ def test_terms_acceptance_is_opt_in(client: stripe.StripeClient, server: Emulato
     strict = create_cardholder(client)
     assert strict.requirements.disabled_reason == "requirements.past_due"
     assert strict.requirements.past_due == [
-        "individual.card_issuing.user_terms_acceptance.date",
         "individual.card_issuing.user_terms_acceptance.ip",
+        "individual.card_issuing.user_terms_acceptance.date",
     ]
     # the stricter program also applies to cardholders created before the switch
     assert client.v1.issuing.cardholders.retrieve(lenient.id).requirements.past_due == strict.requirements.past_due

@@ -255,13 +255,13 @@ def test_custom_expiry(client: stripe.StripeClient) -> None:
 # --- replacements -----------------------------------------------------------------------------------
 
 
-def test_damaged_replacement_keeps_number_and_cancels_on_activation(
+def test_expired_replacement_keeps_number_and_cancels_on_activation(
     client: stripe.StripeClient, http: httpx.Client, server: EmulatorServer, api_key: str
 ) -> None:
     holder = create_cardholder(client)
     old = new_card(client, cardholder=holder.id, status="active")
-    new = new_card(client, cardholder=holder.id, replacement_for=old.id, replacement_reason="damaged")
-    assert new.replacement_for == old.id and new.replacement_reason == "damaged"
+    new = new_card(client, cardholder=holder.id, replacement_for=old.id, replacement_reason="expired")
+    assert new.replacement_for == old.id and new.replacement_reason == "expired"
     assert new.last4 == old.last4
     numbers = {
         c: http.get(f"/v1/issuing/cards/{c}", params={"expand[]": ["number", "cvc"]}).json() for c in (old.id, new.id)
@@ -284,16 +284,26 @@ def test_damaged_replacement_keeps_number_and_cancels_on_activation(
     assert cards.replacement_chain(ctx, stored) == [new.id, old.id]
 
 
-def test_lost_replacement_gets_new_number_and_cancels_at_once(client: stripe.StripeClient) -> None:
+def test_lost_replacement_needs_the_old_card_canceled_and_gets_a_new_number(client: stripe.StripeClient) -> None:
+    # Stripe's replacement guide: cancel the lost/stolen card first, then create the replacement
     holder = create_cardholder(client)
     old = new_card(client, cardholder=holder.id, status="active")
+    for reason in ("lost", "stolen"):
+        err = error_of(lambda r=reason: new_card(client, cardholder=holder.id, replacement_for=old.id, replacement_reason=r))
+        assert err.http_status == 400 and err.param == "replacement_for" and old.id in str(err.user_message)
+    untouched = client.v1.issuing.cards.retrieve(old.id)
+    assert untouched.status == "active" and untouched.replaced_by is None
+    assert len(client.v1.issuing.cards.list({"cardholder": holder.id}).data) == 1  # nothing was created
+    client.v1.issuing.cards.update(old.id, {"status": "canceled", "cancellation_reason": "stolen"})
     new = new_card(client, cardholder=holder.id, replacement_for=old.id, replacement_reason="stolen")
     gone = client.v1.issuing.cards.retrieve(old.id)
     assert gone.status == "canceled" and gone.cancellation_reason == "stolen" and gone.replaced_by == new.id
-    assert new.status == "inactive"
+    assert new.status == "inactive" and new.replacement_for == old.id and new.replacement_reason == "stolen"
     full_old = client.v1.issuing.cards.retrieve(old.id, {"expand": ["number"]})
     full_new = client.v1.issuing.cards.retrieve(new.id, {"expand": ["number"]})
     assert full_old.number != full_new.number
+    client.v1.issuing.cards.update(new.id, {"status": "active"})  # activating it changes nothing on the old card
+    assert client.v1.issuing.cards.retrieve(old.id).cancellation_reason == "stolen"
 
 
 def test_replacement_rules(client: stripe.StripeClient) -> None:

@@ -6,7 +6,8 @@ Rules:
   ``billing.address`` are required; ``type`` is ``individual`` (default) or ``company`` and never
   changes. ``individual`` belongs to individual cardholders only, ``company`` to companies only.
 * ``individual.first_name``/``last_name``: Latin letters, periods, commas, hyphens, spaces and
-  apostrophes. ``dob`` must be a real calendar date between 1900 and today.
+  apostrophes. ``dob`` must be a real calendar date from 1900 on, and the cardholder older than 13
+  ("Cardholders must be older than 13 years old", Stripe's parameter docs).
 * ``phone_number`` is stored in E.164 (``+1`` is assumed for 10-digit numbers with a US/CA billing
   address, ``+44`` for a leading ``0`` in GB); ``email`` must look like an address; country codes
   are ISO 3166-1 alpha-2 (any case, stored upper-case).
@@ -68,6 +69,8 @@ DOB_MIN = "This value must be greater than or equal to {min}."
 DOB_MAX = "This value must be less than or equal to {max}."
 DOB_NOT_A_DATE = "Invalid date of birth: {year:04d}-{month:02d}-{day:02d} is not a valid date."
 DOB_IN_FUTURE = "Invalid date of birth: the date of birth cannot be in the future."
+DOB_TOO_YOUNG = "Invalid date of birth: cardholders must be older than {age} years old."
+MIN_AGE = 13
 IP_INVALID = "Invalid IP address: {ip}"
 INDIVIDUAL_ON_COMPANY = "`individual` can only be set on cardholders of type `individual`."
 COMPANY_ON_INDIVIDUAL = "`company` can only be set on cardholders of type `company`."
@@ -82,17 +85,18 @@ def compute_requirements(ctx: Ctx, cardholder: Obj) -> Obj:
     """``requirements`` as Stripe reports them, from what the cardholder is missing."""
     past_due: list[str] = []
     if cardholder["type"] == "individual":
+        # in Stripe's order (its Issuing guide shows ``...ip``, ``...date``, ``first_name``, ``last_name``)
         individual = cardholder.get("individual") or {}
+        if ctx.platform.settings.require_terms_acceptance:
+            terms = ((individual.get("card_issuing") or {}).get("user_terms_acceptance")) or {}
+            if not terms.get("ip"):
+                past_due.append(TERMS_NEEDED[1])
+            if terms.get("date") is None:
+                past_due.append(TERMS_NEEDED[0])
         if not individual.get("first_name"):
             past_due.append("individual.first_name")
         if not individual.get("last_name"):
             past_due.append("individual.last_name")
-        if ctx.platform.settings.require_terms_acceptance:
-            terms = ((individual.get("card_issuing") or {}).get("user_terms_acceptance")) or {}
-            if terms.get("date") is None:
-                past_due.append(TERMS_NEEDED[0])
-            if not terms.get("ip"):
-                past_due.append(TERMS_NEEDED[1])
     return {"disabled_reason": "requirements.past_due" if past_due else None, "past_due": past_due}
 
 
@@ -183,9 +187,17 @@ def check_dob(dob: dict[str, int], now: int, param: str) -> Obj:
         born = dt.date(dob["year"], dob["month"], dob["day"])
     except ValueError:
         raise StripeError(DOB_NOT_A_DATE.format(**dob), param=f"{param}[day]", code="parameter_invalid") from None
-    if born > dt.datetime.fromtimestamp(now, tz=dt.UTC).date():
+    today = dt.datetime.fromtimestamp(now, tz=dt.UTC).date()
+    if born > today:
         raise StripeError(DOB_IN_FUTURE, param=f"{param}[year]", code="parameter_invalid")
+    if _age(born, today) < MIN_AGE:
+        raise StripeError(DOB_TOO_YOUNG.format(age=MIN_AGE), param=f"{param}[year]", code="parameter_invalid")
     return {"day": dob["day"], "month": dob["month"], "year": dob["year"]}
+
+
+def _age(born: dt.date, today: dt.date) -> int:
+    """Completed years between ``born`` and ``today`` (a 29 February birthday counts from 1 March)."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _check_ip(value: str, param: str) -> str:

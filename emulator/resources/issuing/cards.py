@@ -20,7 +20,10 @@ Rules:
   ahead).
 * ``replacement_for`` + ``replacement_reason``: the old card (same cardholder) gets ``replaced_by``.
   ``expired``/``damaged`` replacements keep the card number and cancel the old card when they are
-  activated; ``lost``/``stolen`` replacements get a new number and cancel the old card at once.
+  activated; ``lost``/``stolen`` replacements get a new number and are "only valid if the card it
+  replaces is marked as lost" (stolen): the old card must already be canceled with that
+  ``cancellation_reason`` (Stripe's API reference and replacement guide), else a 400 naming
+  ``replacement_for``. ``damaged`` "is only valid for cards of type physical" (the replaced card).
 * ``personalization_design`` (physical cards only; the account's default design when not given) is
   checked by :func:`personalization_designs.design_for_card`.
 """
@@ -47,7 +50,7 @@ VALID_YEARS = 3
 MAX_CUSTOM_MONTHS = 60
 SECOND_LINE_MAX = 24
 KEEPS_NUMBER = frozenset({"damaged", "expired"})
-CANCELS_AT_ONCE = frozenset({"lost", "stolen"})
+NEEDS_OLD_CANCELED = frozenset({"lost", "stolen"})  # the old card must be canceled with this reason first
 PHONE_CURRENCIES = frozenset({"eur", "gbp"})
 
 CAPABILITY_NOT_ACTIVE = (
@@ -73,6 +76,13 @@ REQUIREMENTS_PAST_DUE = (
 CANCELED_FINAL = "Card {card} is canceled: a canceled card can't be reactivated or changed to `{status}`."
 CANCELED_LOCKED = "Card {card} is canceled: its `{field}` can no longer be changed."
 CANCELLATION_REASON_ALONE = "`cancellation_reason` can only be set when canceling the card (`status=canceled`)."
+REPLACEMENT_NOT_MARKED = (
+    "A `{reason}` replacement is only valid for a card marked as {reason}: cancel card {card} first "
+    "(`status=canceled`, `cancellation_reason={reason}`)."
+)
+REPLACEMENT_DAMAGED_VIRTUAL = (
+    "The replacement reason `damaged` is only valid for cards of type `physical`, and card {card} is virtual."
+)
 REPLACEMENT_REASON_ALONE = "`replacement_reason` can only be set together with `replacement_for`."
 REPLACEMENT_OTHER_HOLDER = (
     "The card {card} being replaced belongs to cardholder {other}, not {cardholder}: a replacement card must "
@@ -334,8 +344,8 @@ def create(ctx: Ctx) -> Obj:
     if old is not None:
         before = ctx.snapshot(old)
         old["replaced_by"] = card["id"]
-        if old["status"] != "canceled" and (reason in CANCELS_AT_ONCE or status == "active"):
-            _set_canceled(old, reason if reason in CANCELS_AT_ONCE else None)
+        if old["status"] != "canceled" and status == "active":  # an active expired/damaged replacement
+            _set_canceled(old, None)
         ctx.emit("issuing_card.updated", old, before)
     return card
 
@@ -351,8 +361,13 @@ def _replaced_card(ctx: Ctx, p: dict[str, Any], holder: Obj) -> Obj | None:
             REPLACEMENT_OTHER_HOLDER.format(card=old["id"], other=old["cardholder"], cardholder=holder["id"]),
             param="replacement_for",
         )
-    if not p.get("replacement_reason"):
+    reason = p.get("replacement_reason")
+    if not reason:
         raise errors.missing("replacement_reason")
+    if reason in NEEDS_OLD_CANCELED and (old["status"], old["cancellation_reason"]) != ("canceled", reason):
+        raise StripeError(REPLACEMENT_NOT_MARKED.format(card=old["id"], reason=reason), param="replacement_for")
+    if reason == "damaged" and old["type"] != "physical":
+        raise StripeError(REPLACEMENT_DAMAGED_VIRTUAL.format(card=old["id"]), param="replacement_reason")
     return old
 
 
