@@ -7,7 +7,8 @@
   response time, error, the receiver's answer).
 * ``POST /_emulator/webhooks/deliveries/{id}/replay`` sends it again now and returns it.
 * ``GET|POST /_emulator/webhooks/settings`` per platform: ``retry_schedule`` (seconds between
-  attempts; ``null`` = the server's), ``rta_timeout_seconds``, ``rta_timeout_approves``.
+  attempts; ``null`` = the server's), ``rta_timeout_seconds``, ``rta_timeout_approves`` (``null`` = the
+  default: 2 s, decline).
   JSON or form body. Everything but the unfiltered list needs the key in ``Authorization``.
 """
 
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from emulator.core.state import Platform, State
+from emulator.core.state import Platform, PlatformSettings, State
 from emulator.http import auth, forms
 from emulator.http.errors import StripeError, mask_key
 from emulator.http.responses import JSONResponse
@@ -190,7 +191,11 @@ def _read_settings(body: bytes, content_type: str) -> dict[str, Any]:
         out["retry_schedule"] = _schedule(raw["retry_schedule"])
     from emulator.platform_settings import parse_changes  # pydantic: imported on first use
 
-    out.update(parse_changes({k: v for k, v in raw.items() if k != "retry_schedule"}, allowed=RTA_SETTINGS))
+    rta = {k: v for k, v in raw.items() if k != "retry_schedule"}
+    out.update(parse_changes({k: v for k, v in rta.items() if v is not None and v != ""}, allowed=RTA_SETTINGS))
+    defaults = PlatformSettings()
+    for name in rta.keys() - out.keys():  # null (JSON) or "" (form): back to the server's default
+        out[name] = getattr(defaults, name)
     return out
 
 

@@ -123,12 +123,12 @@ class DeliveryEngine:
 
     # --- one attempt -------------------------------------------------------------------------------
 
-    def _resolve(self, delivery: Delivery) -> tuple[str, str] | str:
-        """(url, secret) to send to now, or why the delivery cannot be sent."""
+    def _resolve(self, delivery: Delivery) -> tuple[str, str, str | None] | str:
+        """(url, secret, pinned api_version) to send to now, or why the delivery cannot be sent."""
         target = delivery.target
         if target.owner is None:
             assert target.url is not None and target.secret is not None
-            return target.url, target.secret
+            return target.url, target.secret, None
         endpoint = target.owner.get(routing.WEBHOOK_ENDPOINT, target.key)
         if endpoint is None:
             return ENDPOINT_GONE
@@ -137,7 +137,7 @@ class DeliveryEngine:
         secret = routing.secret_of(target.owner, target.key)
         if secret is None:
             return NO_SECRET
-        return endpoint["url"], secret
+        return endpoint["url"], secret, endpoint.get("api_version")
 
     async def attempt(self, client: httpx.AsyncClient, delivery: Delivery, trigger: str) -> None:
         """Send ``delivery`` once and record the attempt; a 2xx answer delivers it."""
@@ -152,8 +152,8 @@ class DeliveryEngine:
             if trigger == "automatic":
                 delivery.fail()
             return
-        url, secret = resolved
-        body = transport.payload(delivery.event)
+        url, secret, api_version = resolved
+        body = transport.payload(delivery.event, api_version)
         result = await transport.post(
             client, url, body, transport.headers(body, secret, realtime=delivery.kind == "realtime"), ASYNC_TIMEOUT
         )

@@ -48,6 +48,7 @@ UNREACHABLE = "Could not reach the webhook endpoint: {detail}"
 NO_SECRET = "the webhook endpoint has no signing secret"
 
 _VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
+DEFAULT_WINDOW = 2.0  # Stripe's real-time decision window
 GRACE = 1.0  # extra seconds the HTTP request may take after the window (its answer is then ignored)
 
 
@@ -57,6 +58,13 @@ class RealtimeDecision:
     amount: int | None = None  # approved amount override (only set when is_amount_controllable)
     metadata: dict[str, str] | None = None
     reason_message: str | None = None  # for "error"
+
+
+def _window(setting: object) -> float:
+    """Seconds to wait for a decision (Stripe's 2 s unless the platform changed it; never negative)."""
+    if isinstance(setting, bool) or not isinstance(setting, (int, float)) or setting != setting:
+        return DEFAULT_WINDOW
+    return max(float(setting), 0.0)
 
 
 def _controllable(authorization: Obj) -> bool:
@@ -102,8 +110,8 @@ async def _ask(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
     loop = asyncio.get_running_loop()
     waiter = Waiter(ctx.scope.account_id, controllable, loop.create_future())
     book.add_waiter(authorization["id"], waiter)
-    window = max(float(ctx.platform.settings.rta_timeout_seconds), 0.0)
-    body = transport.payload(event)
+    window = _window(ctx.platform.settings.rta_timeout_seconds)
+    body = transport.payload(event, endpoint.get("api_version"))
     url = endpoint["url"]
     post = loop.create_task(
         transport.post_once(url, body, transport.headers(body, secret, realtime=True), window + GRACE)

@@ -48,8 +48,13 @@ class Result:
         }
 
 
-def payload(event: dict[str, Any]) -> bytes:
-    """The event as the request body (pretty-printed, like Stripe's webhook bodies)."""
+def payload(event: dict[str, Any], api_version: str | None = None) -> bytes:
+    """The event as the request body (pretty-printed, like Stripe's webhook bodies).
+
+    ``api_version`` is the endpoint's pinned version, if any: Stripe renders each endpoint's
+    copy in it, so the delivered ``api_version`` names it (the stored event keeps its own)."""
+    if api_version and api_version != event.get("api_version"):
+        event = {**event, "api_version": api_version}
     return jsonutil.dumps_pretty(event)
 
 
