@@ -207,6 +207,23 @@ def test_merchant_currency_is_converted(spender: Spender) -> None:
     assert (both.amount, both.merchant_amount) == (500, 450)
 
 
+def test_amount_in_a_foreign_currency(spender: Spender) -> None:
+    """``amount`` "is in the provided currency, or defaults to the card's currency": a ``currency``
+    other than the card's is the purchase's (merchant) currency, held in the card's currency."""
+    s = spender
+    auth = s.authorize(1000, currency="eur")
+    assert (auth.currency, auth.amount, auth.merchant_currency, auth.merchant_amount) == ("usd", 1080, "eur", 1000)
+    assert auth.pending_request is None and auth.request_history[0].amount == 1080
+    assert auth.request_history[0].merchant_amount == 1000 and auth.request_history[0].merchant_currency == "eur"
+    assert s.balance()["outbound_pending"] == 1080
+    same = s.authorize(1000, currency="EUR", merchant_currency="eur")
+    assert (same.amount, same.merchant_amount) == (1080, 1000)
+    usd = s.authorize(700, currency="usd")
+    assert (usd.amount, usd.merchant_currency, usd.merchant_amount) == (700, "usd", 700)
+    tx = s.client.v1.test_helpers.issuing.authorizations.capture(auth.id, options=s.opts).transactions[0]
+    assert (tx.amount, tx.currency, tx.merchant_amount, tx.merchant_currency) == (-1080, "usd", -1000, "eur")
+
+
 def test_request_details_are_recorded(spender: Spender) -> None:
     auth = spender.authorize(
         2500,
@@ -238,6 +255,16 @@ def test_legacy_card_test_authorizations_path(spender: Spender, http: httpx.Clie
     assert (body["object"], body["amount"], body["status"], body["approved"]) == (
         "issuing.authorization", 100, "pending", True
     )
+
+
+def test_legacy_path_without_held_amount(spender: Spender, http: httpx.Client) -> None:
+    r = http.post(
+        f"/v1/issuing/cards/{spender.card}/test/authorizations",
+        data={"authorization_method": "online"},
+        headers={"Stripe-Account": spender.account},
+    )
+    assert r.status_code == 400
+    assert (r.json()["error"]["code"], r.json()["error"]["param"]) == ("parameter_missing", "held_amount")
 
 
 def test_card_without_financial_account(client: stripe.StripeClient) -> None:
@@ -304,9 +331,33 @@ def test_verification_and_fraud(spender: Spender) -> None:
     declined(fraud, "suspected_fraud")
     assert [(c.channel, c.status) for c in fraud.fraud_challenges] == [("sms", "pending")]
     out = spender.client.v1.test_helpers.issuing.authorizations.respond(fraud.id, {"confirmed": True}, spender.opts)
-    assert out.fraud_challenges[0].status == "verified" and out.verified_by_fraud_challenge is True
+    assert out.fraud_challenges[0].status == "verified" and out.verified_by_fraud_challenge is False
+    assert (out.approved, out.status) == (False, "closed")
     with pytest.raises(stripe.InvalidRequestError):
         spender.client.v1.test_helpers.issuing.authorizations.respond(fraud.id, {"confirmed": False}, spender.opts)
+
+
+def test_confirmed_fraud_challenge_lets_the_retry_through(spender: Spender) -> None:
+    """Stripe's fraud-challenge flow: the cardholder confirms the declined purchase by SMS and the
+    merchant's retry bypasses the fraud check (``verified_by_fraud_challenge: true``)."""
+    s = spender
+    risky: dict[str, Any] = {"risk_assessment": {"fraud_risk": {"level": "highest"}}}
+    th = s.client.v1.test_helpers.issuing.authorizations
+    first = s.authorize(700, **risky)
+    declined(first, "suspected_fraud")
+    th.respond(first.id, {"confirmed": True}, s.opts)
+    retry = s.authorize(700, **risky)
+    assert (retry.approved, retry.status, retry.verified_by_fraud_challenge) == (True, "pending", True)
+    assert retry.request_history[-1].reason == "card_active" and retry.fraud_challenges is None
+    assert s.balance()["outbound_pending"] == 700
+    # another merchant is not covered by the confirmation
+    elsewhere = s.authorize(700, merchant_data={"name": "Other Shop", "network_id": "999"}, **risky)
+    declined(elsewhere, "suspected_fraud")
+    # a rejected challenge lets nothing through
+    th.respond(elsewhere.id, {"confirmed": False}, s.opts)
+    declined(s.authorize(700, merchant_data={"name": "Other Shop", "network_id": "999"}, **risky), "suspected_fraud")
+    # ordinary purchases are not marked
+    assert s.authorize(10).verified_by_fraud_challenge is None
 
 
 def test_card_spending_controls(spender: Spender) -> None:
@@ -488,8 +539,11 @@ def test_refusals(spender: Spender, http: httpx.Client) -> None:
         s.authorize(-5)
     assert negative.value.param == "amount"
     with pytest.raises(stripe.InvalidRequestError) as currency:
-        s.authorize(10, currency="eur")
+        s.authorize(10, currency="eur", merchant_currency="gbp")
     assert currency.value.param == "currency"
+    with pytest.raises(stripe.InvalidRequestError) as currency:
+        s.authorize(10, currency="xyz")
+    assert (currency.value.param, currency.value.code) == ("currency", "parameter_invalid")
     with pytest.raises(stripe.InvalidRequestError) as not_found:
         api.retrieve("iauth_missing", options=s.opts)
     assert not_found.value.http_status == 404

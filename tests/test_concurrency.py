@@ -120,3 +120,18 @@ def test_spending_limit_under_concurrency(
     results = asyncio.run(fire(server, api_key, s, [card] * 40, 1_000))
     assert sum(r["approved"] for r in results) == 5
     assert reasons(results) == Counter({"card_active": 5, "spending_controls": 35})
+
+
+def test_cardholder_limit_across_cards_under_concurrency(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    """A cardholder's interval limit covers all their cards, also with purchases racing on five cards."""
+    s = issuing_flows.spender(client, funds=100_000)
+    client.v1.issuing.cardholders.update(
+        s.cardholder, {"spending_controls": {"spending_limits": [{"amount": 6_000, "interval": "weekly"}]}}, s.opts
+    )
+    cards = [s.card] + [s.new_card() for _ in range(4)]
+    results = asyncio.run(fire(server, api_key, s, cards * 10, 1_000))
+    assert sum(r["approved"] for r in results) == 6
+    assert reasons(results) == Counter({"card_active": 6, "spending_controls": 44})
+    assert s.balance() == {"cash": 94_000, "inbound_pending": 0, "outbound_pending": 6_000}

@@ -205,6 +205,42 @@ def test_eligibility(spender: Spender) -> None:
         s.client.v1.test_helpers.issuing.transactions.refund(won_tx.id, options=s.opts)
 
 
+def test_atm_withdrawals_cannot_be_disputed(spender: Spender) -> None:
+    s = spender
+    auth = s.authorize(2000, merchant_data={"category": "automated_cash_disburse"})
+    tx = s.client.v1.test_helpers.issuing.authorizations.capture(auth.id, options=s.opts).transactions[0]
+    assert tx.merchant_data.category_code == "6011"
+    with pytest.raises(stripe.InvalidRequestError, match="ATM") as err:
+        s.client.v1.issuing.disputes.create({"transaction": tx.id}, s.opts)
+    assert (err.value.http_status, err.value.param) == (400, "transaction")
+    assert s.client.v1.issuing.transactions.retrieve(tx.id, options=s.opts).dispute is None
+
+
+def test_refund_of_a_capture_under_an_unsubmitted_dispute_loses_it(spender: Spender) -> None:
+    """A refund while the dispute is still being prepared gives the money back once; the dispute is
+    then lost with ``refund_issued`` (no debit reversal on top of the refund)."""
+    s = spender
+    api = s.client.v1.issuing.disputes
+    tx = capture(s, 1000)
+    dispute = api.create({"transaction": tx.id, "evidence": FRAUD}, s.opts)  # type: ignore[typeddict-item]
+    assert getattr(dispute, "loss_reason", None) is None
+    s.client.v1.test_helpers.issuing.transactions.refund(tx.id, {"refund_amount": 400}, s.opts)
+    assert s.balance()["cash"] == 49_400
+    assert api.submit(dispute.id, options=s.opts).status == "submitted"
+    lost = api.retrieve(dispute.id, options=s.opts)
+    assert (lost.status, lost.loss_reason, lost.treasury.debit_reversal) == ("lost", "refund_issued", None)
+    assert s.balance() == {"cash": 49_400, "inbound_pending": 0, "outbound_pending": 0}
+    assert s.client.v1.treasury.debit_reversals.list({"financial_account": s.fa}, s.opts).data == []
+    closed = s.client.v1.events.list({"type": "issuing_dispute.closed"}, s.opts).data
+    assert [e.data.object["loss_reason"] for e in closed] == ["refund_issued"]
+    assert s.client.v1.events.list({"type": "issuing_dispute.funds_reinstated"}, s.opts).data == []
+    # the rest of the capture can still be refunded once the dispute is lost, never more
+    s.client.v1.test_helpers.issuing.transactions.refund(tx.id, options=s.opts)
+    assert s.balance()["cash"] == 50_000
+    with pytest.raises(stripe.InvalidRequestError, match="fully refunded"):
+        s.client.v1.test_helpers.issuing.transactions.refund(tx.id, options=s.opts)
+
+
 def test_old_transactions_and_expiry(server: EmulatorServer, api_key: str, spender: Spender) -> None:
     s = spender
     api = s.client.v1.issuing.disputes

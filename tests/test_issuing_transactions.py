@@ -137,3 +137,32 @@ def test_list_filters_update_and_events(spender: Spender) -> None:
     with pytest.raises(stripe.InvalidRequestError) as err:
         api.retrieve("ipi_missing", options=s.opts)
     assert err.value.http_status == 404
+
+
+def test_receipt_data_sends_purchase_details_receipt_updated(spender: Spender) -> None:
+    """What ``stripe trigger issuing_transaction.purchase_details_receipt_updated`` relies on."""
+    s = spender
+    receipt = [{"description": "Ride from SFO to downtown", "quantity": "1", "unit_cost": 10000}]
+    forced = s.client.v1.test_helpers.issuing.transactions.create_force_capture(
+        {"card": s.card, "amount": 100, "purchase_details": {"receipt": receipt}}, s.opts  # type: ignore[typeddict-item]
+    )
+    captured = capture(s, 500, purchase_details={"receipt": receipt})
+    capture(s, 200, purchase_details={"reference": "no receipt"})
+    capture(s, 300)
+    events = s.client.v1.events.list({"type": "issuing_transaction.purchase_details_receipt_updated"}, s.opts).data
+    assert [e.data.object["id"] for e in events] == [captured.id, forced.id]
+    shown = s.client.v1.issuing.transactions.retrieve(forced.id, {"expand": ["purchase_details"]}, s.opts)
+    assert shown.purchase_details.receipt[0].description == "Ride from SFO to downtown"
+
+
+def test_force_capture_and_unlinked_refund_in_a_foreign_currency(spender: Spender) -> None:
+    s = spender
+    th = s.client.v1.test_helpers.issuing.transactions
+    forced = th.create_force_capture({"card": s.card, "amount": 1000, "currency": "eur"}, s.opts)
+    assert (forced.amount, forced.currency, forced.merchant_amount, forced.merchant_currency) == (-1080, "usd", -1000, "eur")
+    back = th.create_unlinked_refund({"card": s.card, "amount": 500, "currency": "gbp"}, s.opts)
+    assert (back.amount, back.merchant_amount, back.merchant_currency) == (635, 500, "gbp")
+    assert s.balance()["cash"] == 50_000 - 1080 + 635
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        th.create_force_capture({"card": s.card, "amount": 10, "currency": "xyz"}, s.opts)
+    assert (err.value.http_status, err.value.param) == (400, "currency")

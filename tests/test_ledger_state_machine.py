@@ -1,6 +1,7 @@
 """A hypothesis state machine over the money of Issuing on Treasury.
 
 Random sequences of fund / authorize / increment / capture / reverse / expire / refund / dispute
+(opened and submitted at once, or submitted later, possibly after a refund)
 run through the real SDK against a model of the financial account; after every step:
 
 * the account's balance equals the sum of its transaction entries (each bucket);
@@ -44,7 +45,9 @@ class AuthModel:
 class CaptureModel:
     amount: int
     refunded: int = 0
-    dispute: str | None = None  # None, "won", "lost"
+    dispute: str | None = None  # None, "open" (unsubmitted), "won", "lost"
+    dispute_id: str = ""
+    wins: bool = False
 
 
 @dataclass
@@ -69,6 +72,7 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
     class LedgerMachine(RuleBasedStateMachine):
         auths = Bundle("auths")
         captures = Bundle("captures")
+        open_disputes = Bundle("open_disputes")  # captures with an unsubmitted dispute
 
         def __init__(self) -> None:
             super().__init__()
@@ -201,20 +205,39 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             c.refunded += taken
             self.model.cash += taken
 
-        @rule(tx=captures, win=st.booleans())
-        def dispute(self, tx: str, win: bool) -> None:
+        @rule(target=open_disputes, tx=captures, win=st.booleans(), submit=st.booleans())
+        def dispute(self, tx: str, win: bool, submit: bool) -> Any:
+            """Open a dispute; submit it at once, or leave it unsubmitted for ``submit_dispute``."""
             c = self.model.captures[tx]
             explanation = "Not mine" if win else "losing_evidence"
             evidence = {"reason": "fraudulent", "fraudulent": {"explanation": explanation}}
             if c.refunded or c.dispute is not None:
                 with pytest.raises(stripe.InvalidRequestError):
                     self.client.v1.issuing.disputes.create({"transaction": tx, "evidence": evidence}, self.opts)  # type: ignore[typeddict-item]
-                return
+                return multiple()
             d = self.client.v1.issuing.disputes.create({"transaction": tx, "evidence": evidence}, self.opts)  # type: ignore[typeddict-item]
-            self.client.v1.issuing.disputes.submit(d.id, options=self.opts)
-            c.dispute = "won" if win else "lost"
-            if win:
+            c.dispute, c.dispute_id, c.wins = "open", d.id, win
+            if submit:
+                self.submit_dispute(tx)
+                return multiple()
+            return tx
+
+        @rule(tx=open_disputes, amount=st.one_of(st.none(), st.integers(1, 9_000)))
+        def refund_under_open_dispute(self, tx: str, amount: int | None) -> None:
+            self.refund(tx, amount)
+
+        @rule(tx=open_disputes)
+        def submit_dispute(self, tx: str) -> None:
+            c = self.model.captures[tx]
+            if c.dispute != "open":
+                return
+            self.client.v1.issuing.disputes.submit(c.dispute_id, options=self.opts)
+            # refunded while unsubmitted: lost (refund_issued), the money came back through the refund
+            c.dispute = "won" if c.wins and not c.refunded else "lost"
+            if c.dispute == "won":
                 self.model.cash += c.amount
+            status = self.client.v1.issuing.disputes.retrieve(c.dispute_id, options=self.opts).status
+            assert status == c.dispute
 
         # --- invariants -----------------------------------------------------------------------
 

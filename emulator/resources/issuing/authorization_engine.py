@@ -9,7 +9,10 @@ that ``request_history[].reason``, without asking your real-time endpoint:
 3. the account: ``account_disabled`` (rejected, or ``card_issuing`` not active);
 4. the request itself (new authorizations only): ``verification_failed`` (CVC or expiry
    mismatch, failed 3D Secure) and ``suspected_fraud`` (``risk_assessment.fraud_risk.level``
-   ``highest``; this opens an SMS fraud challenge when the cardholder has a phone number);
+   ``highest``; this opens an SMS fraud challenge when the cardholder has a phone number). Once
+   the cardholder confirmed such a challenge, retries on the same card at the same merchant
+   within :data:`FRAUD_VERIFIED_FOR` seconds bypass the fraud check and are marked
+   ``verified_by_fraud_challenge: true``;
 5. ``spending_controls`` of the card (its ``replacement_for`` chain shares interval limits) and
    of the cardholder (all their cards): categories, merchant countries, card presence,
    per-authorization limits and interval limits summed over what the authorizations of the
@@ -51,6 +54,8 @@ AUTHORIZATION = "issuing.authorization"
 CARD = "issuing.card"
 CARDHOLDER = "issuing.cardholder"
 INDEX_KEY = "issuing_authorizations"  # meta of a card / cardholder: ids of its authorizations
+FRAUD_VERIFIED_KEY = "fraud_verified"  # meta of a card: merchant key -> when a challenge was confirmed
+FRAUD_VERIFIED_FOR = 24 * 3600
 ENGINE_ERROR = "The real-time authorization could not be completed ({detail})."
 
 
@@ -110,7 +115,22 @@ def account_reason(ctx: Ctx) -> str | None:
     return None
 
 
-def request_reason(auth: Obj, params: dict[str, Any]) -> str | None:
+def merchant_key(auth: Obj) -> str:
+    merchant = auth["merchant_data"]
+    return f"{merchant.get('network_id')}|{merchant.get('name')}"
+
+
+def remember_fraud_verified(ctx: Ctx, auth: Obj) -> None:
+    """The cardholder confirmed a fraud challenge of ``auth``: retries at its merchant may pass."""
+    ctx.scope.meta_of(auth["card"]).setdefault(FRAUD_VERIFIED_KEY, {})[merchant_key(auth)] = ctx.now
+
+
+def _fraud_verified(ctx: Ctx, auth: Obj) -> bool:
+    confirmed = ctx.scope.meta_of(auth["card"]).get(FRAUD_VERIFIED_KEY, {}).get(merchant_key(auth))
+    return confirmed is not None and ctx.now - int(confirmed) <= FRAUD_VERIFIED_FOR
+
+
+def request_reason(ctx: Ctx, auth: Obj, params: dict[str, Any]) -> str | None:
     checks = auth["verification_data"]
     if checks["cvc_check"] == "mismatch" or checks["expiry_check"] == "mismatch":
         return "verification_failed"
@@ -118,7 +138,9 @@ def request_reason(auth: Obj, params: dict[str, Any]) -> str | None:
         return "verification_failed"
     fraud = ((params.get("risk_assessment") or {}).get("fraud_risk") or {}).get("level")
     if fraud == "highest":
-        return "suspected_fraud"
+        if not _fraud_verified(ctx, auth):
+            return "suspected_fraud"
+        auth["verified_by_fraud_challenge"] = True
     return None
 
 
@@ -209,7 +231,7 @@ def decline_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request, params: dic
     """The first of Stripe's own checks that declines the request (module docstring), or None."""
     reason = card_reason(ctx, card) or cardholder_reason(ctx, card) or account_reason(ctx)
     if reason is None and not request.increment:
-        reason = request_reason(auth, params)
+        reason = request_reason(ctx, auth, params)
     return (
         reason
         or spending_reason(ctx, card, auth, request)

@@ -3,8 +3,10 @@
 ``POST /v1/test_helpers/issuing/authorizations`` (and the legacy
 ``POST /v1/issuing/cards/{card}/test/authorizations`` that ``stripe trigger
 issuing_authorization.request`` still calls, with ``held_amount``/``held_currency``) create a
-purchase attempt that the engine decides (:mod:`authorization_engine`). Then, on a pending,
-approved authorization:
+purchase attempt that the engine decides (:mod:`authorization_engine`). ``amount`` is in
+``currency`` (default: the card's); a currency other than the card's is the purchase's merchant
+currency, converted to the card's currency for the hold (``merchant_amount`` and
+``merchant_currency`` may be given instead). Then, on a pending, approved authorization:
 
 * ``/capture``: ``capture_amount`` (default: what is still authorized and not captured; more is
   an over-capture), ``close_authorization`` (default true; false keeps it pending for further
@@ -17,7 +19,10 @@ approved authorization:
 * ``/finalize_amount``: sets the authorized amount to ``final_amount`` (not below what was
   captured), adjusting the hold, and records ``fleet``/``fuel`` data.
 * ``/fraud_challenges/respond``: answers the pending SMS fraud challenge of an authorization
-  declined as ``suspected_fraud``: ``confirmed`` true verifies it, false rejects it.
+  declined as ``suspected_fraud``: ``confirmed`` true verifies it, false rejects it. The
+  challenged authorization stays declined (``verified_by_fraud_challenge: false``); after a
+  confirmation, a retry on the card at the same merchant within 24 hours passes the fraud check
+  (``verified_by_fraud_challenge: true``).
 
 None of these is possible while a request waits for the real-time decision.
 """
@@ -42,11 +47,12 @@ CARD = "issuing.card"
 CARDHOLDER = "issuing.cardholder"
 
 AMOUNT_REQUIRED = "You must provide either amount or merchant_amount."
+HELD_AMOUNT_REQUIRED = "Missing required param: held_amount."
 MIN_ZERO = "This value must be greater than or equal to 0."
 MIN_ONE = "This value must be greater than or equal to 1."
-CURRENCY_MISMATCH = (
-    "The authorization currency ({currency}) must be the card's currency ({card_currency}). "
-    "Use merchant_currency for a purchase in another currency."
+CURRENCY_CONFLICT = (
+    "The currency ({currency}) of a purchase on a {card_currency} card is its merchant currency; it cannot differ "
+    "from merchant_currency ({merchant_currency})."
 )
 NOT_PENDING = "This authorization is {status}; only a pending authorization can be {verb}."
 REQUEST_PENDING = (
@@ -78,25 +84,39 @@ def _positive(value: int, param: str) -> int:
     return value
 
 
+def _currencies(card: Obj, p: dict[str, Any]) -> tuple[str, str]:
+    """(currency ``amount`` is in, merchant currency). ``currency`` other than the card's is the
+    purchase's currency (a foreign purchase): it is the merchant currency, and ``amount`` is in it."""
+    currency = card["currency"]
+    merchant = (
+        objects.merchant_currency(p["merchant_currency"], "merchant_currency") if p.get("merchant_currency") else None
+    )
+    if not p.get("currency") or str(p["currency"]).lower() == currency:
+        return currency, merchant or currency
+    asked = objects.merchant_currency(p["currency"], "currency")
+    if merchant is not None and merchant != asked:
+        raise StripeError(
+            CURRENCY_CONFLICT.format(currency=asked, merchant_currency=merchant, card_currency=currency),
+            param="currency",
+        )
+    return asked, asked
+
+
 def _request(card: Obj, p: dict[str, Any]) -> engine.Request:
     """The first request of a new authorization, from the test-helper parameters."""
     currency = card["currency"]
-    if p.get("currency"):
-        asked = common.currency(p["currency"])
-        if asked != currency:
-            raise StripeError(CURRENCY_MISMATCH.format(currency=asked, card_currency=currency), param="currency")
-    merchant_currency = (
-        objects.merchant_currency(p["merchant_currency"], "merchant_currency") if p.get("merchant_currency") else currency
-    )
+    amount_currency, merchant_currency = _currencies(card, p)
     given: int | None = p.get("amount")
     given_merchant: int | None = p.get("merchant_amount")
     if given is not None:
-        amount = _non_negative(given, "amount")
-        merchant_amount = (
-            _non_negative(given_merchant, "merchant_amount")
-            if given_merchant is not None
-            else objects.convert(amount, currency, merchant_currency)
-        )
+        given = _non_negative(given, "amount")
+        amount = objects.convert(given, amount_currency, currency)
+        if given_merchant is not None:
+            merchant_amount = _non_negative(given_merchant, "merchant_amount")
+        elif amount_currency == merchant_currency:
+            merchant_amount = given
+        else:
+            merchant_amount = objects.convert(given, amount_currency, merchant_currency)
     elif given_merchant is not None:
         merchant_amount = _non_negative(given_merchant, "merchant_amount")
         amount = objects.convert(merchant_amount, merchant_currency, currency)
@@ -182,6 +202,8 @@ async def create_legacy(ctx: Ctx) -> Obj:
     """``POST /v1/issuing/cards/{card}/test/authorizations`` (stripe-cli's trigger)."""
     p = dict(ctx.params)
     card = _card(ctx, ctx.path["card"], "card")
+    if p.get("held_amount") is None and p.get("amount") is None and p.get("merchant_amount") is None:
+        raise StripeError(HELD_AMOUNT_REQUIRED, param="held_amount", code="parameter_missing")
     if "held_amount" in p:
         p["amount"] = p.pop("held_amount")
     if "held_currency" in p:
@@ -330,7 +352,10 @@ def respond_fraud_challenge(ctx: Ctx) -> Obj:
     before = ctx.snapshot(auth)
     for challenge in pending:
         challenge["status"] = "verified" if confirmed else "rejected"
-    auth["verified_by_fraud_challenge"] = confirmed
+    # this authorization stays declined (it did not bypass the fraud check); a retry may
+    auth["verified_by_fraud_challenge"] = False
+    if confirmed:
+        engine.remember_fraud_verified(ctx, auth)
     ctx.emit("issuing_authorization.updated", auth, before)
     return auth
 

@@ -2,15 +2,17 @@
 
 A dispute is opened on a capture: by ``transaction``, or for a card on a Treasury financial
 account by ``treasury[received_debit]`` (the ReceivedDebit the capture posted; ``transaction``
-works for those cards too). Only captures can be disputed, not refunded (even partly) ones, each
-at most once, and within 110 days of the capture. ``amount`` defaults to the whole capture and
-cannot exceed it. Evidence, amount and metadata can change while ``unsubmitted``; afterwards
+works for those cards too). Only captures can be disputed, not refunded (even partly) ones, not
+ATM withdrawals (MCC 6011), each at most once, and within 110 days of the capture. ``amount``
+defaults to the whole capture and cannot exceed it. Evidence, amount and metadata can change while ``unsubmitted``; afterwards
 only metadata. ``/submit`` checks the evidence (:mod:`dispute_evidence`) and answers
 ``submitted``.
 
 Outcome in the emulator (deterministic): right after the submit response the network decides,
 by the ``explanation`` of the evidence for the dispute's reason:
 
+* the capture was refunded (even partly) after the dispute was opened -> ``lost``
+  (``loss_reason: refund_issued``): the money already came back through the refund;
 * it contains ``losing_evidence`` -> ``lost`` (``loss_reason: other``);
 * it contains ``pending_evidence`` -> stays ``submitted`` (no decision, ever);
 * anything else -> ``won``: for a financial-account card the disputed amount comes back to the
@@ -48,6 +50,8 @@ NOT_CAPTURE = "Only transactions of type capture can be disputed; {tx} is a {typ
 REFUNDED = "The transaction {tx} has been refunded and can no longer be disputed."
 ALREADY_DISPUTED = "The transaction {tx} has already been disputed ({dispute})."
 TOO_OLD = "The transaction {tx} is more than 110 days old and can no longer be disputed."
+ATM = "The transaction {tx} is an ATM withdrawal; ATM transactions cannot be disputed."
+ATM_CATEGORIES = frozenset({"automated_cash_disburse"})  # MCC 6011
 AMOUNT_RANGE = "The dispute amount must be between 1 and the transaction amount ({max})."
 NOT_UNSUBMITTED = "This dispute is {status}; only metadata can be updated once a dispute has been submitted."
 ALREADY_SUBMITTED = "This dispute is {status} and cannot be submitted again."
@@ -84,6 +88,8 @@ def _check_eligible(ctx: Ctx, tx: Obj) -> None:
         raise StripeError(ALREADY_DISPUTED.format(tx=tx["id"], dispute=tx["dispute"]), param="transaction")
     if ctx.now - tx["created"] > WINDOW:
         raise StripeError(TOO_OLD.format(tx=tx["id"]), param="transaction")
+    if (tx.get("merchant_data") or {}).get("category") in ATM_CATEGORIES:
+        raise StripeError(ATM.format(tx=tx["id"]), param="transaction")
 
 
 def _amount(value: int, tx: Obj) -> int:
@@ -178,12 +184,13 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
     if dispute["status"] != "submitted":
         return
     text = evidence.explanation(dispute["evidence"])
+    if ctx.scope.meta_of(dispute["transaction"]).get("refunded"):
+        _lose(ctx, dispute, "refund_issued")
+        return
     if STAY in text:
         return
     if LOSE in text:
-        dispute["status"] = "lost"
-        dispute["loss_reason"] = "other"
-        ctx.emit("issuing_dispute.closed", dispute)
+        _lose(ctx, dispute, "other")
         return
     dispute["status"] = "won"
     treasury = dispute.get("treasury")
@@ -193,6 +200,12 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
             treasury["debit_reversal"] = reversals.reverse_debit(ctx, rd, dispute["amount"], dispute_id=dispute["id"])["id"]
     ctx.emit("issuing_dispute.closed", dispute)
     ctx.emit("issuing_dispute.funds_reinstated", dispute)
+
+
+def _lose(ctx: Ctx, dispute: Obj, reason: str) -> None:
+    dispute["status"] = "lost"
+    dispute["loss_reason"] = reason
+    ctx.emit("issuing_dispute.closed", dispute)
 
 
 def retrieve(ctx: Ctx) -> Obj:

@@ -14,6 +14,9 @@ each other). Test helpers:
   authorization (captures always succeed, even into a negative balance).
 
 ``purchase_details`` is not returned by default: ask for it with ``expand[]=purchase_details``.
+A capture or force capture that carries ``purchase_details[receipt]`` also sends
+``issuing_transaction.purchase_details_receipt_updated`` (what ``stripe trigger`` of that event
+relies on).
 """
 
 from __future__ import annotations
@@ -44,7 +47,6 @@ REFUND_TOO_MUCH = (
 )
 NOTHING_TO_REFUND = "This capture has already been fully refunded."
 REFUND_DISPUTED = "This transaction is disputed (dispute {dispute} is {status}) and cannot be refunded."
-CURRENCY_MISMATCH = "The currency ({currency}) must be the card's currency ({card_currency})."
 
 
 def refunded(ctx: Ctx, tx: Obj) -> int:
@@ -114,6 +116,8 @@ def create_transaction(
     if flow is not None:
         tx["treasury"]["received_debit" if kind == "capture" else "received_credit"] = flow["id"]
     ctx.emit("issuing_transaction.created", tx)
+    if purchase_details and purchase_details.get("receipt"):
+        ctx.emit("issuing_transaction.purchase_details_receipt_updated", tx)
     return tx
 
 
@@ -177,15 +181,19 @@ def refund(ctx: Ctx) -> Obj:
 def _unlinked(ctx: Ctx, kind: str) -> Obj:
     p = ctx.params
     card = _card(ctx)
-    if p.get("currency"):
-        currency = common.currency(p["currency"])
-        if currency != card["currency"]:
-            raise StripeError(CURRENCY_MISMATCH.format(currency=currency, card_currency=card["currency"]), param="currency")
-    amount = p["amount"]
+    # ``amount`` "is in the provided currency, or defaults to the card's currency": another currency
+    # is the merchant's, converted to the card's (as for authorizations)
+    merchant_currency = card["currency"]
+    if p.get("currency") and str(p["currency"]).lower() != card["currency"]:
+        merchant_currency = objects.merchant_currency(p["currency"], "currency")
+    merchant_amount = p["amount"]
+    if merchant_amount < 1:
+        raise StripeError(MIN_ONE, param="amount", code="parameter_invalid_integer")
+    amount = objects.convert(merchant_amount, merchant_currency, card["currency"])
     if amount < 1:
         raise StripeError(MIN_ONE, param="amount", code="parameter_invalid_integer")
     return create_transaction(
-        ctx, card, kind=kind, amount=amount, merchant_amount=amount, merchant_currency=card["currency"],
+        ctx, card, kind=kind, amount=amount, merchant_amount=merchant_amount, merchant_currency=merchant_currency,
         merchant_data=objects.merchant_data(p.get("merchant_data")), authorization=None,
         purchase_details=objects.purchase_details(p.get("purchase_details")), wallet=None, amount_details=None,
     )
