@@ -15,7 +15,7 @@ import logging
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import uvicorn
@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         if kind(f) == "strs":
             parser.add_argument(flag(f), dest=f.name, action="append", metavar="PATH", help=helptext)
         else:
-            parser.add_argument(flag(f), dest=f.name, choices=choices, metavar=metavar, help=helptext)
+            # --log-level INFO works like STRIPE_EMULATOR_LOG_LEVEL=INFO
+            convert: Callable[[str], str] = str.lower if choices else str
+            parser.add_argument(flag(f), dest=f.name, choices=choices, type=convert, metavar=metavar, help=helptext)
     parser.add_argument("--version", action="version", version=f"stripe-emulator {__version__}")
     return parser
 
@@ -128,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_log=False,
         lifespan="off",
         log_config=None,
+        http="h11",  # not "auto": httptools (uvicorn[standard]) would ignore the request-head limit above
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
     )
     server = uvicorn.Server(config)

@@ -4,10 +4,12 @@
 * ``POST /_emulator/reset``: forget everything, or only the calling key's platform when an API
   key is sent in ``Authorization``; ``--fixtures`` are loaded again afterwards.
 * ``GET /_emulator/state``: every object of every platform (only the calling key's with a key),
-  by account and type; filters ``account`` and ``type`` (e.g. ``issuing.card``).
+  by account and type, oldest first; filters ``account``, ``type`` (e.g. ``issuing.card``) and
+  ``limit`` (the newest N of each type). Platforms are named by their masked key (``#2``, ...
+  appended when two keys mask alike).
 * ``GET /_emulator/requests``: recent API requests with bodies and responses, oldest first;
   only the calling key's with a key; filters ``limit`` (the newest N), ``method``, ``path``
-  (a prefix), ``status``.
+  (a prefix), ``status``, ``account`` (the ``Stripe-Account`` sent; ``none`` for the platform's own).
 * ``GET|POST /_emulator/platform_settings``: the calling key's per-platform switches
   (``rta_timeout_approves``, ``rta_timeout_seconds``, ``require_terms_acceptance``); JSON or
   form body; key required.
@@ -19,6 +21,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import asdict
@@ -44,7 +47,24 @@ INVALID_LIMIT = "Invalid limit: must be a positive integer"
 INVALID_STATUS = "Invalid status: must be an HTTP status code"
 FIXTURES_NOT_READY = "Fixtures cannot be loaded before the emulator has started."
 FIXTURE_BODY = "Send a stripe CLI fixture document (a JSON object with a \"fixtures\" list) as the request body."
+FIXTURE_TOO_DEEP = "The fixture document nests too deeply to be read."
+ACCOUNT_NONE = "none"  # ``account=none``: requests made without Stripe-Account
+CROSS_SITE = (
+    "This request came from a web page of another site (its Origin or Sec-Fetch-Site says so), so it was "
+    "refused: the emulator's control plane only takes POSTs from its own pages and from non-browser clients."
+)
 FIXTURES_FAILED = "Loading the configured fixtures after the reset failed: {detail}"
+
+
+def cross_site(request: Request) -> bool:
+    """True for a request a browser sent from a page of another site (the control plane refuses
+    its POSTs: a web page could otherwise reset the emulator with a plain form). Clients that
+    send neither ``Origin`` nor ``Sec-Fetch-Site`` are not browsers and are never refused."""
+    if "origin" not in request.headers and "sec-fetch-site" not in request.headers:
+        return False
+    from emulator.dashboard.security import same_origin  # only browsers send these headers
+
+    return not same_origin(request)
 
 
 def _error(exc: StripeError) -> Response:
@@ -83,6 +103,11 @@ class Control:
     # --- helpers -------------------------------------------------------------------------------
 
     @staticmethod
+    def _refuse_cross_site(request: Request) -> None:
+        if cross_site(request):
+            raise StripeError(CROSS_SITE, status=403, type="invalid_request_error")
+
+    @staticmethod
     def _key(request: Request, required: bool = False) -> str | None:
         """The API key in ``Authorization`` (None without one unless ``required``); 401 if bad."""
         header = request.headers.get("authorization")
@@ -101,7 +126,7 @@ class Control:
                 data = json.loads(raw)
             else:
                 data = forms.decode(raw)
-        except (ValueError, forms.FormError):
+        except (ValueError, RecursionError, forms.FormError):
             raise _invalid(INVALID_BODY) from None
         if not isinstance(data, dict):
             raise _invalid(INVALID_BODY)
@@ -129,6 +154,7 @@ class Control:
 
     async def reset(self, request: Request) -> Response:
         try:
+            self._refuse_cross_site(request)
             key = self._key(request)
         except StripeError as exc:
             return _error(exc)
@@ -148,6 +174,7 @@ class Control:
     async def dump_state(self, request: Request) -> Response:
         try:
             key = self._key(request)
+            limit = self._limit(request)
         except StripeError as exc:
             return _error(exc)
         only_account = request.query_params.get("account")
@@ -156,11 +183,18 @@ class Control:
         for platform_key, platform in list(self.state.platforms.items()):
             if key is not None and platform_key != key:
                 continue
-            out[mask_key(platform_key)] = self._platform_state(platform, only_account, only_type)
+            name = masked = mask_key(platform_key)
+            n = 1
+            while name in out:
+                n += 1
+                name = f"{masked}#{n}"
+            out[name] = self._platform_state(platform, only_account, only_type, limit)
         return JSONResponse({"platforms": out})
 
     @staticmethod
-    def _platform_state(platform: Platform, only_account: str | None, only_type: str | None) -> dict[str, Any]:
+    def _platform_state(
+        platform: Platform, only_account: str | None, only_type: str | None, limit: int | None = None
+    ) -> dict[str, Any]:
         accounts: dict[str, Any] = {}
         account_ids = [platform.account_id, *(a["id"] for a in platform.accounts.values())]
         for account_id in account_ids:
@@ -172,7 +206,11 @@ class Control:
                 for name, store in scope.stores.items():
                     if only_type and name != only_type:
                         continue
-                    objects[name] = list(store.values())
+                    if limit is None:
+                        objects[name] = list(store.values())
+                    else:
+                        newest = list(itertools.islice(store.newest_first(), limit))
+                        objects[name] = newest[::-1]
             accounts[account_id] = {"account": platform.account_by_id(account_id), "objects": objects}
         return {
             "platform_account": platform.account_id,
@@ -192,6 +230,7 @@ class Control:
             return _error(_invalid(INVALID_STATUS, param="status"))
         method = (request.query_params.get("method") or "").upper()
         prefix = request.query_params.get("path") or ""
+        only_account = request.query_params.get("account") or ""
         records = []
         for record in list(self.api.recent):
             if key is not None and record.get("key") != key:
@@ -201,6 +240,8 @@ class Control:
             if prefix and not record["path"].startswith(prefix):
                 continue
             if status is not None and record["status"] != status:
+                continue
+            if only_account and (record.get("account") or ACCOUNT_NONE) != only_account:
                 continue
             records.append(record)
         if limit is not None:
@@ -224,10 +265,12 @@ class Control:
             key = self._key(request, required=True)
             assert key is not None
             if request.method == "POST":
+                self._refuse_cross_site(request)
                 changes = _settings_changes(await self._body(request))
                 platform = self.state.platform(key)
-                for name, value in changes.items():
-                    setattr(platform.settings, name, value)
+                defaults = PlatformSettings()
+                for name, value in changes.items():  # null puts a switch back to its default
+                    setattr(platform.settings, name, getattr(defaults, name) if value is None else value)
                 current = platform.settings
             else:
                 existing = self.state.platforms.get(key)
@@ -246,12 +289,15 @@ class Control:
                 results = [] if loader is None else list(loader.results)
                 shown = [r.summary() for r in results if key is None or r.key == key]
                 return JSONResponse({"fixtures": shown})
+            self._refuse_cross_site(request)
             if loader is None:
                 raise StripeError(FIXTURES_NOT_READY, status=409, type="invalid_request_error")
             try:
                 data = json.loads(await request.body())
             except ValueError:
                 raise _invalid(FIXTURE_BODY) from None
+            except RecursionError:
+                raise _invalid(FIXTURE_TOO_DEEP) from None
             document = parse_data(data, "request body")
             account = request.query_params.get("stripe_account") or None
             result = await loader.run(document, key or self.settings.fixtures_key, stripe_account=account)

@@ -30,7 +30,10 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from starlette.requests import Request
+
 from emulator import __version__
+from emulator.control import cross_site
 from emulator.core.ids import CURRENT_TAPE, Tape
 from emulator.fixtures.inprocess import call_app
 from emulator.http import auth
@@ -59,6 +62,7 @@ FOREIGN = (
 )
 NEWER = "cannot use --persist {path}: it was written by a newer stripe-emulator (schema {found}, this one reads {ours})"
 DAMAGED = "cannot use --persist {path}: the database is damaged ({detail})"
+CANNOT_OPEN = "cannot use --persist {path}: it cannot be opened for writing ({detail})"
 LOCKED = "cannot use --persist {path}: another running stripe-emulator is using it"
 BAD_ENTRY = "cannot use --persist {path}: journal entry {seq} is unreadable ({detail})"
 WRITE_FAILED = "could not persist a change to {path}: {detail}"
@@ -203,13 +207,16 @@ class _Transaction:
 def _open(path: str) -> sqlite3.Connection:
     if os.path.isdir(path):
         raise PersistenceError(IS_DIRECTORY.format(path=path))
-    if os.path.exists(path) and os.path.getsize(path) > 0:
-        with open(path, "rb") as fh:
-            if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-                raise PersistenceError(NOT_SQLITE.format(path=path))
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0.2)
+    try:
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            with open(path, "rb") as fh:
+                if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+                    raise PersistenceError(NOT_SQLITE.format(path=path))
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0.2)
+    except (OSError, sqlite3.Error) as exc:
+        raise PersistenceError(CANNOT_OPEN.format(path=path, detail=getattr(exc, "strerror", None) or exc)) from None
     try:
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")  # one emulator per file; the lock dies with it
         conn.execute("BEGIN IMMEDIATE")
@@ -240,6 +247,8 @@ def _open(path: str) -> sqlite3.Connection:
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
             raise PersistenceError(LOCKED.format(path=path)) from None
+        if "unable to open" in str(exc) or "readonly" in str(exc):
+            raise PersistenceError(CANNOT_OPEN.format(path=path, detail=exc)) from None
         raise PersistenceError(DAMAGED.format(path=path, detail=exc)) from None
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -289,7 +298,7 @@ class Persistence:
         headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope.get("headers", ())]
         valid, key = _key_of(dict(headers))
         if path == RESET_PATH:
-            if method == "POST" and valid:
+            if method == "POST" and valid and not cross_site(Request(scope)):
                 self.journal.forget(key or None)
             await dispatch(scope, receive, send)
             return

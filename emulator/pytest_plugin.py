@@ -8,7 +8,8 @@ Fixtures (nothing starts unless a test asks for one of them)::
 * ``stripe_emulator`` (session): the emulator, in-process on a free port (or the one at
   ``--stripe-emulator-url`` / ``STRIPE_EMULATOR_URL``). A :class:`StripeEmulator`: ``url``,
   ``new_key()``, ``client(key)``, ``reset(key)``, ``state(key)``, ``requests(key)``,
-  ``platform_settings(key, **changes)``, ``load_fixtures(file_or_document, key)``.
+  ``platform_settings(key, **changes)``, ``load_fixtures(file_or_document, key)``, and for the
+  fixture files given at start, ``fixtures_key`` (their platform) and ``loaded_fixtures()``.
 * ``stripe_api_key``: a fresh ``sk_test_`` key. Every key is its own platform with its own
   objects, so tests never see each other's data, need no reset, and run in parallel under
   pytest-xdist (each worker starts its own emulator).
@@ -26,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     from emulator.server import EmulatorServer
 
 URL_ENV = "STRIPE_EMULATOR_URL"
+FIXTURES_KEY_ENV = "STRIPE_EMULATOR_FIXTURES_KEY"
+DEFAULT_FIXTURES_KEY = "sk_test_emulator"  # emulator.settings.DEFAULT_FIXTURES_KEY (not imported: keeps this light)
 FIXTURE_LOAD_FAILED = "loading fixtures failed: {message}"
 CONTROL_FAILED = "{method} {path} answered {status}: {message}"
 
@@ -50,9 +54,11 @@ class EmulatorError(AssertionError):
 class StripeEmulator:
     """A running emulator, as the ``stripe_emulator`` fixture hands it to tests."""
 
-    def __init__(self, url: str, server: EmulatorServer | None = None) -> None:
+    def __init__(self, url: str, server: EmulatorServer | None = None, fixtures_key: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.server = server  # None when the plugin uses an emulator it did not start
+        # the key (platform) --stripe-emulator-fixtures / STRIPE_EMULATOR_FIXTURES were loaded for
+        self.fixtures_key = fixtures_key or os.environ.get(FIXTURES_KEY_ENV) or DEFAULT_FIXTURES_KEY
 
     # --- keys and clients ----------------------------------------------------------------------
 
@@ -91,16 +97,22 @@ class StripeEmulator:
         self._call("POST", "/_emulator/reset", key)
 
     def state(self, key: str | None = None, **filters: str) -> dict[str, Any]:
-        """Every object, by masked key, account and type (``account=``, ``type=`` filter)."""
-        query = "?" + "&".join(f"{k}={v}" for k, v in filters.items()) if filters else ""
+        """Every object, by masked key, account and type (``account=``, ``type=``, ``limit=`` filter)."""
+        query = "?" + urllib.parse.urlencode(filters) if filters else ""
         platforms: dict[str, Any] = self._call("GET", "/_emulator/state" + query, key)["platforms"]
         return platforms
 
     def requests(self, key: str | None = None, **filters: Any) -> list[dict[str, Any]]:
-        """Recent API requests (``limit``, ``method``, ``path`` prefix, ``status`` filter)."""
-        query = "?" + "&".join(f"{k}={v}" for k, v in filters.items()) if filters else ""
+        """Recent API requests (``limit``, ``method``, ``path`` prefix, ``status``, ``account`` filter)."""
+        query = "?" + urllib.parse.urlencode(filters) if filters else ""
         records: list[dict[str, Any]] = self._call("GET", "/_emulator/requests" + query, key)["requests"]
         return records
+
+    def loaded_fixtures(self, key: str | None = None) -> list[dict[str, Any]]:
+        """What the fixture files made, oldest load first: ``{"source", "key", "requests", "ids", "env"}``
+        each (``key`` masked). With ``key``, only the loads for that key."""
+        loads: list[dict[str, Any]] = self._call("GET", "/_emulator/fixtures", key)["fixtures"]
+        return loads
 
     def platform_settings(self, key: str, **changes: Any) -> dict[str, Any]:
         """Read, or change, a platform's switches (``rta_timeout_approves``, ...)."""
@@ -123,7 +135,8 @@ class StripeEmulator:
         else:
             with open(fixture, encoding="utf-8") as fh:
                 document = json.load(fh)
-        path = "/_emulator/fixtures" + (f"?stripe_account={stripe_account}" if stripe_account else "")
+        query = urllib.parse.urlencode({"stripe_account": stripe_account}) if stripe_account else ""
+        path = "/_emulator/fixtures" + (f"?{query}" if query else "")
         try:
             result: dict[str, Any] = self._call("POST", path, key, document)
         except EmulatorError as exc:
@@ -164,7 +177,7 @@ def stripe_emulator(request: pytest.FixtureRequest) -> Iterator[StripeEmulator]:
     server = EmulatorServer(settings=settings)
     server.start()
     try:
-        yield StripeEmulator(server.url, server)
+        yield StripeEmulator(server.url, server, settings.fixtures_key)
     finally:
         server.stop()
 

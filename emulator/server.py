@@ -17,6 +17,7 @@ from emulator.settings import Settings
 # Request line + headers may be this long (uvicorn's default of 16 KiB would refuse long query strings
 # with a plain-text 400 before the emulator could answer with a Stripe error).
 MAX_REQUEST_HEAD = 1_048_576
+DEFAULT_HOST = "127.0.0.1"
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -36,24 +37,31 @@ def listening_socket(host: str, port: int) -> socket.socket:
 class EmulatorServer:
     """Serve a fresh (or given) State on ``host:port`` (port 0 = a free port).
 
+    ``host``/``port`` default to the given ``settings``' (their ``port`` is 12111 unless set),
+    else to ``127.0.0.1`` and a free port.
+
     >>> with EmulatorServer() as url:  # doctest: +SKIP
     ...     client = stripe.StripeClient("sk_test_x", base_addresses={"api": url})
     """
 
     def __init__(
         self,
-        host: str = "127.0.0.1",
-        port: int = 0,
+        host: str | None = None,
+        port: int | None = None,
         *,
         state: State | None = None,
         settings: Settings | None = None,
         log_level: str = "warning",
     ) -> None:
-        self.settings = settings or Settings(host=host, port=port, log_level=log_level)
+        if settings is None:
+            host = DEFAULT_HOST if host is None else host
+            port = 0 if port is None else port
+            settings = Settings(host=host, port=port, log_level=log_level)
+        self.settings = settings
         self.state = state if state is not None else State(seed=self.settings.seed)
         self.app: EmulatorApp = create_app(self.state, self.settings)
-        self.host = host
-        self.port = port
+        self.host: str = settings.host if host is None else host
+        self.port: int = settings.port if port is None else port
         self.log_level = log_level
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -62,7 +70,8 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def start(self) -> str:
         sock = listening_socket(self.host, self.port)
@@ -74,6 +83,7 @@ class EmulatorServer:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
+            http="h11",  # not "auto": httptools (uvicorn[standard]) would ignore the request-head limit
             h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
         )
         self._server = uvicorn.Server(config)

@@ -9,6 +9,7 @@ the flag or variable and says what is expected.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -29,7 +30,7 @@ BAD_BOOLEAN = "{source}={raw!r}: must be true or false"
 BAD_CHOICE = "{source}={raw!r}: must be one of {choices}"
 BAD_PORT = "port {value}: must be between 0 and 65535 (0 = any free port)"
 BAD_POSITIVE = "{name} {value}: must be greater than 0"
-BAD_NON_NEGATIVE = "{name}: values must be 0 or more (got {value})"
+BAD_NON_NEGATIVE = "{name}: values must be finite numbers of 0 or more (got {value})"
 BAD_FIXTURES_KEY = "fixtures key {value!r}: must be a test-mode secret key (sk_test_... or rk_test_...)"
 BAD_API_VERSION = "api version {value!r}: must look like 2024-06-20 or 2024-06-20.acacia"
 
@@ -167,10 +168,10 @@ def _check(s: Settings) -> list[str]:
         problems.append(BAD_CHOICE.format(source="log format", raw=s.log_format, choices=", ".join(LOG_FORMATS)))
     for name in ("max_body_bytes", "idempotency_ttl", "idempotency_max_entries", "request_log_size"):
         value = getattr(s, name)
-        if value <= 0:
+        if not value > 0:  # also NaN
             problems.append(BAD_POSITIVE.format(name=name.replace("_", " "), value=value))
     for delay in s.webhook_retry_schedule:
-        if delay < 0:
+        if not 0 <= delay < math.inf:  # also NaN and inf
             problems.append(BAD_NON_NEGATIVE.format(name="webhook retry schedule", value=delay))
     if not _KEY.fullmatch(s.fixtures_key):
         problems.append(BAD_FIXTURES_KEY.format(value=s.fixtures_key))

@@ -67,12 +67,21 @@ def test_a_flag_wins_over_its_variable() -> None:
         (["--fixtures-key", "pk_test_x"], {}, "fixtures key 'pk_test_x': must be a test-mode secret key"),
         (["--request-log-size", "0"], {}, "request log size 0: must be greater than 0"),
         ([], {"STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE": "1,x"}, "STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE='1,x'"),
+        (["--idempotency-ttl", "nan"], {}, "idempotency ttl nan: must be greater than 0"),
+        ([], {"STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE": "1,nan"}, "values must be finite numbers of 0 or more (got nan)"),
+        (["--webhook-retry-schedule", "5,inf"], {}, "values must be finite numbers of 0 or more (got inf)"),
     ],
 )
 def test_bad_values_name_the_flag_or_variable(argv: list[str], environ: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError) as info:
         settings_from_args(argv, environ=environ)
     assert message in str(info.value)
+
+
+def test_choices_are_case_insensitive_as_flags_too() -> None:
+    settings = settings_from_args(["--log-level", "INFO", "--log-format", "JSON"], environ={})
+    assert (settings.log_level, settings.log_format) == ("info", "json")
+    assert settings_from_args([], environ={"STRIPE_EMULATOR_LOG_LEVEL": "DEBUG"}).log_level == "debug"
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 20) -> subprocess.CompletedProcess[str]:

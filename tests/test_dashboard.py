@@ -150,6 +150,8 @@ def test_search_lands_on_any_id(web: httpx.Client, server: EmulatorServer, flow:
         r = web.get("/_emulator/search", params={"q": f"  {flow.ids[name]} "})
         assert r.status_code == 303
         assert r.headers["location"].endswith(f"/objects/{flow.ids[name]}")
+    for pasted in (f'"{flow.ids["card"]}",', f"'{flow.ids['card']}'", f"`{flow.ids['card']}`;"):  # from JSON, logs, docs
+        assert web.get("/_emulator/search", params={"q": pasted}).headers["location"].endswith(f"/objects/{flow.ids['card']}")
     missing = web.get("/_emulator/search", params={"q": "ic_doesnotexist<script>"})
     assert missing.status_code == 404
     assert "ic_doesnotexist&lt;script&gt;" in missing.text and "<script>" not in missing.text.split("</head>")[1]
@@ -214,7 +216,8 @@ def test_money_and_amount_parsing() -> None:
     assert fmt.money(None, "usd") == "—"
     assert fmt.parse_major("12.34", "usd") == 1234
     assert fmt.parse_major("$1,000", "usd") == 100_000
-    for bad in ("", "abc", "-1", "0", "1.234", "nan", "inf", "1e400", "1e3e"):
+    assert fmt.parse_major("1,234,567.5", "usd") == 123_456_750 and fmt.parse_major(".5", "usd") == 50
+    for bad in ("", "abc", "-1", "0", "1.234", "nan", "inf", "1e400", "1e3e", "1e2", "1,00", "12,34", "\u0661\u0662", "1.", "1 000"):
         assert fmt.parse_major(bad, "usd") is None, bad
     assert fmt.parse_major("1.5", "jpy") is None
 

@@ -404,3 +404,11 @@ def test_a_missing_path_is_reported(tmp_path: Path) -> None:
     srv = EmulatorServer(settings=Settings(port=0, fixtures=(os.fspath(tmp_path / "nope.json"),)))
     with pytest.raises(RuntimeError, match="nope.json: no such file or folder"):
         srv.start()
+
+
+def test_a_file_nested_too_deeply_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"fixtures": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    srv = EmulatorServer(settings=Settings(port=0, fixtures=(str(path),)))
+    with pytest.raises(RuntimeError, match=r"deep\.json: the document nests deeper than 64 levels"):
+        srv.start()

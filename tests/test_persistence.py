@@ -322,6 +322,17 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path: Path) -> 
     assert path.read_text() == "my precious notes\n"
 
 
+def test_a_place_that_cannot_hold_the_file_is_refused_clearly(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder\n")
+    with pytest.raises(PersistenceError, match=r"cannot use --persist .*a_file/state\.db: it cannot be opened for writing"):
+        Journal(str(blocker / "state.db"))
+    assert blocker.read_text() == "not a folder\n"
+    fresh = tmp_path / "new" / "folder" / "state.db"  # missing folders are made
+    Journal(str(fresh)).close()
+    assert fresh.exists()
+
+
 def test_another_applications_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)

@@ -118,3 +118,25 @@ def test_stripe_module_points_the_legacy_api_at_the_emulator(stripe_module: obje
     assert stripe.api_base == stripe_emulator.url
     account = stripe.Account.create(country="US")
     assert account.id.startswith("acct_")
+
+
+def test_fixture_files_given_to_the_plugin_are_found_through_the_handle(tmp_path: Path) -> None:
+    (tmp_path / "test_seeded.py").write_text(
+        "def test_the_guide_fixture_is_there(stripe_emulator):\n"
+        "    (load,) = stripe_emulator.loaded_fixtures()\n"
+        "    assert load['source'].endswith('guide_flow.json')\n"
+        "    client = stripe_emulator.client(stripe_emulator.fixtures_key)\n"
+        "    card = client.v1.issuing.cards.retrieve(load['ids']['card'], options={'stripe_account': load['ids']['account']})\n"
+        "    assert card.status == 'active'\n"
+        "    assert stripe_emulator.loaded_fixtures(stripe_emulator.new_key()) == []\n"
+    )
+    result = run_pytest(tmp_path, "--stripe-emulator-fixtures", str(ROOT / "fixtures" / "guide_flow.json"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+def test_handle_filters_are_url_encoded(stripe_emulator: StripeEmulator, stripe_api_key: str, stripe_client: stripe.StripeClient) -> None:
+    stripe_client.v1.accounts.create({"country": "US", "metadata": {"a": "b"}})
+    assert [r["path"] for r in stripe_emulator.requests(stripe_api_key, path="/v1/accounts", method="POST")] == ["/v1/accounts"]
+    assert stripe_emulator.requests(stripe_api_key, path="/v1/accounts&method=POST") == []  # one filter, not two
+    assert stripe_emulator.requests(stripe_api_key, account="none", limit=1)[0]["status"] == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -49,10 +50,17 @@ def balances(by_currency: Any) -> str:
     return ", ".join(money(v, k) for k, v in sorted(by_currency.items()))
 
 
+AMOUNT_TEXT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
+
+
 def parse_major(raw: str, currency: str) -> int | None:
     """``"12.34"`` in ``currency`` -> 1234; None unless a positive amount with at most the
-    currency's decimals."""
-    text = raw.strip().replace(",", "").lstrip("$€£")
+    currency's decimals, written with ASCII digits (``1,000.50`` groups by thousands; no
+    exponents, and ``1,00`` is refused rather than guessed)."""
+    text = raw.strip().lstrip("$€£")
+    if not AMOUNT_TEXT.fullmatch(text):
+        return None
+    text = text.replace(",", "")
     try:
         value = Decimal(text)
     except InvalidOperation:

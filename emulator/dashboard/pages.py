@@ -88,6 +88,11 @@ def platform_sections(view: View) -> Markup:
     return join(parts)
 
 
+def _rta_timeout(seconds: object, approves: object) -> str:
+    shown = f"{seconds:g} s" if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else "default"
+    return f"{shown}, then {'approve' if approves else 'decline'}"
+
+
 def platform_page(view: View) -> Markup:
     p = view.platform
     head = join(
@@ -97,8 +102,7 @@ def platform_page(view: View) -> Markup:
                 ("Platform account", view.id_link(p.account_id)),
                 ("Connected accounts", str(len(p.accounts))),
                 ("Created", fmt.timestamp(p.created)),
-                ("Real-time authorization timeout", f"{p.settings.rta_timeout_seconds:g} s, then "
-                 f"{'approve' if p.settings.rta_timeout_approves else 'decline'}"),
+                ("Real-time authorization timeout", _rta_timeout(p.settings.rta_timeout_seconds, p.settings.rta_timeout_approves)),
             ]
         ),
     )

@@ -41,6 +41,7 @@ MAX_FORM_FIELDS = 30
 MAX_FLASHES = 256
 MAX_QUERY = 200
 FORM_TYPE = "application/x-www-form-urlencoded"
+PASTED_AROUND_ID = "\"'`,;:"
 
 NO_PLATFORM = "No such platform"
 NO_OBJECT = "No such object"
@@ -192,7 +193,8 @@ class Dashboard:
         return self._page(request, delivery_id, pages.delivery_page(view, found))
 
     async def search(self, request: Request) -> Response:
-        query = request.query_params.get("q", "").strip()[:MAX_QUERY]
+        # an id pasted from JSON or a log often comes with its quotes or a trailing comma
+        query = request.query_params.get("q", "").strip().strip(PASTED_AROUND_ID).strip()[:MAX_QUERY]
         if not query:
             return RedirectResponse(ROOT, status_code=303)
         matches: list[tuple[View, str]] = []
