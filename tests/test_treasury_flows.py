@@ -236,9 +236,12 @@ def test_transfer_between_own_financial_accounts(m: Mover) -> None:
 
 def test_tracking_details_update(m: Mover, http: httpx.Client) -> None:
     obt = m.outbound_transfer(1000)
-    out = m.th.outbound_transfers.update(obt.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "T123"}}}, m.opts)
-    assert out.tracking_details.to_dict() == {"ach": {"trace_id": "T123"}, "type": "ach", "us_domestic_wire": None}
-    assert m.event_types(obt.id)[-1] == "treasury.outbound_transfer.tracking_details_updated"
+    ach = {"tracking_details": {"type": "ach", "ach": {"trace_id": "T123"}}}
+    # Stripe: "The OutboundTransfer must not be cancelable" -- an ACH transfer is until it posts
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        m.th.outbound_transfers.update(obt.id, ach, m.opts)
+    assert "cancelable" in error(exc)["message"]
+    m.th.outbound_transfers.post(obt.id, options=m.opts)
     with pytest.raises(stripe.InvalidRequestError):
         m.th.outbound_transfers.update(obt.id, {"tracking_details": {"type": "us_domestic_wire", "us_domestic_wire": {"imad": "1"}}}, m.opts)
     with pytest.raises(stripe.InvalidRequestError) as exc:
@@ -246,9 +249,36 @@ def test_tracking_details_update(m: Mover, http: httpx.Client) -> None:
     assert error(exc)["param"] == "tracking_details[ach]"
     r = http.post(f"/v1/test_helpers/treasury/outbound_transfers/{obt.id}", headers={"Stripe-Account": m.account})
     assert r.status_code == 400 and r.json()["error"]["code"] == "parameter_missing"
-    m.th.outbound_transfers.fail(obt.id, options=m.opts)
-    with pytest.raises(stripe.InvalidRequestError):
-        m.th.outbound_transfers.update(obt.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "T1"}}}, m.opts)
+    out = m.th.outbound_transfers.update(obt.id, ach, m.opts)
+    assert out.tracking_details.to_dict() == {"ach": {"trace_id": "T123"}, "type": "ach"}
+    assert m.event_types(obt.id)[-1] == "treasury.outbound_transfer.tracking_details_updated"
+    # "Returns an error ... if tracking_details has already been set"
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        m.th.outbound_transfers.update(obt.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "T9"}}}, m.opts)
+    assert error(exc)["param"] == "tracking_details"
+    assert m.treasury.outbound_transfers.retrieve(obt.id, options=m.opts).tracking_details.ach.trace_id == "T123"
+
+
+def test_tracking_details_states(m: Mover) -> None:
+    """Not canceled or failed; a processing wire (never cancelable) and a returned flow can be tracked."""
+    wire = {"destination_payment_method_options": {"us_bank_account": {"network": "us_domestic_wire"}}}
+    obt = m.outbound_transfer(1000, **wire)
+    out = m.th.outbound_transfers.update(obt.id, {"tracking_details": {"type": "us_domestic_wire", "us_domestic_wire": {"imad": "IM1"}}}, m.opts)
+    assert (out.status, out.tracking_details.us_domestic_wire.imad) == ("processing", "IM1")
+    returned = m.outbound_payment(500)
+    m.th.outbound_payments.return_outbound_payment(returned.id, options=m.opts)
+    out2 = m.th.outbound_payments.update(returned.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "T1"}}}, m.opts)
+    assert (out2.status, out2.tracking_details.type) == ("returned", "ach")
+    assert m.event_types(returned.id)[-1] == "treasury.outbound_payment.tracking_details_updated"
+    for action in ("fail", "cancel"):
+        obp = m.outbound_payment(100)
+        if action == "fail":
+            m.th.outbound_payments.fail(obp.id, options=m.opts)
+        else:
+            m.treasury.outbound_payments.cancel(obp.id, options=m.opts)
+        with pytest.raises(stripe.InvalidRequestError) as exc:
+            m.th.outbound_payments.update(obp.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "T1"}}}, m.opts)
+        assert exc.value.http_status == 400 and "status" in error(exc)["message"]
 
 
 def test_list_outbound_transfers(m: Mover) -> None:
@@ -345,9 +375,9 @@ def test_outbound_payment_to_another_connected_account(m: Mover) -> None:
     assert payee.event_types(rc.id) == ["treasury.received_credit.created", "treasury.received_credit.succeeded"]
     with pytest.raises(stripe.InvalidRequestError):
         m.th.outbound_payments.update(obp.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "x"}}}, m.opts)
-    # a payee whose inbound flows are restricted refuses: the payment comes back as returned
-    payee.treasury.financial_accounts.update(payee.fa, {"platform_restrictions": {"inbound_flows": "restricted"}}, payee.opts)
+    # a payee whose inbound flows are restricted after the payment was sent refuses: it comes back as returned
     obp = m.outbound_payment(1000, destination_payment_method_data=data)
+    payee.treasury.financial_accounts.update(payee.fa, {"platform_restrictions": {"inbound_flows": "restricted"}}, payee.opts)
     out = m.th.outbound_payments.post(obp.id, options=m.opts)
     assert (out.status, out.returned_details.code) == ("returned", "account_frozen")
     assert m.balance() == {"cash": 46_000, "inbound_pending": 0, "outbound_pending": 0}

@@ -1,7 +1,8 @@
 """CreditReversals (``/v1/treasury/credit_reversals``): a ReceivedCredit sent back to its sender.
 
 Only a ``succeeded`` ReceivedCredit over ``ach`` or ``stripe`` can be reversed, once, before
-its ``reversal_details.deadline``, and while ``reversal_details.restricted_reason`` is null; the
+its ``reversal_details.deadline``, and while ``reversal_details.restricted_reason`` is null
+(a ``stripe`` credit only when an OutboundPayment sent it: ``source_flow_restricted``); the
 financial account must hold the amount in ``cash`` (else ``insufficient_funds``). The whole
 amount is reversed.
 
@@ -39,6 +40,13 @@ ALREADY_REVERSED = "The ReceivedCredit {rc} has already been reversed ({reversal
 NETWORK_RESTRICTED = "ReceivedCredits sent over the {network} network cannot be reversed."
 RESTRICTED = "The ReceivedCredit {rc} cannot be reversed: {reason}."
 DEADLINE_PASSED = "The ReceivedCredit {rc} can no longer be reversed: its reversal deadline has passed."
+SOURCE_FLOW_RESTRICTED = (
+    "The ReceivedCredit {rc} cannot be reversed: only stripe network ReceivedCredits sent by an OutboundPayment "
+    "can be reversed (source_flow_restricted)."
+)
+# Stripe: a ``stripe`` network ReceivedCredit "that's the result of a flow other than an OutboundPayment"
+# is ``source_flow_restricted``
+REVERSIBLE_STRIPE_SOURCE = "outbound_payment"
 
 
 def _check_reversible(ctx: Ctx, rc: Obj) -> None:
@@ -50,6 +58,9 @@ def _check_reversible(ctx: Ctx, rc: Obj) -> None:
         raise StripeError(ALREADY_REVERSED.format(rc=rc["id"], reversal=reversal), param=param)
     if rc["network"] not in REVERSIBLE_NETWORKS:
         raise StripeError(NETWORK_RESTRICTED.format(network=rc["network"]), param=param)
+    source = (rc.get("linked_flows") or {}).get("source_flow_type")
+    if rc["network"] == "stripe" and source != REVERSIBLE_STRIPE_SOURCE:
+        raise StripeError(SOURCE_FLOW_RESTRICTED.format(rc=rc["id"]), param=param)
     details = rc.get("reversal_details") or {}
     if details.get("restricted_reason"):
         raise StripeError(RESTRICTED.format(rc=rc["id"], reason=details["restricted_reason"]), param=param)

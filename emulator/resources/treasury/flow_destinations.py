@@ -3,13 +3,15 @@
 The emulator has no PaymentMethod objects. A ``destination_payment_method`` or
 ``origin_payment_method`` is accepted when it is a PaymentMethod or bank account id (``pm_…``,
 ``ba_…``) and stands for Stripe's test bank account (``STRIPE TEST BANK``, routing
-``110000000``, last4 ``6789``, Jane Austen in San Francisco); any other value is Stripe's 404
-for a PaymentMethod. ``destination_payment_method_data`` describes the destination inline:
+``110000000``, last4 ``6789``, Jane Austen in San Francisco), except Stripe's test card
+PaymentMethods (``pm_card_…``: a 400, cards cannot move Treasury money); any other value is
+Stripe's 404 for a PaymentMethod. ``destination_payment_method_data`` describes the destination inline:
 
-* ``us_bank_account`` (OutboundPayments): ``routing_number`` (9 digits) and ``account_number``
+* ``us_bank_account`` (OutboundPayments): ``routing_number`` (9 digits, ABA check digit) and ``account_number``
   (4 to 17 digits), or a ``financial_connections_account`` (``fca_…``);
 * ``financial_account``: another open financial account of the same account (OutboundTransfers)
-  or of any account of the platform (OutboundPayments), reached over the ``stripe`` network.
+  or of any account of the platform (OutboundPayments), reached over the ``stripe`` network; its
+  ``intra_stripe_flows`` feature must be active (Stripe: both accounts need it).
 
 Bank destinations use ``ach`` unless ``destination_payment_method_options[us_bank_account]
 [network]`` says ``us_domestic_wire``.
@@ -39,6 +41,10 @@ _ACCOUNT_NUMBER = re.compile(r"\d{4,17}")
 _FINGERPRINT_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 NO_SUCH_PAYMENT_METHOD = "No such PaymentMethod: '{id}'"
+CARD_PAYMENT_METHOD = (
+    "The PaymentMethod {id} is of type card. Treasury money movement needs a us_bank_account PaymentMethod."
+)
+CARD_TEST_PREFIX = "pm_card_"  # Stripe's test card PaymentMethods (pm_card_visa, ...)
 PM_AND_DATA = (
     "You may only specify one of these parameters: destination_payment_method, destination_payment_method_data."
 )
@@ -47,12 +53,20 @@ BANK_DETAILS_MISSING = (
     "destination_payment_method_data[us_bank_account] must include routing_number and account_number, "
     "or a financial_connections_account."
 )
-BAD_ROUTING = "Invalid routing number: {value}. A US routing number has 9 digits (for example 110000000)."
+BAD_ROUTING = (
+    "Invalid routing number: {value}. A US routing number has 9 digits and a valid ABA check digit "
+    "(for example 110000000)."
+)
 BAD_ACCOUNT_NUMBER = "Invalid account number: {value}. A US account number has 4 to 17 digits."
 BAD_FC_ACCOUNT = "No such financial connections account: '{id}'"
 SAME_ACCOUNT = "The destination FinancialAccount must be different from the source FinancialAccount {fa}."
 DESTINATION_CLOSED = "The destination FinancialAccount {fa} is closed and cannot receive funds."
 DESTINATION_CURRENCY = "The destination FinancialAccount {fa} does not support the currency {currency}."
+DESTINATION_FEATURE = (
+    "The destination FinancialAccount {fa} cannot receive funds over the stripe network: its "
+    "`intra_stripe_flows` feature is {status}. Both financial accounts need it active."
+)
+INTRA_STRIPE = "intra_stripe_flows"
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,8 @@ def _bank(network: str, *, routing: str, last4: str, seed: str, holder: str | No
 def check_payment_method(pm_id: str, param: str) -> None:
     if not pm_id.startswith(PM_PREFIXES) or len(pm_id) <= 3:
         raise StripeError(NO_SUCH_PAYMENT_METHOD.format(id=pm_id), status=404, code="resource_missing", param=param)
+    if pm_id.startswith(CARD_TEST_PREFIX):
+        raise StripeError(CARD_PAYMENT_METHOD.format(id=pm_id[:60]), param=param)
 
 
 def saved_method(pm_id: str, network: str, param: str) -> Obj:
@@ -140,6 +156,12 @@ def bank_network(params: dict[str, Any]) -> str:
     return str(network or "ach")
 
 
+def aba_checksum_ok(routing: str) -> bool:
+    """The ABA check digit: 3·(d1+d4+d7) + 7·(d2+d5+d8) + (d3+d6+d9) is a multiple of 10."""
+    d = [int(c) for c in routing]
+    return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10 == 0
+
+
 def _inline_bank(data: dict[str, Any], network: str) -> Obj:
     bank = data.get("us_bank_account") or {}
     param = "destination_payment_method_data[us_bank_account]"
@@ -152,7 +174,7 @@ def _inline_bank(data: dict[str, Any], network: str) -> Obj:
         routing, number = routing or TEST_ROUTING, number or "000123456789"
     if not routing or not number:
         raise StripeError(BANK_DETAILS_MISSING, param=param, code="parameter_missing")
-    if not _ROUTING.fullmatch(routing):
+    if not _ROUTING.fullmatch(routing) or not aba_checksum_ok(routing):
         raise StripeError(BAD_ROUTING.format(value=routing[:40]), param=f"{param}[routing_number]", code="parameter_invalid")
     if not _ACCOUNT_NUMBER.fullmatch(number):
         raise StripeError(BAD_ACCOUNT_NUMBER.format(value=number[:40]), param=f"{param}[account_number]",
@@ -188,7 +210,19 @@ def _target_account(ctx: Ctx, source: Obj, fa_id: str | None, currency: str, *, 
         raise StripeError(DESTINATION_CLOSED.format(fa=target["id"]), param=param)
     if currency not in target["supported_currencies"]:
         raise StripeError(DESTINATION_CURRENCY.format(fa=target["id"], currency=currency), param="currency")
+    if INTRA_STRIPE not in target["active_features"]:
+        # Stripe: "Both financial accounts (originator and recipient) need this feature enabled"
+        status = _feature_status(target, INTRA_STRIPE)
+        raise StripeError(DESTINATION_FEATURE.format(fa=target["id"], status=status), param=param)
     return found
+
+
+def _feature_status(fa: Obj, feature: str) -> str:
+    if feature in fa.get("restricted_features", []):
+        return "restricted"
+    if feature in fa.get("pending_features", []):
+        return "pending"
+    return "not requested"
 
 
 def financial_account_details(target: Obj, billing: dict[str, Any] | None = None) -> Obj:

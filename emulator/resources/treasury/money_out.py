@@ -48,7 +48,7 @@ MIN_ONE = "This value must be greater than or equal to 1."
 FA_CLOSED = "The FinancialAccount {fa} is closed and cannot send funds."
 CURRENCY_NOT_SUPPORTED = "The FinancialAccount {fa} does not support the currency {currency}."
 FEATURE_INACTIVE = (
-    "The FinancialAccount {fa} cannot send this {noun}: its `{feature}` feature is {status}. "
+    "The FinancialAccount {fa} cannot be used for this {noun}: its `{feature}` feature is {status}. "
     "Request the feature with `features[{bracket}][requested]=true` and check `platform_restrictions`."
 )
 INSUFFICIENT_FUNDS = (
@@ -68,6 +68,12 @@ TRACKING_TYPE = "tracking_details[type] must be {network}, the network this {nou
 TRACKING_STRIPE = "{noun}s sent over the stripe network have no tracking details."
 TRACKING_MISSING = "tracking_details[{network}] is required when tracking_details[type] is {network}."
 TRACKING_WIRE_EMPTY = "tracking_details[us_domestic_wire] must include at least one of chips, imad or omad."
+TRACKING_CANCELABLE = (
+    "This {noun} is still cancelable: tracking details can only be set once it can no longer be canceled."
+)
+TRACKING_STATE = "Tracking details cannot be set on a {noun} in status {status}."
+TRACKING_ALREADY_SET = "The tracking details of this {noun} have already been set."
+TRACKABLE = ("processing", "posted", "returned")
 
 
 @dataclass(frozen=True)
@@ -351,8 +357,15 @@ def return_(ctx: Ctx, flow: Flow, obj: Obj) -> Obj:
 
 
 def update_tracking(ctx: Ctx, flow: Flow, obj: Obj) -> Obj:
-    """Test helper: set ``tracking_details`` (trace ids of the network), while processing or posted."""
-    _require(flow, obj, ("processing", "posted"), "updated")
+    """Test helper: set ``tracking_details`` (trace ids of the network) once. Stripe: the flow "must
+    not be cancelable, and cannot be in the canceled or failed states"; an error "if
+    tracking_details has already been set"."""
+    if obj["status"] not in TRACKABLE:
+        raise StripeError(TRACKING_STATE.format(noun=flow.noun, status=obj["status"]))
+    if obj["cancelable"]:
+        raise StripeError(TRACKING_CANCELABLE.format(noun=flow.noun))
+    if obj.get("tracking_details") is not None:
+        raise StripeError(TRACKING_ALREADY_SET.format(noun=flow.noun), param="tracking_details")
     network = network_of(ctx, obj)
     params: dict[str, Any] = ctx.params["tracking_details"]
     kind = params["type"]
@@ -363,14 +376,15 @@ def update_tracking(ctx: Ctx, flow: Flow, obj: Obj) -> Obj:
     details = params.get(kind)
     if not details:
         raise StripeError(TRACKING_MISSING.format(network=kind), param=f"tracking_details[{kind}]", code="parameter_missing")
-    tracking: Obj = {"ach": None, "type": kind, "us_domestic_wire": None}
+    # only the key of the network is present (Stripe's types: ``ach?`` and ``us_domestic_wire?``, not nullable)
+    tracking: Obj
     if kind == "ach":
-        tracking["ach"] = {"trace_id": details["trace_id"]}
+        tracking = {"ach": {"trace_id": details["trace_id"]}, "type": kind}
     else:
         wire = {k: details.get(k) for k in ("chips", "imad", "omad")}
         if not any(wire.values()):
             raise StripeError(TRACKING_WIRE_EMPTY, param="tracking_details[us_domestic_wire]")
-        tracking["us_domestic_wire"] = wire
+        tracking = {"type": kind, "us_domestic_wire": wire}
     before = ctx.snapshot(obj)
     obj["tracking_details"] = tracking
     ctx.emit(flow.event("tracking_details_updated"), obj, before)
