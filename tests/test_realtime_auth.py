@@ -377,6 +377,9 @@ def test_sdk_approval_through_the_api(shop: Shop) -> None:
     while not calls and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(calls) == 1 and calls[0].id == auth.id
+    # the call answers with the decided authorization, as Stripe's approve endpoint does
+    assert (calls[0].approved, calls[0].amount, calls[0].pending_request) == (True, 900, None)
+    assert calls[0].request_history[-1].reason == "webhook_approved"
     assert (auth.approved, auth.amount) == (True, 900)
     assert auth.request_history[-1].reason == "webhook_approved"
     # outside the window the call is refused
@@ -385,13 +388,19 @@ def test_sdk_approval_through_the_api(shop: Shop) -> None:
 
 
 def test_sdk_decline_through_the_api(shop: Shop) -> None:
+    calls: list[Any] = []
+
     def decline_by_call(r: Received) -> Answer:
         auth_id = r.json()["data"]["object"]["id"]
-        shop.client.v1.issuing.authorizations.decline(auth_id, options=shop.options)  # type: ignore[arg-type]
+        calls.append(shop.client.v1.issuing.authorizations.decline(auth_id, options=shop.options))  # type: ignore[arg-type]
         return 200, {}, b""
 
     shop.receiver.respond = decline_by_call
     auth = shop.buy(900)
+    deadline = time.monotonic() + 5
+    while not calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (calls[0].approved, calls[0].status, calls[0].pending_request) == (False, "closed", None)
     assert (auth.approved, auth.status) == (False, "closed")
     assert auth.request_history[-1].reason == "webhook_declined"
 

@@ -12,6 +12,7 @@ version 2025-03-31.basil; a request with an older ``Stripe-Version`` sees ``reve
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from emulator.core.context import Ctx
@@ -27,6 +28,7 @@ CARD = "issuing.card"
 TRANSACTION = "issuing.transaction"
 URL = "/v1/issuing/authorizations"
 EXPIRED_SINCE = "2025-03-31"
+DECISION_WAIT_SECONDS = 5.0  # how long /approve or /decline waits for the engine to apply the decision
 
 NOT_AWAITING = (
     "This authorization cannot be {verb}: it has no pending request. Authorizations can only be approved or "
@@ -72,7 +74,9 @@ def update(ctx: Ctx) -> Obj:
     return auth
 
 
-def _resolve(ctx: Ctx, approved: bool) -> Obj:
+async def _resolve(ctx: Ctx, approved: bool) -> Obj:
+    """Hand the decision to the waiting engine, then answer with the decided authorization (as Stripe
+    does: ``approved`` set, ``pending_request`` gone, the decision in ``request_history``)."""
     auth = retrieve(ctx)
     verb = "approved" if approved else "declined"
     pending = auth.get("pending_request")
@@ -88,15 +92,19 @@ def _resolve(ctx: Ctx, approved: bool) -> Obj:
     clean = {k: v for k, v in metadata.items() if v} if isinstance(metadata, dict) else None
     if not realtime.resolve_via_api(ctx, auth["id"], approved, amount, clean):
         raise StripeError(NOT_AWAITING.format(verb=verb))
-    return auth
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DECISION_WAIT_SECONDS
+    while auth.get("pending_request") is not None and loop.time() < deadline:  # ``auth`` is the stored object
+        await asyncio.sleep(0.001)  # the engine applies the decision on its next turn of the loop
+    return retrieve(ctx)
 
 
-def approve(ctx: Ctx) -> Obj:
-    return _resolve(ctx, True)
+async def approve(ctx: Ctx) -> Obj:
+    return await _resolve(ctx, True)
 
 
-def decline(ctx: Ctx) -> Obj:
-    return _resolve(ctx, False)
+async def decline(ctx: Ctx) -> Obj:
+    return await _resolve(ctx, False)
 
 
 def _field_is(name: str, value: Any) -> Predicate:
