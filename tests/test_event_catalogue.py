@@ -162,7 +162,6 @@ def test_life_cycle_event_catalogue(client: stripe.StripeClient, http: httpx.Cli
     assert {r.json()["id"] for r in receiver.requests} >= rec.seen
 
 
-@pytest.mark.xfail(reason="accounts.py emits account.updated for an update that changes nothing (reported)")
 def test_no_op_account_update_emits_nothing(client: stripe.StripeClient, http: httpx.Client) -> None:
     spender = issuing_flows.spender(client)
     rec = Recorder(http, spender.account)

@@ -31,13 +31,28 @@ from emulator.settings import Settings
 
 log = logging.getLogger("emulator.requests")
 
-_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
+# ``2026-10-28.endive``, optionally with beta flags (``2026-10-28.endive; issuing_beta=v2``)
+_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?(\s*;\s*\w{1,64}=v\d{1,4})*")
 Scope_ = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 dumps = jsonutil.dumps
+
+_CORS: tuple[tuple[bytes, bytes], ...] = (
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-credentials", b"true"),
+    (
+        b"access-control-expose-headers",
+        b"Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, "
+        b"X-Stripe-Privileged-Session-Required",
+    ),
+)
+_ALLOW_HEADERS = (
+    b"Authorization, Content-Type, Idempotency-Key, Stripe-Account, Stripe-Context, Stripe-Version, "
+    b"X-Stripe-Client-User-Agent, User-Agent"
+)
 
 
 class RequestRecord(dict[str, Any]):
@@ -70,6 +85,9 @@ class Api:
         method: str = scope["method"]
         path: str = scope["path"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if method == "OPTIONS":
+            await self._preflight(headers, send)
+            return
         request_id = self.state.ids.request()
         meta: dict[str, Any] = {"account": None, "idempotency_key": None, "replayed": False, "body": None, "key": None}
         extra_headers: list[tuple[bytes, bytes]] = []
@@ -81,7 +99,8 @@ class Api:
                 scope, receive, method, path, headers, request_id, meta, extra_headers
             )
         except StripeError as exc:
-            status, body = exc.status, dumps(exc.body(request_id))
+            # an unauthenticated request has no account, so no request log to link to
+            status, body = exc.status, dumps(exc.body(request_id if exc.status != 401 else None))
         except Exception as exc:  # a bug: still answer like Stripe, never a traceback
             log.error("unhandled error on %s %s\n%s", method, path, traceback.format_exc())
             err = StripeError(
@@ -94,18 +113,32 @@ class Api:
             (b"request-id", request_id.encode()),
             (b"stripe-version", version.encode("latin-1", "replace")),
             (b"cache-control", b"no-cache, no-store"),
-            (b"access-control-allow-origin", b"*"),
-            (b"access-control-expose-headers", b"Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required"),
+            *_CORS,
         ]
         if status >= 400:
             out_headers.append((b"stripe-should-retry", b"true" if status == 409 else b"false"))
         out_headers.extend(extra_headers)
         await send({"type": "http.response.start", "status": status, "headers": out_headers})
-        await send({"type": "http.response.body", "body": body})
+        # HEAD answers like GET, headers (Content-Length included) without the body
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
         elapsed = (time.perf_counter() - started) * 1000
         for observer in self.observers:
-            observer(method, path, status, body)
+            observer("GET" if method == "HEAD" else method, path, status, body)
         self._record(method, path, status, elapsed, request_id, meta, body)
+
+    async def _preflight(self, headers: dict[str, str], send: Send) -> None:
+        """A CORS preflight (``OPTIONS``): 200 with the allowed methods and headers, no body, no key."""
+        asked = headers.get("access-control-request-headers", "").encode("latin-1", "replace")[:2000]
+        out = [
+            (b"content-length", b"0"),
+            (b"request-id", self.state.ids.request().encode()),
+            *_CORS,
+            (b"access-control-allow-methods", b"GET, POST, HEAD, OPTIONS, DELETE"),
+            (b"access-control-allow-headers", asked or _ALLOW_HEADERS),
+            (b"access-control-max-age", b"300"),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": out})
+        await send({"type": "http.response.body", "body": b""})
 
     # --- one request ---------------------------------------------------------------------------
 
@@ -131,7 +164,8 @@ class Api:
         tenant = self._scope_for(platform, key, headers.get("stripe-account"))
         meta["account"] = tenant.account_id if tenant.is_connected else None
 
-        match = self.router.match(method, path)
+        verb = "GET" if method == "HEAD" else method  # HEAD is a GET whose body is not sent
+        match = self.router.match(verb, path)
         if match is None:
             raise errors.unrecognized_url(method, path)
         route, path_params = match
@@ -145,7 +179,9 @@ class Api:
             extra_headers.append((b"idempotency-key", idem_key.encode("latin-1", "replace")))
             store = self._idempotency(platform)
             fingerprint = hashlib.blake2b(orjson.dumps(tree, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
-            saved = store.begin(tenant.account_id, idem_key, f"{method} {path}", fingerprint, request_id, time.time())
+            # keys expire on the emulator's clock (which tests may move forward), untaped: not part of any object
+            now = time.time() + self.state.clock.offset
+            saved = store.begin(tenant.account_id, idem_key, f"{method} {path}", fingerprint, request_id, now)
             if saved is not None:
                 meta["replayed"] = True
                 extra_headers.append((b"idempotent-replayed", b"true"))
@@ -153,7 +189,7 @@ class Api:
                 return saved.status, saved.body, version
             extra_headers.append((b"original-request", request_id.encode()))
         try:
-            check = self.specs.operation(method, route.spec_template or route.template)
+            check = self.specs.operation(verb, route.spec_template or route.template)
             params = check(tree)
         except BaseException:
             if store is not None and idem_key:
@@ -175,7 +211,7 @@ class Api:
             api_version=version,
         )
         ctx.includes = includes
-        produced = self.response_types.get((method, route.spec_template or route.template))
+        produced = self.response_types.get((verb, route.spec_template or route.template))
         if produced is not None and (expand or includes):
             self.representation.precheck(produced[0], produced[1], expand, includes)
 

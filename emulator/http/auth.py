@@ -27,7 +27,7 @@ def key_from_header(authorization: str | None) -> str:
     elif scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, ValueError):  # not base64 (or not ASCII), or not UTF-8 inside
             raise _unauthorized(errors.INVALID_API_KEY.format(masked=errors.mask_key(credentials))) from None
         key = decoded.partition(":")[0]
     else:

@@ -18,6 +18,11 @@ from emulator.http.errors import StripeError
 MAX_KEY_LENGTH = 255
 
 
+def _path(endpoint: str) -> str:
+    """``POST /v1/x`` -> ``/v1/x``: Stripe's message names the endpoints by path only."""
+    return endpoint.rpartition(" ")[2]
+
+
 @dataclass
 class Saved:
     endpoint: str
@@ -57,7 +62,7 @@ class IdempotencyStore:
         if saved is not None:
             if saved.endpoint != endpoint:
                 raise StripeError(
-                    errors.IDEMPOTENCY_ENDPOINT.format(first=saved.endpoint, second=endpoint, key=key),
+                    errors.IDEMPOTENCY_ENDPOINT.format(first=_path(saved.endpoint), second=_path(endpoint), key=key),
                     type="idempotency_error",
                 )
             if saved.fingerprint != fingerprint:

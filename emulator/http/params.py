@@ -21,8 +21,13 @@ from emulator.http import errors
 from emulator.http.errors import StripeError
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
-_INT = re.compile(r"-?\d{1,18}")
-_NUM = re.compile(r"-?\d+(\.\d+)?")
+# ASCII digits only: ``\d`` and ``str.isdigit`` also take ``\u0663`` or ``²``, which Stripe does not
+_INT = re.compile(r"-?[0-9]{1,18}")
+_NUM = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _is_index(key: str) -> bool:
+    return key.isascii() and key.isdigit()
 
 Coercer = Callable[[Any, str], Any]
 MAX_REPORTED = 50  # unknown parameter names named in one error
@@ -33,7 +38,7 @@ def _name(path: str) -> str:
     while path.endswith("]"):
         open_at = path.rfind("[")
         name = path[open_at + 1 : -1]
-        if not name.isdigit():
+        if not _is_index(name):
             return name
         path = path[:open_at]
     return path
@@ -162,7 +167,7 @@ class Compiler:
 
         def coerce(value: Any, path: str) -> list[Any]:
             if isinstance(value, dict):
-                if not all(k.isdigit() for k in value):
+                if not all(_is_index(k) for k in value):
                     raise StripeError(errors.INVALID_ARRAY, param=path, code="parameter_invalid")
                 items = [v for _, v in sorted(value.items(), key=lambda kv: int(kv[0]))]
                 return [item(v, f"{path}[{i}]") for i, v in enumerate(items)]
@@ -186,21 +191,21 @@ class Compiler:
                 if value == "":
                     self._nonempty(value, path)
                 raise StripeError(errors.INVALID_HASH, param=path, code="parameter_invalid")
+            if extra_coerce is None:
+                # this level's unknown names first, before any error inside a known value
+                unknown = [f"{path}[{key}]" if path else key for key in value if key not in props]
+                if unknown:
+                    # at most MAX_REPORTED names, so the message stays within the spec's 40000 characters
+                    raise errors.unknown_params(unknown[:MAX_REPORTED])
             out: dict[str, Any] = {}
-            unknown: list[str] = []
             for key, sub in value.items():
                 sub_path = f"{path}[{key}]" if path else key
                 fn = props.get(key)
                 if fn is None:
-                    if extra_coerce is None:
-                        unknown.append(sub_path)
-                        continue
+                    assert extra_coerce is not None  # unknown names were refused above
                     out[key] = None if (is_map and sub == "") else extra_coerce(sub, sub_path)
                     continue
                 out[key] = fn(sub, sub_path)
-            if unknown:
-                # at most MAX_REPORTED names, so the message stays within the spec's 40000 characters
-                raise errors.unknown_params(unknown[:MAX_REPORTED])
             for key in required:
                 if key not in value:
                     raise errors.missing(f"{path}[{key}]" if path else key)

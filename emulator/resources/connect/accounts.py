@@ -31,6 +31,31 @@ ACCOUNT_NOT_REJECTED = "This account is not rejected."
 CANNOT_DELETE_PLATFORM = "You cannot delete your own platform account."
 CANNOT_REJECT_PLATFORM = "You cannot reject your own platform account."
 UNKNOWN_CAPABILITY = "No such capability: '{name}'"
+UNKNOWN_COUNTRY = (
+    "Country '{country}' is unknown. Try using a 2-character alphanumeric country code instead, such as 'US', "
+    "'EG', or 'GB'. A full list of country codes is available at https://stripe.com/global"
+)
+ALREADY_REJECTED = "This account has already been rejected."
+# reject reasons -> requirements.disabled_reason; API 2026-09-30 replaced ``fraud`` with the
+# ``fraud_*`` reasons and added ``credit``: both generations are accepted
+REJECT_REASONS: dict[str, str] = {
+    "fraud": "rejected.fraud",
+    "fraud_payment_method_casher": "rejected.fraud",
+    "fraud_payment_method_tester": "rejected.fraud",
+    "fraud_no_intent_to_fulfill": "rejected.fraud",
+    "fraud_other": "rejected.fraud",
+    "credit": "rejected.other",
+    "terms_of_service": "rejected.terms_of_service",
+    "other": "rejected.other",
+}
+INVALID_REJECT_REASON = (
+    "Invalid reason: must be one of fraud_payment_method_casher, fraud_payment_method_tester, "
+    "fraud_no_intent_to_fulfill, fraud_other, credit, terms_of_service, or other"
+)
+# an account's default currency follows its country (usd where the emulator has no better answer)
+EURO_COUNTRIES = frozenset(
+    "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split()
+)
 
 
 def _requirements() -> Obj:
@@ -46,6 +71,38 @@ def _requirements() -> Obj:
     }
 
 
+def country_of(params: dict[str, Any]) -> str:
+    """The ``country`` parameter, upper-cased and checked against ISO 3166-1 (US when absent)."""
+    from emulator.resources.issuing.reference import COUNTRY_CODES
+
+    country = str(params.get("country") or "US").upper()
+    if country not in COUNTRY_CODES:
+        raise StripeError(
+            UNKNOWN_COUNTRY.format(country=params.get("country")), param="country", code="parameter_invalid"
+        )
+    return country
+
+
+def default_currency_of(country: str) -> str:
+    return "gbp" if country == "GB" else "eur" if country in EURO_COUNTRIES else "usd"
+
+
+def _controller(controller_in: dict[str, Any], account_type: str) -> Obj:
+    """``controller`` as Stripe shows it: an application controls custom and express accounts."""
+    if not controller_in and account_type == "standard":
+        return {"type": "account"}
+    dashboard = {"custom": "none", "express": "express"}.get(account_type, "full")
+    collection = "application" if account_type == "custom" else "stripe"
+    return {
+        "is_controller": True,
+        "type": "application",
+        "fees": {"payer": (controller_in.get("fees") or {}).get("payer", "application")},
+        "losses": {"payments": (controller_in.get("losses") or {}).get("payments", "application")},
+        "requirement_collection": controller_in.get("requirement_collection", collection),
+        "stripe_dashboard": {"type": (controller_in.get("stripe_dashboard") or {}).get("type", dashboard)},
+    }
+
+
 def new_account(platform: Platform, account_id: str, created: int, params: dict[str, Any]) -> Obj:
     """The account object for a new connected account (or the platform's own)."""
     controller_in = params.get("controller") or {}
@@ -53,17 +110,13 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
     if account_type is None:
         dashboard = (controller_in.get("stripe_dashboard") or {}).get("type")
         account_type = {"none": "custom", "express": "express"}.get(dashboard or "", "standard" if not controller_in else "custom")
+    country = country_of(params)
     profile = params.get("business_profile") or {}
     tos = params.get("tos_acceptance") or {}
     settings = params.get("settings") or {}
     card_issuing_tos = ((settings.get("card_issuing") or {}).get("tos_acceptance")) or {}
     treasury_tos = ((settings.get("treasury") or {}).get("tos_acceptance")) or {}
-    controller: Obj = {"is_controller": True, "type": "application"} if controller_in else {"type": "account"}
-    if controller_in:
-        controller["fees"] = {"payer": (controller_in.get("fees") or {}).get("payer", "application")}
-        controller["losses"] = {"payments": (controller_in.get("losses") or {}).get("payments", "application")}
-        controller["requirement_collection"] = controller_in.get("requirement_collection", "application")
-        controller["stripe_dashboard"] = {"type": (controller_in.get("stripe_dashboard") or {}).get("type", "none")}
+    controller = _controller(controller_in, account_type)
     return {
         "id": account_id,
         "object": "account",
@@ -83,9 +136,9 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
         "capabilities": {},
         "charges_enabled": True,
         "controller": controller,
-        "country": params.get("country") or "US",
+        "country": country,
         "created": created,
-        "default_currency": params.get("default_currency") or "usd",
+        "default_currency": params.get("default_currency") or default_currency_of(country),
         "details_submitted": True,
         "email": params.get("email"),
         "external_accounts": {
@@ -254,13 +307,19 @@ def _connected(ctx: Ctx, account_id: str) -> Obj:
         return ctx.platform.account
     account = ctx.platform.accounts.get(account_id)
     if account is None or ctx.scope.is_connected and account_id != ctx.scope.account_id:
-        raise errors.no_such("account", account_id, param="account")
+        # Stripe answers an account it cannot find as a permission error, not "No such account"
+        raise StripeError(
+            errors.ACCOUNT_INVALID.format(masked=errors.mask_key(ctx.platform.key), account=account_id),
+            status=403,
+            code="account_invalid",
+        )
     return account
 
 
 def create(ctx: Ctx) -> Obj:
     if ctx.scope.is_connected:
         raise StripeError("Connected accounts cannot create other accounts.", status=400)
+    country_of(ctx.params)  # refuse an unknown country before an id is drawn
     account_id = ctx.state.ids.account()
     account = new_account(ctx.platform, account_id, ctx.now, ctx.params)
     ctx.platform.accounts.add(account)
@@ -315,7 +374,7 @@ def update(ctx: Ctx) -> Obj:
         requested = {name: bool(v.get("requested")) for name, v in p["capabilities"].items() if v is not None}
         changed = apply_capability_requests(ctx, account, requested)
     sub = _account_ctx(ctx, account)
-    if account["id"] != ctx.platform.account_id:
+    if account["id"] != ctx.platform.account_id and ctx.snapshot(account) != before:  # no event for a no-op
         sub.emit("account.updated", account, before)
     _after_capability_change(ctx, account, changed)
     return account
@@ -343,15 +402,20 @@ def delete(ctx: Ctx) -> Obj:
 
 def reject(ctx: Ctx) -> Obj:
     account = _connected(ctx, ctx.path["account"])
+    reason = ctx.params["reason"]
+    if reason not in REJECT_REASONS:
+        raise StripeError(INVALID_REJECT_REASON, param="reason", code="parameter_invalid")
     if account["id"] == ctx.platform.account_id:
         raise StripeError(CANNOT_REJECT_PLATFORM)
-    before = ctx.snapshot(account)
     meta = ctx.platform.scope(account["id"]).meta_of(account["id"])
+    if meta.get("rejected"):
+        raise StripeError(ALREADY_REJECTED)
+    before = ctx.snapshot(account)
     meta["rejected"] = True
-    reason = ctx.params["reason"]
-    account["requirements"]["disabled_reason"] = f"rejected.{reason}"
+    account["requirements"]["disabled_reason"] = REJECT_REASONS[reason]
     account["charges_enabled"] = False
-    account["payouts_enabled"] = False
+    if ctx.params.get("payouts_action", "pause") == "pause":
+        account["payouts_enabled"] = False
     _account_ctx(ctx, account).emit("account.updated", account, before)
     from emulator.resources.treasury import financial_accounts
 

@@ -15,6 +15,7 @@ paths; a status change emits ``treasury.financial_account.features_status_update
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from emulator.core.context import Ctx
@@ -65,6 +66,8 @@ CLOSE_NONZERO = (
     "outbound_pending."
 )
 ALREADY_CLOSED = "This FinancialAccount is already closed."
+# ``expand[]=financial_addresses.aba.account_number`` shows the full account number (retrieve only)
+ACCOUNT_NUMBER = "financial_addresses.aba.account_number"
 
 
 def _meta(ctx: Ctx, fa: Obj) -> dict[str, Any]:
@@ -236,8 +239,24 @@ def create(ctx: Ctx) -> Obj:
     return fa
 
 
+def account_number(fa: Obj, last4: str) -> str:
+    """The full ABA account number: 8 digits fixed by the account's id, then the shown last 4."""
+    prefix = int.from_bytes(hashlib.blake2b(fa["id"].encode(), digest_size=8).digest(), "big") % 10**8
+    return f"{prefix:08d}{last4}"
+
+
 def retrieve(ctx: Ctx) -> Obj:
-    return _open(ctx, ctx.path["financial_account"])
+    fa = _open(ctx, ctx.path["financial_account"])
+    if ACCOUNT_NUMBER not in ctx.includes or not fa["financial_addresses"]:
+        return fa
+    shown = dict(fa)  # a copy for the response: the stored account keeps only last4
+    shown["financial_addresses"] = [
+        {**address, "aba": {**address["aba"], "account_number": account_number(fa, address["aba"]["account_number_last4"])}}
+        if address.get("aba")
+        else address
+        for address in fa["financial_addresses"]
+    ]
+    return shown
 
 
 def update(ctx: Ctx) -> Obj:
@@ -301,7 +320,7 @@ def close(ctx: Ctx) -> Obj:
 ROUTES: list[Route] = [
     route("POST", "/v1/treasury/financial_accounts", create),
     route("GET", "/v1/treasury/financial_accounts", list_financial_accounts),
-    route("GET", "/v1/treasury/financial_accounts/{financial_account}", retrieve),
+    route("GET", "/v1/treasury/financial_accounts/{financial_account}", retrieve, includes=[ACCOUNT_NUMBER]),
     route("POST", "/v1/treasury/financial_accounts/{financial_account}", update),
     route("GET", "/v1/treasury/financial_accounts/{financial_account}/features", retrieve_features),
     route("POST", "/v1/treasury/financial_accounts/{financial_account}/features", update_features),

@@ -12,6 +12,7 @@ from typing import Any
 
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
+from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
@@ -21,6 +22,7 @@ RECEIVED_CREDIT = "treasury.received_credit"
 RECEIVED_DEBIT = "treasury.received_debit"
 FINANCIAL_ACCOUNT = "treasury.financial_account"
 CURRENCY_NOT_SUPPORTED = "The FinancialAccount {fa} does not support the currency {currency}."
+AMOUNT_TOO_SMALL = "This value must be greater than or equal to 1."
 REVERSAL_WINDOW = 5 * 24 * 3600
 
 
@@ -31,7 +33,7 @@ def _payment_method_details(params: dict[str, Any] | None) -> Obj:
         "billing_details": {
             "address": {"city": None, "country": None, "line1": None, "line2": None, "postal_code": None, "state": None},
             "email": None,
-            "name": "Jane Austen",
+            "name": bank.get("account_holder_name") or "Jane Austen",
         },
         "type": params.get("type", "us_bank_account"),
         "us_bank_account": {
@@ -44,8 +46,6 @@ def _payment_method_details(params: dict[str, Any] | None) -> Obj:
 
 def _check_currency(fa: Obj, currency: str) -> None:
     if currency not in fa["supported_currencies"]:
-        from emulator.http.errors import StripeError
-
         raise StripeError(CURRENCY_NOT_SUPPORTED.format(fa=fa["id"], currency=currency), param="currency")
 
 
@@ -212,12 +212,19 @@ def receive_debit(
 # --- handlers ------------------------------------------------------------------------------------
 
 
+def _check_amount(amount: int) -> None:
+    """A received credit or debit moves a positive amount (Stripe's message for ``amount=0``)."""
+    if amount < 1:
+        raise StripeError(AMOUNT_TOO_SMALL, param="amount", code="parameter_invalid_integer")
+
+
 def _fa(ctx: Ctx) -> Obj:
     return common.get(ctx, FINANCIAL_ACCOUNT, ctx.params["financial_account"], param="financial_account")
 
 
 def test_create_credit(ctx: Ctx) -> Obj:
     p = ctx.params
+    _check_amount(p["amount"])
     fa = _fa(ctx)
     currency = common.currency(p["currency"])
     _check_currency(fa, currency)
@@ -229,6 +236,7 @@ def test_create_credit(ctx: Ctx) -> Obj:
 
 def test_create_debit(ctx: Ctx) -> Obj:
     p = ctx.params
+    _check_amount(p["amount"])
     fa = _fa(ctx)
     currency = common.currency(p["currency"])
     _check_currency(fa, currency)
