@@ -26,6 +26,7 @@ MAX_ENDPOINTS = 16
 URL_NO_SCHEME = "Invalid URL: An explicit scheme (such as https) must be provided."
 URL_BAD_SCHEME = "Invalid URL: URL must use the http or https scheme."
 URL_INVALID = "Invalid URL: {url}"
+URL_CODE = "url_invalid"  # Stripe's error code for a refused URL
 TOO_MANY_ENDPOINTS = "You have reached the maximum of {max} test webhook endpoints."
 EMPTY_EVENTS = "Invalid enabled_events: must contain at least one event type"
 
@@ -37,13 +38,13 @@ def _check_url(url: str) -> str:
         host = parts.hostname
         _ = parts.port  # raises for a bad port
     except ValueError:
-        raise StripeError(URL_INVALID.format(url=url[:200]), param="url") from None
+        raise StripeError(URL_INVALID.format(url=url[:200]), param="url", code=URL_CODE) from None
     if "://" not in url:
-        raise StripeError(URL_NO_SCHEME, param="url")
+        raise StripeError(URL_NO_SCHEME, param="url", code=URL_CODE)
     if parts.scheme.lower() not in ("http", "https"):
-        raise StripeError(URL_BAD_SCHEME, param="url")
+        raise StripeError(URL_BAD_SCHEME, param="url", code=URL_CODE)
     if not host or any(c.isspace() for c in url):
-        raise StripeError(URL_INVALID.format(url=url[:200]), param="url")
+        raise StripeError(URL_INVALID.format(url=url[:200]), param="url", code=URL_CODE)
     return url
 
 

@@ -242,6 +242,7 @@ def capture(ctx: Ctx) -> Obj:
     _positive(amount, "capture_amount")
     close = p.get("close_authorization")
     close = True if close is None else close
+    details = objects.purchase_details(p.get("purchase_details"))  # may refuse: before anything changes
     before = ctx.snapshot(auth)
     meta = money.meta(ctx, auth)
     if close:
@@ -254,7 +255,7 @@ def capture(ctx: Ctx) -> Obj:
         ctx, card, kind="capture", amount=amount,
         merchant_amount=_merchant_amount(auth, amount), merchant_currency=auth["merchant_currency"],
         merchant_data=auth["merchant_data"], authorization=auth,
-        purchase_details=objects.purchase_details(p.get("purchase_details")),
+        purchase_details=details,
         wallet=auth.get("wallet"), amount_details=auth.get("amount_details"),
     )
     auth["transactions"].append(tx["id"])

@@ -152,17 +152,20 @@ def fleet(params: dict[str, Any] | None, param: str = "fleet", *, authorization:
         "cardholder_prompt_data": prompt_out,
         "purchase_type": params.get("purchase_type"),
         "reported_breakdown": {
-            "fuel": {"gross_amount_decimal": decimal((breakdown.get("fuel") or {}).get("gross_amount_decimal"), bd)},
-            "non_fuel": {
-                "gross_amount_decimal": decimal((breakdown.get("non_fuel") or {}).get("gross_amount_decimal"), bd)
-            },
+            "fuel": {"gross_amount_decimal": _breakdown(breakdown, bd, "fuel", "gross_amount_decimal")},
+            "non_fuel": {"gross_amount_decimal": _breakdown(breakdown, bd, "non_fuel", "gross_amount_decimal")},
             "tax": {
-                "local_amount_decimal": decimal((breakdown.get("tax") or {}).get("local_amount_decimal"), bd),
-                "national_amount_decimal": decimal((breakdown.get("tax") or {}).get("national_amount_decimal"), bd),
+                "local_amount_decimal": _breakdown(breakdown, bd, "tax", "local_amount_decimal"),
+                "national_amount_decimal": _breakdown(breakdown, bd, "tax", "national_amount_decimal"),
             },
         },
         "service_type": params.get("service_type"),
     }
+
+
+def _breakdown(breakdown: dict[str, Any], param: str, part: str, field: str) -> str | None:
+    """One decimal of ``reported_breakdown``, its error naming the full parameter path."""
+    return decimal((breakdown.get(part) or {}).get(field), f"{param}[{part}][{field}]")
 
 
 def purchase_details(params: dict[str, Any] | None) -> Obj | None:
@@ -213,11 +216,11 @@ def purchase_details(params: dict[str, Any] | None) -> Obj | None:
         else [
             {
                 "description": r.get("description"),
-                "quantity": _float(r.get("quantity"), "purchase_details[receipt][quantity]"),
+                "quantity": _float(r.get("quantity"), f"purchase_details[receipt][{i}][quantity]"),
                 "total": r.get("total"),
                 "unit_cost": r.get("unit_cost"),
             }
-            for r in receipt
+            for i, r in enumerate(receipt)
         ],
         "reference": params.get("reference"),
     }
