@@ -30,10 +30,11 @@ class EmulatorApp:
         self.settings = settings
         spec = load_spec()
         self.router = Router(registry.routes())
-        self.specs = ParamSpecs(spec, load_overlay())
+        overlay = load_overlay()
+        self.specs = ParamSpecs(spec, overlay)
         self.representation = Representation(
             registry.renderers(),
-            expandable_fields(spec),
+            expandable_fields(spec, overlay),
             registry.virtual_fields(),
             registry.NOT_IN_LISTS,
             child_schemas(spec),

@@ -345,12 +345,14 @@ def load_spec() -> dict[str, Any]:
 @cache
 def load_overlay() -> dict[str, Any]:
     """Merge ``spec/overlay*.json`` (one file per area, so each stays small)."""
-    merged: dict[str, Any] = {"operations": {}, "add_properties": {}, "responses": {}}
+    merged: dict[str, Any] = {"operations": {}, "add_properties": {}, "responses": {}, "expandable_fields": {}}
     for path in sorted(SPEC_DIR.glob("overlay*.json")):
         with open(path, encoding="utf-8") as fh:
             part: dict[str, Any] = json.load(fh)
         merged["operations"].update(part.get("operations", {}))
         merged["responses"].update(part.get("responses", {}))
+        for object_type, fields in part.get("expandable_fields", {}).items():
+            merged["expandable_fields"].setdefault(object_type, []).extend(fields)
         for op, props in part.get("add_properties", {}).items():
             merged["add_properties"].setdefault(op, {}).update(props)
     return merged

@@ -16,13 +16,16 @@ VirtualFn = Callable[[Ctx, Obj], Any]
 MAX_EXPAND_DEPTH = 4
 
 
-def expandable_fields(spec: dict[str, Any]) -> dict[str, frozenset[str]]:
-    """``object`` name -> fields that ``expand[]`` may name, from the spec's x-expandableFields."""
+def expandable_fields(spec: dict[str, Any], overlay: dict[str, Any] | None = None) -> dict[str, frozenset[str]]:
+    """``object`` name -> fields that ``expand[]`` may name, from the spec's x-expandableFields and
+    the overlays' ``expandable_fields`` (fields newer SDKs type as expandable)."""
     out: dict[str, frozenset[str]] = {}
     for name, schema in spec["components"]["schemas"].items():
         fields = schema.get("x-expandableFields")
         if fields:
             out[name] = frozenset(fields)
+    for name, extra in (overlay or {}).get("expandable_fields", {}).items():
+        out[name] = out.get(name, frozenset()) | frozenset(extra)
     return out
 
 

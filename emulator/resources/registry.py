@@ -73,6 +73,8 @@ def virtual_fields() -> dict[tuple[str, str], VirtualFn]:
         ("treasury.transaction_entry", "flow_details"): ledger.flow_details,
         ("treasury.financial_account", "features"): financial_accounts.features_object,
         ("issuing.transaction", "purchase_details"): transactions.purchase_details_field,
+        ("issuing.card", "personalization_design"): personalization_designs.expand_on_card,
+        ("issuing.personalization_design", "physical_bundle"): personalization_designs.expand_bundle,
     }
 
 

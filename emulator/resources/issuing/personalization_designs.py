@@ -97,6 +97,26 @@ def find(ctx: Ctx, design_id: str, param: str = PARAM) -> tuple[Scope, Obj]:
     raise errors.no_such(common.noun(DESIGN), design_id, param=param)
 
 
+def expand_on_card(ctx: Ctx, card: Obj) -> Any:
+    """``expand[]=personalization_design`` on a card: the design, also when it is the platform's."""
+    design_id = card.get("personalization_design")
+    if not isinstance(design_id, str):
+        return design_id
+    for scope in _visible_scopes(ctx):
+        design = scope.get(DESIGN, design_id)
+        if design is not None:
+            return ctx.in_scope(scope).rendered(design)
+    return design_id
+
+
+def expand_bundle(ctx: Ctx, design: Obj) -> Any:
+    """``expand[]=physical_bundle`` on a design: the bundle from the platform's catalog."""
+    bundle_id = design.get("physical_bundle")
+    if not isinstance(bundle_id, str):
+        return bundle_id
+    return physical_bundles.find_bundle(ctx, bundle_id) or bundle_id
+
+
 def _seq(scope: Scope, design: Obj) -> int:
     value: int = scope.meta_of(design["id"])["seq"]
     return value
