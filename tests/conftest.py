@@ -6,14 +6,17 @@ see each other's data and need no reset.
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 import stripe
 
 from emulator import EmulatorServer
+from emulator.webhooks import transport
 from tests import flows, schema
 
 CONFORMANCE = pytest.StashKey[schema.ConformanceRecorder]()
@@ -22,13 +25,32 @@ CONFORMANCE = pytest.StashKey[schema.ConformanceRecorder]()
 @pytest.fixture(scope="session")
 def server(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
     srv = EmulatorServer()
-    # every response body of every test is validated against Stripe's OpenAPI schema (tests/schema.py)
-    request.config.stash[CONFORMANCE] = schema.attach(srv)
+    # every response body of every test is validated against Stripe's OpenAPI schema (tests/schema.py),
+    # and so is every event body the emulator delivers to a webhook receiver
+    recorder = request.config.stash[CONFORMANCE] = schema.attach(srv)
     srv.start()
+    patch = pytest.MonkeyPatch()
+    patch.setattr(transport, "payload", _observed_payload(transport.payload, recorder, srv._thread))
     try:
         yield srv
     finally:
         srv.stop()
+        patch.undo()
+
+
+def _observed_payload(
+    payload: Callable[..., bytes], recorder: schema.ConformanceRecorder, thread: threading.Thread | None
+) -> Callable[..., bytes]:
+    """``transport.payload`` that also validates what it returns, when the session server sends it
+    (unit tests driving ``realtime.decide`` on hand-made objects in their own thread are left alone)."""
+
+    def observed(*args: Any, **kwargs: Any) -> bytes:
+        body = payload(*args, **kwargs)
+        if threading.current_thread() is thread:
+            recorder.observe_webhook(body)
+        return body
+
+    return observed
 
 
 @pytest.fixture(autouse=True)

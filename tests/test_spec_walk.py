@@ -117,3 +117,11 @@ def test_coverage_table_lists_every_operation() -> None:
         assert row is not None and row.implemented, ep.label
     table = coverage.markdown(rows)
     assert table.count("\n") >= len(rows)
+
+
+def test_readme_shows_the_coverage_table() -> None:
+    """Every row of the generated table (implemented or not) is in the README, as it is generated."""
+    coverage = _coverage_module()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [line for line in coverage.markdown(coverage.rows()).strip().splitlines() if line not in readme]
+    assert not missing, "README coverage table is stale (regenerate with bench/coverage_table.py):\n" + "\n".join(missing[:10])
