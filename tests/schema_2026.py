@@ -33,18 +33,7 @@ FILES = ("Accounts.d.ts", "Capabilities.d.ts", "Events.d.ts", "WebhookEndpoints.
 FOLDERS = ("Issuing", "Treasury")
 
 # "<object>.<path without indices>: <kind>" -> why it is tolerated for now (remove once fixed)
-KNOWN_GAPS: dict[str, str] = {
-    "issuing.token.network_data: null": "tokens.py: network_data is omitted (not null) once stale",
-    "issuing.token.network_data.device.device_fingerprint: null": "tokens.py: absent fields are omitted, not null",
-    "issuing.token.network_data.device.ip_address: null": "tokens.py: as above",
-    "issuing.token.network_data.device.location: null": "tokens.py: as above",
-    "issuing.token.network_data.device.name: null": "tokens.py: as above",
-    "issuing.token.network_data.device.phone_number: null": "tokens.py: as above",
-    "issuing.token.network_data.device.type: null": "tokens.py: as above",
-    "issuing.token.network_data.mastercard: null": "tokens.py: as above",
-    "issuing.token.network_data.visa.token_risk_score: null": "tokens.py: as above",
-    "issuing.token.network_data.wallet_provider: null": "tokens.py: as above",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 _DECL = re.compile(r"(?:export )?(?:declare )?(interface|namespace) (\w+)(?: extends [^{]+)? \{$")
 _TYPE = re.compile(r"(?:export )?type (\w+) = (.*)$")

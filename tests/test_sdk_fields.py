@@ -44,7 +44,21 @@ Obj = dict[str, Any]
 # Fields Stripe omits in some or all responses (``?:`` in stripe-node 23.1's types): dotted paths
 # inside the object, ``*`` for any key of a hash. Everything else the SDK declares must be there.
 MAY_BE_ABSENT: dict[str, frozenset[str]] = {
-    "issuing.token": frozenset({"network_data"}),  # only with expand[]=network_data
+    "issuing.token": frozenset(
+        {
+            "network_data",  # only with expand[]=network_data, and only while fresh
+            # what the network did not report (stripe-node: optional, not nullable)
+            "network_data.device.device_fingerprint",
+            "network_data.device.ip_address",
+            "network_data.device.location",
+            "network_data.device.name",
+            "network_data.device.phone_number",
+            "network_data.device.type",
+            "network_data.mastercard",
+            "network_data.visa.token_risk_score",
+            "network_data.wallet_provider",
+        }
+    ),
     "account": frozenset(
         {
             "business_profile.annual_revenue",  # only once provided

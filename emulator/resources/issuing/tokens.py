@@ -56,7 +56,9 @@ def render(ctx: Ctx, token: Obj) -> Obj:
             out["card"] = ctx.rendered(card)
     if "network_data" in ctx.includes and ctx.path.get(PARAM) == token["id"]:
         fresh = ctx.now - token["created"] <= NETWORK_DATA_SECONDS
-        out["network_data"] = ctx.scope.meta_of(token["id"]).get("network_data") if fresh else None
+        if fresh:
+            out["network_data"] = ctx.scope.meta_of(token["id"]).get("network_data")
+        # stale network data is left out, as Stripe's types have it (optional, never null)
     return out
 
 
@@ -87,24 +89,20 @@ def provision(
         "wallet_provider": wallet_provider,
     }
     ctx.scope.add(token)
+    # what the network did not report is left out (Stripe's types: optional fields, never null)
+    device: Obj = {}
+    if device_fingerprint is not None:
+        device["device_fingerprint"] = device_fingerprint
+    if wallet_provider:
+        device["type"] = "phone"
     ctx.scope.meta_of(token["id"])["network_data"] = {
-        "device": {
-            "device_fingerprint": device_fingerprint,
-            "ip_address": None,
-            "location": None,
-            "name": None,
-            "phone_number": None,
-            "type": "phone" if wallet_provider else None,
-        },
-        "mastercard": None,
+        "device": device,
         "type": "visa",
         "visa": {
             "card_reference_id": "V-" + ctx.state.ids.digits(19),
             "token_reference_id": token_ref,
             "token_requestor_id": TOKEN_REQUESTORS.get(wallet_provider or "", "40010030273"),
-            "token_risk_score": None,
         },
-        "wallet_provider": None,
     }
     ctx.emit("issuing_token.created", token)
     return token
