@@ -191,3 +191,23 @@ def test_limits_are_form_errors() -> None:
         except forms.FormError:
             continue
         raise AssertionError(f"{raw[:40]!r} decoded")
+
+
+PIECES = [*"%5bBdD[]+ab2c ", "%5B", "%5D", "%5b", "%5d", "%25", "%2B", "%C3%A9", "%FF"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_the_fast_unquote_paths_agree_with_unquote_plus(text: str) -> None:
+    from urllib.parse import unquote_plus
+
+    from emulator.http.forms import _unquote
+
+    try:
+        expected: str | None = unquote_plus(text, errors="strict")
+    except UnicodeDecodeError:
+        expected = None
+    try:
+        got: str | None = _unquote(text)
+    except UnicodeDecodeError:
+        got = None
+    assert got == expected
