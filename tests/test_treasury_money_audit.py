@@ -31,6 +31,7 @@ def test_stripe_credit_from_an_outbound_transfer_is_source_flow_restricted(m: Mo
     m.th.outbound_transfers.post(obt.id, options=m.opts)
     rc = m.treasury.received_credits.list({"financial_account": other}, m.opts).data[0]
     assert (rc.network, rc.linked_flows.source_flow_type, rc.linked_flows.source_flow) == ("stripe", "outbound_transfer", obt.id)
+    assert rc.reversal_details is not None and rc.reversal_details.restricted_reason == "source_flow_restricted"
     with pytest.raises(stripe.InvalidRequestError) as exc:
         m.treasury.credit_reversals.create({"received_credit": rc.id}, m.opts)
     assert exc.value.http_status == 400
@@ -45,6 +46,7 @@ def test_credit_paid_back_by_a_reversal_cannot_be_reversed_again(m: Mover) -> No
     m.th.outbound_payments.post(obp.id, options=m.opts)
     rc = payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data[0]
     assert rc.linked_flows.source_flow_type == "outbound_payment"
+    assert rc.reversal_details is not None and rc.reversal_details.restricted_reason is None
     rev = payee.treasury.credit_reversals.create({"received_credit": rc.id}, payee.opts)  # allowed: an OutboundPayment sent it
     back = m.treasury.received_credits.list({"financial_account": m.fa}, m.opts).data[0]
     assert (back.linked_flows.source_flow_type, back.linked_flows.source_flow) == ("credit_reversal", rev.id)
@@ -118,3 +120,21 @@ def test_inline_routing_numbers_need_a_valid_check_digit(m: Mover) -> None:
     obp = m.outbound_payment(100, destination_payment_method_data=bank)
     assert obp.destination_payment_method_details.us_bank_account.routing_number == "021000021"
     assert m.balance() == {"cash": 49_900, "inbound_pending": 0, "outbound_pending": 100}
+
+
+def test_reversal_details_follow_stripes_table(client: stripe.StripeClient) -> None:
+    """ACH credits carry a deadline; wires are network_restricted; stripe credits not sent by an
+    OutboundPayment are source_flow_restricted (Stripe's CreditReversal guide)."""
+    account = flows.connected_account(client)
+    fa = flows.funded_financial_account(client, account.id, amount=10_000)
+    opts: Any = {"stripe_account": account.id}
+    ach = client.v1.test_helpers.treasury.received_credits.create(
+        {"financial_account": fa.id, "amount": 100, "currency": "usd", "network": "ach"}, opts
+    )
+    assert ach.reversal_details is not None and ach.reversal_details.deadline is not None
+    assert ach.reversal_details.restricted_reason is None
+    wire = client.v1.test_helpers.treasury.received_credits.create(
+        {"financial_account": fa.id, "amount": 100, "currency": "usd", "network": "us_domestic_wire"}, opts
+    )
+    assert wire.reversal_details is not None
+    assert (wire.reversal_details.deadline, wire.reversal_details.restricted_reason) == (None, "network_restricted")

@@ -145,7 +145,7 @@ def receive_credit(
             "source_flow_type": None,
             **(linked_flows or {}),
         },
-        reversal_details={"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": None} if network == "ach" else None,
+        reversal_details=_credit_reversal_details(ctx, network, (linked_flows or {}).get("source_flow_type")),
     )
     if failure is None:
         _settle(ctx, fa, rc, "received_credit", "received_credit", amount)
@@ -153,6 +153,21 @@ def receive_credit(
     ctx.emit("treasury.received_credit.created", rc)
     ctx.emit("treasury.received_credit.failed" if failure else "treasury.received_credit.succeeded", rc)
     return rc
+
+
+def _credit_reversal_details(ctx: Ctx, network: str, source_flow_type: str | None) -> Obj | None:
+    """Whether a CreditReversal may undo the credit, as Stripe's CreditReversal guide tabulates it:
+    ACH credits until their deadline; ``stripe`` credits only when an OutboundPayment sent them
+    (``source_flow_restricted`` otherwise); wires never (``network_restricted``). Card-network
+    credits (Issuing refunds) have none."""
+    if network == "ach":
+        return {"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": None}
+    if network == "stripe":
+        restricted = None if source_flow_type == "outbound_payment" else "source_flow_restricted"
+        return {"deadline": None, "restricted_reason": restricted}
+    if network == "us_domestic_wire":
+        return {"deadline": None, "restricted_reason": "network_restricted"}
+    return None
 
 
 def debit_failure(fa: Obj, amount: int, currency: str) -> str | None:
