@@ -1,7 +1,10 @@
 """Ordered object stores: id lookup in O(1), newest-first paging without sorting.
 
 Objects are kept as plain dicts in Stripe's wire shape. ``order`` is append-only, so an
-object's position never changes and a page costs only the objects it looks at.
+object's position never changes and a page costs only the objects it looks at. ``pos`` (id ->
+position, for ``starting_after``/``ending_before``) is built the first time a cursor needs it and
+kept up to date from then on: a store nobody pages through by cursor does not pay ~70 bytes per
+object for it.
 """
 
 from __future__ import annotations
@@ -13,12 +16,20 @@ Obj = dict[str, Any]
 
 
 class ObjectStore:
-    __slots__ = ("objects", "order", "pos")
+    __slots__ = ("_pos", "objects", "order")
 
     def __init__(self) -> None:
         self.objects: dict[str, Obj] = {}
         self.order: list[str] = []
-        self.pos: dict[str, int] = {}
+        self._pos: dict[str, int] | None = None
+
+    @property
+    def pos(self) -> dict[str, int]:
+        """Id -> position in ``order`` (read only)."""
+        pos = self._pos
+        if pos is None:
+            pos = self._pos = {obj_id: i for i, obj_id in enumerate(self.order)}
+        return pos
 
     def __len__(self) -> int:
         return len(self.objects)
@@ -28,11 +39,20 @@ class ObjectStore:
 
     def add(self, obj: Obj) -> Obj:
         obj_id = obj["id"]
-        if obj_id not in self.pos:
-            self.pos[obj_id] = len(self.order)
+        objects = self.objects
+        if obj_id not in objects and not self._placed(obj_id):
+            pos = self._pos
+            if pos is not None:
+                pos[obj_id] = len(self.order)
             self.order.append(obj_id)
-        self.objects[obj_id] = obj
+        objects[obj_id] = obj
         return obj
+
+    def _placed(self, obj_id: str) -> bool:
+        """Whether ``obj_id`` already has a position (a removed object that comes back keeps it)."""
+        if self._pos is None and len(self.objects) == len(self.order):
+            return False  # nothing was ever removed: an id that is not stored is new
+        return obj_id in self.pos
 
     def get(self, obj_id: str) -> Obj | None:
         return self.objects.get(obj_id)
