@@ -193,21 +193,23 @@ def test_limits_are_form_errors() -> None:
         raise AssertionError(f"{raw[:40]!r} decoded")
 
 
-PIECES = [*"%5bBdD[]+ab2c ", "%5B", "%5D", "%5b", "%5d", "%25", "%2B", "%C3%A9", "%FF"]
+PIECES = [*"%5bBdD[]+ab2c ", "%5B", "%5D", "%5b", "%5d", "%25", "%2B", "%C3%A9", "%FF", "%26", "%3D"]
 
 
 @given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
-def test_the_fast_unquote_paths_agree_with_unquote_plus(text: str) -> None:
+def test_decoding_agrees_with_unquote_plus_for_names_and_values(text: str) -> None:
+    """The body-wide fast paths (``+`` and encoded brackets, see ``forms._prepare``) decode each
+    name and value exactly as ``unquote_plus`` would."""
     from urllib.parse import unquote_plus
-
-    from emulator.http.forms import _unquote
 
     try:
         expected: str | None = unquote_plus(text, errors="strict")
     except UnicodeDecodeError:
         expected = None
     try:
-        got: str | None = _unquote(text)
-    except UnicodeDecodeError:
-        got = None
-    assert got == expected
+        value: str | None = forms.decode("a=" + text)["a"]
+    except forms.FormError:
+        value = None
+    assert value == expected
+    if expected and "[" not in expected and "]" not in expected:
+        assert forms.decode(text + "=1") == {expected: "1"}

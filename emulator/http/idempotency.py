@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from sys import intern
 
-from emulator.core.jsonutil import pack, unpack
+from emulator.core.jsonutil import trimmed
 from emulator.http import errors
 from emulator.http.errors import StripeError
 
@@ -25,7 +25,8 @@ def _path(endpoint: str) -> str:
 
 
 class Saved:
-    """One key's first execution. The body is kept deflated (a card: ~110 bytes, not ~1,800)."""
+    """One key's first execution. The body is kept as sent, in a buffer of its own size (deflating
+    it would cost ~7 us of every POST for at most ``max_entries`` bodies per platform)."""
 
     __slots__ = ("_body", "created", "endpoint", "fingerprint", "in_flight", "request_id", "status")
 
@@ -41,11 +42,11 @@ class Saved:
     @property
     def body(self) -> bytes:
         """The response body, byte for byte as first sent."""
-        return unpack(self._body) if self._body else b""
+        return self._body
 
     @body.setter
     def body(self, value: bytes) -> None:
-        self._body = pack(value) if value else b""
+        self._body = trimmed(value)
 
 
 class IdempotencyStore:
