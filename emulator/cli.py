@@ -159,6 +159,7 @@ async def _serve(app: EmulatorApp, server: uvicorn.Server, sock: socket.socket) 
         print(READY.format(url=app.webhooks.forward.url, secret=app.webhooks.forward.secret), flush=True)
     tuner = GcTuner()
     tuner.start()
+    app.on_reset.append(tuner.collect_soon)  # what a reset forgets is frozen: free it at the next tick
     try:
         await server.serve(sockets=[sock])
     finally:

@@ -6,7 +6,8 @@ hundreds of milliseconds. :class:`GcTuner` runs on the server's event loop, betw
 every second it collects the young generations (freeing fresh garbage cycles) and freezes the
 survivors (``gc.freeze``), so automatic collections only ever look at the last second's objects.
 Every ten minutes it unfreezes everything and runs one full collection, so cycles that became
-garbage after being frozen are still freed eventually.
+garbage after being frozen are still freed eventually; after a reset (``collect_soon``) it does so
+at its next tick, since a forgotten platform is mostly frozen cycles (objects, scopes, platform).
 
 Only the command-line server turns this on: it changes process-wide GC settings, which an
 emulator embedded in someone's test process (``EmulatorServer``, the pytest plugin) must not do.
@@ -28,6 +29,11 @@ class GcTuner:
         self.freeze_every = freeze_every
         self.full_every = full_every
         self._task: asyncio.Task[None] | None = None
+        self._full_due = False
+
+    def collect_soon(self, *_: object) -> None:
+        """Run the full collection at the next tick (a reset just dropped a platform's objects)."""
+        self._full_due = True
 
     def start(self) -> None:
         gc.set_threshold(YOUNG_THRESHOLD, 20, 20)
@@ -40,7 +46,8 @@ class GcTuner:
         last_full = time.monotonic()
         while True:
             await asyncio.sleep(self.freeze_every)
-            if time.monotonic() - last_full >= self.full_every:
+            if self._full_due or time.monotonic() - last_full >= self.full_every:
+                self._full_due = False
                 gc.unfreeze()
                 gc.collect()
                 last_full = time.monotonic()
