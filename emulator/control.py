@@ -67,6 +67,12 @@ def cross_site(request: Request) -> bool:
     return not same_origin(request)
 
 
+def refuse_cross_site(request: Request) -> None:
+    """Stripe's 403 for a control-plane POST from another site's page (see :func:`cross_site`)."""
+    if cross_site(request):
+        raise StripeError(CROSS_SITE, status=403, type="invalid_request_error")
+
+
 def _error(exc: StripeError) -> Response:
     return JSONResponse(exc.body(), status_code=exc.status)
 
@@ -101,11 +107,6 @@ class Control:
         ]
 
     # --- helpers -------------------------------------------------------------------------------
-
-    @staticmethod
-    def _refuse_cross_site(request: Request) -> None:
-        if cross_site(request):
-            raise StripeError(CROSS_SITE, status=403, type="invalid_request_error")
 
     @staticmethod
     def _key(request: Request, required: bool = False) -> str | None:
@@ -154,7 +155,7 @@ class Control:
 
     async def reset(self, request: Request) -> Response:
         try:
-            self._refuse_cross_site(request)
+            refuse_cross_site(request)
             key = self._key(request)
         except StripeError as exc:
             return _error(exc)
@@ -265,7 +266,7 @@ class Control:
             key = self._key(request, required=True)
             assert key is not None
             if request.method == "POST":
-                self._refuse_cross_site(request)
+                refuse_cross_site(request)
                 changes = _settings_changes(await self._body(request))
                 platform = self.state.platform(key)
                 defaults = PlatformSettings()
@@ -289,7 +290,7 @@ class Control:
                 results = [] if loader is None else list(loader.results)
                 shown = [r.summary() for r in results if key is None or r.key == key]
                 return JSONResponse({"fixtures": shown})
-            self._refuse_cross_site(request)
+            refuse_cross_site(request)
             if loader is None:
                 raise StripeError(FIXTURES_NOT_READY, status=409, type="invalid_request_error")
             try:

@@ -1,4 +1,4 @@
-"""The preset dictionary that event snapshots and idempotent replays are compressed against.
+"""The preset dictionary that event snapshots are compressed against.
 
 A JSON body of the emulator repeats the same keys and values in the same order from one object
 of a type to the next (a card is ~1,800 bytes of which ~100 differ from the previous card's).

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from emulator.control import CROSS_SITE, cross_site
+from emulator.control import refuse_cross_site
 from emulator.core.state import Platform, PlatformSettings, State
 from emulator.http import auth, forms
 from emulator.http.errors import StripeError, mask_key
@@ -132,7 +132,7 @@ class WebhookControl:
 
     async def replay(self, request: Request) -> Response:
         try:
-            _refuse_cross_site(request)
+            refuse_cross_site(request)
             key = self._key(request, required=True)
             assert key is not None
             delivery_id = request.path_params["delivery"]
@@ -162,17 +162,12 @@ class WebhookControl:
             assert key is not None
             platform = self.state.platform(key)
             if request.method == "POST":
-                _refuse_cross_site(request)
+                refuse_cross_site(request)
                 changes = _read_settings(await request.body(), request.headers.get("content-type", ""))
                 _apply(platform, changes)
         except StripeError as exc:
             return _error(exc)
         return JSONResponse(self._settings_json(platform))
-
-
-def _refuse_cross_site(request: Request) -> None:
-    if cross_site(request):
-        raise StripeError(CROSS_SITE, status=403)
 
 
 def _read_settings(body: bytes, content_type: str) -> dict[str, Any]:
