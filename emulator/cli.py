@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         return _fail(str(exc))
     configure_logging(settings)
-    state = State(seed=settings.seed)
+    state = State(seed=settings.seed, hot_objects=settings.hot_objects)
     try:
         app = create_app(state, settings)
     except ValueError as exc:  # an unusable --forward-to URL

@@ -197,7 +197,7 @@ class Control:
         platform: Platform, only_account: str | None, only_type: str | None, limit: int | None = None
     ) -> dict[str, Any]:
         accounts: dict[str, Any] = {}
-        account_ids = [platform.account_id, *(a["id"] for a in platform.accounts.values())]
+        account_ids = [platform.account_id, *(a["id"] for a in platform.accounts.scan())]
         for account_id in account_ids:
             if only_account and account_id != only_account:
                 continue
@@ -208,7 +208,7 @@ class Control:
                     if only_type and name != only_type:
                         continue
                     if limit is None:
-                        objects[name] = list(store.values())
+                        objects[name] = list(store.scan())
                     else:
                         newest = list(itertools.islice(store.newest_first(), limit))
                         objects[name] = newest[::-1]

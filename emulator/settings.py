@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from typing import Any
 
+from emulator.core.store import HOT_OBJECTS
+
 ENV_PREFIX = "STRIPE_EMULATOR_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 LOG_FORMATS = ("text", "json")
@@ -31,6 +33,7 @@ BAD_CHOICE = "{source}={raw!r}: must be one of {choices}"
 BAD_PORT = "port {value}: must be between 0 and 65535 (0 = any free port)"
 BAD_POSITIVE = "{name} {value}: must be greater than 0"
 BAD_NON_NEGATIVE = "{name}: values must be finite numbers of 0 or more (got {value})"
+BAD_NEGATIVE = "{name} {value}: must be 0 or more"
 BAD_FIXTURES_KEY = "fixtures key {value!r}: must be a test-mode secret key (sk_test_... or rk_test_...)"
 BAD_API_VERSION = "api version {value!r}: must look like 2024-06-20 or 2024-06-20.acacia"
 
@@ -70,6 +73,10 @@ class Settings:
         (1.0, 5.0, 30.0, 120.0, 600.0), "seconds between webhook delivery retries, comma-separated", separator=","
     )
     request_log_size: int = _opt(200, "requests kept for GET /_emulator/requests")
+    hot_objects: int = _opt(
+        HOT_OBJECTS,
+        "objects of each kind per account kept decoded; older ones are kept compressed until used (0 = all decoded)",
+    )
     extra: Mapping[str, Any] = field(default_factory=dict, metadata={"option": False})
 
     def __post_init__(self) -> None:
@@ -170,6 +177,8 @@ def _check(s: Settings) -> list[str]:
         value = getattr(s, name)
         if not value > 0:  # also NaN
             problems.append(BAD_POSITIVE.format(name=name.replace("_", " "), value=value))
+    if s.hot_objects < 0:
+        problems.append(BAD_NEGATIVE.format(name="hot objects", value=s.hot_objects))
     for delay in s.webhook_retry_schedule:
         if not 0 <= delay < math.inf:  # also NaN and inf
             problems.append(BAD_NON_NEGATIVE.format(name="webhook retry schedule", value=delay))

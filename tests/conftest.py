@@ -6,6 +6,7 @@ see each other's data and need no reset.
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,6 +17,8 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
+from emulator.core.state import State
+from emulator.core.store import HOT_OBJECTS
 from emulator.webhooks import transport
 from tests import flows, schema
 
@@ -24,7 +27,9 @@ CONFORMANCE = pytest.StashKey[schema.ConformanceRecorder]()
 
 @pytest.fixture(scope="session")
 def server(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
-    srv = EmulatorServer()
+    # EMULATOR_TEST_HOT_OBJECTS=1 packs every object the moment nothing holds it: a run of the
+    # suite that way shows that no change is ever made to a copy the store has thrown away
+    srv = EmulatorServer(state=State(hot_objects=int(os.environ.get("EMULATOR_TEST_HOT_OBJECTS", HOT_OBJECTS))))
     # every response body of every test is validated against Stripe's OpenAPI schema (tests/schema.py),
     # and so is every event body the emulator delivers to a webhook receiver
     recorder = request.config.stash[CONFORMANCE] = schema.attach(srv)

@@ -66,6 +66,7 @@ def test_a_flag_wins_over_its_variable() -> None:
         ([], {"STRIPE_EMULATOR_IDEMPOTENCY_TTL": "soon"}, "STRIPE_EMULATOR_IDEMPOTENCY_TTL='soon': must be a number"),
         (["--fixtures-key", "pk_test_x"], {}, "fixtures key 'pk_test_x': must be a test-mode secret key"),
         (["--request-log-size", "0"], {}, "request log size 0: must be greater than 0"),
+        (["--hot-objects", "-1"], {}, "hot objects -1: must be 0 or more"),
         ([], {"STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE": "1,x"}, "STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE='1,x'"),
         (["--idempotency-ttl", "nan"], {}, "idempotency ttl nan: must be greater than 0"),
         ([], {"STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE": "1,nan"}, "values must be finite numbers of 0 or more (got nan)"),

@@ -1,24 +1,16 @@
 """JSON-shaped data (dicts, lists and scalars): encoding, copying and frozen snapshots.
 
 Every body the emulator sends is encoded here (orjson). :class:`FrozenJSON` keeps a snapshot
-(an event's ``data.object``) as compressed JSON bytes: immutable by construction, a fraction of
-the memory of the same dicts, and spliced into responses without being decoded.
+(an event's ``data.object``) as JSON bytes: immutable by construction, a fraction of the memory
+of the same dicts, and spliced into responses without being decoded. (Once its event is cold,
+the store compresses the two together: :mod:`emulator.core.packing`.)
 """
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 import orjson
-
-from emulator.core.snapshot_dictionary import ZDICT
-
-COMPRESS_FROM = 64  # smaller snapshots are kept as they are (a deleted object's stub)
-WBITS = -13  # raw deflate, an 8 KB window: the whole preset dictionary, no header or checksum
-# A compressor primed with the preset dictionary. It is a template: only ever copied (a copy is
-# several times cheaper than priming a new one), never fed, so it holds no data of any request.
-_PRIMED = zlib.compressobj(1, zlib.DEFLATED, WBITS, 8, zlib.Z_DEFAULT_STRATEGY, ZDICT)
 
 
 def trimmed(raw: bytes) -> bytes:
@@ -31,30 +23,16 @@ def trimmed(raw: bytes) -> bytes:
     return bytes(memoryview(raw))
 
 
-def pack(raw: bytes) -> bytes:
-    """``raw`` deflated against the preset dictionary (a card: ~1,800 bytes -> ~110)."""
-    compressor = _PRIMED.copy()
-    return compressor.compress(raw) + compressor.flush()
-
-
-def unpack(blob: bytes) -> bytes:
-    """The bytes :func:`pack` was given."""
-    decompressor = zlib.decompressobj(WBITS, ZDICT)
-    return decompressor.decompress(blob) + decompressor.flush()
-
-
 class FrozenJSON:
-    """An immutable JSON value stored as bytes, deflated against the preset dictionary unless tiny."""
+    """An immutable JSON value stored as its JSON bytes."""
 
-    __slots__ = ("_blob", "_packed")
+    __slots__ = ("_blob",)
 
     def __init__(self, value: Any) -> None:
-        raw = orjson.dumps(value)
-        self._packed = len(raw) >= COMPRESS_FROM
-        self._blob = pack(raw) if self._packed else trimmed(raw)
+        self._blob = trimmed(orjson.dumps(value))
 
     def raw(self) -> bytes:
-        return unpack(self._blob) if self._packed else self._blob
+        return self._blob
 
     def value(self) -> Any:
         """A fresh, mutable copy of the value."""
@@ -64,7 +42,7 @@ class FrozenJSON:
         return isinstance(other, FrozenJSON) and self.raw() == other.raw()
 
     def __hash__(self) -> int:
-        return hash(self._blob)  # equal values pack to equal bytes
+        return hash(self._blob)  # equal values encode to equal bytes
 
 
 def _default(value: Any) -> Any:

@@ -1,13 +1,12 @@
-"""The preset dictionary that event snapshots are compressed against.
+"""The preset dictionary that cold objects are compressed against (emulator.core.packing).
 
 A JSON body of the emulator repeats the same keys and values in the same order from one object
 of a type to the next (a card is ~1,800 bytes of which ~100 differ from the previous card's).
-Deflate primed with typical objects stores only the difference: ~100-250 bytes for a card or
-an authorization instead of 800-1,400 for plain zlib. The samples are wire shapes as the
-emulator renders them; the most frequent types come last (closest to the data in the window).
-Changing them changes only how well snapshots compress, never what they decode to — but the
-dictionary must not change while a process holds data compressed against it (it is a constant).
-"""
+zstd primed with typical objects stores mostly the difference: ~100-250 bytes for a card or an
+authorization instead of 800-1,400 without a dictionary. The samples are wire shapes as the
+emulator renders them; the most frequent types come last (closest to the data).
+Changing them changes only how well objects compress, never what they decode to — but the
+dictionary must not change while a process holds data compressed against it (it is a constant)."""
 
 from __future__ import annotations
 

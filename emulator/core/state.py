@@ -12,7 +12,8 @@ from typing import Any
 
 from emulator.core.clock import Clock
 from emulator.core.ids import IdFactory
-from emulator.core.store import Obj, ObjectStore
+from emulator.core.packing import Codec
+from emulator.core.store import HOT_OBJECTS, Obj, ObjectStore
 
 # id prefix -> Stripe ``object`` name; lets expansion and look-ups find an object by its id.
 PREFIXES: dict[str, str] = {
@@ -64,7 +65,7 @@ class Scope:
     def store(self, object_type: str) -> ObjectStore:
         store = self.stores.get(object_type)
         if store is None:
-            store = self.stores[object_type] = ObjectStore()
+            store = self.stores[object_type] = ObjectStore(self.platform.state.codec, self.platform.state.hot_objects)
         return store
 
     def get(self, object_type: str, obj_id: str) -> Obj | None:
@@ -111,7 +112,7 @@ class Platform:
         self.created = state.clock.now()
         self.account_id = state.ids.account()
         self.account: Obj = {}
-        self.accounts = ObjectStore()  # connected accounts, newest last
+        self.accounts = ObjectStore(state.codec, state.hot_objects)  # connected accounts, newest last
         self.scopes: dict[str, Scope] = {}
         self.index: dict[str, Scope] = {}
         self.settings = PlatformSettings()
@@ -147,6 +148,9 @@ class State:
     """The root of all data. ``create_app(state, settings)`` serves exactly this."""
 
     seed: int | None = None
+    # Objects per store kept decoded; older ones are packed (see emulator.core.store).
+    hot_objects: int = HOT_OBJECTS
+    codec: Codec = field(default_factory=Codec)
     clock: Clock = field(default_factory=Clock)
     platforms: dict[str, Platform] = field(default_factory=dict)
     # Called with every new event (webhook delivery, dashboards, persistence hook in).

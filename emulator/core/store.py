@@ -1,6 +1,10 @@
 """Ordered object stores: id lookup in O(1), newest-first paging without sorting.
 
-Objects are kept as plain dicts in Stripe's wire shape. ``order`` is append-only, so an
+Objects are plain dicts in Stripe's wire shape. Only the ``hot`` objects most recently added
+or fetched are kept decoded; an older one is packed (:mod:`emulator.core.packing`: ~10x
+smaller) as soon as nothing but the store holds it, and decoded again, and hot again, by
+:meth:`ObjectStore.get`. The read-only iterators decode a packed object for the caller and
+leave it packed. ``order`` is append-only, so an
 object's position never changes and a page costs only the objects it looks at. ``pos`` (id ->
 position, for ``starting_after``/``ending_before``) is built the first time a cursor needs it and
 kept up to date from then on: a store nobody pages through by cursor does not pay ~70 bytes per
@@ -9,19 +13,32 @@ object for it.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from emulator.core import packing
+from emulator.core.packing import Codec, Packed
+
 Obj = dict[str, Any]
+HOT_OBJECTS = 2_000  # per store; 0 keeps every object decoded
+# Objects the store tries to pack per add/fetch beyond the hot limit: a held object is skipped
+# (it goes to the back of the line), so a store whose objects are all held does little work.
+_TRIES = 4
 
 
 class ObjectStore:
-    __slots__ = ("_pos", "objects", "order")
+    __slots__ = ("_hot", "_pos", "codec", "hot_limit", "objects", "order")
 
-    def __init__(self) -> None:
-        self.objects: dict[str, Obj] = {}
+    def __init__(self, codec: Codec | None = None, hot_limit: int = HOT_OBJECTS) -> None:
+        """Without a codec (a store made for one request), every object stays decoded."""
+        self.objects: dict[str, Obj | Packed | bytes] = {}
         self.order: list[str] = []
         self._pos: dict[str, int] | None = None
+        self.codec = codec
+        self.hot_limit = hot_limit if codec is not None else 0
+        # ids of decoded objects, oldest first (an id may appear twice; a packed one is skipped)
+        self._hot: deque[str] = deque()
 
     @property
     def pos(self) -> dict[str, int]:
@@ -46,6 +63,35 @@ class ObjectStore:
                 pos[obj_id] = len(self.order)
             self.order.append(obj_id)
         objects[obj_id] = obj
+        if self.hot_limit:
+            self._hot.append(obj_id)
+            if len(self._hot) > self.hot_limit:
+                self._cool()
+        return obj
+
+    def _cool(self) -> None:
+        """Pack the oldest decoded objects nobody else holds, down to the hot limit."""
+        hot, objects, codec = self._hot, self.objects, self.codec
+        if codec is None:
+            return
+        for _ in range(_TRIES):
+            if len(hot) <= self.hot_limit:
+                return
+            obj_id = hot.popleft()
+            if objects.get(obj_id).__class__ is not dict:
+                continue  # packed already, or removed
+            packed = packing.pack_entry(objects, obj_id, codec)
+            if packed is None:
+                hot.append(obj_id)  # held (or not packable): try again later
+            else:
+                objects[obj_id] = packed
+
+    def _thaw(self, obj_id: str, packed: Obj | Packed | bytes) -> Obj:
+        obj = self._decoded(packed)
+        self.objects[obj_id] = obj
+        self._hot.append(obj_id)
+        if len(self._hot) > self.hot_limit:
+            self._cool()
         return obj
 
     def _placed(self, obj_id: str) -> bool:
@@ -54,36 +100,57 @@ class ObjectStore:
             return False  # nothing was ever removed: an id that is not stored is new
         return obj_id in self.pos
 
+    def _decoded(self, value: Obj | Packed | bytes) -> Obj:
+        if isinstance(value, dict):
+            return value
+        assert self.codec is not None  # only a store with a codec packs
+        return packing.unpack(value, self.codec)
+
     def get(self, obj_id: str) -> Obj | None:
-        return self.objects.get(obj_id)
+        """The object itself (changes to it are kept)."""
+        obj = self.objects.get(obj_id)
+        if obj is None or obj.__class__ is dict:
+            return obj
+        return self._thaw(obj_id, obj)
 
     def remove(self, obj_id: str) -> Obj | None:
-        return self.objects.pop(obj_id, None)
+        obj = self.objects.pop(obj_id, None)
+        if obj is None or obj.__class__ is dict:
+            return obj
+        return self._decoded(obj)
 
     def values(self) -> Iterator[Obj]:
-        """Oldest first."""
+        """Oldest first; the objects themselves (changes to them are kept)."""
+        for obj_id in self.order:
+            obj = self.get(obj_id)
+            if obj is not None:
+                yield obj
+
+    def scan(self) -> Iterator[Obj]:
+        """Oldest first, read only: a packed object is decoded for the caller and stays packed."""
         objects = self.objects
         for obj_id in self.order:
             obj = objects.get(obj_id)
             if obj is not None:
-                yield obj
+                yield self._decoded(obj)
 
     def newest_first(self, before: int | None = None) -> Iterator[Obj]:
-        """Objects older than position ``before`` (all when None), newest first."""
+        """Objects older than position ``before`` (all when None), newest first. Read only, as
+        :meth:`scan`."""
         objects = self.objects
         order = self.order
         i = (len(order) if before is None else before) - 1
         while i >= 0:
             obj = objects.get(order[i])
             if obj is not None:
-                yield obj
+                yield self._decoded(obj)
             i -= 1
 
     def oldest_first_after(self, after: int) -> Iterator[Obj]:
-        """Objects newer than position ``after``, oldest first."""
+        """Objects newer than position ``after``, oldest first. Read only, as :meth:`scan`."""
         objects = self.objects
         order = self.order
         for i in range(after + 1, len(order)):
             obj = objects.get(order[i])
             if obj is not None:
-                yield obj
+                yield self._decoded(obj)

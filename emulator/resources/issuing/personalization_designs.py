@@ -148,7 +148,7 @@ def preferences(ctx: Ctx, design: Obj) -> Obj:
     """``preferences`` as the caller sees them (``is_platform_default`` depends on who asks)."""
     prefs = dict(design["preferences"])
     if ctx.scope.is_connected:
-        of_platform = ctx.platform.scope().get(DESIGN, design["id"]) is design
+        of_platform = design["id"] in ctx.platform.scope().store(DESIGN)
         prefs["is_platform_default"] = bool(design["preferences"]["is_default"]) if of_platform else False
     return prefs
 

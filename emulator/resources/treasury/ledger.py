@@ -175,7 +175,7 @@ def retrieve_entry(ctx: Ctx) -> Obj:
 def check_balance_invariant(ctx: Ctx, fa: Obj) -> None:
     """Raise if the account's balance differs from the sum of its entries (used by tests)."""
     totals: dict[str, dict[str, int]] = {"cash": {}, "inbound_pending": {}, "outbound_pending": {}}
-    for entry in ctx.scope.store(ENTRY).values():
+    for entry in ctx.scope.store(ENTRY).scan():
         if entry["financial_account"] != fa["id"]:
             continue
         for key, delta in entry["balance_impact"].items():

@@ -1,0 +1,207 @@
+"""Packing a stored object into a few hundred bytes, and only when no one else can see it.
+
+:class:`~emulator.core.store.ObjectStore` keeps its cold objects packed: the object's JSON
+compressed with zstd against the preset dictionary of :mod:`emulator.core.snapshot_dictionary`
+(an authorization goes from ~3 KB of dicts to ~200 bytes). An object may only be packed when the store holds the **only** reference to it and to
+every dict and list inside it. Otherwise a request handler, a webhook delivery or any other
+holder could change a dict that the store had already thrown away, and the change would be
+lost. Reference counts tell: :func:`pack` refuses (returns None) when any container has an
+owner besides its parent.
+
+The counts a sole owner shows depend on the interpreter (how it keeps loop variables and
+arguments), so they are measured once, at import, by running the same walk on probe data
+(:func:`_calibrate`). If the walk cannot tell a shared container from a sole one on this
+interpreter, packing is off (:data:`ENABLED`) and every object simply stays decoded.
+
+A :class:`~emulator.core.jsonutil.FrozenJSON` snapshot (an event's ``data.object``) is packed
+with the rest of the JSON and frozen again when the object is unpacked. Other values that are
+not plain JSON (a tuple, any other object) are kept aside as they are, with their path, and put
+back when the object is unpacked: they keep their identity. A float that JSON cannot carry (NaN,
+infinity), an integer beyond 64 bits, a non-string key or a string with a lone surrogate makes
+:func:`pack_entry` refuse.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import orjson
+import zstandard
+
+from emulator.core.jsonutil import FrozenJSON, trimmed
+from emulator.core.snapshot_dictionary import ZDICT
+
+Obj = dict[str, Any]
+Path = tuple[Any, ...]
+_INFINITIES = (float("inf"), float("-inf"))
+_FROZEN = object()  # in Packed.kept: "freeze the decoded value at this path again"
+_MAX_SHAPES = 64
+_getrefcount = sys.getrefcount
+
+
+class Codec:
+    """zstd primed with the preset dictionary. One per :class:`~emulator.core.state.State`: a
+    compressor must not be used by two threads at once, and each server runs on one thread."""
+
+    __slots__ = ("_compressor", "_decompressor", "_shapes")
+
+    def __init__(self) -> None:
+        # where the snapshots sit in a packed object (every event: data.object), shared by all
+        self._shapes: dict[tuple[tuple[Path, Any], ...], tuple[tuple[Path, Any], ...]] = {}
+        zdict = zstandard.ZstdCompressionDict(ZDICT, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        self._compressor = zstandard.ZstdCompressor(
+            level=1, dict_data=zdict, write_checksum=False, write_content_size=True, write_dict_id=False
+        )
+        self._decompressor = zstandard.ZstdDecompressor(dict_data=zdict)
+
+    def compress(self, raw: bytes) -> bytes:
+        # the result sits in a buffer of the worst-case size (more than ``raw``): copy it out
+        return trimmed(self._compressor.compress(raw))
+
+    def decompress(self, blob: bytes) -> bytes:
+        return self._decompressor.decompress(blob)
+
+    def shared(self, kept: tuple[tuple[Path, Any], ...]) -> tuple[tuple[Path, Any], ...]:
+        """``kept`` itself, or an equal tuple made before, when it only marks snapshots."""
+        if all(value is _FROZEN for _, value in kept):
+            found = self._shapes.get(kept)
+            if found is not None:
+                return found
+            if len(self._shapes) < _MAX_SHAPES:
+                self._shapes[kept] = kept
+        return kept
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Codec:
+        return self  # no data of its own (a platform snapshot copies the stores that use it)
+
+
+class Packed:
+    """A packed object whose JSON is not all of it: the values that were kept aside, by path."""
+
+    __slots__ = ("blob", "kept")
+
+    def __init__(self, blob: bytes, kept: tuple[tuple[Path, Any], ...]) -> None:
+        self.blob = blob
+        self.kept = kept
+
+
+def _fold(value: Any) -> Any:
+    """orjson's ``default``: a snapshot goes in as its JSON, anything else kept aside as null."""
+    if value.__class__ is FrozenJSON:
+        return orjson.Fragment(value.raw())
+    return None
+
+
+def _walk(node: Any, path: Path, kept: list[tuple[Path, Any]], limit: int) -> bool:
+    """Whether ``node``'s containers are all owned by their parent alone (and JSON can carry it)."""
+    if node.__class__ is dict:
+        for key in node:
+            value = node[key]
+            cls = value.__class__
+            if cls is dict or cls is list:
+                if _getrefcount(value) > limit or not _walk(value, (*path, key), kept, limit):
+                    return False
+            elif cls is float:
+                if value != value or value in _INFINITIES:
+                    return False
+            elif not (cls is str or cls is int or cls is bool or value is None):
+                kept.append(((*path, key), _FROZEN if cls is FrozenJSON else value))
+        return True
+    index = 0
+    for value in node:
+        cls = value.__class__
+        if cls is dict or cls is list:
+            if _getrefcount(value) > limit or not _walk(value, (*path, index), kept, limit):
+                return False
+        elif cls is float:
+            if value != value or value in _INFINITIES:
+                return False
+        elif not (cls is str or cls is int or cls is bool or value is None):
+            kept.append(((*path, index), _FROZEN if cls is FrozenJSON else value))
+        index += 1
+    return True
+
+
+def _sole_count() -> int:
+    """What ``getrefcount`` shows for a container held by one parent, as :func:`_walk` sees it."""
+    seen: list[int] = []
+    probe: dict[str, Any] = {"d": {"x": 1}, "l": [{"y": 2}, [3]]}
+    for key in probe:
+        value = probe[key]
+        seen.append(_getrefcount(value))
+    for value in probe["l"]:
+        seen.append(_getrefcount(value))
+    return max(seen) if len(set(seen)) == 1 else -1
+
+
+def _at(node: Any, path: Path) -> Any:
+    for step in path:
+        node = node[step]
+    return node
+
+
+def _calibrate() -> tuple[bool, int]:
+    """(packing works on this interpreter, the count of a sole-owned container)."""
+    limit = _sole_count()
+    if limit < 1:
+        return False, 0
+    sole: dict[str, Any] = {"a": {"b": [{"c": 1}], "d": [1, 2]}, "e": [[{"f": None}]]}
+    if not _walk(sole, (), [], limit):
+        return False, 0
+    for path in (("a",), ("a", "b"), ("a", "b", 0), ("a", "d"), ("e",), ("e", 0), ("e", 0, 0)):
+        held = _at(sole, path)  # one more owner: the walk must notice it
+        noticed = not _walk(sole, (), [], limit)
+        del held
+        if not noticed or not _walk(sole, (), [], limit):
+            return False, 0
+    holder, codec = {"x": sole}, Codec()
+    if pack_entry(holder, "x", codec, limit) is not None:  # ``sole`` is held here too
+        return False, 0
+    del sole
+    return pack_entry(holder, "x", codec, limit) is not None, limit
+
+
+def pack_entry(holder: dict[str, Any], key: str, codec: Codec, limit: int | None = None) -> Packed | bytes | None:
+    """``holder[key]`` packed, or None when someone else holds it or anything inside it (or JSON
+    cannot carry it exactly). The caller must not hold the object itself while asking.
+
+    The result is plain ``bytes`` when nothing had to be kept aside (the common case).
+    """
+    if limit is None:
+        if not ENABLED:
+            return None
+        limit = _LIMIT
+    obj = holder[key]
+    if obj.__class__ is not dict or _getrefcount(obj) > limit:
+        return None
+    kept: list[tuple[Path, Any]] = []
+    if not _walk(obj, (), kept, limit):
+        return None
+    try:
+        raw = orjson.dumps(obj, default=_fold) if kept else orjson.dumps(obj)
+    except orjson.JSONEncodeError:
+        return None  # a big integer, a non-string key, a lone surrogate
+    blob = codec.compress(raw)
+    return Packed(blob, codec.shared(tuple(kept))) if kept else blob
+
+
+def unpack(packed: Obj | Packed | bytes, codec: Codec) -> Obj:
+    """A fresh dict equal to the object that was packed (kept-aside values are the same objects);
+    a dict is returned as it is."""
+    if isinstance(packed, dict):
+        return packed
+    if isinstance(packed, bytes):
+        obj: Obj = orjson.loads(codec.decompress(packed))
+        return obj
+    obj = orjson.loads(codec.decompress(packed.blob))
+    for path, value in packed.kept:
+        node: Any = obj
+        for step in path[:-1]:
+            node = node[step]
+        last = path[-1]
+        node[last] = FrozenJSON(node[last]) if value is _FROZEN else value
+    return obj
+
+
+ENABLED, _LIMIT = _calibrate()
