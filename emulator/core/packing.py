@@ -34,7 +34,6 @@ from emulator.core.snapshot_dictionary import ZDICT
 
 Obj = dict[str, Any]
 Path = tuple[Any, ...]
-_INFINITIES = (float("inf"), float("-inf"))
 _FROZEN = object()  # in Packed.kept: "freeze the decoded value at this path again"
 _MAX_SHAPES = 64
 _getrefcount = sys.getrefcount
@@ -51,7 +50,7 @@ class Codec:
         self._shapes: dict[tuple[tuple[Path, Any], ...], tuple[tuple[Path, Any], ...]] = {}
         zdict = zstandard.ZstdCompressionDict(ZDICT, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
         self._compressor = zstandard.ZstdCompressor(
-            level=1, dict_data=zdict, write_checksum=False, write_content_size=True, write_dict_id=False
+            level=-1, dict_data=zdict, write_checksum=False, write_content_size=True, write_dict_id=False
         )
         self._decompressor = zstandard.ZstdDecompressor(dict_data=zdict)
 
@@ -93,42 +92,53 @@ def _fold(value: Any) -> Any:
     return None
 
 
-def _walk(node: Any, path: Path, kept: list[tuple[Path, Any]], limit: int) -> bool:
-    """Whether ``node``'s containers are all owned by their parent alone (and JSON can carry it)."""
-    if node.__class__ is dict:
-        for key in node:
-            value = node[key]
-            cls = value.__class__
-            if cls is dict or cls is list:
-                if _getrefcount(value) > limit or not _walk(value, (*path, key), kept, limit):
-                    return False
-            elif cls is float:
-                if value != value or value in _INFINITIES:
-                    return False
-            elif not (cls is str or cls is int or cls is bool or value is None):
-                kept.append(((*path, key), _FROZEN if cls is FrozenJSON else value))
-        return True
-    index = 0
-    for value in node:
+_REFUSED, _PLAIN, _ODD = 0, 1, 3  # what _check finds (_ODD: some value is not plain JSON)
+
+
+def _check(node: Any, limit: int) -> int:
+    """Whether ``node``'s containers are all owned by their parent alone, and JSON can carry them.
+
+    This runs for every object the store packs, so it is written for speed: values in one pass,
+    the common values first, no paths (:func:`_kept` finds those when something is odd).
+    """
+    found = _PLAIN
+    for value in node.values() if node.__class__ is dict else node:
+        if value is None:
+            continue
+        cls = value.__class__
+        if cls is str or cls is int or cls is bool:
+            continue
+        if cls is dict or cls is list:
+            if _getrefcount(value) > limit:
+                return _REFUSED
+            if value:  # an empty one has nothing inside to check
+                inner = _check(value, limit)
+                if inner == _REFUSED:
+                    return _REFUSED
+                found |= inner
+        elif cls is float:
+            if value - value != 0.0:  # NaN or an infinity (JSON would carry them as null)
+                return _REFUSED
+        else:
+            found = _ODD
+    return found
+
+
+def _kept(node: Any, path: Path, kept: list[tuple[Path, Any]]) -> None:
+    """The values of ``node`` that are not plain JSON, with their paths."""
+    for key, value in node.items() if node.__class__ is dict else enumerate(node):
         cls = value.__class__
         if cls is dict or cls is list:
-            if _getrefcount(value) > limit or not _walk(value, (*path, index), kept, limit):
-                return False
-        elif cls is float:
-            if value != value or value in _INFINITIES:
-                return False
-        elif not (cls is str or cls is int or cls is bool or value is None):
-            kept.append(((*path, index), _FROZEN if cls is FrozenJSON else value))
-        index += 1
-    return True
+            _kept(value, (*path, key), kept)
+        elif not (cls is str or cls is int or cls is bool or cls is float or value is None):
+            kept.append(((*path, key), _FROZEN if cls is FrozenJSON else value))
 
 
 def _sole_count() -> int:
-    """What ``getrefcount`` shows for a container held by one parent, as :func:`_walk` sees it."""
+    """What ``getrefcount`` shows for a container held by one parent, as :func:`_check` sees it."""
     seen: list[int] = []
     probe: dict[str, Any] = {"d": {"x": 1}, "l": [{"y": 2}, [3]]}
-    for key in probe:
-        value = probe[key]
+    for value in probe.values():
         seen.append(_getrefcount(value))
     for value in probe["l"]:
         seen.append(_getrefcount(value))
@@ -147,13 +157,13 @@ def _calibrate() -> tuple[bool, int]:
     if limit < 1:
         return False, 0
     sole: dict[str, Any] = {"a": {"b": [{"c": 1}], "d": [1, 2]}, "e": [[{"f": None}]]}
-    if not _walk(sole, (), [], limit):
+    if _check(sole, limit) == _REFUSED:
         return False, 0
     for path in (("a",), ("a", "b"), ("a", "b", 0), ("a", "d"), ("e",), ("e", 0), ("e", 0, 0)):
-        held = _at(sole, path)  # one more owner: the walk must notice it
-        noticed = not _walk(sole, (), [], limit)
+        held = _at(sole, path)  # one more owner: the check must notice it
+        noticed = _check(sole, limit) == _REFUSED
         del held
-        if not noticed or not _walk(sole, (), [], limit):
+        if not noticed or _check(sole, limit) == _REFUSED:
             return False, 0
     holder, codec = {"x": sole}, Codec()
     if pack_entry(holder, "x", codec, limit) is not None:  # ``sole`` is held here too
@@ -175,15 +185,17 @@ def pack_entry(holder: dict[str, Any], key: str, codec: Codec, limit: int | None
     obj = holder[key]
     if obj.__class__ is not dict or _getrefcount(obj) > limit:
         return None
-    kept: list[tuple[Path, Any]] = []
-    if not _walk(obj, (), kept, limit):
+    found = _check(obj, limit)
+    if found == _REFUSED:
         return None
     try:
-        raw = orjson.dumps(obj, default=_fold) if kept else orjson.dumps(obj)
+        if found == _PLAIN:
+            return codec.compress(orjson.dumps(obj))
+        kept: list[tuple[Path, Any]] = []
+        _kept(obj, (), kept)
+        return Packed(codec.compress(orjson.dumps(obj, default=_fold)), codec.shared(tuple(kept)))
     except orjson.JSONEncodeError:
         return None  # a big integer, a non-string key, a lone surrogate
-    blob = codec.compress(raw)
-    return Packed(blob, codec.shared(tuple(kept))) if kept else blob
 
 
 def unpack(packed: Obj | Packed | bytes, codec: Codec) -> Obj:
