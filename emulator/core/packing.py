@@ -2,16 +2,16 @@
 
 :class:`~emulator.core.store.ObjectStore` keeps its cold objects packed: the object's JSON
 compressed with zstd against the preset dictionary of :mod:`emulator.core.snapshot_dictionary`
-(an authorization goes from ~3 KB of dicts to ~200 bytes). An object may only be packed when the store holds the **only** reference to it and to
-every dict and list inside it. Otherwise a request handler, a webhook delivery or any other
-holder could change a dict that the store had already thrown away, and the change would be
-lost. Reference counts tell: :func:`pack` refuses (returns None) when any container has an
-owner besides its parent.
+(an authorization goes from ~3 KB of dicts to ~200 bytes). An object may only be packed when
+the store holds the **only** reference to it and to every dict and list inside it. Otherwise a
+request handler, a webhook delivery or any other holder could change a dict that the store had
+already thrown away, and the change would be lost. Reference counts tell: :func:`pack_entry`
+refuses (returns None) when any container has an owner besides its parent.
 
 The counts a sole owner shows depend on the interpreter (how it keeps loop variables and
-arguments), so they are measured once, at import, by running the same walk on probe data
+arguments), so they are measured once, at import, by running the same check on probe data
 (:func:`_calibrate`). If the walk cannot tell a shared container from a sole one on this
-interpreter, packing is off (:data:`ENABLED`) and every object simply stays decoded.
+interpreter, packing is off (``ENABLED``) and every object simply stays decoded.
 
 A :class:`~emulator.core.jsonutil.FrozenJSON` snapshot (an event's ``data.object``) is packed
 with the rest of the JSON and frozen again when the object is unpacked. Other values that are
@@ -198,19 +198,14 @@ def pack_entry(holder: dict[str, Any], key: str, codec: Codec, limit: int | None
         return None  # a big integer, a non-string key, a lone surrogate
 
 
-def unpack(packed: Obj | Packed | bytes, codec: Codec) -> Obj:
-    """A fresh dict equal to the object that was packed (kept-aside values are the same objects);
-    a dict is returned as it is."""
-    if isinstance(packed, dict):
-        return packed
+def unpack(packed: Packed | bytes, codec: Codec) -> Obj:
+    """A fresh dict equal to the object that was packed (kept-aside values are the same objects)."""
     if isinstance(packed, bytes):
         obj: Obj = orjson.loads(codec.decompress(packed))
         return obj
     obj = orjson.loads(codec.decompress(packed.blob))
     for path, value in packed.kept:
-        node: Any = obj
-        for step in path[:-1]:
-            node = node[step]
+        node = _at(obj, path[:-1])
         last = path[-1]
         node[last] = FrozenJSON(node[last]) if value is _FROZEN else value
     return obj
