@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+import bench_startup  # bench/ is on sys.path when this script runs
+
 ROOT = Path(__file__).resolve().parent.parent
+STARTUP_RUNS = 10
 SERVER_CORE = "0"
 LOAD_CORE = "1"
 TARGETS = {  # endpoint -> least share of the floor's throughput
@@ -370,9 +374,11 @@ def main() -> int:
         "repeat": args.repeat,
     }
     rows: list[tuple[str, int, Result, Result]] = []
-    with tempfile.TemporaryDirectory() as tmpdir, process(emulator, eport) as (proc, startup), process(floor, fport):
+    starts = bench_startup.startup_times(STARTUP_RUNS, [])  # byte-compiles first, as pip install does
+    report["startup_to_healthy_s"] = round(statistics.median(starts), 3)
+    report["startup_runs_s"] = [round(t, 3) for t in starts]
+    with tempfile.TemporaryDirectory() as tmpdir, process(emulator, eport) as (proc, _), process(floor, fport):
         tmp = Path(tmpdir)
-        report["startup_to_healthy_s"] = round(startup, 3)
         ids = set_up(eport, key)
         holder = ids["cardholder"]
         card_params = {"cardholder": holder, "currency": "usd", "type": "virtual", "financial_account": ids["financial_account"]}
@@ -459,7 +465,7 @@ def markdown(report: dict) -> str:  # type: ignore[type-arg]
     size = report["size_test"]
     lines += [
         "",
-        f"Start-up to healthy: {report['startup_to_healthy_s']} s (target < 0.3 s).",
+        f"Start-up to healthy: median {report['startup_to_healthy_s']} s of {STARTUP_RUNS} starts (target < 0.3 s).",
         f"Serial p50 with {size['cards']:,} cards and {size['authorizations']:,} authorizations vs 100 cards: "
         + ", ".join(f"{k} {size['p50_ms_big_store'][k]:.3f} ms vs {size['p50_ms_small_store'][k]:.3f} ms ({size['ratio'][k]}x)" for k in size["ratio"])
         + " (target ≤ 1.2x).",

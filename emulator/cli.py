@@ -145,11 +145,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _serve(app: EmulatorApp, server: uvicorn.Server, sock: socket.socket) -> int:
     from emulator.fixtures.document import FixtureError
-    from emulator.persistence import PersistenceError
 
+    failures: tuple[type[Exception], ...] = (FixtureError,)
+    if app.settings.persist:  # sqlite3 and the journal are imported only when they are used
+        from emulator.persistence import PersistenceError
+
+        failures = (FixtureError, PersistenceError)
     try:
         await app.startup()
-    except (FixtureError, PersistenceError) as exc:
+    except failures as exc:
         return _fail(str(exc))
     sock.listen(server.config.backlog)  # connections queue from now on: "listening" is true
     port = sock.getsockname()[1]

@@ -1,8 +1,12 @@
-"""The route table: Stripe paths (``/v1/issuing/cards/{card}``) to resource handlers."""
+"""The route table: Stripe paths (``/v1/issuing/cards/{card}``) to resource handlers.
+
+A template is matched segment by segment: ``{name}`` takes one non-empty path segment, every
+other segment must be equal. Routes with the same method and segment count are tried in the
+order they were registered; templates without parameters are one dictionary lookup.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +14,6 @@ from typing import Any
 from emulator.core.context import Ctx
 
 Handler = Callable[[Ctx], Any | Awaitable[Any]]
-_PARAM = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
@@ -24,8 +27,8 @@ class Route:
     spec_template: str | None = None
 
     @property
-    def pattern(self) -> re.Pattern[str]:
-        return re.compile("^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", self.template) + "$")
+    def segments(self) -> tuple[str, ...]:
+        return tuple(self.template.split("/"))
 
 
 def route(
@@ -34,15 +37,46 @@ def route(
     return Route(method.upper(), template, handler, frozenset(includes), spec)
 
 
+def _is_param(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}")
+
+
+@dataclass(frozen=True)
+class _Dynamic:
+    """A template with parameters: its fixed segments by position and its parameters by position."""
+
+    fixed: tuple[tuple[int, str], ...]
+    params: tuple[tuple[int, str], ...]
+    route: Route
+
+    @classmethod
+    def of(cls, r: Route) -> _Dynamic:
+        fixed = tuple((i, seg) for i, seg in enumerate(r.segments) if not _is_param(seg))
+        params = tuple((i, seg[1:-1]) for i, seg in enumerate(r.segments) if _is_param(seg))
+        return cls(fixed, params, r)
+
+    def match(self, parts: list[str]) -> dict[str, str] | None:
+        for i, seg in self.fixed:
+            if parts[i] != seg:
+                return None
+        values: dict[str, str] = {}
+        for i, name in self.params:
+            value = parts[i]
+            if not value:
+                return None
+            values[name] = value
+        return values
+
+
 class Router:
     def __init__(self, routes: Iterable[Route]) -> None:
         self.static: dict[tuple[str, str], Route] = {}
-        self.dynamic: dict[str, list[tuple[re.Pattern[str], Route]]] = {}
+        self.dynamic: dict[tuple[str, int], list[_Dynamic]] = {}
         self.routes: list[Route] = []
         for r in routes:
             self.routes.append(r)
             if "{" in r.template:
-                self.dynamic.setdefault(r.method, []).append((r.pattern, r))
+                self.dynamic.setdefault((r.method, len(r.segments)), []).append(_Dynamic.of(r))
             else:
                 self.static[(r.method, r.template)] = r
 
@@ -50,8 +84,9 @@ class Router:
         r = self.static.get((method, path))
         if r is not None:
             return r, {}
-        for pattern, candidate in self.dynamic.get(method, ()):
-            m = pattern.match(path)
-            if m is not None:
-                return candidate, m.groupdict()
+        parts = path.split("/")
+        for candidate in self.dynamic.get((method, len(parts)), ()):
+            values = candidate.match(parts)
+            if values is not None:
+                return candidate.route, values
         return None
