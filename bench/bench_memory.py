@@ -34,7 +34,7 @@ def main() -> int:
     argv = [sys.executable, "-m", "emulator", "--port", str(port), "--log-level", "warning"]
     if args.hot_objects is not None:
         argv += ["--hot-objects", str(args.hot_objects)]
-    with rb.process(argv, port) as (proc, _startup):
+    with rb.process(argv, port) as proc:
         pid = proc.pid
         ids = rb.set_up(port, key)
         base = rb.rss_mb(pid)

@@ -147,12 +147,11 @@ def wait_healthy(port: int, timeout: float = 20.0) -> float:
 
 
 @contextmanager
-def process(argv: list[str], port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
-    started = time.perf_counter()
+def process(argv: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_healthy(port) if "floor_app" not in " ".join(argv) else _wait_port(port)
-        yield proc, time.perf_counter() - started
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -377,7 +376,7 @@ def main() -> int:
     starts = bench_startup.startup_times(STARTUP_RUNS, [])  # byte-compiles first, as pip install does
     report["startup_to_healthy_s"] = round(statistics.median(starts), 3)
     report["startup_runs_s"] = [round(t, 3) for t in starts]
-    with tempfile.TemporaryDirectory() as tmpdir, process(emulator, eport) as (proc, _), process(floor, fport):
+    with tempfile.TemporaryDirectory() as tmpdir, process(emulator, eport) as proc, process(floor, fport):
         tmp = Path(tmpdir)
         ids = set_up(eport, key)
         holder = ids["cardholder"]

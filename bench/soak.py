@@ -250,7 +250,7 @@ def main() -> int:
     memory: list[float] = []
     total = Counter[int]()
     started = time.monotonic()
-    with process(argv, port) as (proc, _):
+    with process(argv, port) as proc:
         n = 0
         while time.monotonic() - started < args.minutes * 60:
             n += 1

@@ -42,7 +42,7 @@ def _is_param(segment: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _Dynamic:
+class _Template:
     """A template with parameters: its fixed segments by position and its parameters by position."""
 
     fixed: tuple[tuple[int, str], ...]
@@ -50,7 +50,7 @@ class _Dynamic:
     route: Route
 
     @classmethod
-    def of(cls, r: Route) -> _Dynamic:
+    def of(cls, r: Route) -> _Template:
         fixed = tuple((i, seg) for i, seg in enumerate(r.segments) if not _is_param(seg))
         params = tuple((i, seg[1:-1]) for i, seg in enumerate(r.segments) if _is_param(seg))
         return cls(fixed, params, r)
@@ -71,12 +71,12 @@ class _Dynamic:
 class Router:
     def __init__(self, routes: Iterable[Route]) -> None:
         self.static: dict[tuple[str, str], Route] = {}
-        self.dynamic: dict[tuple[str, int], list[_Dynamic]] = {}
+        self.dynamic: dict[tuple[str, int], list[_Template]] = {}
         self.routes: list[Route] = []
         for r in routes:
             self.routes.append(r)
             if "{" in r.template:
-                self.dynamic.setdefault((r.method, len(r.segments)), []).append(_Dynamic.of(r))
+                self.dynamic.setdefault((r.method, len(r.segments)), []).append(_Template.of(r))
             else:
                 self.static[(r.method, r.template)] = r
 
