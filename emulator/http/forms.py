@@ -9,6 +9,7 @@ string; an empty string means "unset" and is kept as ``""`` for the parameter la
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -28,16 +29,17 @@ class FormError(ValueError):
     """The body or query string cannot be read as a Stripe form."""
 
 
-def _split_key(key: str) -> list[str]:
-    """``a[b][]`` -> ``["a", "b", ""]``; a malformed key stays one literal segment."""
+@lru_cache(maxsize=1024)  # the same few names arrive in every request; a pure function of the key
+def _split_key(key: str) -> tuple[str, ...]:
+    """``a[b][]`` -> ``("a", "b", "")``; a malformed key stays one literal segment."""
     open_at = key.find("[")
     if open_at <= 0 or key[-1] != "]":
-        return [key]
+        return (key,)
     inner = key[open_at + 1 : -1].split("][")
     for part in inner:
         if "[" in part or "]" in part:
-            return [key]
-    return [key[:open_at], *inner]
+            return (key,)
+    return (key[:open_at], *inner)
 
 def _prepare(raw: str) -> str:
     """The cheap part of ``unquote_plus``, done once for the whole body: ``+`` is a space, and the
@@ -51,11 +53,11 @@ def _prepare(raw: str) -> str:
     return raw
 
 
-def _conflict(path: list[str]) -> FormError:
+def _conflict(path: tuple[str, ...] | list[str]) -> FormError:
     return FormError(f"Invalid request: conflicting values for parameter {_render(path)}.")
 
 
-def _render(path: list[str]) -> str:
+def _render(path: tuple[str, ...] | list[str]) -> str:
     return path[0] + "".join(f"[{p}]" for p in path[1:])
 
 
@@ -100,7 +102,7 @@ def decode(raw: str | bytes) -> FormTree:
         raise FormError(NOT_UTF8) from exc
     return tree
 
-def _insert(node: FormTree, path: list[str], value: str) -> None:
+def _insert(node: FormTree, path: tuple[str, ...], value: str) -> None:
     # the common case, nested hashes only (``a[b][c]=v``), without recursion
     if "" not in path:
         last = len(path) - 1

@@ -102,6 +102,8 @@ class Compiler:
 
     def _integer(self) -> Coercer:
         def coerce(value: Any, path: str) -> int:
+            if value.__class__ is str and _INT.fullmatch(value):
+                return int(value)  # the common case; anything else gets its error below
             text = self._scalar(value, path)
             self._nonempty(text, path)
             if not _INT.fullmatch(text):
@@ -140,6 +142,12 @@ class Compiler:
         allowed = frozenset(enum) if enum else None
 
         def coerce(value: Any, path: str) -> str:
+            if value.__class__ is str and value:  # the common case first: a valid string
+                if allowed is None:
+                    if max_len is None or len(value) <= max_len:
+                        return value
+                elif value in allowed:
+                    return value
             text = self._scalar(value, path)
             if allowed is not None:
                 if text not in allowed:
