@@ -53,11 +53,11 @@ def _prepare(raw: str) -> str:
     return raw
 
 
-def _conflict(path: tuple[str, ...] | list[str]) -> FormError:
+def _conflict(path: tuple[str, ...]) -> FormError:
     return FormError(f"Invalid request: conflicting values for parameter {_render(path)}.")
 
 
-def _render(path: tuple[str, ...] | list[str]) -> str:
+def _render(path: tuple[str, ...]) -> str:
     return path[0] + "".join(f"[{p}]" for p in path[1:])
 
 
@@ -91,7 +91,7 @@ def decode(raw: str | bytes) -> FormTree:
                 raise FormError(f"Invalid request: parameter name too long (more than {MAX_KEY_LENGTH} characters).")
             if "[" not in key:
                 if isinstance(tree.get(key), (dict, list)):
-                    raise _conflict([key])
+                    raise _conflict((key,))
                 tree[key] = value
                 continue
             path = _split_key(key)
