@@ -180,3 +180,25 @@ def test_expand_inside_nested_hashes(client: stripe.StripeClient) -> None:
     assert got.returned_details.transaction.object == "treasury.transaction"  # type: ignore[union-attr]
     with pytest.raises(stripe.InvalidRequestError):
         m.treasury.outbound_transfers.retrieve(obt.id, {"expand": ["returned_details.code"]}, m.opts)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"treasury[access][requested]=true", b"treasury[access][requested]=true&deposit_insurance[requested]=true"],
+)
+def test_guide_form_on_the_features_endpoint(
+    client: stripe.StripeClient, account: stripe.Account, http: httpx.Client, body: bytes
+) -> None:
+    # The guide's ``treasury[access][requested]`` names a group of features, not a feature path of its own.
+    fa = client.v1.treasury.financial_accounts.create({"supported_currencies": ["usd"]}, opts(account))
+    headers = {"Stripe-Account": account.id, "Content-Type": "application/x-www-form-urlencoded"}
+    r = http.post(f"/v1/treasury/financial_accounts/{fa.id}/features", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["financial_addresses"]["aba"] == {"requested": True, "status": "active", "status_details": []}
+    again = client.v1.treasury.financial_accounts.retrieve(fa.id, options=opts(account))
+    assert {"deposit_insurance", "financial_addresses.aba", "intra_stripe_flows"} <= set(again.active_features)
+    # card_issuing takes only ``requested`` on this endpoint
+    r = http.post(
+        f"/v1/treasury/financial_accounts/{fa.id}/features", content=b"card_issuing[access][requested]=true", headers=headers
+    )
+    assert r.status_code == 400 and r.json()["error"]["param"] == "card_issuing[access]", r.text

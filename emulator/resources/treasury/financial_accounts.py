@@ -153,7 +153,11 @@ def features_object(ctx: Ctx, fa: Obj) -> Obj:
 
 
 def _requested_paths(features: dict[str, Any]) -> dict[str, bool]:
-    """``features`` params (nested ``{requested: bool}``) -> {dotted path: requested}."""
+    """``features`` params (nested ``{requested: bool}``) -> {dotted path: requested}.
+
+    Only feature paths count: the guide's ``treasury[access]`` and ``card_issuing[access]`` name
+    groups of features, which :func:`_guide_access_paths` reads.
+    """
     out: dict[str, bool] = {}
     for key, value in features.items():
         if not isinstance(value, dict):
@@ -164,7 +168,7 @@ def _requested_paths(features: dict[str, Any]) -> dict[str, bool]:
             for sub, leaf in value.items():
                 if isinstance(leaf, dict) and "requested" in leaf:
                     out[f"{key}.{sub}"] = bool(leaf["requested"])
-    return out
+    return {path: want for path, want in out.items() if path in FEATURES}
 
 
 def _guide_access_paths(params: dict[str, Any]) -> dict[str, bool]:
