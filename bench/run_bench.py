@@ -1,14 +1,18 @@
 """Throughput and latency of the emulator against the floor, with wrk, on pinned cores.
 
-    python bench/run_bench.py                 # the full run (about 8 minutes)
+    python bench/run_bench.py                 # the full run (about 11 minutes)
     python bench/run_bench.py --quick         # one 2 s run per measurement, 10,000 objects for the size test
 
 One run: start the emulator (``python -m emulator``) and the floor (``bench/floor_app.py``: bare
 starlette + uvicorn that parses the same form body and answers a JSON of the same size), both on
 core 0; wrk runs on core 1. For each endpoint, at 1 and 50 connections, wrk drives the emulator
-and then the floor with the same requests (every POST with its own ``Idempotency-Key``, like the
-SDKs), alternating ``--repeat`` times; the median of each side is reported. Then the store is filled (100,000 cards and 100,000 authorizations by default) and the
-serial latency of GET card and the list page is measured again, and the emulator's memory read.
+and the floor back to back with the same requests (every POST with its own ``Idempotency-Key``,
+like the SDKs), ``--repeat`` pairs, the floor first in every other pair. Each side's figures are
+the medians of its runs; the share of the floor is the median of the pairs' shares, so that the
+machine's speed drifting during the run (it does on a shared VM) counts as little as it can.
+Then the store is filled (100,000 cards and 100,000 authorizations by default), the serial
+latency of GET card and the list page is measured in pairs against a second emulator holding
+100 cards, and the emulator's memory read.
 Needs ``wrk`` (Debian: ``apt-get install wrk``) and ``taskset`` (util-linux). Loopback only.
 """
 
@@ -289,6 +293,45 @@ def wrk(port: int, ep: Endpoint, connections: int, seconds: int, size: int, tmp:
     )
 
 
+def measure_pair(
+    eport: int, fport: int, ep: Endpoint, c: int, seconds: int, size: int, tmp: Path, i: int, floor_ep: Endpoint | None = None
+) -> tuple[Result, Result]:
+    """One run of each side, back to back; every other pair the second side first, so that a
+    machine getting faster or slower during a pair favours neither. ``floor_ep``: the second
+    side's request, when it is not the same (another emulator, with ids of its own)."""
+    other = floor_ep or ep
+    if i % 2:
+        second = wrk(fport, other, c, seconds, size, tmp)
+        return wrk(eport, ep, c, seconds, size, tmp), second
+    first = wrk(eport, ep, c, seconds, size, tmp)
+    return first, wrk(fport, other, c, seconds, size, tmp)
+
+
+SIZE_TEST = ("GET card", "GET cards list expand")
+
+
+def size_test(
+    port: int, key: str, eps: list[Endpoint], sizes: dict[str, int], seconds: int, repeat: int, tmp: Path
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Serial p50 of the filled emulator and of a second one with 100 cards, started now on the
+    same core and measured in alternating pairs: both see the machine at the same speed."""
+    sport = free_port()
+    with process(pinned(SERVER_CORE, [sys.executable, "-m", "emulator", "--port", str(sport), "--log-level", "warning"]), sport):
+        ids = set_up(sport, key)
+        card_params = {"cardholder": ids["cardholder"], "currency": "usd", "type": "virtual", "financial_account": ids["financial_account"]}
+        fill(sport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), 99)
+        small_eps = {ep.name: ep for ep in endpoints(key, ids)}
+        big: dict[str, float] = {}
+        small: dict[str, float] = {}
+        for ep in eps:
+            if ep.name not in SIZE_TEST:
+                continue
+            runs = [measure_pair(port, sport, ep, 1, seconds, sizes[ep.name], tmp, i, floor_ep=small_eps[ep.name]) for i in range(repeat)]
+            big[ep.name] = median([r[0] for r in runs]).p50_ms
+            small[ep.name] = median([r[1] for r in runs]).p50_ms
+    return big, small
+
+
 def median(results: list[Result]) -> Result:
     """Field by field median (throughput, latencies); counts are summed."""
     def mid(values: list[float]) -> float:
@@ -353,7 +396,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="emulator vs floor with wrk (see the module docstring)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk measurement")
     parser.add_argument("--connections", default="1,50")
-    parser.add_argument("--repeat", type=int, default=3, help="alternating emulator/floor runs per measurement (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="emulator/floor pairs per measurement (median)")
     parser.add_argument("--big", type=int, default=100_000, help="cards and authorizations for the size test")
     parser.add_argument("--quick", action="store_true", help="--duration 2 --repeat 1 --big 10000")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -372,7 +415,7 @@ def main() -> int:
         "duration_s": args.duration,
         "repeat": args.repeat,
     }
-    rows: list[tuple[str, int, Result, Result]] = []
+    rows: list[tuple[str, int, Result, Result, float, list[float]]] = []
     starts = bench_startup.startup_times(STARTUP_RUNS, [])  # byte-compiles first, as pip install does
     report["startup_to_healthy_s"] = round(statistics.median(starts), 3)
     report["startup_runs_s"] = [round(t, 3) for t in starts]
@@ -384,20 +427,14 @@ def main() -> int:
         fill(eport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), 99)
         eps = endpoints(key, ids)
         sizes = {ep.name: response_size(eport, ep) for ep in eps}
-        small: dict[str, float] = {}
         for ep in eps:
             for c in conns:
-                # emulator and floor alternate, --repeat times; the median of each side counts
-                pairs = [
-                    (wrk(eport, ep, c, args.duration, sizes[ep.name], tmp), wrk(fport, ep, c, args.duration, sizes[ep.name], tmp))
-                    for _ in range(args.repeat)
-                ]
+                pairs = [measure_pair(eport, fport, ep, c, args.duration, sizes[ep.name], tmp, i) for i in range(args.repeat)]
                 emu, flo = median([p[0] for p in pairs]), median([p[1] for p in pairs])
-                rows.append((ep.name, c, emu, flo))
-                if c == 1 and ep.name in ("GET card", "GET cards list expand"):
-                    small[ep.name] = emu.p50_ms
+                shares = [e.rps / f.rps for e, f in pairs]
+                rows.append((ep.name, c, emu, flo, statistics.median(shares), shares))
                 print(f"{ep.name:24} c={c:<3} emulator {emu.rps:8.0f} req/s p50 {emu.p50_ms:.3f} ms p99 {emu.p99_ms:.3f} ms"
-                      f" | floor {flo.rps:8.0f} req/s p50 {flo.p50_ms:.3f} ms | {emu.rps / flo.rps:.0%}"
+                      f" | floor {flo.rps:8.0f} req/s p50 {flo.p50_ms:.3f} ms | {rows[-1][4]:.0%}"
                       f"{f' | non-200 {emu.non200}' if emu.non200 else ''}"
                       f"{f' | approved {emu.approved}/{emu.requests}' if ep.name == 'POST authorization' else ''}", flush=True)
         # the size test: as many cards and authorizations as --big
@@ -412,10 +449,7 @@ def main() -> int:
         more_auths = max(args.big - auths_now, 0)
         auth_bodies = ({"card": spend_cards[i % 100], "amount": "100", "currency": "usd"} for i in range(more_auths + 1))
         t_auths = fill(eport, key, ids["account"], "/v1/test_helpers/issuing/authorizations", auth_bodies, more_auths)
-        big: dict[str, float] = {}
-        for ep in eps:
-            if ep.name in small:  # measured as the small store was: the median of --repeat runs
-                big[ep.name] = median([wrk(eport, ep, 1, args.duration, sizes[ep.name], tmp) for _ in range(args.repeat)]).p50_ms
+        big, small = size_test(eport, key, eps, sizes, args.duration, args.repeat, tmp)
         report["size_test"] = {
             "cards": cards_now + more_cards + 100,
             "authorizations": auths_now + more_auths,
@@ -431,10 +465,11 @@ def main() -> int:
             "connections": c,
             "emulator": vars(emu),
             "floor": vars(flo),
-            "share_of_floor": round(emu.rps / flo.rps, 3),
+            "share_of_floor": round(share, 3),
+            "shares_per_repeat": [round(x, 3) for x in shares],
             "target": TARGETS[name],
         }
-        for name, c, emu, flo in rows
+        for name, c, emu, flo, share, shares in rows
     ]
     print()
     print(markdown(report))
