@@ -9,6 +9,12 @@ Every ten minutes it unfreezes everything and runs one full collection, so cycle
 garbage after being frozen are still freed eventually; after a reset (``collect_soon``) it does so
 at its next tick, since a forgotten platform is mostly frozen cycles (objects, scopes, platform).
 
+The young collection walks every object the last second made, and under load it seldom finds
+garbage: the emulator makes few reference cycles. So when one finds almost nothing
+(``QUIET_GARBAGE``), the next one waits twice as many ticks (up to ``MAX_QUIET_TICKS``), and the
+ticks between only freeze. A collection that finds garbage brings it back to every tick. What
+a freeze-only tick freezes and later becomes garbage waits for the full collection.
+
 Only the command-line server turns this on: it changes process-wide GC settings, which an
 emulator embedded in someone's test process (``EmulatorServer``, the pytest plugin) must not do.
 """
@@ -25,6 +31,13 @@ import time
 YOUNG_THRESHOLD = 100_000
 FREEZE_EVERY = 1.0
 FULL_EVERY = 600.0
+QUIET_GARBAGE = 1_000  # unreachable objects a young collection may find and still count as quiet
+MAX_QUIET_TICKS = 8
+
+
+def next_every(every: int, found: int) -> int:
+    """Ticks until the next young collection, after one that found ``found`` unreachable objects."""
+    return min(every * 2, MAX_QUIET_TICKS) if found < QUIET_GARBAGE else 1
 
 
 class GcTuner:
@@ -47,15 +60,18 @@ class GcTuner:
         gc.collect()
         gc.freeze()  # what start-up made (the spec, modules) is never walked again
         last_full = time.monotonic()
+        every, waited = 1, 0  # young collections every ``every`` ticks; ticks since the last one
         while True:
             await asyncio.sleep(self.freeze_every)
+            waited += 1
             if self._full_due or time.monotonic() - last_full >= self.full_every:
                 self._full_due = False
                 gc.unfreeze()
                 gc.collect()
                 last_full = time.monotonic()
-            else:
-                gc.collect(1)
+                every, waited = 1, 0
+            elif waited >= every:
+                every, waited = next_every(every, gc.collect(1)), 0
             gc.freeze()
 
     def stop(self) -> None:

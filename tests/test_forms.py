@@ -193,13 +193,16 @@ def test_limits_are_form_errors() -> None:
         raise AssertionError(f"{raw[:40]!r} decoded")
 
 
-PIECES = [*"%5bBdD[]+ab2c ", "%5B", "%5D", "%5b", "%5d", "%25", "%2B", "%C3%A9", "%FF", "%26", "%3D"]
+PIECES = [
+    *"%5bBdD[]+ab2c 4é",
+    *("%5B", "%5D", "%5b", "%5d", "%25", "%2B", "%C3%A9", "%c3%a9", "%FF", "%26", "%3D", "%40", "%7e", "%7F", "%80", "%zz", "%4"),
+]
 
 
 @given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
 def test_decoding_agrees_with_unquote_plus_for_names_and_values(text: str) -> None:
-    """The body-wide fast paths (``+`` and encoded brackets, see ``forms._prepare``) decode each
-    name and value exactly as ``unquote_plus`` would."""
+    """The fast paths (``+`` and encoded brackets body-wide, see ``forms._prepare``; ASCII escapes,
+    see ``forms._unquote``) decode each name and value exactly as ``unquote_plus`` would."""
     from urllib.parse import unquote_plus
 
     try:

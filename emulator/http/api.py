@@ -217,7 +217,7 @@ class Api:
 
         try:
             result = route.handler(ctx)
-            if inspect.isawaitable(result):
+            if result.__class__ is not dict and inspect.isawaitable(result):  # most handlers return the object
                 result = await result
             if isinstance(result, dict) and result.get("object") == "list":
                 out = self.representation.render_list(ctx, result, expand)

@@ -29,6 +29,24 @@ class FormError(ValueError):
     """The body or query string cannot be read as a Stripe form."""
 
 
+# ``%XX`` for the 128 ASCII characters, either case of hex digit: what SDKs escape in most values
+# (``@`` in an email, ``+`` in a phone number, ``:`` and ``/`` in a URL)
+_ASCII_ESCAPES = {f"{i:02X}": chr(i) for i in range(128)} | {f"{i:02x}": chr(i) for i in range(128)}
+
+
+def _unquote(text: str) -> str:
+    """``unquote(text, errors="strict")``, with a fast path for text whose escapes are all ASCII."""
+    head, *parts = text.split("%")
+    out = [head]
+    for part in parts:
+        char = _ASCII_ESCAPES.get(part[:2])
+        if char is None:  # a UTF-8 byte, or a malformed escape: the general rules
+            return unquote(text, errors="strict")
+        out.append(char)
+        out.append(part[2:])
+    return "".join(out)
+
+
 @lru_cache(maxsize=1024)  # the same few names arrive in every request; a pure function of the key
 def _split_key(key: str) -> tuple[str, ...]:
     """``a[b][]`` -> ``("a", "b", "")``; a malformed key stays one literal segment."""
@@ -82,9 +100,9 @@ def decode(raw: str | bytes) -> FormTree:
                 raise FormError(f"Invalid request: too many parameters (more than {MAX_PAIRS}).")
             key, _, value = chunk.partition("=")
             if "%" in key:
-                key = unquote(key, errors="strict")
+                key = _unquote(key)
             if "%" in value:
-                value = unquote(value, errors="strict")
+                value = _unquote(value)
             if not key:
                 continue
             if len(key) > MAX_KEY_LENGTH:

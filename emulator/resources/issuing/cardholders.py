@@ -75,6 +75,7 @@ IP_INVALID = "Invalid IP address: {ip}"
 INDIVIDUAL_ON_COMPANY = "`individual` can only be set on cardholders of type `individual`."
 COMPANY_ON_INDIVIDUAL = "`company` can only be set on cardholders of type `company`."
 BLOCKED_STATUS = "This cardholder was blocked by Stripe; its status can no longer be changed through the API."
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 DOB_LIMITS = {"day": (1, 31), "month": (1, 12), "year": (1900, 9999)}
 
 
@@ -187,7 +188,7 @@ def check_dob(dob: dict[str, int], now: int, param: str) -> Obj:
         born = dt.date(dob["year"], dob["month"], dob["day"])
     except ValueError:
         raise StripeError(DOB_NOT_A_DATE.format(**dob), param=f"{param}[day]", code="parameter_invalid") from None
-    today = dt.datetime.fromtimestamp(now, tz=dt.UTC).date()
+    today = dt.date.fromordinal(_EPOCH_ORDINAL + now // 86_400)  # the UTC date of ``now``
     if born > today:
         raise StripeError(DOB_IN_FUTURE, param=f"{param}[year]", code="parameter_invalid")
     if _age(born, today) < MIN_AGE:
