@@ -32,6 +32,7 @@ class Ctx:
         "now",
         "includes",
         "after_response",
+        "_plain",
     )
 
     def __init__(
@@ -59,6 +60,7 @@ class Ctx:
         self.now = state.clock.now()
         self.includes: frozenset[str] = frozenset()  # includable fields asked for (card number/cvc)
         self.after_response: list[Callable[[], Any]] = []
+        self._plain: Ctx | None = None
 
     def in_scope(self, scope: Scope) -> Ctx:
         """The same request acting on another account's objects (events land there too)."""
@@ -94,7 +96,9 @@ class Ctx:
 
     def rendered(self, obj: Obj) -> Obj:
         """The object as the API shows it now. It may share parts with the stored object: read only."""
-        plain = Ctx(self.state, self.platform, self.scope, self.renderer, api_version=self.api_version)
+        plain = self._plain
+        if plain is None:  # made once per request: no parameters, no includes, this request's clock
+            plain = self._plain = Ctx(self.state, self.platform, self.scope, self.renderer, api_version=self.api_version)
         return self.renderer.render(plain, obj, [])
 
     def snapshot(self, obj: Obj) -> Obj:

@@ -190,6 +190,8 @@ class Compiler:
     def _object(self, schema: dict[str, Any]) -> Coercer:
         props = {k: self.compile(v) for k, v in schema.get("properties", {}).items()}
         required = list(schema.get("required", []))
+        required_set = frozenset(required)
+        names = props.keys()
         extra = schema.get("additionalProperties")
         extra_coerce = self.compile(extra) if isinstance(extra, dict) else None
         is_map = extra_coerce is not None and not props
@@ -199,24 +201,24 @@ class Compiler:
                 if value == "":
                     self._nonempty(value, path)
                 raise StripeError(errors.INVALID_HASH, param=path, code="parameter_invalid")
-            if extra_coerce is None:
+            if extra_coerce is None and not names >= value.keys():
                 # this level's unknown names first, before any error inside a known value
                 unknown = [f"{path}[{key}]" if path else key for key in value if key not in props]
-                if unknown:
-                    # at most MAX_REPORTED names, so the message stays within the spec's 40000 characters
-                    raise errors.unknown_params(unknown[:MAX_REPORTED])
+                # at most MAX_REPORTED names, so the message stays within the spec's 40000 characters
+                raise errors.unknown_params(unknown[:MAX_REPORTED])
             out: dict[str, Any] = {}
             for key, sub in value.items():
-                sub_path = f"{path}[{key}]" if path else key
                 fn = props.get(key)
                 if fn is None:
                     assert extra_coerce is not None  # unknown names were refused above
+                    sub_path = f"{path}[{key}]" if path else key
                     out[key] = None if (is_map and sub == "") else extra_coerce(sub, sub_path)
                     continue
-                out[key] = fn(sub, sub_path)
-            for key in required:
-                if key not in value:
-                    raise errors.missing(f"{path}[{key}]" if path else key)
+                out[key] = fn(sub, f"{path}[{key}]" if path else key)
+            if required and not value.keys() >= required_set:
+                for key in required:
+                    if key not in value:
+                        raise errors.missing(f"{path}[{key}]" if path else key)
             return out
 
         return coerce
