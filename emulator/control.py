@@ -34,7 +34,7 @@ from starlette.routing import Route
 from emulator import __version__
 from emulator.core.state import Platform, PlatformSettings, State
 from emulator.http import auth, forms
-from emulator.http.api import Api
+from emulator.http.api import Api, RequestRecord
 from emulator.http.errors import StripeError, mask_key
 from emulator.http.responses import JSONResponse
 from emulator.settings import Settings
@@ -233,7 +233,7 @@ class Control:
         prefix = request.query_params.get("path") or ""
         only_account = request.query_params.get("account") or ""
         records = []
-        for record in list(self.api.recent):
+        for record in self.api.records():
             if key is not None and record.get("key") != key:
                 continue
             if method and record["method"] != method:
@@ -250,10 +250,11 @@ class Control:
         return JSONResponse({"requests": [self._render_record(r) for r in records]})
 
     @staticmethod
-    def _render_record(record: dict[str, Any]) -> dict[str, Any]:
+    def _render_record(record: RequestRecord) -> dict[str, Any]:
         item = dict(record)
         item["key"] = mask_key(item["key"]) if item.get("key") else None
         body = item.pop("response_body", b"")
+        item["request_body"] = record.request_body()
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         try:
             item["response_body"] = json.loads(text) if text else None

@@ -48,6 +48,23 @@ def test_requests_filter_by_the_account_sent(server: EmulatorServer, api_key: st
     assert httpx.get(url, params={"account": "acct_nope"}, headers=auth(api_key)).json()["requests"] == []
 
 
+def test_requests_show_the_parameters_each_request_sent(server: EmulatorServer, api_key: str) -> None:
+    """The log keeps a request's query and body as sent and shows them decoded: query and body
+    together, as the handler saw them; nothing when they could not be decoded."""
+    url = server.url + "/v1/issuing/cardholders"
+    httpx.get(url, params={"limit": "3", "email": "a+b@example.com"}, headers=auth(api_key))
+    httpx.post(url + "?expand[]=spending_controls", content=b"name=J%C3%A9r%C3%B4me+Doe&metadata[k]=v", headers=auth(api_key))
+    httpx.post(url, content=b"name=%FF", headers=auth(api_key))  # not UTF-8: a 400
+    log = server.url + "/_emulator/requests"
+    records = httpx.get(log, params={"path": "/v1/issuing/cardholders"}, headers=auth(api_key)).json()["requests"][-3:]
+    assert [r["request_body"] for r in records] == [
+        {"limit": "3", "email": "a+b@example.com"},
+        {"expand": ["spending_controls"], "name": "Jérôme Doe", "metadata": {"k": "v"}},
+        None,
+    ]
+    assert records[2]["status"] == 400
+
+
 def test_state_limit_keeps_the_newest_of_each_type(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
     made = [client.v1.webhook_endpoints.create({"url": f"https://example.com/{i}", "enabled_events": ["*"]}) for i in range(3)]
     url = server.url + "/_emulator/state"

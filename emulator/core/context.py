@@ -114,19 +114,16 @@ class Ctx:
         data: dict[str, Any] = {"object": FrozenJSON(now)}  # an immutable snapshot, ~100-300 bytes
         if before is not None:
             data["previous_attributes"] = previous_attributes(before, now)
-        event: Obj = {
-            "id": self.new_id("evt"),
-            "object": "event",
-            "api_version": self.api_version,
-            "created": self.clock_now(),
-            "data": data,
-            "livemode": False,
-            "pending_webhooks": 0,
-            "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
-            "type": event_type,
-        }
+        event: Obj = {"id": self.new_id("evt"), "object": "event"}
         if self.scope.is_connected:
-            event = {"id": event["id"], "object": "event", "account": self.scope.account_id, **event}
+            event["account"] = self.scope.account_id
+        event["api_version"] = self.api_version
+        event["created"] = self.clock_now()
+        event["data"] = data
+        event["livemode"] = False
+        event["pending_webhooks"] = 0
+        event["request"] = {"id": self.request_id, "idempotency_key": self.idempotency_key}
+        event["type"] = event_type
         self.scope.add(event)
         for listener in self.state.event_listeners:
             listener(self.platform, self.scope, event)

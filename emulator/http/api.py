@@ -56,7 +56,34 @@ _ALLOW_HEADERS = (
 
 
 class RequestRecord(dict[str, Any]):
-    """One entry of the recent-requests log (``GET /_emulator/requests``)."""
+    """One entry of the recent-requests log (``GET /_emulator/requests``), without its request
+    parameters: :meth:`request_body` decodes them (only for the entries a reader picks)."""
+
+    __slots__ = ("raw",)
+    raw: tuple[bytes, bytes] | None
+
+    def request_body(self) -> dict[str, Any] | None:
+        return _decoded(self.raw)
+
+
+# What the log keeps of a request: a flat tuple, and the request's query string and body as
+# they came (decoded again when the log is read). Dropping the oldest entry then frees a few
+# objects, not a tree of dicts and strings.
+_Logged = tuple[str, str, int, float, str, "str | None", "str | None", "str | None", bool, "tuple[bytes, bytes] | None", bytes, float]
+
+
+def _decoded(raw: tuple[bytes, bytes] | None) -> dict[str, Any] | None:
+    """The parameters of a logged request, as its handler saw them."""
+    if raw is None:
+        return None
+    query, body = raw
+    try:
+        tree = forms.decode(query) if query else {}
+        if body:
+            tree.update(forms.decode(body))
+    except forms.FormError:
+        return None
+    return tree
 
 
 class Api:
@@ -74,9 +101,14 @@ class Api:
         self.specs = specs
         self.representation = representation
         self.response_types = response_types(specs.spec, specs.overlay)
-        self.recent: deque[RequestRecord] = deque(maxlen=max(settings.request_log_size, 1))
+        self.recent: deque[_Logged] = deque(maxlen=max(settings.request_log_size, 1))
+        self.keys = auth.KeyCache()
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
+
+    def records(self) -> list[RequestRecord]:
+        """The recent-requests log, oldest first."""
+        return [_record_of(logged) for logged in list(self.recent)]
 
     # --- ASGI ----------------------------------------------------------------------------------
 
@@ -153,7 +185,7 @@ class Api:
         meta: dict[str, Any],
         extra_headers: list[tuple[bytes, bytes]],
     ) -> tuple[int, bytes, str]:
-        key = auth.key_from_header(headers.get("authorization"))
+        key = self.keys.key(headers.get("authorization"))
         meta["key"] = key
         version = headers.get("stripe-version") or self.settings.api_version
         if not _VERSION.fullmatch(version):
@@ -170,8 +202,8 @@ class Api:
             raise errors.unrecognized_url(method, path)
         route, path_params = match
 
-        tree = await self._read_params(scope, receive, method, headers)
-        meta["body"] = tree  # the form body of a POST, the query parameters otherwise
+        tree, raw = await self._read_params(scope, receive, method, headers)
+        meta["body"] = raw  # the form body of a POST, the query parameters otherwise
         idem_key = headers.get("idempotency-key") if method == "POST" else None
         store: IdempotencyStore | None = None
         if idem_key:
@@ -264,19 +296,20 @@ class Api:
 
     async def _read_params(
         self, scope: Scope_, receive: Receive, method: str, headers: dict[str, str]
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], tuple[bytes, bytes]]:
+        """The decoded parameters, and the query string and body they came from."""
         query: bytes = scope.get("query_string", b"")
         try:
             tree = forms.decode(query) if query else {}
             if method != "POST":
-                return tree
+                return tree, (query, b"")
             body = await self._read_body(receive, headers)
             if body:
                 ctype = headers.get("content-type", "application/x-www-form-urlencoded").split(";")[0].strip().lower()
                 if ctype not in ("application/x-www-form-urlencoded", ""):
                     raise StripeError(errors.UNSUPPORTED_CONTENT_TYPE.format(content_type=ctype[:100]))
                 tree.update(forms.decode(body))
-            return tree
+            return tree, (query, body)
         except forms.FormError as exc:
             raise StripeError(str(exc)) from None
 
@@ -315,25 +348,26 @@ class Api:
         meta: dict[str, Any],
         body: bytes,
     ) -> None:
-        record = RequestRecord(
-            method=method,
-            path=path,
-            status=status,
-            duration_ms=round(elapsed_ms, 3),
-            request_id=request_id,
-            account=meta["account"],
-            key=meta["key"],
-            idempotency_key=meta["idempotency_key"],
-            replayed=meta["replayed"],
-            request_body=meta["body"],
-            response_body=body,
-            time=time.time(),
+        logged: _Logged = (
+            method,
+            path,
+            status,
+            elapsed_ms,
+            request_id,
+            meta["account"],
+            meta["key"],
+            meta["idempotency_key"],
+            meta["replayed"],
+            meta["body"],
+            body,
+            time.time(),
         )
-        self.recent.append(record)
+        self.recent.append(logged)
         if not log.isEnabledFor(logging.INFO):
             return
         # One line per request; the fields ride along for the JSON log format (emulator.cli).
-        fields = {k: v for k, v in record.items() if k not in ("request_body", "response_body", "key", "time")}
+        record = _record_of(logged)
+        fields = {k: v for k, v in record.items() if k not in ("response_body", "key", "time")}
         extra = " ".join(
             x
             for x in (
@@ -353,3 +387,22 @@ class Api:
             f" {extra}" if extra else "",
             extra={"emulator_request": fields},
         )
+
+
+def _record_of(logged: _Logged) -> RequestRecord:
+    method, path, status, elapsed_ms, request_id, account, key, idem_key, replayed, raw, body, when = logged
+    record = RequestRecord(
+        method=method,
+        path=path,
+        status=status,
+        duration_ms=round(elapsed_ms, 3),
+        request_id=request_id,
+        account=account,
+        key=key,
+        idempotency_key=idem_key,
+        replayed=replayed,
+        response_body=body,
+        time=when,
+    )
+    record.raw = raw
+    return record

@@ -16,6 +16,29 @@ def _unauthorized(message: str) -> StripeError:
     return StripeError(message, status=401)
 
 
+class KeyCache:
+    """Headers already read, to their key: a client sends the same header on every request.
+    Only accepted keys are kept, at most ``size`` (then it starts afresh)."""
+
+    __slots__ = ("_keys", "size")
+
+    def __init__(self, size: int = 256) -> None:
+        self._keys: dict[str, str] = {}
+        self.size = size
+
+    def key(self, authorization: str | None) -> str:
+        if authorization is not None:
+            key = self._keys.get(authorization)
+            if key is not None:
+                return key
+        key = key_from_header(authorization)
+        assert authorization is not None  # a missing header is a 401 above
+        if len(self._keys) >= self.size:
+            self._keys.clear()
+        self._keys[authorization] = key
+        return key
+
+
 def key_from_header(authorization: str | None) -> str:
     """The API key in an ``Authorization`` header (Bearer or Basic), checked; else a 401."""
     if not authorization or not authorization.strip():

@@ -35,6 +35,11 @@ def secret_of(owner: Scope, endpoint_id: str) -> str | None:
     return secret if isinstance(secret, str) else None
 
 
+def may_have_endpoints(platform: Platform, scope: Scope) -> bool:
+    """False when no endpoint at all could hear an event of ``scope`` (the cheap common case)."""
+    return bool(platform.scope().stores.get(WEBHOOK_ENDPOINT) or scope.stores.get(WEBHOOK_ENDPOINT))
+
+
 def _candidates(platform: Platform, scope: Scope) -> list[tuple[Scope, Obj, bool]]:
     """(owner scope, endpoint, wants connect events) for every endpoint that could hear ``scope``."""
     out: list[tuple[Scope, Obj, bool]] = []
