@@ -2,6 +2,7 @@
 
     python bench/run_bench.py                 # the full run (about 11 minutes)
     python bench/run_bench.py --quick         # one 2 s run per measurement, 10,000 objects for the size test
+    python bench/run_bench.py --only "POST cardholder"   # only the shares of the endpoints named
 
 One run: start the emulator (``python -m emulator``) and the floor (``bench/floor_app.py``: bare
 starlette + uvicorn that parses the same form body and answers a JSON of the same size), both on
@@ -400,6 +401,9 @@ def main() -> int:
     parser.add_argument("--big", type=int, default=100_000, help="cards and authorizations for the size test")
     parser.add_argument("--quick", action="store_true", help="--duration 2 --repeat 1 --big 10000")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--only", help="comma-separated endpoint names (e.g. 'POST cardholder'): only their shares, no size test"
+    )
     args = parser.parse_args()
     if args.quick:
         args.duration, args.repeat, args.big = 2, 1, 10_000
@@ -416,16 +420,20 @@ def main() -> int:
         "repeat": args.repeat,
     }
     rows: list[tuple[str, int, Result, Result, float, list[float]]] = []
-    starts = bench_startup.startup_times(STARTUP_RUNS, [])  # byte-compiles first, as pip install does
-    report["startup_to_healthy_s"] = round(statistics.median(starts), 3)
-    report["startup_runs_s"] = [round(t, 3) for t in starts]
+    only = [name.strip() for name in args.only.split(",")] if args.only else None
+    if only is not None and not set(only) <= set(TARGETS):
+        sys.exit(f"--only: unknown endpoint; the names are {', '.join(TARGETS)}")
+    if only is None:
+        starts = bench_startup.startup_times(STARTUP_RUNS, [])  # byte-compiles first, as pip install does
+        report["startup_to_healthy_s"] = round(statistics.median(starts), 3)
+        report["startup_runs_s"] = [round(t, 3) for t in starts]
     with tempfile.TemporaryDirectory() as tmpdir, process(emulator, eport) as proc, process(floor, fport):
         tmp = Path(tmpdir)
         ids = set_up(eport, key)
         holder = ids["cardholder"]
         card_params = {"cardholder": holder, "currency": "usd", "type": "virtual", "financial_account": ids["financial_account"]}
         fill(eport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), 99)
-        eps = endpoints(key, ids)
+        eps = [ep for ep in endpoints(key, ids) if only is None or ep.name in only]
         sizes = {ep.name: response_size(eport, ep) for ep in eps}
         for ep in eps:
             for c in conns:
@@ -437,29 +445,30 @@ def main() -> int:
                       f" | floor {flo.rps:8.0f} req/s p50 {flo.p50_ms:.3f} ms | {rows[-1][4]:.0%}"
                       f"{f' | non-200 {emu.non200}' if emu.non200 else ''}"
                       f"{f' | approved {emu.approved}/{emu.requests}' if ep.name == 'POST authorization' else ''}", flush=True)
-        # the size test: as many cards and authorizations as --big
-        cards_now = 100 + sum(r[2].requests for r in rows if r[0] == "POST card")
-        more_cards = max(args.big - cards_now, 0)
-        t_cards = fill(eport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), more_cards)
-        spend_cards = [
-            Api(eport, key).call("POST", "/v1/issuing/cards", dict(card_params, status="active"), ids["account"])["id"]
-            for _ in range(100)
-        ]
-        auths_now = sum(r[2].requests for r in rows if r[0] == "POST authorization")
-        more_auths = max(args.big - auths_now, 0)
-        auth_bodies = ({"card": spend_cards[i % 100], "amount": "100", "currency": "usd"} for i in range(more_auths + 1))
-        t_auths = fill(eport, key, ids["account"], "/v1/test_helpers/issuing/authorizations", auth_bodies, more_auths)
-        big, small = size_test(eport, key, eps, sizes, args.duration, args.repeat, tmp)
-        report["size_test"] = {
-            "cards": cards_now + more_cards + 100,
-            "authorizations": auths_now + more_auths,
-            "cardholders": 1 + sum(r[2].requests for r in rows if r[0] == "POST cardholder"),
-            "fill_seconds": {"cards": round(t_cards, 1), "authorizations": round(t_auths, 1)},
-            "p50_ms_small_store": small,
-            "p50_ms_big_store": big,
-            "ratio": {k: round(big[k] / small[k], 2) for k in small},
-            "emulator_rss_mb": round(rss_mb(_server_pid(proc)), 1),
-        }
+        if only is None:  # else just the shares asked for
+            # the size test: as many cards and authorizations as --big
+            cards_now = 100 + sum(r[2].requests for r in rows if r[0] == "POST card")
+            more_cards = max(args.big - cards_now, 0)
+            t_cards = fill(eport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), more_cards)
+            spend_cards = [
+                Api(eport, key).call("POST", "/v1/issuing/cards", dict(card_params, status="active"), ids["account"])["id"]
+                for _ in range(100)
+            ]
+            auths_now = sum(r[2].requests for r in rows if r[0] == "POST authorization")
+            more_auths = max(args.big - auths_now, 0)
+            auth_bodies = ({"card": spend_cards[i % 100], "amount": "100", "currency": "usd"} for i in range(more_auths + 1))
+            t_auths = fill(eport, key, ids["account"], "/v1/test_helpers/issuing/authorizations", auth_bodies, more_auths)
+            big, small = size_test(eport, key, eps, sizes, args.duration, args.repeat, tmp)
+            report["size_test"] = {
+                "cards": cards_now + more_cards + 100,
+                "authorizations": auths_now + more_auths,
+                "cardholders": 1 + sum(r[2].requests for r in rows if r[0] == "POST cardholder"),
+                "fill_seconds": {"cards": round(t_cards, 1), "authorizations": round(t_auths, 1)},
+                "p50_ms_small_store": small,
+                "p50_ms_big_store": big,
+                "ratio": {k: round(big[k] / small[k], 2) for k in small},
+                "emulator_rss_mb": round(rss_mb(_server_pid(proc)), 1),
+            }
     report["results"] = [
         {
             "endpoint": name,
@@ -497,7 +506,9 @@ def markdown(report: dict) -> str:  # type: ignore[type-arg]
             f"{r['share_of_floor']:.0%} (≥{r['target']:.0%}, {ok}) | {emu['p50_ms']:.3f} / {emu['p99_ms']:.3f} | "
             f"{flo['p50_ms']:.3f} / {flo['p99_ms']:.3f} |"
         )
-    size = report["size_test"]
+    size = report.get("size_test")
+    if size is None:  # --only
+        return "\n".join(lines)
     lines += [
         "",
         f"Start-up to healthy: median {report['startup_to_healthy_s']} s of {STARTUP_RUNS} starts (target < 0.3 s).",
