@@ -116,6 +116,8 @@ class IdFactory:
         return self._draw("secret", lambda: f"{prefix}_{self._chars(32)}")
 
     def digits(self, n: int) -> str:
+        if CURRENT_TAPE.get() is None:
+            return str(self._rng.randrange(10**n)).zfill(n)
         return self._draw("digits", lambda: str(self._rng.randrange(10**n)).zfill(n))
 
     def randint(self, low: int, high: int) -> int:

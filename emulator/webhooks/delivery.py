@@ -51,12 +51,12 @@ class DeliveryEngine:
     # --- new events ------------------------------------------------------------------------------
 
     def on_event(self, platform: Platform, scope: Scope, event: Obj) -> None:
+        if self.forward is None and not routing.may_have_endpoints(platform, scope):
+            return  # nobody listens (``pending_webhooks`` stays 0)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             return  # not serving (start-up replay, direct calls): nothing is delivered
-        if self.forward is None and not routing.may_have_endpoints(platform, scope):
-            return  # nobody listens (``pending_webhooks`` stays 0)
         targets: list[tuple[Target, bool]] = []
         if event["type"] != routing.REALTIME_EVENT:  # that one is sent synchronously by ``realtime``
             for owner, endpoint in routing.endpoints_for(platform, scope, event["type"]):

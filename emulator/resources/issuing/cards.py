@@ -31,6 +31,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
+import time
 from sys import intern
 from typing import Any
 
@@ -126,8 +127,8 @@ def _new_number(ctx: Ctx) -> str:
 
 
 def _default_expiry(now: int) -> tuple[int, int]:
-    today = dt.datetime.fromtimestamp(now, tz=dt.UTC)
-    return today.month, today.year + VALID_YEARS
+    today = time.gmtime(now)  # the UTC date, without a datetime
+    return today.tm_mon, today.tm_year + VALID_YEARS
 
 
 def _custom_expiry(now: int, month: int, year: int) -> tuple[int, int]:
