@@ -42,6 +42,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.connect import accounts
 from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
 
 CARD = "issuing.card"
@@ -188,8 +189,6 @@ def render(ctx: Ctx, card: Obj) -> Obj:
 
 
 def _check_capability(ctx: Ctx) -> None:
-    from emulator.resources.connect import accounts
-
     if not accounts.is_capability_active(ctx, ctx.scope.account_id, "card_issuing"):
         raise StripeError(
             CAPABILITY_NOT_ACTIVE.format(account=ctx.scope.account_id), code="capability_not_active"

@@ -86,14 +86,14 @@ CURRENCY_NOT_ALLOWED_ON_CARD = (
 
 def empty_controls(kind: str) -> Obj:
     """Controls with nothing set, as Stripe renders them on a new card or cardholder."""
-    unset: list[str] | None = [] if kind == KIND_CARDHOLDER else None
+    lists = kind == KIND_CARDHOLDER  # a cardholder shows empty lists, a card nulls
     return {
         "allowed_card_presences": None,
-        "allowed_categories": clone(unset),
-        "allowed_merchant_countries": clone(unset),
+        "allowed_categories": [] if lists else None,
+        "allowed_merchant_countries": [] if lists else None,
         "blocked_card_presences": None,
-        "blocked_categories": clone(unset),
-        "blocked_merchant_countries": clone(unset),
+        "blocked_categories": [] if lists else None,
+        "blocked_merchant_countries": [] if lists else None,
         "spending_limits": [],
         "spending_limits_currency": None,
     }
