@@ -203,7 +203,7 @@ class Api:
         route, path_params = match
 
         tree, raw = await self._read_params(scope, receive, method, headers)
-        meta["body"] = raw  # the form body of a POST, the query parameters otherwise
+        meta["body"] = raw  # the query string and body as sent (the request log decodes them when read)
         idem_key = headers.get("idempotency-key") if method == "POST" else None
         store: IdempotencyStore | None = None
         if idem_key:
