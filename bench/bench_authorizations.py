@@ -75,7 +75,9 @@ def _client_process(url: str, key: str, account: str, card: str, pairs: int, rea
             assert done["status"] == "closed", done
 
 
-def concurrent(server: EmulatorServer, key: str, s: issuing_flows.Spender, pairs: int, workers: int) -> dict[str, float]:
+def concurrent(
+    server: EmulatorServer, key: str, s: issuing_flows.Spender, pairs: int, workers: int
+) -> dict[str, float]:
     share = max(pairs // workers, 1)
     context = multiprocessing.get_context("spawn")
     ready, go = context.Semaphore(0), context.Event()

@@ -38,11 +38,19 @@ def main() -> int:
         pid = proc.pid
         ids = rb.set_up(port, key)
         base = rb.rss_mb(pid)
-        card_params = {"cardholder": ids["cardholder"], "currency": "usd", "type": "virtual", "financial_account": ids["financial_account"]}
+        card_params = {
+            "cardholder": ids["cardholder"],
+            "currency": "usd",
+            "type": "virtual",
+            "financial_account": ids["financial_account"],
+        }
         t_cards = rb.fill(port, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), args.count)
         after_cards = rb.rss_mb(pid)
         api = rb.Api(port, key)
-        spend = [api.call("POST", "/v1/issuing/cards", dict(card_params, status="active"), ids["account"])["id"] for _ in range(100)]
+        spend = [
+            api.call("POST", "/v1/issuing/cards", dict(card_params, status="active"), ids["account"])["id"]
+            for _ in range(100)
+        ]
         bodies = ({"card": spend[i % 100], "amount": "100", "currency": "usd"} for i in range(args.count + 1))
         t_auths = rb.fill(port, key, ids["account"], "/v1/test_helpers/issuing/authorizations", bodies, args.count)
         after_auths = rb.rss_mb(pid)
@@ -53,7 +61,11 @@ def main() -> int:
     report = {
         "count": args.count,
         "hot_objects": args.hot_objects,
-        "rss_mb": {"after_set_up": round(base, 1), "after_cards": round(after_cards, 1), "after_authorizations": round(after_auths, 1)},
+        "rss_mb": {
+            "after_set_up": round(base, 1),
+            "after_cards": round(after_cards, 1),
+            "after_authorizations": round(after_auths, 1),
+        },
         "bytes_per_object": {
             "card": round((after_cards - base) * 2**20 / args.count),
             "authorization": round((after_auths - after_cards) * 2**20 / args.count),

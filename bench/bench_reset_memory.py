@@ -48,7 +48,9 @@ def main() -> int:
         for n in range(args.rounds):
             r = soak.set_up(server.port, 8)
             deadline = time.monotonic() + args.seconds
-            threads = [threading.Thread(target=soak.worker, args=(server.port, r, deadline)) for _ in range(args.clients)]
+            threads = [
+                threading.Thread(target=soak.worker, args=(server.port, r, deadline)) for _ in range(args.clients)
+            ]
             for t in threads:
                 t.start()
             for t in threads:
@@ -64,8 +66,11 @@ def main() -> int:
             blocks.append(sys.getallocatedblocks())
             now = tracked()
             grew = (now - before).most_common(5) if before is not None else []
-            print(f"round {n + 1}: {requests} requests, allocated blocks {blocks[-1]:,}, tracked objects {sum(now.values()):,}"
-                  + (f", grew most: {grew}" if grew else ""), flush=True)
+            print(
+                f"round {n + 1}: {requests} requests, allocated blocks {blocks[-1]:,}, tracked objects {sum(now.values()):,}"
+                + (f", grew most: {grew}" if grew else ""),
+                flush=True,
+            )
             before = now
     finally:
         server.stop()

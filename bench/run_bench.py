@@ -279,7 +279,19 @@ def wrk(port: int, ep: Endpoint, connections: int, seconds: int, size: int, tmp:
             "prefix": lua_str("bench-" + uuid.uuid4().hex[:12] + "-"),
         }
     )
-    argv = pinned(LOAD_CORE, ["wrk", "-t1", f"-c{connections}", f"-d{max(int(seconds), 1)}s", "--latency", "-s", str(script), f"http://127.0.0.1:{port}"])
+    argv = pinned(
+        LOAD_CORE,
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(int(seconds), 1)}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+    )
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stdout}\n{done.stderr}")
@@ -295,7 +307,15 @@ def wrk(port: int, ep: Endpoint, connections: int, seconds: int, size: int, tmp:
 
 
 def measure_pair(
-    eport: int, fport: int, ep: Endpoint, c: int, seconds: int, size: int, tmp: Path, i: int, floor_ep: Endpoint | None = None
+    eport: int,
+    fport: int,
+    ep: Endpoint,
+    c: int,
+    seconds: int,
+    size: int,
+    tmp: Path,
+    i: int,
+    floor_ep: Endpoint | None = None,
 ) -> tuple[Result, Result]:
     """One run of each side, back to back; every other pair the second side first, so that a
     machine getting faster or slower during a pair favours neither. ``floor_ep``: the second
@@ -317,9 +337,16 @@ def size_test(
     """Serial p50 of the filled emulator and of a second one with 100 cards, started now on the
     same core and measured in alternating pairs: both see the machine at the same speed."""
     sport = free_port()
-    with process(pinned(SERVER_CORE, [sys.executable, "-m", "emulator", "--port", str(sport), "--log-level", "warning"]), sport):
+    with process(
+        pinned(SERVER_CORE, [sys.executable, "-m", "emulator", "--port", str(sport), "--log-level", "warning"]), sport
+    ):
         ids = set_up(sport, key)
-        card_params = {"cardholder": ids["cardholder"], "currency": "usd", "type": "virtual", "financial_account": ids["financial_account"]}
+        card_params = {
+            "cardholder": ids["cardholder"],
+            "currency": "usd",
+            "type": "virtual",
+            "financial_account": ids["financial_account"],
+        }
         fill(sport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), 99)
         small_eps = {ep.name: ep for ep in endpoints(key, ids)}
         big: dict[str, float] = {}
@@ -327,7 +354,10 @@ def size_test(
         for ep in eps:
             if ep.name not in SIZE_TEST:
                 continue
-            runs = [measure_pair(port, sport, ep, 1, seconds, sizes[ep.name], tmp, i, floor_ep=small_eps[ep.name]) for i in range(repeat)]
+            runs = [
+                measure_pair(port, sport, ep, 1, seconds, sizes[ep.name], tmp, i, floor_ep=small_eps[ep.name])
+                for i in range(repeat)
+            ]
             big[ep.name] = median([r[0] for r in runs]).p50_ms
             small[ep.name] = median([r[1] for r in runs]).p50_ms
     return big, small
@@ -335,6 +365,7 @@ def size_test(
 
 def median(results: list[Result]) -> Result:
     """Field by field median (throughput, latencies); counts are summed."""
+
     def mid(values: list[float]) -> float:
         ordered = sorted(values)
         return ordered[len(ordered) // 2]
@@ -382,13 +413,30 @@ def response_size(port: int, ep: Endpoint) -> int:
 def endpoints(key: str, ids: dict[str, str]) -> list[Endpoint]:
     auth = {"Authorization": f"Bearer {key}", "Stripe-Account": ids["account"]}
     card_body = urlencode(
-        {"cardholder": ids["cardholder"], "currency": "usd", "type": "virtual", "financial_account": ids["financial_account"]}
+        {
+            "cardholder": ids["cardholder"],
+            "currency": "usd",
+            "type": "virtual",
+            "financial_account": ids["financial_account"],
+        }
     )
     return [
         Endpoint("GET card", "GET", f"/v1/issuing/cards/{ids['card']}", None, auth),
         Endpoint("POST card", "POST", "/v1/issuing/cards", card_body, auth),
-        Endpoint("POST cardholder", "POST", "/v1/issuing/cardholders", urlencode(CARDHOLDER).replace("%5B", "[").replace("%5D", "]"), auth),
-        Endpoint("POST authorization", "POST", "/v1/test_helpers/issuing/authorizations", urlencode({"card": ids["card"], "amount": "100", "currency": "usd"}), auth),
+        Endpoint(
+            "POST cardholder",
+            "POST",
+            "/v1/issuing/cardholders",
+            urlencode(CARDHOLDER).replace("%5B", "[").replace("%5D", "]"),
+            auth,
+        ),
+        Endpoint(
+            "POST authorization",
+            "POST",
+            "/v1/test_helpers/issuing/authorizations",
+            urlencode({"card": ids["card"], "amount": "100", "currency": "usd"}),
+            auth,
+        ),
         Endpoint("GET cards list expand", "GET", "/v1/issuing/cards?limit=10&expand[0]=data.cardholder", None, auth),
     ]
 
@@ -431,33 +479,49 @@ def main() -> int:
         tmp = Path(tmpdir)
         ids = set_up(eport, key)
         holder = ids["cardholder"]
-        card_params = {"cardholder": holder, "currency": "usd", "type": "virtual", "financial_account": ids["financial_account"]}
+        card_params = {
+            "cardholder": holder,
+            "currency": "usd",
+            "type": "virtual",
+            "financial_account": ids["financial_account"],
+        }
         fill(eport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), 99)
         eps = [ep for ep in endpoints(key, ids) if only is None or ep.name in only]
         sizes = {ep.name: response_size(eport, ep) for ep in eps}
         for ep in eps:
             for c in conns:
-                pairs = [measure_pair(eport, fport, ep, c, args.duration, sizes[ep.name], tmp, i) for i in range(args.repeat)]
+                pairs = [
+                    measure_pair(eport, fport, ep, c, args.duration, sizes[ep.name], tmp, i) for i in range(args.repeat)
+                ]
                 emu, flo = median([p[0] for p in pairs]), median([p[1] for p in pairs])
                 shares = [e.rps / f.rps for e, f in pairs]
                 rows.append((ep.name, c, emu, flo, statistics.median(shares), shares))
-                print(f"{ep.name:24} c={c:<3} emulator {emu.rps:8.0f} req/s p50 {emu.p50_ms:.3f} ms p99 {emu.p99_ms:.3f} ms"
-                      f" | floor {flo.rps:8.0f} req/s p50 {flo.p50_ms:.3f} ms | {rows[-1][4]:.0%}"
-                      f"{f' | non-200 {emu.non200}' if emu.non200 else ''}"
-                      f"{f' | approved {emu.approved}/{emu.requests}' if ep.name == 'POST authorization' else ''}", flush=True)
+                print(
+                    f"{ep.name:24} c={c:<3} emulator {emu.rps:8.0f} req/s p50 {emu.p50_ms:.3f} ms p99 {emu.p99_ms:.3f} ms"
+                    f" | floor {flo.rps:8.0f} req/s p50 {flo.p50_ms:.3f} ms | {rows[-1][4]:.0%}"
+                    f"{f' | non-200 {emu.non200}' if emu.non200 else ''}"
+                    f"{f' | approved {emu.approved}/{emu.requests}' if ep.name == 'POST authorization' else ''}",
+                    flush=True,
+                )
         if only is None:  # else just the shares asked for
             # the size test: as many cards and authorizations as --big
             cards_now = 100 + sum(r[2].requests for r in rows if r[0] == "POST card")
             more_cards = max(args.big - cards_now, 0)
             t_cards = fill(eport, key, ids["account"], "/v1/issuing/cards", iter(lambda: card_params, None), more_cards)
             spend_cards = [
-                Api(eport, key).call("POST", "/v1/issuing/cards", dict(card_params, status="active"), ids["account"])["id"]
+                Api(eport, key).call("POST", "/v1/issuing/cards", dict(card_params, status="active"), ids["account"])[
+                    "id"
+                ]
                 for _ in range(100)
             ]
             auths_now = sum(r[2].requests for r in rows if r[0] == "POST authorization")
             more_auths = max(args.big - auths_now, 0)
-            auth_bodies = ({"card": spend_cards[i % 100], "amount": "100", "currency": "usd"} for i in range(more_auths + 1))
-            t_auths = fill(eport, key, ids["account"], "/v1/test_helpers/issuing/authorizations", auth_bodies, more_auths)
+            auth_bodies = (
+                {"card": spend_cards[i % 100], "amount": "100", "currency": "usd"} for i in range(more_auths + 1)
+            )
+            t_auths = fill(
+                eport, key, ids["account"], "/v1/test_helpers/issuing/authorizations", auth_bodies, more_auths
+            )
             big, small = size_test(eport, key, eps, sizes, args.duration, args.repeat, tmp)
             report["size_test"] = {
                 "cards": cards_now + more_cards + 100,
@@ -513,7 +577,10 @@ def markdown(report: dict) -> str:  # type: ignore[type-arg]
         "",
         f"Start-up to healthy: median {report['startup_to_healthy_s']} s of {STARTUP_RUNS} starts (target < 0.3 s).",
         f"Serial p50 with {size['cards']:,} cards and {size['authorizations']:,} authorizations vs 100 cards: "
-        + ", ".join(f"{k} {size['p50_ms_big_store'][k]:.3f} ms vs {size['p50_ms_small_store'][k]:.3f} ms ({size['ratio'][k]}x)" for k in size["ratio"])
+        + ", ".join(
+            f"{k} {size['p50_ms_big_store'][k]:.3f} ms vs {size['p50_ms_small_store'][k]:.3f} ms ({size['ratio'][k]}x)"
+            for k in size["ratio"]
+        )
         + " (target ≤ 1.2x).",
         f"Emulator memory (RSS) then: {size['emulator_rss_mb']} MB, holding {size['cards']:,} cards, "
         f"{size['authorizations']:,} authorizations and {size['cardholders']:,} cardholders with their events "

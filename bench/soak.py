@@ -52,7 +52,9 @@ class Client:
         self.account = account
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
-    def call(self, method: str, path: str, params: dict[str, Any] | None = None, raw: bytes | None = None) -> tuple[int, Any]:
+    def call(
+        self, method: str, path: str, params: dict[str, Any] | None = None, raw: bytes | None = None
+    ) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {self.key}"}
         if self.account:
             headers["Stripe-Account"] = self.account
@@ -114,18 +116,34 @@ class Round:
 def set_up(port: int, cards: int) -> Round:
     key = "sk_test_soak_" + uuid.uuid4().hex
     api = Client(port, key)
-    account = api.ok("POST", "/v1/accounts", {
-        "country": "US",
-        "capabilities[card_issuing][requested]": "true",
-        "capabilities[transfers][requested]": "true",
-        "capabilities[treasury][requested]": "true",
-    })["id"]
+    account = api.ok(
+        "POST",
+        "/v1/accounts",
+        {
+            "country": "US",
+            "capabilities[card_issuing][requested]": "true",
+            "capabilities[transfers][requested]": "true",
+            "capabilities[treasury][requested]": "true",
+        },
+    )["id"]
     api.account = account
-    fa = api.ok("POST", "/v1/treasury/financial_accounts", {"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"})["id"]
-    api.ok("POST", "/v1/test_helpers/treasury/received_credits", {"amount": 5_000_000, "currency": "usd", "financial_account": fa, "network": "ach"})
+    fa = api.ok(
+        "POST",
+        "/v1/treasury/financial_accounts",
+        {"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"},
+    )["id"]
+    api.ok(
+        "POST",
+        "/v1/test_helpers/treasury/received_credits",
+        {"amount": 5_000_000, "currency": "usd", "financial_account": fa, "network": "ach"},
+    )
     holder = api.ok("POST", "/v1/issuing/cardholders", CARDHOLDER)["id"]
     ids = [
-        api.ok("POST", "/v1/issuing/cards", {"cardholder": holder, "currency": "usd", "type": "virtual", "status": "active", "financial_account": fa})["id"]
+        api.ok(
+            "POST",
+            "/v1/issuing/cards",
+            {"cardholder": holder, "currency": "usd", "type": "virtual", "status": "active", "financial_account": fa},
+        )["id"]
         for _ in range(cards)
     ]
     return Round(key, account, fa, ids)
@@ -135,7 +153,11 @@ def one_step(c: Client, r: Round) -> None:  # noqa: C901 - one branch per kind o
     roll = random.random()
     card = random.choice(r.cards)
     if roll < 0.28:
-        status, body = c.call("POST", "/v1/test_helpers/issuing/authorizations", {"card": card, "amount": random.randint(1, 5000), "currency": "usd"})
+        status, body = c.call(
+            "POST",
+            "/v1/test_helpers/issuing/authorizations",
+            {"card": card, "amount": random.randint(1, 5000), "currency": "usd"},
+        )
         if status == 200 and body["status"] == "pending":
             r.put(r.pending, body["id"])
     elif roll < 0.43:
@@ -153,22 +175,36 @@ def one_step(c: Client, r: Round) -> None:  # noqa: C901 - one branch per kind o
     elif roll < 0.53:
         auth = r.take(r.pending)
         if auth is not None:
-            status, _ = c.call("POST", f"/v1/test_helpers/issuing/authorizations/{auth}/increment", {"increment_amount": random.randint(1, 800)})
+            status, _ = c.call(
+                "POST",
+                f"/v1/test_helpers/issuing/authorizations/{auth}/increment",
+                {"increment_amount": random.randint(1, 800)},
+            )
             status2, body = c.call("GET", f"/v1/issuing/authorizations/{auth}")
             if status2 == 200 and body["status"] == "pending":
                 r.put(r.pending, auth)
     elif roll < 0.58:
         txn = r.take(r.captures)
         if txn is not None:
-            c.call("POST", f"/v1/test_helpers/issuing/transactions/{txn}/refund", {"refund_amount": random.randint(1, 300)})
+            c.call(
+                "POST", f"/v1/test_helpers/issuing/transactions/{txn}/refund", {"refund_amount": random.randint(1, 300)}
+            )
     elif roll < 0.61:
         txn = r.take(r.captures)
         if txn is not None:
-            status, body = c.call("POST", "/v1/issuing/disputes", {"transaction": txn, "evidence[reason]": "fraudulent", "evidence[fraudulent][explanation]": "not me"})
+            status, body = c.call(
+                "POST",
+                "/v1/issuing/disputes",
+                {"transaction": txn, "evidence[reason]": "fraudulent", "evidence[fraudulent][explanation]": "not me"},
+            )
             if status == 200:
                 c.call("POST", f"/v1/issuing/disputes/{body['id']}/submit")
     elif roll < 0.66:
-        c.call("POST", "/v1/test_helpers/treasury/received_credits", {"amount": random.randint(1, 50_000), "currency": "usd", "financial_account": r.fa, "network": "ach"})
+        c.call(
+            "POST",
+            "/v1/test_helpers/treasury/received_credits",
+            {"amount": random.randint(1, 50_000), "currency": "usd", "financial_account": r.fa, "network": "ach"},
+        )
     elif roll < 0.71:
         c.call("POST", f"/v1/issuing/cards/{card}", {"metadata[soak]": str(random.randint(0, 9))})
     elif roll < 0.97:
@@ -184,7 +220,14 @@ def one_step(c: Client, r: Round) -> None:  # noqa: C901 - one branch per kind o
         method, path, query = random.choice(reads)
         c.call(method, path, query)
     else:
-        garbage = random.choice([b"amount=-5&currency=usd&card=" + card.encode(), b"\xff\xfe", b"a[b=1", b"card=" + card.encode() + b"&amount=99999999999999999999"])
+        garbage = random.choice(
+            [
+                b"amount=-5&currency=usd&card=" + card.encode(),
+                b"\xff\xfe",
+                b"a[b=1",
+                b"card=" + card.encode() + b"&amount=99999999999999999999",
+            ]
+        )
         c.call("POST", "/v1/test_helpers/issuing/authorizations", raw=garbage)
 
 
@@ -192,7 +235,9 @@ def worker(port: int, r: Round, deadline: float) -> None:
     c = Client(port, r.key, r.account)
     original = c.call
 
-    def recording(method: str, path: str, params: dict[str, Any] | None = None, raw: bytes | None = None) -> tuple[int, Any]:
+    def recording(
+        method: str, path: str, params: dict[str, Any] | None = None, raw: bytes | None = None
+    ) -> tuple[int, Any]:
         status, body = original(method, path, params, raw)
         with r.lock:
             r.statuses[status] += 1
@@ -226,11 +271,21 @@ def check_books(port: int, r: Round) -> list[str]:
     for txn in api.all("/v1/treasury/transactions", {"financial_account": r.fa}):
         if txn["balance_impact"] != by_txn.get(txn["id"], dict.fromkeys(FLOWS, 0)):
             problems.append(f"{txn['id']}: impact {txn['balance_impact']} != its entries {by_txn.get(txn['id'])}")
-    credits = sum(x["amount"] for x in api.all("/v1/treasury/received_credits", {"financial_account": r.fa}) if x["status"] == "succeeded")
-    debits = sum(x["amount"] for x in api.all("/v1/treasury/received_debits", {"financial_account": r.fa}) if x["status"] == "succeeded")
+    credits = sum(
+        x["amount"]
+        for x in api.all("/v1/treasury/received_credits", {"financial_account": r.fa})
+        if x["status"] == "succeeded"
+    )
+    debits = sum(
+        x["amount"]
+        for x in api.all("/v1/treasury/received_debits", {"financial_account": r.fa})
+        if x["status"] == "succeeded"
+    )
     reversals = sum(x["amount"] for x in api.all("/v1/treasury/debit_reversals", {"financial_account": r.fa}))
     if balance["cash"] + balance["outbound_pending"] != credits - debits + reversals:
-        problems.append(f"money not conserved: {balance} vs credits {credits} - debits {debits} + reversals {reversals}")
+        problems.append(
+            f"money not conserved: {balance} vs credits {credits} - debits {debits} + reversals {reversals}"
+        )
     held = sum(a["amount"] for a in api.all("/v1/issuing/authorizations", {"status": "pending"}))
     if held != balance["outbound_pending"]:
         problems.append(f"outbound_pending {balance['outbound_pending']} != pending authorizations {held}")
@@ -255,7 +310,9 @@ def main() -> int:
         while time.monotonic() - started < args.minutes * 60:
             n += 1
             r = set_up(port, args.cards)
-            deadline = time.monotonic() + min(args.round_seconds, max(args.minutes * 60 - (time.monotonic() - started), 1))
+            deadline = time.monotonic() + min(
+                args.round_seconds, max(args.minutes * 60 - (time.monotonic() - started), 1)
+            )
             threads = [threading.Thread(target=worker, args=(port, r, deadline)) for _ in range(args.clients)]
             t0 = time.monotonic()
             for t in threads:

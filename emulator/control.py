@@ -46,7 +46,7 @@ INVALID_BODY = "Invalid request body: send a JSON object or a form."
 INVALID_LIMIT = "Invalid limit: must be a positive integer"
 INVALID_STATUS = "Invalid status: must be an HTTP status code"
 FIXTURES_NOT_READY = "Fixtures cannot be loaded before the emulator has started."
-FIXTURE_BODY = "Send a stripe CLI fixture document (a JSON object with a \"fixtures\" list) as the request body."
+FIXTURE_BODY = 'Send a stripe CLI fixture document (a JSON object with a "fixtures" list) as the request body.'
 FIXTURE_TOO_DEEP = "The fixture document nests too deeply to be read."
 ACCOUNT_NONE = "none"  # ``account=none``: requests made without Stripe-Account
 CROSS_SITE = (

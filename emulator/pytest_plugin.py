@@ -90,7 +90,9 @@ class StripeEmulator:
                 message = json.loads(raw)["error"]["message"]
             except (ValueError, KeyError, TypeError):
                 message = raw.decode("utf-8", "replace")
-            raise EmulatorError(CONTROL_FAILED.format(method=method, path=path, status=exc.code, message=message)) from None
+            raise EmulatorError(
+                CONTROL_FAILED.format(method=method, path=path, status=exc.code, message=message)
+            ) from None
 
     def reset(self, key: str | None = None) -> None:
         """Forget one key's platform (or everything); configured fixtures load again."""

@@ -58,7 +58,9 @@ class EmulatorServer:
             port = 0 if port is None else port
             settings = Settings(host=host, port=port, log_level=log_level)
         self.settings = settings
-        self.state = state if state is not None else State(seed=self.settings.seed, hot_objects=self.settings.hot_objects)
+        self.state = (
+            state if state is not None else State(seed=self.settings.seed, hot_objects=self.settings.hot_objects)
+        )
         self.app: EmulatorApp = create_app(self.state, self.settings)
         self.host: str = settings.host if host is None else host
         self.port: int = settings.port if port is None else port

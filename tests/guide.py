@@ -70,6 +70,7 @@ def run(client: stripe.StripeClient, *, amount: int = 50_000) -> Guide:
             opts,
         ),
     )
+
     def purchase(name: str, amount: int) -> str | None:
         """Authorize and capture one purchase; the id of its capture transaction."""
         auth = step(
@@ -82,7 +83,9 @@ def run(client: stripe.StripeClient, *, amount: int = 50_000) -> Guide:
             return None
         step(f"{name}_capture", lambda: client.v1.test_helpers.issuing.authorizations.capture(auth.id, None, opts))
         guide.ids.pop(f"{name}_capture", None)
-        txns = step(f"{name}_transactions", lambda: client.v1.issuing.transactions.list({"card": guide.ids["card"]}, opts))
+        txns = step(
+            f"{name}_transactions", lambda: client.v1.issuing.transactions.list({"card": guide.ids["card"]}, opts)
+        )
         if txns is None:
             return None
         for txn in txns.data:

@@ -72,22 +72,31 @@ class Mover:
 
     def outbound_transfer(self, amount: int = 1000, **params: Any) -> stripe.treasury.OutboundTransfer:
         body: dict[str, Any] = {
-            "amount": amount, "currency": "usd", "financial_account": self.fa,
-            "destination_payment_method": "pm_usBankAccount", **params,
+            "amount": amount,
+            "currency": "usd",
+            "financial_account": self.fa,
+            "destination_payment_method": "pm_usBankAccount",
+            **params,
         }
         return self.treasury.outbound_transfers.create(body, self.opts)  # type: ignore[no-any-return]
 
     def outbound_payment(self, amount: int = 1000, **params: Any) -> stripe.treasury.OutboundPayment:
         body: dict[str, Any] = {
-            "amount": amount, "currency": "usd", "financial_account": self.fa,
-            "destination_payment_method_data": {"type": "us_bank_account", "us_bank_account": BANK}, **params,
+            "amount": amount,
+            "currency": "usd",
+            "financial_account": self.fa,
+            "destination_payment_method_data": {"type": "us_bank_account", "us_bank_account": BANK},
+            **params,
         }
         return self.treasury.outbound_payments.create(body, self.opts)  # type: ignore[no-any-return]
 
     def inbound_transfer(self, amount: int = 1000, **params: Any) -> stripe.treasury.InboundTransfer:
         body: dict[str, Any] = {
-            "amount": amount, "currency": "usd", "financial_account": self.fa,
-            "origin_payment_method": "pm_usBankAccount", **params,
+            "amount": amount,
+            "currency": "usd",
+            "financial_account": self.fa,
+            "origin_payment_method": "pm_usBankAccount",
+            **params,
         }
         return self.treasury.inbound_transfers.create(body, self.opts)  # type: ignore[no-any-return]
 

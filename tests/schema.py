@@ -177,7 +177,9 @@ class SchemaValidator:
                         problems.append(f"error.{key}: missing or empty")
                 allowed = ERROR_TYPES_BY_STATUS.get(status, ERROR_TYPES_BY_STATUS[500] if status >= 500 else None)
                 if allowed is not None and err.get("type") not in allowed:
-                    problems.append(f"error.type: {_show(err.get('type'))} with HTTP {status} (Stripe: {sorted(allowed)})")
+                    problems.append(
+                        f"error.type: {_show(err.get('type'))} with HTTP {status} (Stripe: {sorted(allowed)})"
+                    )
                 if err.get("code") and not err.get("doc_url"):
                     problems.append(f"error.doc_url: missing next to code {_show(err.get('code'))}")
             return problems

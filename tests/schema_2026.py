@@ -44,7 +44,9 @@ _NAME = re.compile(r"[A-Z][\w.]*")
 
 @dataclass
 class Parsed:
-    interfaces: dict[str, dict[str, tuple[bool, str]]] = field(default_factory=dict)  # "A.B" -> name -> (required, type)
+    interfaces: dict[str, dict[str, tuple[bool, str]]] = field(
+        default_factory=dict
+    )  # "A.B" -> name -> (required, type)
     aliases: dict[str, str] = field(default_factory=dict)
 
 
@@ -182,7 +184,9 @@ class NewerShapes:
         file, scope = key.split(":", 1)
         for name, (required, _) in fields.items():
             if required and name not in value:
-                out.append(self._problem(_At(file, scope, f"{at.where}.{name}", f"{at.key}.{name}"), "missing", "required"))
+                out.append(
+                    self._problem(_At(file, scope, f"{at.where}.{name}", f"{at.key}.{name}"), "missing", "required")
+                )
         for name, sub in value.items():
             sub_at = _At(file, scope, f"{at.where}.{name}", f"{at.key}.{name}")
             if name not in fields:
@@ -212,7 +216,9 @@ class NewerShapes:
             key = self._key_of(value)
             if key is not None:
                 sub: Problems = []
-                self._interface(value, key, _At(key.split(":")[0], key.split(":")[1], at.where, str(value["object"])), sub)
+                self._interface(
+                    value, key, _At(key.split(":")[0], key.split(":")[1], at.where, str(value["object"])), sub
+                )
                 out.extend(sub)
             return
         literals: list[str] = []
@@ -245,7 +251,9 @@ class NewerShapes:
                 return None
             problems: Problems = []
             for i, item in enumerate(value):
-                self._type(item, array.group(1), _At(at.file, at.scope, f"{at.where}[{i}]", at.key), problems, depth + 1)
+                self._type(
+                    item, array.group(1), _At(at.file, at.scope, f"{at.where}[{i}]", at.key), problems, depth + 1
+                )
             return problems
         if option.startswith("{") or option.startswith("Partial<"):
             return [] if isinstance(value, dict) else None
@@ -286,7 +294,9 @@ class NewerShapes:
             fields = self.interfaces[key]
             for name in previous:
                 if name not in fields:
-                    out.append(f"event.data.previous_attributes: unknown @ {where}: {name!r} is not a field of {actual}")
+                    out.append(
+                        f"event.data.previous_attributes: unknown @ {where}: {name!r} is not a field of {actual}"
+                    )
 
 
 def _short(value: Any) -> str:
@@ -298,7 +308,10 @@ def load(root: Path = PACKAGE) -> NewerShapes | None:
     if not root.is_dir():
         return None
     files: dict[str, str] = {}
-    names = [*FILES, *(f"{d}/{p.name}" for d in FOLDERS for p in sorted((root / d).glob("*.d.ts")) if p.name != "index.d.ts")]
+    names = [
+        *FILES,
+        *(f"{d}/{p.name}" for d in FOLDERS for p in sorted((root / d).glob("*.d.ts")) if p.name != "index.d.ts"),
+    ]
     for name in names:
         path = root / name
         if path.is_file():

@@ -117,7 +117,9 @@ class Sampler:
         return real[0] if real else options[0]
 
 
-def required_paths(schema: Schema, value: Any, compiler: Compiler, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def required_paths(
+    schema: Schema, value: Any, compiler: Compiler, prefix: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
     """Every required key inside ``value`` (paths as key tuples; list items by index)."""
     schema = compiler.resolve(schema)
     if "anyOf" in schema:
@@ -154,6 +156,7 @@ def removable(value: dict[str, Any], path: tuple[str, ...]) -> bool:
 
 def without(value: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     """A copy of ``value`` with the key at ``path`` removed."""
+
     def strip(node: Any, rest: tuple[str, ...]) -> Any:
         if isinstance(node, list):
             i = int(rest[0])

@@ -45,7 +45,9 @@ def test_request_capability_through_capability_endpoint(client: stripe.StripeCli
 
 
 def test_capability_change_refreshes_financial_account_features(client: stripe.StripeClient) -> None:
-    acct = client.v1.accounts.create({"capabilities": {"transfers": {"requested": True}, "treasury": {"requested": True}}})
+    acct = client.v1.accounts.create(
+        {"capabilities": {"transfers": {"requested": True}, "treasury": {"requested": True}}}
+    )
     fa = flows.financial_account(client, acct.id)
     assert "card_issuing" in fa.restricted_features
     features = client.v1.treasury.financial_accounts.features.retrieve(fa.id, options={"stripe_account": acct.id})

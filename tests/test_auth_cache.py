@@ -17,7 +17,9 @@ def test_cached_keys_match_a_fresh_read_and_stay_bounded() -> None:
             assert len(cache._keys) <= 4
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer sk_live_1", "Bearer pk_test_1", "Token sk_test_1", "Bearer sk_test_!"])
+@pytest.mark.parametrize(
+    "header", [None, "", "Bearer sk_live_1", "Bearer pk_test_1", "Token sk_test_1", "Bearer sk_test_!"]
+)
 def test_refused_headers_are_refused_every_time(header: str | None) -> None:
     cache = auth.KeyCache()
     for _ in range(2):

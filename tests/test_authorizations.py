@@ -53,9 +53,7 @@ def test_approved_purchase_holds_funds(spender: Spender) -> None:
     assert auth.merchant_data.category == "taxicabs_limousines" and auth.merchant_data.category_code == "4121"
     assert s.balance() == {"cash": 49_000, "inbound_pending": 0, "outbound_pending": 1000}
     assert auth.treasury is not None
-    trxn = s.client.v1.treasury.transactions.retrieve(
-        auth.treasury.transaction, {"expand": ["entries"]}, s.opts
-    )
+    trxn = s.client.v1.treasury.transactions.retrieve(auth.treasury.transaction, {"expand": ["entries"]}, s.opts)
     assert (trxn.flow_type, trxn.flow, trxn.status, trxn.amount) == ("issuing_authorization", auth.id, "open", -1000)
     assert [e.type for e in trxn.entries.data] == ["issuing_authorization_hold"]
     assert trxn.balance_impact.cash == -1000 and trxn.balance_impact.outbound_pending == 1000
@@ -186,9 +184,11 @@ def test_finalize_amount_adjusts_the_hold(spender: Spender) -> None:
     auth = s.authorize(10_000, merchant_data={"category": "automated_fuel_dispensers"})
     out = th.finalize_amount(
         auth.id,
-        {"final_amount": 4_520, "fuel": {"type": "diesel", "unit": "us_gallon", "quantity_decimal": "11.3",
-                                         "unit_cost_decimal": "400"},
-         "fleet": {"purchase_type": "fuel_purchase", "cardholder_prompt_data": {"odometer": 12_345}}},
+        {
+            "final_amount": 4_520,
+            "fuel": {"type": "diesel", "unit": "us_gallon", "quantity_decimal": "11.3", "unit_cost_decimal": "400"},
+            "fleet": {"purchase_type": "fuel_purchase", "cardholder_prompt_data": {"odometer": 12_345}},
+        },
         s.opts,
     )
     assert out.amount == 4_520 and out.status == "pending"
@@ -253,7 +253,10 @@ def test_legacy_card_test_authorizations_path(spender: Spender, http: httpx.Clie
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["object"], body["amount"], body["status"], body["approved"]) == (
-        "issuing.authorization", 100, "pending", True
+        "issuing.authorization",
+        100,
+        "pending",
+        True,
     )
 
 
@@ -290,11 +293,15 @@ def declined(auth: stripe.issuing.Authorization, reason: str) -> None:
 def test_inactive_and_canceled_cards(spender: Spender) -> None:
     s = spender
     inactive = s.new_card(status="inactive")
-    declined(s.client.v1.test_helpers.issuing.authorizations.create({"card": inactive, "amount": 10}, s.opts),
-             "card_inactive")
+    declined(
+        s.client.v1.test_helpers.issuing.authorizations.create({"card": inactive, "amount": 10}, s.opts),
+        "card_inactive",
+    )
     s.client.v1.issuing.cards.update(inactive, {"status": "canceled"}, s.opts)
-    declined(s.client.v1.test_helpers.issuing.authorizations.create({"card": inactive, "amount": 10}, s.opts),
-             "card_canceled")
+    declined(
+        s.client.v1.test_helpers.issuing.authorizations.create({"card": inactive, "amount": 10}, s.opts),
+        "card_canceled",
+    )
     assert s.balance()["outbound_pending"] == 0
 
 
@@ -362,12 +369,16 @@ def test_confirmed_fraud_challenge_lets_the_retry_through(spender: Spender) -> N
 
 def test_card_spending_controls(spender: Spender) -> None:
     s = spender
-    card = s.new_card(spending_controls={
-        "spending_limits": [{"amount": 5000, "interval": "per_authorization"},
-                            {"amount": 8000, "interval": "daily"}],
-        "blocked_categories": ["betting_casino_gambling"],
-        "allowed_merchant_countries": ["US"],
-    })
+    card = s.new_card(
+        spending_controls={
+            "spending_limits": [
+                {"amount": 5000, "interval": "per_authorization"},
+                {"amount": 8000, "interval": "daily"},
+            ],
+            "blocked_categories": ["betting_casino_gambling"],
+            "allowed_merchant_countries": ["US"],
+        }
+    )
 
     def attempt(amount: int, **extra: Any) -> stripe.issuing.Authorization:
         return s.client.v1.test_helpers.issuing.authorizations.create({"card": card, "amount": amount, **extra}, s.opts)
@@ -396,8 +407,11 @@ def test_cardholder_spending_controls_cover_all_cards(spender: Spender) -> None:
     s = spender
     s.client.v1.issuing.cardholders.update(
         s.cardholder,
-        {"spending_controls": {"spending_limits": [{"amount": 1500, "interval": "weekly",
-                                                     "categories": ["taxicabs_limousines"]}]}},
+        {
+            "spending_controls": {
+                "spending_limits": [{"amount": 1500, "interval": "weekly", "categories": ["taxicabs_limousines"]}]
+            }
+        },
         s.opts,
     )
     other = s.new_card()
@@ -611,6 +625,9 @@ def test_increment_asks_the_endpoint_too(client: stripe.StripeClient) -> None:
         out = s.client.v1.test_helpers.issuing.authorizations.increment(auth.id, {"increment_amount": 700}, s.opts)
         second = rx.requests[1].json()["data"]["object"]
     assert (second["amount"], second["pending_request"]["amount"]) == (1000, 700)
-    assert [(r.amount, r.reason) for r in out.request_history] == [(1000, "webhook_approved"), (700, "webhook_declined")]
+    assert [(r.amount, r.reason) for r in out.request_history] == [
+        (1000, "webhook_approved"),
+        (700, "webhook_declined"),
+    ]
     assert out.amount == 1000 and out.status == "pending"
     assert s.balance() == {"cash": 4_000, "inbound_pending": 0, "outbound_pending": 1000}

@@ -23,7 +23,15 @@ SHIPPING_MOVES: dict[str, tuple[frozenset[str], str]] = {
     "return": (frozenset({"shipped", "delivered"}), "returned"),
     "fail": (frozenset({"pending", "submitted", "shipped"}), "failure"),
 }
-SHIPPING_ORDER = {"pending": 0, "submitted": 1, "shipped": 2, "delivered": 3, "returned": 4, "failure": 4, "canceled": 4}
+SHIPPING_ORDER = {
+    "pending": 0,
+    "submitted": 1,
+    "shipped": 2,
+    "delivered": 3,
+    "returned": 4,
+    "failure": 4,
+    "canceled": 4,
+}
 
 
 def ship(client: stripe.StripeClient, card_id: str, action: str) -> stripe.issuing.Card:
@@ -157,7 +165,9 @@ def test_random_update_and_shipping_sequences(server: EmulatorServer, api_key: s
     client = stripe.StripeClient(api_key, base_addresses={"api": server.url})
     http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {api_key}"})
     ready = create_cardholder(client).id
-    lacking = client.v1.issuing.cardholders.create(cardholder_params(individual={"dob": {"day": 1, "month": 1, "year": 1990}})).id
+    lacking = client.v1.issuing.cardholders.create(
+        cardholder_params(individual={"dob": {"day": 1, "month": 1, "year": 1990}})
+    ).id
 
     class CardMachine(RuleBasedStateMachine):
         model: CardModel

@@ -25,7 +25,9 @@ def cardholder_params(**changes: Any) -> Any:
     return params
 
 
-def create_cardholder(client: stripe.StripeClient, account_id: str | None = None, **changes: Any) -> stripe.issuing.Cardholder:
+def create_cardholder(
+    client: stripe.StripeClient, account_id: str | None = None, **changes: Any
+) -> stripe.issuing.Cardholder:
     options: Any = {"stripe_account": account_id} if account_id else {}
     return client.v1.issuing.cardholders.create(cardholder_params(**changes), options)
 
@@ -96,7 +98,12 @@ def test_company_cardholder(client: stripe.StripeClient) -> None:
     assert err.param == "individual"
     err = error_of(
         lambda: client.v1.issuing.cardholders.create(
-            {"type": "company", "name": "Rocket Rides", "billing": GUIDE_CARDHOLDER["billing"], "individual": {"first_name": "A"}}
+            {
+                "type": "company",
+                "name": "Rocket Rides",
+                "billing": GUIDE_CARDHOLDER["billing"],
+                "individual": {"first_name": "A"},
+            }
         )
     )
     assert err.param == "individual"
@@ -118,7 +125,11 @@ def test_update_merges_and_emits(client: stripe.StripeClient, server: EmulatorSe
     assert updated.email == "jenny@example.org"
     assert updated.status == "inactive"
     assert updated.individual is not None and updated.individual.first_name == "Jenny"  # kept
-    assert updated.individual.dob is not None and updated.individual.dob.to_dict() == {"day": 2, "month": 3, "year": 1990}
+    assert updated.individual.dob is not None and updated.individual.dob.to_dict() == {
+        "day": 2,
+        "month": 3,
+        "year": 1990,
+    }
     event = events_of(server, api_key, None, "issuing_cardholder.updated")[-1]
     previous = event["data"]["previous_attributes"]
     assert previous["status"] == "active"
@@ -140,10 +151,26 @@ def test_update_merges_and_emits(client: stripe.StripeClient, server: EmulatorSe
         ({"email": "not-an-email"}, "email", "email_invalid"),
         ({"phone_number": "12"}, "phone_number", "parameter_invalid"),
         ({"individual": {"first_name": "J3nny", "last_name": "Rosen"}}, "individual[first_name]", "invalid_characters"),
-        ({"individual": {"first_name": "Jenny", "last_name": "Иванова"}}, "individual[last_name]", "invalid_characters"),
-        ({"individual": {"dob": {"day": 0, "month": 1, "year": 1990}}}, "individual[dob][day]", "parameter_invalid_integer"),
-        ({"individual": {"dob": {"day": 1, "month": 13, "year": 1990}}}, "individual[dob][month]", "parameter_invalid_integer"),
-        ({"individual": {"dob": {"day": 1, "month": 1, "year": 1850}}}, "individual[dob][year]", "parameter_invalid_integer"),
+        (
+            {"individual": {"first_name": "Jenny", "last_name": "Иванова"}},
+            "individual[last_name]",
+            "invalid_characters",
+        ),
+        (
+            {"individual": {"dob": {"day": 0, "month": 1, "year": 1990}}},
+            "individual[dob][day]",
+            "parameter_invalid_integer",
+        ),
+        (
+            {"individual": {"dob": {"day": 1, "month": 13, "year": 1990}}},
+            "individual[dob][month]",
+            "parameter_invalid_integer",
+        ),
+        (
+            {"individual": {"dob": {"day": 1, "month": 1, "year": 1850}}},
+            "individual[dob][year]",
+            "parameter_invalid_integer",
+        ),
         ({"individual": {"dob": {"day": 30, "month": 2, "year": 1990}}}, "individual[dob][day]", "parameter_invalid"),
         ({"individual": {"dob": {"day": 1, "month": 1, "year": 2999}}}, "individual[dob][year]", "parameter_invalid"),
         ({"individual": {"dob": {"day": 1, "month": 1}}}, "individual[dob][year]", "parameter_missing"),
@@ -152,8 +179,16 @@ def test_update_merges_and_emits(client: stripe.StripeClient, server: EmulatorSe
             "individual[card_issuing][user_terms_acceptance][ip]",
             "parameter_invalid",
         ),
-        ({"billing": {"address": {"line1": "1", "city": "SF", "postal_code": "1", "country": "ZZ"}}}, "billing[address][country]", "country_code_invalid"),
-        ({"billing": {"address": {"line1": "1", "city": "SF", "country": "US"}}}, "billing[address][postal_code]", "parameter_missing"),
+        (
+            {"billing": {"address": {"line1": "1", "city": "SF", "postal_code": "1", "country": "ZZ"}}},
+            "billing[address][country]",
+            "country_code_invalid",
+        ),
+        (
+            {"billing": {"address": {"line1": "1", "city": "SF", "country": "US"}}},
+            "billing[address][postal_code]",
+            "parameter_missing",
+        ),
         ({"type": "robot"}, "type", "parameter_invalid"),
         ({"status": "blocked"}, "status", "parameter_invalid"),
         ({"preferred_locales": ["en", "xx"]}, "preferred_locales[1]", "parameter_invalid"),
@@ -175,7 +210,12 @@ def test_required_params(http: httpx.Client) -> None:
     assert r.json()["error"]["param"] == "billing"
     r = http.post(
         "/v1/issuing/cardholders",
-        data={"billing[address][line1]": "1", "billing[address][city]": "SF", "billing[address][postal_code]": "1", "billing[address][country]": "US"},
+        data={
+            "billing[address][line1]": "1",
+            "billing[address][city]": "SF",
+            "billing[address][postal_code]": "1",
+            "billing[address][country]": "US",
+        },
     )
     assert r.json()["error"]["param"] == "name"
 
@@ -191,7 +231,9 @@ def test_normalisation(client: stripe.StripeClient) -> None:
     assert holder.phone_number == "+18888675309"
     assert holder.billing.address.country == "US"
     gb = create_cardholder(
-        client, phone_number="07700 900000", billing={"address": {"line1": "1", "city": "London", "postal_code": "N1", "country": "GB"}}
+        client,
+        phone_number="07700 900000",
+        billing={"address": {"line1": "1", "city": "London", "postal_code": "N1", "country": "GB"}},
     )
     assert gb.phone_number == "+447700900000"
 
@@ -212,10 +254,14 @@ def test_missing_names_are_past_due(client: stripe.StripeClient, server: Emulato
     holder = create_cardholder(client, individual={"dob": {"day": 1, "month": 1, "year": 1980}})
     assert holder.requirements.disabled_reason == "requirements.past_due"
     assert holder.requirements.past_due == ["individual.first_name", "individual.last_name"]
-    no_individual = client.v1.issuing.cardholders.create({"name": "Jenny Rosen", "billing": GUIDE_CARDHOLDER["billing"]})
+    no_individual = client.v1.issuing.cardholders.create(
+        {"name": "Jenny Rosen", "billing": GUIDE_CARDHOLDER["billing"]}
+    )
     assert no_individual.type == "individual"
     assert no_individual.requirements.past_due == ["individual.first_name", "individual.last_name"]
-    fixed = client.v1.issuing.cardholders.update(holder.id, {"individual": {"first_name": "Jenny", "last_name": "Rosen"}})
+    fixed = client.v1.issuing.cardholders.update(
+        holder.id, {"individual": {"first_name": "Jenny", "last_name": "Rosen"}}
+    )
     assert fixed.requirements.past_due == []
     assert fixed.requirements.disabled_reason is None
     previous = events_of(server, api_key, None, "issuing_cardholder.updated")[-1]["data"]["previous_attributes"]
@@ -241,7 +287,9 @@ def test_terms_acceptance_is_opt_in(client: stripe.StripeClient, server: Emulato
     assert terms is not None and terms.ip == "203.0.113.7" and terms.date == 1_700_000_000
     with_terms = create_cardholder(client, individual={**GUIDE_CARDHOLDER["individual"], **TERMS})
     assert with_terms.requirements.past_due == []
-    company = client.v1.issuing.cardholders.create({"type": "company", "name": "Acme Corp", "billing": GUIDE_CARDHOLDER["billing"]})
+    company = client.v1.issuing.cardholders.create(
+        {"type": "company", "name": "Acme Corp", "billing": GUIDE_CARDHOLDER["billing"]}
+    )
     assert company.requirements.past_due == []
 
 
@@ -283,7 +331,9 @@ def test_cardholder_spending_controls(client: stripe.StripeClient, http: httpx.C
     assert len(cleared["spending_limits"]) == 2
     # allowed and blocked of one kind are exclusive, also across updates
     err = error_of(
-        lambda: client.v1.issuing.cardholders.update(holder.id, {"spending_controls": {"blocked_merchant_countries": ["FR"]}})
+        lambda: client.v1.issuing.cardholders.update(
+            holder.id, {"spending_controls": {"blocked_merchant_countries": ["FR"]}}
+        )
     )
     assert err.code == "parameters_exclusive"
     assert err.param == "spending_controls[blocked_merchant_countries]"
@@ -294,11 +344,15 @@ def test_cardholder_spending_controls(client: stripe.StripeClient, http: httpx.C
     )
     assert err.code == "parameters_exclusive"
     err = error_of(
-        lambda: client.v1.issuing.cardholders.update(holder.id, {"spending_controls": {"allowed_categories": ["not_a_category"]}})
+        lambda: client.v1.issuing.cardholders.update(
+            holder.id, {"spending_controls": {"allowed_categories": ["not_a_category"]}}
+        )
     )
     assert err.param == "spending_controls[allowed_categories][0]"
     err = error_of(
-        lambda: client.v1.issuing.cardholders.update(holder.id, {"spending_controls": {"allowed_merchant_countries": ["XX"]}})
+        lambda: client.v1.issuing.cardholders.update(
+            holder.id, {"spending_controls": {"allowed_merchant_countries": ["XX"]}}
+        )
     )
     assert err.code == "country_code_invalid"
     err = error_of(
@@ -330,7 +384,9 @@ def test_list_filters_and_paging(client: stripe.StripeClient, http: httpx.Client
                 status="inactive" if i % 4 == 0 else "active",
             )
         )
-    company = client.v1.issuing.cardholders.create({"type": "company", "name": "Acme Corp", "billing": GUIDE_CARDHOLDER["billing"]})
+    company = client.v1.issuing.cardholders.create(
+        {"type": "company", "name": "Acme Corp", "billing": GUIDE_CARDHOLDER["billing"]}
+    )
     everyone = list(client.v1.issuing.cardholders.list({"limit": 5}).auto_paging_iter())
     assert [h.id for h in everyone] == [company.id] + [h.id for h in reversed(made)]
     by_email = client.v1.issuing.cardholders.list({"email": "holder1@example.com", "limit": 100}).data

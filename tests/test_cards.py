@@ -20,7 +20,13 @@ from tests.test_cardholders import GUIDE_CARDHOLDER, create_cardholder, error_of
 
 SHIPPING: dict[str, Any] = {
     "name": "Jenny Rosen",
-    "address": {"line1": "1234 Main Street", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"},
+    "address": {
+        "line1": "1234 Main Street",
+        "city": "San Francisco",
+        "state": "CA",
+        "postal_code": "94111",
+        "country": "US",
+    },
 }
 
 
@@ -65,7 +71,11 @@ def test_guide_virtual_card_on_financial_account(
     assert isinstance(card.cardholder, stripe.issuing.Cardholder)
     assert card.cardholder.id == holder.id and card.cardholder.name == "Jenny Rosen"
     assert card.spending_controls.spending_limits is not None
-    assert card.spending_controls.spending_limits[0].to_dict() == {"amount": 5000, "categories": None, "interval": "daily"}
+    assert card.spending_controls.spending_limits[0].to_dict() == {
+        "amount": 5000,
+        "categories": None,
+        "interval": "daily",
+    }
     assert card.spending_controls.spending_limits_currency == "usd"
     assert card.spending_controls.allowed_categories is None
     assert card.shipping is None
@@ -101,7 +111,9 @@ def test_number_and_cvc_only_on_retrieve(client: stripe.StripeClient, http: http
     assert r.status_code == 400 and r.json()["error"]["param"] == "expand"
     r = http.post(f"/v1/issuing/cards/{card.id}", data={"expand[]": "number"})
     assert r.status_code == 400
-    r = http.post("/v1/issuing/cards", data={"currency": "usd", "type": "virtual", "cardholder": holder.id, "expand[]": "cvc"})
+    r = http.post(
+        "/v1/issuing/cards", data={"currency": "usd", "type": "virtual", "cardholder": holder.id, "expand[]": "cvc"}
+    )
     assert r.status_code == 400
     assert len(client.v1.issuing.cards.list().data) == 1
     # physical card numbers are never shown
@@ -200,7 +212,9 @@ def test_cardholder_is_required_and_scoped(client: stripe.StripeClient, account:
     assert err.param == "type"
 
 
-def test_past_due_requirements_block_activation(client: stripe.StripeClient, server: EmulatorServer, api_key: str) -> None:
+def test_past_due_requirements_block_activation(
+    client: stripe.StripeClient, server: EmulatorServer, api_key: str
+) -> None:
     holder = create_cardholder(client, individual={"dob": {"day": 1, "month": 1, "year": 1980}})
     err = error_of(lambda: new_card(client, cardholder=holder.id, status="active"))
     assert err.param == "status"
@@ -217,14 +231,19 @@ def test_past_due_requirements_block_activation(client: stripe.StripeClient, ser
     err = error_of(lambda: new_card(client, cardholder=strict.id, status="active"))
     assert "user_terms_acceptance" in str(err.user_message)
     client.v1.issuing.cardholders.update(
-        strict.id, {"individual": {"card_issuing": {"user_terms_acceptance": {"date": 1_700_000_000, "ip": "127.0.0.1"}}}}
+        strict.id,
+        {"individual": {"card_issuing": {"user_terms_acceptance": {"date": 1_700_000_000, "ip": "127.0.0.1"}}}},
     )
     assert new_card(client, cardholder=strict.id, status="active").status == "active"
 
 
 def test_eu_cards_need_cardholder_phone(client: stripe.StripeClient) -> None:
     silent = client.v1.issuing.cardholders.create(
-        {"name": "Jenny Rosen", "billing": GUIDE_CARDHOLDER["billing"], "individual": {"first_name": "Jenny", "last_name": "Rosen"}}
+        {
+            "name": "Jenny Rosen",
+            "billing": GUIDE_CARDHOLDER["billing"],
+            "individual": {"first_name": "Jenny", "last_name": "Rosen"},
+        }
     )
     err = error_of(lambda: new_card(client, cardholder=silent.id, currency="eur"))
     assert err.code == "cardholder_phone_number_required"
@@ -247,7 +266,9 @@ def test_custom_expiry(client: stripe.StripeClient) -> None:
     err = error_of(lambda: new_card(client, cardholder=holder.id, exp_month=1))
     assert err.param == "exp_year"
     err = error_of(
-        lambda: new_card(client, cardholder=holder.id, type="physical", shipping=SHIPPING, exp_month=1, exp_year=today.year + 2)
+        lambda: new_card(
+            client, cardholder=holder.id, type="physical", shipping=SHIPPING, exp_month=1, exp_year=today.year + 2
+        )
     )
     assert err.param == "exp_month"
 
@@ -289,7 +310,9 @@ def test_lost_replacement_needs_the_old_card_canceled_and_gets_a_new_number(clie
     holder = create_cardholder(client)
     old = new_card(client, cardholder=holder.id, status="active")
     for reason in ("lost", "stolen"):
-        err = error_of(lambda r=reason: new_card(client, cardholder=holder.id, replacement_for=old.id, replacement_reason=r))
+        err = error_of(
+            lambda r=reason: new_card(client, cardholder=holder.id, replacement_for=old.id, replacement_reason=r)
+        )
         assert err.http_status == 400 and err.param == "replacement_for" and old.id in str(err.user_message)
     untouched = client.v1.issuing.cards.retrieve(old.id)
     assert untouched.status == "active" and untouched.replaced_by is None
@@ -324,7 +347,9 @@ def test_replacement_rules(client: stripe.StripeClient) -> None:
 # --- spending controls ------------------------------------------------------------------------------
 
 
-def test_card_spending_controls(client: stripe.StripeClient, http: httpx.Client, server: EmulatorServer, api_key: str) -> None:
+def test_card_spending_controls(
+    client: stripe.StripeClient, http: httpx.Client, server: EmulatorServer, api_key: str
+) -> None:
     holder = create_cardholder(client)
     card = new_card(
         client,
@@ -333,7 +358,10 @@ def test_card_spending_controls(client: stripe.StripeClient, http: httpx.Client,
             "allowed_categories": ["eating_places_restaurants", "fast_food_restaurants"],
             "blocked_merchant_countries": ["RU"],
             "allowed_card_presences": ["present"],
-            "spending_limits": [{"amount": 1000, "interval": "per_authorization"}, {"amount": 50000, "interval": "all_time"}],
+            "spending_limits": [
+                {"amount": 1000, "interval": "per_authorization"},
+                {"amount": 50000, "interval": "all_time"},
+            ],
         },
     )
     controls = card.spending_controls
@@ -364,7 +392,9 @@ def test_card_spending_controls(client: stripe.StripeClient, http: httpx.Client,
     assert r.json()["spending_controls"]["spending_limits"] == []
     assert r.json()["spending_controls"]["spending_limits_currency"] is None
     err = error_of(
-        lambda: client.v1.issuing.cards.update(card.id, {"spending_controls": {"blocked_card_presences": ["not_present"]}})
+        lambda: client.v1.issuing.cards.update(
+            card.id, {"spending_controls": {"blocked_card_presences": ["not_present"]}}
+        )
     )
     assert err.code == "parameters_exclusive" and err.param == "spending_controls[blocked_card_presences]"
     err = error_of(
@@ -460,7 +490,11 @@ LIMIT_INTERVALS = st.sampled_from(spending_controls.INTERVALS)
 LIMITS = st.lists(
     st.fixed_dictionaries(
         {"amount": st.integers(0, 10_000), "interval": LIMIT_INTERVALS},
-        optional={"categories": st.lists(st.sampled_from(["bakeries", "florists", "taxicabs_limousines"]), min_size=1, max_size=2)},
+        optional={
+            "categories": st.lists(
+                st.sampled_from(["bakeries", "florists", "taxicabs_limousines"]), min_size=1, max_size=2
+            )
+        },
     ),
     max_size=4,
 )
@@ -474,7 +508,9 @@ LIMITS = st.lists(
     spent=st.integers(0, 12_000),
     category=st.sampled_from(["bakeries", "florists", "taxicabs_limousines", "miscellaneous"]),
 )
-def test_limits_are_monotonic(limits: list[dict[str, Any]], amount: int, smaller: int, spent: int, category: str) -> None:
+def test_limits_are_monotonic(
+    limits: list[dict[str, Any]], amount: int, smaller: int, spent: int, category: str
+) -> None:
     """Allowed at some amount means allowed at any smaller amount; a limit is never exceeded."""
     controls = spending_controls.apply(None, {"spending_limits": limits}, kind="card", currency="usd")
 
@@ -549,17 +585,34 @@ def test_update_metadata_and_unknown_card(client: stripe.StripeClient, server: E
 def test_lifecycle_controls_pin_and_wallets(client: stripe.StripeClient, http: httpx.Client) -> None:
     holder = create_cardholder(client)
     card = new_card(
-        client, cardholder=holder.id, lifecycle_controls={"cancel_after": {"payment_count": 1}}, pin={"encrypted_number": "abc"}
+        client,
+        cardholder=holder.id,
+        lifecycle_controls={"cancel_after": {"payment_count": 1}},
+        pin={"encrypted_number": "abc"},
     )
     assert card.lifecycle_controls is not None and card.lifecycle_controls.cancel_after.payment_count == 1
     assert "pin" not in card
-    err = error_of(lambda: new_card(client, cardholder=holder.id, lifecycle_controls={"cancel_after": {"payment_count": 0}}))
+    err = error_of(
+        lambda: new_card(client, cardholder=holder.id, lifecycle_controls={"cancel_after": {"payment_count": 0}})
+    )
     assert err.param == "lifecycle_controls[cancel_after][payment_count]"
-    r = http.post("/v1/issuing/cards", data={"currency": "usd", "type": "virtual", "cardholder": holder.id, "lifecycle_controls[cancel_after][x]": "1"})
+    r = http.post(
+        "/v1/issuing/cards",
+        data={
+            "currency": "usd",
+            "type": "virtual",
+            "cardholder": holder.id,
+            "lifecycle_controls[cancel_after][x]": "1",
+        },
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "parameter_unknown"
     assert client.v1.issuing.cards.update(card.id, {"pin": {"encrypted_number": "def"}}).id == card.id
     quiet = client.v1.issuing.cardholders.create(
-        {"name": "Jenny Rosen", "billing": GUIDE_CARDHOLDER["billing"], "individual": {"first_name": "J", "last_name": "R"}}
+        {
+            "name": "Jenny Rosen",
+            "billing": GUIDE_CARDHOLDER["billing"],
+            "individual": {"first_name": "J", "last_name": "R"},
+        }
     )
     no_contact = new_card(client, cardholder=quiet.id)
     assert no_contact.wallets is not None

@@ -23,7 +23,11 @@ def _dob_years_ago(years: int) -> dict[str, int]:
 
 @pytest.mark.parametrize("years", [0, 5, 11])
 def test_too_young_cardholder_is_refused_on_create(client: stripe.StripeClient, years: int) -> None:
-    err = error_of(lambda: create_cardholder(client, individual={"first_name": "Jenny", "last_name": "Rosen", "dob": _dob_years_ago(years)}))
+    err = error_of(
+        lambda: create_cardholder(
+            client, individual={"first_name": "Jenny", "last_name": "Rosen", "dob": _dob_years_ago(years)}
+        )
+    )
     assert err.http_status == 400
     assert err.param == "individual[dob][year]" and err.code == "parameter_invalid"
     assert "13" in str(err.user_message)
@@ -72,7 +76,13 @@ def test_dob_on_the_thirteenth_birthday_is_accepted() -> None:
 
 SHIPPING: dict[str, Any] = {
     "name": "Jenny Rosen",
-    "address": {"line1": "1234 Main Street", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"},
+    "address": {
+        "line1": "1234 Main Street",
+        "city": "San Francisco",
+        "state": "CA",
+        "postal_code": "94111",
+        "country": "US",
+    },
 }
 
 
@@ -133,7 +143,9 @@ def test_damaged_physical_replacement_keeps_the_number_and_old_card_until_activa
 ) -> None:
     holder = create_cardholder(client)
     old = _card(client, holder.id, type="physical", shipping=SHIPPING, status="active")
-    new = _card(client, holder.id, type="physical", shipping=SHIPPING, replacement_for=old.id, replacement_reason="damaged")
+    new = _card(
+        client, holder.id, type="physical", shipping=SHIPPING, replacement_for=old.id, replacement_reason="damaged"
+    )
     assert (new.replacement_reason, new.last4, new.status) == ("damaged", old.last4, "inactive")
     scope = server.state.platform(api_key).scope()
     assert scope.meta_of(new.id)["number"] == scope.meta_of(old.id)["number"]
@@ -146,10 +158,23 @@ def test_damaged_physical_replacement_keeps_the_number_and_old_card_until_activa
 # --- requirements.past_due in the order Stripe's guide shows -----------------------------------------
 
 
-def test_past_due_order_matches_stripes_guide(client: stripe.StripeClient, server: EmulatorServer, api_key: str) -> None:
+def test_past_due_order_matches_stripes_guide(
+    client: stripe.StripeClient, server: EmulatorServer, api_key: str
+) -> None:
     server.state.platform(api_key).settings.require_terms_acceptance = True
     holder = client.v1.issuing.cardholders.create(
-        {"name": "John Doe", "billing": {"address": {"line1": "123 Main Street", "city": "Anytown", "state": "CA", "postal_code": "12345", "country": "US"}}}
+        {
+            "name": "John Doe",
+            "billing": {
+                "address": {
+                    "line1": "123 Main Street",
+                    "city": "Anytown",
+                    "state": "CA",
+                    "postal_code": "12345",
+                    "country": "US",
+                }
+            },
+        }
     )
     assert holder.requirements.disabled_reason == "requirements.past_due"
     assert holder.requirements.past_due == [

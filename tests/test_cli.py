@@ -50,8 +50,10 @@ def test_every_option_has_a_flag_and_an_environment_variable() -> None:
 
 
 def test_a_flag_wins_over_its_variable() -> None:
-    settings = settings_from_args(["--port", "0", "--fixtures", "a", "--fixtures", "b"],
-                                  environ={"STRIPE_EMULATOR_PORT": "5", "STRIPE_EMULATOR_HOST": "0.0.0.0"})
+    settings = settings_from_args(
+        ["--port", "0", "--fixtures", "a", "--fixtures", "b"],
+        environ={"STRIPE_EMULATOR_PORT": "5", "STRIPE_EMULATOR_HOST": "0.0.0.0"},
+    )
     assert (settings.port, settings.host, settings.fixtures) == (0, "0.0.0.0", ("a", "b"))
     assert Settings.from_env({"STRIPE_EMULATOR_FIXTURES": os.pathsep.join(["x", "y"])}).fixtures == ("x", "y")
 
@@ -69,7 +71,11 @@ def test_a_flag_wins_over_its_variable() -> None:
         (["--hot-objects", "-1"], {}, "hot objects -1: must be 0 or more"),
         ([], {"STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE": "1,x"}, "STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE='1,x'"),
         (["--idempotency-ttl", "nan"], {}, "idempotency ttl nan: must be greater than 0"),
-        ([], {"STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE": "1,nan"}, "values must be finite numbers of 0 or more (got nan)"),
+        (
+            [],
+            {"STRIPE_EMULATOR_WEBHOOK_RETRY_SCHEDULE": "1,nan"},
+            "values must be finite numbers of 0 or more (got nan)",
+        ),
         (["--webhook-retry-schedule", "5,inf"], {}, "values must be finite numbers of 0 or more (got inf)"),
     ],
 )
@@ -104,11 +110,15 @@ def test_the_cli_refuses_bad_settings_with_status_2() -> None:
 
 def test_the_cli_refuses_a_broken_fixture_file(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
-    broken.write_text('{"fixtures": [{"name": "x", "path": "/v1/issuing/cards", "method": "post",'
-                      ' "params": {"currency": "usd"}}]}')
+    broken.write_text(
+        '{"fixtures": [{"name": "x", "path": "/v1/issuing/cards", "method": "post", "params": {"currency": "usd"}}]}'
+    )
     result = run_cli("--port", "0", "--fixtures", str(broken))
     assert result.returncode == 2
-    assert f"stripe-emulator: {broken}: step 1 of 1 ('x', POST /v1/issuing/cards): the request failed: 400" in result.stderr
+    assert (
+        f"stripe-emulator: {broken}: step 1 of 1 ('x', POST /v1/issuing/cards): the request failed: 400"
+        in result.stderr
+    )
     assert "listening" not in result.stdout
 
 
@@ -171,7 +181,10 @@ def test_json_logs_carry_every_field() -> None:
 def test_json_formatter_keeps_plain_records_readable() -> None:
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom %s", ("now",), None)
     assert json.loads(JsonFormatter().format(record)) | {"time": ""} == {
-        "time": "", "level": "error", "logger": "x", "message": "boom now"
+        "time": "",
+        "level": "error",
+        "logger": "x",
+        "message": "boom now",
     }
 
 
@@ -181,7 +194,9 @@ def test_seed_makes_ids_deterministic() -> None:
         url = srv.start()
         try:
             client = stripe.StripeClient("sk_test_seed", base_addresses={"api": url})
-            account = client.v1.accounts.create({"country": "US", "capabilities": {"card_issuing": {"requested": True}}})
+            account = client.v1.accounts.create(
+                {"country": "US", "capabilities": {"card_issuing": {"requested": True}}}
+            )
             return [account.id, str(account.last_response.headers["request-id"])]
         finally:
             srv.stop()
@@ -214,7 +229,9 @@ def test_the_cli_prints_where_it_listens_and_serves() -> None:
 # --- the control plane's debugging endpoints --------------------------------------------------------
 
 
-def test_state_and_requests_filter_by_key_and_limit(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
+def test_state_and_requests_filter_by_key_and_limit(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
     account = client.v1.accounts.create({"country": "US"})
     client.v1.accounts.retrieve(account.id)
     auth = {"Authorization": f"Bearer {api_key}"}
@@ -222,7 +239,9 @@ def test_state_and_requests_filter_by_key_and_limit(server: EmulatorServer, api_
     assert len(state) == 1
     (platform,) = state.values()
     assert account.id in platform["accounts"] and platform["settings"]["rta_timeout_approves"] is False
-    only = httpx.get(server.url + "/_emulator/state", params={"account": account.id, "type": "event"}, headers=auth).json()
+    only = httpx.get(
+        server.url + "/_emulator/state", params={"account": account.id, "type": "event"}, headers=auth
+    ).json()
     assert list(next(iter(only["platforms"].values()))["accounts"]) == [account.id]
     records = httpx.get(server.url + "/_emulator/requests", params={"limit": 1}, headers=auth).json()["requests"]
     assert [(r["method"], r["path"], r["status"]) for r in records] == [("GET", f"/v1/accounts/{account.id}", 200)]
@@ -266,7 +285,8 @@ def test_reset_all_and_one_key(server: EmulatorServer) -> None:
         for key in (a, b):
             stripe.StripeClient(key, base_addresses={"api": url}).v1.accounts.create({"country": "US"})
         assert httpx.post(url + "/_emulator/reset", headers={"Authorization": f"Bearer {a}"}).json() == {
-            "status": "ok", "reset": "platform"
+            "status": "ok",
+            "reset": "platform",
         }
         assert set(srv.state.platforms) == {b}
         assert httpx.post(url + "/_emulator/reset").json()["reset"] == "all" and srv.state.platforms == {}

@@ -42,7 +42,9 @@ def test_requests_filter_by_the_account_sent(server: EmulatorServer, api_key: st
     client.v1.issuing.cardholders.list(options={"stripe_account": account.id})
     url = server.url + "/_emulator/requests"
     connected = httpx.get(url, params={"account": account.id}, headers=auth(api_key)).json()["requests"]
-    assert [(r["method"], r["path"], r["account"]) for r in connected] == [("GET", "/v1/issuing/cardholders", account.id)]
+    assert [(r["method"], r["path"], r["account"]) for r in connected] == [
+        ("GET", "/v1/issuing/cardholders", account.id)
+    ]
     own = httpx.get(url, params={"account": "none"}, headers=auth(api_key)).json()["requests"]
     assert own and all(r["account"] is None for r in own)
     assert httpx.get(url, params={"account": "acct_nope"}, headers=auth(api_key)).json()["requests"] == []
@@ -53,7 +55,9 @@ def test_requests_show_the_parameters_each_request_sent(server: EmulatorServer, 
     together, as the handler saw them; nothing when they could not be decoded."""
     url = server.url + "/v1/issuing/cardholders"
     httpx.get(url, params={"limit": "3", "email": "a+b@example.com"}, headers=auth(api_key))
-    httpx.post(url + "?expand[]=spending_controls", content=b"name=J%C3%A9r%C3%B4me+Doe&metadata[k]=v", headers=auth(api_key))
+    httpx.post(
+        url + "?expand[]=spending_controls", content=b"name=J%C3%A9r%C3%B4me+Doe&metadata[k]=v", headers=auth(api_key)
+    )
     httpx.post(url, content=b"name=%FF", headers=auth(api_key))  # not UTF-8: a 400
     log = server.url + "/_emulator/requests"
     records = httpx.get(log, params={"path": "/v1/issuing/cardholders"}, headers=auth(api_key)).json()["requests"][-3:]
@@ -65,10 +69,19 @@ def test_requests_show_the_parameters_each_request_sent(server: EmulatorServer, 
     assert records[2]["status"] == 400
 
 
-def test_state_limit_keeps_the_newest_of_each_type(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
-    made = [client.v1.webhook_endpoints.create({"url": f"https://example.com/{i}", "enabled_events": ["*"]}) for i in range(3)]
+def test_state_limit_keeps_the_newest_of_each_type(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    made = [
+        client.v1.webhook_endpoints.create({"url": f"https://example.com/{i}", "enabled_events": ["*"]})
+        for i in range(3)
+    ]
     url = server.url + "/_emulator/state"
-    (platform,) = httpx.get(url, params={"limit": 2, "type": "webhook_endpoint"}, headers=auth(api_key)).json()["platforms"].values()
+    (platform,) = (
+        httpx.get(url, params={"limit": 2, "type": "webhook_endpoint"}, headers=auth(api_key))
+        .json()["platforms"]
+        .values()
+    )
     objects = platform["accounts"][platform["platform_account"]]["objects"]
     assert [o["id"] for o in objects["webhook_endpoint"]] == [e.id for e in made[1:]]  # oldest first, as without limit
     for bad in ("0", "-1", "two"):
@@ -79,11 +92,17 @@ def test_state_limit_keeps_the_newest_of_each_type(server: EmulatorServer, api_k
 def test_keys_that_mask_alike_are_both_in_the_state(own_server: EmulatorServer) -> None:
     tail = uuid.uuid4().hex[:8]
     keys = ["sk_test_aaaa" + tail, "sk_test_bbbb" + tail]
-    made = {key: stripe.StripeClient(key, base_addresses={"api": own_server.url}).v1.accounts.create({"country": "US"}).id for key in keys}
+    made = {
+        key: stripe.StripeClient(key, base_addresses={"api": own_server.url}).v1.accounts.create({"country": "US"}).id
+        for key in keys
+    }
     platforms = httpx.get(own_server.url + "/_emulator/state").json()["platforms"]
     masked = "sk_test_" + "*" * 8 + tail[-4:]
     assert set(platforms) == {masked, masked + "#2"}
-    found = {next(iter(p["accounts"][a] for a in p["accounts"] if a != p["platform_account"]))["account"]["id"] for p in platforms.values()}
+    found = {
+        next(iter(p["accounts"][a] for a in p["accounts"] if a != p["platform_account"]))["account"]["id"]
+        for p in platforms.values()
+    }
     assert found == set(made.values())
 
 
@@ -94,24 +113,39 @@ def test_a_web_page_of_another_site_cannot_reset_the_emulator(own_server: Emulat
     key = "sk_test_" + uuid.uuid4().hex
     stripe.StripeClient(key, base_addresses={"api": own_server.url}).v1.accounts.create({"country": "US"})
     url = own_server.url + "/_emulator/reset"
-    for headers in ({"Origin": EVIL}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}):
+    for headers in (
+        {"Origin": EVIL},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ):
         answer = httpx.post(url, headers={**headers, "Content-Type": "text/plain"})
         assert answer.status_code == 403, headers
         assert answer.json()["error"] == {"message": CROSS_SITE, "type": "invalid_request_error"}
     assert len(httpx.get(own_server.url + "/_emulator/state").json()["platforms"]) == 1
     # the dashboard's own origin, and clients that are not browsers, may reset
-    assert httpx.post(url, headers={**auth(key), "Origin": own_server.url, "Sec-Fetch-Site": "same-origin"}).status_code == 200
+    assert (
+        httpx.post(url, headers={**auth(key), "Origin": own_server.url, "Sec-Fetch-Site": "same-origin"}).status_code
+        == 200
+    )
     assert httpx.post(url).status_code == 200
 
 
 def test_cross_site_settings_and_fixture_posts_are_refused(own_server: EmulatorServer) -> None:
     key = "sk_test_" + uuid.uuid4().hex
     settings = httpx.post(
-        own_server.url + "/_emulator/platform_settings", headers={**auth(key), "Origin": EVIL}, json={"rta_timeout_approves": True}
+        own_server.url + "/_emulator/platform_settings",
+        headers={**auth(key), "Origin": EVIL},
+        json={"rta_timeout_approves": True},
     )
     assert settings.status_code == 403
-    assert httpx.get(own_server.url + "/_emulator/platform_settings", headers=auth(key)).json()["rta_timeout_approves"] is False
-    document: dict[str, Any] = {"fixtures": [{"name": "a", "path": "/v1/accounts", "method": "post", "params": {"country": "US"}}]}
+    assert (
+        httpx.get(own_server.url + "/_emulator/platform_settings", headers=auth(key)).json()["rta_timeout_approves"]
+        is False
+    )
+    document: dict[str, Any] = {
+        "fixtures": [{"name": "a", "path": "/v1/accounts", "method": "post", "params": {"country": "US"}}]
+    }
     loaded = httpx.post(
         own_server.url + "/_emulator/fixtures", headers={"Origin": EVIL, "Content-Type": "text/plain"}, json=document
     )
@@ -157,7 +191,9 @@ def test_emulator_server_listens_where_its_settings_say() -> None:
 
 def test_null_puts_a_platform_switch_back_to_its_default(server: EmulatorServer, api_key: str) -> None:
     url = server.url + "/_emulator/platform_settings"
-    changed = httpx.post(url, headers=auth(api_key), json={"rta_timeout_seconds": 5, "rta_timeout_approves": True}).json()
+    changed = httpx.post(
+        url, headers=auth(api_key), json={"rta_timeout_seconds": 5, "rta_timeout_approves": True}
+    ).json()
     assert (changed["rta_timeout_seconds"], changed["rta_timeout_approves"]) == (5.0, True)
     back = httpx.post(url, headers=auth(api_key), json={"rta_timeout_seconds": None, "rta_timeout_approves": None})
     assert back.status_code == 200

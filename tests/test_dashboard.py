@@ -24,7 +24,7 @@ from tests.receiver import Receiver, json_answer
 
 FLASH = re.compile(r'<div class="flash (ok|error)" role="status">(.*?)</div>', re.S)
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-HOSTILE = '<script>window.__pwned=1</script>"\'&<img src=x onerror=alert(1)>'
+HOSTILE = "<script>window.__pwned=1</script>\"'&<img src=x onerror=alert(1)>"
 
 
 @dataclass
@@ -107,7 +107,9 @@ def test_overview_masks_keys_and_links_platforms(
     assert web.get("/_emulator", follow_redirects=False).status_code in (307, 308)
 
 
-def test_platform_page_shows_everything_of_the_guide(web: httpx.Client, server: EmulatorServer, flow: guide.Guide, api_key: str) -> None:
+def test_platform_page_shows_everything_of_the_guide(
+    web: httpx.Client, server: EmulatorServer, flow: guide.Guide, api_key: str
+) -> None:
     dash = open_dashboard(web, server, flow.ids["card"])
     r = web.get(f"/_emulator/platforms/{dash.handle}")
     assert r.status_code == 200
@@ -150,15 +152,25 @@ def test_search_lands_on_any_id(web: httpx.Client, server: EmulatorServer, flow:
         r = web.get("/_emulator/search", params={"q": f"  {flow.ids[name]} "})
         assert r.status_code == 303
         assert r.headers["location"].endswith(f"/objects/{flow.ids[name]}")
-    for pasted in (f'"{flow.ids["card"]}",', f"'{flow.ids['card']}'", f"`{flow.ids['card']}`;"):  # from JSON, logs, docs
-        assert web.get("/_emulator/search", params={"q": pasted}).headers["location"].endswith(f"/objects/{flow.ids['card']}")
+    for pasted in (
+        f'"{flow.ids["card"]}",',
+        f"'{flow.ids['card']}'",
+        f"`{flow.ids['card']}`;",
+    ):  # from JSON, logs, docs
+        assert (
+            web.get("/_emulator/search", params={"q": pasted})
+            .headers["location"]
+            .endswith(f"/objects/{flow.ids['card']}")
+        )
     missing = web.get("/_emulator/search", params={"q": "ic_doesnotexist<script>"})
     assert missing.status_code == 404
     assert "ic_doesnotexist&lt;script&gt;" in missing.text and "<script>" not in missing.text.split("</head>")[1]
     assert web.get("/_emulator/search", params={"q": ""}).status_code == 303
 
 
-def test_unknown_platform_and_object_are_404_pages(web: httpx.Client, server: EmulatorServer, flow: guide.Guide) -> None:
+def test_unknown_platform_and_object_are_404_pages(
+    web: httpx.Client, server: EmulatorServer, flow: guide.Guide
+) -> None:
     dash = open_dashboard(web, server, flow.ids["card"])
     assert web.get("/_emulator/platforms/pl_0000/objects/x").status_code == 404
     assert web.get("/_emulator/platforms/sk_test_123").status_code == 404
@@ -182,7 +194,8 @@ def test_everything_shown_is_escaped(
     web: httpx.Client, server: EmulatorServer, client: stripe.StripeClient, flow: guide.Guide, api_key: str
 ) -> None:
     holder = client.v1.issuing.cardholders.create(
-        {**guide.CARDHOLDER, "metadata": {"note": HOSTILE}}, opts(flow)  # type: ignore[typeddict-item]
+        {**guide.CARDHOLDER, "metadata": {"note": HOSTILE}},
+        opts(flow),  # type: ignore[typeddict-item]
     )
     # The API refuses such a name (as Stripe does); a stored one (older data, a fixture) must still render as text.
     platform = server.state.platforms[api_key]
@@ -193,8 +206,11 @@ def test_everything_shown_is_escaped(
         {"card": flow.ids["card"], "amount": 100, "merchant_data": {"name": HOSTILE}}, opts(flow)
     )
     dash = open_dashboard(web, server, holder.id)
-    for page in (dash.page(holder.id).text, web.get(f"/_emulator/platforms/{dash.handle}").text,
-                 dash.page(flow.ids["card"]).text):
+    for page in (
+        dash.page(holder.id).text,
+        web.get(f"/_emulator/platforms/{dash.handle}").text,
+        dash.page(flow.ids["card"]).text,
+    ):
         body = page.split("</head>", 1)[1]
         assert "<script>window" not in body and "<img" not in body
         assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in body
@@ -217,7 +233,23 @@ def test_money_and_amount_parsing() -> None:
     assert fmt.parse_major("12.34", "usd") == 1234
     assert fmt.parse_major("$1,000", "usd") == 100_000
     assert fmt.parse_major("1,234,567.5", "usd") == 123_456_750 and fmt.parse_major(".5", "usd") == 50
-    for bad in ("", "abc", "-1", "0", "1.234", "nan", "inf", "1e400", "1e3e", "1e2", "1,00", "12,34", "\u0661\u0662", "1.", "1 000"):
+    for bad in (
+        "",
+        "abc",
+        "-1",
+        "0",
+        "1.234",
+        "nan",
+        "inf",
+        "1e400",
+        "1e3e",
+        "1e2",
+        "1,00",
+        "12,34",
+        "\u0661\u0662",
+        "1.",
+        "1 000",
+    ):
         assert fmt.parse_major(bad, "usd") is None, bad
     assert fmt.parse_major("1.5", "jpy") is None
 
@@ -229,8 +261,14 @@ def test_simulated_purchases_show_the_decision(
     web: httpx.Client, server: EmulatorServer, client: stripe.StripeClient, flow: guide.Guide
 ) -> None:
     dash = open_dashboard(web, server, flow.ids["card"])
-    ok, text, page = dash.act_and_follow("purchase", flow.ids["card"], amount="12.34",
-                                         category="fast_food_restaurants", country="GB", merchant_name="Corner Cafe")
+    ok, text, page = dash.act_and_follow(
+        "purchase",
+        flow.ids["card"],
+        amount="12.34",
+        category="fast_food_restaurants",
+        country="GB",
+        merchant_name="Corner Cafe",
+    )
     assert ok and "approved for $12.34" in text
     auth_id = re.search(r"(iauth_\w+)", text)
     assert auth_id is not None
@@ -379,20 +417,33 @@ def test_actions_refuse_foreign_origins_and_missing_tokens(
         r = dash.act("fund", fa, origin=origin, amount="5")
         assert r.status_code == 403, origin
         assert "Refused" in r.text
-    r = dash.web.post(f"/_emulator/platforms/{dash.handle}/actions/fund", data={"object": fa, "amount": "5"},
-                      headers={"Origin": server.url})
+    r = dash.web.post(
+        f"/_emulator/platforms/{dash.handle}/actions/fund",
+        data={"object": fa, "amount": "5"},
+        headers={"Origin": server.url},
+    )
     assert r.status_code == 403  # no token
-    r = dash.web.post(f"/_emulator/platforms/{dash.handle}/actions/fund",
-                      data={"object": fa, "amount": "5", "csrf_token": "0" * 40})
+    r = dash.web.post(
+        f"/_emulator/platforms/{dash.handle}/actions/fund", data={"object": fa, "amount": "5", "csrf_token": "0" * 40}
+    )
     assert r.status_code == 403  # wrong token
-    r = dash.web.post(f"/_emulator/platforms/{dash.handle}/actions/fund",
-                      data={"object": fa, "amount": "5", "csrf_token": dash.token}, headers={"Sec-Fetch-Site": "cross-site"})
+    r = dash.web.post(
+        f"/_emulator/platforms/{dash.handle}/actions/fund",
+        data={"object": fa, "amount": "5", "csrf_token": dash.token},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
     assert r.status_code == 403
-    r = dash.web.post(f"/_emulator/platforms/{dash.handle}/actions/fund", json={"object": fa, "amount": "5",
-                      "csrf_token": dash.token}, headers={"Origin": server.url})
+    r = dash.web.post(
+        f"/_emulator/platforms/{dash.handle}/actions/fund",
+        json={"object": fa, "amount": "5", "csrf_token": dash.token},
+        headers={"Origin": server.url},
+    )
     assert r.status_code == 415
-    r = dash.web.post(f"/_emulator/platforms/{dash.handle}/actions/fund", content=b"a=" + b"x" * 20_000,
-                      headers={"Origin": server.url, "Content-Type": "application/x-www-form-urlencoded"})
+    r = dash.web.post(
+        f"/_emulator/platforms/{dash.handle}/actions/fund",
+        content=b"a=" + b"x" * 20_000,
+        headers={"Origin": server.url, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 413
     assert dash.web.get(f"/_emulator/platforms/{dash.handle}/actions/fund").status_code in (404, 405)
     assert cash(client, flow) == before

@@ -225,7 +225,8 @@ def handle_of(page: Any, site: Site) -> str:
 
 def test_hostile_text_renders_as_text(page: Any, site: Site) -> None:
     holder = site.client.v1.issuing.cardholders.create(
-        {**guide.CARDHOLDER, "metadata": {"note": HOSTILE_NAME}}, site.opts  # type: ignore[typeddict-item]
+        {**guide.CARDHOLDER, "metadata": {"note": HOSTILE_NAME}},
+        site.opts,  # type: ignore[typeddict-item]
     )
     # Stripe (and the emulator) refuse such a name on create; a stored one must still show as plain text.
     found = site.server.state.platforms[KEY].find(holder.id)

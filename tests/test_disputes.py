@@ -34,7 +34,12 @@ def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
     assert s.balance()["cash"] == 49_000
     disputes = s.client.v1.issuing.disputes
     dispute = disputes.create({"transaction": tx.id, "evidence": FRAUD}, s.opts)  # type: ignore[typeddict-item]
-    assert (dispute.object, dispute.status, dispute.amount, dispute.currency) == ("issuing.dispute", "unsubmitted", 1000, "usd")
+    assert (dispute.object, dispute.status, dispute.amount, dispute.currency) == (
+        "issuing.dispute",
+        "unsubmitted",
+        1000,
+        "usd",
+    )
     assert dispute.evidence.reason == "fraudulent" and dispute.evidence.fraudulent.explanation.startswith("Card")
     assert dispute.treasury.received_debit == tx.treasury.received_debit and dispute.treasury.debit_reversal is None
     assert s.client.v1.issuing.transactions.retrieve(tx.id, options=s.opts).dispute == dispute.id
@@ -59,17 +64,26 @@ def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
     with pytest.raises(stripe.InvalidRequestError):
         reversals.list({}, s.opts)  # type: ignore[typeddict-item]
     types = [e.type for e in s.client.v1.events.list({"type": "issuing_dispute.*"}, s.opts).data]
-    assert types == ["issuing_dispute.funds_reinstated", "issuing_dispute.closed", "issuing_dispute.submitted",
-                     "issuing_dispute.created"]
+    assert types == [
+        "issuing_dispute.funds_reinstated",
+        "issuing_dispute.closed",
+        "issuing_dispute.submitted",
+        "issuing_dispute.created",
+    ]
 
 
 def test_dispute_by_received_debit_and_partial_amount(spender: Spender) -> None:
     s = spender
     tx = capture(s, 1000)
     dispute = s.client.v1.issuing.disputes.create(
-        {"treasury": {"received_debit": tx.treasury.received_debit}, "amount": 400,
-         "evidence": {"reason": "other", "other": {"explanation": "Wrong amount", "product_description": "A ride",
-                                                  "product_type": "service"}}},
+        {
+            "treasury": {"received_debit": tx.treasury.received_debit},
+            "amount": 400,
+            "evidence": {
+                "reason": "other",
+                "other": {"explanation": "Wrong amount", "product_description": "A ride", "product_type": "service"},
+            },
+        },
         s.opts,
     )
     assert dispute.transaction == tx.id and dispute.amount == 400
@@ -80,16 +94,20 @@ def test_dispute_by_received_debit_and_partial_amount(spender: Spender) -> None:
 def test_losing_and_pending_evidence(spender: Spender) -> None:
     s = spender
     lose = s.client.v1.issuing.disputes.create(
-        {"transaction": capture(s).id,
-         "evidence": {"reason": "fraudulent", "fraudulent": {"explanation": "losing_evidence"}}},
+        {
+            "transaction": capture(s).id,
+            "evidence": {"reason": "fraudulent", "fraudulent": {"explanation": "losing_evidence"}},
+        },
         s.opts,
     )
     s.client.v1.issuing.disputes.submit(lose.id, options=s.opts)
     lost = s.client.v1.issuing.disputes.retrieve(lose.id, options=s.opts)
     assert (lost.status, lost.loss_reason, lost.treasury.debit_reversal) == ("lost", "other", None)
     stay = s.client.v1.issuing.disputes.create(
-        {"transaction": capture(s).id,
-         "evidence": {"reason": "fraudulent", "fraudulent": {"explanation": "pending_evidence"}}},
+        {
+            "transaction": capture(s).id,
+            "evidence": {"reason": "fraudulent", "fraudulent": {"explanation": "pending_evidence"}},
+        },
         s.opts,
     )
     s.client.v1.issuing.disputes.submit(stay.id, options=s.opts)
@@ -103,16 +121,27 @@ def test_losing_and_pending_evidence(spender: Spender) -> None:
     ("evidence", "missing"),
     [
         ({"reason": "fraudulent"}, "evidence[fraudulent][explanation]"),
-        ({"reason": "not_received", "not_received": {"explanation": "never came"}}, "evidence[not_received][expected_at]"),
-        ({"reason": "canceled", "canceled": {"explanation": "x", "canceled_at": 1}},
-         "evidence[canceled][cancellation_reason]"),
+        (
+            {"reason": "not_received", "not_received": {"explanation": "never came"}},
+            "evidence[not_received][expected_at]",
+        ),
+        (
+            {"reason": "canceled", "canceled": {"explanation": "x", "canceled_at": 1}},
+            "evidence[canceled][cancellation_reason]",
+        ),
         ({"reason": "duplicate", "duplicate": {"explanation": "twice"}}, "evidence[duplicate][original_transaction]"),
-        ({"reason": "merchandise_not_as_described", "merchandise_not_as_described": {"explanation": "x"}},
-         "evidence[merchandise_not_as_described][received_at]"),
-        ({"reason": "service_not_as_described", "service_not_as_described": {"explanation": "x"}},
-         "evidence[service_not_as_described][received_at]"),
-        ({"reason": "other", "other": {"explanation": "x", "product_type": "merchandise"}},
-         "evidence[other][product_description]"),
+        (
+            {"reason": "merchandise_not_as_described", "merchandise_not_as_described": {"explanation": "x"}},
+            "evidence[merchandise_not_as_described][received_at]",
+        ),
+        (
+            {"reason": "service_not_as_described", "service_not_as_described": {"explanation": "x"}},
+            "evidence[service_not_as_described][received_at]",
+        ),
+        (
+            {"reason": "other", "other": {"explanation": "x", "product_type": "merchandise"}},
+            "evidence[other][product_description]",
+        ),
         ({"reason": "no_valid_authorization"}, "evidence[no_valid_authorization][explanation]"),
     ],
 )
@@ -130,8 +159,13 @@ def test_duplicate_with_original_transaction(spender: Spender) -> None:
     first = capture(s)
     second = capture(s)
     dispute = s.client.v1.issuing.disputes.create(
-        {"transaction": second.id,
-         "evidence": {"reason": "duplicate", "duplicate": {"explanation": "charged twice", "original_transaction": "ipi_x"}}},
+        {
+            "transaction": second.id,
+            "evidence": {
+                "reason": "duplicate",
+                "duplicate": {"explanation": "charged twice", "original_transaction": "ipi_x"},
+            },
+        },
         s.opts,
     )
     with pytest.raises(stripe.InvalidRequestError) as err:
@@ -160,7 +194,9 @@ def test_update_rules(spender: Spender) -> None:
     with pytest.raises(stripe.InvalidRequestError, match="only metadata"):
         api.update(dispute.id, {"amount": 100}, s.opts)
     assert api.update(dispute.id, {"metadata": {"note": "ok"}}, s.opts).metadata.to_dict() == {
-        "case": "7", "submitted_by": "ops", "note": "ok"
+        "case": "7",
+        "submitted_by": "ops",
+        "note": "ok",
     }
     with pytest.raises(stripe.InvalidRequestError, match="cannot be submitted again"):
         api.submit(dispute.id, options=s.opts)

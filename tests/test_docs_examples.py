@@ -86,7 +86,7 @@ def test_virtual_card_create_cardholder_example(docs: Docs) -> None:
 
 
 def test_virtual_card_create_card_then_retrieve_number_and_cvc(docs: Docs) -> None:
-    """"Create a card" then "retrieve the card number and CVC" with expand[]=number&expand[]=cvc."""
+    """ "Create a card" then "retrieve the card number and CVC" with expand[]=number&expand[]=cvc."""
     card = docs.card
     assert card.object == "issuing.card"
     assert card.type == "virtual"
@@ -261,9 +261,7 @@ def test_capture_example_creates_transaction(docs: Docs) -> None:
     """capture with capture_amount=100 and close_authorization=true (API reference example)."""
     auth = docs.th.authorizations.create({"amount": 1000, "card": docs.card.id}, docs.opts)
     before = docs.cash()
-    captured = docs.th.authorizations.capture(
-        auth.id, {"capture_amount": 100, "close_authorization": True}, docs.opts
-    )
+    captured = docs.th.authorizations.capture(auth.id, {"capture_amount": 100, "close_authorization": True}, docs.opts)
     assert captured.status == "closed"
     assert len(captured.transactions) == 1
     txn = captured.transactions[0]
@@ -280,9 +278,7 @@ def test_capture_example_creates_transaction(docs: Docs) -> None:
 def test_increment_example(docs: Docs) -> None:
     """increment with increment_amount=50 and is_amount_controllable=true (API reference example)."""
     auth = docs.th.authorizations.create({"amount": 1000, "card": docs.card.id}, docs.opts)
-    inc = docs.th.authorizations.increment(
-        auth.id, {"increment_amount": 50, "is_amount_controllable": True}, docs.opts
-    )
+    inc = docs.th.authorizations.increment(auth.id, {"increment_amount": 50, "is_amount_controllable": True}, docs.opts)
     assert inc.amount == 1050
     assert inc.status == "pending"
     assert len(inc.request_history) == 2
@@ -322,7 +318,12 @@ def test_finalize_amount_example(docs: Docs) -> None:
         auth.id,
         {
             "final_amount": 100,
-            "fuel": {"type": "unleaded_regular", "unit": "us_gallon", "unit_cost_decimal": "3.5", "quantity_decimal": "2"},
+            "fuel": {
+                "type": "unleaded_regular",
+                "unit": "us_gallon",
+                "unit_cost_decimal": "3.5",
+                "quantity_decimal": "2",
+            },
         },
         docs.opts,
     )
@@ -386,7 +387,9 @@ def test_force_capture_example(docs: Docs) -> None:
 
 def test_unlinked_refund_example(docs: Docs) -> None:
     before = docs.cash()
-    txn = docs.th.transactions.create_unlinked_refund({"amount": 100, "card": docs.card.id, "currency": "usd"}, docs.opts)
+    txn = docs.th.transactions.create_unlinked_refund(
+        {"amount": 100, "card": docs.card.id, "currency": "usd"}, docs.opts
+    )
     assert txn.type == "refund"
     assert txn.amount == 100
     assert txn.authorization is None
@@ -403,7 +406,11 @@ def test_refund_example(docs: Docs) -> None:
     answered = docs.th.transactions.refund(txn_id, {"refund_amount": 100}, docs.opts)
     assert answered.id == txn_id
     assert docs.cash() == before + 100
-    refunds = [t for t in docs.client.v1.issuing.transactions.list({"card": docs.card.id}, docs.opts).data if t.type == "refund"]
+    refunds = [
+        t
+        for t in docs.client.v1.issuing.transactions.list({"card": docs.card.id}, docs.opts).data
+        if t.type == "refund"
+    ]
     assert len(refunds) == 1 and refunds[0].amount == 100 and refunds[0].authorization == auth.id
 
 
@@ -483,7 +490,12 @@ def test_dispute_update_evidence_before_submit(docs: Docs) -> None:
     dispute = docs.client.v1.issuing.disputes.create({"transaction": txn}, docs.opts)
     upd = docs.client.v1.issuing.disputes.update(
         dispute.id,
-        {"evidence": {"reason": "not_received", "not_received": {"explanation": "Never arrived", "product_type": "merchandise"}}},
+        {
+            "evidence": {
+                "reason": "not_received",
+                "not_received": {"explanation": "Never arrived", "product_type": "merchandise"},
+            }
+        },
         docs.opts,
     )
     assert upd.evidence.reason == "not_received"

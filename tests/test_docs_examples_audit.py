@@ -34,7 +34,9 @@ def docs(
         ("purchase_details[fuel][quantity_decimal]=abc", "purchase_details[fuel][quantity_decimal]"),
     ],
 )
-def test_capture_with_bad_purchase_details_changes_nothing(docs: Docs, http: httpx.Client, body: str, param: str) -> None:
+def test_capture_with_bad_purchase_details_changes_nothing(
+    docs: Docs, http: httpx.Client, body: str, param: str
+) -> None:
     """Before: the 400 came after the hold was released and the authorization closed (no transaction)."""
     auth = docs.th.authorizations.create({"amount": 1000, "card": docs.card.id}, docs.opts)
     cash = docs.cash()

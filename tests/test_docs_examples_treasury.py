@@ -73,7 +73,10 @@ def test_update_and_retrieve_features_example(mover: Mover) -> None:
     )
     assert feats.object == "treasury.financial_account_features"
     # a feature no longer requested drops out of the features object (emulator choice)
-    assert feats.to_dict().get("card_issuing") in (None, {"requested": False, "status": "restricted", "status_details": []})
+    assert feats.to_dict().get("card_issuing") in (
+        None,
+        {"requested": False, "status": "restricted", "status_details": []},
+    )
     assert feats.outbound_payments is not None and feats.outbound_payments.ach is not None
     got = mover.treasury.financial_accounts.features.retrieve(mover.fa, None, mover.opts)
     assert got.to_dict().get("card_issuing") == feats.to_dict().get("card_issuing")

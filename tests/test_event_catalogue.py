@@ -93,9 +93,7 @@ def test_life_cycle_event_catalogue(client: stripe.StripeClient, http: httpx.Cli
     helpers = client.v1.test_helpers.issuing
     rec = Recorder(http, spender.account)
 
-    auth = rec.action(
-        "authorize", lambda: spender.authorize(1000), {REQUEST, "issuing_authorization.created"}
-    )
+    auth = rec.action("authorize", lambda: spender.authorize(1000), {REQUEST, "issuing_authorization.created"})
     assert auth.approved and auth.request_history[-1].reason == "webhook_approved"
     rec.action(
         "increment",
@@ -108,9 +106,7 @@ def test_life_cycle_event_catalogue(client: stripe.StripeClient, http: httpx.Cli
         {"issuing_transaction.created", "issuing_authorization.updated"},
     )
     second = rec.action("authorize again", lambda: spender.authorize(700), {"issuing_authorization.created"})
-    rec.action(
-        "reverse", lambda: helpers.authorizations.reverse(second.id, {}, o), {"issuing_authorization.updated"}
-    )
+    rec.action("reverse", lambda: helpers.authorizations.reverse(second.id, {}, o), {"issuing_authorization.updated"})
     third = rec.action("authorize a third", lambda: spender.authorize(300), {"issuing_authorization.created"})
     rec.action("expire", lambda: helpers.authorizations.expire(third.id, {}, o), {"issuing_authorization.updated"})
     forced = rec.action(

@@ -89,10 +89,16 @@ def test_not_json_names_line_and_column() -> None:
         (doc(5), "step 1 of 1 (? ?): must be a JSON object"),
         (doc({"name": "a", "method": "post"}), "step 1 of 1 ('a', POST ?): \"path\" is required"),
         (doc({"name": "a", "path": "/v1/x"}), "step 1 of 1 ('a', ? /v1/x): \"method\" is required"),
-        (doc({"name": "a", "path": "/v1/x", "method": "put"}), "\"method\" must be one of get, post, delete (got 'put')"),
+        (
+            doc({"name": "a", "path": "/v1/x", "method": "put"}),
+            "\"method\" must be one of get, post, delete (got 'put')",
+        ),
         (doc({"name": "a", "path": "v1/x", "method": "get"}), "is not a valid Stripe API path"),
         (doc({"name": "a", "path": "/v1/x", "method": "get", "params": [1]}), '"params" must be an object'),
-        (doc({"name": "a", "path": "/v1/x", "method": "get", "headers": {"X": 1}}), "header 'X' must have a string value"),
+        (
+            doc({"name": "a", "path": "/v1/x", "method": "get", "headers": {"X": 1}}),
+            "header 'X' must have a string value",
+        ),
         (doc({"name": 3, "path": "/v1/x", "method": "get"}), '"name" must be a string'),
         (doc(CARDHOLDER, env={"X": 1}), '"env" values must be strings'),
         (doc(CARDHOLDER, env={"X": "${nope:id}"}), "an undeclared fixture name was referenced: nope"),
@@ -147,7 +153,10 @@ def test_resolver_fills_defaults_env_time_and_uuids(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text('# comment\nFROM_FILE="from file"\nexport OTHER=x\n')
     resolver = Resolver(lambda: "2024-05-01T12:00:00Z", lambda: "u-1", {"FROM_ENV": "env!"}, str(tmp_path / ".env"))
     resolver.responses["card"] = {"id": "ic_123", "currency": "usd", "limits": [{"amount": 5}]}
-    assert resolver.resolve("/v1/issuing/cards/${card:id}/test/authorizations") == "/v1/issuing/cards/ic_123/test/authorizations"
+    assert (
+        resolver.resolve("/v1/issuing/cards/${card:id}/test/authorizations")
+        == "/v1/issuing/cards/ic_123/test/authorizations"
+    )
     assert resolver.resolve("${card:missing|eur}") == "eur"
     assert resolver.resolve("${card:missing}") == "${card:missing}"
     assert resolver.resolve("${card:limits.0.amount}") == "5"
@@ -192,10 +201,19 @@ def test_params_are_encoded_like_the_stripe_cli() -> None:
 
 
 _keys = st.text(alphabet="abcdefgh_", min_size=1, max_size=6)
-_leaf = st.one_of(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8), st.integers(-10**6, 10**6), st.booleans())
+_leaf = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8),
+    st.integers(-(10**6), 10**6),
+    st.booleans(),
+)
 _tree = st.recursive(
     st.dictionaries(_keys, _leaf, min_size=1, max_size=4),
-    lambda inner: st.dictionaries(_keys, st.one_of(_leaf, inner, st.lists(st.text(alphabet="xyz", min_size=1, max_size=3), min_size=1, max_size=3)), min_size=1, max_size=4),
+    lambda inner: st.dictionaries(
+        _keys,
+        st.one_of(_leaf, inner, st.lists(st.text(alphabet="xyz", min_size=1, max_size=3), min_size=1, max_size=3)),
+        min_size=1,
+        max_size=4,
+    ),
     max_leaves=12,
 )
 
@@ -231,7 +249,9 @@ def load(server: EmulatorServer, key: str, document: Any, **query: str) -> httpx
     )
 
 
-def test_a_fixture_document_runs_through_the_api(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
+def test_a_fixture_document_runs_through_the_api(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
     resp = load(server, api_key, doc(CARDHOLDER, CARD, env={"CARD": "${card:id}", "LAST4": "${card:last4}"}))
     assert resp.status_code == 200, resp.text
     body = resp.json()
@@ -245,17 +265,27 @@ def test_a_fixture_document_runs_through_the_api(server: EmulatorServer, api_key
 
 
 def test_expected_errors_let_the_file_go_on(server: EmulatorServer, api_key: str) -> None:
-    bad = {"name": "bad", "path": "/v1/issuing/cards", "method": "post", "params": {"currency": "usd"},
-           "expected_error_type": "invalid_request_error"}
+    bad = {
+        "name": "bad",
+        "path": "/v1/issuing/cards",
+        "method": "post",
+        "params": {"currency": "usd"},
+        "expected_error_type": "invalid_request_error",
+    }
     resp = load(server, api_key, doc(bad, CARDHOLDER, {**CARD, "idempotency_key": "card-${cardholder:id}"}))
     assert resp.status_code == 200, resp.text
     assert resp.json()["responses"]["bad"]["error"]["type"] == "invalid_request_error"
-    records = httpx.get(server.url + "/_emulator/requests", params={"method": "POST", "path": "/v1/issuing/cards"},
-                        headers={"Authorization": f"Bearer {api_key}"}).json()["requests"]
+    records = httpx.get(
+        server.url + "/_emulator/requests",
+        params={"method": "POST", "path": "/v1/issuing/cards"},
+        headers={"Authorization": f"Bearer {api_key}"},
+    ).json()["requests"]
     assert records[-1]["idempotency_key"].startswith("card-ich_")
 
 
-def test_a_step_failing_half_way_leaves_no_trace(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
+def test_a_step_failing_half_way_leaves_no_trace(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
     client.v1.accounts.create({"country": "US"})  # data that was there before the file
     before = httpx.get(server.url + "/_emulator/state", headers={"Authorization": f"Bearer {api_key}"}).json()
     broken = {**CARD, "params": {**CARD["params"], "currency": "not-a-currency"}}
@@ -270,26 +300,34 @@ def test_a_step_failing_half_way_leaves_no_trace(server: EmulatorServer, api_key
 
 def test_a_failing_file_on_a_new_key_leaves_no_platform(server: EmulatorServer) -> None:
     key = "sk_test_" + uuid.uuid4().hex
-    resp = load(server, key, doc(CARDHOLDER, {**CARD, "expected_error_type": "card_error",
-                                             "params": {"currency": "usd"}}))
+    resp = load(
+        server, key, doc(CARDHOLDER, {**CARD, "expected_error_type": "card_error", "params": {"currency": "usd"}})
+    )
     assert resp.status_code == 400
     assert "expected an error of type card_error, got 400 invalid_request_error" in resp.json()["error"]["message"]
     assert key not in server.state.platforms
 
 
 def test_the_fixtures_endpoint_refuses_what_is_not_a_fixture_document(server: EmulatorServer, api_key: str) -> None:
-    resp = httpx.post(server.url + "/_emulator/fixtures", content=b"nope", headers={"Authorization": f"Bearer {api_key}"})
+    resp = httpx.post(
+        server.url + "/_emulator/fixtures", content=b"nope", headers={"Authorization": f"Bearer {api_key}"}
+    )
     assert resp.status_code == 400 and "stripe CLI fixture document" in resp.json()["error"]["message"]
     resp = load(server, api_key, {"fixtures": [{"name": "x", "path": "/v2/x", "method": "get"}]})
     assert resp.status_code == 400 and "404" in resp.json()["error"]["message"]
 
 
-def test_stripe_account_applies_to_every_step(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
+def test_stripe_account_applies_to_every_step(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
     account = client.v1.accounts.create({"country": "US", "capabilities": {"card_issuing": {"requested": True}}})
     resp = load(server, api_key, doc(CARDHOLDER), stripe_account=account.id)
     assert resp.status_code == 200, resp.text
     cardholder_id = resp.json()["ids"]["cardholder"]
-    assert client.v1.issuing.cardholders.retrieve(cardholder_id, options={"stripe_account": account.id}).id == cardholder_id
+    assert (
+        client.v1.issuing.cardholders.retrieve(cardholder_id, options={"stripe_account": account.id}).id
+        == cardholder_id
+    )
 
 
 # --- the shipped files -------------------------------------------------------------------------------
@@ -329,7 +367,7 @@ def test_shipped_fixtures_load_at_start_and_after_each_reset(folder: Path) -> No
         assert [f["source"] for f in loaded] == files
         first_ids = {f["source"]: f["ids"] for f in loaded}
         assert httpx.post(srv.url + "/_emulator/reset", headers={"Authorization": f"Bearer {key}"}).status_code == 200
-        again = httpx.get(srv.url + "/_emulator/fixtures").json()["fixtures"][len(files):]
+        again = httpx.get(srv.url + "/_emulator/fixtures").json()["fixtures"][len(files) :]
         assert [f["source"] for f in again] == files
         assert {f["source"]: f["ids"] for f in again} != first_ids  # a new run made new objects
         other = "sk_test_" + uuid.uuid4().hex
@@ -381,7 +419,9 @@ def test_the_restricted_scenario_blocks_outbound_flows() -> None:
     try:
         ids = httpx.get(srv.url + "/_emulator/fixtures").json()["fixtures"][0]["ids"]
         client = stripe.StripeClient(key, base_addresses={"api": srv.url})
-        fa = client.v1.treasury.financial_accounts.retrieve(ids["financial_account"], options={"stripe_account": ids["account"]})
+        fa = client.v1.treasury.financial_accounts.retrieve(
+            ids["financial_account"], options={"stripe_account": ids["account"]}
+        )
         assert fa.platform_restrictions.outbound_flows == "restricted"  # type: ignore[union-attr]
     finally:
         srv.stop()

@@ -86,9 +86,7 @@ def test_received_money_needs_a_positive_amount(
     opts: stripe.RequestOptions = {"stripe_account": account.id}
     create = getattr(client.v1.test_helpers.treasury, helper).create
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        create(
-            {"financial_account": financial_account.id, "amount": amount, "currency": "usd", "network": "ach"}, opts
-        )
+        create({"financial_account": financial_account.id, "amount": amount, "currency": "usd", "network": "ach"}, opts)
     assert exc.value.http_status == 400
     assert exc.value.error is not None
     assert (exc.value.error.param, exc.value.error.code) == ("amount", "parameter_invalid_integer")
@@ -123,8 +121,13 @@ def test_reject_reason_must_be_stripes(client: stripe.StripeClient) -> None:
 
 @pytest.mark.parametrize(
     ("reason", "disabled"),
-    [("fraud_other", "rejected.fraud"), ("fraud_payment_method_tester", "rejected.fraud"), ("credit", "rejected.other"),
-     ("fraud", "rejected.fraud"), ("other", "rejected.other")],
+    [
+        ("fraud_other", "rejected.fraud"),
+        ("fraud_payment_method_tester", "rejected.fraud"),
+        ("credit", "rejected.other"),
+        ("fraud", "rejected.fraud"),
+        ("other", "rejected.other"),
+    ],
 )
 def test_reject_reasons_of_2026(client: stripe.StripeClient, reason: str, disabled: str) -> None:
     account = flows.connected_account(client)
@@ -223,7 +226,9 @@ def test_non_ascii_basic_credentials_are_401(server: EmulatorServer, credentials
     host, port = server.url.split("//")[1].split(":")
     with socket.create_connection((host, int(port))) as sock:
         sock.sendall(
-            b"GET /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + credentials + b"\r\nConnection: close\r\n\r\n"
+            b"GET /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+            + credentials
+            + b"\r\nConnection: close\r\n\r\n"
         )
         data = b""
         while chunk := sock.recv(65536):
@@ -328,9 +333,12 @@ def test_full_aba_account_number_is_includable(
     )
     assert again.financial_addresses[0].aba.account_number == full_aba.account_number  # type: ignore[union-attr]
     # the stored account is untouched, and other endpoints do not include it
-    assert "account_number" not in client.v1.treasury.financial_accounts.retrieve(
-        financial_account.id, options=opts
-    ).financial_addresses[0].aba.to_dict()  # type: ignore[union-attr]
+    assert (
+        "account_number"
+        not in client.v1.treasury.financial_accounts.retrieve(financial_account.id, options=opts)
+        .financial_addresses[0]
+        .aba.to_dict()
+    )  # type: ignore[union-attr]
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.treasury.financial_accounts.list({"expand": ["data.financial_addresses.aba.account_number"]}, opts)
 

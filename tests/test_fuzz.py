@@ -39,9 +39,32 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 BAD_SCALARS = st.one_of(
     st.sampled_from(
         [
-            "", "-1", "0", "-0", "1.5", "1e3", "NaN", "-99999999999999999999", "99999999999999999999",
-            "9223372036854775808", "true", "null", "xyz", "ZZZ", "usd ", "USD", "\x00", "a" * 5001,
-            "ic_doesnotexist", "acct_doesnotexist", "[", "]", "%", "+", "\ud7ff\ue000", "🙂🙂🙂",
+            "",
+            "-1",
+            "0",
+            "-0",
+            "1.5",
+            "1e3",
+            "NaN",
+            "-99999999999999999999",
+            "99999999999999999999",
+            "9223372036854775808",
+            "true",
+            "null",
+            "xyz",
+            "ZZZ",
+            "usd ",
+            "USD",
+            "\x00",
+            "a" * 5001,
+            "ic_doesnotexist",
+            "acct_doesnotexist",
+            "[",
+            "]",
+            "%",
+            "+",
+            "\ud7ff\ue000",
+            "🙂🙂🙂",
         ]
     ),
     st.text(max_size=30),
@@ -117,7 +140,11 @@ def spender_http(server: EmulatorServer, spender: tuple[str, guide_flow.Guide]) 
 
 
 def _real_path(ep: Endpoint, ids: dict[str, str]) -> str:
-    filled = {name: ids[name] for name in ("account", "financial_account", "cardholder", "card", "authorization", "transaction", "dispute") if name in ids}
+    filled = {
+        name: ids[name]
+        for name in ("account", "financial_account", "cardholder", "card", "authorization", "transaction", "dispute")
+        if name in ids
+    }
     filled["capability"] = "card_issuing"
     return ep.path(filled)
 
@@ -150,13 +177,19 @@ def test_mutated_parameters(
         params = replace(valid, spot, bad) if spot else {"x": bad}
         if extra is not None and isinstance(params, dict):
             params = {**params, extra[0]: extra[1]}
-        encoded = spec_requests.node_encode(params) if node else spec_requests.python_encode(params, query=ep.method != "POST")
+        encoded = (
+            spec_requests.node_encode(params)
+            if node
+            else spec_requests.python_encode(params, query=ep.method != "POST")
+        )
         headers = {"Stripe-Account": guide.account} if scoped else {}
         before = fingerprint(server, key)
         r = _send(client, ep, path, encoded, headers)
         assert_stripe_shaped(r)
         after = fingerprint(server, key) if r.status_code >= 400 else before
-        assert after == before, f"{ep.label} changed state and answered {r.status_code}: {r.text[:300]}\n{state_diff(before, after)}"
+        assert after == before, (
+            f"{ep.label} changed state and answered {r.status_code}: {r.text[:300]}\n{state_diff(before, after)}"
+        )
 
     run()
 
@@ -179,7 +212,11 @@ def test_any_bytes_as_a_body(server: EmulatorServer, http: httpx.Client, api_key
 def test_any_bytes_as_a_query(server: EmulatorServer, query: bytes, ep: Endpoint) -> None:
     raw = ep.path().encode() + b"?" + bytes(b for b in query if b > 0x20 and b not in b"#\x7f")
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        sock.sendall(b"GET " + raw + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_fuzz_query\r\nConnection: close\r\n\r\n")
+        sock.sendall(
+            b"GET "
+            + raw
+            + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_fuzz_query\r\nConnection: close\r\n\r\n"
+        )
         data = _read_all(sock)
     head, _, body = data.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
@@ -211,7 +248,15 @@ def _read_all(sock: socket.socket) -> bytes:
         b"expand[]=" + b"data." * 2000,
         b"%" * 5000,
     ],
-    ids=["invalid-utf8", "invalid-utf8-escaped", "deep-nesting", "bracket-flood", "bad-escapes", "deep-expand", "percent"],
+    ids=[
+        "invalid-utf8",
+        "invalid-utf8-escaped",
+        "deep-nesting",
+        "bracket-flood",
+        "bad-escapes",
+        "deep-expand",
+        "percent",
+    ],
 )
 def test_pathological_bodies(http: httpx.Client, body: bytes) -> None:
     for path in ("/v1/accounts", "/v1/issuing/cards", "/v1/test_helpers/treasury/received_credits"):
@@ -229,7 +274,11 @@ def test_empty_forms_are_empty(http: httpx.Client, body: bytes) -> None:
         empty = http.post(path, content=b"", headers=FORM)
         assert r.status_code == empty.status_code == 400
         seen, want = r.json()["error"], empty.json()["error"]
-        assert (seen.get("code"), seen.get("param"), seen["message"]) == (want.get("code"), want.get("param"), want["message"])
+        assert (seen.get("code"), seen.get("param"), seen["message"]) == (
+            want.get("code"),
+            want.get("param"),
+            want["message"],
+        )
 
 
 def _raw_post(server: EmulatorServer, head: bytes, first: bytes) -> tuple[int, bytes]:
@@ -264,7 +313,15 @@ def test_chunked_huge_body_is_cut_at_the_limit(server: EmulatorServer) -> None:
     assert json.loads(answer)["error"]["type"] == "invalid_request_error"
 
 
-AMOUNT_NAMES = ("amount", "refund_amount", "capture_amount", "increment_amount", "reverse_amount", "final_amount", "merchant_amount")
+AMOUNT_NAMES = (
+    "amount",
+    "refund_amount",
+    "capture_amount",
+    "increment_amount",
+    "reverse_amount",
+    "final_amount",
+    "merchant_amount",
+)
 
 
 def _money_cases() -> list[tuple[Endpoint, tuple[str, ...], str]]:

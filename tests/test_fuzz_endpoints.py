@@ -42,7 +42,8 @@ REFUSED_BODIES: dict[str, tuple[bytes, str | None]] = {  # body -> (form, the er
     "scalar then hash": (b"metadata=1&metadata[a]=2", None),
     "hash then scalar": (b"metadata[a]=2&metadata=1", None),
     "[] and [0] mixed": (
-        b"spending_controls[allowed_categories][]=bakeries&spending_controls[allowed_categories][0]=florists", None
+        b"spending_controls[allowed_categories][]=bakeries&spending_controls[allowed_categories][0]=florists",
+        None,
     ),
     "negative index": (b"spending_controls[spending_limits][-1][amount]=1", "spending_controls[spending_limits]"),
     "array as a scalar": (b"spending_controls[spending_limits]=5", "spending_controls[spending_limits]"),
@@ -79,7 +80,10 @@ def test_malformed_card_updates_are_refused_and_change_nothing(
     ("content_type", "body"),
     [
         ("application/json", b'{"metadata": {"a": "1"}}'),
-        ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="metadata[a]"\r\n\r\n1\r\n--x--\r\n'),
+        (
+            "multipart/form-data; boundary=x",
+            b'--x\r\nContent-Disposition: form-data; name="metadata[a]"\r\n\r\n1\r\n--x--\r\n',
+        ),
         ("text/plain", b"metadata[a]=1"),
     ],
 )
@@ -108,7 +112,9 @@ def test_forms_without_a_content_type_or_with_a_charset_are_read(
     assert r.json()["metadata"]["via"] == "raw"
 
 
-def test_sparse_array_indices_are_an_order_not_a_size(world: tuple[str, guide_flow.Guide], scoped: httpx.Client) -> None:
+def test_sparse_array_indices_are_an_order_not_a_size(
+    world: tuple[str, guide_flow.Guide], scoped: httpx.Client
+) -> None:
     _, guide = world
     body = (
         b"spending_controls[spending_limits][99999999][amount]=700&spending_controls[spending_limits][99999999][interval]=daily"
@@ -152,7 +158,11 @@ def test_bad_list_queries_are_refused(scoped: httpx.Client, query: str, param: s
     ],
 )
 def test_bad_headers_are_refused_and_change_nothing(
-    server: EmulatorServer, world: tuple[str, guide_flow.Guide], scoped: httpx.Client, headers: dict[str, Any], status: int
+    server: EmulatorServer,
+    world: tuple[str, guide_flow.Guide],
+    scoped: httpx.Client,
+    headers: dict[str, Any],
+    status: int,
 ) -> None:
     key, guide = world
     before = fingerprint(server, key)

@@ -89,7 +89,9 @@ def test_in_flight_key_is_409_over_the_wire(
     body = {"card": shop.card.id, "amount": "100", "currency": "usd"}
     first: dict[str, httpx.Response] = {}
     t = threading.Thread(
-        target=lambda: first.setdefault("r", http.post("/v1/test_helpers/issuing/authorizations", data=body, headers=headers))
+        target=lambda: first.setdefault(
+            "r", http.post("/v1/test_helpers/issuing/authorizations", data=body, headers=headers)
+        )
     )
     t.start()
     deadline = time.monotonic() + 5

@@ -45,7 +45,9 @@ def provision(server: EmulatorServer, api_key: str, account_id: str, card_id: st
 # --- what test mode shows -------------------------------------------------------------------------------
 
 
-def test_test_mode_cards_have_no_tokens(client: stripe.StripeClient, account: stripe.Account, http: httpx.Client) -> None:
+def test_test_mode_cards_have_no_tokens(
+    client: stripe.StripeClient, account: stripe.Account, http: httpx.Client
+) -> None:
     card = new_card(client, account.id)
     opts: Any = {"stripe_account": account.id}
     listed = client.v1.issuing.tokens.list({"card": card.id}, opts)
@@ -57,7 +59,9 @@ def test_test_mode_cards_have_no_tokens(client: stripe.StripeClient, account: st
     assert err.http_status == 404 and err.param == "token"
 
 
-def test_list_needs_a_card_of_the_account(client: stripe.StripeClient, account: stripe.Account, http: httpx.Client) -> None:
+def test_list_needs_a_card_of_the_account(
+    client: stripe.StripeClient, account: stripe.Account, http: httpx.Client
+) -> None:
     r = http.get("/v1/issuing/tokens")
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "parameter_missing" and r.json()["error"]["param"] == "card"
@@ -66,14 +70,19 @@ def test_list_needs_a_card_of_the_account(client: stripe.StripeClient, account: 
     theirs = new_card(client, account.id)  # a connected account's card, asked for by the platform
     err = error_of(lambda: client.v1.issuing.tokens.list({"card": theirs.id}))
     assert err.http_status == 404 and err.param == "card"
-    r = http.get("/v1/issuing/tokens", params={"card": theirs.id, "status": "expired"}, headers={"Stripe-Account": account.id})
+    r = http.get(
+        "/v1/issuing/tokens", params={"card": theirs.id, "status": "expired"}, headers={"Stripe-Account": account.id}
+    )
     assert r.status_code == 400 and r.json()["error"]["param"] == "status"
 
 
 @pytest.mark.parametrize(
     ("data", "code", "param"),
-    [({}, "parameter_missing", "status"), ({"status": "requested"}, "parameter_invalid", "status"),
-     ({"status": "active", "wallet": "x"}, "parameter_unknown", "wallet")],
+    [
+        ({}, "parameter_missing", "status"),
+        ({"status": "requested"}, "parameter_invalid", "status"),
+        ({"status": "active", "wallet": "x"}, "parameter_unknown", "wallet"),
+    ],
 )
 def test_update_parameters(http: httpx.Client, data: dict[str, str], code: str, param: str) -> None:
     r = http.post("/v1/issuing/tokens/intok_nope", data=data)
@@ -111,7 +120,9 @@ def test_provisioned_tokens_list_and_retrieve(
     assert [e["data"]["object"]["id"] for e in created][:2] == [old["id"], new["id"]]
 
 
-def test_expansions(client: stripe.StripeClient, account: stripe.Account, server: EmulatorServer, api_key: str, http: httpx.Client) -> None:
+def test_expansions(
+    client: stripe.StripeClient, account: stripe.Account, server: EmulatorServer, api_key: str, http: httpx.Client
+) -> None:
     opts: Any = {"stripe_account": account.id}
     card = new_card(client, account.id)
     fresh = provision(server, api_key, account.id, card.id)

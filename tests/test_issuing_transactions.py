@@ -63,11 +63,23 @@ def test_force_capture_and_unlinked_refund(client: stripe.StripeClient) -> None:
     s = issuing_flows.spender(client, funds=1_000)
     th = s.client.v1.test_helpers.issuing.transactions
     forced = th.create_force_capture(
-        {"card": s.card, "amount": 2_500, "currency": "usd",
-         "merchant_data": {"category": "taxicabs_limousines", "name": "Rocket Rides", "city": "San Francisco",
-                           "country": "US", "network_id": "1234567890", "postal_code": "94107"},
-         "purchase_details": {"receipt": [{"description": "Ride", "quantity": "1", "unit_cost": 2500, "total": 2500}],
-                              "reference": "foo"}},
+        {
+            "card": s.card,
+            "amount": 2_500,
+            "currency": "usd",
+            "merchant_data": {
+                "category": "taxicabs_limousines",
+                "name": "Rocket Rides",
+                "city": "San Francisco",
+                "country": "US",
+                "network_id": "1234567890",
+                "postal_code": "94107",
+            },
+            "purchase_details": {
+                "receipt": [{"description": "Ride", "quantity": "1", "unit_cost": 2500, "total": 2500}],
+                "reference": "foo",
+            },
+        },
         s.opts,
     )
     assert (forced.type, forced.amount, forced.authorization) == ("capture", -2_500, None)
@@ -94,15 +106,31 @@ def test_force_capture_and_unlinked_refund(client: stripe.StripeClient) -> None:
 
 def test_capture_purchase_details(spender: Spender) -> None:
     s = spender
-    tx = capture(s, 1000, purchase_details={
-        "flight": {"departure_at": 1_700_000_000, "passenger_name": "Jenny Rosen", "refundable": True,
-                   "segments": [{"arrival_airport_code": "SFO", "carrier": "UA", "departure_airport_code": "JFK",
-                                 "flight_number": "UA100", "service_class": "economy", "stopover_allowed": False}],
-                   "travel_agency": "Acme"},
-        "fuel": {"type": "diesel", "unit": "liter", "unit_cost_decimal": "150", "quantity_decimal": "10"},
-        "lodging": {"check_in_at": 1_700_000_000, "nights": 2},
-        "fleet": {"purchase_type": "fuel_purchase", "service_type": "self_service"},
-    })
+    tx = capture(
+        s,
+        1000,
+        purchase_details={
+            "flight": {
+                "departure_at": 1_700_000_000,
+                "passenger_name": "Jenny Rosen",
+                "refundable": True,
+                "segments": [
+                    {
+                        "arrival_airport_code": "SFO",
+                        "carrier": "UA",
+                        "departure_airport_code": "JFK",
+                        "flight_number": "UA100",
+                        "service_class": "economy",
+                        "stopover_allowed": False,
+                    }
+                ],
+                "travel_agency": "Acme",
+            },
+            "fuel": {"type": "diesel", "unit": "liter", "unit_cost_decimal": "150", "quantity_decimal": "10"},
+            "lodging": {"check_in_at": 1_700_000_000, "nights": 2},
+            "fleet": {"purchase_type": "fuel_purchase", "service_type": "self_service"},
+        },
+    )
     full = s.client.v1.issuing.transactions.retrieve(tx.id, {"expand": ["purchase_details"]}, s.opts)
     details = full.purchase_details
     assert details.flight.segments[0].arrival_airport_code == "SFO"
@@ -144,7 +172,8 @@ def test_receipt_data_sends_purchase_details_receipt_updated(spender: Spender) -
     s = spender
     receipt = [{"description": "Ride from SFO to downtown", "quantity": "1", "unit_cost": 10000}]
     forced = s.client.v1.test_helpers.issuing.transactions.create_force_capture(
-        {"card": s.card, "amount": 100, "purchase_details": {"receipt": receipt}}, s.opts  # type: ignore[typeddict-item]
+        {"card": s.card, "amount": 100, "purchase_details": {"receipt": receipt}},
+        s.opts,  # type: ignore[typeddict-item]
     )
     captured = capture(s, 500, purchase_details={"receipt": receipt})
     capture(s, 200, purchase_details={"reference": "no receipt"})
@@ -159,7 +188,12 @@ def test_force_capture_and_unlinked_refund_in_a_foreign_currency(spender: Spende
     s = spender
     th = s.client.v1.test_helpers.issuing.transactions
     forced = th.create_force_capture({"card": s.card, "amount": 1000, "currency": "eur"}, s.opts)
-    assert (forced.amount, forced.currency, forced.merchant_amount, forced.merchant_currency) == (-1080, "usd", -1000, "eur")
+    assert (forced.amount, forced.currency, forced.merchant_amount, forced.merchant_currency) == (
+        -1080,
+        "usd",
+        -1000,
+        "eur",
+    )
     back = th.create_unlinked_refund({"card": s.card, "amount": 500, "currency": "gbp"}, s.opts)
     assert (back.amount, back.merchant_amount, back.merchant_currency) == (635, 500, "gbp")
     assert s.balance()["cash"] == 50_000 - 1080 + 635

@@ -82,10 +82,14 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             self.s = s
             self.opts: Any = s.opts
             self.plain = s.card
-            self.limited = s.new_card(spending_controls={"spending_limits": [
-                {"amount": LIMIT_ALL_TIME, "interval": "all_time"},
-                {"amount": LIMIT_PER_AUTH, "interval": "per_authorization"},
-            ]})
+            self.limited = s.new_card(
+                spending_controls={
+                    "spending_limits": [
+                        {"amount": LIMIT_ALL_TIME, "interval": "all_time"},
+                        {"amount": LIMIT_PER_AUTH, "interval": "per_authorization"},
+                    ]
+                }
+            )
             self.model = Model(cash=10_000)
             self.th = self.client.v1.test_helpers.issuing
 

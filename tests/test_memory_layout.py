@@ -31,7 +31,7 @@ VALUES: list[Any] = [
     {"id": "ic_1", "deleted": True},
     CARD,
     *SAMPLES,
-    {"name": "Zoë 東京 \u2028 \"quoted\" \\ back", "emoji": "💳", "n": -(2**53), "f": 1.5, "none": None},
+    {"name": 'Zoë 東京 \u2028 "quoted" \\ back', "emoji": "💳", "n": -(2**53), "f": 1.5, "none": None},
     {"list": list(range(5000)), "nested": {"a": {"b": {"c": [{"d": "x" * 9000}]}}}},
     [1, "two", None, False, {"three": 3}],
     "a plain string",

@@ -50,7 +50,11 @@ def _run(script: str, server: EmulatorServer, api_key: str) -> subprocess.Comple
         capture_output=True,
         text=True,
         timeout=120,
-        env={k: v for k, v in os.environ.items() if k not in ("CLAUDECODE", "CURSOR_AGENT", "CODEX_SANDBOX", "GEMINI_CLI")},
+        env={
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("CLAUDECODE", "CURSOR_AGENT", "CODEX_SANDBOX", "GEMINI_CLI")
+        },
     )
     assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     return proc

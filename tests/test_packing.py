@@ -32,7 +32,9 @@ scalars = st.one_of(
 )
 json_values = st.recursive(
     scalars,
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=30,
 )
 objects = st.dictionaries(st.text(max_size=8), json_values, max_size=6)
@@ -73,7 +75,9 @@ def test_wire_shapes_pack_small_and_read_back(sample: dict[str, Any]) -> None:
 
 def test_a_snapshot_is_packed_with_its_event_and_frozen_again() -> None:
     snapshot = {"id": "ic_1", "object": "issuing.card", "status": "active"}
-    result = packed({"id": "evt_1", "data": {"object": FrozenJSON(snapshot), "previous_attributes": {"status": "inactive"}}})
+    result = packed(
+        {"id": "evt_1", "data": {"object": FrozenJSON(snapshot), "previous_attributes": {"status": "inactive"}}}
+    )
     assert isinstance(result, Packed) and [path for path, _ in result.kept] == [("data", "object")]
     back = packing.unpack(result, CODEC)
     frozen = back["data"]["object"]

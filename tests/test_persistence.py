@@ -75,7 +75,11 @@ def build_some_state(client: stripe.StripeClient) -> dict[str, str]:
         {"stripe_account": account.id, "idempotency_key": "fund-1"},
     )
     holder = client.v1.issuing.cardholders.create(
-        {"name": "Jenny Rosen", "individual": {"first_name": "Jenny", "last_name": "Rosen"}, "billing": {"address": ADDRESS}},
+        {
+            "name": "Jenny Rosen",
+            "individual": {"first_name": "Jenny", "last_name": "Rosen"},
+            "billing": {"address": ADDRESS},
+        },
         opts,
     )
     card = client.v1.issuing.cards.create(
@@ -161,8 +165,11 @@ def test_reset_forgets_what_it_reset_on_disk_too(running: Running) -> None:
 def test_platform_settings_persist(running: Running) -> None:
     key = new_key()
     url = running.start()
-    resp = httpx.post(url + "/_emulator/platform_settings", json={"require_terms_acceptance": True},
-                      headers={"Authorization": f"Bearer {key}"})
+    resp = httpx.post(
+        url + "/_emulator/platform_settings",
+        json={"require_terms_acceptance": True},
+        headers={"Authorization": f"Bearer {key}"},
+    )
     assert resp.status_code == 200 and resp.json()["require_terms_acceptance"] is True
     running.stop()
     url = running.start()
@@ -254,9 +261,13 @@ def test_webhook_delivery_is_off_while_replaying(tmp_path: Path) -> None:
         await app.startup()
         from emulator.fixtures.inprocess import call_app
 
-        status, _ = await call_app(app, "POST", "/v1/accounts", body=b"country=US",
-                                   headers=[("authorization", "Bearer sk_test_replay"),
-                                            ("content-type", "application/x-www-form-urlencoded")])
+        status, _ = await call_app(
+            app,
+            "POST",
+            "/v1/accounts",
+            body=b"country=US",
+            headers=[("authorization", "Bearer sk_test_replay"), ("content-type", "application/x-www-form-urlencoded")],
+        )
         assert status == 200
         app.shutdown()
         again = create_app(State(), Settings(persist=str(path)))
@@ -304,7 +315,9 @@ def test_kill_9_between_two_requests_loses_nothing(tmp_path: Path) -> None:
     try:
         assert state_of(url, key) == before
         client = stripe.StripeClient(key, base_addresses={"api": url})
-        auth = client.v1.issuing.authorizations.retrieve(ids["authorization"], options={"stripe_account": ids["account"]})
+        auth = client.v1.issuing.authorizations.retrieve(
+            ids["authorization"], options={"stripe_account": ids["account"]}
+        )
         assert auth.amount == 700 and auth.status == "pending"
     finally:
         proc.send_signal(signal.SIGKILL)
@@ -325,7 +338,9 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path: Path) -> 
 def test_a_place_that_cannot_hold_the_file_is_refused_clearly(tmp_path: Path) -> None:
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder\n")
-    with pytest.raises(PersistenceError, match=r"cannot use --persist .*a_file/state\.db: it cannot be opened for writing"):
+    with pytest.raises(
+        PersistenceError, match=r"cannot use --persist .*a_file/state\.db: it cannot be opened for writing"
+    ):
         Journal(str(blocker / "state.db"))
     assert blocker.read_text() == "not a folder\n"
     fresh = tmp_path / "new" / "folder" / "state.db"  # missing folders are made

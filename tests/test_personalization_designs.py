@@ -21,12 +21,20 @@ from tests.test_sdk_fields import check, declared, embedded, sdk_class
 
 SHIPPING: dict[str, Any] = {
     "name": "Jenny Rosen",
-    "address": {"line1": "1234 Main Street", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"},
+    "address": {
+        "line1": "1234 Main Street",
+        "city": "San Francisco",
+        "state": "CA",
+        "postal_code": "94111",
+        "country": "US",
+    },
 }
 Opts = dict[str, Any]
 
 
-def bundles(client: stripe.StripeClient, opts: Opts | None = None, **params: Any) -> dict[str, stripe.issuing.PhysicalBundle]:
+def bundles(
+    client: stripe.StripeClient, opts: Opts | None = None, **params: Any
+) -> dict[str, stripe.issuing.PhysicalBundle]:
     """The platform's bundles by type + name ("standard:Standard White")."""
     found = client.v1.issuing.physical_bundles.list({"limit": 100, **params}, opts or {})  # type: ignore[arg-type]
     return {f"{b.type}:{b.name}": b for b in found.data}
@@ -40,12 +48,16 @@ def custom(client: stripe.StripeClient) -> str:
     return bundles(client, type="custom")["custom:Custom Bundle"].id
 
 
-def new_design(client: stripe.StripeClient, opts: Opts | None = None, **params: Any) -> stripe.issuing.PersonalizationDesign:
+def new_design(
+    client: stripe.StripeClient, opts: Opts | None = None, **params: Any
+) -> stripe.issuing.PersonalizationDesign:
     body: Any = {"physical_bundle": standard(client), **params}
     return client.v1.issuing.personalization_designs.create(body, opts or {})  # type: ignore[arg-type]
 
 
-def active_design(client: stripe.StripeClient, opts: Opts | None = None, **params: Any) -> stripe.issuing.PersonalizationDesign:
+def active_design(
+    client: stripe.StripeClient, opts: Opts | None = None, **params: Any
+) -> stripe.issuing.PersonalizationDesign:
     design = new_design(client, opts, **params)
     return client.v1.test_helpers.issuing.personalization_designs.activate(design.id, options=opts or {})  # type: ignore[arg-type]
 
@@ -177,7 +189,9 @@ def test_expand_physical_bundle(client: stripe.StripeClient, http: httpx.Client)
     assert isinstance(got.physical_bundle, stripe.issuing.PhysicalBundle)
     listed = client.v1.issuing.personalization_designs.list({"expand": ["data.physical_bundle"]})
     assert isinstance(listed.data[0].physical_bundle, stripe.issuing.PhysicalBundle)
-    activated = client.v1.test_helpers.issuing.personalization_designs.activate(design.id, {"expand": ["physical_bundle"]})
+    activated = client.v1.test_helpers.issuing.personalization_designs.activate(
+        design.id, {"expand": ["physical_bundle"]}
+    )
     assert isinstance(activated.physical_bundle, stripe.issuing.PhysicalBundle)
     assert isinstance(client.v1.issuing.personalization_designs.retrieve(design.id).physical_bundle, str)
     # files are not emulated: refused before anything is created
@@ -203,9 +217,7 @@ def test_expand_physical_bundle(client: stripe.StripeClient, http: httpx.Client)
         ({"color": "red"}, 400, "color"),
     ],
 )
-def test_create_refusals(
-    client: stripe.StripeClient, params: dict[str, Any], status: int, param: str
-) -> None:
+def test_create_refusals(client: stripe.StripeClient, params: dict[str, Any], status: int, param: str) -> None:
     err = error_of(lambda: new_design(client, **params))
     assert err.http_status == status and err.param == param, err.user_message
     assert client.v1.issuing.personalization_designs.list().data == []
@@ -315,8 +327,15 @@ def test_test_helpers_move_the_status(client: stripe.StripeClient, server: Emula
     assert _act(client, other.id, "activate").status == "active"
     assert _act(client, other.id, "deactivate").status == "inactive"
     reactivated = _act(client, other.id, "activate")
-    assert reactivated.status == "active" and reactivated.rejection_reasons.to_dict() == {"card_logo": [], "carrier_text": []}
-    for kind, previous in (("activated", ["review", "inactive"]), ("deactivated", ["active"]), ("rejected", ["review"])):
+    assert reactivated.status == "active" and reactivated.rejection_reasons.to_dict() == {
+        "card_logo": [],
+        "carrier_text": [],
+    }
+    for kind, previous in (
+        ("activated", ["review", "inactive"]),
+        ("deactivated", ["active"]),
+        ("rejected", ["review"]),
+    ):
         found = events_of(server, api_key, None, f"issuing_personalization_design.{kind}")
         assert [e["data"]["previous_attributes"]["status"] for e in found] == previous
 
@@ -344,7 +363,9 @@ def test_reject_needs_reasons(client: stripe.StripeClient, http: httpx.Client) -
     r = http.post(url)
     assert r.status_code == 400 and r.json()["error"]["code"] == "parameter_missing"
     assert r.json()["error"]["param"] == "rejection_reasons"
-    err = error_of(lambda: client.v1.test_helpers.issuing.personalization_designs.reject(design.id, {"rejection_reasons": {}}))
+    err = error_of(
+        lambda: client.v1.test_helpers.issuing.personalization_designs.reject(design.id, {"rejection_reasons": {}})
+    )
     assert err.param == "rejection_reasons"
     r = http.post(url, data={"rejection_reasons[card_logo][0]": "ugly"})
     assert r.status_code == 400 and r.json()["error"]["param"] == "rejection_reasons[card_logo][0]"
@@ -425,7 +446,9 @@ def test_list_filters_and_pages(client: stripe.StripeClient, http: httpx.Client)
     assert [d.id for d in listed.data] == [d.id for d in reversed(designs)]
     assert listed.url == "/v1/issuing/personalization_designs"
     assert [d.id for d in client.v1.issuing.personalization_designs.list({"status": "active"}).data] == [designs[1].id]
-    assert [d.id for d in client.v1.issuing.personalization_designs.list({"status": "rejected"}).data] == [designs[3].id]
+    assert [d.id for d in client.v1.issuing.personalization_designs.list({"status": "rejected"}).data] == [
+        designs[3].id
+    ]
     assert len(client.v1.issuing.personalization_designs.list({"status": "review"}).data) == 3
     page = client.v1.issuing.personalization_designs.list({"limit": 2, "starting_after": designs[3].id})
     assert [d.id for d in page.data] == [designs[2].id, designs[1].id] and page.has_more is True
@@ -518,7 +541,9 @@ def test_second_line_follows_the_bundle(client: stripe.StripeClient) -> None:
     assert err.http_status == 400 and err.param == "second_line"
     assert physical_card(client, personalization_design=plain.id).second_line is None
     rich = active_design(client)
-    assert physical_card(client, personalization_design=rich.id, second_line="Rocket Rides").second_line == "Rocket Rides"
+    assert (
+        physical_card(client, personalization_design=rich.id, second_line="Rocket Rides").second_line == "Rocket Rides"
+    )
 
 
 def test_card_update_changes_the_design_until_shipped(client: stripe.StripeClient) -> None:
@@ -571,7 +596,9 @@ def test_status_follows_the_model(client: stripe.StripeClient, actions: list[str
 # --- the SDK's view -------------------------------------------------------------------------------------------
 
 
-def test_objects_carry_exactly_the_sdk_fields(client: stripe.StripeClient, http: httpx.Client, account: stripe.Account) -> None:
+def test_objects_carry_exactly_the_sdk_fields(
+    client: stripe.StripeClient, http: httpx.Client, account: stripe.Account
+) -> None:
     rejected = new_design(client, card_logo="file_1", carrier_text={"header_title": "Hi"}, lookup_key="k", name="N")
     _act(client, rejected.id, "reject")
     active_design(client, preferences={"is_default": True})

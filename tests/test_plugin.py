@@ -81,7 +81,9 @@ def test_stripe_emulator_is_its_own_in_process_server(stripe_emulator: StripeEmu
     assert stripe_emulator.url.startswith("http://127.0.0.1:")
 
 
-def test_stripe_client_has_a_fresh_platform(stripe_client: stripe.StripeClient, stripe_emulator: StripeEmulator) -> None:
+def test_stripe_client_has_a_fresh_platform(
+    stripe_client: stripe.StripeClient, stripe_emulator: StripeEmulator
+) -> None:
     assert stripe_client.v1.accounts.list().data == []
     stripe_client.v1.accounts.create({"country": "US"})
     assert len(stripe_client.v1.accounts.list().data) == 1
@@ -114,7 +116,9 @@ def test_platform_settings_and_reset_through_the_handle(stripe_emulator: StripeE
         stripe_emulator.platform_settings(key, nope=1)
 
 
-def test_stripe_module_points_the_legacy_api_at_the_emulator(stripe_module: object, stripe_emulator: StripeEmulator) -> None:
+def test_stripe_module_points_the_legacy_api_at_the_emulator(
+    stripe_module: object, stripe_emulator: StripeEmulator
+) -> None:
     assert stripe.api_base == stripe_emulator.url
     account = stripe.Account.create(country="US")
     assert account.id.startswith("acct_")
@@ -135,8 +139,12 @@ def test_fixture_files_given_to_the_plugin_are_found_through_the_handle(tmp_path
     assert "1 passed" in result.stdout
 
 
-def test_handle_filters_are_url_encoded(stripe_emulator: StripeEmulator, stripe_api_key: str, stripe_client: stripe.StripeClient) -> None:
+def test_handle_filters_are_url_encoded(
+    stripe_emulator: StripeEmulator, stripe_api_key: str, stripe_client: stripe.StripeClient
+) -> None:
     stripe_client.v1.accounts.create({"country": "US", "metadata": {"a": "b"}})
-    assert [r["path"] for r in stripe_emulator.requests(stripe_api_key, path="/v1/accounts", method="POST")] == ["/v1/accounts"]
+    assert [r["path"] for r in stripe_emulator.requests(stripe_api_key, path="/v1/accounts", method="POST")] == [
+        "/v1/accounts"
+    ]
     assert stripe_emulator.requests(stripe_api_key, path="/v1/accounts&method=POST") == []  # one filter, not two
     assert stripe_emulator.requests(stripe_api_key, account="none", limit=1)[0]["status"] == 200

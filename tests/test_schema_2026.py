@@ -36,7 +36,9 @@ FIXTURE_QUIRKS = {"account": ["account.business_profile.specified_commercial_tra
 
 
 @needs_types
-@pytest.mark.parametrize("name", sorted(json.loads((SPEC_DIR / "fixtures-subset-latest.json").read_text())["resources"]))
+@pytest.mark.parametrize(
+    "name", sorted(json.loads((SPEC_DIR / "fixtures-subset-latest.json").read_text())["resources"])
+)
 def test_stripe_2026_examples_match_the_2026_types(name: str) -> None:
     assert NEWER is not None
     problems = [p.split(" @ ")[0] for p in NEWER.check_body(latest(name))]
@@ -47,13 +49,31 @@ def test_stripe_2026_examples_match_the_2026_types(name: str) -> None:
 def test_every_object_type_in_scope_has_2026_types() -> None:
     assert NEWER is not None
     for kind in (
-        "account", "account(deleted)", "capability", "event", "webhook_endpoint", "webhook_endpoint(deleted)",
-        "issuing.authorization", "issuing.card", "issuing.cardholder", "issuing.dispute", "issuing.transaction",
-        "issuing.token", "issuing.personalization_design", "issuing.physical_bundle",
-        "treasury.financial_account", "treasury.financial_account_features", "treasury.transaction",
-        "treasury.transaction_entry", "treasury.received_credit", "treasury.received_debit",
-        "treasury.outbound_transfer", "treasury.outbound_payment", "treasury.inbound_transfer",
-        "treasury.credit_reversal", "treasury.debit_reversal",
+        "account",
+        "account(deleted)",
+        "capability",
+        "event",
+        "webhook_endpoint",
+        "webhook_endpoint(deleted)",
+        "issuing.authorization",
+        "issuing.card",
+        "issuing.cardholder",
+        "issuing.dispute",
+        "issuing.transaction",
+        "issuing.token",
+        "issuing.personalization_design",
+        "issuing.physical_bundle",
+        "treasury.financial_account",
+        "treasury.financial_account_features",
+        "treasury.transaction",
+        "treasury.transaction_entry",
+        "treasury.received_credit",
+        "treasury.received_debit",
+        "treasury.outbound_transfer",
+        "treasury.outbound_payment",
+        "treasury.inbound_transfer",
+        "treasury.credit_reversal",
+        "treasury.debit_reversal",
     ):
         assert kind in NEWER.by_object, kind
     assert NEWER.event_objects["issuing_card.updated"] == "Issuing.Card"
@@ -69,18 +89,27 @@ def _outbound_transfer() -> dict[str, Any]:
     ("name", "change", "fragment"),
     [
         # inside newer fields, which tests/schema.py allows without looking into them
-        ("issuing.card", lambda c: c.update(lifecycle_controls={"cancel_after": {}}),
-         "issuing.card.lifecycle_controls.cancel_after.payment_count: missing"),
+        (
+            "issuing.card",
+            lambda c: c.update(lifecycle_controls={"cancel_after": {}}),
+            "issuing.card.lifecycle_controls.cancel_after.payment_count: missing",
+        ),
         ("issuing.card", lambda c: c.pop("second_line"), "issuing.card.second_line: missing"),
-        ("treasury.outbound_transfer", lambda o: o["tracking_details"].update(us_domestic_wire=None),
-         "treasury.outbound_transfer.tracking_details.us_domestic_wire: null"),
+        (
+            "treasury.outbound_transfer",
+            lambda o: o["tracking_details"].update(us_domestic_wire=None),
+            "treasury.outbound_transfer.tracking_details.us_domestic_wire: null",
+        ),
         ("issuing.authorization", lambda a: a.update(status=7), "issuing.authorization.status: type"),
         ("issuing.authorization", lambda a: a.update(fuel={"type": 5}), "issuing.authorization.fuel.type: type"),
         ("issuing.authorization", lambda a: a.update(bogus=1), "issuing.authorization.bogus: unknown"),
         ("issuing.physical_bundle", lambda b: b.update(status=None), "issuing.physical_bundle.status: null"),
         ("issuing.token", lambda t: t.update(network=None), "issuing.token.network: null"),
-        ("issuing.personalization_design", lambda d: d.update(preferences={}),
-         "issuing.personalization_design.preferences.is_default: missing"),
+        (
+            "issuing.personalization_design",
+            lambda d: d.update(preferences={}),
+            "issuing.personalization_design.preferences.is_default: missing",
+        ),
         ("event", lambda e: e.update(type="issuing_card.melted"), "event.type: enum"),
     ],
 )

@@ -121,9 +121,18 @@ def test_lists_errors_and_server_errors() -> None:
     good_list = {"object": "list", "url": "/v1/issuing/cards", "has_more": False, "data": [card_example()]}
     assert VALIDATOR.check_response("GET", "/v1/issuing/cards", 200, json.dumps(good_list).encode()) == []
     bad_url = dict(good_list, url="/v1/cards")
-    assert any("does not match" in p for p in VALIDATOR.check_response("GET", "/v1/issuing/cards", 200, json.dumps(bad_url).encode()))
-    error = {"error": {"type": "invalid_request_error", "message": "No such issuing_card: 'ic_1'", "code": "resource_missing",
-                       "doc_url": "https://stripe.com/docs/error-codes/resource-missing"}}
+    assert any(
+        "does not match" in p
+        for p in VALIDATOR.check_response("GET", "/v1/issuing/cards", 200, json.dumps(bad_url).encode())
+    )
+    error = {
+        "error": {
+            "type": "invalid_request_error",
+            "message": "No such issuing_card: 'ic_1'",
+            "code": "resource_missing",
+            "doc_url": "https://stripe.com/docs/error-codes/resource-missing",
+        }
+    }
     assert VALIDATOR.check_response("GET", None, 404, json.dumps(error).encode()) == []
     no_doc = {"error": {k: v for k, v in error["error"].items() if k != "doc_url"}}
     assert VALIDATOR.check_response("GET", None, 404, json.dumps(no_doc).encode()) == [
@@ -138,7 +147,10 @@ def test_lists_errors_and_server_errors() -> None:
     assert VALIDATOR.check_response("GET", None, 400, b'{"error": {"type": "invalid_request_error"}}') == [
         "error.message: missing or empty"
     ]
-    assert any("not one of" in p for p in VALIDATOR.check_response("GET", None, 400, b'{"error": {"type": "oops", "message": "m"}}'))
+    assert any(
+        "not one of" in p
+        for p in VALIDATOR.check_response("GET", None, 400, b'{"error": {"type": "oops", "message": "m"}}')
+    )
     assert any("server error 500" in p for p in VALIDATOR.check_response("GET", None, 500, json.dumps(error).encode()))
     assert VALIDATOR.check_response("GET", None, 200, b"<html>") == ["body is not JSON: b'<html>'"]
     assert VALIDATOR.check_object({"object": "issuing.token", "id": "intok_1", "bogus": 1}) == [
@@ -233,7 +245,9 @@ def _expandable(app: Any, body: dict[str, Any]) -> list[str]:
     return sorted(fields)
 
 
-def test_events_show_their_objects(client: stripe.StripeClient, http: httpx.Client, everything: guide_flow.Guide) -> None:
+def test_events_show_their_objects(
+    client: stripe.StripeClient, http: httpx.Client, everything: guide_flow.Guide
+) -> None:
     for scope in ({}, {"Stripe-Account": everything.account}):
         r = http.get("/v1/events", params={"limit": 100}, headers=scope)
         if r.status_code == 404:

@@ -47,7 +47,10 @@ def served_spec() -> dict[str, Any]:
         kept = {m: op for m, op in ops.items() if (m, path) in served}
         if kept:
             paths[path] = kept
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/error"}}}, "description": "Error"}
+    error = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/error"}}},
+        "description": "Error",
+    }
     for key in app.specs.overlay["operations"]:
         method, path = key.split(" ", 1)
         if (method, path) not in served:
@@ -58,7 +61,10 @@ def served_spec() -> dict[str, Any]:
                 {"in": "path", "name": name, "required": True, "schema": {"type": "string", "maxLength": 5000}}
                 for name in _path_params(path)
             ],
-            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}, "default": error},
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": error,
+            },
         }
         if method == "post":
             op["requestBody"] = {
@@ -119,7 +125,9 @@ def test_schemathesis(server: EmulatorServer, real: tuple[str, guide_flow.Guide]
     @given(st.one_of(strategies))
     def run(case: Any) -> None:
         kwargs = case.as_transport_kwargs(base_url=server.url, headers=auth)
-        prepared = requests.Request(kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=kwargs["headers"]).prepare()
+        prepared = requests.Request(
+            kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=kwargs["headers"]
+        ).prepare()
         oversized = len(prepared.url or "") + sum(len(k) + len(str(v)) for k, v in prepared.headers.items()) > MAX_HEAD
         try:
             r = case.call(base_url=server.url, session=session, headers=auth)

@@ -124,4 +124,6 @@ def test_readme_shows_the_coverage_table() -> None:
     coverage = _coverage_module()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [line for line in coverage.markdown(coverage.rows()).strip().splitlines() if line not in readme]
-    assert not missing, "README coverage table is stale (regenerate with bench/coverage_table.py):\n" + "\n".join(missing[:10])
+    assert not missing, "README coverage table is stale (regenerate with bench/coverage_table.py):\n" + "\n".join(
+        missing[:10]
+    )

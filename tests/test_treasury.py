@@ -69,9 +69,15 @@ def test_platform_restrictions(client: stripe.StripeClient, account: stripe.Acco
     assert "financial_addresses.aba" in fa.active_features
     features = client.v1.treasury.financial_accounts.features.retrieve(fa.id, options=opts(account))
     detail = features.card_issuing.status_details[0]  # type: ignore[union-attr]
-    assert (detail.code, detail.resolution, detail.restriction) == ("restricted_by_platform", "remove_restriction", "outbound_flows")
+    assert (detail.code, detail.resolution, detail.restriction) == (
+        "restricted_by_platform",
+        "remove_restriction",
+        "outbound_flows",
+    )
     fa = client.v1.treasury.financial_accounts.update(
-        fa.id, {"platform_restrictions": {"outbound_flows": "unrestricted", "inbound_flows": "restricted"}}, opts(account)
+        fa.id,
+        {"platform_restrictions": {"outbound_flows": "unrestricted", "inbound_flows": "restricted"}},
+        opts(account),
     )
     assert "card_issuing" in fa.active_features
     rc = flows.fund(client, account.id, fa.id, 1000)
@@ -102,11 +108,15 @@ def test_funding_and_ledger(client: stripe.StripeClient, account: stripe.Account
     assert all(t.status == "posted" and t.status_transitions.posted_at for t in txns.data)  # type: ignore[union-attr]
     entries = client.v1.treasury.transaction_entries.list({"financial_account": fa.id}, opts(account))
     assert sum(e.balance_impact.cash for e in entries.data) == 48_500  # type: ignore[union-attr]
-    one = client.v1.treasury.transactions.retrieve(txns.data[1].id, {"expand": ["entries", "flow_details"]}, opts(account))
+    one = client.v1.treasury.transactions.retrieve(
+        txns.data[1].id, {"expand": ["entries", "flow_details"]}, opts(account)
+    )
     assert one.entries.data[0].type == "received_credit"  # type: ignore[union-attr]
     assert one.flow_details.received_credit.id == rc.id  # type: ignore[union-attr]
     assert client.v1.treasury.received_credits.retrieve(rc.id, options=opts(account)).transaction == txns.data[1].id
-    listed = client.v1.treasury.received_credits.list({"financial_account": fa.id, "status": "succeeded"}, opts(account))
+    listed = client.v1.treasury.received_credits.list(
+        {"financial_account": fa.id, "status": "succeeded"}, opts(account)
+    )
     assert [x.id for x in listed.data] == [rc.id]
     debits = client.v1.treasury.received_debits.list({"financial_account": fa.id}, opts(account))
     assert [x.id for x in debits.data] == [too_much.id, rd.id]
@@ -118,13 +128,22 @@ def test_funding_and_ledger(client: stripe.StripeClient, account: stripe.Account
     assert [e.type for e in by_trxn.data] == ["received_debit"]
 
 
-def test_entries_cannot_be_expanded_in_lists(client: stripe.StripeClient, financial_account: stripe.treasury.FinancialAccount, account: stripe.Account) -> None:
+def test_entries_cannot_be_expanded_in_lists(
+    client: stripe.StripeClient, financial_account: stripe.treasury.FinancialAccount, account: stripe.Account
+) -> None:
     with pytest.raises(stripe.InvalidRequestError):
-        client.v1.treasury.transactions.list({"financial_account": financial_account.id, "expand": ["data.entries"]}, opts(account))
+        client.v1.treasury.transactions.list(
+            {"financial_account": financial_account.id, "expand": ["data.entries"]}, opts(account)
+        )
 
 
 def test_lists_require_financial_account(http: httpx.Client) -> None:
-    for path in ("/v1/treasury/transactions", "/v1/treasury/transaction_entries", "/v1/treasury/received_credits", "/v1/treasury/received_debits"):
+    for path in (
+        "/v1/treasury/transactions",
+        "/v1/treasury/transaction_entries",
+        "/v1/treasury/received_credits",
+        "/v1/treasury/received_debits",
+    ):
         r = http.get(path)
         assert r.status_code == 400, path
         assert r.json()["error"]["code"] == "parameter_missing"
@@ -199,6 +218,8 @@ def test_guide_form_on_the_features_endpoint(
     assert {"deposit_insurance", "financial_addresses.aba", "intra_stripe_flows"} <= set(again.active_features)
     # card_issuing takes only ``requested`` on this endpoint
     r = http.post(
-        f"/v1/treasury/financial_accounts/{fa.id}/features", content=b"card_issuing[access][requested]=true", headers=headers
+        f"/v1/treasury/financial_accounts/{fa.id}/features",
+        content=b"card_issuing[access][requested]=true",
+        headers=headers,
     )
     assert r.status_code == 400 and r.json()["error"]["param"] == "card_issuing[access]", r.text

@@ -32,14 +32,24 @@ def error(exc: pytest.ExceptionInfo[stripe.StripeError]) -> dict[str, Any]:
 
 def test_outbound_transfer_holds_then_posts(m: Mover) -> None:
     obt = m.outbound_transfer(1000, description="Rent", metadata={"order": "42"}, statement_descriptor="RENT 04")
-    assert (obt.object, obt.status, obt.amount, obt.currency) == ("treasury.outbound_transfer", "processing", 1000, "usd")
+    assert (obt.object, obt.status, obt.amount, obt.currency) == (
+        "treasury.outbound_transfer",
+        "processing",
+        1000,
+        "usd",
+    )
     assert obt.id.startswith("obt_1") and obt.cancelable is True and obt.returned_details is None
     assert (obt.description, obt.statement_descriptor, obt.metadata.to_dict()) == ("Rent", "RENT 04", {"order": "42"})
     assert obt.destination_payment_method == "pm_usBankAccount"
     details = obt.destination_payment_method_details
     assert details.type == "us_bank_account" and details.billing_details.name == "Jane Austen"
     bank = details.us_bank_account
-    assert (bank.bank_name, bank.last4, bank.routing_number, bank.network) == ("STRIPE TEST BANK", "6789", "110000000", "ach")
+    assert (bank.bank_name, bank.last4, bank.routing_number, bank.network) == (
+        "STRIPE TEST BANK",
+        "6789",
+        "110000000",
+        "ach",
+    )
     assert obt.expected_arrival_date > obt.created and obt.expected_arrival_date % 86400 == 0
     assert m.balance() == {"cash": 49_000, "inbound_pending": 0, "outbound_pending": 1000}
     trxn = m.transaction(obt.transaction)
@@ -63,7 +73,9 @@ def test_outbound_transfer_holds_then_posts(m: Mover) -> None:
         m.treasury.outbound_transfers.cancel(obt.id, options=m.opts)
 
 
-@pytest.mark.parametrize(("action", "status", "entry"), [("fail", "failed", "failure"), ("cancel", "canceled", "cancellation")])
+@pytest.mark.parametrize(
+    ("action", "status", "entry"), [("fail", "failed", "failure"), ("cancel", "canceled", "cancellation")]
+)
 def test_failed_or_canceled_transfer_gives_the_money_back(m: Mover, action: str, status: str, entry: str) -> None:
     obt = m.outbound_transfer(1000)
     if action == "fail":
@@ -78,7 +90,11 @@ def test_failed_or_canceled_transfer_gives_the_money_back(m: Mover, action: str,
     assert trxn.balance_impact.to_dict() == {"cash": 0, "inbound_pending": 0, "outbound_pending": 0}
     assert m.entries(obt.transaction) == [("outbound_transfer", HOLD), (f"outbound_transfer_{entry}", RELEASE)]
     assert m.event_types(obt.id)[-1] == f"treasury.outbound_transfer.{status}"
-    for again in (m.th.outbound_transfers.post, m.th.outbound_transfers.fail, m.th.outbound_transfers.return_outbound_transfer):
+    for again in (
+        m.th.outbound_transfers.post,
+        m.th.outbound_transfers.fail,
+        m.th.outbound_transfers.return_outbound_transfer,
+    ):
         with pytest.raises(stripe.InvalidRequestError):
             again(obt.id, options=m.opts)
 
@@ -93,7 +109,9 @@ def test_returned_transfer_comes_back_on_a_new_transaction(m: Mover) -> None:
     assert out.returned_details.code == "account_closed"
     back = m.transaction(out.returned_details.transaction)
     assert (back.flow_type, back.flow, back.status, back.amount) == ("outbound_transfer", obt.id, "posted", 1000)
-    assert m.entries(back.id) == [("outbound_transfer_return", {"cash": 1000, "inbound_pending": 0, "outbound_pending": 0})]
+    assert m.entries(back.id) == [
+        ("outbound_transfer_return", {"cash": 1000, "inbound_pending": 0, "outbound_pending": 0})
+    ]
     assert m.balance() == {"cash": 50_000, "inbound_pending": 0, "outbound_pending": 0}
     with pytest.raises(stripe.InvalidRequestError):
         m.th.outbound_transfers.return_outbound_transfer(obt.id, options=m.opts)
@@ -103,7 +121,9 @@ def test_returned_transfer_comes_back_on_a_new_transaction(m: Mover) -> None:
     assert (out.status, out.returned_details.code) == ("returned", "declined")
     assert out.status_transitions.posted_at is not None
     assert m.event_types(second.id) == [
-        "treasury.outbound_transfer.created", "treasury.outbound_transfer.posted", "treasury.outbound_transfer.returned",
+        "treasury.outbound_transfer.created",
+        "treasury.outbound_transfer.posted",
+        "treasury.outbound_transfer.returned",
     ]
     assert m.balance() == {"cash": 50_000, "inbound_pending": 0, "outbound_pending": 0}
 
@@ -150,7 +170,9 @@ def test_create_refusals(m: Mover, client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError):
         m.treasury.outbound_transfers.create(body, m.opts)
     with pytest.raises(stripe.InvalidRequestError):
-        m.outbound_transfer(100, destination_payment_method_data={"type": "financial_account", "financial_account": m.fa})
+        m.outbound_transfer(
+            100, destination_payment_method_data={"type": "financial_account", "financial_account": m.fa}
+        )
     assert m.balance()["cash"] == 50_000
     assert m.treasury.outbound_transfers.list({"financial_account": m.fa}, m.opts).data == []
     # the transfer belongs to its account: invisible to the platform
@@ -190,8 +212,11 @@ def test_closed_account_cannot_send(m: Mover) -> None:
         m.outbound_transfer(100, financial_account=other)
     assert "closed" in error(exc)["message"]
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        m.outbound_transfer(100, destination_payment_method=None,
-                            destination_payment_method_data={"type": "financial_account", "financial_account": other})
+        m.outbound_transfer(
+            100,
+            destination_payment_method=None,
+            destination_payment_method_data={"type": "financial_account", "financial_account": other},
+        )
     assert "closed" in error(exc)["message"]
 
 
@@ -208,11 +233,15 @@ def test_wire_transfer_is_not_cancelable(m: Mover) -> None:
 def test_transfer_between_own_financial_accounts(m: Mover) -> None:
     other = m.another_account()
     obt = m.outbound_transfer(
-        2500, destination_payment_method=None,
+        2500,
+        destination_payment_method=None,
         destination_payment_method_data={"type": "financial_account", "financial_account": other},
     )
     details = obt.destination_payment_method_details
-    assert details.type == "financial_account" and details.financial_account.to_dict() == {"id": other, "network": "stripe"}
+    assert details.type == "financial_account" and details.financial_account.to_dict() == {
+        "id": other,
+        "network": "stripe",
+    }
     assert obt.destination_payment_method is None and obt.cancelable is False
     assert m.balance(other)["cash"] == 0
     with pytest.raises(stripe.InvalidRequestError):
@@ -229,8 +258,11 @@ def test_transfer_between_own_financial_accounts(m: Mover) -> None:
     # another account's financial account is not reachable by a transfer
     stranger = money_flows.mover(m.client, funds=0)
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        m.outbound_transfer(100, destination_payment_method=None,
-                            destination_payment_method_data={"type": "financial_account", "financial_account": stranger.fa})
+        m.outbound_transfer(
+            100,
+            destination_payment_method=None,
+            destination_payment_method_data={"type": "financial_account", "financial_account": stranger.fa},
+        )
     assert exc.value.http_status == 404
 
 
@@ -243,7 +275,9 @@ def test_tracking_details_update(m: Mover, http: httpx.Client) -> None:
     assert "cancelable" in error(exc)["message"]
     m.th.outbound_transfers.post(obt.id, options=m.opts)
     with pytest.raises(stripe.InvalidRequestError):
-        m.th.outbound_transfers.update(obt.id, {"tracking_details": {"type": "us_domestic_wire", "us_domestic_wire": {"imad": "1"}}}, m.opts)
+        m.th.outbound_transfers.update(
+            obt.id, {"tracking_details": {"type": "us_domestic_wire", "us_domestic_wire": {"imad": "1"}}}, m.opts
+        )
     with pytest.raises(stripe.InvalidRequestError) as exc:
         m.th.outbound_transfers.update(obt.id, {"tracking_details": {"type": "ach"}}, m.opts)
     assert error(exc)["param"] == "tracking_details[ach]"
@@ -263,11 +297,15 @@ def test_tracking_details_states(m: Mover) -> None:
     """Not canceled or failed; a processing wire (never cancelable) and a returned flow can be tracked."""
     wire = {"destination_payment_method_options": {"us_bank_account": {"network": "us_domestic_wire"}}}
     obt = m.outbound_transfer(1000, **wire)
-    out = m.th.outbound_transfers.update(obt.id, {"tracking_details": {"type": "us_domestic_wire", "us_domestic_wire": {"imad": "IM1"}}}, m.opts)
+    out = m.th.outbound_transfers.update(
+        obt.id, {"tracking_details": {"type": "us_domestic_wire", "us_domestic_wire": {"imad": "IM1"}}}, m.opts
+    )
     assert (out.status, out.tracking_details.us_domestic_wire.imad) == ("processing", "IM1")
     returned = m.outbound_payment(500)
     m.th.outbound_payments.return_outbound_payment(returned.id, options=m.opts)
-    out2 = m.th.outbound_payments.update(returned.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "T1"}}}, m.opts)
+    out2 = m.th.outbound_payments.update(
+        returned.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "T1"}}}, m.opts
+    )
     assert (out2.status, out2.tracking_details.type) == ("returned", "ach")
     assert m.event_types(returned.id)[-1] == "treasury.outbound_payment.tracking_details_updated"
     for action in ("fail", "cancel"):
@@ -277,7 +315,9 @@ def test_tracking_details_states(m: Mover) -> None:
         else:
             m.treasury.outbound_payments.cancel(obp.id, options=m.opts)
         with pytest.raises(stripe.InvalidRequestError) as exc:
-            m.th.outbound_payments.update(obp.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "T1"}}}, m.opts)
+            m.th.outbound_payments.update(
+                obp.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "T1"}}}, m.opts
+            )
         assert exc.value.http_status == 400 and "status" in error(exc)["message"]
 
 
@@ -287,7 +327,9 @@ def test_list_outbound_transfers(m: Mover) -> None:
     page = m.treasury.outbound_transfers.list({"financial_account": m.fa, "limit": 3}, m.opts)
     assert [o.id for o in page.data] == [o.id for o in reversed(made)][:3] and page.has_more
     assert page.url == "/v1/treasury/outbound_transfers"
-    everything = list(m.treasury.outbound_transfers.list({"financial_account": m.fa, "limit": 2}, m.opts).auto_paging_iter())
+    everything = list(
+        m.treasury.outbound_transfers.list({"financial_account": m.fa, "limit": 2}, m.opts).auto_paging_iter()
+    )
     assert len(everything) == 4
     posted = m.treasury.outbound_transfers.list({"financial_account": m.fa, "status": "posted"}, m.opts)
     assert [o.id for o in posted.data] == [made[0].id]
@@ -300,7 +342,9 @@ def test_list_outbound_transfers(m: Mover) -> None:
 
 def test_outbound_payment_to_a_bank_account(m: Mover) -> None:
     obp = m.outbound_payment(
-        1200, description="Invoice 7", end_user_details={"present": True, "ip_address": "1.2.3.4"},
+        1200,
+        description="Invoice 7",
+        end_user_details={"present": True, "ip_address": "1.2.3.4"},
         destination_payment_method_data={
             "type": "us_bank_account",
             "billing_details": {"name": "Vendor Inc", "address": {"city": "Oakland", "country": "US"}},
@@ -308,7 +352,10 @@ def test_outbound_payment_to_a_bank_account(m: Mover) -> None:
         },
     )
     assert (obp.object, obp.status, obp.cancelable, obp.statement_descriptor) == (
-        "treasury.outbound_payment", "processing", True, "payment"
+        "treasury.outbound_payment",
+        "processing",
+        True,
+        "payment",
     )
     assert obp.id.startswith("obp_1") and obp.customer is None and obp.destination_payment_method is None
     assert obp.end_user_details.to_dict() == {"ip_address": "1.2.3.4", "present": True}
@@ -316,10 +363,15 @@ def test_outbound_payment_to_a_bank_account(m: Mover) -> None:
     assert details.billing_details.name == "Vendor Inc" and details.billing_details.address.city == "Oakland"
     bank = details.us_bank_account
     assert (bank.last4, bank.routing_number, bank.account_holder_type, bank.account_type) == (
-        "6789", "110000000", "company", "checking"
+        "6789",
+        "110000000",
+        "company",
+        "checking",
     )
     assert m.balance() == {"cash": 48_800, "inbound_pending": 0, "outbound_pending": 1200}
-    assert m.entries(obp.transaction) == [("outbound_payment", {"cash": -1200, "inbound_pending": 0, "outbound_pending": 1200})]
+    assert m.entries(obp.transaction) == [
+        ("outbound_payment", {"cash": -1200, "inbound_pending": 0, "outbound_pending": 1200})
+    ]
     m.th.outbound_payments.post(obp.id, options=m.opts)
     out = m.th.outbound_payments.return_outbound_payment(obp.id, {"returned_details": {"code": "no_account"}}, m.opts)
     assert (out.status, out.returned_details.code) == ("returned", "no_account")
@@ -329,7 +381,9 @@ def test_outbound_payment_to_a_bank_account(m: Mover) -> None:
     ]
     assert m.balance() == {"cash": 50_000, "inbound_pending": 0, "outbound_pending": 0}
     assert m.event_types(obp.id) == [
-        "treasury.outbound_payment.created", "treasury.outbound_payment.posted", "treasury.outbound_payment.returned",
+        "treasury.outbound_payment.created",
+        "treasury.outbound_payment.posted",
+        "treasury.outbound_payment.returned",
     ]
 
 
@@ -338,14 +392,26 @@ def test_outbound_payment_checks(m: Mover) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
         m.outbound_payment(100, destination_payment_method_data=None, destination_payment_method="pm_123")
     assert (error(exc)["code"], error(exc)["param"]) == ("parameter_missing", "customer")
-    obp = m.outbound_payment(100, destination_payment_method_data=None, destination_payment_method="pm_123", customer="cus_1")
+    obp = m.outbound_payment(
+        100, destination_payment_method_data=None, destination_payment_method="pm_123", customer="cus_1"
+    )
     assert (obp.customer, obp.destination_payment_method) == ("cus_1", "pm_123")
     assert obp.end_user_details.to_dict() == {"ip_address": None, "present": False}
     bad: list[dict[str, Any]] = [
         {"end_user_details": {"present": True}},
         {"destination_payment_method_data": {"type": "us_bank_account"}},
-        {"destination_payment_method_data": {"type": "us_bank_account", "us_bank_account": {**money_flows.BANK, "routing_number": "12"}}},
-        {"destination_payment_method_data": {"type": "us_bank_account", "us_bank_account": {**money_flows.BANK, "account_number": "12a"}}},
+        {
+            "destination_payment_method_data": {
+                "type": "us_bank_account",
+                "us_bank_account": {**money_flows.BANK, "routing_number": "12"},
+            }
+        },
+        {
+            "destination_payment_method_data": {
+                "type": "us_bank_account",
+                "us_bank_account": {**money_flows.BANK, "account_number": "12a"},
+            }
+        },
         {"destination_payment_method_data": {"type": "financial_account"}},
         {"destination_payment_method_data": {"type": "financial_account", "financial_account": m.fa}},
         {"statement_descriptor": "x" * 11},
@@ -371,13 +437,19 @@ def test_outbound_payment_to_another_connected_account(m: Mover) -> None:
     assert posted.status == "posted"
     assert payee.balance() == {"cash": 4000, "inbound_pending": 0, "outbound_pending": 0}
     rc = payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data[0]
-    assert (rc.network, rc.linked_flows.source_flow, rc.linked_flows.source_flow_type) == ("stripe", obp.id, "outbound_payment")
+    assert (rc.network, rc.linked_flows.source_flow, rc.linked_flows.source_flow_type) == (
+        "stripe",
+        obp.id,
+        "outbound_payment",
+    )
     assert payee.event_types(rc.id) == ["treasury.received_credit.created", "treasury.received_credit.succeeded"]
     with pytest.raises(stripe.InvalidRequestError):
         m.th.outbound_payments.update(obp.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "x"}}}, m.opts)
     # a payee whose inbound flows are restricted after the payment was sent refuses: it comes back as returned
     obp = m.outbound_payment(1000, destination_payment_method_data=data)
-    payee.treasury.financial_accounts.update(payee.fa, {"platform_restrictions": {"inbound_flows": "restricted"}}, payee.opts)
+    payee.treasury.financial_accounts.update(
+        payee.fa, {"platform_restrictions": {"inbound_flows": "restricted"}}, payee.opts
+    )
     out = m.th.outbound_payments.post(obp.id, options=m.opts)
     assert (out.status, out.returned_details.code) == ("returned", "account_frozen")
     assert m.balance() == {"cash": 46_000, "inbound_pending": 0, "outbound_pending": 0}
@@ -385,7 +457,9 @@ def test_outbound_payment_to_another_connected_account(m: Mover) -> None:
 
 
 def test_list_outbound_payments_filters(m: Mover) -> None:
-    first = m.outbound_payment(100, destination_payment_method_data=None, destination_payment_method="pm_1", customer="cus_a")
+    first = m.outbound_payment(
+        100, destination_payment_method_data=None, destination_payment_method="pm_1", customer="cus_a"
+    )
     second = m.outbound_payment(200)
     listing = m.treasury.outbound_payments
     assert [o.id for o in listing.list({"financial_account": m.fa}, m.opts).data] == [second.id, first.id]

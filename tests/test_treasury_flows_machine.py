@@ -112,8 +112,10 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             if kind == "wire":
                 params["destination_payment_method_options"] = {"us_bank_account": {"network": "us_domestic_wire"}}
             if kind == "internal":
-                params = {"destination_payment_method": None,
-                          "destination_payment_method_data": {"type": "financial_account", "financial_account": self.fa2}}
+                params = {
+                    "destination_payment_method": None,
+                    "destination_payment_method_data": {"type": "financial_account", "financial_account": self.fa2},
+                }
             create = m.outbound_payment if kind == "payment" else m.outbound_transfer
             if self.cash[m.fa] < amount:
                 self.refused(lambda: create(amount, **params))
@@ -129,7 +131,11 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             return self.m.th.outbound_payments if self.out[obj_id].kind == "payment" else self.m.th.outbound_transfers
 
         def _service(self, obj_id: str) -> Any:
-            return self.m.treasury.outbound_payments if self.out[obj_id].kind == "payment" else self.m.treasury.outbound_transfers
+            return (
+                self.m.treasury.outbound_payments
+                if self.out[obj_id].kind == "payment"
+                else self.m.treasury.outbound_transfers
+            )
 
         @rule(obj=outs)
         def post(self, obj: str) -> None:
@@ -186,7 +192,9 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             i = self.inb[ibt]
             th = self.m.th.inbound_transfers
             calls = {
-                "succeed": th.succeed, "fail": th.fail, "return": th.return_inbound_transfer,
+                "succeed": th.succeed,
+                "fail": th.fail,
+                "return": th.return_inbound_transfer,
                 "cancel": self.m.treasury.inbound_transfers.cancel,
             }
             allowed = (i.status == "succeeded" and not i.returned) if action == "return" else i.status == "processing"

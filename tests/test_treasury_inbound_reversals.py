@@ -28,7 +28,12 @@ def cash(amount: int) -> dict[str, int]:
 
 def test_inbound_transfer_succeeds_and_returns(m: Mover) -> None:
     ibt = m.inbound_transfer(2500, description="Top up", statement_descriptor="TOPUP")
-    assert (ibt.object, ibt.status, ibt.cancelable, ibt.returned) == ("treasury.inbound_transfer", "processing", True, False)
+    assert (ibt.object, ibt.status, ibt.cancelable, ibt.returned) == (
+        "treasury.inbound_transfer",
+        "processing",
+        True,
+        False,
+    )
     assert ibt.id.startswith("ibt_1") and ibt.failure_details is None and ibt.linked_flows.received_debit is None
     assert (ibt.origin_payment_method, ibt.statement_descriptor) == ("pm_usBankAccount", "TOPUP")
     bank = ibt.origin_payment_method_details.us_bank_account
@@ -77,7 +82,11 @@ def test_failed_or_canceled_inbound_transfer_takes_the_money_back(m: Mover, acti
     assert m.entries(ibt.transaction) == [("inbound_transfer", cash(2500)), ("inbound_transfer_return", cash(-2500))]
     status = "failed" if action == "fail" else "canceled"
     assert m.event_types(ibt.id) == ["treasury.inbound_transfer.created", f"treasury.inbound_transfer.{status}"]
-    for again in (m.th.inbound_transfers.succeed, m.th.inbound_transfers.fail, m.th.inbound_transfers.return_inbound_transfer):
+    for again in (
+        m.th.inbound_transfers.succeed,
+        m.th.inbound_transfers.fail,
+        m.th.inbound_transfers.return_inbound_transfer,
+    ):
         with pytest.raises(stripe.InvalidRequestError):
             again(ibt.id, options=m.opts)
 
@@ -173,7 +182,9 @@ def test_reversal_deadline() -> None:
         client = stripe.StripeClient("sk_test_" + uuid.uuid4().hex, base_addresses={"api": server.url})
         m = money_flows.mover(client, funds=10_000)
         rc = m.fund(100)
-        rd = m.th.received_debits.create({"amount": 100, "currency": "usd", "financial_account": m.fa, "network": "ach"}, m.opts)
+        rd = m.th.received_debits.create(
+            {"amount": 100, "currency": "usd", "financial_account": m.fa, "network": "ach"}, m.opts
+        )
         server.state.clock.advance(6 * 24 * 3600)
         with pytest.raises(stripe.InvalidRequestError) as exc:
             m.treasury.credit_reversals.create({"received_credit": rc.id}, m.opts)
@@ -188,7 +199,9 @@ def test_reversal_deadline() -> None:
 
 def test_reversing_a_stripe_credit_pays_the_sender_back(m: Mover) -> None:
     payee = money_flows.mover(m.client, funds=0)
-    obp = m.outbound_payment(700, destination_payment_method_data={"type": "financial_account", "financial_account": payee.fa})
+    obp = m.outbound_payment(
+        700, destination_payment_method_data={"type": "financial_account", "financial_account": payee.fa}
+    )
     m.th.outbound_payments.post(obp.id, options=m.opts)
     rc = payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data[0]
     rev = payee.treasury.credit_reversals.create({"received_credit": rc.id}, payee.opts)
@@ -197,7 +210,10 @@ def test_reversing_a_stripe_credit_pays_the_sender_back(m: Mover) -> None:
     assert m.balance() == cash(10_000)
     back = m.treasury.received_credits.list({"financial_account": m.fa}, m.opts).data[0]
     assert (back.network, back.amount, back.linked_flows.source_flow_type, back.linked_flows.source_flow) == (
-        "stripe", 700, "credit_reversal", rev.id
+        "stripe",
+        700,
+        "credit_reversal",
+        rev.id,
     )
 
 
@@ -205,11 +221,17 @@ def test_reversing_a_stripe_credit_pays_the_sender_back(m: Mover) -> None:
 
 
 def test_debit_reversal_of_an_ach_debit(m: Mover) -> None:
-    rd = m.th.received_debits.create({"amount": 1500, "currency": "usd", "financial_account": m.fa, "network": "ach"}, m.opts)
+    rd = m.th.received_debits.create(
+        {"amount": 1500, "currency": "usd", "financial_account": m.fa, "network": "ach"}, m.opts
+    )
     assert m.balance() == cash(8500)
     rev = m.treasury.debit_reversals.create({"received_debit": rd.id, "metadata": {"k": "v"}}, m.opts)
     assert (rev.object, rev.status, rev.amount, rev.network, rev.transaction) == (
-        "treasury.debit_reversal", "processing", 1500, "ach", None
+        "treasury.debit_reversal",
+        "processing",
+        1500,
+        "ach",
+        None,
     )
     assert rev.linked_flows.issuing_dispute is None and rev.metadata.to_dict() == {"k": "v"}
     got = m.treasury.debit_reversals.retrieve(rev.id, options=m.opts)
@@ -221,7 +243,8 @@ def test_debit_reversal_of_an_ach_debit(m: Mover) -> None:
     rd = m.treasury.received_debits.retrieve(rd.id, options=m.opts)
     assert rd.linked_flows.debit_reversal == rev.id and rd.reversal_details.restricted_reason == "already_reversed"
     assert m.event_types(rev.id) == [
-        "treasury.debit_reversal.created", "treasury.debit_reversal.initial_credit_granted",
+        "treasury.debit_reversal.created",
+        "treasury.debit_reversal.initial_credit_granted",
         "treasury.debit_reversal.completed",
     ]
     with pytest.raises(stripe.InvalidRequestError):
@@ -231,7 +254,9 @@ def test_debit_reversal_of_an_ach_debit(m: Mover) -> None:
 
 
 def test_debit_reversal_refusals(m: Mover) -> None:
-    failed = m.th.received_debits.create({"amount": 99_999, "currency": "usd", "financial_account": m.fa, "network": "ach"}, m.opts)
+    failed = m.th.received_debits.create(
+        {"amount": 99_999, "currency": "usd", "financial_account": m.fa, "network": "ach"}, m.opts
+    )
     assert failed.status == "failed"
     with pytest.raises(stripe.InvalidRequestError):
         m.treasury.debit_reversals.create({"received_debit": failed.id}, m.opts)

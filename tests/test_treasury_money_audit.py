@@ -26,11 +26,18 @@ def test_stripe_credit_from_an_outbound_transfer_is_source_flow_restricted(m: Mo
     """Stripe: "A Stripe network ReceivedCredit that's the result of a flow other than an
     OutboundPayment. Stripe restricts users from reversing such ReceivedCredits." """
     other = m.another_account()
-    obt = m.outbound_transfer(1200, destination_payment_method=None,
-                              destination_payment_method_data={"type": "financial_account", "financial_account": other})
+    obt = m.outbound_transfer(
+        1200,
+        destination_payment_method=None,
+        destination_payment_method_data={"type": "financial_account", "financial_account": other},
+    )
     m.th.outbound_transfers.post(obt.id, options=m.opts)
     rc = m.treasury.received_credits.list({"financial_account": other}, m.opts).data[0]
-    assert (rc.network, rc.linked_flows.source_flow_type, rc.linked_flows.source_flow) == ("stripe", "outbound_transfer", obt.id)
+    assert (rc.network, rc.linked_flows.source_flow_type, rc.linked_flows.source_flow) == (
+        "stripe",
+        "outbound_transfer",
+        obt.id,
+    )
     assert rc.reversal_details is not None and rc.reversal_details.restricted_reason == "source_flow_restricted"
     with pytest.raises(stripe.InvalidRequestError) as exc:
         m.treasury.credit_reversals.create({"received_credit": rc.id}, m.opts)
@@ -42,12 +49,16 @@ def test_stripe_credit_from_an_outbound_transfer_is_source_flow_restricted(m: Mo
 
 def test_credit_paid_back_by_a_reversal_cannot_be_reversed_again(m: Mover) -> None:
     payee = money_flows.mover(m.client, funds=0)
-    obp = m.outbound_payment(700, destination_payment_method_data={"type": "financial_account", "financial_account": payee.fa})
+    obp = m.outbound_payment(
+        700, destination_payment_method_data={"type": "financial_account", "financial_account": payee.fa}
+    )
     m.th.outbound_payments.post(obp.id, options=m.opts)
     rc = payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data[0]
     assert rc.linked_flows.source_flow_type == "outbound_payment"
     assert rc.reversal_details is not None and rc.reversal_details.restricted_reason is None
-    rev = payee.treasury.credit_reversals.create({"received_credit": rc.id}, payee.opts)  # allowed: an OutboundPayment sent it
+    rev = payee.treasury.credit_reversals.create(
+        {"received_credit": rc.id}, payee.opts
+    )  # allowed: an OutboundPayment sent it
     back = m.treasury.received_credits.list({"financial_account": m.fa}, m.opts).data[0]
     assert (back.linked_flows.source_flow_type, back.linked_flows.source_flow) == ("credit_reversal", rev.id)
     with pytest.raises(stripe.InvalidRequestError) as exc:
@@ -61,15 +72,30 @@ def test_destination_financial_account_needs_intra_stripe_flows(m: Mover) -> Non
     stripe network outbound payments to work." """
     without = flows.financial_account(m.client, m.account, features={"card_issuing": {"requested": True}}).id
     payee = money_flows.mover(m.client, funds=0)
-    payee.treasury.financial_accounts.update(payee.fa, {"platform_restrictions": {"inbound_flows": "restricted"}}, payee.opts)
+    payee.treasury.financial_accounts.update(
+        payee.fa, {"platform_restrictions": {"inbound_flows": "restricted"}}, payee.opts
+    )
     cases = [
-        (lambda: m.outbound_transfer(100, destination_payment_method=None,
-                                     destination_payment_method_data={"type": "financial_account", "financial_account": without}),
-         "not requested"),
-        (lambda: m.outbound_payment(100, destination_payment_method_data={"type": "financial_account", "financial_account": without}),
-         "not requested"),
-        (lambda: m.outbound_payment(100, destination_payment_method_data={"type": "financial_account", "financial_account": payee.fa}),
-         "restricted"),
+        (
+            lambda: m.outbound_transfer(
+                100,
+                destination_payment_method=None,
+                destination_payment_method_data={"type": "financial_account", "financial_account": without},
+            ),
+            "not requested",
+        ),
+        (
+            lambda: m.outbound_payment(
+                100, destination_payment_method_data={"type": "financial_account", "financial_account": without}
+            ),
+            "not requested",
+        ),
+        (
+            lambda: m.outbound_payment(
+                100, destination_payment_method_data={"type": "financial_account", "financial_account": payee.fa}
+            ),
+            "restricted",
+        ),
     ]
     for create, status in cases:
         with pytest.raises(stripe.InvalidRequestError) as exc:
@@ -85,8 +111,12 @@ def test_destination_financial_account_needs_intra_stripe_flows(m: Mover) -> Non
 def test_card_payment_methods_cannot_move_treasury_money(m: Mover) -> None:
     for create, param in (
         (lambda: m.outbound_transfer(100, destination_payment_method="pm_card_visa"), "destination_payment_method"),
-        (lambda: m.outbound_payment(100, destination_payment_method_data=None, destination_payment_method="pm_card_visa",
-                                    customer="cus_1"), "destination_payment_method"),
+        (
+            lambda: m.outbound_payment(
+                100, destination_payment_method_data=None, destination_payment_method="pm_card_visa", customer="cus_1"
+            ),
+            "destination_payment_method",
+        ),
         (lambda: m.inbound_transfer(100, origin_payment_method="pm_card_mastercard"), "origin_payment_method"),
     ):
         with pytest.raises(stripe.InvalidRequestError) as exc:
@@ -111,7 +141,10 @@ def test_inactive_inbound_feature_message(client: stripe.StripeClient) -> None:
 
 
 def test_inline_routing_numbers_need_a_valid_check_digit(m: Mover) -> None:
-    bank = {"type": "us_bank_account", "us_bank_account": {"routing_number": "123456789", "account_number": "000123456789"}}
+    bank = {
+        "type": "us_bank_account",
+        "us_bank_account": {"routing_number": "123456789", "account_number": "000123456789"},
+    }
     with pytest.raises(stripe.InvalidRequestError) as exc:
         m.outbound_payment(100, destination_payment_method_data=bank)
     assert error(exc)["param"] == "destination_payment_method_data[us_bank_account][routing_number]"

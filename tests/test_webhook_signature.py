@@ -40,9 +40,7 @@ def test_header_has_t_v1_and_a_fake_v0(client: stripe.StripeClient, receiver: Re
     fields = parts(header)
     assert list(fields) == ["t", "v1", "v0"]
     timestamp = int(fields["t"][0])
-    expected = hmac.new(
-        str(we.secret).encode(), f"{timestamp}.".encode() + got.body, hashlib.sha256
-    ).hexdigest()
+    expected = hmac.new(str(we.secret).encode(), f"{timestamp}.".encode() + got.body, hashlib.sha256).hexdigest()
     assert fields["v1"] == [expected]
     (v0,) = fields["v0"]
     assert len(v0) == 64 and v0 != expected

@@ -111,7 +111,9 @@ def test_json_body_is_rejected(http: httpx.Client) -> None:
 
 
 def test_huge_body_is_413(http: httpx.Client) -> None:
-    r = http.post("/v1/accounts", content=b"a=" + b"x" * 2_000_000, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = http.post(
+        "/v1/accounts", content=b"a=" + b"x" * 2_000_000, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 413
     assert "error" in r.json()
 
@@ -143,7 +145,9 @@ def test_stripe_account_scoping(client: stripe.StripeClient, account: stripe.Acc
 
 
 def test_foreign_stripe_account_is_403(server: EmulatorServer, client: stripe.StripeClient) -> None:
-    theirs = flows.connected_account(stripe.StripeClient("sk_test_" + uuid.uuid4().hex, base_addresses={"api": server.url}))
+    theirs = flows.connected_account(
+        stripe.StripeClient("sk_test_" + uuid.uuid4().hex, base_addresses={"api": server.url})
+    )
     with pytest.raises(stripe.PermissionError) as exc:
         client.v1.accounts.retrieve_current(options={"stripe_account": theirs.id})
     assert exc.value.json_body["error"]["code"] == "account_invalid"  # type: ignore[index]

@@ -98,7 +98,9 @@ class Ctx:
         """The object as the API shows it now. It may share parts with the stored object: read only."""
         plain = self._plain
         if plain is None:  # made once per request: no parameters, no includes, this request's clock
-            plain = self._plain = Ctx(self.state, self.platform, self.scope, self.renderer, api_version=self.api_version)
+            plain = self._plain = Ctx(
+                self.state, self.platform, self.scope, self.renderer, api_version=self.api_version
+            )
         return self.renderer.render(plain, obj, [])
 
     def snapshot(self, obj: Obj) -> Obj:

@@ -274,7 +274,9 @@ class Actions:
             result = REPLAY_RESULT_OK.format(status=last["status_code"], ms=fmt.duration_ms(last.get("duration_ms")))
             ok = True
         else:
-            detail = last.get("error") or (f"HTTP {last.get('status_code')}" if last.get("status_code") else "no answer")
+            detail = last.get("error") or (
+                f"HTTP {last.get('status_code')}" if last.get("status_code") else "no answer"
+            )
             result = REPLAY_RESULT_FAILED.format(detail=detail)
             ok = False
         return Outcome(Flash(ok, REPLAYED.format(id=delivery["id"], result=result)), delivery["id"])

@@ -19,8 +19,20 @@ GOOD = frozenset(
     {"active", "open", "succeeded", "closed", "delivered", "approved", "won", "enabled", "posted", "shipped"}
 )
 BAD = frozenset(
-    {"inactive", "canceled", "failed", "declined", "lost", "disabled", "failure", "returned", "expired",
-     "restricted", "void", "reversed"}
+    {
+        "inactive",
+        "canceled",
+        "failed",
+        "declined",
+        "lost",
+        "disabled",
+        "failure",
+        "returned",
+        "expired",
+        "restricted",
+        "void",
+        "reversed",
+    }
 )
 
 

@@ -16,8 +16,17 @@ DEFAULT_COUNTRY = "US"
 DEFAULT_CATEGORY = "ac_refrigeration_repair"  # what Stripe's test helper uses without merchant_data
 
 
-def form(view: View, action: str, obj_id: str, title: str | None, fields: Sequence[Child], submit: str,
-         *, css: str | None = None, button_css: str | None = None) -> Markup:
+def form(
+    view: View,
+    action: str,
+    obj_id: str,
+    title: str | None,
+    fields: Sequence[Child],
+    submit: str,
+    *,
+    css: str | None = None,
+    button_css: str | None = None,
+) -> Markup:
     return el(
         "form",
         {"method": "post", "action": view.action_url(action), "class": css, "data_action": action},
@@ -29,14 +38,24 @@ def form(view: View, action: str, obj_id: str, title: str | None, fields: Sequen
     )
 
 
-def field(label: str, name: str, *, value: str = "", placeholder: str = "", required: bool = False,
-          size: int = 10) -> Markup:
+def field(
+    label: str, name: str, *, value: str = "", placeholder: str = "", required: bool = False, size: int = 10
+) -> Markup:
     return el(
         "label",
         None,
         label,
-        el("input", {"name": name, "value": value, "placeholder": placeholder, "required": required, "size": size,
-                     "autocomplete": "off"}),
+        el(
+            "input",
+            {
+                "name": name,
+                "value": value,
+                "placeholder": placeholder,
+                "required": required,
+                "size": size,
+                "autocomplete": "off",
+            },
+        ),
     )
 
 
@@ -75,8 +94,16 @@ def card_forms(view: View, card: Obj) -> list[Markup]:
         steps = [step for step, (starts, _) in TRANSITIONS.items() if status in starts]
         if steps:
             buttons = [
-                form(view, "shipping", card["id"], None, [el("input", {"type": "hidden", "name": "step", "value": s})],
-                     s.capitalize(), css="inline", button_css="secondary")
+                form(
+                    view,
+                    "shipping",
+                    card["id"],
+                    None,
+                    [el("input", {"type": "hidden", "name": "step", "value": s})],
+                    s.capitalize(),
+                    css="inline",
+                    button_css="secondary",
+                )
                 for s in steps
             ]
             out.append(_box(f"Advance shipping (now {status})", buttons))
@@ -92,10 +119,23 @@ def authorization_forms(view: View, authorization: Obj) -> list[Markup]:
         return []
     cur = _currency(authorization)
     return [
-        form(view, "capture", authorization["id"], "Capture",
-             [field(f"Amount ({cur})", "amount", placeholder="all")], "Capture"),
-        form(view, "reverse", authorization["id"], "Reverse",
-             [field(f"Amount ({cur})", "amount", placeholder="all")], "Reverse", button_css="secondary"),
+        form(
+            view,
+            "capture",
+            authorization["id"],
+            "Capture",
+            [field(f"Amount ({cur})", "amount", placeholder="all")],
+            "Capture",
+        ),
+        form(
+            view,
+            "reverse",
+            authorization["id"],
+            "Reverse",
+            [field(f"Amount ({cur})", "amount", placeholder="all")],
+            "Reverse",
+            button_css="secondary",
+        ),
         form(view, "expire", authorization["id"], "Expire", [], "Expire", button_css="secondary"),
     ]
 
@@ -104,8 +144,14 @@ def transaction_forms(view: View, transaction: Obj) -> list[Markup]:
     if transaction.get("type") != "capture":
         return []
     return [
-        form(view, "refund", transaction["id"], "Refund",
-             [field(f"Amount ({_currency(transaction)})", "amount", placeholder="all")], "Refund")
+        form(
+            view,
+            "refund",
+            transaction["id"],
+            "Refund",
+            [field(f"Amount ({_currency(transaction)})", "amount", placeholder="all")],
+            "Refund",
+        )
     ]
 
 

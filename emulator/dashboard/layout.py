@@ -73,7 +73,9 @@ def page(
         ),
         el("span", {"id": "live"}, ""),
     )
-    notice = el("div", {"class": f"flash {'ok' if flash.ok else 'error'}", "role": "status"}, flash.text) if flash else None
+    notice = (
+        el("div", {"class": f"flash {'ok' if flash.ok else 'error'}", "role": "status"}, flash.text) if flash else None
+    )
     document = join(
         Markup("<!doctype html>\n"),
         el("html", {"lang": "en"}, head, el("body", None, top, el("main", None, notice, body))),
@@ -81,9 +83,7 @@ def page(
     return HTMLResponse(document, status_code=status, headers=SECURITY_HEADERS)
 
 
-def section(
-    section_id: str, title: str, count: int | str | None, content: Child, more: Markup | None = None
-) -> Markup:
+def section(section_id: str, title: str, count: int | str | None, content: Child, more: Markup | None = None) -> Markup:
     """A titled block that live updates replace as a whole (``data-live``)."""
     heading = el(
         "h2",

@@ -33,8 +33,26 @@ def platforms_table(rows: Sequence[tuple[View, Platform]], total: int) -> Markup
             "No platform yet: every API key is its own platform, made by its first request. Point a Stripe SDK at "
             "this server with any sk_test_ key.",
         )
-    head = el("thead", None, el("tr", None, [el("th", None, h) for h in (
-        "Platform key", "Platform account", "Connected accounts", "Cards", "Authorizations", "Events", "Created")]))
+    head = el(
+        "thead",
+        None,
+        el(
+            "tr",
+            None,
+            [
+                el("th", None, h)
+                for h in (
+                    "Platform key",
+                    "Platform account",
+                    "Connected accounts",
+                    "Cards",
+                    "Authorizations",
+                    "Events",
+                    "Created",
+                )
+            ],
+        ),
+    )
     body = []
     for view, platform in rows:
         body.append(
@@ -48,15 +66,20 @@ def platforms_table(rows: Sequence[tuple[View, Platform]], total: int) -> Markup
                 el("td", {"class": "nowrap"}, fmt.timestamp(platform.created)),
             )
         )
-    more = el("p", {"class": "muted small"}, f"Showing the newest {len(rows)} of {total}.") if total > len(rows) else None
+    more = (
+        el("p", {"class": "muted small"}, f"Showing the newest {len(rows)} of {total}.") if total > len(rows) else None
+    )
     return join(el("table", {"class": "objects t-platforms"}, head, el("tbody", None, body)), more)
 
 
 def overview(rows: Sequence[tuple[View, Platform]], total: int) -> Markup:
     parts: list[Child] = [
         el("h1", None, "Emulator dashboard"),
-        el("p", {"class": "muted"}, "Everything this emulator holds, by platform (one per API key). Paste any id "
-           "above to jump to it."),
+        el(
+            "p",
+            {"class": "muted"},
+            "Everything this emulator holds, by platform (one per API key). Paste any id above to jump to it.",
+        ),
         section("platforms", "Platforms", total, platforms_table(rows, total)),
     ]
     if total == 1 and rows:
@@ -74,7 +97,9 @@ def platform_sections(view: View) -> Markup:
         total = data.count(p, kind.object_type)
         rows = data.newest(p, kind.object_type, PREVIEW)
         more = link(view.list_url(kind.object_type), "View all") if total > len(rows) else None
-        parts.append(section(f"s-{kind.object_type.replace('.', '-')}", kind.title, total, tables.table(view, kind, rows), more))
+        parts.append(
+            section(f"s-{kind.object_type.replace('.', '-')}", kind.title, total, tables.table(view, kind, rows), more)
+        )
     parts.append(
         section(
             "s-deliveries",
@@ -102,7 +127,10 @@ def platform_page(view: View) -> Markup:
                 ("Platform account", view.id_link(p.account_id)),
                 ("Connected accounts", str(len(p.accounts))),
                 ("Created", fmt.timestamp(p.created)),
-                ("Real-time authorization timeout", _rta_timeout(p.settings.rta_timeout_seconds, p.settings.rta_timeout_approves)),
+                (
+                    "Real-time authorization timeout",
+                    _rta_timeout(p.settings.rta_timeout_seconds, p.settings.rta_timeout_approves),
+                ),
             ]
         ),
     )
@@ -156,32 +184,56 @@ def _funding_balance(view: View, obj: Obj) -> Child:
     if found_fa is None:
         return None
     fa = found_fa[1]
-    return join(view.id_link(fa_id), " ", el("span", {"class": "num balance"}, fmt.balances((fa.get("balance") or {}).get("cash"))),
-                el("span", {"class": "muted"}, " cash"))
+    return join(
+        view.id_link(fa_id),
+        " ",
+        el("span", {"class": "num balance"}, fmt.balances((fa.get("balance") or {}).get("cash"))),
+        el("span", {"class": "muted"}, " cash"),
+    )
 
 
 def _summary(view: View, scope: Scope, obj: Obj) -> list[tuple[str, Child]]:
     kind = obj.get("object")
-    rows: list[tuple[str, Child]] = [("Account", view.account_label(scope) if kind != "account" else _kind_text(view, obj))]
+    rows: list[tuple[str, Child]] = [
+        ("Account", view.account_label(scope) if kind != "account" else _kind_text(view, obj))
+    ]
     if kind == "account":
-        rows += [("Country", str(obj.get("country") or "—")), ("Email", str(obj.get("email") or "—")),
-                 ("Capabilities", tables.capabilities(obj))]
+        rows += [
+            ("Country", str(obj.get("country") or "—")),
+            ("Email", str(obj.get("email") or "—")),
+            ("Capabilities", tables.capabilities(obj)),
+        ]
     elif kind == "treasury.financial_account":
         balance = obj.get("balance") or {}
         rows += [("Status", fmt.badge(obj.get("status")))]
-        rows += [(label, el("span", {"class": f"num balance-{part}"}, fmt.balances(balance.get(part))))
-                 for label, part in (("Cash", "cash"), ("Inbound pending", "inbound_pending"),
-                                     ("Outbound pending", "outbound_pending"))]
+        rows += [
+            (label, el("span", {"class": f"num balance-{part}"}, fmt.balances(balance.get(part))))
+            for label, part in (
+                ("Cash", "cash"),
+                ("Inbound pending", "inbound_pending"),
+                ("Outbound pending", "outbound_pending"),
+            )
+        ]
         rows += [("Features", tables.features(obj))]
     elif kind == "issuing.cardholder":
-        rows += [("Name", str(obj.get("name") or "—")), ("Type", str(obj.get("type") or "—")),
-                 ("Status", fmt.badge(obj.get("status"))), ("Email", str(obj.get("email") or "—"))]
+        rows += [
+            ("Name", str(obj.get("name") or "—")),
+            ("Type", str(obj.get("type") or "—")),
+            ("Status", fmt.badge(obj.get("status"))),
+            ("Email", str(obj.get("email") or "—")),
+        ]
     elif kind == "issuing.card":
         holder = obj.get("cardholder")
         rows += [
             ("Status", fmt.badge(obj.get("status"))),
-            ("Cardholder", join(view.ref_link(holder), " ", holder.get("name", "") if isinstance(holder, dict) else "")),
-            ("Card", f"{obj.get('brand', '')} •••• {obj.get('last4', '')}  exp {obj.get('exp_month', '')}/{obj.get('exp_year', '')}"),
+            (
+                "Cardholder",
+                join(view.ref_link(holder), " ", holder.get("name", "") if isinstance(holder, dict) else ""),
+            ),
+            (
+                "Card",
+                f"{obj.get('brand', '')} •••• {obj.get('last4', '')}  exp {obj.get('exp_month', '')}/{obj.get('exp_year', '')}",
+            ),
             ("Type", str(obj.get("type") or "—")),
             ("Funding", _funding_balance(view, obj) or "—"),
             ("Spending controls", tables.spending_controls(obj)),
@@ -192,22 +244,39 @@ def _summary(view: View, scope: Scope, obj: Obj) -> list[tuple[str, Child]]:
         m = obj.get("merchant_data") or {}
         rows += [
             ("Decision", el("span", {"class": "decision"}, fmt.yes_no(obj.get("approved")))),
-            ("Reason", join(el("code", {"class": "reason"}, last.get("reason") or "—"),
-                            el("div", {"class": "muted small"}, last.get("reason_message")) if last.get("reason_message") else None)),
+            (
+                "Reason",
+                join(
+                    el("code", {"class": "reason"}, last.get("reason") or "—"),
+                    el("div", {"class": "muted small"}, last.get("reason_message"))
+                    if last.get("reason_message")
+                    else None,
+                ),
+            ),
             ("Status", fmt.badge(obj.get("status"))),
             ("Amount", fmt.money(obj.get("amount"), obj.get("currency"))),
             ("Card", view.ref_link(obj.get("card"))),
-            ("Merchant", f"{m.get('name', '')} · {m.get('category', '')} ({m.get('category_code', '')}) · {m.get('country', '')}"),
+            (
+                "Merchant",
+                f"{m.get('name', '')} · {m.get('category', '')} ({m.get('category_code', '')}) · {m.get('country', '')}",
+            ),
             ("Funding", _funding_balance(view, obj) or "—"),
         ]
     elif kind == "issuing.transaction":
-        rows += [("Type", str(obj.get("type") or "—")), ("Amount", fmt.money(obj.get("amount"), obj.get("currency"))),
-                 ("Card", view.ref_link(obj.get("card"))), ("Authorization", view.ref_link(obj.get("authorization"))),
-                 ("Funding", _funding_balance(view, obj) or "—")]
+        rows += [
+            ("Type", str(obj.get("type") or "—")),
+            ("Amount", fmt.money(obj.get("amount"), obj.get("currency"))),
+            ("Card", view.ref_link(obj.get("card"))),
+            ("Authorization", view.ref_link(obj.get("authorization"))),
+            ("Funding", _funding_balance(view, obj) or "—"),
+        ]
     elif kind == "event":
         target = events.data_object(obj) or {}
-        rows += [("Type", el("code", None, obj.get("type") or "")), ("Object", view.ref_link(target)),
-                 ("Pending webhooks", str(obj.get("pending_webhooks", 0)))]
+        rows += [
+            ("Type", el("code", None, obj.get("type") or "")),
+            ("Object", view.ref_link(target)),
+            ("Pending webhooks", str(obj.get("pending_webhooks", 0))),
+        ]
     else:
         if "status" in obj:
             rows.append(("Status", fmt.badge(obj.get("status"))))
@@ -226,7 +295,11 @@ def request_history(obj: Obj) -> Markup:
     history = obj.get("request_history") or []
     if not history:
         return el("p", {"class": "muted empty"}, "No requests.")
-    head = el("thead", None, el("tr", None, [el("th", None, h) for h in ("Requested", "Amount", "Decision", "Reason", "Message")]))
+    head = el(
+        "thead",
+        None,
+        el("tr", None, [el("th", None, h) for h in ("Requested", "Amount", "Decision", "Reason", "Message")]),
+    )
     rows = [
         el(
             "tr",
@@ -247,7 +320,11 @@ def _linked(view: View, rendered: Obj) -> Markup:
     ids = [i for i in data.ids_in(rendered) if i != rendered.get("id") and view.exists(i)][:LINKED_LIMIT]
     if not ids:
         return el("p", {"class": "muted empty"}, "None.")
-    return el("ul", {"class": "links"}, [el("li", None, view.id_link(i), " ", el("span", {"class": "muted small"}, _type_of(view, i))) for i in ids])
+    return el(
+        "ul",
+        {"class": "links"},
+        [el("li", None, view.id_link(i), " ", el("span", {"class": "muted small"}, _type_of(view, i))) for i in ids],
+    )
 
 
 def _type_of(view: View, obj_id: str) -> str:
@@ -272,30 +349,61 @@ def object_page(view: View, scope: Scope, obj: Obj) -> Markup:
     obj_id = str(obj.get("id"))
     kind = str(obj.get("object"))
     parts: list[Child] = [
-        el("p", {"class": "crumbs"}, link(view.url, "← Platform ", el("code", None, view.masked_key)), " · ",
-           link(view.list_url(kind), tables.kind_of(kind).title)),
+        el(
+            "p",
+            {"class": "crumbs"},
+            link(view.url, "← Platform ", el("code", None, view.masked_key)),
+            " · ",
+            link(view.list_url(kind), tables.kind_of(kind).title),
+        ),
         el("h1", None, el("span", {"class": "muted"}, kind), " ", el("code", None, obj_id)),
         section("summary", "Summary", None, el("div", {"class": "card"}, facts(_summary(view, scope, rendered)))),
     ]
     actions = forms.forms_for(view, rendered)
     if actions:
-        parts.append(el("section", {"id": "actions"}, el("h2", None, "Actions"), el("div", {"class": "actions"}, actions)))
+        parts.append(
+            el("section", {"id": "actions"}, el("h2", None, "Actions"), el("div", {"class": "actions"}, actions))
+        )
     if kind == "issuing.authorization":
         parts.append(section("request-history", "Request history", None, request_history(rendered)))
     if kind == "event":
-        parts.append(section("deliveries", "Webhook deliveries", None,
-                             deliveries.table(view, data.deliveries(view.platform, EVENTS_LIMIT, event_id=obj_id))))
+        parts.append(
+            section(
+                "deliveries",
+                "Webhook deliveries",
+                None,
+                deliveries.table(view, data.deliveries(view.platform, EVENTS_LIMIT, event_id=obj_id)),
+            )
+        )
     if kind == "webhook_endpoint":
-        parts.append(section("deliveries", "Webhook deliveries", None,
-                             deliveries.table(view, data.deliveries_to(view.platform, obj_id, EVENTS_LIMIT))))
+        parts.append(
+            section(
+                "deliveries",
+                "Webhook deliveries",
+                None,
+                deliveries.table(view, data.deliveries_to(view.platform, obj_id, EVENTS_LIMIT)),
+            )
+        )
     if kind == "account":
         parts.append(section("objects", "Objects of this account", None, _account_objects(view, obj_id)))
     referenced = data.referenced_by(view.platform, obj_id, LINKED_LIMIT)
     parts.append(
-        el("div", {"class": "grid2"},
-           section("linked", "Links to", None, _linked(view, rendered)),
-           section("events", "Events", None, tables.table(view, tables.EVENTS_COMPACT,
-                   data.events_of(view.platform, obj_id, EVENTS_LIMIT), empty="No events about it."))),
+        el(
+            "div",
+            {"class": "grid2"},
+            section("linked", "Links to", None, _linked(view, rendered)),
+            section(
+                "events",
+                "Events",
+                None,
+                tables.table(
+                    view,
+                    tables.EVENTS_COMPACT,
+                    data.events_of(view.platform, obj_id, EVENTS_LIMIT),
+                    empty="No events about it.",
+                ),
+            ),
+        ),
     )
     shown = f"{len(referenced)}+" if len(referenced) >= LINKED_LIMIT else len(referenced)
     parts.append(section("referenced", "Referenced by", shown, _grouped(view, referenced)))
@@ -308,7 +416,12 @@ def _account_objects(view: View, account_id: str) -> Markup:
     if scope is None or not scope.stores:
         return el("p", {"class": "muted empty"}, "No objects.")
     rows = [
-        el("tr", None, el("td", None, link(view.list_url(name), el("code", None, name))), el("td", {"class": "num"}, str(len(store))))
+        el(
+            "tr",
+            None,
+            el("td", None, link(view.list_url(name), el("code", None, name))),
+            el("td", {"class": "num"}, str(len(store))),
+        )
         for name, store in sorted(scope.stores.items())
         if len(store)
     ]
@@ -318,21 +431,42 @@ def _account_objects(view: View, account_id: str) -> Markup:
 
 def delivery_page(view: View, delivery: Delivery) -> Markup:
     return join(
-        el("p", {"class": "crumbs"}, link(view.url, "← Platform ", el("code", None, view.masked_key)), " · ",
-           link(view.list_url("deliveries"), "Webhook deliveries")),
+        el(
+            "p",
+            {"class": "crumbs"},
+            link(view.url, "← Platform ", el("code", None, view.masked_key)),
+            " · ",
+            link(view.list_url("deliveries"), "Webhook deliveries"),
+        ),
         el("h1", None, el("span", {"class": "muted"}, "webhook delivery"), " ", el("code", None, delivery.id)),
         section(
             "summary",
             "Summary",
             None,
-            el("div", {"class": "card"}, facts([
-                ("Event", join(view.id_link(delivery.event.get("id")), " ", el("code", None, delivery.event.get("type", "")))),
-                ("To", deliveries.target(view, delivery)),
-                ("Kind", delivery.kind),
-                ("Status", deliveries.status(delivery)),
-                ("Attempts", str(len(delivery.attempts))),
-                ("Next automatic attempt", fmt.timestamp(int(delivery.next_attempt_at)) if delivery.next_attempt_at else "—"),
-            ])),
+            el(
+                "div",
+                {"class": "card"},
+                facts(
+                    [
+                        (
+                            "Event",
+                            join(
+                                view.id_link(delivery.event.get("id")),
+                                " ",
+                                el("code", None, delivery.event.get("type", "")),
+                            ),
+                        ),
+                        ("To", deliveries.target(view, delivery)),
+                        ("Kind", delivery.kind),
+                        ("Status", deliveries.status(delivery)),
+                        ("Attempts", str(len(delivery.attempts))),
+                        (
+                            "Next automatic attempt",
+                            fmt.timestamp(int(delivery.next_attempt_at)) if delivery.next_attempt_at else "—",
+                        ),
+                    ]
+                ),
+            ),
         ),
         el("section", {"id": "actions"}, el("div", {"class": "actions"}, forms.replay_form(view, delivery.id))),
         section("attempts", "Attempts", len(delivery.attempts), deliveries.attempts_table(delivery)),
@@ -348,6 +482,16 @@ def not_found(what: str, query: str) -> Markup:
 
 
 def search_results(matches: Sequence[tuple[View, str]], query: str) -> Markup:
-    items = [el("li", None, link(v.object_url(obj_id), el("code", None, obj_id)), " on platform ", el("code", None, v.masked_key))
-             for v, obj_id in matches]
-    return join(el("h1", None, "Several objects have this id"), el("p", None, el("code", None, query)), el("ul", None, items))
+    items = [
+        el(
+            "li",
+            None,
+            link(v.object_url(obj_id), el("code", None, obj_id)),
+            " on platform ",
+            el("code", None, v.masked_key),
+        )
+        for v, obj_id in matches
+    ]
+    return join(
+        el("h1", None, "Several objects have this id"), el("p", None, el("code", None, query)), el("ul", None, items)
+    )

@@ -52,7 +52,9 @@ REFUSED_ORIGIN = (
     "This action came from another site (its Origin is not this dashboard's), so it was refused. "
     "Use the forms on the dashboard's own pages."
 )
-REFUSED_TOKEN = "This action did not carry the dashboard's form token, so it was refused. Reload the page and try again."
+REFUSED_TOKEN = (
+    "This action did not carry the dashboard's form token, so it was refused. Reload the page and try again."
+)
 BAD_FORM = "The action's form could not be read: send it as application/x-www-form-urlencoded."
 FORM_TOO_LARGE = "The action's form is too large."
 INVALID_PAGE = "Invalid page number: it must be a positive integer."

@@ -169,7 +169,9 @@ def _approved(v: View, s: Scope, o: Obj) -> Child:
 
 def _merchant(v: View, s: Scope, o: Obj) -> Child:
     m = o.get("merchant_data") or {}
-    return join(m.get("name") or "—", el("div", {"class": "muted small"}, f"{m.get('category', '')} · {m.get('country', '')}"))
+    return join(
+        m.get("name") or "—", el("div", {"class": "muted small"}, f"{m.get('category', '')} · {m.get('country', '')}")
+    )
 
 
 def last_request(o: Obj) -> dict[str, Any]:

@@ -69,7 +69,20 @@ class RequestRecord(dict[str, Any]):
 # What the log keeps of a request: a flat tuple, and the request's query string and body as
 # they came (decoded again when the log is read). Dropping the oldest entry then frees a few
 # objects, not a tree of dicts and strings.
-_Logged = tuple[str, str, int, float, str, "str | None", "str | None", "str | None", bool, "tuple[bytes, bytes] | None", bytes, float]
+_Logged = tuple[
+    str,
+    str,
+    int,
+    float,
+    str,
+    "str | None",
+    "str | None",
+    "str | None",
+    bool,
+    "tuple[bytes, bytes] | None",
+    bytes,
+    float,
+]
 
 
 def _decoded(raw: tuple[bytes, bytes] | None) -> dict[str, Any] | None:
@@ -135,9 +148,7 @@ class Api:
             status, body = exc.status, dumps(exc.body(request_id if exc.status != 401 else None))
         except Exception as exc:  # a bug: still answer like Stripe, never a traceback
             log.error("unhandled error on %s %s\n%s", method, path, traceback.format_exc())
-            err = StripeError(
-                errors.INTERNAL.format(detail=type(exc).__name__), status=500, type="api_error"
-            )
+            err = StripeError(errors.INTERNAL.format(detail=type(exc).__name__), status=500, type="api_error")
             status, body = 500, dumps(err.body(request_id))
         out_headers = [
             (b"content-type", b"application/json"),

@@ -128,9 +128,7 @@ def invalid(message: str, *, param: str | None = None, code: str | None = None) 
 
 
 def no_such(noun: str, obj_id: str, param: str = "id") -> StripeError:
-    return StripeError(
-        NO_SUCH.format(noun=noun, id=obj_id), status=404, code="resource_missing", param=param
-    )
+    return StripeError(NO_SUCH.format(noun=noun, id=obj_id), status=404, code="resource_missing", param=param)
 
 
 def missing(param: str) -> StripeError:

@@ -59,6 +59,7 @@ def _split_key(key: str) -> tuple[str, ...]:
             return (key,)
     return (key[:open_at], *inner)
 
+
 def _prepare(raw: str) -> str:
     """The cheap part of ``unquote_plus``, done once for the whole body: ``+`` is a space, and the
     percent-encoded brackets SDKs send in names (``a%5Bb%5D``) are brackets. Neither ``[``, ``]``
@@ -119,6 +120,7 @@ def decode(raw: str | bytes) -> FormTree:
     except UnicodeDecodeError as exc:
         raise FormError(NOT_UTF8) from exc
     return tree
+
 
 def _insert(node: FormTree, path: tuple[str, ...], value: str) -> None:
     # the common case, nested hashes only (``a[b][c]=v``), without recursion

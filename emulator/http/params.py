@@ -29,6 +29,7 @@ _NUM = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 def _is_index(key: str) -> bool:
     return key.isascii() and key.isdigit()
 
+
 Coercer = Callable[[Any, str], Any]
 MAX_REPORTED = 50  # unknown parameter names named in one error
 
@@ -96,9 +97,7 @@ class Compiler:
     @staticmethod
     def _nonempty(value: str, path: str) -> None:
         if value == "":
-            raise StripeError(
-                errors.EMPTY_NOT_ALLOWED.format(param=path), param=path, code="parameter_invalid_empty"
-            )
+            raise StripeError(errors.EMPTY_NOT_ALLOWED.format(param=path), param=path, code="parameter_invalid_empty")
 
     def _integer(self) -> Coercer:
         def coerce(value: Any, path: str) -> int:
@@ -239,7 +238,9 @@ class Compiler:
             # indexed arrays arrive as dicts with digit keys
             ordered = sorted(
                 compiled,
-                key=lambda oc: 0 if shape_of(oc[0]) == vshape or (vshape == "dict" and shape_of(oc[0]) == "list") else 1,
+                key=lambda oc: (
+                    0 if shape_of(oc[0]) == vshape or (vshape == "dict" and shape_of(oc[0]) == "list") else 1
+                ),
             )
             first_error: StripeError | None = None
             for _, fn in ordered:

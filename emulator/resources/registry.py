@@ -81,6 +81,4 @@ def virtual_fields() -> dict[tuple[str, str], VirtualFn]:
 NOT_IN_LISTS = frozenset({("treasury.transaction", "entries")})
 
 
-
-
 PLATFORM_INITIALIZERS = (accounts.init_platform, physical_bundles.init_platform)

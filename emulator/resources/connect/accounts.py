@@ -53,9 +53,7 @@ INVALID_REJECT_REASON = (
     "fraud_no_intent_to_fulfill, fraud_other, credit, terms_of_service, or other"
 )
 # an account's default currency follows its country (usd where the emulator has no better answer)
-EURO_COUNTRIES = frozenset(
-    "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split()
-)
+EURO_COUNTRIES = frozenset("AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split())
 
 
 def _requirements() -> Obj:
@@ -109,7 +107,9 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
     account_type = params.get("type")
     if account_type is None:
         dashboard = (controller_in.get("stripe_dashboard") or {}).get("type")
-        account_type = {"none": "custom", "express": "express"}.get(dashboard or "", "standard" if not controller_in else "custom")
+        account_type = {"none": "custom", "express": "express"}.get(
+            dashboard or "", "standard" if not controller_in else "custom"
+        )
     country = country_of(params)
     profile = params.get("business_profile") or {}
     tos = params.get("tos_acceptance") or {}
@@ -190,7 +190,12 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
 def init_platform(platform: Platform) -> None:
     """Give a new platform its own account object (``GET /v1/account`` without Stripe-Account)."""
     platform.account = new_account(platform, platform.account_id, platform.created, {"type": "standard"})
-    platform.account["capabilities"] = {"card_issuing": "active", "card_payments": "active", "transfers": "active", "treasury": "active"}
+    platform.account["capabilities"] = {
+        "card_issuing": "active",
+        "card_payments": "active",
+        "transfers": "active",
+        "treasury": "active",
+    }
     platform.account["business_profile"]["name"] = "Emulated platform"
     meta = platform.scope().meta_of(platform.account_id)
     meta["capabilities"] = {

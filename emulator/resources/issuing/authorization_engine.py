@@ -233,9 +233,7 @@ def decline_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request, params: dic
     if reason is None and not request.increment:
         reason = request_reason(ctx, auth, params)
     return (
-        reason
-        or spending_reason(ctx, card, auth, request)
-        or funds_reason(ctx, card, auth["currency"], request.amount)
+        reason or spending_reason(ctx, card, auth, request) or funds_reason(ctx, card, auth["currency"], request.amount)
     )
 
 

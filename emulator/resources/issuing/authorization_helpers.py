@@ -252,11 +252,17 @@ def capture(ctx: Ctx) -> Obj:
         money.release(ctx, auth, amount)
     meta["captured"] = money.captured(ctx, auth) + amount
     tx = transactions.create_transaction(
-        ctx, card, kind="capture", amount=amount,
-        merchant_amount=_merchant_amount(auth, amount), merchant_currency=auth["merchant_currency"],
-        merchant_data=auth["merchant_data"], authorization=auth,
+        ctx,
+        card,
+        kind="capture",
+        amount=amount,
+        merchant_amount=_merchant_amount(auth, amount),
+        merchant_currency=auth["merchant_currency"],
+        merchant_data=auth["merchant_data"],
+        authorization=auth,
         purchase_details=details,
-        wallet=auth.get("wallet"), amount_details=auth.get("amount_details"),
+        wallet=auth.get("wallet"),
+        amount_details=auth.get("amount_details"),
     )
     auth["transactions"].append(tx["id"])
     if auth.get("treasury") is not None and tx.get("treasury") and tx["treasury"].get("received_debit"):

@@ -66,8 +66,13 @@ def _hold_transaction(ctx: Ctx, auth: Obj, fa: Obj) -> Obj:
     trxn = ctx.scope.get(TRANSACTION, trxn_id) if isinstance(trxn_id, str) else None
     if trxn is None:
         trxn = ledger.open_transaction(
-            ctx, fa, flow_type="issuing_authorization", flow=auth["id"], currency=auth["currency"],
-            description=HOLD_DESCRIPTION, amount=0,
+            ctx,
+            fa,
+            flow_type="issuing_authorization",
+            flow=auth["id"],
+            currency=auth["currency"],
+            description=HOLD_DESCRIPTION,
+            amount=0,
         )
         m["trxn"] = trxn["id"]
         if auth.get("treasury") is not None:
@@ -120,7 +125,13 @@ def close(ctx: Ctx, auth: Obj) -> None:
 
 
 def settle_capture(
-    ctx: Ctx, card: Obj, amount: int, currency: str, *, transaction_id: str, authorization_id: str | None,
+    ctx: Ctx,
+    card: Obj,
+    amount: int,
+    currency: str,
+    *,
+    transaction_id: str,
+    authorization_id: str | None,
     description: str,
 ) -> Obj | None:
     """Post a captured amount as a ``card`` ReceivedDebit (captures always succeed)."""
@@ -128,14 +139,26 @@ def settle_capture(
     if fa is None:
         return None
     return received.receive_debit(
-        ctx, fa, amount, currency, network="card", description=description, force=True,
+        ctx,
+        fa,
+        amount,
+        currency,
+        network="card",
+        description=description,
+        force=True,
         issuing_card=card["id"],
         linked_flows={"issuing_authorization": authorization_id, "issuing_transaction": transaction_id},
     )
 
 
 def settle_refund(
-    ctx: Ctx, card: Obj, amount: int, currency: str, *, transaction_id: str, authorization_id: str | None,
+    ctx: Ctx,
+    card: Obj,
+    amount: int,
+    currency: str,
+    *,
+    transaction_id: str,
+    authorization_id: str | None,
     description: str,
 ) -> Obj | None:
     """Post a refunded amount as a ``card`` ReceivedCredit."""
@@ -143,7 +166,13 @@ def settle_refund(
     if fa is None:
         return None
     return received.receive_credit(
-        ctx, fa, amount, currency, network="card", description=description, force=True,
+        ctx,
+        fa,
+        amount,
+        currency,
+        network="card",
+        description=description,
+        force=True,
         issuing_card=card["id"],
         linked_flows={"issuing_authorization": authorization_id, "issuing_transaction": transaction_id},
     )

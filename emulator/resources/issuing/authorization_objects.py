@@ -35,9 +35,27 @@ UNKNOWN_MCC = "0000"
 
 # Value of one major unit of each currency in US cents x 100 (fixed, for deterministic conversion).
 RATES: dict[str, int] = {
-    "usd": 10_000, "eur": 10_800, "gbp": 12_700, "cad": 7_300, "aud": 6_600, "chf": 11_300,
-    "jpy": 67, "mxn": 550, "sek": 950, "nok": 930, "dkk": 1_450, "nzd": 6_000, "sgd": 7_400,
-    "hkd": 1_280, "pln": 2_500, "czk": 430, "huf": 27, "ron": 2_170, "bgn": 5_500, "inr": 120, "brl": 1_800,
+    "usd": 10_000,
+    "eur": 10_800,
+    "gbp": 12_700,
+    "cad": 7_300,
+    "aud": 6_600,
+    "chf": 11_300,
+    "jpy": 67,
+    "mxn": 550,
+    "sek": 950,
+    "nok": 930,
+    "dkk": 1_450,
+    "nzd": 6_000,
+    "sgd": 7_400,
+    "hkd": 1_280,
+    "pln": 2_500,
+    "czk": 430,
+    "huf": 27,
+    "ron": 2_170,
+    "bgn": 5_500,
+    "inr": 120,
+    "brl": 1_800,
 }
 ZERO_DECIMAL = frozenset({"jpy", "huf"})
 
@@ -75,8 +93,22 @@ def merchant_data(params: dict[str, Any] | None, param: str = "merchant_data") -
     if params and params.get("country"):
         out["country"] = normalize_country(str(params["country"]), f"{param}[country]")
     out["category_code"] = category_code(out["category"]) or UNKNOWN_MCC
-    return {k: out[k] for k in ("category", "category_code", "city", "country", "name", "network_id",
-                                "postal_code", "state", "tax_id", "terminal_id", "url")}
+    return {
+        k: out[k]
+        for k in (
+            "category",
+            "category_code",
+            "city",
+            "country",
+            "name",
+            "network_id",
+            "postal_code",
+            "state",
+            "tax_id",
+            "terminal_id",
+            "url",
+        )
+    }
 
 
 def verification_data(params: dict[str, Any] | None) -> Obj:
@@ -144,7 +176,9 @@ def fleet(params: dict[str, Any] | None, param: str = "fleet", *, authorization:
         return None
     prompt = params.get("cardholder_prompt_data") or {}
     breakdown = params.get("reported_breakdown") or {}
-    prompt_out: Obj = {k: prompt.get(k) for k in ("driver_id", "odometer", "unspecified_id", "user_id", "vehicle_number")}
+    prompt_out: Obj = {
+        k: prompt.get(k) for k in ("driver_id", "odometer", "unspecified_id", "user_id", "vehicle_number")
+    }
     if authorization:
         prompt_out = {"alphanumeric_id": None, **prompt_out}
     bd = param + "[reported_breakdown]"

@@ -52,9 +52,7 @@ TRACKING_URLS = {
 NOT_PHYSICAL = "Card {card} is a virtual card: only physical cards have shipping to simulate."
 SHIPPING_ON_VIRTUAL = "`shipping` can only be set on physical cards."
 SHIPPING_REQUIRED = "Physical cards require `shipping` (at least `shipping[name]` and `shipping[address]`)."
-SHIPPING_LOCKED = (
-    "The shipping details of this card can no longer be changed: its shipment is already `{status}`."
-)
+SHIPPING_LOCKED = "The shipping details of this card can no longer be changed: its shipment is already `{status}`."
 BAD_TRANSITION = (
     "Cannot {action} the shipment of card {card}: its shipping status is `{status}`, and {action} is only "
     "possible from {allowed}."
@@ -84,7 +82,9 @@ def new_shipping(ctx: Ctx, params: dict[str, Any], path: str = "shipping") -> Ob
         "delivered_at": None,
         "eta": None,
         "name": params["name"],
-        "phone_number": cardholders.normalize_phone(phone, address["country"], f"{path}[phone_number]") if phone else None,
+        "phone_number": cardholders.normalize_phone(phone, address["country"], f"{path}[phone_number]")
+        if phone
+        else None,
         "require_signature": params.get("require_signature"),
         "service": params.get("service") or "standard",
         "shipped_at": None,

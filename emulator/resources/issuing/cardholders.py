@@ -132,7 +132,9 @@ def check_name(value: str, param: str = "name") -> str:
 def _person_name(value: str, field: str, param: str) -> str:
     name = value.strip()
     if not name:
-        raise StripeError(errors.EMPTY_NOT_ALLOWED.format(param=param), param=param, code="parameter_invalid_string_blank")
+        raise StripeError(
+            errors.EMPTY_NOT_ALLOWED.format(param=param), param=param, code="parameter_invalid_string_blank"
+        )
     if not _PERSON_NAME.fullmatch(name) or not _HAS_LETTER.search(name):
         raise StripeError(
             PERSON_NAME_CHARACTERS.format(field=field, name=name[:60]), param=param, code="invalid_characters"
@@ -211,13 +213,17 @@ def _check_ip(value: str, param: str) -> str:
 
 def _merge_individual(ctx: Ctx, current: Obj | None, given: dict[str, Any]) -> Obj:
     """The stored ``individual`` hash after applying the ``individual`` params."""
-    out: Obj = dict(current) if current else {
-        "card_issuing": None,
-        "dob": None,
-        "first_name": None,
-        "last_name": None,
-        "verification": None,
-    }
+    out: Obj = (
+        dict(current)
+        if current
+        else {
+            "card_issuing": None,
+            "dob": None,
+            "first_name": None,
+            "last_name": None,
+            "verification": None,
+        }
+    )
     for field in ("first_name", "last_name"):
         if field in given:
             out[field] = _person_name(given[field], field, f"individual[{field}]")

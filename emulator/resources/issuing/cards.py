@@ -65,9 +65,7 @@ FA_FEATURE_NOT_ACTIVE = (
     "The `card_issuing` feature of financial account {fa} is {status}: it must be active before cards can use it. "
     "Request it with `features[card_issuing][requested]=true`."
 )
-FA_CURRENCY = (
-    "The card currency `{currency}` is not supported by financial account {fa}, which supports {supported}."
-)
+FA_CURRENCY = "The card currency `{currency}` is not supported by financial account {fa}, which supports {supported}."
 PHONE_REQUIRED = (
     "The cardholder {cardholder} must have a `phone_number` before {currency} cards can be issued to them "
     "(it is required for 3D Secure on cards issued in Europe and the UK)."
@@ -190,9 +188,7 @@ def render(ctx: Ctx, card: Obj) -> Obj:
 
 def _check_capability(ctx: Ctx) -> None:
     if not accounts.is_capability_active(ctx, ctx.scope.account_id, "card_issuing"):
-        raise StripeError(
-            CAPABILITY_NOT_ACTIVE.format(account=ctx.scope.account_id), code="capability_not_active"
-        )
+        raise StripeError(CAPABILITY_NOT_ACTIVE.format(account=ctx.scope.account_id), code="capability_not_active")
 
 
 def check_financial_account(ctx: Ctx, fa_id: str, currency: str, param: str = "financial_account") -> Obj:
@@ -286,7 +282,9 @@ def create(ctx: Ctx) -> Obj:
     old = _replaced_card(ctx, p, holder)
     if "exp_month" in p or "exp_year" in p:
         if "exp_month" not in p or "exp_year" not in p:
-            raise StripeError(EXPIRY_PAIR, param="exp_year" if "exp_month" in p else "exp_month", code="parameter_missing")
+            raise StripeError(
+                EXPIRY_PAIR, param="exp_year" if "exp_month" in p else "exp_month", code="parameter_missing"
+            )
         if kind != "virtual":
             raise StripeError(EXPIRY_VIRTUAL_ONLY, param="exp_month")
         exp_month, exp_year = _custom_expiry(ctx.now, p["exp_month"], p["exp_year"])
@@ -409,7 +407,10 @@ def update(ctx: Ctx) -> Obj:
         changes["shipping"] = card_shipping.new_shipping(ctx, p["shipping"])
     if "spending_controls" in p:
         changes["spending_controls"] = spending_controls.apply(
-            card["spending_controls"], p["spending_controls"], kind=spending_controls.KIND_CARD, currency=card["currency"]
+            card["spending_controls"],
+            p["spending_controls"],
+            kind=spending_controls.KIND_CARD,
+            currency=card["currency"],
         )
     metadata = common.merge_metadata(card.get("metadata"), p["metadata"]) if "metadata" in p else None
     before = ctx.snapshot(card)

@@ -29,23 +29,43 @@ from emulator.http.errors import StripeError
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "canceled": (
-        "additional_documentation", "canceled_at", "cancellation_policy_provided", "cancellation_reason",
-        "expected_at", "explanation", "product_description", "product_type", "return_status", "returned_at",
+        "additional_documentation",
+        "canceled_at",
+        "cancellation_policy_provided",
+        "cancellation_reason",
+        "expected_at",
+        "explanation",
+        "product_description",
+        "product_type",
+        "return_status",
+        "returned_at",
     ),
     "duplicate": (
-        "additional_documentation", "card_statement", "cash_receipt", "check_image", "explanation",
+        "additional_documentation",
+        "card_statement",
+        "cash_receipt",
+        "check_image",
+        "explanation",
         "original_transaction",
     ),
     "fraudulent": ("additional_documentation", "explanation"),
     "merchandise_not_as_described": (
-        "additional_documentation", "explanation", "received_at", "return_description", "return_status",
+        "additional_documentation",
+        "explanation",
+        "received_at",
+        "return_description",
+        "return_status",
         "returned_at",
     ),
     "no_valid_authorization": ("additional_documentation", "explanation"),
     "not_received": ("additional_documentation", "expected_at", "explanation", "product_description", "product_type"),
     "other": ("additional_documentation", "explanation", "product_description", "product_type"),
     "service_not_as_described": (
-        "additional_documentation", "canceled_at", "cancellation_reason", "explanation", "received_at",
+        "additional_documentation",
+        "canceled_at",
+        "cancellation_reason",
+        "explanation",
+        "received_at",
     ),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -120,6 +140,10 @@ def check_submittable(evidence: Obj) -> None:
     for name in REQUIRED[reason]:
         if details.get(name) in (None, ""):
             param = f"evidence[{reason}][{name}]"
-            raise StripeError(EVIDENCE_MISSING.format(reason=reason, field=param), param=param, code="parameter_missing")
+            raise StripeError(
+                EVIDENCE_MISSING.format(reason=reason, field=param), param=param, code="parameter_missing"
+            )
     if reason == "duplicate" and not any(details.get(name) for name in DUPLICATE_PROOF):
-        raise StripeError(DUPLICATE_PROOF_MISSING, param="evidence[duplicate][original_transaction]", code="parameter_missing")
+        raise StripeError(
+            DUPLICATE_PROOF_MISSING, param="evidence[duplicate][original_transaction]", code="parameter_missing"
+        )

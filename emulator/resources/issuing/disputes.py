@@ -161,7 +161,9 @@ def _check_original(ctx: Ctx, dispute: Obj) -> None:
     original = (dispute["evidence"].get("duplicate") or {}).get("original_transaction")
     if dispute["evidence"]["reason"] == "duplicate" and original and ctx.scope.get(TRANSACTION, original) is None:
         raise StripeError(
-            ORIGINAL_MISSING.format(id=original), status=404, code="resource_missing",
+            ORIGINAL_MISSING.format(id=original),
+            status=404,
+            code="resource_missing",
             param="evidence[duplicate][original_transaction]",
         )
 
@@ -197,7 +199,9 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
     if treasury is not None:
         rd = ctx.scope.get(RECEIVED_DEBIT, treasury["received_debit"])
         if rd is not None:
-            treasury["debit_reversal"] = reversals.reverse_debit(ctx, rd, dispute["amount"], dispute_id=dispute["id"])["id"]
+            treasury["debit_reversal"] = reversals.reverse_debit(ctx, rd, dispute["amount"], dispute_id=dispute["id"])[
+                "id"
+            ]
     ctx.emit("issuing_dispute.closed", dispute)
     ctx.emit("issuing_dispute.funds_reinstated", dispute)
 

@@ -68,15 +68,15 @@ BAD_TRANSITION = (
     "Cannot {action} personalization design {design}: its status is `{status}`, and {action} is only possible "
     "from {allowed}."
 )
-NO_REJECTION_REASON = "Provide at least one reason in `rejection_reasons[card_logo]` or `rejection_reasons[carrier_text]`."
+NO_REJECTION_REASON = (
+    "Provide at least one reason in `rejection_reasons[card_logo]` or `rejection_reasons[carrier_text]`."
+)
 NOT_USABLE = (
     "The personalization design {design} is `{status}`: cards can only be created with a personalization design "
     "that is `active` or in `review`."
 )
 VIRTUAL_CARD = "A personalization design can only be used with physical cards (`type=physical`)."
-CARD_SHIPPED = (
-    "The personalization design of card {card} can no longer be changed: its shipment is already `{status}`."
-)
+CARD_SHIPPED = "The personalization design of card {card} can no longer be changed: its shipment is already `{status}`."
 NOT_EXPANDABLE_FILE = "This property cannot be expanded ({path}): files are not emulated."
 
 
@@ -198,9 +198,7 @@ def _check_features(bundle: Obj, logo: str | None, carrier: Obj | None) -> None:
     for name, present in (("card_logo", logo is not None), ("carrier_text", _has_carrier_text(carrier))):
         policy = physical_bundles.feature(bundle, name)
         if policy == "unsupported" and present:
-            raise StripeError(
-                FEATURE_UNSUPPORTED.format(bundle=bundle["id"], what=WHAT[name], param=name), param=name
-            )
+            raise StripeError(FEATURE_UNSUPPORTED.format(bundle=bundle["id"], what=WHAT[name], param=name), param=name)
         if policy == "required" and not present:
             raise StripeError(FEATURE_REQUIRED.format(bundle=bundle["id"], what=WHAT[name], param=name), param=name)
 
@@ -343,7 +341,9 @@ def list_designs(ctx: Ctx) -> Obj:
         status = p["status"]
         preds.append(lambda d: d["status"] == status)
     prefs = p.get("preferences") or {}
-    preds.extend(_preference_is(ctx, name, prefs[name]) for name in ("is_default", "is_platform_default") if name in prefs)
+    preds.extend(
+        _preference_is(ctx, name, prefs[name]) for name in ("is_default", "is_platform_default") if name in prefs
+    )
     return paginate(_visible(ctx), URL, p, preds, noun=common.noun(DESIGN))
 
 

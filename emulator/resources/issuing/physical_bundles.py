@@ -108,7 +108,9 @@ def retrieve(ctx: Ctx) -> Obj:
 
 def list_bundles(ctx: Ctx) -> Obj:
     p = ctx.params
-    preds: list[Predicate | None] = [_equals(field, p[field]) for field in ("status", "type") if p.get(field) is not None]
+    preds: list[Predicate | None] = [
+        _equals(field, p[field]) for field in ("status", "type") if p.get(field) is not None
+    ]
     return paginate(_catalog_scope(ctx).store(BUNDLE), URL, p, preds, noun=common.noun(BUNDLE))
 
 

@@ -109,7 +109,11 @@ def create_transaction(
     ctx.scope.add(tx)
     settle = money.settle_capture if kind == "capture" else money.settle_refund
     flow = settle(
-        ctx, card, amount, card["currency"], transaction_id=tx["id"],
+        ctx,
+        card,
+        amount,
+        card["currency"],
+        transaction_id=tx["id"],
         authorization_id=authorization["id"] if authorization else None,
         description=merchant_data.get("name") or "Issuing transaction",
     )
@@ -166,9 +170,17 @@ def refund(ctx: Ctx) -> Obj:
     meta["refunded"] = refunded(ctx, tx) + amount
     merchant_amount = round(-tx["merchant_amount"] * amount / -tx["amount"]) if tx["amount"] else amount
     new = create_transaction(
-        ctx, card, kind="refund", amount=amount, merchant_amount=merchant_amount,
-        merchant_currency=tx["merchant_currency"], merchant_data=tx["merchant_data"], authorization=auth,
-        purchase_details=None, wallet=tx.get("wallet"), amount_details=None,
+        ctx,
+        card,
+        kind="refund",
+        amount=amount,
+        merchant_amount=merchant_amount,
+        merchant_currency=tx["merchant_currency"],
+        merchant_data=tx["merchant_data"],
+        authorization=auth,
+        purchase_details=None,
+        wallet=tx.get("wallet"),
+        amount_details=None,
     )
     meta.setdefault("refunds", []).append(new["id"])
     if auth is not None:
@@ -193,9 +205,17 @@ def _unlinked(ctx: Ctx, kind: str) -> Obj:
     if amount < 1:
         raise StripeError(MIN_ONE, param="amount", code="parameter_invalid_integer")
     return create_transaction(
-        ctx, card, kind=kind, amount=amount, merchant_amount=merchant_amount, merchant_currency=merchant_currency,
-        merchant_data=objects.merchant_data(p.get("merchant_data")), authorization=None,
-        purchase_details=objects.purchase_details(p.get("purchase_details")), wallet=None, amount_details=None,
+        ctx,
+        card,
+        kind=kind,
+        amount=amount,
+        merchant_amount=merchant_amount,
+        merchant_currency=merchant_currency,
+        merchant_data=objects.merchant_data(p.get("merchant_data")),
+        authorization=None,
+        purchase_details=objects.purchase_details(p.get("purchase_details")),
+        wallet=None,
+        amount_details=None,
     )
 
 

@@ -93,8 +93,13 @@ def create(ctx: Ctx) -> Obj:
         "transaction": None,
     }
     trxn = ledger.open_transaction(
-        ctx, fa, flow_type="credit_reversal", flow=reversal_id, currency=rc["currency"],
-        description=f"Reversal of {rc['description']}", amount=-rc["amount"],
+        ctx,
+        fa,
+        flow_type="credit_reversal",
+        flow=reversal_id,
+        currency=rc["currency"],
+        description=f"Reversal of {rc['description']}",
+        amount=-rc["amount"],
     )
     ledger.add_entry(ctx, fa, trxn, "credit_reversal", cash=-rc["amount"], outbound_pending=rc["amount"])
     reversal["transaction"] = trxn["id"]
@@ -115,7 +120,11 @@ def _credit_sender(ctx: Ctx, reversal: Obj, rc: Obj) -> None:
         return
     scope, sender = found
     received.receive_credit(
-        ctx.in_scope(scope), sender, reversal["amount"], reversal["currency"], network="stripe",
+        ctx.in_scope(scope),
+        sender,
+        reversal["amount"],
+        reversal["currency"],
+        network="stripe",
         description=f"Reversal of {rc['description']}",
         linked_flows={"source_flow": reversal["id"], "source_flow_type": "credit_reversal"},
         initiating_details=flow_destinations.financial_account_details(

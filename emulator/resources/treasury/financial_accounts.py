@@ -92,9 +92,13 @@ def feature_state(ctx: Ctx, fa: Obj, path: str) -> tuple[str, list[Obj]]:
     restrictions = fa.get("platform_restrictions") or {}
     details: list[Obj] = []
     if path in INBOUND and restrictions.get("inbound_flows") == "restricted":
-        details.append({"code": "restricted_by_platform", "resolution": "remove_restriction", "restriction": "inbound_flows"})
+        details.append(
+            {"code": "restricted_by_platform", "resolution": "remove_restriction", "restriction": "inbound_flows"}
+        )
     if path in OUTBOUND and restrictions.get("outbound_flows") == "restricted":
-        details.append({"code": "restricted_by_platform", "resolution": "remove_restriction", "restriction": "outbound_flows"})
+        details.append(
+            {"code": "restricted_by_platform", "resolution": "remove_restriction", "restriction": "outbound_flows"}
+        )
     if details:
         return "restricted", details
     return "active", []
@@ -211,7 +215,9 @@ def create(ctx: Ctx) -> Obj:
         raise StripeError(TOO_MANY.format(n=MAX_PER_ACCOUNT))
     currencies = [common.currency(c, f"supported_currencies[{i}]") for i, c in enumerate(p["supported_currencies"])]
     if not currencies:
-        raise StripeError("Missing required param: supported_currencies.", code="parameter_missing", param="supported_currencies")
+        raise StripeError(
+            "Missing required param: supported_currencies.", code="parameter_missing", param="supported_currencies"
+        )
     currencies = list(dict.fromkeys(currencies))
     restrictions = p.get("platform_restrictions") or {}
     fa: Obj = {
@@ -255,7 +261,10 @@ def retrieve(ctx: Ctx) -> Obj:
         return fa
     shown = dict(fa)  # a copy for the response: the stored account keeps only last4
     shown["financial_addresses"] = [
-        {**address, "aba": {**address["aba"], "account_number": account_number(fa, address["aba"]["account_number_last4"])}}
+        {
+            **address,
+            "aba": {**address["aba"], "account_number": account_number(fa, address["aba"]["account_number_last4"])},
+        }
         if address.get("aba")
         else address
         for address in fa["financial_addresses"]
@@ -287,7 +296,11 @@ def list_financial_accounts(ctx: Ctx) -> Obj:
         status = p["status"]
         preds.append(lambda fa: fa["status"] == status)
     return paginate(
-        ctx.scope.store(FINANCIAL_ACCOUNT), "/v1/treasury/financial_accounts", p, preds, noun=common.noun(FINANCIAL_ACCOUNT)
+        ctx.scope.store(FINANCIAL_ACCOUNT),
+        "/v1/treasury/financial_accounts",
+        p,
+        preds,
+        noun=common.noun(FINANCIAL_ACCOUNT),
     )
 
 

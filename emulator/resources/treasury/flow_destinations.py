@@ -169,27 +169,40 @@ def _inline_bank(data: dict[str, Any], network: str) -> Obj:
     routing, number = bank.get("routing_number"), bank.get("account_number")
     if fc_account:
         if not fc_account.startswith("fca_"):
-            raise StripeError(BAD_FC_ACCOUNT.format(id=fc_account), status=404, code="resource_missing",
-                              param=f"{param}[financial_connections_account]")
+            raise StripeError(
+                BAD_FC_ACCOUNT.format(id=fc_account),
+                status=404,
+                code="resource_missing",
+                param=f"{param}[financial_connections_account]",
+            )
         routing, number = routing or TEST_ROUTING, number or "000123456789"
     if not routing or not number:
         raise StripeError(BANK_DETAILS_MISSING, param=param, code="parameter_missing")
     if not _ROUTING.fullmatch(routing) or not aba_checksum_ok(routing):
-        raise StripeError(BAD_ROUTING.format(value=routing[:40]), param=f"{param}[routing_number]", code="parameter_invalid")
+        raise StripeError(
+            BAD_ROUTING.format(value=routing[:40]), param=f"{param}[routing_number]", code="parameter_invalid"
+        )
     if not _ACCOUNT_NUMBER.fullmatch(number):
-        raise StripeError(BAD_ACCOUNT_NUMBER.format(value=number[:40]), param=f"{param}[account_number]",
-                          code="parameter_invalid")
+        raise StripeError(
+            BAD_ACCOUNT_NUMBER.format(value=number[:40]), param=f"{param}[account_number]", code="parameter_invalid"
+        )
     return {
         "billing_details": _billing(data.get("billing_details")),
         "type": "us_bank_account",
         "us_bank_account": _bank(
-            network, routing=routing, last4=number[-4:], seed=f"{routing}:{number}",
-            holder=bank.get("account_holder_type") or "individual", kind=bank.get("account_type") or "checking",
+            network,
+            routing=routing,
+            last4=number[-4:],
+            seed=f"{routing}:{number}",
+            holder=bank.get("account_holder_type") or "individual",
+            kind=bank.get("account_type") or "checking",
         ),
     }
 
 
-def _target_account(ctx: Ctx, source: Obj, fa_id: str | None, currency: str, *, same_account: bool) -> tuple[Scope, Obj]:
+def _target_account(
+    ctx: Ctx, source: Obj, fa_id: str | None, currency: str, *, same_account: bool
+) -> tuple[Scope, Obj]:
     param = "destination_payment_method_data[financial_account]"
     if not fa_id:
         raise errors.missing(param)

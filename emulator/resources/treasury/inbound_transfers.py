@@ -40,8 +40,13 @@ NOUN = "InboundTransfer"
 DEFAULT_DESCRIPTOR = "transfer"
 # the list handler shared with the outbound flows needs only the object type and url
 LIST_FLOW = money_out.Flow(
-    object_type=INBOUND_TRANSFER, flow_type="inbound_transfer", noun=NOUN, url=URL, path_param="id",
-    default_descriptor=DEFAULT_DESCRIPTOR, feature_prefix="inbound_transfers",
+    object_type=INBOUND_TRANSFER,
+    flow_type="inbound_transfer",
+    noun=NOUN,
+    url=URL,
+    path_param="id",
+    default_descriptor=DEFAULT_DESCRIPTOR,
+    feature_prefix="inbound_transfers",
 )
 
 FA_CLOSED = "The FinancialAccount {fa} is closed and cannot receive funds."
@@ -95,8 +100,13 @@ def create(ctx: Ctx) -> Obj:
         "transaction": None,
     }
     trxn = ledger.open_transaction(
-        ctx, fa, flow_type="inbound_transfer", flow=ibt_id, currency=currency,
-        description=ibt["description"] or NOUN, amount=ibt["amount"],
+        ctx,
+        fa,
+        flow_type="inbound_transfer",
+        flow=ibt_id,
+        currency=currency,
+        description=ibt["description"] or NOUN,
+        amount=ibt["amount"],
     )
     ledger.add_entry(ctx, fa, trxn, "inbound_transfer", cash=ibt["amount"])
     ibt["transaction"] = trxn["id"]
@@ -167,14 +177,20 @@ def return_(ctx: Ctx) -> Obj:
     fa, _ = _parts(ctx, ibt)
     bank = ibt["origin_payment_method_details"]["us_bank_account"]
     rd = received.receive_debit(
-        ctx, fa, ibt["amount"], ibt["currency"], network="ach",
+        ctx,
+        fa,
+        ibt["amount"],
+        ibt["currency"],
+        network="ach",
         description=ibt["description"] or f"Return of {NOUN} {ibt['id']}",
         linked_flows={"inbound_transfer": ibt["id"]},
         payment_method={
             "type": "us_bank_account",
             "us_bank_account": {"account_number": bank["last4"], "routing_number": bank["routing_number"]},
         },
-        force=True, entry_type="inbound_transfer_return", reversal_restricted="source_flow_restricted",
+        force=True,
+        entry_type="inbound_transfer_return",
+        reversal_restricted="source_flow_restricted",
     )
     ibt["returned"] = True
     ibt["linked_flows"]["received_debit"] = rd["id"]

@@ -183,7 +183,11 @@ def check_balance_invariant(ctx: Ctx, fa: Obj) -> None:
     for key, per_currency in fa["balance"].items():
         for cur, value in per_currency.items():
             if totals[key].get(cur, 0) != value:
-                raise StripeError(errors.INTERNAL.format(detail=f"ledger mismatch on {fa['id']} {key} {cur}"), status=500, type="api_error")
+                raise StripeError(
+                    errors.INTERNAL.format(detail=f"ledger mismatch on {fa['id']} {key} {cur}"),
+                    status=500,
+                    type="api_error",
+                )
 
 
 ROUTES: list[Route] = [

@@ -226,8 +226,13 @@ def start(ctx: Ctx, flow: Flow, fa: Obj, obj: Obj, destination: Destination) -> 
     """Hold the money (cash -> outbound_pending), store the object, emit ``.created``."""
     amount = obj["amount"]
     trxn = ledger.open_transaction(
-        ctx, fa, flow_type=flow.flow_type, flow=obj["id"], currency=obj["currency"],
-        description=obj["description"] or flow.noun, amount=-amount,
+        ctx,
+        fa,
+        flow_type=flow.flow_type,
+        flow=obj["id"],
+        currency=obj["currency"],
+        description=obj["description"] or flow.noun,
+        amount=-amount,
     )
     ledger.add_entry(ctx, fa, trxn, flow.flow_type, cash=-amount, outbound_pending=amount)
     obj["transaction"] = trxn["id"]
@@ -253,7 +258,9 @@ def _objects(ctx: Ctx, obj: Obj) -> tuple[Obj, Obj]:
 def _require(flow: Flow, obj: Obj, allowed: tuple[str, ...], done: str) -> None:
     if obj["status"] not in allowed:
         raise StripeError(
-            BAD_TRANSITION.format(noun=flow.noun, allowed=" or ".join(allowed), done=done, id=obj["id"], status=obj["status"])
+            BAD_TRANSITION.format(
+                noun=flow.noun, allowed=" or ".join(allowed), done=done, id=obj["id"], status=obj["status"]
+            )
         )
 
 
@@ -284,7 +291,11 @@ def _credit_target(ctx: Ctx, flow: Flow, obj: Obj) -> str | None:
     sub = ctx.in_scope(scope)
     details = flow_destinations.financial_account_details(source_account(ctx, obj["financial_account"]))
     rc = received.receive_credit(
-        sub, dest, obj["amount"], obj["currency"], network="stripe",
+        sub,
+        dest,
+        obj["amount"],
+        obj["currency"],
+        network="stripe",
         description=obj["description"] or obj["statement_descriptor"],
         linked_flows={"source_flow": obj["id"], "source_flow_type": flow.flow_type},
         initiating_details=details,
@@ -335,8 +346,14 @@ def _give_back(ctx: Ctx, flow: Flow, obj: Obj, code: str) -> None:
     fa = source_account(ctx, obj["financial_account"])
     amount = obj["amount"]
     trxn = ledger.open_transaction(
-        ctx, fa, flow_type=flow.flow_type, flow=obj["id"], currency=obj["currency"],
-        description=f"Return of {obj['description'] or flow.noun}", amount=amount, status="posted",
+        ctx,
+        fa,
+        flow_type=flow.flow_type,
+        flow=obj["id"],
+        currency=obj["currency"],
+        description=f"Return of {obj['description'] or flow.noun}",
+        amount=amount,
+        status="posted",
     )
     ledger.add_entry(ctx, fa, trxn, f"{flow.flow_type}_return", cash=amount)
     obj["status"] = "returned"
@@ -375,7 +392,9 @@ def update_tracking(ctx: Ctx, flow: Flow, obj: Obj) -> Obj:
         raise StripeError(TRACKING_TYPE.format(network=network, noun=flow.noun), param="tracking_details[type]")
     details = params.get(kind)
     if not details:
-        raise StripeError(TRACKING_MISSING.format(network=kind), param=f"tracking_details[{kind}]", code="parameter_missing")
+        raise StripeError(
+            TRACKING_MISSING.format(network=kind), param=f"tracking_details[{kind}]", code="parameter_missing"
+        )
     # only the key of the network is present (Stripe's types: ``ach?`` and ``us_domestic_wire?``, not nullable)
     tracking: Obj
     if kind == "ach":
@@ -414,7 +433,9 @@ def retrieve_handler(flow: Flow) -> Callable[[Ctx], Obj]:
     return retrieve
 
 
-def list_handler(flow: Flow, extra: Callable[[dict[str, Any]], list[Predicate | None]] | None = None) -> Callable[[Ctx], Obj]:
+def list_handler(
+    flow: Flow, extra: Callable[[dict[str, Any]], list[Predicate | None]] | None = None
+) -> Callable[[Ctx], Obj]:
     def list_objects(ctx: Ctx) -> Obj:
         p = ctx.params
         fa = source_account(ctx, p["financial_account"])

@@ -31,7 +31,14 @@ def _payment_method_details(params: dict[str, Any] | None) -> Obj:
     bank = params.get("us_bank_account") or {}
     return {
         "billing_details": {
-            "address": {"city": None, "country": None, "line1": None, "line2": None, "postal_code": None, "state": None},
+            "address": {
+                "city": None,
+                "country": None,
+                "line1": None,
+                "line2": None,
+                "postal_code": None,
+                "state": None,
+            },
             "email": None,
             "name": bank.get("account_holder_name") or "Jane Austen",
         },
@@ -104,8 +111,14 @@ def _received(
 def _settle(ctx: Ctx, fa: Obj, obj: Obj, flow_type: str, entry_type: str, cash: int) -> None:
     """Post the money of a succeeded received flow: one posted transaction with one entry."""
     trxn = ledger.open_transaction(
-        ctx, fa, flow_type=flow_type, flow=obj["id"], currency=obj["currency"],
-        description=obj["description"], amount=cash, status="posted",
+        ctx,
+        fa,
+        flow_type=flow_type,
+        flow=obj["id"],
+        currency=obj["currency"],
+        description=obj["description"],
+        amount=cash,
+        status="posted",
     )
     ledger.add_entry(ctx, fa, trxn, entry_type, cash=cash)
     obj["transaction"] = trxn["id"]
@@ -131,7 +144,12 @@ def receive_credit(
     from another financial account over the ``stripe`` network)."""
     failure = None if force else credit_failure(fa)
     rc = _received(
-        ctx, "rc", RECEIVED_CREDIT, fa, amount, currency,
+        ctx,
+        "rc",
+        RECEIVED_CREDIT,
+        fa,
+        amount,
+        currency,
         network=network,
         description=description,
         failure=failure,
@@ -201,7 +219,12 @@ def receive_debit(
     InboundTransfer); ``reversal_restricted`` sets ``reversal_details.restricted_reason``."""
     failure = None if force else debit_failure(fa, amount, currency)
     rd = _received(
-        ctx, "rd", RECEIVED_DEBIT, fa, amount, currency,
+        ctx,
+        "rd",
+        RECEIVED_DEBIT,
+        fa,
+        amount,
+        currency,
         network=network,
         description=description,
         failure=failure,
@@ -244,7 +267,12 @@ def test_create_credit(ctx: Ctx) -> Obj:
     currency = common.currency(p["currency"])
     _check_currency(fa, currency)
     return receive_credit(
-        ctx, fa, p["amount"], currency, network=p["network"], description=p.get("description") or "Stripe Test",
+        ctx,
+        fa,
+        p["amount"],
+        currency,
+        network=p["network"],
+        description=p.get("description") or "Stripe Test",
         payment_method=p.get("initiating_payment_method_details"),
     )
 
@@ -256,7 +284,12 @@ def test_create_debit(ctx: Ctx) -> Obj:
     currency = common.currency(p["currency"])
     _check_currency(fa, currency)
     return receive_debit(
-        ctx, fa, p["amount"], currency, network=p["network"], description=p.get("description") or "Stripe Test",
+        ctx,
+        fa,
+        p["amount"],
+        currency,
+        network=p["network"],
+        description=p.get("description") or "Stripe Test",
         payment_method=p.get("initiating_payment_method_details"),
     )
 

@@ -79,8 +79,14 @@ def _credit(ctx: Ctx, fa: Obj, reversal: Obj) -> None:
     """The reversed amount back to ``cash``, on a posted ``debit_reversal`` transaction."""
     amount = reversal["amount"]
     trxn = ledger.open_transaction(
-        ctx, fa, flow_type="debit_reversal", flow=reversal["id"], currency=reversal["currency"],
-        description="Debit reversal", amount=amount, status="posted",
+        ctx,
+        fa,
+        flow_type="debit_reversal",
+        flow=reversal["id"],
+        currency=reversal["currency"],
+        description="Debit reversal",
+        amount=amount,
+        status="posted",
     )
     ledger.add_entry(ctx, fa, trxn, "debit_reversal", cash=amount)
     reversal["transaction"] = trxn["id"]
