@@ -29,17 +29,19 @@ class EmulatorApp:
         self.state = state
         self.settings = settings
         spec = load_spec()
-        self.router = Router(registry.routes())
+        self.catalog = catalog = registry.catalog()
+        self.router = Router(catalog.routes)
         overlay = load_overlay()
         self.specs = ParamSpecs(spec, overlay)
         self.representation = Representation(
-            registry.renderers(),
+            catalog.renderers,
             expandable_fields(spec, overlay),
-            registry.virtual_fields(),
-            registry.NOT_IN_LISTS,
+            catalog.virtual_fields,
+            frozenset(catalog.retrieve_only),
             child_schemas(spec),
         )
-        for init in registry.PLATFORM_INITIALIZERS:
+        state.prefixes.update(catalog.prefixes)
+        for init in catalog.platform_initializers:
             if init not in state.platform_initializers:
                 state.platform_initializers.append(init)
         self.api = Api(state, settings, self.router, self.specs, self.representation)

@@ -10,18 +10,19 @@ from hypothesis import strategies as st
 from emulator.http.router import Route, Router, route
 from emulator.resources import registry
 
-ROUTES = registry.routes()
+ROUTES = registry.catalog().routes
 ROUTER = Router(ROUTES)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
 def by_regex(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    """The reference reading of a template: first route in order whose regex matches the whole path."""
+    """The reference reading of a template: the first route, most fixed segments first, whose regex
+    matches the whole path."""
     static = [r for r in routes if "{" not in r.template]
     for r in static:
         if r.method == method and r.template == path:
             return r, {}
-    for r in routes:
+    for r in sorted(routes, key=lambda r: -sum(1 for seg in r.template.split("/") if "{" not in seg)):
         if r.method != method or "{" not in r.template:
             continue
         pattern = "^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", r.template) + r"\Z"
@@ -54,10 +55,10 @@ def test_an_empty_segment_does_not_fill_a_parameter() -> None:
     assert found is not None and found[1] == {"thing": "a%20b"}
 
 
-def test_the_first_registered_route_wins() -> None:
+def test_the_route_with_more_fixed_segments_wins_whatever_the_order() -> None:
     first = route("POST", "/v1/things/{thing}/cancel", noop)
     second = route("POST", "/v1/things/{thing}/{action}", noop)
-    router = Router([first, second])
+    router = Router([second, first])
     assert router.match("POST", "/v1/things/t_1/cancel") == (first, {"thing": "t_1"})
     assert router.match("POST", "/v1/things/t_1/other") == (second, {"thing": "t_1", "action": "other"})
 

@@ -10,6 +10,7 @@ from emulator.core.state import Platform, Scope, State
 from emulator.core.store import Obj
 
 DEFAULT_API_VERSION = "2026-10-28.endive"
+UNDECLARED_PREFIX = "id prefix {prefix!r} is not declared by any resource (emulator.resources.resource.Resource.prefix)"
 
 
 class Renderer(Protocol):
@@ -89,6 +90,10 @@ class Ctx:
     # --- objects -----------------------------------------------------------------------------
 
     def new_id(self, prefix: str) -> str:
+        """A new object id; ``prefix`` must be declared by a resource (``Resource.prefix``), or
+        look-ups, ``expand[]`` and the dashboard would not find the object."""
+        if prefix not in self.state.prefixes:
+            raise LookupError(UNDECLARED_PREFIX.format(prefix=prefix))
         return self.state.ids.make(prefix)
 
     def lookup(self, obj_id: str) -> Obj | None:

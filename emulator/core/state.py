@@ -15,36 +15,6 @@ from emulator.core.ids import IdFactory
 from emulator.core.packing import Codec
 from emulator.core.store import HOT_OBJECTS, Obj, ObjectStore
 
-# id prefix -> Stripe ``object`` name; lets expansion and look-ups find an object by its id.
-PREFIXES: dict[str, str] = {
-    "acct": "account",
-    "fa": "treasury.financial_account",
-    "trxn": "treasury.transaction",
-    "trxne": "treasury.transaction_entry",
-    "rc": "treasury.received_credit",
-    "rd": "treasury.received_debit",
-    "ibt": "treasury.inbound_transfer",
-    "obt": "treasury.outbound_transfer",
-    "obp": "treasury.outbound_payment",
-    "credrev": "treasury.credit_reversal",
-    "debrev": "treasury.debit_reversal",
-    "ich": "issuing.cardholder",
-    "ic": "issuing.card",
-    "iauth": "issuing.authorization",
-    "ipi": "issuing.transaction",
-    "idp": "issuing.dispute",
-    "intok": "issuing.token",
-    "ipcd": "issuing.personalization_design",
-    "ics": "issuing.physical_bundle",
-    "evt": "event",
-    "we": "webhook_endpoint",
-}
-
-
-def object_type_of(obj_id: str) -> str | None:
-    prefix, sep, _ = obj_id.partition("_")
-    return PREFIXES.get(prefix) if sep else None
-
 
 class Scope:
     """The objects of one account (the platform's own, or one connected account)."""
@@ -84,7 +54,7 @@ class Scope:
         return meta
 
     def lookup(self, obj_id: str) -> Obj | None:
-        object_type = object_type_of(obj_id)
+        object_type = self.platform.state.object_type_of(obj_id)
         if object_type is None:
             return None
         if object_type == "account":
@@ -157,9 +127,16 @@ class State:
     event_listeners: list[Listener] = field(default_factory=list)
     # Called for each new platform so subsystems can set it up (the platform account, ...).
     platform_initializers: list[Callable[[Platform], None]] = field(default_factory=list)
+    # id prefix -> Stripe ``object`` name, from the resources' declarations (create_app fills it):
+    # lets expansion and look-ups find an object by its id.
+    prefixes: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ids = IdFactory(self.seed)
+
+    def object_type_of(self, obj_id: str) -> str | None:
+        prefix, sep, _ = obj_id.partition("_")
+        return self.prefixes.get(prefix) if sep else None
 
     def platform(self, key: str) -> Platform:
         platform = self.platforms.get(key)

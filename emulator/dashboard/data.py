@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from emulator.core.state import PREFIXES, Platform, Scope, State
+from emulator.core.state import Platform, Scope, State
 from emulator.core.store import Obj
 from emulator.resources import events
 from emulator.webhooks.book import EXTRA_KEY, Book, Delivery
@@ -21,7 +21,6 @@ DELIVERY_PREFIX = "whdel_"
 HANDLE_PREFIX = "pl_"
 MAX_SCANNED = 5_000  # objects looked at for "referenced by" on one page (the newest of each type first)
 MAX_EVENTS_SCANNED = 20_000  # events looked at for "events of" on one page
-ID_PREFIXES = frozenset(PREFIXES)
 
 
 def handle_of(secret: bytes, key: str) -> str:
@@ -38,9 +37,9 @@ def platform_by_handle(state: State, secret: bytes, handle: str) -> Platform | N
     return None
 
 
-def looks_like_id(value: str) -> bool:
+def looks_like_id(state: State, value: str) -> bool:
     prefix, sep, rest = value.partition("_")
-    return bool(sep) and bool(rest) and (prefix in ID_PREFIXES or value.startswith(DELIVERY_PREFIX))
+    return bool(sep) and bool(rest) and (prefix in state.prefixes or value.startswith(DELIVERY_PREFIX))
 
 
 def account_ids(platform: Platform) -> list[str]:
@@ -105,18 +104,18 @@ def types_held(platform: Platform) -> dict[str, int]:
     return out
 
 
-def ids_in(value: Any, out: list[str] | None = None) -> list[str]:
+def ids_in(state: State, value: Any, out: list[str] | None = None) -> list[str]:
     """Every string that looks like an object id inside ``value``, in document order."""
     found = out if out is not None else []
     if isinstance(value, str):
-        if looks_like_id(value) and value not in found:
+        if looks_like_id(state, value) and value not in found:
             found.append(value)
     elif isinstance(value, dict):
         for item in value.values():
-            ids_in(item, found)
+            ids_in(state, item, found)
     elif isinstance(value, list):
         for item in value:
-            ids_in(item, found)
+            ids_in(state, item, found)
     return found
 
 

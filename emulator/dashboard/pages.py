@@ -98,7 +98,13 @@ def platform_sections(view: View) -> Markup:
         rows = data.newest(p, kind.object_type, PREVIEW)
         more = link(view.list_url(kind.object_type), "View all") if total > len(rows) else None
         parts.append(
-            section(f"s-{kind.object_type.replace('.', '-')}", kind.title, total, tables.table(view, kind, rows), more)
+            section(
+                f"s-{kind.object_type.replace('.', '-')}",
+                view.title(kind.object_type),
+                total,
+                tables.table(view, kind, rows),
+                more,
+            )
         )
     parts.append(
         section(
@@ -156,7 +162,7 @@ def list_page(view: View, object_type: str, page: int) -> Markup:
     else:
         kind = tables.kind_of(object_type)
         total = data.count(view.platform, object_type)
-        title = kind.title
+        title = view.title(object_type)
         content = tables.table(view, kind, data.newest(view.platform, object_type, PAGE_SIZE, offset))
     pages = el(
         "nav",
@@ -317,7 +323,7 @@ def request_history(obj: Obj) -> Markup:
 
 
 def _linked(view: View, rendered: Obj) -> Markup:
-    ids = [i for i in data.ids_in(rendered) if i != rendered.get("id") and view.exists(i)][:LINKED_LIMIT]
+    ids = [i for i in data.ids_in(view.state, rendered) if i != rendered.get("id") and view.exists(i)][:LINKED_LIMIT]
     if not ids:
         return el("p", {"class": "muted empty"}, "None.")
     return el(
@@ -339,7 +345,7 @@ def _grouped(view: View, rows: list[tuple[Scope, Obj]]) -> Markup:
     for scope, obj in rows:
         by_type.setdefault(str(obj.get("object")), []).append((scope, obj))
     return join(
-        join(el("h3", None, tables.kind_of(t).title), tables.table(view, tables.kind_of(t), group))
+        join(el("h3", None, view.title(t)), tables.table(view, tables.kind_of(t), group))
         for t, group in by_type.items()
     )
 
@@ -354,7 +360,7 @@ def object_page(view: View, scope: Scope, obj: Obj) -> Markup:
             {"class": "crumbs"},
             link(view.url, "← Platform ", el("code", None, view.masked_key)),
             " · ",
-            link(view.list_url(kind), tables.kind_of(kind).title),
+            link(view.list_url(kind), view.title(kind)),
         ),
         el("h1", None, el("span", {"class": "muted"}, kind), " ", el("code", None, obj_id)),
         section("summary", "Summary", None, el("div", {"class": "card"}, facts(_summary(view, scope, rendered)))),

@@ -115,6 +115,7 @@ class Dashboard:
             self.app.settings.api_version,
             self.csrf,
             self.categories,
+            self.app.catalog.titles,
         )
 
     def _views(self) -> list[View]:
@@ -128,6 +129,7 @@ class Dashboard:
                 self.app.settings.api_version,
                 self.csrf,
                 self.categories,
+                self.app.catalog.titles,
             )
             out.append(view)
         return out

@@ -27,7 +27,6 @@ class Kind:
     """An object type as the dashboard lists it."""
 
     object_type: str
-    title: str
     columns: tuple[Column, ...]
 
 
@@ -211,7 +210,6 @@ def _enabled_events(v: View, s: Scope, o: Obj) -> Child:
 
 ACCOUNTS = Kind(
     "account",
-    "Accounts",
     (
         Column("Account", _id),
         Column("Kind", _account_kind),
@@ -224,7 +222,6 @@ KINDS: tuple[Kind, ...] = (
     ACCOUNTS,
     Kind(
         "treasury.financial_account",
-        "Financial accounts",
         (
             Column("Financial account", _id),
             Column("Account", _account),
@@ -237,7 +234,6 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "issuing.cardholder",
-        "Cardholders",
         (
             Column("Cardholder", _id),
             Column("Account", _account),
@@ -249,7 +245,6 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "issuing.card",
-        "Cards",
         (
             Column("Card", _id),
             Column("Cardholder", _cardholder_name),
@@ -262,7 +257,6 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "issuing.authorization",
-        "Authorizations",
         (
             Column("Authorization", _id),
             Column("Card", _card_link),
@@ -276,7 +270,6 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "issuing.transaction",
-        "Transactions",
         (
             Column("Transaction", _id),
             Column("Type", _field("type")),
@@ -288,7 +281,6 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "issuing.dispute",
-        "Disputes",
         (
             Column("Dispute", _id),
             Column("Status", _status),
@@ -300,7 +292,6 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "event",
-        "Events",
         (
             Column("Event", _id),
             Column("Type", _event_type),
@@ -312,7 +303,6 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "webhook_endpoint",
-        "Webhook endpoints",
         (
             Column("Endpoint", _id),
             Column("URL", _field("url")),
@@ -329,13 +319,10 @@ GENERIC = (
     Column("Created", _created),
 )
 BY_TYPE = {kind.object_type: kind for kind in KINDS}
-EVENTS_COMPACT = Kind(
-    "event", "Events", (Column("Event", _id), Column("Type", _event_type), Column("Created", _created))
-)
+EVENTS_COMPACT = Kind("event", (Column("Event", _id), Column("Type", _event_type), Column("Created", _created)))
 EXTRA_TYPES: dict[str, Kind] = {
     "treasury.transaction": Kind(
         "treasury.transaction",
-        "Treasury transactions",
         (
             Column("Transaction", _id),
             Column("Financial account", _ref("financial_account")),
@@ -348,7 +335,6 @@ EXTRA_TYPES: dict[str, Kind] = {
     ),
     "treasury.received_credit": Kind(
         "treasury.received_credit",
-        "Received credits",
         (
             Column("Received credit", _id),
             Column("Financial account", _ref("financial_account")),
@@ -361,23 +347,11 @@ EXTRA_TYPES: dict[str, Kind] = {
 }
 
 
-GENERIC_TITLES = {
-    "treasury.received_debit": "Received debits",
-    "treasury.transaction_entry": "Treasury transaction entries",
-    "treasury.inbound_transfer": "Inbound transfers",
-    "treasury.outbound_transfer": "Outbound transfers",
-    "treasury.outbound_payment": "Outbound payments",
-    "treasury.credit_reversal": "Credit reversals",
-    "treasury.debit_reversal": "Debit reversals",
-    "issuing.token": "Card tokens",
-}
-
-
 def kind_of(object_type: str) -> Kind:
     found = BY_TYPE.get(object_type) or EXTRA_TYPES.get(object_type)
     if found is not None:
         return found
-    return Kind(object_type, GENERIC_TITLES.get(object_type, object_type), GENERIC)
+    return Kind(object_type, GENERIC)
 
 
 def table(view: View, kind: Kind, rows: Sequence[tuple[Scope, Obj]], *, empty: str = "Nothing yet.") -> Markup:

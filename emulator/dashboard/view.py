@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,10 @@ class View:
     api_version: str
     csrf: str  # the token every action form carries
     categories: tuple[str, ...]  # merchant categories a simulated purchase may use
+    titles: Mapping[str, str]  # object type -> plural title (the resources' declarations)
+
+    def title(self, object_type: str) -> str:
+        return self.titles.get(object_type, object_type)
 
     # --- urls ----------------------------------------------------------------------------------
 
@@ -116,7 +121,7 @@ class View:
             return join("[\n", _commas(items), "\n", end, "]")
         if isinstance(value, str):
             text = el("span", {"class": "s"}, _quoted(value))
-            if data.looks_like_id(value) and self.exists(value):
+            if data.looks_like_id(self.state, value) and self.exists(value):
                 return link(self.object_url(value), text)
             return text
         if value is None:

@@ -1,8 +1,9 @@
 """The route table: Stripe paths (``/v1/issuing/cards/{card}``) to resource handlers.
 
 A template is matched segment by segment: ``{name}`` takes one non-empty path segment, every
-other segment must be equal. Routes with the same method and segment count are tried in the
-order they were registered; templates without parameters are one dictionary lookup.
+other segment must be equal. Routes with the same method and segment count are tried with the most
+fixed segments first (``/{id}/cancel`` before ``/{id}/{x}``); templates without parameters are one
+dictionary lookup.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ class Router:
                 self.dynamic.setdefault((r.method, len(r.segments)), []).append(_Template.of(r))
             else:
                 self.static[(r.method, r.template)] = r
+        for candidates in self.dynamic.values():  # the most fixed segments first: order of registration is free
+            candidates.sort(key=lambda t: -len(t.fixed))
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         r = self.static.get((method, path))

@@ -20,6 +20,7 @@ from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
+from emulator.resources.resource import Resource
 
 EVENT = "event"
 MAX_TYPES = 20
@@ -83,3 +84,6 @@ def data_object(event: Obj) -> Obj | None:
         decoded: Obj = target.value()
         return decoded
     return target if isinstance(target, dict) else None
+
+
+RESOURCE = Resource(EVENT, prefix="evt", title="Events", routes=ROUTES)

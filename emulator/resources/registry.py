@@ -1,84 +1,92 @@
-"""Every resource module's routes, renderers and expansion hooks, in one table for create_app."""
+"""Finds every resource module's declaration and merges them into one :class:`Catalog` for create_app.
+
+Nothing is listed by hand: each module under ``emulator/resources/`` that exports ``RESOURCES`` (a
+tuple) or else ``RESOURCE`` is imported and read, in module-name order.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import emulator.resources
+from emulator.core.state import Platform
 from emulator.http.render import RenderFn, VirtualFn
 from emulator.http.router import Route
-from emulator.resources import events, webhook_endpoints
-from emulator.resources.connect import accounts
-from emulator.resources.issuing import (
-    authorization_helpers,
-    authorizations,
-    card_shipping,
-    cardholders,
-    cards,
-    disputes,
-    personalization_designs,
-    physical_bundles,
-    tokens,
-    transactions,
-)
-from emulator.resources.treasury import (
-    credit_reversals,
-    financial_accounts,
-    inbound_transfers,
-    ledger,
-    outbound_payments,
-    outbound_transfers,
-    received,
-    reversals,
-)
+from emulator.resources.resource import Resource
+
+DECLARED_TWICE = "{field} of {object} is declared by two resource modules"
+PREFIX_TAKEN = "id prefix {prefix!r} is declared for both {first} and {second}"
 
 
-def routes() -> list[Route]:
-    return [
-        *accounts.ROUTES,
-        *financial_accounts.ROUTES,
-        *ledger.ROUTES,
-        *received.ROUTES,
-        *cardholders.ROUTES,
-        *cards.ROUTES,
-        *card_shipping.ROUTES,
-        *authorizations.ROUTES,
-        *authorization_helpers.ROUTES,
-        *transactions.ROUTES,
-        *disputes.ROUTES,
-        *physical_bundles.ROUTES,
-        *personalization_designs.ROUTES,
-        *tokens.ROUTES,
-        *reversals.ROUTES,
-        *inbound_transfers.ROUTES,
-        *outbound_transfers.ROUTES,
-        *outbound_payments.ROUTES,
-        *credit_reversals.ROUTES,
-        *events.ROUTES,
-        *webhook_endpoints.ROUTES,
-    ]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-def renderers() -> dict[str, RenderFn]:
-    return {
-        "issuing.cardholder": cardholders.render,
-        "issuing.card": cards.render,
-        "issuing.authorization": authorizations.render,
-        "issuing.personalization_design": personalization_designs.render,
-        "issuing.token": tokens.render,
-    }
+class DeclarationError(RuntimeError):
+    """Two declarations contradict each other: a programming error found at start-up."""
 
 
-def virtual_fields() -> dict[tuple[str, str], VirtualFn]:
-    return {
-        ("treasury.transaction", "entries"): ledger.expand_entries_list,
-        ("treasury.transaction", "flow_details"): ledger.flow_details,
-        ("treasury.transaction_entry", "flow_details"): ledger.flow_details,
-        ("treasury.financial_account", "features"): financial_accounts.features_object,
-        ("issuing.transaction", "purchase_details"): transactions.purchase_details_field,
-        ("issuing.card", "personalization_design"): personalization_designs.expand_on_card,
-        ("issuing.personalization_design", "physical_bundle"): personalization_designs.expand_bundle,
-    }
+def declarations() -> Iterator[Resource]:
+    """Every declaration of every module below ``emulator.resources``, in module-name order."""
+    package = emulator.resources
+    names = sorted(info.name for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."))
+    for name in names:
+        module = importlib.import_module(name)
+        found = getattr(module, "RESOURCES", None)
+        if found is None:
+            found = (getattr(module, "RESOURCE", None),)
+        yield from (r for r in found if isinstance(r, Resource))
 
 
-NOT_IN_LISTS = frozenset({("treasury.transaction", "entries")})
+@dataclass
+class Catalog:
+    """All declarations merged by object type."""
+
+    routes: list[Route] = field(default_factory=list)
+    prefixes: dict[str, str] = field(default_factory=dict)  # id prefix -> object type
+    titles: dict[str, str] = field(default_factory=dict)  # object type -> dashboard title
+    renderers: dict[str, RenderFn] = field(default_factory=dict)
+    virtual_fields: dict[tuple[str, str], VirtualFn] = field(default_factory=dict)
+    retrieve_only: set[tuple[str, str]] = field(default_factory=set)
+    events: dict[str, str] = field(default_factory=dict)  # event type -> object type
+    platform_initializers: list[Callable[[Platform], None]] = field(default_factory=list)
+    _prefix_of: dict[str, str] = field(default_factory=dict)
+
+    def add(self, r: Resource) -> None:
+        self.routes.extend(r.routes)
+        if r.prefix is not None:
+            first = self.prefixes.setdefault(r.prefix, r.object)
+            if first != r.object:
+                raise DeclarationError(PREFIX_TAKEN.format(prefix=r.prefix, first=first, second=r.object))
+            _once(self._prefix_of, r.object, r.prefix, "prefix")
+        _once(self.titles, r.object, r.title, "title")
+        _once(self.renderers, r.object, r.render, "render")
+        for name, fn in r.virtual.items():
+            _once(self.virtual_fields, (r.object, name), fn, f"virtual field {name}")
+        self.retrieve_only.update((r.object, name) for name in r.retrieve_only)
+        for event_type in r.events:
+            self.events[event_type] = r.object
+        if r.on_new_platform is not None:
+            self.platform_initializers.append(r.on_new_platform)
+
+    def title(self, object_type: str) -> str:
+        return self.titles.get(object_type, object_type)
 
 
-PLATFORM_INITIALIZERS = (accounts.init_platform, physical_bundles.init_platform)
+def _once(table: dict[K, V], key: K, value: V | None, what: str) -> None:
+    if value is None:
+        return
+    if key in table and table[key] != value:
+        raise DeclarationError(DECLARED_TWICE.format(field=what, object=key))
+    table[key] = value
+
+
+def catalog() -> Catalog:
+    out = Catalog()
+    for declaration in declarations():
+        out.add(declaration)
+    return out

@@ -19,6 +19,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 
 WEBHOOK_ENDPOINT = "webhook_endpoint"
 NOUN = "webhook endpoint"
@@ -132,3 +133,5 @@ ROUTES: list[Route] = [
     route("POST", "/v1/webhook_endpoints/{webhook_endpoint}", update),
     route("DELETE", "/v1/webhook_endpoints/{webhook_endpoint}", delete),
 ]
+
+RESOURCE = Resource(WEBHOOK_ENDPOINT, prefix="we", title="Webhook endpoints", routes=ROUTES)

@@ -19,6 +19,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import paginate, plain_list
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 
 # capability -> capabilities that must be requested for it to become active
 DEPENDS_ON: dict[str, tuple[str, ...]] = {"treasury": ("transfers",)}
@@ -495,3 +496,14 @@ ROUTES: list[Route] = [
     route("GET", "/v1/accounts/{account}/capabilities/{capability}", retrieve_capability),
     route("POST", "/v1/accounts/{account}/capabilities/{capability}", update_capability),
 ]
+
+RESOURCE = Resource(
+    "account",
+    prefix="acct",
+    title="Accounts",
+    routes=ROUTES,
+    events=("account.updated",),
+    on_new_platform=init_platform,
+)
+CAPABILITY = Resource("capability", title="Capabilities", events=("capability.updated",))
+RESOURCES = (RESOURCE, CAPABILITY)

@@ -41,6 +41,7 @@ from emulator.resources.issuing import authorization_engine as engine
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_objects as objects
 from emulator.resources.issuing import transactions
+from emulator.resources.resource import Resource
 
 AUTHORIZATION = "issuing.authorization"
 CARD = "issuing.card"
@@ -378,3 +379,5 @@ ROUTES: list[Route] = [
     route("POST", BASE + "/{authorization}/finalize_amount", finalize_amount),
     route("POST", BASE + "/{authorization}/fraud_challenges/respond", respond_fraud_challenge),
 ]
+
+RESOURCE = Resource(AUTHORIZATION, routes=ROUTES)  # the test helpers of issuing.authorization

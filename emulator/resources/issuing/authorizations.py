@@ -21,6 +21,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 from emulator.webhooks import realtime
 
 AUTHORIZATION = "issuing.authorization"
@@ -130,3 +131,12 @@ ROUTES: list[Route] = [
     route("POST", URL + "/{authorization}/approve", approve),
     route("POST", URL + "/{authorization}/decline", decline),
 ]
+
+RESOURCE = Resource(
+    AUTHORIZATION,
+    prefix="iauth",
+    title="Authorizations",
+    routes=ROUTES,
+    render=render,
+    events=("issuing_authorization.created", "issuing_authorization.updated", "issuing_authorization.request"),
+)

@@ -28,6 +28,7 @@ from emulator.http.errors import StripeError
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.issuing import cardholders
+from emulator.resources.resource import Resource
 
 CARD = "issuing.card"
 DAY = 86_400
@@ -194,3 +195,5 @@ ROUTES: list[Route] = [
     route("POST", _HELPERS + "return", return_card, includes=_INCLUDABLE),
     route("POST", _HELPERS + "fail", fail, includes=_INCLUDABLE),
 ]
+
+RESOURCE = Resource(CARD, routes=ROUTES)  # the shipping test helpers of issuing.card

@@ -35,6 +35,7 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.issuing import spending_controls
+from emulator.resources.resource import Resource
 
 CARDHOLDER = "issuing.cardholder"
 URL = "/v1/issuing/cardholders"
@@ -377,3 +378,12 @@ ROUTES: list[Route] = [
     route("GET", URL + "/{cardholder}", retrieve),
     route("POST", URL + "/{cardholder}", update),
 ]
+
+RESOURCE = Resource(
+    CARDHOLDER,
+    prefix="ich",
+    title="Cardholders",
+    routes=ROUTES,
+    render=render,
+    events=("issuing_cardholder.created", "issuing_cardholder.updated"),
+)

@@ -44,6 +44,7 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.connect import accounts
 from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
+from emulator.resources.resource import Resource
 
 CARD = "issuing.card"
 CARDHOLDER = cardholders.CARDHOLDER
@@ -470,3 +471,12 @@ ROUTES: list[Route] = [
     route("GET", URL + "/{card}", retrieve, includes=INCLUDABLE),
     route("POST", URL + "/{card}", update, includes=INCLUDABLE),
 ]
+
+RESOURCE = Resource(
+    CARD,
+    prefix="ic",
+    title="Cards",
+    routes=ROUTES,
+    render=render,
+    events=("issuing_card.created", "issuing_card.updated"),
+)

@@ -33,6 +33,7 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.issuing import dispute_evidence as evidence
+from emulator.resources.resource import Resource
 from emulator.resources.treasury import reversals
 
 DISPUTE = "issuing.dispute"
@@ -238,3 +239,11 @@ ROUTES: list[Route] = [
     route("POST", URL + "/{dispute}", update),
     route("POST", URL + "/{dispute}/submit", submit),
 ]
+
+RESOURCE = Resource(
+    DISPUTE,
+    prefix="idp",
+    title="Disputes",
+    routes=ROUTES,
+    events=tuple(f"issuing_dispute.{e}" for e in ("created", "updated", "submitted", "closed", "funds_reinstated")),
+)

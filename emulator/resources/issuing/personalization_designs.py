@@ -38,6 +38,7 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.issuing import card_shipping, physical_bundles
+from emulator.resources.resource import Resource
 
 DESIGN = "issuing.personalization_design"
 URL = "/v1/issuing/personalization_designs"
@@ -467,3 +468,16 @@ ROUTES: list[Route] = [
     route("POST", HELPERS + "deactivate", deactivate, includes=BUNDLE_INCLUDES),
     route("POST", HELPERS + "reject", reject, includes=BUNDLE_INCLUDES),
 ]
+
+RESOURCES = (
+    Resource(
+        DESIGN,
+        prefix="ipcd",
+        title="Personalization designs",
+        routes=ROUTES,
+        render=render,
+        virtual={"physical_bundle": expand_bundle},
+        events=tuple(f"issuing_personalization_design.{e}" for e in ("updated", *EVENTS.values())),
+    ),
+    Resource("issuing.card", virtual={"personalization_design": expand_on_card}),
+)

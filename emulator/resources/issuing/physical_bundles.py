@@ -23,6 +23,7 @@ from emulator.http import errors
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 
 BUNDLE = "issuing.physical_bundle"
 URL = "/v1/issuing/physical_bundles"
@@ -118,3 +119,5 @@ ROUTES: list[Route] = [
     route("GET", URL, list_bundles),
     route("GET", URL + "/{physical_bundle}", retrieve),
 ]
+
+RESOURCE = Resource(BUNDLE, prefix=PREFIX, title="Physical bundles", routes=ROUTES, on_new_platform=init_platform)

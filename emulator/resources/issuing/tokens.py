@@ -22,6 +22,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 
 TOKEN = "issuing.token"
 CARD = "issuing.card"
@@ -152,3 +153,12 @@ ROUTES: list[Route] = [
     route("GET", URL + "/{token}", retrieve, includes=("card", "network_data")),
     route("POST", URL + "/{token}", update, includes=("card", "network_data")),
 ]
+
+RESOURCE = Resource(
+    TOKEN,
+    prefix="intok",
+    title="Card tokens",
+    routes=ROUTES,
+    render=render,
+    events=("issuing_token.created", "issuing_token.updated"),
+)

@@ -32,6 +32,7 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_objects as objects
+from emulator.resources.resource import Resource
 
 TRANSACTION = "issuing.transaction"
 AUTHORIZATION = "issuing.authorization"
@@ -262,3 +263,16 @@ ROUTES: list[Route] = [
     route("POST", "/v1/test_helpers/issuing/transactions/create_force_capture", create_force_capture),
     route("POST", "/v1/test_helpers/issuing/transactions/create_unlinked_refund", create_unlinked_refund),
 ]
+
+RESOURCE = Resource(
+    TRANSACTION,
+    prefix="ipi",
+    title="Transactions",
+    routes=ROUTES,
+    virtual={"purchase_details": purchase_details_field},
+    events=(
+        "issuing_transaction.created",
+        "issuing_transaction.updated",
+        "issuing_transaction.purchase_details_receipt_updated",
+    ),
+)

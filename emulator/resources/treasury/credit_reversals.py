@@ -27,6 +27,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 from emulator.resources.treasury import flow_destinations, ledger, money_out, received
 
 CREDIT_REVERSAL = "treasury.credit_reversal"
@@ -175,3 +176,11 @@ ROUTES: list[Route] = [
     route("GET", URL, list_reversals),
     route("GET", URL + "/{credit_reversal}", retrieve),
 ]
+
+RESOURCE = Resource(
+    CREDIT_REVERSAL,
+    prefix="credrev",
+    title="Credit reversals",
+    routes=ROUTES,
+    events=("treasury.credit_reversal.created", "treasury.credit_reversal.posted"),
+)

@@ -24,6 +24,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 from emulator.resources.treasury import ledger
 
 FINANCIAL_ACCOUNT = "treasury.financial_account"
@@ -343,3 +344,16 @@ ROUTES: list[Route] = [
     route("POST", "/v1/treasury/financial_accounts/{financial_account}/features", update_features),
     route("POST", "/v1/treasury/financial_accounts/{financial_account}/close", close),
 ]
+
+RESOURCE = Resource(
+    FINANCIAL_ACCOUNT,
+    prefix="fa",
+    title="Financial accounts",
+    routes=ROUTES,
+    virtual={"features": features_object},
+    events=(
+        "treasury.financial_account.created",
+        "treasury.financial_account.closed",
+        "treasury.financial_account.features_status_updated",
+    ),
+)

@@ -30,6 +30,7 @@ from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 from emulator.resources.treasury import flow_destinations, ledger, money_out, received
 
 INBOUND_TRANSFER = "treasury.inbound_transfer"
@@ -210,3 +211,11 @@ ROUTES: list[Route] = [
     route("POST", HELPERS + "/fail", fail),
     route("POST", HELPERS + "/return", return_),
 ]
+
+RESOURCE = Resource(
+    INBOUND_TRANSFER,
+    prefix="ibt",
+    title="Inbound transfers",
+    routes=ROUTES,
+    events=tuple(f"treasury.inbound_transfer.{e}" for e in ("created", "succeeded", "failed", "canceled")),
+)

@@ -18,6 +18,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import paginate, range_filter
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 
 FINANCIAL_ACCOUNT = "treasury.financial_account"
 TRANSACTION = "treasury.transaction"
@@ -196,3 +197,15 @@ ROUTES: list[Route] = [
     route("GET", "/v1/treasury/transaction_entries", list_entries),
     route("GET", "/v1/treasury/transaction_entries/{id}", retrieve_entry),
 ]
+
+RESOURCES = (
+    Resource(
+        TRANSACTION,
+        prefix="trxn",
+        title="Treasury transactions",
+        routes=ROUTES,
+        virtual={"entries": expand_entries_list, "flow_details": flow_details},
+        retrieve_only=frozenset({"entries"}),
+    ),
+    Resource(ENTRY, prefix="trxne", title="Treasury transaction entries", virtual={"flow_details": flow_details}),
+)

@@ -76,6 +76,9 @@ TRACKING_ALREADY_SET = "The tracking details of this {noun} have already been se
 TRACKABLE = ("processing", "posted", "returned")
 
 
+EVENTS = ("created", "posted", "failed", "canceled", "returned", "tracking_details_updated")
+
+
 @dataclass(frozen=True)
 class Flow:
     """What differs between OutboundTransfers and OutboundPayments."""

@@ -21,6 +21,7 @@ from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate
 from emulator.http.router import Route, route
+from emulator.resources.resource import Resource
 from emulator.resources.treasury import money_out
 
 URL = "/v1/treasury/outbound_payments"
@@ -83,3 +84,11 @@ ROUTES: list[Route] = [
     route("POST", HELPERS + "/fail", money_out.handler(FLOW, money_out.fail)),
     route("POST", HELPERS + "/return", money_out.handler(FLOW, money_out.return_)),
 ]
+
+RESOURCE = Resource(
+    FLOW.object_type,
+    prefix="obp",
+    title="Outbound payments",
+    routes=ROUTES,
+    events=tuple(FLOW.event(e) for e in money_out.EVENTS),
+)

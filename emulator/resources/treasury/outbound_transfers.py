@@ -17,6 +17,7 @@ from __future__ import annotations
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
 from emulator.http.router import Route, route
+from emulator.resources.resource import Resource
 from emulator.resources.treasury import money_out
 
 URL = "/v1/treasury/outbound_transfers"
@@ -48,3 +49,11 @@ ROUTES: list[Route] = [
     route("POST", HELPERS + "/fail", money_out.handler(FLOW, money_out.fail)),
     route("POST", HELPERS + "/return", money_out.handler(FLOW, money_out.return_)),
 ]
+
+RESOURCE = Resource(
+    FLOW.object_type,
+    prefix="obt",
+    title="Outbound transfers",
+    routes=ROUTES,
+    events=tuple(FLOW.event(e) for e in money_out.EVENTS),
+)

@@ -16,6 +16,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 from emulator.resources.treasury import ledger
 
 RECEIVED_CREDIT = "treasury.received_credit"
@@ -331,3 +332,18 @@ ROUTES: list[Route] = [
     route("GET", "/v1/treasury/received_debits", list_debits),
     route("GET", "/v1/treasury/received_debits/{id}", retrieve_debit),
 ]
+
+RESOURCES = (
+    Resource(
+        RECEIVED_CREDIT,
+        prefix="rc",
+        title="Received credits",
+        routes=ROUTES,
+        events=(
+            "treasury.received_credit.created",
+            "treasury.received_credit.succeeded",
+            "treasury.received_credit.failed",
+        ),
+    ),
+    Resource(RECEIVED_DEBIT, prefix="rd", title="Received debits", events=("treasury.received_debit.created",)),
+)

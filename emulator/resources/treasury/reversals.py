@@ -27,6 +27,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.resource import Resource
 from emulator.resources.treasury import ledger
 
 DEBIT_REVERSAL = "treasury.debit_reversal"
@@ -190,3 +191,15 @@ ROUTES: list[Route] = [
     route("GET", URL, list_reversals),
     route("GET", URL + "/{debit_reversal}", retrieve),
 ]
+
+RESOURCE = Resource(
+    DEBIT_REVERSAL,
+    prefix="debrev",
+    title="Debit reversals",
+    routes=ROUTES,
+    events=(
+        "treasury.debit_reversal.created",
+        "treasury.debit_reversal.initial_credit_granted",
+        "treasury.debit_reversal.completed",
+    ),
+)
