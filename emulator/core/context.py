@@ -81,12 +81,6 @@ class Ctx:
         sub.after_response = self.after_response
         return sub
 
-    def clock_now(self) -> int:
-        """The clock read now; while it still shows ``self.now``, that very int object (a stored
-        timestamp then costs a pointer, not a 32-byte int of its own per object)."""
-        now = self.state.clock.now()
-        return self.now if now == self.now else now
-
     # --- objects -----------------------------------------------------------------------------
 
     def new_id(self, prefix: str) -> str:
@@ -125,7 +119,7 @@ class Ctx:
         if self.scope.is_connected:
             event["account"] = self.scope.account_id
         event["api_version"] = self.api_version
-        event["created"] = self.clock_now()
+        event["created"] = self.state.clock.now()
         event["data"] = data
         event["livemode"] = False
         event["pending_webhooks"] = 0

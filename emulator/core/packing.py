@@ -11,7 +11,18 @@ refuses (returns None) when any container has an owner besides its parent.
 The counts a sole owner shows depend on the interpreter (how it keeps loop variables and
 arguments), so they are measured once, at import, by running the same check on probe data
 (:func:`_calibrate`). If the walk cannot tell a shared container from a sole one on this
-interpreter, packing is off (``ENABLED``) and every object simply stays decoded.
+interpreter, packing is off (``ENABLED``), every object simply stays decoded, and the import warns
+(``RuntimeWarning``; the test suite turns warnings into errors, so it fails there).
+
+The contract for code that holds stored objects (what keeps packing safe without a registry of
+holders):
+
+* ``store.get``/``store.values``/``scope.get`` hand out **the stored object**: changes are kept, and
+  while the caller holds it (or any dict or list inside it) it stays decoded.
+* ``store.scan``/``newest_first``/``oldest_first_after`` hand out **read-only views**: a packed
+  object is decoded into a fresh copy for the caller. Never change what they yield.
+* Whatever outlives a request (webhook deliveries, retries, the dashboard) keeps **ids**, not the
+  dicts, and fetches the object again when it needs it.
 
 A :class:`~emulator.core.jsonutil.FrozenJSON` snapshot (an event's ``data.object``) is packed
 with the rest of the JSON and frozen again when the object is unpacked. Other values that are
@@ -24,6 +35,7 @@ infinity), an integer beyond 64 bits, a non-string key or a string with a lone s
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Any
 
 import orjson
@@ -37,6 +49,10 @@ Path = tuple[Any, ...]
 _FROZEN = object()  # in Packed.kept: "freeze the decoded value at this path again"
 _MAX_SHAPES = 64
 _getrefcount = sys.getrefcount
+PACKING_OFF = (
+    "stripe-emulator: reference counts cannot tell a shared object from a sole one on Python {version}: "
+    "cold objects stay decoded (no data is lost, but a big store takes ~10x the memory)"
+)
 
 
 class Codec:
@@ -212,3 +228,5 @@ def unpack(packed: Packed | bytes, codec: Codec) -> Obj:
 
 
 ENABLED, _LIMIT = _calibrate()
+if not ENABLED:  # every object stays decoded: correct, but ~10x the memory. Say so.
+    warnings.warn(PACKING_OFF.format(version=sys.version.split()[0]), RuntimeWarning, stacklevel=1)

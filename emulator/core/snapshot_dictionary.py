@@ -3,324 +3,50 @@
 A JSON body of the emulator repeats the same keys and values in the same order from one object
 of a type to the next (a card is ~1,800 bytes of which ~100 differ from the previous card's).
 zstd primed with typical objects stores mostly the difference: ~100-250 bytes for a card or an
-authorization instead of 800-1,400 without a dictionary. The samples are wire shapes as the
-emulator renders them; the most frequent types come last (closest to the data).
-Changing them changes only how well objects compress, never what they decode to — but the
-dictionary must not change while a process holds data compressed against it (it is a constant)."""
+authorization instead of 800-1,400 without a dictionary.
+
+The samples are Stripe's own example objects (``emulator/spec/fixtures-subset-latest.json``, vendored
+data) in the emulator's key order: ``id`` and ``object`` first, everything else sorted, as the
+resources build them. The most frequent types come last (closest to the data). Changing the samples
+changes only how well objects compress, never what they decode to — but the dictionary must not
+change while a process holds data compressed against it (it is built once, at import).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
 
-CARDHOLDER: dict[str, Any] = {
-    "id": "ich_1vuIVcDrKBgSGFV7wOtlu5Xv",
-    "object": "issuing.cardholder",
-    "billing": {
-        "address": {
-            "city": "San Francisco",
-            "country": "US",
-            "line1": "1234 Main Street",
-            "line2": None,
-            "postal_code": "94111",
-            "state": "CA",
-        }
-    },
-    "company": None,
-    "created": 1796158399,
-    "email": "jenny.rosen@example.com",
-    "individual": {
-        "card_issuing": None,
-        "dob": {"day": 1, "month": 11, "year": 1981},
-        "first_name": "Jenny",
-        "last_name": "Rosen",
-        "verification": None,
-    },
-    "livemode": False,
-    "metadata": {},
-    "name": "Jenny Rosen",
-    "phone_number": "+18888675309",
-    "preferred_locales": [],
-    "requirements": {"disabled_reason": None, "past_due": []},
-    "spending_controls": {
-        "allowed_card_presences": None,
-        "allowed_categories": [],
-        "allowed_merchant_countries": [],
-        "blocked_card_presences": None,
-        "blocked_categories": [],
-        "blocked_merchant_countries": [],
-        "spending_limits": [],
-        "spending_limits_currency": None,
-    },
-    "status": "active",
-    "type": "individual",
-}
+FIXTURES = Path(__file__).resolve().parent.parent / "spec" / "fixtures-subset-latest.json"
+# least frequent first: the end of the dictionary is the cheapest to refer to
+TYPES = (
+    "issuing.cardholder",
+    "event",
+    "treasury.transaction",
+    "treasury.transaction_entry",
+    "issuing.card",
+    "issuing.authorization",
+)
+FIRST = ("id", "object")
 
-TRANSACTION: dict[str, Any] = {
-    "id": "trxn_1a3JhCtnEyXghad2BlAE65qp",
-    "object": "treasury.transaction",
-    "amount": -100,
-    "balance_impact": {"cash": -100, "inbound_pending": 0, "outbound_pending": 100},
-    "created": 1796158399,
-    "currency": "usd",
-    "description": "Issuing authorization hold",
-    "financial_account": "fa_1nVaJkeZ2ZMDjBhKl50DQBJw",
-    "flow": "iauth_1ThqcRP0aQxaDCevcy709gXZ",
-    "flow_type": "issuing_authorization",
-    "livemode": False,
-    "status": "open",
-    "status_transitions": {"posted_at": None, "void_at": None},
-}
 
-TRANSACTION_ENTRY: dict[str, Any] = {
-    "id": "trxne_1XfYeRifIh3SFHqe8Qf86TgF",
-    "object": "treasury.transaction_entry",
-    "balance_impact": {"cash": -100, "inbound_pending": 0, "outbound_pending": 100},
-    "created": 1796158399,
-    "currency": "usd",
-    "effective_at": 1796158399,
-    "financial_account": "fa_1nVaJkeZ2ZMDjBhKl50DQBJw",
-    "flow": "iauth_1ThqcRP0aQxaDCevcy709gXZ",
-    "flow_type": "issuing_authorization",
-    "livemode": False,
-    "transaction": "trxn_1a3JhCtnEyXghad2BlAE65qp",
-    "type": "issuing_authorization_hold",
-}
+def wire_order(value: Any) -> Any:
+    """``value`` with its keys in the order the emulator writes them: ``id``, ``object``, the rest sorted."""
+    if isinstance(value, list):
+        return [wire_order(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    keys = [k for k in FIRST if k in value] + sorted(k for k in value if k not in FIRST)
+    return {k: wire_order(value[k]) for k in keys}
 
-CARD: dict[str, Any] = {
-    "id": "ic_1G1g5EZdzFEggnfmjkTL4HmQ",
-    "object": "issuing.card",
-    "brand": "Visa",
-    "cancellation_reason": None,
-    "cardholder": {
-        "id": "ich_1vuIVcDrKBgSGFV7wOtlu5Xv",
-        "object": "issuing.cardholder",
-        "billing": {
-            "address": {
-                "city": "San Francisco",
-                "country": "US",
-                "line1": "1234 Main Street",
-                "line2": None,
-                "postal_code": "94111",
-                "state": "CA",
-            }
-        },
-        "company": None,
-        "created": 1796158399,
-        "email": "jenny.rosen@example.com",
-        "individual": {
-            "card_issuing": None,
-            "dob": {"day": 1, "month": 11, "year": 1981},
-            "first_name": "Jenny",
-            "last_name": "Rosen",
-            "verification": None,
-        },
-        "livemode": False,
-        "metadata": {},
-        "name": "Jenny Rosen",
-        "phone_number": "+18888675309",
-        "preferred_locales": [],
-        "requirements": {"disabled_reason": None, "past_due": []},
-        "spending_controls": {
-            "allowed_card_presences": None,
-            "allowed_categories": [],
-            "allowed_merchant_countries": [],
-            "blocked_card_presences": None,
-            "blocked_categories": [],
-            "blocked_merchant_countries": [],
-            "spending_limits": [],
-            "spending_limits_currency": None,
-        },
-        "status": "active",
-        "type": "individual",
-    },
-    "created": 1796158399,
-    "currency": "usd",
-    "exp_month": 12,
-    "exp_year": 2029,
-    "financial_account": "fa_1nVaJkeZ2ZMDjBhKl50DQBJw",
-    "last4": "7046",
-    "latest_fraud_warning": None,
-    "lifecycle_controls": None,
-    "livemode": False,
-    "metadata": {},
-    "personalization_design": None,
-    "replaced_by": None,
-    "replacement_for": None,
-    "replacement_reason": None,
-    "second_line": None,
-    "shipping": None,
-    "spending_controls": {
-        "allowed_card_presences": None,
-        "allowed_categories": None,
-        "allowed_merchant_countries": None,
-        "blocked_card_presences": None,
-        "blocked_categories": None,
-        "blocked_merchant_countries": None,
-        "spending_limits": [],
-        "spending_limits_currency": None,
-    },
-    "status": "active",
-    "type": "virtual",
-    "wallets": {
-        "apple_pay": {"eligible": True, "ineligible_reason": None},
-        "google_pay": {"eligible": True, "ineligible_reason": None},
-        "primary_account_identifier": None,
-    },
-}
 
-AUTHORIZATION: dict[str, Any] = {
-    "id": "iauth_1ThqcRP0aQxaDCevcy709gXZ",
-    "object": "issuing.authorization",
-    "amount": 100,
-    "amount_details": {"atm_fee": None, "cashback_amount": None},
-    "approved": True,
-    "authorization_method": "online",
-    "balance_transactions": [],
-    "card": {
-        "id": "ic_1G1g5EZdzFEggnfmjkTL4HmQ",
-        "object": "issuing.card",
-        "brand": "Visa",
-        "cancellation_reason": None,
-        "cardholder": {
-            "id": "ich_1vuIVcDrKBgSGFV7wOtlu5Xv",
-            "object": "issuing.cardholder",
-            "billing": {
-                "address": {
-                    "city": "San Francisco",
-                    "country": "US",
-                    "line1": "1234 Main Street",
-                    "line2": None,
-                    "postal_code": "94111",
-                    "state": "CA",
-                }
-            },
-            "company": None,
-            "created": 1796158399,
-            "email": "jenny.rosen@example.com",
-            "individual": {
-                "card_issuing": None,
-                "dob": {"day": 1, "month": 11, "year": 1981},
-                "first_name": "Jenny",
-                "last_name": "Rosen",
-                "verification": None,
-            },
-            "livemode": False,
-            "metadata": {},
-            "name": "Jenny Rosen",
-            "phone_number": "+18888675309",
-            "preferred_locales": [],
-            "requirements": {"disabled_reason": None, "past_due": []},
-            "spending_controls": {
-                "allowed_card_presences": None,
-                "allowed_categories": [],
-                "allowed_merchant_countries": [],
-                "blocked_card_presences": None,
-                "blocked_categories": [],
-                "blocked_merchant_countries": [],
-                "spending_limits": [],
-                "spending_limits_currency": None,
-            },
-            "status": "active",
-            "type": "individual",
-        },
-        "created": 1796158399,
-        "currency": "usd",
-        "exp_month": 12,
-        "exp_year": 2029,
-        "financial_account": "fa_1nVaJkeZ2ZMDjBhKl50DQBJw",
-        "last4": "7046",
-        "latest_fraud_warning": None,
-        "lifecycle_controls": None,
-        "livemode": False,
-        "metadata": {},
-        "personalization_design": None,
-        "replaced_by": None,
-        "replacement_for": None,
-        "replacement_reason": None,
-        "second_line": None,
-        "shipping": None,
-        "spending_controls": {
-            "allowed_card_presences": None,
-            "allowed_categories": None,
-            "allowed_merchant_countries": None,
-            "blocked_card_presences": None,
-            "blocked_categories": None,
-            "blocked_merchant_countries": None,
-            "spending_limits": [],
-            "spending_limits_currency": None,
-        },
-        "status": "active",
-        "type": "virtual",
-        "wallets": {
-            "apple_pay": {"eligible": True, "ineligible_reason": None},
-            "google_pay": {"eligible": True, "ineligible_reason": None},
-            "primary_account_identifier": None,
-        },
-    },
-    "card_presence": "not_present",
-    "cardholder": "ich_1vuIVcDrKBgSGFV7wOtlu5Xv",
-    "created": 1796158399,
-    "currency": "usd",
-    "fleet": None,
-    "fraud_challenges": None,
-    "fuel": None,
-    "livemode": False,
-    "merchant_amount": 100,
-    "merchant_currency": "usd",
-    "merchant_data": {
-        "category": "taxicabs_limousines",
-        "category_code": "4121",
-        "city": "San Francisco",
-        "country": "US",
-        "name": "Rocket Rides",
-        "network_id": "1234567890",
-        "postal_code": "94107",
-        "state": "CA",
-        "tax_id": None,
-        "terminal_id": None,
-        "url": None,
-    },
-    "metadata": {},
-    "network_data": {
-        "acquiring_institution_id": None,
-        "system_trace_audit_number": "561059",
-        "transaction_id": "436228748425007",
-    },
-    "pending_request": None,
-    "request_history": [
-        {
-            "amount": 100,
-            "amount_details": None,
-            "approved": True,
-            "authorization_code": "S335129",
-            "created": 1796158399,
-            "currency": "usd",
-            "merchant_amount": 100,
-            "merchant_currency": "usd",
-            "network_risk_score": None,
-            "reason": "card_active",
-            "reason_message": None,
-            "requested_at": 1796158399,
-        }
-    ],
-    "status": "pending",
-    "token": None,
-    "transactions": [],
-    "treasury": {"received_credits": [], "received_debits": [], "transaction": "trxn_1a3JhCtnEyXghad2BlAE65qp"},
-    "verification_data": {
-        "address_line1_check": "not_provided",
-        "address_postal_code_check": "match",
-        "authentication_exemption": None,
-        "cvc_check": "match",
-        "expiry_check": "match",
-        "postal_code": None,
-        "three_d_secure": None,
-    },
-    "verified_by_fraud_challenge": None,
-    "wallet": None,
-}
+def _samples() -> tuple[dict[str, Any], ...]:
+    resources = orjson.loads(FIXTURES.read_bytes())["resources"]
+    return tuple(wire_order(resources[name]) for name in TYPES)
 
-SAMPLES: tuple[dict[str, Any], ...] = (CARDHOLDER, TRANSACTION, TRANSACTION_ENTRY, CARD, AUTHORIZATION)
+
+SAMPLES = _samples()
+CARD = SAMPLES[TYPES.index("issuing.card")]
 ZDICT: bytes = b"".join(orjson.dumps(sample) for sample in SAMPLES)

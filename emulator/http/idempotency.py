@@ -10,7 +10,6 @@ first), so memory stays bounded however many keyed POSTs arrive.
 from __future__ import annotations
 
 from collections import OrderedDict
-from sys import intern
 
 from emulator.core.jsonutil import trimmed
 from emulator.http import errors
@@ -31,7 +30,7 @@ class Saved:
     __slots__ = ("_body", "created", "endpoint", "fingerprint", "in_flight", "request_id", "status")
 
     def __init__(self, endpoint: str, fingerprint: str, created: float, request_id: str) -> None:
-        self.endpoint = intern(endpoint)  # "POST /v1/issuing/cards" is the same for most keys
+        self.endpoint = endpoint
         self.fingerprint = fingerprint
         self.created = created
         self.request_id = request_id

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from sys import intern
 from typing import Any
 
 from emulator.core.context import Ctx
@@ -255,16 +254,14 @@ def _cancel(ctx: Ctx, card: Obj, reason: str | None) -> None:
 def create(ctx: Ctx) -> Obj:
     refuse_includes(ctx)
     p = ctx.params
-    # interned: each request decodes its own copy of these strings, and every card would keep one
-    currency = intern(common.currency(p["currency"]))
-    kind = intern(p["type"])
+    currency = common.currency(p["currency"])
+    kind = p["type"]
     if not p.get("cardholder"):
         raise errors.missing("cardholder")
     holder = common.get(ctx, CARDHOLDER, p["cardholder"], param="cardholder")
     _check_capability(ctx)
     fa_id = p.get("financial_account")
     if fa_id:
-        fa_id = intern(fa_id)
         check_financial_account(ctx, fa_id, currency)
     if currency in PHONE_CURRENCIES and not holder.get("phone_number"):
         raise StripeError(
@@ -299,7 +296,7 @@ def create(ctx: Ctx) -> Obj:
         raise StripeError(
             PAYMENT_COUNT, param="lifecycle_controls[cancel_after][payment_count]", code="parameter_invalid_integer"
         )
-    status = intern(p.get("status") or "inactive")
+    status = p.get("status") or "inactive"
     if status == "active":
         _check_activation(ctx, holder)
     controls = spending_controls.apply(
