@@ -2,7 +2,7 @@
 
 Every field is an option: ``--log-level`` on the command line and ``STRIPE_EMULATOR_LOG_LEVEL``
 in the environment (a flag wins over the variable, the variable over the default). The CLI
-parser and the README table are both made from :func:`options`, so a new field is a new flag
+parser and the option table of ``docs/configuration.md`` are both made from :func:`options`, so a new field is a new flag
 and a new variable at once. Bad values are refused with a :class:`SettingsError` that names
 the flag or variable and says what is expected.
 """
@@ -190,7 +190,7 @@ def _check(s: Settings) -> list[str]:
 
 
 def markdown_table() -> str:
-    """The README's option table: flag, variable, default, meaning."""
+    """The option table of ``docs/configuration.md``: flag, variable, default, meaning."""
     rows = ["| flag | environment variable | default | meaning |", "|---|---|---|---|"]
     for f in options():
         default = default_of(f)

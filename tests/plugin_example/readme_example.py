@@ -1,30 +1,19 @@
 # test_payments.py -- the README's pytest example (tests/test_plugin.py runs it as it is, also with xdist)
 import stripe
 
+ADDRESS = {"line1": "1234 Main Street", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"}
+
 
 def test_issue_an_active_virtual_card(stripe_client: stripe.StripeClient) -> None:
     cardholder = stripe_client.v1.issuing.cardholders.create(
         {
             "name": "Jenny Rosen",
             "individual": {"first_name": "Jenny", "last_name": "Rosen"},
-            "billing": {
-                "address": {
-                    "line1": "1234 Main Street",
-                    "city": "San Francisco",
-                    "state": "CA",
-                    "postal_code": "94111",
-                    "country": "US",
-                }
-            },
+            "billing": {"address": ADDRESS},
         }
     )
     card = stripe_client.v1.issuing.cards.create(
-        {
-            "cardholder": cardholder.id,
-            "currency": "usd",
-            "type": "virtual",
-            "status": "active",
-        }
+        {"cardholder": cardholder.id, "currency": "usd", "type": "virtual", "status": "active"}
     )
     assert card.status == "active"
     # every test has its own platform: this list holds only this test's card
