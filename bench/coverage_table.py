@@ -2,7 +2,7 @@
 whether the emulator implements it. ``python bench/coverage_table.py`` prints markdown.
 
 Driven by the routes the emulator serves (``EmulatorApp.router.routes``), so it stays right as
-endpoints land; ``tests/test_spec_walk.py`` checks it lists everything.
+endpoints land; ``tests/conformance/test_spec_walk.py`` checks it lists everything.
 """
 
 from __future__ import annotations

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-import stripe
 
-from tests.test_docs_examples import Docs
+from tests.support.docs import Docs
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-def docs(
-    client: stripe.StripeClient, account: stripe.Account, financial_account: stripe.treasury.FinancialAccount
-) -> Docs:
-    return Docs(client, account.id, financial_account.id)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
-from tests import flows
+from tests.support import flows
 
 
 def test_head_answers_like_get_without_a_body(http: httpx.Client) -> None:
