@@ -139,3 +139,135 @@ def test_newer_capabilities_have_capability_objects(client: stripe.StripeClient)
     cap = client.v1.accounts.capabilities.retrieve(acct.id, "crypto_payments")
     assert cap.status == "active"
     assert client.v1.accounts.capabilities.update(acct.id, "pix_payments", {"requested": True}).status == "active"
+
+
+# --- rejection, countries, controllers, unknown accounts, no-op updates ------------------------------
+
+
+def test_reject_reason_must_be_stripes(client: stripe.StripeClient) -> None:
+    account = flows.connected_account(client)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.reject(account.id, {"reason": "bored"})
+    assert exc.value.error is not None and exc.value.error.param == "reason"
+    assert client.v1.accounts.retrieve(account.id).requirements.disabled_reason is None  # type: ignore[union-attr]
+    rejected = client.v1.accounts.reject(account.id, {"reason": "terms_of_service"})
+    assert rejected.requirements.disabled_reason == "rejected.terms_of_service"  # type: ignore[union-attr]
+    assert (rejected.charges_enabled, rejected.payouts_enabled) == (False, False)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.reject(account.id, {"reason": "fraud_other"})
+    assert exc.value.user_message == "This account has already been rejected."
+    assert client.v1.accounts.retrieve(account.id).requirements.disabled_reason == "rejected.terms_of_service"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("reason", "disabled"),
+    [
+        ("fraud_other", "rejected.fraud"),
+        ("fraud_payment_method_tester", "rejected.fraud"),
+        ("credit", "rejected.other"),
+        ("fraud", "rejected.fraud"),
+        ("other", "rejected.other"),
+    ],
+)
+def test_reject_reasons_of_2026(client: stripe.StripeClient, reason: str, disabled: str) -> None:
+    account = flows.connected_account(client)
+    rejected = client.v1.accounts.reject(account.id, {"reason": reason})  # type: ignore[typeddict-item]
+    assert rejected.requirements is not None and rejected.requirements.disabled_reason == disabled
+
+
+def test_reject_can_leave_payouts_enabled(client: stripe.StripeClient) -> None:
+    account = flows.connected_account(client)
+    rejected = client.v1.accounts.reject(account.id, {"reason": "fraud_other", "payouts_action": "none"})
+    assert (rejected.charges_enabled, rejected.payouts_enabled) == (False, True)
+
+
+def test_unknown_country_is_refused(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.create({"type": "custom", "country": "XX"})
+    assert exc.value.http_status == 400
+    assert exc.value.error is not None and exc.value.error.param == "country"
+    assert client.v1.accounts.list().data == []
+
+
+@pytest.mark.parametrize(("country", "currency"), [("US", "usd"), ("gb", "gbp"), ("FR", "eur"), ("IE", "eur")])
+def test_default_currency_follows_the_country(client: stripe.StripeClient, country: str, currency: str) -> None:
+    account = client.v1.accounts.create({"type": "custom", "country": country})
+    assert (account.country, account.default_currency) == (country.upper(), currency)
+
+
+@pytest.mark.parametrize(
+    ("kind", "dashboard", "collection"), [("custom", "none", "application"), ("express", "express", "stripe")]
+)
+def test_an_application_controls_custom_and_express_accounts(
+    client: stripe.StripeClient, kind: str, dashboard: str, collection: str
+) -> None:
+    account = client.v1.accounts.create({"type": kind})  # type: ignore[typeddict-item]
+    controller = account.controller
+    assert controller is not None
+    assert (controller.type, controller.is_controller) == ("application", True)
+    assert controller.stripe_dashboard is not None and controller.stripe_dashboard.type == dashboard
+    assert controller.requirement_collection == collection
+    standard = client.v1.accounts.create({"type": "standard"})
+    assert standard.controller is not None and standard.controller.type == "account"
+
+
+def test_unknown_account_is_a_permission_error(client: stripe.StripeClient, api_key: str) -> None:
+    """Stripe answers ``/v1/accounts/<unknown>`` with 403 ``account_invalid`` (stripe-ruby-mock#422)."""
+    masked = "sk_test_" + "*" * (len(api_key) - 12) + api_key[-4:]
+    for call in (
+        lambda: client.v1.accounts.retrieve("acct_nope"),
+        lambda: client.v1.accounts.update("acct_nope", {"metadata": {"a": "b"}}),
+        lambda: client.v1.accounts.delete("acct_nope"),
+        lambda: client.v1.accounts.reject("acct_nope", {"reason": "other"}),
+        lambda: client.v1.accounts.capabilities.list("acct_nope"),
+    ):
+        with pytest.raises(stripe.PermissionError) as exc:
+            call()
+        assert exc.value.http_status == 403
+        assert exc.value.error is not None and exc.value.error.code == "account_invalid"
+        assert exc.value.user_message == (
+            f"The provided key '{masked}' does not have access to account 'acct_nope' (or that account does not "
+            "exist). Application access may have been revoked."
+        )
+    mine = flows.connected_account(client)
+    other = flows.connected_account(client)
+    with pytest.raises(stripe.PermissionError):
+        client.v1.accounts.retrieve(other.id, options={"stripe_account": mine.id})
+    client.v1.accounts.delete(mine.id)
+    with pytest.raises(stripe.PermissionError):
+        client.v1.accounts.retrieve(mine.id)
+
+
+def test_no_op_account_update_emits_no_event(client: stripe.StripeClient) -> None:
+    account = flows.connected_account(client)
+    opts: stripe.RequestOptions = {"stripe_account": account.id}
+    client.v1.accounts.update(account.id, {"metadata": {}})
+    client.v1.accounts.update(account.id, {"email": account.email or ""})
+    client.v1.accounts.update(account.id, {"capabilities": {"transfers": {"requested": True}}})
+    assert client.v1.events.list({"type": "account.updated"}, opts).data == []
+    client.v1.accounts.update(account.id, {"metadata": {"a": "1"}})
+    (event,) = client.v1.events.list({"type": "account.updated"}, opts).data
+    assert event.data.previous_attributes is not None
+    assert event.data.previous_attributes.to_dict() == {"metadata": {"a": None}}
+
+
+# --- docs example: /treasury/connect/account-management/issuing-cards ---------------------------------
+
+
+def test_treasury_issuing_cards_capability_update_example(client: stripe.StripeClient) -> None:
+    """POST /v1/accounts/{id} capabilities[treasury|card_issuing|transfers][requested]=true -> active."""
+    acct = flows.connected_account(client, capabilities={"transfers": {"requested": True}})
+    upd = client.v1.accounts.update(
+        acct.id,
+        {
+            "capabilities": {
+                "treasury": {"requested": True},
+                "card_issuing": {"requested": True},
+                "transfers": {"requested": True},
+            }
+        },
+    )
+    assert upd.capabilities is not None
+    assert upd.capabilities.card_issuing == "active"
+    assert upd.capabilities.treasury == "active"
+    assert upd.capabilities.transfers == "active"

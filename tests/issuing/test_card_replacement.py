@@ -1,90 +1,19 @@
-"""Audit fixes for cardholders and cards, each pinned to the Stripe fact it follows."""
+"""Replacing a card: the replacement reasons as Stripe's API reference and guide describe them."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 import stripe
 
 from emulator import EmulatorServer
-from emulator.resources.issuing import cardholders
-from tests.support.cards import create_cardholder
+from tests.support.cards import SHIPPING, create_cardholder
 from tests.support.errors import error_of
-
-
-def _dob_years_ago(years: int) -> dict[str, int]:
-    # 1 January of a year well inside (or outside) the limit: no dependence on the day the suite runs
-    return {"day": 1, "month": 1, "year": dt.datetime.now(tz=dt.UTC).year - years}
-
-
-# --- cardholders must be older than 13 (Stripe's `individual.dob` parameter docs) -------------------
-
-
-@pytest.mark.parametrize("years", [0, 5, 11])
-def test_too_young_cardholder_is_refused_on_create(client: stripe.StripeClient, years: int) -> None:
-    err = error_of(
-        lambda: create_cardholder(
-            client, individual={"first_name": "Jenny", "last_name": "Rosen", "dob": _dob_years_ago(years)}
-        )
-    )
-    assert err.http_status == 400
-    assert err.param == "individual[dob][year]" and err.code == "parameter_invalid"
-    assert "13" in str(err.user_message)
-    assert client.v1.issuing.cardholders.list().data == []
-
-
-def test_too_young_dob_on_update_leaves_the_cardholder_unchanged(client: stripe.StripeClient) -> None:
-    holder = create_cardholder(client)
-    err = error_of(lambda: client.v1.issuing.cardholders.update(holder.id, {"individual": {"dob": _dob_years_ago(3)}}))
-    assert err.param == "individual[dob][year]"
-    kept = client.v1.issuing.cardholders.retrieve(holder.id)
-    assert kept.individual is not None and kept.individual.dob is not None
-    assert kept.individual.dob.to_dict() == {"day": 1, "month": 11, "year": 1981}
-
-
-def test_old_enough_cardholder_is_accepted(client: stripe.StripeClient) -> None:
-    dob = _dob_years_ago(15)
-    holder = create_cardholder(client, individual={"first_name": "Jenny", "last_name": "Rosen", "dob": dob})
-    assert holder.individual is not None and holder.individual.dob is not None
-    assert holder.individual.dob.to_dict() == dob
-
-
-@pytest.mark.parametrize(
-    ("born", "today", "age"),
-    [
-        (dt.date(2000, 6, 15), dt.date(2013, 6, 14), 12),
-        (dt.date(2000, 6, 15), dt.date(2013, 6, 15), 13),
-        (dt.date(2000, 2, 29), dt.date(2013, 2, 28), 12),
-        (dt.date(2000, 2, 29), dt.date(2013, 3, 1), 13),
-    ],
-)
-def test_age_boundaries(born: dt.date, today: dt.date, age: int) -> None:
-    assert cardholders._age(born, today) == age
-
-
-def test_dob_on_the_thirteenth_birthday_is_accepted() -> None:
-    now = int(dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC).timestamp())
-    assert cardholders.check_dob({"day": 15, "month": 6, "year": 2013}, now, "individual[dob]")["year"] == 2013
-    with pytest.raises(cardholders.StripeError):
-        cardholders.check_dob({"day": 16, "month": 6, "year": 2013}, now, "individual[dob]")
-
 
 # --- replacement reasons, as Stripe's API reference describes them (`replacement_reason` enum):      ---
 # --- lost/stolen "only valid if the card it replaces is marked as lost/stolen"; damaged "only valid  ---
 # --- for cards of type physical"; the guide: "We need to cancel the original cards before ..."     ---
-
-SHIPPING: dict[str, Any] = {
-    "name": "Jenny Rosen",
-    "address": {
-        "line1": "1234 Main Street",
-        "city": "San Francisco",
-        "state": "CA",
-        "postal_code": "94111",
-        "country": "US",
-    },
-}
 
 
 def _card(client: stripe.StripeClient, holder: str, **params: Any) -> stripe.issuing.Card:
@@ -154,33 +83,3 @@ def test_damaged_physical_replacement_keeps_the_number_and_old_card_until_activa
     assert (still.status, still.replaced_by) == ("active", new.id)  # usable until the replacement is activated
     client.v1.issuing.cards.update(new.id, {"status": "active"})
     assert client.v1.issuing.cards.retrieve(old.id).status == "canceled"
-
-
-# --- requirements.past_due in the order Stripe's guide shows -----------------------------------------
-
-
-def test_past_due_order_matches_stripes_guide(
-    client: stripe.StripeClient, server: EmulatorServer, api_key: str
-) -> None:
-    server.state.platform(api_key).settings.require_terms_acceptance = True
-    holder = client.v1.issuing.cardholders.create(
-        {
-            "name": "John Doe",
-            "billing": {
-                "address": {
-                    "line1": "123 Main Street",
-                    "city": "Anytown",
-                    "state": "CA",
-                    "postal_code": "12345",
-                    "country": "US",
-                }
-            },
-        }
-    )
-    assert holder.requirements.disabled_reason == "requirements.past_due"
-    assert holder.requirements.past_due == [
-        "individual.card_issuing.user_terms_acceptance.ip",
-        "individual.card_issuing.user_terms_acceptance.date",
-        "individual.first_name",
-        "individual.last_name",
-    ]

@@ -1,17 +1,18 @@
 """Code examples of Stripe's Issuing docs, written as a Stripe user would, with the docs' values verbatim.
 
-Pages: /issuing/cards/virtual/issue-cards, /issuing/cards/physical, /issuing/testing,
+Pages: /issuing/cards/virtual/issue-cards, /issuing/cards/physical, /issuing/testing, /issuing/connect,
 /issuing/controls/spending-controls, /issuing/purchases/{authorizations,transactions,disputes},
 /api/issuing/* (the API reference's request examples), /treasury/connect/account-management/issuing-cards.
-Treasury money-movement examples are in tests/treasury/test_docs_examples.py.
+The examples of other subjects are with their subject: tests/treasury/test_docs_examples.py (money movement),
+tests/webhooks/test_docs_examples.py (events and webhook endpoints), tests/connect/test_accounts.py (capabilities).
 """
 
 from __future__ import annotations
 
+import httpx
 import pytest
 import stripe
 
-from tests.support import flows
 from tests.support.docs import Docs
 
 # --- /issuing/cards/virtual/issue-cards -------------------------------------------------------------
@@ -448,25 +449,6 @@ def test_dispute_update_evidence_before_submit(docs: Docs) -> None:
 # --- /treasury/connect/account-management/issuing-cards --------------------------------------------
 
 
-def test_treasury_issuing_cards_capability_update_example(client: stripe.StripeClient) -> None:
-    """POST /v1/accounts/{id} capabilities[treasury|card_issuing|transfers][requested]=true -> active."""
-    acct = flows.connected_account(client, capabilities={"transfers": {"requested": True}})
-    upd = client.v1.accounts.update(
-        acct.id,
-        {
-            "capabilities": {
-                "treasury": {"requested": True},
-                "card_issuing": {"requested": True},
-                "transfers": {"requested": True},
-            }
-        },
-    )
-    assert upd.capabilities is not None
-    assert upd.capabilities.card_issuing == "active"
-    assert upd.capabilities.treasury == "active"
-    assert upd.capabilities.transfers == "active"
-
-
 def test_treasury_card_authorization_moves_money(docs: Docs) -> None:
     """The issuing-cards page: the authorization holds funds in a treasury transaction, the capture
     becomes a ReceivedDebit with network=card."""
@@ -482,3 +464,187 @@ def test_treasury_card_authorization_moves_money(docs: Docs) -> None:
     assert rd.amount == 1000
     assert rd.linked_flows.issuing_transaction == captured.transactions[0].id
     assert rd.linked_flows.issuing_authorization == auth.id
+
+
+# --- /api/issuing/cards/list, /api/issuing/cardholders/list ---------------------------------------------
+
+
+def test_cards_list_filters_example(docs: Docs) -> None:
+    """/api/issuing/cards/list: limit=3, and filters cardholder/type/status/last4."""
+    phys = docs.client.v1.issuing.cards.create(
+        {
+            "cardholder": docs.cardholder.id,
+            "financial_account": docs.fa,
+            "currency": "usd",
+            "type": "physical",
+            "shipping": {
+                "name": "Jenny Rosen",
+                "address": {
+                    "line1": "1234 Main Street",
+                    "city": "San Francisco",
+                    "state": "CA",
+                    "postal_code": "94111",
+                    "country": "US",
+                },
+            },
+        },
+        docs.opts,
+    )
+    page = docs.client.v1.issuing.cards.list({"limit": 3}, docs.opts)
+    assert page.url == "/v1/issuing/cards"
+    assert [c.id for c in page.data] == [phys.id, docs.card.id]
+    assert [c.id for c in docs.client.v1.issuing.cards.list({"type": "virtual"}, docs.opts).data] == [docs.card.id]
+    assert [c.id for c in docs.client.v1.issuing.cards.list({"status": "inactive"}, docs.opts).data] == [phys.id]
+    by_last4 = docs.client.v1.issuing.cards.list({"last4": docs.card.last4}, docs.opts).data
+    assert docs.card.id in [c.id for c in by_last4]
+    by_holder = docs.client.v1.issuing.cards.list({"cardholder": docs.cardholder.id}, docs.opts).data
+    assert len(by_holder) == 2
+
+
+def test_cardholders_list_filters_example(docs: Docs) -> None:
+    """/api/issuing/cardholders/list: email, phone_number, status, type filters."""
+    c = docs.client.v1.issuing.cardholders
+    assert [h.id for h in c.list({"email": "jenny.rosen@example.com"}, docs.opts).data] == [docs.cardholder.id]
+    assert [h.id for h in c.list({"phone_number": "+18888675309"}, docs.opts).data] == [docs.cardholder.id]
+    assert [h.id for h in c.list({"type": "individual", "status": "active"}, docs.opts).data] == [docs.cardholder.id]
+    assert c.list({"type": "company"}, docs.opts).data == []
+
+
+# --- /issuing/connect: cardholders and cards of a connected account ---------------------------------------
+
+
+def test_company_cardholder_example(docs: Docs) -> None:
+    """/issuing/cards/virtual/issue-cards: a company cardholder with a tax id."""
+    holder = docs.client.v1.issuing.cardholders.create(
+        {
+            "type": "company",
+            "name": "Company Card",
+            "company": {"tax_id": "000000000"},
+            "billing": {
+                "address": {
+                    "line1": "123 Main Street",
+                    "city": "San Francisco",
+                    "state": "CA",
+                    "postal_code": "94111",
+                    "country": "US",
+                }
+            },
+        },
+        docs.opts,
+    )
+    assert holder.type == "company"
+    assert holder.company is not None and holder.company.tax_id_provided is True
+    assert holder.individual is None
+    assert holder.status == "active"
+
+
+def test_cardholder_missing_billing_is_parameter_missing(docs: Docs) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        docs.client.v1.issuing.cardholders.create({"name": "Jenny Rosen", "type": "individual"}, docs.opts)  # type: ignore[typeddict-item]
+    assert exc.value.http_status == 400
+    assert exc.value.code == "parameter_missing"
+    assert exc.value.param == "billing"
+
+
+def test_card_for_unknown_cardholder_is_404(docs: Docs) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        docs.client.v1.issuing.cards.create(
+            {"cardholder": "ich_doesnotexist", "currency": "usd", "type": "virtual"}, docs.opts
+        )
+    assert exc.value.http_status in (400, 404)
+    assert exc.value.param == "cardholder"
+
+
+# --- /issuing/testing: declines and verification results ------------------------------------------------
+
+
+def test_authorization_on_inactive_card_declined_card_inactive(docs: Docs) -> None:
+    """/issuing/purchases/authorizations: request_history reason card_inactive."""
+    docs.client.v1.issuing.cards.update(docs.card.id, {"status": "inactive"}, docs.opts)
+    auth = docs.th.authorizations.create({"amount": 1000, "card": docs.card.id}, docs.opts)
+    assert auth.approved is False
+    assert auth.request_history[0].reason == "card_inactive"
+
+
+def test_authorization_insufficient_funds(docs: Docs) -> None:
+    auth = docs.th.authorizations.create({"amount": 10_000_000, "card": docs.card.id}, docs.opts)
+    assert auth.approved is False
+    assert auth.request_history[0].reason == "insufficient_funds"
+    assert auth.treasury is None or auth.treasury.transaction is None
+
+
+def test_authorization_in_other_currency(docs: Docs) -> None:
+    """/issuing/purchases/authorizations: merchant_amount/merchant_currency keep the merchant's side."""
+    auth = docs.th.authorizations.create({"amount": 1000, "currency": "eur", "card": docs.card.id}, docs.opts)
+    assert auth.approved is True
+    assert auth.merchant_currency == "eur"
+    assert auth.merchant_amount == 1000
+    assert auth.currency == "usd"
+    assert auth.amount > 0
+
+
+def test_cvc_mismatch_verification(docs: Docs) -> None:
+    """/issuing/testing: verification_data[cvc_check]=mismatch declines with verification_failed."""
+    auth = docs.th.authorizations.create(
+        {"amount": 1000, "card": docs.card.id, "verification_data": {"cvc_check": "mismatch"}}, docs.opts
+    )
+    assert auth.verification_data.cvc_check == "mismatch"
+    assert auth.approved is False
+    assert auth.request_history[0].reason == "verification_failed"
+
+
+# --- a refused capture changes nothing and names the exact parameter (found with these examples) -------
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ("purchase_details[receipt][0][quantity]=abc", "purchase_details[receipt][0][quantity]"),
+        (
+            "purchase_details[receipt][0][quantity]=1&purchase_details[receipt][1][quantity]=x",
+            "purchase_details[receipt][1][quantity]",
+        ),
+        (
+            "purchase_details[fleet][reported_breakdown][fuel][gross_amount_decimal]=x",
+            "purchase_details[fleet][reported_breakdown][fuel][gross_amount_decimal]",
+        ),
+        ("purchase_details[fuel][quantity_decimal]=abc", "purchase_details[fuel][quantity_decimal]"),
+    ],
+)
+def test_capture_with_bad_purchase_details_changes_nothing(
+    docs: Docs, http: httpx.Client, body: str, param: str
+) -> None:
+    """Before: the 400 came after the hold was released and the authorization closed (no transaction)."""
+    auth = docs.th.authorizations.create({"amount": 1000, "card": docs.card.id}, docs.opts)
+    cash = docs.cash()
+    r = http.post(
+        f"/v1/test_helpers/issuing/authorizations/{auth.id}/capture",
+        content=body,
+        headers={**FORM, "Stripe-Account": docs.account},
+    )
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["param"] == param
+    again = docs.client.v1.issuing.authorizations.retrieve(auth.id, None, docs.opts)
+    assert again.status == "pending"
+    assert again.transactions == []
+    assert docs.cash() == cash
+    # and the authorization can still be captured
+    captured = docs.th.authorizations.capture(auth.id, None, docs.opts)
+    assert captured.status == "closed" and len(captured.transactions) == 1
+
+
+@pytest.mark.parametrize("part", ["fuel", "non_fuel"])
+def test_fleet_breakdown_error_names_the_full_parameter(docs: Docs, http: httpx.Client, part: str) -> None:
+    r = http.post(
+        "/v1/test_helpers/issuing/authorizations",
+        content=f"card={docs.card.id}&amount=100&fleet[reported_breakdown][{part}][gross_amount_decimal]=x",
+        headers={**FORM, "Stripe-Account": docs.account},
+    )
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == f"fleet[reported_breakdown][{part}][gross_amount_decimal]"
+    assert docs.client.v1.issuing.authorizations.list(None, docs.opts).data == []

@@ -1,4 +1,4 @@
-"""Audit of Treasury money movement against Stripe's docs: which ReceivedCredits a CreditReversal may
+"""Rules of Treasury money movement from Stripe's docs: which ReceivedCredits a CreditReversal may
 reverse ("Moving money with Treasury using CreditReversal objects") and the shape of refusals."""
 
 from __future__ import annotations

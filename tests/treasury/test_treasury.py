@@ -223,3 +223,90 @@ def test_guide_form_on_the_features_endpoint(
         headers=headers,
     )
     assert r.status_code == 400 and r.json()["error"]["param"] == "card_issuing[access]", r.text
+
+
+# --- received money and financial addresses --------------------------------------------------------
+
+
+@pytest.mark.parametrize("helper", ["received_credits", "received_debits"])
+@pytest.mark.parametrize("amount", [0, -1, -50_000])
+def test_received_money_needs_a_positive_amount(
+    client: stripe.StripeClient,
+    account: stripe.Account,
+    financial_account: stripe.treasury.FinancialAccount,
+    helper: str,
+    amount: int,
+) -> None:
+    opts: stripe.RequestOptions = {"stripe_account": account.id}
+    create = getattr(client.v1.test_helpers.treasury, helper).create
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        create({"financial_account": financial_account.id, "amount": amount, "currency": "usd", "network": "ach"}, opts)
+    assert exc.value.http_status == 400
+    assert exc.value.error is not None
+    assert (exc.value.error.param, exc.value.error.code) == ("amount", "parameter_invalid_integer")
+    assert exc.value.user_message == "This value must be greater than or equal to 1."
+    after = client.v1.treasury.financial_accounts.retrieve(financial_account.id, options=opts)
+    assert after.balance.cash.to_dict() == {"usd": 50_000}
+    listed = getattr(client.v1.treasury, helper).list({"financial_account": financial_account.id}, opts)
+    assert [o.amount for o in listed.data] == ([50_000] if helper == "received_credits" else [])
+    trxns = client.v1.treasury.transactions.list({"financial_account": financial_account.id}, opts)
+    assert len(trxns.data) == 1
+
+
+def test_one_cent_is_enough(client: stripe.StripeClient, account: stripe.Account) -> None:
+    fa = flows.funded_financial_account(client, account.id, amount=1)
+    assert fa.balance.cash.to_dict() == {"usd": 1}
+
+
+def test_received_credit_keeps_the_senders_bank_details(
+    client: stripe.StripeClient, account: stripe.Account, financial_account: stripe.treasury.FinancialAccount
+) -> None:
+    rc = client.v1.test_helpers.treasury.received_credits.create(
+        {
+            "financial_account": financial_account.id,
+            "amount": 1234,
+            "currency": "usd",
+            "network": "ach",
+            "initiating_payment_method_details": {
+                "type": "us_bank_account",
+                "us_bank_account": {
+                    "account_holder_name": "Homebox Inc",
+                    "account_number": "000999888777",
+                    "routing_number": "021000021",
+                },
+            },
+        },
+        {"stripe_account": account.id},
+    )
+    details = rc.initiating_payment_method_details
+    assert details.billing_details.name == "Homebox Inc"
+    assert details.us_bank_account is not None
+    assert (details.us_bank_account.last4, details.us_bank_account.routing_number) == ("8777", "021000021")
+
+
+def test_full_aba_account_number_is_includable(
+    client: stripe.StripeClient, account: stripe.Account, financial_account: stripe.treasury.FinancialAccount
+) -> None:
+    opts: stripe.RequestOptions = {"stripe_account": account.id}
+    plain = client.v1.treasury.financial_accounts.retrieve(financial_account.id, options=opts)
+    aba = plain.financial_addresses[0].aba
+    assert aba is not None and "account_number" not in aba.to_dict()
+    full = client.v1.treasury.financial_accounts.retrieve(
+        financial_account.id, {"expand": ["financial_addresses.aba.account_number"]}, opts
+    )
+    full_aba = full.financial_addresses[0].aba
+    assert full_aba is not None and full_aba.account_number is not None
+    assert len(full_aba.account_number) == 12 and full_aba.account_number.endswith(aba.account_number_last4)
+    again = client.v1.treasury.financial_accounts.retrieve(
+        financial_account.id, {"expand": ["financial_addresses.aba.account_number"]}, opts
+    )
+    assert again.financial_addresses[0].aba.account_number == full_aba.account_number  # type: ignore[union-attr]
+    # the stored account is untouched, and other endpoints do not include it
+    assert (
+        "account_number"
+        not in client.v1.treasury.financial_accounts.retrieve(financial_account.id, options=opts)
+        .financial_addresses[0]
+        .aba.to_dict()
+    )  # type: ignore[union-attr]
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.treasury.financial_accounts.list({"expand": ["data.financial_addresses.aba.account_number"]}, opts)

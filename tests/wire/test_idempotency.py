@@ -11,6 +11,7 @@ import httpx
 import pytest
 import stripe
 
+from emulator import EmulatorServer
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
 from tests.support.receiver import Answer, Received, Receiver, json_answer
@@ -107,3 +108,33 @@ def test_in_flight_key_is_409_over_the_wire(
     assert first["r"].status_code == 200
     third = http.post("/v1/test_helpers/issuing/authorizations", data=body, headers=headers)
     assert third.content == first["r"].content and third.headers["idempotent-replayed"] == "true"
+
+
+# --- the key's endpoint and lifetime ----------------------------------------------------------------
+
+
+def test_other_endpoint_message_names_the_paths(http: httpx.Client) -> None:
+    key = "k-" + uuid.uuid4().hex
+    acct = http.post("/v1/accounts", data={"country": "US"}, headers={"Idempotency-Key": key}).json()
+    r = http.post(f"/v1/accounts/{acct['id']}", data={"country": "US"}, headers={"Idempotency-Key": key})
+    assert r.status_code == 400
+    assert r.json()["error"]["type"] == "idempotency_error"
+    assert r.json()["error"]["message"] == (
+        "Keys for idempotent requests can only be used for the same endpoint they were first used for "
+        f"('/v1/accounts' vs '/v1/accounts/{acct['id']}'). Try using a key other than '{key}' if you meant "
+        "to execute a different request."
+    )
+
+
+def test_idempotency_keys_expire_on_the_emulators_clock() -> None:
+    srv = EmulatorServer()  # its own server: moving the clock must not disturb the session's
+    with srv as url, httpx.Client(base_url=url, headers={"Authorization": "Bearer sk_test_clock"}) as http:
+        headers = {"Idempotency-Key": "k-clock"}
+        first = http.post("/v1/accounts", data={"country": "US"}, headers=headers)
+        srv.state.clock.advance(23 * 3600)
+        again = http.post("/v1/accounts", data={"country": "US"}, headers=headers)
+        assert again.headers.get("idempotent-replayed") == "true" and again.content == first.content
+        srv.state.clock.advance(2 * 3600)  # 25 h after the first use: the key is forgotten
+        fresh = http.post("/v1/accounts", data={"country": "GB"}, headers=headers)
+        assert fresh.status_code == 200 and "idempotent-replayed" not in fresh.headers
+        assert fresh.json()["id"] != first.json()["id"]

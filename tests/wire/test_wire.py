@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 
 import httpx
@@ -233,3 +234,83 @@ def test_control_plane_is_not_under_v1(server: EmulatorServer) -> None:
     assert r.status_code == 404
     assert "error" in r.json()
     assert httpx.get(server.url + "/_emulator/reset").status_code == 404
+
+
+# --- authentication, versions, parameter names and numbers ------------------------------------------
+
+
+@pytest.mark.parametrize("header", [None, "Bearer sk_live_abcdef123456", "Bearer pk_test_abc"])
+def test_401_bodies_carry_no_request_log(server: EmulatorServer, header: str | None) -> None:
+    r = httpx.get(server.url + "/v1/account", headers={"Authorization": header} if header else {})
+    assert r.status_code == 401
+    error = r.json()["error"]
+    assert set(error) == {"message", "type"}
+    assert error["type"] == "invalid_request_error"
+    assert r.headers["request-id"].startswith("req_")
+
+
+@pytest.mark.parametrize("version", ["2026-10-28.endive; issuing_beta=v2", "2024-06-20", "2025-03-31.basil"])
+def test_stripe_version_is_echoed(http: httpx.Client, version: str) -> None:
+    r = http.get("/v1/account", headers={"Stripe-Version": version})
+    assert r.status_code == 200
+    assert r.headers["stripe-version"] == version
+
+
+@pytest.mark.parametrize("version", ["latest", "2026-10-28.endive;", "2026-10-28 endive"])
+def test_malformed_stripe_version_is_400(http: httpx.Client, version: str) -> None:
+    r = http.get("/v1/account", headers={"Stripe-Version": version})
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == f"Invalid Stripe API version: {version}"
+
+
+@pytest.mark.parametrize("credentials", [b"\xff\xfe", b"\xc3\xa9t\xc3\xa9", b"////", b"%%%"])
+def test_non_ascii_basic_credentials_are_401(server: EmulatorServer, credentials: bytes) -> None:
+    host, port = server.url.split("//")[1].split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            b"GET /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+            + credentials
+            + b"\r\nConnection: close\r\n\r\n"
+        )
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 401 ")
+    assert b'"Invalid API Key provided: ' in data
+    for path in ("/_emulator/state", "/v1/account"):
+        assert httpx.get(server.url + path, headers={"Authorization": "Basic ////"}).status_code == 401
+
+
+def test_unknown_names_are_reported_before_errors_inside_known_values(http: httpx.Client) -> None:
+    r = http.post(
+        "/v1/accounts",
+        content=b"zeta=1&alpha=2&capabilities[bogus][requested]=true&email=",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert (error["code"], error["param"]) == ("parameter_unknown", "zeta")
+    assert error["message"] == "Received unknown parameters: zeta, alpha"
+    nested = http.post("/v1/accounts", data={"capabilities[bogus][requested]": "true", "type": "nope"})
+    assert nested.json()["error"]["param"] == "capabilities[bogus]"
+    assert http.get("/v1/accounts").json()["data"] == []
+
+
+@pytest.mark.parametrize("amount", ["\u0663", "\uff11", "1\u00b2"])
+def test_only_ascii_digits_make_integers(
+    http: httpx.Client, account: stripe.Account, financial_account: stripe.treasury.FinancialAccount, amount: str
+) -> None:
+    r = http.post(
+        "/v1/test_helpers/treasury/received_credits",
+        data={"amount": amount, "currency": "usd", "financial_account": financial_account.id, "network": "ach"},
+        headers={"Stripe-Account": account.id},
+    )
+    assert r.status_code == 400
+    assert (r.json()["error"]["code"], r.json()["error"]["param"]) == ("parameter_invalid_integer", "amount")
+
+
+@pytest.mark.parametrize("index", ["\u00b2", "\u2460", "\u0663"])
+def test_non_ascii_array_indices_are_invalid_arrays(http: httpx.Client, index: str) -> None:
+    r = http.post("/v1/treasury/financial_accounts", data={f"supported_currencies[{index}]": "usd"})
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == "supported_currencies"
