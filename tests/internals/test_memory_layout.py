@@ -26,6 +26,9 @@ from emulator.core.store import ObjectStore
 from emulator.http.idempotency import IdempotencyStore
 from tests.support import flows
 
+# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+pytestmark = pytest.mark.packed
+
 VALUES: list[Any] = [
     {},
     {"id": "ic_1", "deleted": True},

@@ -21,6 +21,9 @@ from tests.support.errors import error_of
 from tests.support.events import events_of
 from tests.support.flows import GUIDE_CARDHOLDER
 
+# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+pytestmark = pytest.mark.packed
+
 
 def on(account: stripe.Account) -> Any:
     return {"stripe_account": account.id}

@@ -9,6 +9,9 @@ import stripe
 from tests.support import issuing_flows
 from tests.support.issuing_flows import Spender
 
+# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+pytestmark = pytest.mark.packed
+
 
 @pytest.fixture
 def spender(client: stripe.StripeClient) -> Spender:

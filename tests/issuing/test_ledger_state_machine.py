@@ -27,6 +27,9 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from emulator import EmulatorServer
 from tests.support import issuing_flows
 
+# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+pytestmark = pytest.mark.packed
+
 LIMIT_ALL_TIME = 20_000
 LIMIT_PER_AUTH = 8_000
 FLOWS = ("cash", "inbound_pending", "outbound_pending")

@@ -21,6 +21,9 @@ from tests.support.events import events_of
 from tests.support.running import Running, state_of
 from tests.support.sdk_fields import check, declared, embedded, sdk_class
 
+# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+pytestmark = pytest.mark.packed
+
 
 def custom(client: stripe.StripeClient) -> str:
     return bundles(client, type="custom")["custom:Custom Bundle"].id

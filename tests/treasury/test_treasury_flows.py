@@ -13,6 +13,9 @@ from tests.support import flows, money_flows
 from tests.support.errors import error_json
 from tests.support.money_flows import Mover
 
+# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+pytestmark = pytest.mark.packed
+
 HOLD = {"cash": -1000, "inbound_pending": 0, "outbound_pending": 1000}
 POSTING = {"cash": 0, "inbound_pending": 0, "outbound_pending": -1000}
 RELEASE = {"cash": 1000, "inbound_pending": 0, "outbound_pending": -1000}

@@ -12,6 +12,9 @@ import stripe
 from tests.support import flows
 from tests.support.schema import SchemaValidator
 
+# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+pytestmark = pytest.mark.packed
+
 FA_FEATURES: dict[str, Any] = {"card_issuing": {"requested": True}, "intra_stripe_flows": {"requested": True}}
 
 

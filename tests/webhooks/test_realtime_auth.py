@@ -28,6 +28,9 @@ from emulator.webhooks.realtime import RealtimeDecision
 from tests.support.receiver import Answer, Received, Receiver, json_answer
 from tests.support.shop import REQUEST, VERSION, Shop
 
+# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+pytestmark = pytest.mark.packed
+
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
