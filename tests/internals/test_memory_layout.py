@@ -26,7 +26,7 @@ from emulator.core.store import ObjectStore
 from emulator.http.idempotency import IdempotencyStore
 from tests.support import flows
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 VALUES: list[Any] = [

@@ -16,7 +16,7 @@ from tests.support import issuing_flows
 from tests.support.issuing_flows import Spender
 from tests.support.receiver import Receiver, json_answer
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 TH = "/v1/test_helpers/issuing/authorizations"

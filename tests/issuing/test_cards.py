@@ -21,7 +21,7 @@ from tests.support.errors import error_of
 from tests.support.events import events_of
 from tests.support.flows import GUIDE_CARDHOLDER
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 

@@ -12,7 +12,7 @@ from emulator import EmulatorServer
 from tests.support import issuing_flows
 from tests.support.issuing_flows import Spender
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 FRAUD = {"reason": "fraudulent", "fraudulent": {"explanation": "Card reported lost on 07/26/2024"}}

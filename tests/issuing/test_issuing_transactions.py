@@ -9,7 +9,7 @@ import stripe
 from tests.support import issuing_flows
 from tests.support.issuing_flows import Spender
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 

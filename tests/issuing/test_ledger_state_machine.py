@@ -27,7 +27,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from emulator import EmulatorServer
 from tests.support import issuing_flows
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 LIMIT_ALL_TIME = 20_000

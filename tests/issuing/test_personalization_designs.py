@@ -21,7 +21,7 @@ from tests.support.events import events_of
 from tests.support.running import Running, state_of
 from tests.support.sdk_fields import check, declared, embedded, sdk_class
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 

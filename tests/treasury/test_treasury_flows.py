@@ -13,7 +13,7 @@ from tests.support import flows, money_flows
 from tests.support.errors import error_json
 from tests.support.money_flows import Mover
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 HOLD = {"cash": -1000, "inbound_pending": 0, "outbound_pending": 1000}

@@ -12,7 +12,7 @@ import stripe
 from tests.support import flows
 from tests.support.schema import SchemaValidator
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 FA_FEATURES: dict[str, Any] = {"card_issuing": {"requested": True}, "intra_stripe_flows": {"requested": True}}

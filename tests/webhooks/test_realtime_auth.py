@@ -28,7 +28,7 @@ from emulator.webhooks.realtime import RealtimeDecision
 from tests.support.receiver import Answer, Received, Receiver, json_answer
 from tests.support.shop import REQUEST, VERSION, Shop
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 

@@ -24,7 +24,7 @@ from tests.support import flows
 from tests.support.receiver import Answer, Received, Receiver, json_answer
 from tests.support.schema import SchemaValidator
 
-# also run with every object packed the moment nothing holds it (``-m packed``, see conftest.py)
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 FA_PARAMS: dict[str, Any] = {"supported_currencies": ["usd"], "features": {"card_issuing": {"requested": True}}}
