@@ -3,7 +3,7 @@ overlays, and whether the emulator implements it. ``python bench/coverage_table.
 page; ``--stdout`` prints it instead.
 
 Driven by the routes the emulator serves (``EmulatorApp.router.routes``), so it stays right as
-endpoints land; ``tests/test_spec_walk.py`` checks it lists everything and that the page is current.
+endpoints land; ``tests/conformance/test_spec_walk.py`` checks it lists everything and that the page is current.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ INTRO = """\
 
 Every operation of Stripe's OpenAPI spec in scope (API 2023-08-16, vendored under `emulator/spec/`)
 and every newer one the 2026 SDKs call next to them (from the overlays, `emulator/spec/overlay*.json`).
-Regenerate this page with `python bench/coverage_table.py`; `tests/test_spec_walk.py` fails when it
+Regenerate this page with `python bench/coverage_table.py`; `tests/conformance/test_spec_walk.py` fails when it
 is stale.
 
-How the rest is checked: `tests/test_spec_walk.py` checks that every parameter the spec lists is
-accepted and every required one enforced; `tests/test_sdk_params.py` does the same for every
-parameter stripe-python 16.1 can send; `tests/test_sdk_fields.py` checks that every field its
+How the rest is checked: `tests/conformance/test_spec_walk.py` checks that every parameter the spec lists is
+accepted and every required one enforced; `tests/conformance/test_sdk_params.py` does the same for every
+parameter stripe-python 16.1 can send; `tests/conformance/test_sdk_fields.py` checks that every field its
 resource classes declare is present. Every response body in the test suite, and every webhook body
 delivered to a test receiver, is validated against the 2023 spec and against the 2026 shapes of the
-pinned stripe-node type definitions (`tests/schema.py`, `tests/schema_2026.py`).
+pinned stripe-node type definitions (`tests/support/schema.py`, `tests/support/schema_2026.py`).
 
 """
 # In the 2026 SDKs (stripe-python 16.1) next to our endpoints, but not emulated (out of scope or

@@ -20,9 +20,9 @@ from emulator import EmulatorServer
 from emulator.core.state import State
 from emulator.core.store import HOT_OBJECTS
 from emulator.webhooks import transport
-from tests import flows, schema
-
-CONFORMANCE = pytest.StashKey[schema.ConformanceRecorder]()
+from tests.support import flows, schema
+from tests.support.docs import Docs
+from tests.support.schema import CONFORMANCE
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +30,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
     # EMULATOR_TEST_HOT_OBJECTS=1 packs every object the moment nothing holds it: a run of the
     # suite that way shows that no change is ever made to a copy the store has thrown away
     srv = EmulatorServer(state=State(hot_objects=int(os.environ.get("EMULATOR_TEST_HOT_OBJECTS", HOT_OBJECTS))))
-    # every response body of every test is validated against Stripe's OpenAPI schema (tests/schema.py),
+    # every response body of every test is validated against Stripe's OpenAPI schema (tests/support/schema.py),
     # and so is every event body the emulator delivers to a webhook receiver
     recorder = request.config.stash[CONFORMANCE] = schema.attach(srv)
     srv.start()
@@ -101,3 +101,11 @@ def account(client: stripe.StripeClient) -> stripe.Account:
 def financial_account(client: stripe.StripeClient, account: stripe.Account) -> stripe.treasury.FinancialAccount:
     """An open financial account (card_issuing feature active) on ``account``, funded with $500."""
     return flows.funded_financial_account(client, account.id, amount=50_000)
+
+
+@pytest.fixture
+def docs(
+    client: stripe.StripeClient, account: stripe.Account, financial_account: stripe.treasury.FinancialAccount
+) -> Docs:
+    """The set-up of Stripe's docs examples: the docs' cardholder with an active card on ``financial_account``."""
+    return Docs(client, account.id, financial_account.id)

@@ -1,5 +1,5 @@
 // The "Issuing on Treasury" guide flow with the official stripe-node SDK (pinned in package.json),
-// run by tests/test_node_sdk.py against the emulator:
+// run by tests/conformance/test_node_sdk.py against the emulator:
 //   node guide_flow.mjs <base url> <secret key>
 // Prints one JSON line per step: {"step": ..., "ok": true} or {"step": ..., "skipped": "<reason>"}
 // when the endpoint is not served yet (everything after it is skipped too); exits non-zero on

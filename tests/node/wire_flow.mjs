@@ -1,4 +1,4 @@
-// What a stripe-node integration relies on besides the guide's objects, run by tests/test_node_sdk.py:
+// What a stripe-node integration relies on besides the guide's objects, run by tests/conformance/test_node_sdk.py:
 //   node wire_flow.mjs <base url> <secret key>
 // Typed errors (class, statusCode, code, param, requestId), idempotent retries (same object, the
 // Idempotent-Replayed header, StripeIdempotencyError on a changed body), and a webhook the emulator

@@ -1,4 +1,4 @@
-# Run by tests/test_plugin.py: the plugin starts nothing for tests that use none of its fixtures,
+# Run by tests/control_plane/test_plugin.py: the plugin starts nothing for tests that use none of its fixtures,
 # and stripe_module puts the module-level settings back.
 import sys
 import threading

@@ -1,4 +1,4 @@
-# test_payments.py -- the README's pytest example (tests/test_plugin.py runs it as it is, also with xdist)
+# test_payments.py -- the README's pytest example (tests/control_plane/test_plugin.py runs it as it is, also with xdist)
 import stripe
 
 ADDRESS = {"line1": "1234 Main Street", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"}

@@ -1,0 +1,273 @@
+"""Connect accounts and capabilities through the real SDK."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import stripe
+
+from tests.support import flows
+
+
+def test_guide_account_gets_active_capabilities(client: stripe.StripeClient) -> None:
+    acct = flows.connected_account(client)
+    assert acct.object == "account"
+    assert acct.id.startswith("acct_1") and len(acct.id) == 21
+    assert acct.capabilities.to_dict() == {"card_issuing": "active", "transfers": "active", "treasury": "active"}
+    assert acct.controller.stripe_dashboard.type == "none"  # type: ignore[union-attr]
+    caps = client.v1.accounts.capabilities.list(acct.id)
+    assert caps.url == f"/v1/accounts/{acct.id}/capabilities"
+    assert sorted(c.id for c in caps.data) == ["card_issuing", "transfers", "treasury"]
+    assert all(c.object == "capability" and c.status == "active" and c.requested for c in caps.data)
+
+
+def test_treasury_needs_transfers(client: stripe.StripeClient) -> None:
+    acct = client.v1.accounts.create({"capabilities": {"treasury": {"requested": True}}})
+    assert acct.capabilities.to_dict() == {"treasury": "inactive"}
+    cap = client.v1.accounts.capabilities.retrieve(acct.id, "treasury")
+    assert cap.status == "inactive"
+    assert cap.requirements.currently_due == ["capabilities.transfers"]  # type: ignore[union-attr]
+    updated = client.v1.accounts.update(acct.id, {"capabilities": {"transfers": {"requested": True}}})
+    assert updated.capabilities.to_dict() == {"transfers": "active", "treasury": "active"}
+
+
+def test_request_capability_through_capability_endpoint(client: stripe.StripeClient) -> None:
+    acct = client.v1.accounts.create({"country": "US"})
+    assert acct.capabilities.to_dict() == {}
+    cap = client.v1.accounts.capabilities.update(acct.id, "card_issuing", {"requested": True})
+    assert cap.status == "active" and cap.requested and cap.requested_at
+    assert client.v1.accounts.retrieve(acct.id).capabilities.to_dict() == {"card_issuing": "active"}
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.accounts.capabilities.update(acct.id, "card_issuing", {"requested": False})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.capabilities.retrieve(acct.id, "flying_carpets")
+    assert exc.value.http_status == 404
+
+
+def test_capability_change_refreshes_financial_account_features(client: stripe.StripeClient) -> None:
+    acct = client.v1.accounts.create(
+        {"capabilities": {"transfers": {"requested": True}, "treasury": {"requested": True}}}
+    )
+    fa = flows.financial_account(client, acct.id)
+    assert "card_issuing" in fa.restricted_features
+    features = client.v1.treasury.financial_accounts.features.retrieve(fa.id, options={"stripe_account": acct.id})
+    assert features.card_issuing.status == "restricted"  # type: ignore[union-attr]
+    assert features.card_issuing.status_details[0].code == "capability_not_requested"  # type: ignore[union-attr]
+    client.v1.accounts.update(acct.id, {"capabilities": {"card_issuing": {"requested": True}}})
+    fa = client.v1.treasury.financial_accounts.retrieve(fa.id, options={"stripe_account": acct.id})
+    assert "card_issuing" in fa.active_features
+
+
+def test_update_list_delete(client: stripe.StripeClient) -> None:
+    acct = flows.connected_account(client)
+    updated = client.v1.accounts.update(acct.id, {"email": "new@example.com", "metadata": {"a": "1", "b": "2"}})
+    assert updated.email == "new@example.com"
+    assert updated.metadata.to_dict() == {"a": "1", "b": "2"}
+    updated = client.v1.accounts.update(acct.id, {"metadata": {"a": ""}})
+    assert updated.metadata.to_dict() == {"b": "2"}
+    listed = client.v1.accounts.list()
+    assert listed.url == "/v1/accounts"
+    assert [a.id for a in listed.data] == [acct.id]
+    deleted = client.v1.accounts.delete(acct.id)
+    assert deleted.deleted is True and deleted.id == acct.id
+    with pytest.raises(stripe.PermissionError):  # 403 account_invalid, as Stripe answers a gone account
+        client.v1.accounts.retrieve(acct.id)
+
+
+def test_metadata_clear_and_limits(http: httpx.Client) -> None:
+    acct = http.post("/v1/accounts", data={"metadata[a]": "1", "metadata[b]": "2"}).json()
+    assert acct["metadata"] == {"a": "1", "b": "2"}
+    cleared = http.post(f"/v1/accounts/{acct['id']}", data={"metadata": ""}).json()
+    assert cleared["metadata"] == {}
+    too_many = {f"metadata[k{i}]": "v" for i in range(51)}
+    r = http.post(f"/v1/accounts/{acct['id']}", data=too_many)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "metadata"
+    r = http.post(f"/v1/accounts/{acct['id']}", data={"metadata[" + "k" * 41 + "]": "v"})
+    assert r.status_code == 400
+    r = http.post(f"/v1/accounts/{acct['id']}", data={"metadata[k]": "v" * 501})
+    assert r.status_code == 400
+    assert http.get(f"/v1/accounts/{acct['id']}").json()["metadata"] == {}
+
+
+def test_reject_and_unreject(client: stripe.StripeClient) -> None:
+    acct = flows.connected_account(client)
+    fa = flows.financial_account(client, acct.id)
+    rejected = client.v1.accounts.reject(acct.id, {"reason": "fraud"})
+    assert rejected.requirements.disabled_reason == "rejected.fraud"  # type: ignore[union-attr]
+    fa = client.v1.treasury.financial_accounts.retrieve(fa.id, options={"stripe_account": acct.id})
+    assert fa.active_features == []
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.accounts.update(acct.id, {"email": "x@example.com"})
+    restored = client.v1.accounts.unreject(acct.id)
+    assert restored.requirements.disabled_reason is None  # type: ignore[union-attr]
+
+
+def test_platform_account(client: stripe.StripeClient) -> None:
+    me = client.v1.accounts.retrieve_current()
+    assert me.object == "account" and me.id.startswith("acct_")
+    assert client.v1.accounts.retrieve_current().id == me.id
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.accounts.delete(me.id)
+
+
+def test_auto_paging_walks_every_account_once(client: stripe.StripeClient) -> None:
+    made = [client.v1.accounts.create({"metadata": {"n": str(i)}}).id for i in range(23)]
+    seen = [a.id for a in client.v1.accounts.list({"limit": 5}).auto_paging_iter()]
+    assert seen == list(reversed(made))
+    first = client.v1.accounts.list({"limit": 3})
+    assert first.has_more is True
+    older = client.v1.accounts.list({"limit": 3, "starting_after": first.data[-1].id})
+    assert [a.id for a in older.data] == list(reversed(made))[3:6]
+    newer = client.v1.accounts.list({"limit": 2, "ending_before": older.data[0].id})
+    assert [a.id for a in newer.data] == list(reversed(made))[1:3]
+    assert newer.has_more is True
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.accounts.list({"limit": 101})
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.accounts.list({"starting_after": "acct_nope"})
+
+
+def test_created_filters(client: stripe.StripeClient) -> None:
+    a = client.v1.accounts.create({})
+    assert [x.id for x in client.v1.accounts.list({"created": {"gte": a.created}}).data] == [a.id]
+    assert client.v1.accounts.list({"created": {"lt": a.created}}).data == []
+    assert [x.id for x in client.v1.accounts.list({"created": a.created}).data] == [a.id]
+
+
+def test_newer_capabilities_have_capability_objects(client: stripe.StripeClient) -> None:
+    acct = client.v1.accounts.create({"capabilities": {"crypto_payments": {"requested": True}}})
+    cap = client.v1.accounts.capabilities.retrieve(acct.id, "crypto_payments")
+    assert cap.status == "active"
+    assert client.v1.accounts.capabilities.update(acct.id, "pix_payments", {"requested": True}).status == "active"
+
+
+# --- rejection, countries, controllers, unknown accounts, no-op updates ------------------------------
+
+
+def test_reject_reason_must_be_stripes(client: stripe.StripeClient) -> None:
+    account = flows.connected_account(client)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.reject(account.id, {"reason": "bored"})
+    assert exc.value.error is not None and exc.value.error.param == "reason"
+    assert client.v1.accounts.retrieve(account.id).requirements.disabled_reason is None  # type: ignore[union-attr]
+    rejected = client.v1.accounts.reject(account.id, {"reason": "terms_of_service"})
+    assert rejected.requirements.disabled_reason == "rejected.terms_of_service"  # type: ignore[union-attr]
+    assert (rejected.charges_enabled, rejected.payouts_enabled) == (False, False)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.reject(account.id, {"reason": "fraud_other"})
+    assert exc.value.user_message == "This account has already been rejected."
+    assert client.v1.accounts.retrieve(account.id).requirements.disabled_reason == "rejected.terms_of_service"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("reason", "disabled"),
+    [
+        ("fraud_other", "rejected.fraud"),
+        ("fraud_payment_method_tester", "rejected.fraud"),
+        ("credit", "rejected.other"),
+        ("fraud", "rejected.fraud"),
+        ("other", "rejected.other"),
+    ],
+)
+def test_reject_reasons_of_2026(client: stripe.StripeClient, reason: str, disabled: str) -> None:
+    account = flows.connected_account(client)
+    rejected = client.v1.accounts.reject(account.id, {"reason": reason})  # type: ignore[typeddict-item]
+    assert rejected.requirements is not None and rejected.requirements.disabled_reason == disabled
+
+
+def test_reject_can_leave_payouts_enabled(client: stripe.StripeClient) -> None:
+    account = flows.connected_account(client)
+    rejected = client.v1.accounts.reject(account.id, {"reason": "fraud_other", "payouts_action": "none"})
+    assert (rejected.charges_enabled, rejected.payouts_enabled) == (False, True)
+
+
+def test_unknown_country_is_refused(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.create({"type": "custom", "country": "XX"})
+    assert exc.value.http_status == 400
+    assert exc.value.error is not None and exc.value.error.param == "country"
+    assert client.v1.accounts.list().data == []
+
+
+@pytest.mark.parametrize(("country", "currency"), [("US", "usd"), ("gb", "gbp"), ("FR", "eur"), ("IE", "eur")])
+def test_default_currency_follows_the_country(client: stripe.StripeClient, country: str, currency: str) -> None:
+    account = client.v1.accounts.create({"type": "custom", "country": country})
+    assert (account.country, account.default_currency) == (country.upper(), currency)
+
+
+@pytest.mark.parametrize(
+    ("kind", "dashboard", "collection"), [("custom", "none", "application"), ("express", "express", "stripe")]
+)
+def test_an_application_controls_custom_and_express_accounts(
+    client: stripe.StripeClient, kind: str, dashboard: str, collection: str
+) -> None:
+    account = client.v1.accounts.create({"type": kind})  # type: ignore[typeddict-item]
+    controller = account.controller
+    assert controller is not None
+    assert (controller.type, controller.is_controller) == ("application", True)
+    assert controller.stripe_dashboard is not None and controller.stripe_dashboard.type == dashboard
+    assert controller.requirement_collection == collection
+    standard = client.v1.accounts.create({"type": "standard"})
+    assert standard.controller is not None and standard.controller.type == "account"
+
+
+def test_unknown_account_is_a_permission_error(client: stripe.StripeClient, api_key: str) -> None:
+    """Stripe answers ``/v1/accounts/<unknown>`` with 403 ``account_invalid`` (stripe-ruby-mock#422)."""
+    masked = "sk_test_" + "*" * (len(api_key) - 12) + api_key[-4:]
+    for call in (
+        lambda: client.v1.accounts.retrieve("acct_nope"),
+        lambda: client.v1.accounts.update("acct_nope", {"metadata": {"a": "b"}}),
+        lambda: client.v1.accounts.delete("acct_nope"),
+        lambda: client.v1.accounts.reject("acct_nope", {"reason": "other"}),
+        lambda: client.v1.accounts.capabilities.list("acct_nope"),
+    ):
+        with pytest.raises(stripe.PermissionError) as exc:
+            call()
+        assert exc.value.http_status == 403
+        assert exc.value.error is not None and exc.value.error.code == "account_invalid"
+        assert exc.value.user_message == (
+            f"The provided key '{masked}' does not have access to account 'acct_nope' (or that account does not "
+            "exist). Application access may have been revoked."
+        )
+    mine = flows.connected_account(client)
+    other = flows.connected_account(client)
+    with pytest.raises(stripe.PermissionError):
+        client.v1.accounts.retrieve(other.id, options={"stripe_account": mine.id})
+    client.v1.accounts.delete(mine.id)
+    with pytest.raises(stripe.PermissionError):
+        client.v1.accounts.retrieve(mine.id)
+
+
+def test_no_op_account_update_emits_no_event(client: stripe.StripeClient) -> None:
+    account = flows.connected_account(client)
+    opts: stripe.RequestOptions = {"stripe_account": account.id}
+    client.v1.accounts.update(account.id, {"metadata": {}})
+    client.v1.accounts.update(account.id, {"email": account.email or ""})
+    client.v1.accounts.update(account.id, {"capabilities": {"transfers": {"requested": True}}})
+    assert client.v1.events.list({"type": "account.updated"}, opts).data == []
+    client.v1.accounts.update(account.id, {"metadata": {"a": "1"}})
+    (event,) = client.v1.events.list({"type": "account.updated"}, opts).data
+    assert event.data.previous_attributes is not None
+    assert event.data.previous_attributes.to_dict() == {"metadata": {"a": None}}
+
+
+# --- docs example: /treasury/connect/account-management/issuing-cards ---------------------------------
+
+
+def test_treasury_issuing_cards_capability_update_example(client: stripe.StripeClient) -> None:
+    """POST /v1/accounts/{id} capabilities[treasury|card_issuing|transfers][requested]=true -> active."""
+    acct = flows.connected_account(client, capabilities={"transfers": {"requested": True}})
+    upd = client.v1.accounts.update(
+        acct.id,
+        {
+            "capabilities": {
+                "treasury": {"requested": True},
+                "card_issuing": {"requested": True},
+                "transfers": {"requested": True},
+            }
+        },
+    )
+    assert upd.capabilities is not None
+    assert upd.capabilities.card_issuing == "active"
+    assert upd.capabilities.treasury == "active"
+    assert upd.capabilities.transfers == "active"

@@ -1,0 +1,81 @@
+"""A shop for real-time authorization tests: a funded card on a connected account and a real-time endpoint."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import stripe
+
+from tests.support import flows
+from tests.support.receiver import Receiver
+
+VERSION = {"Stripe-Version": "2026-10-28.endive"}
+
+
+REQUEST = "issuing_authorization.request"
+
+
+class Shop:
+    """A connected account with a funded financial account, an active card and a real-time endpoint."""
+
+    def __init__(self, client: stripe.StripeClient, http: httpx.Client, receiver: Receiver) -> None:
+        self.client = client
+        self.http = http
+        self.receiver = receiver
+        self.account = flows.connected_account(client)
+        self.options: dict[str, Any] = {"stripe_account": self.account.id}
+        self.fa = flows.funded_financial_account(client, self.account.id, amount=10_000)
+        holder = client.v1.issuing.cardholders.create(
+            {
+                "type": "individual",
+                "name": "Jenny Rosen",
+                "email": "jenny.rosen@example.com",
+                "phone_number": "+18888675309",
+                "billing": {
+                    "address": {
+                        "line1": "1234 Main Street",
+                        "city": "San Francisco",
+                        "state": "CA",
+                        "postal_code": "94111",
+                        "country": "US",
+                    }
+                },
+                "individual": {
+                    "first_name": "Jenny",
+                    "last_name": "Rosen",
+                    "dob": {"day": 1, "month": 11, "year": 1981},
+                    "card_issuing": {"user_terms_acceptance": {"date": int(time.time()), "ip": "127.0.0.1"}},
+                },
+            },
+            self.options,  # type: ignore[arg-type]
+        )
+        self.card = client.v1.issuing.cards.create(
+            {
+                "cardholder": holder.id,
+                "currency": "usd",
+                "type": "virtual",
+                "status": "active",
+                "financial_account": self.fa.id,
+            },
+            self.options,  # type: ignore[arg-type]
+        )
+        self.endpoint = client.v1.webhook_endpoints.create(
+            {"url": receiver.url, "enabled_events": [REQUEST], "connect": True}
+        )
+
+    def settings(self, **values: Any) -> None:
+        r = self.http.post("/_emulator/webhooks/settings", json=values)
+        assert r.status_code == 200, r.text
+
+    def buy(self, amount: int, **extra: Any) -> stripe.issuing.Authorization:
+        params: dict[str, Any] = {"card": self.card.id, "amount": amount, "currency": "usd", **extra}
+        return self.client.v1.test_helpers.issuing.authorizations.create(params, self.options)  # type: ignore[arg-type]
+
+    def cash(self) -> int:
+        fa = self.client.v1.treasury.financial_accounts.retrieve(self.fa.id, options=self.options)  # type: ignore[arg-type]
+        return int(fa.balance.cash["usd"])
+
+    def asked(self) -> stripe.Event:
+        return self.receiver.requests[-1].event(str(self.endpoint.secret))
