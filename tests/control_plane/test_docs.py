@@ -31,8 +31,8 @@ BEHAVIOUR = ("api", "connect", "issuing", "treasury", "webhooks", "fixtures", "p
              "control-plane", "configuration")  # fmt: skip
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*[a-z]")
-# flags of other programs that the pages show (pip, npm, docker, the stripe CLI)
-OTHER_PROGRAMS = {"--prefix", "--rm", "--forward-to"}
+# flags of other programs that the pages show (pip, npm, docker, ruff, the stripe CLI)
+OTHER_PROGRAMS = {"--prefix", "--rm", "--forward-to", "--check"}
 PLUGIN_FLAGS = {"--stripe-emulator-url", "--stripe-emulator-fixtures"}
 
 
