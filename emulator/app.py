@@ -40,10 +40,7 @@ class EmulatorApp:
             frozenset(catalog.retrieve_only),
             child_schemas(spec),
         )
-        state.prefixes.update(catalog.prefixes)
-        for init in catalog.platform_initializers:
-            if init not in state.platform_initializers:
-                state.platform_initializers.append(init)
+        catalog.install(state)
         self.api = Api(state, settings, self.router, self.specs, self.representation)
         self.on_reset: list[Any] = []
         self.journal: Any = None  # emulator.persistence.Persistence once startup() opened --persist

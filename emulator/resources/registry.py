@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import emulator.resources
-from emulator.core.state import Platform
+from emulator.core.state import Platform, State
 from emulator.http.render import RenderFn, VirtualFn
 from emulator.http.router import Route
 from emulator.resources.resource import Resource
@@ -72,6 +72,13 @@ class Catalog:
             self.events[event_type] = r.object
         if r.on_new_platform is not None:
             self.platform_initializers.append(r.on_new_platform)
+
+    def install(self, state: State) -> None:
+        """Make ``state`` know the declared id prefixes and set up each new platform as declared."""
+        state.prefixes.update(self.prefixes)
+        for init in self.platform_initializers:
+            if init not in state.platform_initializers:
+                state.platform_initializers.append(init)
 
     def title(self, object_type: str) -> str:
         return self.titles.get(object_type, object_type)

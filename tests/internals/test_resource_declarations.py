@@ -33,7 +33,7 @@ def test_every_id_prefix_the_code_makes_is_declared() -> None:
 
 def test_an_undeclared_prefix_is_refused_when_an_id_is_made() -> None:
     state = State(seed=1)
-    state.prefixes.update(CATALOG.prefixes)
+    CATALOG.install(state)
     platform = state.platform("sk_test_declarations")
     ctx = Ctx(state, platform, platform.scope(), renderer=None)  # type: ignore[arg-type]
     assert ctx.new_id("ic").startswith("ic_1")

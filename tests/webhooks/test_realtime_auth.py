@@ -21,7 +21,7 @@ from emulator.core.context import Ctx
 from emulator.core.state import Scope, State
 from emulator.core.store import Obj
 from emulator.http.render import Representation
-from emulator.resources import webhook_endpoints
+from emulator.resources import registry, webhook_endpoints
 from emulator.webhooks import realtime
 from emulator.webhooks.book import book_of
 from emulator.webhooks.realtime import RealtimeDecision
@@ -46,6 +46,7 @@ class World:
 
     def __init__(self) -> None:
         self.state = State(seed=1)
+        registry.catalog().install(self.state)
         self.platform = self.state.platform("sk_test_realtime")
         self.platform.settings.rta_timeout_seconds = 1.0
         self.connected_id = "acct_1connected000001"
