@@ -339,8 +339,10 @@ def test_full_aba_account_number_is_includable(
         .financial_addresses[0]
         .aba.to_dict()
     )  # type: ignore[union-attr]
-    with pytest.raises(stripe.InvalidRequestError):
-        client.v1.treasury.financial_accounts.list({"expand": ["data.financial_addresses.aba.account_number"]}, opts)
+    with pytest.raises(stripe.InvalidRequestError):  # (the list shows it too: tests/test_request_shapes.py)
+        client.v1.treasury.financial_accounts.update(
+            financial_account.id, {"expand": ["financial_addresses.aba.account_number"]}, opts
+        )
 
 
 def test_no_op_account_update_emits_no_event(client: stripe.StripeClient) -> None:

@@ -21,7 +21,7 @@ import orjson
 from emulator.core import jsonutil
 from emulator.core.context import Ctx
 from emulator.core.state import Platform, Scope, State
-from emulator.http import auth, errors, forms
+from emulator.http import auth, errors, forms, versions
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
 from emulator.http.params import ParamSpecs
@@ -31,9 +31,8 @@ from emulator.settings import Settings
 
 log = logging.getLogger("emulator.requests")
 
-# ``2026-10-28.endive``, optionally with beta flags (``2026-10-28.endive; issuing_beta=v2``)
-_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?(\s*;\s*\w{1,64}=v\d{1,4})*")
 Scope_ = dict[str, Any]
+_HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
@@ -137,7 +136,7 @@ class Api:
         meta: dict[str, Any] = {"account": None, "idempotency_key": None, "replayed": False, "body": None, "key": None}
         extra_headers: list[tuple[bytes, bytes]] = []
         version = headers.get("stripe-version") or self.settings.api_version
-        if not _VERSION.fullmatch(version):
+        if not versions.is_known(version):
             version = self.settings.api_version
         try:
             status, body, version = await self._handle(
@@ -145,11 +144,12 @@ class Api:
             )
         except StripeError as exc:
             # an unauthenticated request has no account, so no request log to link to
-            status, body = exc.status, dumps(exc.body(request_id if exc.status != 401 else None))
+            log_base = _log_base(scope, headers)
+            status, body = exc.status, dumps(exc.body(request_id if exc.status != 401 else None, log_base))
         except Exception as exc:  # a bug: still answer like Stripe, never a traceback
             log.error("unhandled error on %s %s\n%s", method, path, traceback.format_exc())
             err = StripeError(errors.INTERNAL.format(detail=type(exc).__name__), status=500, type="api_error")
-            status, body = 500, dumps(err.body(request_id))
+            status, body = 500, dumps(err.body(request_id, _log_base(scope, headers)))
         out_headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
@@ -199,7 +199,7 @@ class Api:
         key = self.keys.key(headers.get("authorization"))
         meta["key"] = key
         version = headers.get("stripe-version") or self.settings.api_version
-        if not _VERSION.fullmatch(version):
+        if not versions.is_known(version):
             bad = version
             version = self.settings.api_version
             raise StripeError(errors.INVALID_API_VERSION.format(version=bad), param="Stripe-Version")
@@ -270,7 +270,8 @@ class Api:
         except StripeError as exc:
             if store is not None and idem_key:
                 if exc.status in (400, 402, 404):
-                    store.finish(tenant.account_id, idem_key, exc.status, dumps(exc.body(request_id)))
+                    body = dumps(exc.body(request_id, _log_base(scope, headers)))
+                    store.finish(tenant.account_id, idem_key, exc.status, body)
                 else:
                     store.release(tenant.account_id, idem_key)
             raise
@@ -398,6 +399,19 @@ class Api:
             f" {extra}" if extra else "",
             extra={"emulator_request": fields},
         )
+
+
+def _log_base(scope: Scope_, headers: dict[str, str]) -> str:
+    """``http://<host the client called>/_emulator/requests/``: where an error's ``request_log_url``
+    points (the emulator's own log of that request)."""
+    host = headers.get("host", "")
+    if not _HOST.fullmatch(host):
+        server = scope.get("server")
+        if not server:
+            return errors.DASHBOARD_LOGS
+        host = f"{server[0]}:{server[1]}" if ":" not in str(server[0]) else f"[{server[0]}]:{server[1]}"
+    scheme = "https" if scope.get("scheme") == "https" else "http"
+    return f"{scheme}://{host}{errors.REQUEST_LOG_PATH}"
 
 
 def _record_of(logged: _Logged) -> RequestRecord:
