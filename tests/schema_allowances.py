@@ -141,6 +141,18 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
 
 NEWER_ENUMS: dict[str, frozenset[str]] = {
     "account.type": frozenset({"none"}),
+    # stripe-python 16.1 File.purpose, and issuing_logo (the purpose a personalization design's card_logo needs)
+    "file.purpose": frozenset(
+        {
+            "financial_account_statement",
+            "issuing_logo",
+            "issuing_regulatory_reporting",
+            "platform_terms_of_service",
+            "terminal_android_apk",
+            "terminal_wifi_certificate",
+            "terminal_wifi_private_key",
+        }
+    ),
     "account_requirements_error.code": frozenset(
         {
             "external_request",

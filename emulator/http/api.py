@@ -21,11 +21,12 @@ import orjson
 from emulator.core import jsonutil
 from emulator.core.context import Ctx
 from emulator.core.state import Platform, Scope, State
-from emulator.http import auth, errors, forms, versions
+from emulator.http import auth, errors, forms, multipart, versions
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
 from emulator.http.params import ParamSpecs
 from emulator.http.render import Representation, response_types
+from emulator.http.responses import RawBody
 from emulator.http.router import Router
 from emulator.settings import Settings
 
@@ -151,7 +152,7 @@ class Api:
             err = StripeError(errors.INTERNAL.format(detail=type(exc).__name__), status=500, type="api_error")
             status, body = 500, dumps(err.body(request_id, _log_base(scope, headers)))
         out_headers = [
-            (b"content-type", b"application/json"),
+            (b"content-type", meta.get("content_type", "application/json").encode("latin-1", "replace")),
             (b"content-length", str(len(body)).encode()),
             (b"request-id", request_id.encode()),
             (b"stripe-version", version.encode("latin-1", "replace")),
@@ -167,7 +168,8 @@ class Api:
         elapsed = (time.perf_counter() - started) * 1000
         for observer in self.observers:
             observer("GET" if method == "HEAD" else method, path, status, body)
-        self._record(method, path, status, elapsed, request_id, meta, body)
+        # a file's bytes are not kept in the request log
+        self._record(method, path, status, elapsed, request_id, meta, b"" if "content_type" in meta else body)
 
     async def _preflight(self, headers: dict[str, str], send: Send) -> None:
         """A CORS preflight (``OPTIONS``): 200 with the allowed methods and headers, no body, no key."""
@@ -213,7 +215,7 @@ class Api:
             raise errors.unrecognized_url(method, path)
         route, path_params = match
 
-        tree, raw = await self._read_params(scope, receive, method, headers)
+        tree, raw = await self._read_params(scope, receive, method, headers, route.uploads)
         meta["body"] = raw  # the query string and body as sent (the request log decodes them when read)
         idem_key = headers.get("idempotency-key") if method == "POST" else None
         store: IdempotencyStore | None = None
@@ -262,6 +264,11 @@ class Api:
             result = route.handler(ctx)
             if result.__class__ is not dict and inspect.isawaitable(result):  # most handlers return the object
                 result = await result
+            if isinstance(result, RawBody):
+                if expand or includes:
+                    raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=[*expand, *includes][0]), param="expand")
+                meta["content_type"] = result.content_type
+                return 200, result.data, version
             if isinstance(result, dict) and result.get("object") == "list":
                 out = self.representation.render_list(ctx, result, expand)
             else:
@@ -307,26 +314,34 @@ class Api:
         return store
 
     async def _read_params(
-        self, scope: Scope_, receive: Receive, method: str, headers: dict[str, str]
+        self, scope: Scope_, receive: Receive, method: str, headers: dict[str, str], uploads: int | None = None
     ) -> tuple[dict[str, Any], tuple[bytes, bytes]]:
-        """The decoded parameters, and the query string and body they came from."""
+        """The decoded parameters, and the query string and body they came from (for an upload: its
+        fields, each file as its name only). ``uploads``: the route takes multipart bodies this large."""
         query: bytes = scope.get("query_string", b"")
         try:
             tree = forms.decode(query) if query else {}
             if method != "POST":
                 return tree, (query, b"")
-            body = await self._read_body(receive, headers)
+            limit = max(uploads, self.settings.max_body_bytes) if uploads else self.settings.max_body_bytes
+            body = await self._read_body(receive, headers, limit)
             if body:
-                ctype = headers.get("content-type", "application/x-www-form-urlencoded").split(";")[0].strip().lower()
+                full_type = headers.get("content-type", "application/x-www-form-urlencoded")
+                ctype = full_type.split(";")[0].strip().lower()
+                if ctype == "multipart/form-data" and uploads:
+                    fields, logged = multipart.parse(body, full_type)
+                    tree.update(fields)
+                    return tree, (query, logged)
                 if ctype not in ("application/x-www-form-urlencoded", ""):
                     raise StripeError(errors.UNSUPPORTED_CONTENT_TYPE.format(content_type=ctype[:100]))
+                if len(body) > self.settings.max_body_bytes:
+                    raise StripeError(errors.BODY_TOO_LARGE.format(limit=self.settings.max_body_bytes), status=413)
                 tree.update(forms.decode(body))
             return tree, (query, body)
         except forms.FormError as exc:
             raise StripeError(str(exc)) from None
 
-    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
-        limit = self.settings.max_body_bytes
+    async def _read_body(self, receive: Receive, headers: dict[str, str], limit: int) -> bytes:
         declared = headers.get("content-length")
         if declared is not None:
             try:

@@ -311,7 +311,7 @@ class ParamSpecs:
                 raise KeyError(key)
             if method.upper() == "POST":
                 body = op.get("requestBody", {}).get("content", {})
-                form = body.get("application/x-www-form-urlencoded", {})
+                form = body.get("application/x-www-form-urlencoded") or body.get("multipart/form-data", {})
                 schema = json.loads(json.dumps(form.get("schema", {"type": "object", "properties": {}})))
             else:
                 props: dict[str, Any] = {}
