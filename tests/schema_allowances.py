@@ -260,6 +260,8 @@ NEWER_NULLABLE: frozenset[str] = frozenset(
 )
 
 NEWER_OBJECTS: dict[str, frozenset[str]] = {
+    # what stripe.createEphemeralKeyNonce receives (POST /v1/ephemeral_key_nonces); not in any spec or SDK
+    "ephemeral_key_nonce": frozenset({"object", "private_nonce", "public_nonce"}),
     "issuing.token": frozenset(
         {
             "card",

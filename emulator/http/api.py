@@ -21,7 +21,7 @@ import orjson
 from emulator.core import jsonutil
 from emulator.core.context import Ctx
 from emulator.core.state import Platform, Scope, State
-from emulator.http import auth, errors, forms, multipart, versions
+from emulator.http import auth, errors, forms, limited_keys, multipart, versions
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
 from emulator.http.params import ParamSpecs
@@ -116,6 +116,7 @@ class Api:
         self.response_types = response_types(specs.spec, specs.overlay)
         self.recent: deque[_Logged] = deque(maxlen=max(settings.request_log_size, 1))
         self.keys = auth.KeyCache()
+        self.limited = limited_keys.LimitedKeys(state)
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
 
@@ -205,17 +206,30 @@ class Api:
             bad = version
             version = self.settings.api_version
             raise StripeError(errors.INVALID_API_VERSION.format(version=bad), param="Stripe-Version")
-        platform = self.state.platform(key)
-        tenant = self._scope_for(platform, key, headers.get("stripe-account"))
-        meta["account"] = tenant.account_id if tenant.is_connected else None
-
         verb = "GET" if method == "HEAD" else method  # HEAD is a GET whose body is not sent
         match = self.router.match(verb, path)
+        access: limited_keys.Access | None = None
+        if key.startswith(("ek_test_", "pk_test_")):  # keys that may make only some requests
+            template = match[0].template if match is not None else None
+            card = match[1].get("card") if match is not None else None
+            access = self.limited.access(key, verb, template, card, self.state.clock.now())
+            platform = access.platform
+            meta["key"] = platform.key  # logged with the platform it acts for
+            tenant = self._limited_scope(access, key, headers.get("stripe-account"))
+        else:
+            platform = self.state.platform(key)
+            tenant = self._scope_for(platform, key, headers.get("stripe-account"))
+        meta["account"] = tenant.account_id if tenant.is_connected else None
+
         if match is None:
             raise errors.unrecognized_url(method, path)
         route, path_params = match
+        if route.explicit_version and not headers.get("stripe-version"):
+            raise StripeError(errors.VERSION_REQUIRED.format(method=method, path=path), param="Stripe-Version")
 
         tree, raw = await self._read_params(scope, receive, method, headers, route.uploads)
+        if access is not None and access.grant is not None:
+            limited_keys.LimitedKeys.check_nonce(access.grant, tree.pop(limited_keys.PRIVATE_NONCE, None))
         meta["body"] = raw  # the query string and body as sent (the request log decodes them when read)
         idem_key = headers.get("idempotency-key") if method == "POST" else None
         store: IdempotencyStore | None = None
@@ -303,6 +317,19 @@ class Api:
             status=403,
             code="account_invalid",
         )
+
+    def _limited_scope(self, access: limited_keys.Access, key: str, account: str | None) -> Scope:
+        """A publishable key may name a connected account as a secret key does; an ephemeral key acts
+        on its card's account only."""
+        if access.grant is None:
+            return self._scope_for(access.platform, access.platform.key, account)
+        if account and account.strip() != access.account:
+            raise StripeError(
+                errors.ACCOUNT_INVALID.format(masked=errors.mask_key(key), account=account.strip()),
+                status=403,
+                code="account_invalid",
+            )
+        return access.platform.scope(access.account)
 
     def _idempotency(self, platform: Platform) -> IdempotencyStore:
         store = platform.idempotency

@@ -58,6 +58,10 @@ UNSUPPORTED_CONTENT_TYPE = (
 )
 BODY_TOO_LARGE = "Request body too large: the limit is {limit} bytes."
 INVALID_API_VERSION = "Invalid Stripe API version: {version}"
+VERSION_REQUIRED = (
+    "{method} {path} needs an explicit Stripe-Version header: the API version of the client (Stripe.js or a "
+    "mobile SDK) that will use the key."
+)
 IDEMPOTENCY_PARAMS = (
     "Keys for idempotent requests can only be used with the same parameters they were first used with. "
     "Try using a key other than '{key}' if you meant to execute a different request."
@@ -162,7 +166,13 @@ def state_error(message: str, *, param: str | None = None) -> StripeError:
 
 
 def mask_key(key: str) -> str:
-    """Mask a key the way Stripe does: keep the mode prefix and the last four characters."""
+    """Mask a key the way Stripe does: keep the mode prefix and the last four characters (an
+    ephemeral key: also its first two characters after the prefix and its underscores)."""
+    if key.startswith("ek_test_"):
+        tail = key[len("ek_test_") :]
+        if len(tail) > 6:
+            middle = "".join("_" if c == "_" else "*" for c in tail[2:-4])
+            return "ek_test_" + tail[:2] + middle + tail[-4:]
     for prefix in ("sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_"):
         if key.startswith(prefix):
             tail = key[len(prefix) :]

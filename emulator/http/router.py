@@ -28,6 +28,8 @@ class Route:
     spec_template: str | None = None
     # Routes taking file uploads: ``multipart/form-data`` bodies up to this many bytes.
     uploads: int | None = None
+    # Routes that refuse a request without its own ``Stripe-Version`` header (ephemeral keys).
+    explicit_version: bool = False
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -42,8 +44,9 @@ def route(
     includes: Iterable[str] = (),
     spec: str | None = None,
     uploads: int | None = None,
+    explicit_version: bool = False,
 ) -> Route:
-    return Route(method.upper(), template, handler, frozenset(includes), spec, uploads)
+    return Route(method.upper(), template, handler, frozenset(includes), spec, uploads, explicit_version)
 
 
 def _is_param(segment: str) -> bool:
