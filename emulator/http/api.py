@@ -205,7 +205,7 @@ class Api:
         if not versions.is_known(version):
             bad = version
             version = self.settings.api_version
-            raise StripeError(errors.INVALID_API_VERSION.format(version=bad), param="Stripe-Version")
+            raise StripeError(errors.INVALID_API_VERSION.format(version=bad))  # Stripe names no param
         verb = "GET" if method == "HEAD" else method  # HEAD is a GET whose body is not sent
         match = self.router.match(verb, path)
         access: limited_keys.Access | None = None
