@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from emulator import __version__
 from emulator.core.state import Platform, PlatformSettings, State
-from emulator.http import auth, forms
+from emulator.http import auth, errors, forms
 from emulator.http.api import Api, RequestRecord
 from emulator.http.errors import StripeError, mask_key
 from emulator.http.responses import JSONResponse
@@ -102,6 +102,7 @@ class Control:
             Route("/_emulator/reset", self.reset, methods=["POST"]),
             Route("/_emulator/state", self.dump_state, methods=["GET"]),
             Route("/_emulator/requests", self.requests, methods=["GET"]),
+            Route("/_emulator/requests/{request_id}", self.request_record, methods=["GET"]),
             Route("/_emulator/platform_settings", self.platform_settings, methods=["GET", "POST"]),
             Route("/_emulator/fixtures", self.fixtures, methods=["GET", "POST"]),
         ]
@@ -248,6 +249,14 @@ class Control:
         if limit is not None:
             records = records[-limit:]
         return JSONResponse({"requests": [self._render_record(r) for r in records]})
+
+    async def request_record(self, request: Request) -> Response:
+        """One logged request (what an error's ``request_log_url`` points at); 404 once it left the log."""
+        request_id = request.path_params["request_id"]
+        for record in reversed(self.api.records()):
+            if record["request_id"] == request_id:
+                return JSONResponse(self._render_record(record))
+        return _error(errors.no_such("request", request_id[:100]))
 
     @staticmethod
     def _render_record(record: RequestRecord) -> dict[str, Any]:

@@ -14,7 +14,7 @@ Fixtures (nothing starts unless a test asks for one of them)::
   objects, so tests never see each other's data, need no reset, and run in parallel under
   pytest-xdist (each worker starts its own emulator).
 * ``stripe_client``: ``stripe.StripeClient`` for that key, pointed at the emulator.
-* ``stripe_module``: the ``stripe`` module with ``stripe.api_key``/``stripe.api_base`` set
+* ``stripe_module``: the ``stripe`` module with ``stripe.api_key``/``stripe.api_base``/``stripe.upload_api_base`` set
   for the test (code that uses the module-level API), restored afterwards.
 
 The in-process emulator reads the ``STRIPE_EMULATOR_*`` variables like the server does
@@ -70,7 +70,9 @@ class StripeEmulator:
     def client(self, key: str | None = None, **options: Any) -> stripe_sdk.StripeClient:
         import stripe
 
-        return stripe.StripeClient(key or self.new_key(), base_addresses={"api": self.url}, **options)
+        return stripe.StripeClient(
+            key or self.new_key(), base_addresses={"api": self.url, "files": self.url}, **options
+        )
 
     # --- the control plane (/_emulator/...) -----------------------------------------------------
 
@@ -198,13 +200,13 @@ def stripe_client(stripe_emulator: StripeEmulator, stripe_api_key: str) -> strip
 
 @pytest.fixture
 def stripe_module(stripe_emulator: StripeEmulator, stripe_api_key: str) -> Iterator[Any]:
-    """The ``stripe`` module with ``api_key``/``api_base`` set for this test, restored afterwards."""
+    """The ``stripe`` module with ``api_key``/``api_base``/``upload_api_base`` set for this test, restored afterwards."""
     import stripe
 
-    saved = (stripe.api_key, stripe.api_base)
+    saved = (stripe.api_key, stripe.api_base, stripe.upload_api_base)
     stripe.api_key = stripe_api_key
-    stripe.api_base = stripe_emulator.url
+    stripe.api_base = stripe.upload_api_base = stripe_emulator.url
     try:
         yield stripe
     finally:
-        stripe.api_key, stripe.api_base = saved
+        stripe.api_key, stripe.api_base, stripe.upload_api_base = saved

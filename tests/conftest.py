@@ -82,7 +82,7 @@ def api_key() -> str:
 
 @pytest.fixture
 def client(server: EmulatorServer, api_key: str) -> stripe.StripeClient:
-    return stripe.StripeClient(api_key, base_addresses={"api": server.url})
+    return stripe.StripeClient(api_key, base_addresses={"api": server.url, "files": server.url})
 
 
 @pytest.fixture

@@ -21,19 +21,19 @@ import orjson
 from emulator.core import jsonutil
 from emulator.core.context import Ctx
 from emulator.core.state import Platform, Scope, State
-from emulator.http import auth, errors, forms
+from emulator.http import auth, errors, forms, limited_keys, multipart, versions
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
 from emulator.http.params import ParamSpecs
 from emulator.http.render import Representation, response_types
+from emulator.http.responses import RawBody
 from emulator.http.router import Router
 from emulator.settings import Settings
 
 log = logging.getLogger("emulator.requests")
 
-# ``2026-10-28.endive``, optionally with beta flags (``2026-10-28.endive; issuing_beta=v2``)
-_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?(\s*;\s*\w{1,64}=v\d{1,4})*")
 Scope_ = dict[str, Any]
+_HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
@@ -116,6 +116,7 @@ class Api:
         self.response_types = response_types(specs.spec, specs.overlay)
         self.recent: deque[_Logged] = deque(maxlen=max(settings.request_log_size, 1))
         self.keys = auth.KeyCache()
+        self.limited = limited_keys.LimitedKeys(state)
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
 
@@ -137,7 +138,7 @@ class Api:
         meta: dict[str, Any] = {"account": None, "idempotency_key": None, "replayed": False, "body": None, "key": None}
         extra_headers: list[tuple[bytes, bytes]] = []
         version = headers.get("stripe-version") or self.settings.api_version
-        if not _VERSION.fullmatch(version):
+        if not versions.is_known(version):
             version = self.settings.api_version
         try:
             status, body, version = await self._handle(
@@ -145,13 +146,14 @@ class Api:
             )
         except StripeError as exc:
             # an unauthenticated request has no account, so no request log to link to
-            status, body = exc.status, dumps(exc.body(request_id if exc.status != 401 else None))
+            log_base = _log_base(scope, headers)
+            status, body = exc.status, dumps(exc.body(request_id if exc.status != 401 else None, log_base))
         except Exception as exc:  # a bug: still answer like Stripe, never a traceback
             log.error("unhandled error on %s %s\n%s", method, path, traceback.format_exc())
             err = StripeError(errors.INTERNAL.format(detail=type(exc).__name__), status=500, type="api_error")
-            status, body = 500, dumps(err.body(request_id))
+            status, body = 500, dumps(err.body(request_id, _log_base(scope, headers)))
         out_headers = [
-            (b"content-type", b"application/json"),
+            (b"content-type", meta.get("content_type", "application/json").encode("latin-1", "replace")),
             (b"content-length", str(len(body)).encode()),
             (b"request-id", request_id.encode()),
             (b"stripe-version", version.encode("latin-1", "replace")),
@@ -167,7 +169,8 @@ class Api:
         elapsed = (time.perf_counter() - started) * 1000
         for observer in self.observers:
             observer("GET" if method == "HEAD" else method, path, status, body)
-        self._record(method, path, status, elapsed, request_id, meta, body)
+        # a file's bytes are not kept in the request log
+        self._record(method, path, status, elapsed, request_id, meta, b"" if "content_type" in meta else body)
 
     async def _preflight(self, headers: dict[str, str], send: Send) -> None:
         """A CORS preflight (``OPTIONS``): 200 with the allowed methods and headers, no body, no key."""
@@ -199,21 +202,34 @@ class Api:
         key = self.keys.key(headers.get("authorization"))
         meta["key"] = key
         version = headers.get("stripe-version") or self.settings.api_version
-        if not _VERSION.fullmatch(version):
+        if not versions.is_known(version):
             bad = version
             version = self.settings.api_version
-            raise StripeError(errors.INVALID_API_VERSION.format(version=bad), param="Stripe-Version")
-        platform = self.state.platform(key)
-        tenant = self._scope_for(platform, key, headers.get("stripe-account"))
-        meta["account"] = tenant.account_id if tenant.is_connected else None
-
+            raise StripeError(errors.INVALID_API_VERSION.format(version=bad))  # Stripe names no param
         verb = "GET" if method == "HEAD" else method  # HEAD is a GET whose body is not sent
         match = self.router.match(verb, path)
+        access: limited_keys.Access | None = None
+        if key.startswith(("ek_test_", "pk_test_")):  # keys that may make only some requests
+            template = match[0].template if match is not None else None
+            card = match[1].get("card") if match is not None else None
+            access = self.limited.access(key, verb, template, card, self.state.clock.now())
+            platform = access.platform
+            meta["key"] = platform.key  # logged with the platform it acts for
+            tenant = self._limited_scope(access, key, headers.get("stripe-account"))
+        else:
+            platform = self.state.platform(key)
+            tenant = self._scope_for(platform, key, headers.get("stripe-account"))
+        meta["account"] = tenant.account_id if tenant.is_connected else None
+
         if match is None:
             raise errors.unrecognized_url(method, path)
         route, path_params = match
+        if route.explicit_version and not headers.get("stripe-version"):
+            raise StripeError(errors.VERSION_REQUIRED.format(method=method, path=path), param="Stripe-Version")
 
-        tree, raw = await self._read_params(scope, receive, method, headers)
+        tree, raw = await self._read_params(scope, receive, method, headers, route.uploads)
+        if access is not None and access.grant is not None:
+            limited_keys.LimitedKeys.check_nonce(access.grant, tree.pop(limited_keys.PRIVATE_NONCE, None))
         meta["body"] = raw  # the query string and body as sent (the request log decodes them when read)
         idem_key = headers.get("idempotency-key") if method == "POST" else None
         store: IdempotencyStore | None = None
@@ -262,6 +278,11 @@ class Api:
             result = route.handler(ctx)
             if result.__class__ is not dict and inspect.isawaitable(result):  # most handlers return the object
                 result = await result
+            if isinstance(result, RawBody):
+                if expand or includes:
+                    raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=[*expand, *includes][0]), param="expand")
+                meta["content_type"] = result.content_type
+                return 200, result.data, version
             if isinstance(result, dict) and result.get("object") == "list":
                 out = self.representation.render_list(ctx, result, expand)
             else:
@@ -270,7 +291,8 @@ class Api:
         except StripeError as exc:
             if store is not None and idem_key:
                 if exc.status in (400, 402, 404):
-                    store.finish(tenant.account_id, idem_key, exc.status, dumps(exc.body(request_id)))
+                    body = dumps(exc.body(request_id, _log_base(scope, headers)))
+                    store.finish(tenant.account_id, idem_key, exc.status, body)
                 else:
                     store.release(tenant.account_id, idem_key)
             raise
@@ -296,6 +318,19 @@ class Api:
             code="account_invalid",
         )
 
+    def _limited_scope(self, access: limited_keys.Access, key: str, account: str | None) -> Scope:
+        """A publishable key may name a connected account as a secret key does; an ephemeral key acts
+        on its card's account only."""
+        if access.grant is None:
+            return self._scope_for(access.platform, access.platform.key, account)
+        if account and account.strip() != access.account:
+            raise StripeError(
+                errors.ACCOUNT_INVALID.format(masked=errors.mask_key(key), account=account.strip()),
+                status=403,
+                code="account_invalid",
+            )
+        return access.platform.scope(access.account)
+
     def _idempotency(self, platform: Platform) -> IdempotencyStore:
         store = platform.idempotency
         if store is None:
@@ -306,26 +341,34 @@ class Api:
         return store
 
     async def _read_params(
-        self, scope: Scope_, receive: Receive, method: str, headers: dict[str, str]
+        self, scope: Scope_, receive: Receive, method: str, headers: dict[str, str], uploads: int | None = None
     ) -> tuple[dict[str, Any], tuple[bytes, bytes]]:
-        """The decoded parameters, and the query string and body they came from."""
+        """The decoded parameters, and the query string and body they came from (for an upload: its
+        fields, each file as its name only). ``uploads``: the route takes multipart bodies this large."""
         query: bytes = scope.get("query_string", b"")
         try:
             tree = forms.decode(query) if query else {}
             if method != "POST":
                 return tree, (query, b"")
-            body = await self._read_body(receive, headers)
+            limit = max(uploads, self.settings.max_body_bytes) if uploads else self.settings.max_body_bytes
+            body = await self._read_body(receive, headers, limit)
             if body:
-                ctype = headers.get("content-type", "application/x-www-form-urlencoded").split(";")[0].strip().lower()
+                full_type = headers.get("content-type", "application/x-www-form-urlencoded")
+                ctype = full_type.split(";")[0].strip().lower()
+                if ctype == "multipart/form-data" and uploads:
+                    fields, logged = multipart.parse(body, full_type)
+                    tree.update(fields)
+                    return tree, (query, logged)
                 if ctype not in ("application/x-www-form-urlencoded", ""):
                     raise StripeError(errors.UNSUPPORTED_CONTENT_TYPE.format(content_type=ctype[:100]))
+                if len(body) > self.settings.max_body_bytes:
+                    raise StripeError(errors.BODY_TOO_LARGE.format(limit=self.settings.max_body_bytes), status=413)
                 tree.update(forms.decode(body))
             return tree, (query, body)
         except forms.FormError as exc:
             raise StripeError(str(exc)) from None
 
-    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
-        limit = self.settings.max_body_bytes
+    async def _read_body(self, receive: Receive, headers: dict[str, str], limit: int) -> bytes:
         declared = headers.get("content-length")
         if declared is not None:
             try:
@@ -398,6 +441,19 @@ class Api:
             f" {extra}" if extra else "",
             extra={"emulator_request": fields},
         )
+
+
+def _log_base(scope: Scope_, headers: dict[str, str]) -> str:
+    """``http://<host the client called>/_emulator/requests/``: where an error's ``request_log_url``
+    points (the emulator's own log of that request)."""
+    host = headers.get("host", "")
+    if not _HOST.fullmatch(host):
+        server = scope.get("server")
+        if not server:
+            return errors.DASHBOARD_LOGS
+        host = f"{server[0]}:{server[1]}" if ":" not in str(server[0]) else f"[{server[0]}]:{server[1]}"
+    scheme = "https" if scope.get("scheme") == "https" else "http"
+    return f"{scheme}://{host}{errors.REQUEST_LOG_PATH}"
 
 
 def _record_of(logged: _Logged) -> RequestRecord:

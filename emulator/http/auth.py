@@ -1,4 +1,7 @@
-"""API keys: any well-formed ``sk_test_``/``rk_test_`` key is accepted and is its own platform."""
+"""API keys: any well-formed ``sk_test_``/``rk_test_`` key is accepted and is its own platform.
+
+The API also reads ``ek_test_`` (ephemeral) and ``pk_test_`` (publishable) keys, which may make only
+some requests (:mod:`emulator.http.limited_keys`); the control plane takes secret keys only."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from emulator.http import errors
 from emulator.http.errors import StripeError
 
 _KEY = re.compile(r"(sk|rk)_test_[A-Za-z0-9_]{1,200}")
+_LIMITED = re.compile(r"ek_test_[A-Za-z0-9_-]{1,300}|pk_test_[A-Za-z0-9_]{1,200}")
 
 
 def _unauthorized(message: str) -> StripeError:
@@ -31,7 +35,7 @@ class KeyCache:
             key = self._keys.get(authorization)
             if key is not None:
                 return key
-        key = key_from_header(authorization)
+        key = key_from_header(authorization, limited=True)
         assert authorization is not None  # a missing header is a 401 above
         if len(self._keys) >= self.size:
             self._keys.clear()
@@ -39,8 +43,9 @@ class KeyCache:
         return key
 
 
-def key_from_header(authorization: str | None) -> str:
-    """The API key in an ``Authorization`` header (Bearer or Basic), checked; else a 401."""
+def key_from_header(authorization: str | None, *, limited: bool = False) -> str:
+    """The API key in an ``Authorization`` header (Bearer or Basic), checked; else a 401.
+    ``limited``: ephemeral and publishable test keys are returned too (the API checks what they may do)."""
     if not authorization or not authorization.strip():
         raise _unauthorized(errors.NO_API_KEY)
     scheme, _, credentials = authorization.strip().partition(" ")
@@ -57,6 +62,8 @@ def key_from_header(authorization: str | None) -> str:
         raise _unauthorized(errors.INVALID_API_KEY.format(masked=errors.mask_key(authorization.strip())))
     if not key:
         raise _unauthorized(errors.NO_API_KEY)
+    if limited and _LIMITED.fullmatch(key):
+        return key
     if key.startswith(("pk_test_", "pk_live_")):
         raise _unauthorized(errors.PUBLISHABLE_KEY)
     if not _KEY.fullmatch(key):

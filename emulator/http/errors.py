@@ -11,6 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 DOCS = "https://stripe.com/docs/error-codes/"
+# Where ``request_log_url`` points when the emulator's own address is unknown (Stripe's dashboard).
+DASHBOARD_LOGS = "https://dashboard.stripe.com/test/logs/"
+# The emulator's own page for one logged request: ``GET /_emulator/requests/<request id>``.
+REQUEST_LOG_PATH = "/_emulator/requests/"
 
 # --- message texts (Stripe's wording where it is known) ---------------------------------
 NO_API_KEY = (
@@ -34,6 +38,7 @@ UNRECOGNIZED_URL = (
 NO_SUCH = "No such {noun}: '{id}'"
 UNKNOWN_PARAM = "Received unknown parameter: {param}"
 UNKNOWN_PARAMS = "Received unknown parameters: {params}"
+DID_YOU_MEAN = "{message}. Did you mean {suggestion}?"
 MISSING_PARAM = "Missing required param: {param}."
 INVALID_INTEGER = "Invalid integer: {value}"
 INVALID_BOOLEAN = "Invalid boolean: {value}"
@@ -53,6 +58,10 @@ UNSUPPORTED_CONTENT_TYPE = (
 )
 BODY_TOO_LARGE = "Request body too large: the limit is {limit} bytes."
 INVALID_API_VERSION = "Invalid Stripe API version: {version}"
+VERSION_REQUIRED = (
+    "{method} {path} needs an explicit Stripe-Version header: the API version of the client (Stripe.js or a "
+    "mobile SDK) that will use the key."
+)
 IDEMPOTENCY_PARAMS = (
     "Keys for idempotent requests can only be used with the same parameters they were first used with. "
     "Try using a key other than '{key}' if you meant to execute a different request."
@@ -102,7 +111,8 @@ class StripeError(Exception):
         self.doc_url = doc_url if doc_url is not None else (DOCS + code.replace("_", "-") if code else None)
         self.extra = extra or {}
 
-    def body(self, request_id: str | None = None) -> dict[str, Any]:
+    def body(self, request_id: str | None = None, log_base: str | None = None) -> dict[str, Any]:
+        """The error JSON; ``log_base`` + ``request_id`` becomes ``request_log_url`` (when both are known)."""
         err: dict[str, Any] = {}
         if self.code:
             err["code"] = self.code
@@ -114,7 +124,7 @@ class StripeError(Exception):
         if self.param:
             err["param"] = self.param
         if request_id:
-            err["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{request_id}"
+            err["request_log_url"] = f"{log_base or DASHBOARD_LOGS}{request_id}"
         err.update(self.extra)
         err["type"] = self.type
         return {"error": err}
@@ -135,9 +145,12 @@ def missing(param: str) -> StripeError:
     return StripeError(MISSING_PARAM.format(param=param), code="parameter_missing", param=param)
 
 
-def unknown_params(params: list[str]) -> StripeError:
+def unknown_params(params: list[str], suggestion: str | None = None) -> StripeError:
+    """``parameter_unknown``; with one unknown name, ``suggestion`` (the closest known name) is offered."""
     if len(params) == 1:
         msg = UNKNOWN_PARAM.format(param=params[0])
+        if suggestion:
+            msg = DID_YOU_MEAN.format(message=msg, suggestion=suggestion)
     else:
         msg = UNKNOWN_PARAMS.format(params=", ".join(params))
     return StripeError(msg, code="parameter_unknown", param=params[0])
@@ -153,7 +166,13 @@ def state_error(message: str, *, param: str | None = None) -> StripeError:
 
 
 def mask_key(key: str) -> str:
-    """Mask a key the way Stripe does: keep the mode prefix and the last four characters."""
+    """Mask a key the way Stripe does: keep the mode prefix and the last four characters (an
+    ephemeral key: also its first two characters after the prefix and its underscores)."""
+    if key.startswith("ek_test_"):
+        tail = key[len("ek_test_") :]
+        if len(tail) > 6:
+            middle = "".join("_" if c == "_" else "*" for c in tail[2:-4])
+            return "ek_test_" + tail[:2] + middle + tail[-4:]
     for prefix in ("sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_"):
         if key.startswith(prefix):
             tail = key[len(prefix) :]

@@ -10,9 +10,10 @@ is a Stripe-shaped 400: ``parameter_unknown``, ``parameter_missing``, ``paramete
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ def _is_index(key: str) -> bool:
 
 Coercer = Callable[[Any, str], Any]
 MAX_REPORTED = 50  # unknown parameter names named in one error
+SUGGEST_CUTOFF = 0.75  # difflib similarity above which an unknown name is taken for a typo of a known one
 
 
 def _name(path: str) -> str:
@@ -52,6 +54,15 @@ def _choices(values: list[str]) -> str:
     if len(vals) == 2:
         return f"{vals[0]} or {vals[1]}"
     return ", ".join(vals[:-1]) + f", or {vals[-1]}"
+
+
+def _closest(unknown: Iterable[str], known: Iterable[str]) -> str | None:
+    """The known parameter name one unknown name most likely meant (a typo), if there is one."""
+    names = list(unknown)
+    if len(names) != 1 or len(names[0]) > 100:
+        return None
+    found = difflib.get_close_matches(names[0], list(known), n=1, cutoff=SUGGEST_CUTOFF)
+    return found[0] if found else None
 
 
 class Compiler:
@@ -204,7 +215,7 @@ class Compiler:
                 # this level's unknown names first, before any error inside a known value
                 unknown = [f"{path}[{key}]" if path else key for key in value if key not in props]
                 # at most MAX_REPORTED names, so the message stays within the spec's 40000 characters
-                raise errors.unknown_params(unknown[:MAX_REPORTED])
+                raise errors.unknown_params(unknown[:MAX_REPORTED], _closest(value.keys() - names, names))
             out: dict[str, Any] = {}
             for key, sub in value.items():
                 fn = props.get(key)
@@ -300,7 +311,7 @@ class ParamSpecs:
                 raise KeyError(key)
             if method.upper() == "POST":
                 body = op.get("requestBody", {}).get("content", {})
-                form = body.get("application/x-www-form-urlencoded", {})
+                form = body.get("application/x-www-form-urlencoded") or body.get("multipart/form-data", {})
                 schema = json.loads(json.dumps(form.get("schema", {"type": "object", "properties": {}})))
             else:
                 props: dict[str, Any] = {}
@@ -316,6 +327,7 @@ class ParamSpecs:
         schema["additionalProperties"] = False
         for name, extra in self.overlay.get("add_properties", {}).get(key, {}).items():
             _merge_property(schema, name, extra, self.compiler)
+        _emptyable_metadata(schema, self.compiler)
         return schema
 
     def operation(self, method: str, template: str) -> Operation:
@@ -325,6 +337,19 @@ class ParamSpecs:
             op = Operation(self.compiler.compile(self.schema_for(method, template)))
             self._ops[key] = op
         return op
+
+
+def _emptyable_metadata(schema: dict[str, Any], compiler: Compiler) -> None:
+    """``metadata=""`` unsets all metadata on every object that has some (Stripe's metadata docs),
+    also where the spec types ``metadata`` as a plain map (cardholders, financial accounts, ...)."""
+    props = schema.get("properties", {})
+    meta = props.get("metadata")
+    if meta is None:
+        return
+    resolved = compiler.resolve(meta)
+    if "anyOf" in resolved or resolved.get("type") != "object":
+        return
+    props["metadata"] = {"anyOf": [resolved, {"enum": [""], "type": "string"}]}
 
 
 def _merge_property(schema: dict[str, Any], dotted: str, extra: dict[str, Any], compiler: Compiler) -> None:

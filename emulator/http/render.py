@@ -98,6 +98,8 @@ class Representation:
         """Refuse an ``expand[]`` whose first field cannot be expanded, before the handler runs
         (so a POST with a bad ``expand[]`` changes nothing). Deeper levels are checked on render."""
         for path in expand:
+            if path in includes:
+                continue  # the route shows it itself (``data.financial_addresses.aba.account_number``)
             segments = path.split(".")
             if len(segments) > MAX_EXPAND_DEPTH + (1 if is_list else 0):
                 raise StripeError(errors.EXPAND_TOO_DEEP.format(path=path), param="expand")

@@ -26,6 +26,10 @@ class Route:
     includes: frozenset[str] = field(default_factory=frozenset)
     # Which spec operation checks the parameters (defaults to method + template).
     spec_template: str | None = None
+    # Routes taking file uploads: ``multipart/form-data`` bodies up to this many bytes.
+    uploads: int | None = None
+    # Routes that refuse a request without its own ``Stripe-Version`` header (ephemeral keys).
+    explicit_version: bool = False
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -33,9 +37,16 @@ class Route:
 
 
 def route(
-    method: str, template: str, handler: Handler, *, includes: Iterable[str] = (), spec: str | None = None
+    method: str,
+    template: str,
+    handler: Handler,
+    *,
+    includes: Iterable[str] = (),
+    spec: str | None = None,
+    uploads: int | None = None,
+    explicit_version: bool = False,
 ) -> Route:
-    return Route(method.upper(), template, handler, frozenset(includes), spec)
+    return Route(method.upper(), template, handler, frozenset(includes), spec, uploads, explicit_version)
 
 
 def _is_param(segment: str) -> bool:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from typing import Any, Literal
 from emulator.core import ids
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
+from emulator.http import versions
 from emulator.http.errors import StripeError
 from emulator.http.params import check_metadata
 from emulator.webhooks import routing, transport
@@ -47,7 +47,6 @@ METADATA_REJECTED = "Invalid response from the webhook endpoint: {detail}"
 UNREACHABLE = "Could not reach the webhook endpoint: {detail}"
 NO_SECRET = "the webhook endpoint has no signing secret"
 
-_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
 DEFAULT_WINDOW = 2.0  # Stripe's real-time decision window
 GRACE = 1.0  # extra seconds the HTTP request may take after the window (its answer is then ignored)
 
@@ -172,7 +171,7 @@ def interpret(result: transport.Result, controllable: bool) -> RealtimeDecision:
     if result.status != 200:
         return error(BAD_STATUS.format(status=result.status))
     version = result.headers.get("stripe-version", "").strip()
-    if not _VERSION.fullmatch(version):
+    if not versions.is_known(version):  # a released API version (emulator/spec/api-versions.json)
         return error(INVALID_VERSION.format(version=version))
     try:
         answer: Any = json.loads(result.body.decode("utf-8"))

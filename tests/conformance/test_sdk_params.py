@@ -41,7 +41,13 @@ from tests.support.sdk_params import Builder, Param, SdkMethod
 APP = create_app()
 SDK = sdk_params.sdk_methods()
 # routes no SDK method calls (stripe-cli's legacy trigger path)
-NOT_IN_SDK = frozenset({("POST", "/v1/issuing/cards/{card}/test/authorizations")})
+NOT_IN_SDK = frozenset(
+    {
+        ("POST", "/v1/issuing/cards/{card}/test/authorizations"),
+        ("POST", "/v1/ephemeral_key_nonces"),  # Stripe.js calls it (stripe.createEphemeralKeyNonce), no server SDK
+        ("GET", "/v1/files/{file}/contents"),  # fetched at the file's url
+    }
+)
 SHAPE_ERRORS = (
     "Invalid string",
     "Invalid hash",

@@ -15,7 +15,16 @@ from hypothesis import strategies as st
 from emulator import EmulatorServer
 from emulator.core.state import State
 from emulator.resources.issuing import physical_bundles
-from tests.support.cards import Opts, active_design, bundles, create_cardholder, new_design, physical_card, standard
+from tests.support.cards import (
+    Opts,
+    active_design,
+    bundles,
+    create_cardholder,
+    logo,
+    new_design,
+    physical_card,
+    standard,
+)
 from tests.support.errors import error_of
 from tests.support.events import events_of
 from tests.support.running import Running, state_of
@@ -107,10 +116,11 @@ def test_bundle_ids_are_stable_per_platform_and_differ_between_platforms(
 
 def test_create_personalization_design(client: stripe.StripeClient, server: EmulatorServer, api_key: str) -> None:
     bundle = standard(client)
+    logo_id = logo(client)
     design = client.v1.issuing.personalization_designs.create(
         {
             "physical_bundle": bundle,
-            "card_logo": "file_1LzR9L2eZvKYlo2CelTpcvKu",
+            "card_logo": logo_id,
             "carrier_text": {"header_title": "Welcome", "header_body": "Your new card", "footer_title": ""},
             "lookup_key": "my_card_design_lookup_key",
             "metadata": {"team": "cards"},
@@ -122,7 +132,7 @@ def test_create_personalization_design(client: stripe.StripeClient, server: Emul
     assert design.object == "issuing.personalization_design"
     assert design.status == "review"
     assert design.physical_bundle == bundle
-    assert design.card_logo == "file_1LzR9L2eZvKYlo2CelTpcvKu"
+    assert design.card_logo == logo_id
     assert design.carrier_text is not None and design.carrier_text.to_dict() == {
         "footer_body": None,
         "footer_title": None,
@@ -155,14 +165,16 @@ def test_expand_physical_bundle(client: stripe.StripeClient, http: httpx.Client)
     )
     assert isinstance(activated.physical_bundle, stripe.issuing.PhysicalBundle)
     assert isinstance(client.v1.issuing.personalization_designs.retrieve(design.id).physical_bundle, str)
-    # files are not emulated: refused before anything is created
-    before = len(client.v1.issuing.personalization_designs.list().data)
+    # the card logo expands to its File
+    logo_id = logo(client)
     r = http.post(
         "/v1/issuing/personalization_designs",
-        data={"physical_bundle": standard(client), "card_logo": "file_1", "expand[]": "card_logo"},
+        data={"physical_bundle": standard(client), "card_logo": logo_id, "expand[]": "card_logo"},
     )
-    assert r.status_code == 400 and r.json()["error"]["param"] == "expand"
-    assert len(client.v1.issuing.personalization_designs.list().data) == before
+    assert r.status_code == 200 and r.json()["card_logo"]["id"] == logo_id
+    assert r.json()["card_logo"]["purpose"] == "issuing_logo"
+    listed = client.v1.issuing.personalization_designs.list({"expand": ["data.card_logo"]})
+    assert isinstance(listed.data[0].card_logo, stripe.File)
 
 
 @pytest.mark.parametrize(
@@ -192,18 +204,19 @@ def test_missing_bundle_is_parameter_missing(http: httpx.Client) -> None:
 
 def test_bundle_features_decide_logo_and_carrier_text(client: stripe.StripeClient) -> None:
     bundle = custom(client)
-    err = error_of(lambda: new_design(client, physical_bundle=bundle, card_logo="file_123"))
+    err = error_of(lambda: new_design(client, physical_bundle=bundle, card_logo=logo(client)))
     assert err.http_status == 400 and err.param == "card_logo" and "does not support a card logo" in err.user_message
     err = error_of(lambda: new_design(client, physical_bundle=bundle, carrier_text={"header_title": "Hi"}))
     assert err.http_status == 400 and err.param == "carrier_text"
     plain = new_design(client, physical_bundle=bundle, carrier_text={"header_title": ""}, name="Plain")
     assert plain.physical_bundle == bundle
-    err = error_of(lambda: client.v1.issuing.personalization_designs.update(plain.id, {"card_logo": "file_9"}))
+    logo_id = logo(client)
+    err = error_of(lambda: client.v1.issuing.personalization_designs.update(plain.id, {"card_logo": logo_id}))
     assert err.param == "card_logo"
-    logo = new_design(client, card_logo="file_9")
-    err = error_of(lambda: client.v1.issuing.personalization_designs.update(logo.id, {"physical_bundle": bundle}))
+    with_logo = new_design(client, card_logo=logo_id)
+    err = error_of(lambda: client.v1.issuing.personalization_designs.update(with_logo.id, {"physical_bundle": bundle}))
     assert err.http_status == 400 and err.param == "card_logo"
-    assert client.v1.issuing.personalization_designs.retrieve(logo.id).physical_bundle == standard(client)
+    assert client.v1.issuing.personalization_designs.retrieve(with_logo.id).physical_bundle == standard(client)
 
 
 def test_lookup_keys_are_unique_and_can_be_transferred(
@@ -355,7 +368,12 @@ def test_helpers_on_unknown_designs(client: stripe.StripeClient) -> None:
 
 def test_update_fields(client: stripe.StripeClient, server: EmulatorServer, api_key: str) -> None:
     design = new_design(
-        client, name="V1", lookup_key="v1", card_logo="file_a", carrier_text={"header_title": "Hi"}, metadata={"a": "1"}
+        client,
+        name="V1",
+        lookup_key="v1",
+        card_logo=logo(client),
+        carrier_text={"header_title": "Hi"},
+        metadata={"a": "1"},
     )
     updated = client.v1.issuing.personalization_designs.update(
         design.id, {"name": "V2", "metadata": {"b": "2"}, "carrier_text": {"footer_title": "Bye", "header_title": ""}}
@@ -382,12 +400,13 @@ def test_update_fields(client: stripe.StripeClient, server: EmulatorServer, api_
 
 
 def test_changing_what_review_looks_at_sends_the_design_back_to_review(client: stripe.StripeClient) -> None:
-    design = active_design(client, card_logo="file_a")
+    first, second = logo(client), logo(client)
+    design = active_design(client, card_logo=first)
     renamed = client.v1.issuing.personalization_designs.update(design.id, {"name": "Renamed", "metadata": {"x": "y"}})
     assert renamed.status == "active"
-    same_logo = client.v1.issuing.personalization_designs.update(design.id, {"card_logo": "file_a"})
+    same_logo = client.v1.issuing.personalization_designs.update(design.id, {"card_logo": first})
     assert same_logo.status == "active"
-    relogo = client.v1.issuing.personalization_designs.update(design.id, {"card_logo": "file_b"})
+    relogo = client.v1.issuing.personalization_designs.update(design.id, {"card_logo": second})
     assert relogo.status == "review"
     rejected = _act(client, design.id, "reject")
     assert rejected.rejection_reasons.card_logo == REASONS["card_logo"]
@@ -532,11 +551,11 @@ def test_card_update_changes_the_design_until_shipped(client: stripe.StripeClien
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(["activate", "deactivate", "reject", "relogo", "rename"]), max_size=8))
 def test_status_follows_the_model(client: stripe.StripeClient, actions: list[str]) -> None:
-    design = new_design(client, card_logo="file_0")
+    design = new_design(client, card_logo=logo(client))
     status = "review"
     for i, action in enumerate(actions):
         if action in ("relogo", "rename"):
-            body: Any = {"card_logo": f"file_{i + 1}"} if action == "relogo" else {"name": f"Name {i}"}
+            body: Any = {"card_logo": logo(client)} if action == "relogo" else {"name": f"Name {i}"}
             got = client.v1.issuing.personalization_designs.update(design.id, body)
             if action == "relogo" and status in ("active", "rejected"):
                 status = "review"
@@ -560,7 +579,7 @@ def test_status_follows_the_model(client: stripe.StripeClient, actions: list[str
 def test_objects_carry_exactly_the_sdk_fields(
     client: stripe.StripeClient, http: httpx.Client, account: stripe.Account
 ) -> None:
-    rejected = new_design(client, card_logo="file_1", carrier_text={"header_title": "Hi"}, lookup_key="k", name="N")
+    rejected = new_design(client, card_logo=logo(client), carrier_text={"header_title": "Hi"}, lookup_key="k", name="N")
     _act(client, rejected.id, "reject")
     active_design(client, preferences={"is_default": True})
     bodies = [

@@ -7,6 +7,7 @@ from typing import Any
 
 import stripe
 
+from tests.support import flows
 from tests.support.flows import GUIDE_CARDHOLDER
 
 
@@ -43,6 +44,11 @@ def new_card(client: stripe.StripeClient, account_id: str | None = None, **param
 
 
 Opts = dict[str, Any]
+
+
+def logo(client: stripe.StripeClient, opts: Opts | None = None) -> str:
+    """A card logo uploaded with purpose ``issuing_logo`` (a 1000x200 black-and-white PNG)."""
+    return flows.upload(client, "issuing_logo", flows.png(), "logo.png", (opts or {}).get("stripe_account")).id
 
 
 def bundles(

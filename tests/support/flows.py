@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import io
+import struct
+import zlib
 from typing import Any
 
 import stripe
@@ -81,3 +84,36 @@ def funded_financial_account(
     if amount:
         fund(client, account_id, fa.id, amount)
     return client.v1.treasury.financial_accounts.retrieve(fa.id, options={"stripe_account": account_id})
+
+
+def png(width: int = 1000, height: int = 200) -> bytes:
+    """A valid 1-bit black-and-white PNG (white), the shape Stripe asks of a card logo."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def upload(
+    client: stripe.StripeClient,
+    purpose: str,
+    data: bytes = PDF,
+    filename: str = "evidence.pdf",
+    account: str | None = None,
+) -> stripe.File:
+    """A file uploaded through the SDK's files base address (the emulator in these tests)."""
+    stream = io.BytesIO(data)
+    stream.name = filename
+    options: Any = {"stripe_account": account} if account else {}
+    return client.v1.files.create({"file": stream, "purpose": purpose}, options)  # type: ignore[typeddict-item]

@@ -141,6 +141,18 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
 
 NEWER_ENUMS: dict[str, frozenset[str]] = {
     "account.type": frozenset({"none"}),
+    # stripe-python 16.1 File.purpose, and issuing_logo (the purpose a personalization design's card_logo needs)
+    "file.purpose": frozenset(
+        {
+            "financial_account_statement",
+            "issuing_logo",
+            "issuing_regulatory_reporting",
+            "platform_terms_of_service",
+            "terminal_android_apk",
+            "terminal_wifi_certificate",
+            "terminal_wifi_private_key",
+        }
+    ),
     "account_requirements_error.code": frozenset(
         {
             "external_request",
@@ -248,6 +260,8 @@ NEWER_NULLABLE: frozenset[str] = frozenset(
 )
 
 NEWER_OBJECTS: dict[str, frozenset[str]] = {
+    # what stripe.createEphemeralKeyNonce receives (POST /v1/ephemeral_key_nonces); not in any spec or SDK
+    "ephemeral_key_nonce": frozenset({"object", "private_nonce", "public_nonce"}),
     "issuing.token": frozenset(
         {
             "card",

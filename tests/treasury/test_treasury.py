@@ -308,5 +308,7 @@ def test_full_aba_account_number_is_includable(
         .financial_addresses[0]
         .aba.to_dict()
     )  # type: ignore[union-attr]
-    with pytest.raises(stripe.InvalidRequestError):
-        client.v1.treasury.financial_accounts.list({"expand": ["data.financial_addresses.aba.account_number"]}, opts)
+    with pytest.raises(stripe.InvalidRequestError):  # (the list shows it too: tests/wire/test_request_shapes.py)
+        client.v1.treasury.financial_accounts.update(
+            financial_account.id, {"expand": ["financial_addresses.aba.account_number"]}, opts
+        )

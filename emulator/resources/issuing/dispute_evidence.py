@@ -105,6 +105,23 @@ def _merge(current: Obj | None, given: dict[str, Any], reason: str) -> Obj:
     return out
 
 
+# Evidence fields that take the id of a file uploaded with purpose ``dispute_evidence``.
+FILE_FIELDS = ("additional_documentation", "card_statement", "cash_receipt", "check_image")
+
+
+def file_params(params: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(file id, parameter name) for every evidence file the ``evidence`` params name."""
+    found: list[tuple[str, str]] = []
+    for reason, sub in (params or {}).items():
+        if reason not in FIELDS or not isinstance(sub, dict):
+            continue
+        for name in FILE_FIELDS:
+            value = sub.get(name)
+            if isinstance(value, str) and value:
+                found.append((value, f"evidence[{reason}][{name}]"))
+    return found
+
+
 def apply(current: Obj | None, params: dict[str, Any] | None) -> Obj:
     """The evidence after applying ``evidence`` params; a sub-hash set to ``""`` is removed."""
     out: Obj = dict(current) if current else {}

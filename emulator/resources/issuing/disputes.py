@@ -26,12 +26,14 @@ expired) and ``.funds_reinstated``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
-from emulator.resources import common
+from emulator.resources import common, files
 from emulator.resources.issuing import dispute_evidence as evidence
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import reversals
@@ -115,11 +117,18 @@ def _get(ctx: Ctx) -> Obj:
     return _refresh(ctx, common.get(ctx, DISPUTE, ctx.path["dispute"], param="dispute"))
 
 
+def _check_files(ctx: Ctx, params: dict[str, Any] | None) -> None:
+    """Evidence documents are files uploaded (by this account) with purpose ``dispute_evidence``."""
+    for file_id, param in evidence.file_params(params):
+        files.check_file(ctx, file_id, ("dispute_evidence",), param)
+
+
 def create(ctx: Ctx) -> Obj:
     p = ctx.params
     tx, rd = _transaction_for(ctx)
     _check_eligible(ctx, tx)
     amount = _amount(p["amount"], tx) if p.get("amount") is not None else -tx["amount"]
+    _check_files(ctx, p.get("evidence"))
     dispute: Obj = {
         "id": ctx.new_id("idp"),
         "object": DISPUTE,
@@ -146,6 +155,7 @@ def update(ctx: Ctx) -> Obj:
     p = ctx.params
     if ("amount" in p or "evidence" in p) and dispute["status"] != "unsubmitted":
         raise StripeError(NOT_UNSUBMITTED.format(status=dispute["status"]))
+    _check_files(ctx, p.get("evidence"))
     before = ctx.snapshot(dispute)
     if p.get("amount") is not None:
         tx = common.get(ctx, TRANSACTION, dispute["transaction"], param="transaction")

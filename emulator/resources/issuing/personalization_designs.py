@@ -1,7 +1,8 @@
 """Issuing personalization designs (``/v1/issuing/personalization_designs``) and their test helpers.
 
-A design groups a physical bundle (:mod:`physical_bundles`), a card logo (a ``file_`` id: files are
-not emulated, any ``file_`` id is accepted) and carrier letter text. Designs live on the account that
+A design groups a physical bundle (:mod:`physical_bundles`), a card logo (a file uploaded with
+purpose ``issuing_logo``, :func:`emulator.resources.files.check_file`; ``expand[]=card_logo`` shows
+it) and carrier letter text. Designs live on the account that
 created them; a connected account also sees, and can issue cards with, its platform's designs.
 
 Status (``review`` on create) moves only through the test helpers, except that changing what design
@@ -36,7 +37,7 @@ from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
-from emulator.resources import common
+from emulator.resources import common, files
 from emulator.resources.issuing import card_shipping, physical_bundles
 from emulator.resources.resource import Resource
 
@@ -56,7 +57,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 EVENTS = {"activate": "activated", "deactivate": "deactivated", "reject": "rejected"}
 
-NO_SUCH_FILE = "No such file upload: '{id}'"
 BUNDLE_INACTIVE = "The physical bundle {bundle} is inactive: it can't be used for new personalization designs."
 FEATURE_UNSUPPORTED = "The physical bundle {bundle} does not support {what}: remove `{param}`."
 FEATURE_REQUIRED = "The physical bundle {bundle} requires {what}: provide `{param}`."
@@ -78,7 +78,6 @@ NOT_USABLE = (
 )
 VIRTUAL_CARD = "A personalization design can only be used with physical cards (`type=physical`)."
 CARD_SHIPPED = "The personalization design of card {card} can no longer be changed: its shipment is already `{status}`."
-NOT_EXPANDABLE_FILE = "This property cannot be expanded ({path}): files are not emulated."
 
 
 # --- look-ups --------------------------------------------------------------------------------------
@@ -162,22 +161,20 @@ def render(ctx: Ctx, design: Obj) -> Obj:
         bundle = physical_bundles.find_bundle(ctx, design["physical_bundle"])
         if bundle is not None:
             out["physical_bundle"] = dict(bundle)
+    if design["card_logo"] and ctx.includes & {"card_logo", "data.card_logo"}:
+        logo = ctx.scope.get(files.FILE, design["card_logo"])
+        if logo is not None:
+            out["card_logo"] = dict(logo)
     return out
-
-
-def _refuse_file_expansion(ctx: Ctx) -> None:
-    """``card_logo`` would expand to a File, which is not emulated: refuse before anything changes."""
-    for path in ("card_logo", "data.card_logo"):
-        if path in ctx.includes:
-            raise StripeError(NOT_EXPANDABLE_FILE.format(path=path), param="expand")
 
 
 # --- checks ----------------------------------------------------------------------------------------
 
 
-def _card_logo(value: str | None) -> str | None:
-    if value is not None and not value.startswith("file_"):
-        raise StripeError(NO_SUCH_FILE.format(id=value), status=404, code="resource_missing", param="card_logo")
+def _card_logo(ctx: Ctx, value: str | None) -> str | None:
+    """A card logo is a file uploaded (by this account) with purpose ``issuing_logo``."""
+    if value is not None:
+        files.check_file(ctx, value, ("issuing_logo",), "card_logo")
     return value
 
 
@@ -252,10 +249,9 @@ def _next_seq(ctx: Ctx) -> int:
 
 
 def create(ctx: Ctx) -> Obj:
-    _refuse_file_expansion(ctx)
     p = ctx.params
     bundle = _usable_bundle(ctx, p["physical_bundle"])
-    logo = _card_logo(p.get("card_logo"))
+    logo = _card_logo(ctx, p.get("card_logo"))
     carrier = _carrier_text(None, p.get("carrier_text"))
     _check_features(bundle, logo, carrier)
     key = p.get("lookup_key")
@@ -285,12 +281,10 @@ def create(ctx: Ctx) -> Obj:
 
 
 def retrieve(ctx: Ctx) -> Obj:
-    _refuse_file_expansion(ctx)
     return find(ctx, ctx.path[PARAM])[1]
 
 
 def update(ctx: Ctx) -> Obj:
-    _refuse_file_expansion(ctx)
     scope, design = find(ctx, ctx.path[PARAM])
     ctx = ctx.in_scope(scope)  # a platform design changed through a connected account: the platform's events
     p = ctx.params
@@ -300,7 +294,7 @@ def update(ctx: Ctx) -> Obj:
         bundle = _usable_bundle(ctx, p["physical_bundle"])
         changes["physical_bundle"] = bundle["id"]
     if "card_logo" in p:
-        changes["card_logo"] = _card_logo(p["card_logo"])
+        changes["card_logo"] = _card_logo(ctx, p["card_logo"])
     if "carrier_text" in p:
         changes["carrier_text"] = _carrier_text(design["carrier_text"], p["carrier_text"])
     if bundle is not None and any(field in p for field in REVIEWED):
@@ -356,7 +350,6 @@ def _preference_is(ctx: Ctx, name: str, value: bool) -> Predicate:
 
 
 def _move(ctx: Ctx, action: str, reasons: Obj | None = None) -> Obj:
-    _refuse_file_expansion(ctx)
     scope, design = find(ctx, ctx.path[PARAM])
     ctx = ctx.in_scope(scope)
     allowed, target = TRANSITIONS[action]

@@ -28,6 +28,8 @@ from emulator.resources.resource import Resource
 from emulator.resources.treasury import ledger
 
 FINANCIAL_ACCOUNT = "treasury.financial_account"
+# Stripe's test routing number (9 digits, as every US routing number)
+TEST_ROUTING_NUMBER = "110000000"
 MAX_PER_ACCOUNT = 3
 
 # feature path -> capabilities it needs
@@ -69,6 +71,7 @@ CLOSE_NONZERO = (
 ALREADY_CLOSED = "This FinancialAccount is already closed."
 # ``expand[]=financial_addresses.aba.account_number`` shows the full account number (retrieve only)
 ACCOUNT_NUMBER = "financial_addresses.aba.account_number"
+LIST_ACCOUNT_NUMBER = "data." + ACCOUNT_NUMBER  # the same through the list's ``data``
 
 
 def _meta(ctx: Ctx, fa: Obj) -> dict[str, Any]:
@@ -126,7 +129,7 @@ def refresh(ctx: Ctx, fa: Obj, *, emit: bool = True) -> bool:
                     "account_holder_name": holder,
                     "account_number_last4": ctx.state.ids.digits(4),
                     "bank_name": "STRIPE TEST BANK",
-                    "routing_number": "0000000001",
+                    "routing_number": TEST_ROUTING_NUMBER,
                 },
                 "supported_networks": ["ach", "us_domestic_wire"],
                 "type": "aba",
@@ -258,7 +261,14 @@ def account_number(fa: Obj, last4: str) -> str:
 
 def retrieve(ctx: Ctx) -> Obj:
     fa = _open(ctx, ctx.path["financial_account"])
-    if ACCOUNT_NUMBER not in ctx.includes or not fa["financial_addresses"]:
+    if ACCOUNT_NUMBER not in ctx.includes:
+        return fa
+    return with_account_number(fa)
+
+
+def with_account_number(fa: Obj) -> Obj:
+    """The account as shown with ``expand[]=financial_addresses.aba.account_number``."""
+    if not fa["financial_addresses"]:
         return fa
     shown = dict(fa)  # a copy for the response: the stored account keeps only last4
     shown["financial_addresses"] = [
@@ -296,13 +306,16 @@ def list_financial_accounts(ctx: Ctx) -> Obj:
     if p.get("status"):
         status = p["status"]
         preds.append(lambda fa: fa["status"] == status)
-    return paginate(
+    page = paginate(
         ctx.scope.store(FINANCIAL_ACCOUNT),
         "/v1/treasury/financial_accounts",
         p,
         preds,
         noun=common.noun(FINANCIAL_ACCOUNT),
     )
+    if LIST_ACCOUNT_NUMBER in ctx.includes:
+        page["data"] = [with_account_number(fa) for fa in page["data"]]
+    return page
 
 
 def retrieve_features(ctx: Ctx) -> Obj:
@@ -337,7 +350,7 @@ def close(ctx: Ctx) -> Obj:
 
 ROUTES: list[Route] = [
     route("POST", "/v1/treasury/financial_accounts", create),
-    route("GET", "/v1/treasury/financial_accounts", list_financial_accounts),
+    route("GET", "/v1/treasury/financial_accounts", list_financial_accounts, includes=[LIST_ACCOUNT_NUMBER]),
     route("GET", "/v1/treasury/financial_accounts/{financial_account}", retrieve, includes=[ACCOUNT_NUMBER]),
     route("POST", "/v1/treasury/financial_accounts/{financial_account}", update),
     route("GET", "/v1/treasury/financial_accounts/{financial_account}/features", retrieve_features),

@@ -1,0 +1,56 @@
+"""Which ``Stripe-Version`` values exist: Stripe's released API versions, kept as data in
+``emulator/spec/api-versions.json`` (see ``spec/SOURCE.md``).
+
+A version is accepted when it is one of them, or when it is newer than the newest one known here
+(``YYYY-MM-DD.name`` dated after it: a release this copy of the list does not know yet). Beta flags
+after a ``;`` (``2026-10-28.endive; issuing_beta=v2``) are allowed on any accepted version.
+Everything else (``1999-01-01.nonsense``, ``2024-09-30`` without its release name) is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from emulator.http.params import SPEC_DIR
+
+_SHAPE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:\.([a-z]{1,32}))?")
+_FLAG = re.compile(r"\w{1,64}=v\d{1,4}")
+
+
+@dataclass(frozen=True)
+class KnownVersions:
+    versions: frozenset[str]
+    newest_date: str
+
+    def accepts(self, header: str) -> bool:
+        base, *flags = header.split(";")
+        base = base.strip()
+        if any(not _FLAG.fullmatch(flag.strip()) for flag in flags):
+            return False
+        if base in self.versions:
+            return True
+        shape = _SHAPE.fullmatch(base)
+        # a named release dated after the newest known one (on a real calendar day)
+        if shape is None or shape.group(2) is None or shape.group(1) <= self.newest_date:
+            return False
+        try:
+            date.fromisoformat(shape.group(1))
+        except ValueError:
+            return False
+        return True
+
+
+@cache
+def known() -> KnownVersions:
+    with open(SPEC_DIR / "api-versions.json", encoding="utf-8") as fh:
+        versions: list[str] = json.load(fh)["versions"]
+    return KnownVersions(frozenset(versions), max(v[:10] for v in versions))
+
+
+def is_known(header: str) -> bool:
+    """Whether Stripe would accept ``header`` as a ``Stripe-Version``."""
+    return known().accepts(header)

@@ -1,0 +1,240 @@
+"""Card reveal with Issuing Elements: ephemeral key nonces (publishable key), ephemeral keys (secret key,
+explicit Stripe-Version) and reading a card's number/CVC with the key's secret, the way Stripe.js does."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+
+from emulator import EmulatorServer
+from emulator.http import errors
+from tests.support import issuing_flows
+from tests.support.issuing_flows import Spender
+
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+ELEMENTS_VERSION = "2020-03-02"  # the version Stripe's Issuing Elements guide asks for
+
+
+def _publishable(api_key: str) -> str:
+    return "pk_test_" + api_key[len("sk_test_") :]
+
+
+def _nonce(server: EmulatorServer, api_key: str, card: str, account: str | None = None) -> dict[str, Any]:
+    """What stripe.createEphemeralKeyNonce({issuingCard}) asks of the API, with the publishable key."""
+    headers = {"Authorization": f"Bearer {_publishable(api_key)}"}
+    if account:
+        headers["Stripe-Account"] = account
+    r = httpx.post(f"{server.url}/v1/ephemeral_key_nonces", data={"issuing_card": card}, headers=headers)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _ephemeral_key(s: Spender, nonce: str, card: str | None = None) -> stripe.EphemeralKey:
+    params: Any = {"issuing_card": card or s.card, "nonce": nonce}
+    return s.client.v1.ephemeral_keys.create(params, {"stripe_version": ELEMENTS_VERSION, "stripe_account": s.account})
+
+
+def _reveal(server: EmulatorServer, secret: str, card: str, private_nonce: str | None, **extra: str) -> httpx.Response:
+    """What Stripe.js's issuingCardNumberDisplay/CvcDisplay elements send."""
+    params: list[tuple[str, str]] = [("expand[0]", "number"), ("expand[1]", "cvc")]
+    if private_nonce is not None:
+        params.append(("ephemeral_key_private_nonce", private_nonce))
+    params.extend(extra.items())
+    return httpx.get(
+        f"{server.url}/v1/issuing/cards/{card}",
+        params=params,
+        headers={"Authorization": f"Bearer {secret}", "Stripe-Version": ELEMENTS_VERSION},
+    )
+
+
+def test_reveal_number_and_cvc_with_an_ephemeral_key(
+    server: EmulatorServer, client: stripe.StripeClient, api_key: str
+) -> None:
+    s = issuing_flows.spender(client)
+    nonce = _nonce(server, api_key, s.card, s.account)
+    assert nonce["object"] == "ephemeral_key_nonce"
+    assert nonce["public_nonce"].startswith("ephkn_pub_") and nonce["private_nonce"].startswith("ephkn_priv_")
+    key = _ephemeral_key(s, nonce["public_nonce"])
+    assert isinstance(key, stripe.EphemeralKey)
+    assert key.id.startswith("ephkey_1") and key.secret is not None and key.secret.startswith("ek_test_")
+    assert key.expires == key.created + 3600 and key.livemode is False
+    r = _reveal(server, key.secret, s.card, nonce["private_nonce"])
+    assert r.status_code == 200, r.text
+    shown = r.json()
+    own = client.v1.issuing.cards.retrieve(s.card, {"expand": ["number", "cvc"]}, s.opts)  # type: ignore[arg-type]
+    assert (shown["id"], shown["number"], shown["cvc"]) == (s.card, own.number, own.cvc)
+    assert shown["number"] and len(shown["number"]) == 16 and len(shown["cvc"]) == 3
+    assert (shown["exp_month"], shown["exp_year"], shown["last4"]) == (own.exp_month, own.exp_year, own.last4)
+    # the key can be used again while it lives (several Elements on one page)
+    assert _reveal(server, key.secret, s.card, nonce["private_nonce"]).json()["number"] == own.number
+
+
+def test_the_key_reads_its_card_and_nothing_else(
+    server: EmulatorServer, client: stripe.StripeClient, api_key: str
+) -> None:
+    s = issuing_flows.spender(client)
+    other_card = s.new_card()
+    nonce = _nonce(server, api_key, s.card, s.account)
+    key = _ephemeral_key(s, nonce["public_nonce"])
+    assert key.secret is not None
+    auth = {"Authorization": f"Bearer {key.secret}"}
+    refused = [
+        httpx.get(f"{server.url}/v1/issuing/cards", headers=auth),
+        httpx.get(f"{server.url}/v1/issuing/cards/{other_card}", headers=auth),
+        httpx.post(f"{server.url}/v1/issuing/cards/{s.card}", data={"status": "canceled"}, headers=auth),
+        httpx.get(f"{server.url}/v1/issuing/cardholders/{s.cardholder}", headers=auth),
+        httpx.get(f"{server.url}/v1/accounts", headers=auth),
+    ]
+    masked = errors.mask_key(key.secret)
+    assert masked.startswith("ek_test_") and masked.endswith(key.secret[-4:]) and key.secret[12:-4] not in masked
+    for r in refused:
+        assert r.status_code == 403, r.text
+        assert r.json()["error"]["message"] == (
+            f"The provided key '{masked}' does not have the required permissions for this endpoint on account "
+            f"'{s.account}'. Having more permissions would allow this request to continue."
+        )
+    assert client.v1.issuing.cards.retrieve(s.card, options=s.opts).status == "active"  # type: ignore[arg-type]
+    # another account named in Stripe-Account is refused too
+    r = httpx.get(f"{server.url}/v1/issuing/cards/{s.card}", headers={**auth, "Stripe-Account": "acct_other"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "account_invalid"
+
+
+def test_private_nonce_must_match(server: EmulatorServer, client: stripe.StripeClient, api_key: str) -> None:
+    s = issuing_flows.spender(client)
+    nonce = _nonce(server, api_key, s.card, s.account)
+    key = _ephemeral_key(s, nonce["public_nonce"])
+    assert key.secret is not None
+    for given in (None, "ephkn_priv_wrong", nonce["public_nonce"]):
+        r = _reveal(server, key.secret, s.card, given)
+        assert r.status_code == 400
+        assert r.json()["error"]["param"] == "ephemeral_key_private_nonce"
+
+
+def test_nonces_are_single_use_and_bound_to_their_card(
+    server: EmulatorServer, client: stripe.StripeClient, api_key: str
+) -> None:
+    s = issuing_flows.spender(client)
+    nonce = _nonce(server, api_key, s.card, s.account)
+    _ephemeral_key(s, nonce["public_nonce"])
+    with pytest.raises(stripe.InvalidRequestError, match="already been used") as used:
+        _ephemeral_key(s, nonce["public_nonce"])
+    assert used.value.param == "nonce"
+    other = s.new_card()
+    fresh = _nonce(server, api_key, s.card, s.account)
+    with pytest.raises(stripe.InvalidRequestError, match="was created for Issuing card") as wrong:
+        _ephemeral_key(s, fresh["public_nonce"], card=other)
+    assert wrong.value.param == "nonce"
+
+
+def test_a_nonce_made_elsewhere_needs_no_private_half(server: EmulatorServer, client: stripe.StripeClient) -> None:
+    """A test double of Stripe.js may make its own nonces: the key then reads the card without one."""
+    s = issuing_flows.spender(client)
+    key = _ephemeral_key(s, "ephkn_pub_" + uuid.uuid4().hex)
+    assert key.secret is not None
+    r = _reveal(server, key.secret, s.card, None)
+    assert r.status_code == 200 and len(r.json()["number"]) == 16
+
+
+def test_create_needs_an_explicit_version_a_card_and_a_nonce(client: stripe.StripeClient, http: httpx.Client) -> None:
+    s = issuing_flows.spender(client)
+    headers = {"Stripe-Account": s.account}
+    r = http.post("/v1/ephemeral_keys", data={"issuing_card": s.card, "nonce": "ephkn_pub_x"}, headers=headers)
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == "Stripe-Version"
+    assert "Stripe-Version" in r.json()["error"]["message"]
+    versioned = {**headers, "Stripe-Version": ELEMENTS_VERSION}
+    cases: list[tuple[dict[str, str], int, str | None, str]] = [
+        ({"issuing_card": s.card}, 400, "nonce", "nonce"),
+        ({"nonce": "ephkn_pub_x"}, 400, None, "issuing_card"),
+        ({"issuing_card": "ic_nope", "nonce": "ephkn_pub_x"}, 404, "issuing_card", "No such issuing_card"),
+        ({"customer": "cus_123"}, 400, "customer", "not emulated"),
+        ({"verification_session": "vs_123"}, 400, "verification_session", "not emulated"),
+        ({"issuing_card": s.card, "customer": "cus_1", "nonce": "n"}, 400, "customer", "only pass one"),
+    ]
+    for data, status, param, text in cases:
+        r = http.post("/v1/ephemeral_keys", data=data, headers=versioned)
+        assert r.status_code == status, (data, r.text)
+        assert r.json()["error"].get("param") == param, data
+        assert text in r.json()["error"]["message"], data
+    old = http.post(
+        "/v1/ephemeral_keys",
+        data={"issuing_card": s.card, "nonce": "ephkn_pub_x"},
+        headers={**headers, "Stripe-Version": "2019-12-03"},
+    )
+    assert old.status_code == 400 and "2020-03-02" in old.json()["error"]["message"]
+
+
+def test_delete_ends_the_key(server: EmulatorServer, client: stripe.StripeClient) -> None:
+    s = issuing_flows.spender(client)
+    key = _ephemeral_key(s, "ephkn_pub_" + uuid.uuid4().hex)
+    assert key.secret is not None
+    deleted = client.v1.ephemeral_keys.delete(key.id, options=s.opts)  # type: ignore[arg-type]
+    assert deleted.id == key.id and deleted.expires <= key.expires
+    assert "secret" not in deleted.to_dict()
+    r = _reveal(server, key.secret, s.card, None)
+    assert r.status_code == 401
+    assert r.json()["error"]["message"] == f"Invalid API Key provided: {errors.mask_key(key.secret)}"
+    with pytest.raises(stripe.InvalidRequestError) as again:
+        client.v1.ephemeral_keys.delete(key.id, options=s.opts)  # type: ignore[arg-type]
+    assert again.value.http_status == 404
+
+
+def test_keys_expire_after_an_hour() -> None:
+    server = EmulatorServer()
+    server.start()
+    try:
+        client = stripe.StripeClient("sk_test_" + uuid.uuid4().hex, base_addresses={"api": server.url})
+        s = issuing_flows.spender(client)
+        key = _ephemeral_key(s, "ephkn_pub_" + uuid.uuid4().hex)
+        assert key.secret is not None
+        server.state.clock.advance(3599)
+        assert _reveal(server, key.secret, s.card, None).status_code == 200
+        server.state.clock.advance(1)
+        assert _reveal(server, key.secret, s.card, None).status_code == 401
+    finally:
+        server.stop()
+
+
+def test_publishable_key_only_makes_nonces(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
+    client.v1.accounts.create({"country": "US"})  # the platform exists
+    r = httpx.get(f"{server.url}/v1/issuing/cards", headers={"Authorization": f"Bearer {_publishable(api_key)}"})
+    assert r.status_code == 401
+    assert r.json()["error"]["message"] == errors.PUBLISHABLE_KEY
+    r = httpx.post(
+        f"{server.url}/v1/ephemeral_key_nonces",
+        data={"issuing_card": "ic_nope"},
+        headers={"Authorization": f"Bearer {_publishable(api_key)}"},
+    )
+    assert r.status_code == 404 and r.json()["error"]["param"] == "issuing_card"
+    # the control plane takes secret keys only
+    r = httpx.get(f"{server.url}/_emulator/requests", headers={"Authorization": f"Bearer {_publishable(api_key)}"})
+    assert r.status_code == 401
+
+
+def test_files_and_reveal_with_stripe_node(server: EmulatorServer, api_key: str) -> None:
+    """stripe-node with ``host``/``port``/``protocol``: uploads go to the emulator too (tests/node/reveal_flow.mjs)."""
+    node = shutil.which("node")
+    if node is None or not (NODE_DIR / "node_modules" / "stripe").exists():
+        if os.environ.get("CI"):
+            pytest.fail("node and `npm ci` in tests/node are required in CI")
+        pytest.skip("node or tests/node/node_modules missing: run `npm ci --prefix tests/node`")
+    proc = subprocess.run(
+        [node, str(NODE_DIR / "reveal_flow.mjs"), server.url, api_key],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    steps = [json.loads(line)["step"] for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert steps == ["file_upload", "ephemeral_key", "reveal", "done"], proc.stdout
