@@ -16,7 +16,7 @@ of the control plane (``/_emulator/platform_settings``, ``/_emulator/webhooks/se
 ``POST /_emulator/reset`` deletes the journal entries it makes obsolete (all, or one key's). The file carries SQLite's
 ``application_id`` and a schema version: a file that is not SQLite, belongs to another
 application, is damaged, or is held by another running emulator is refused with a message;
-it is never overwritten.
+it is checked through a read-only connection first, so a refused file is never written to.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -208,52 +209,82 @@ def _open(path: str) -> sqlite3.Connection:
     if os.path.isdir(path):
         raise PersistenceError(IS_DIRECTORY.format(path=path))
     try:
-        if os.path.exists(path) and os.path.getsize(path) > 0:
+        existing = os.path.exists(path) and os.path.getsize(path) > 0
+        if existing:
             with open(path, "rb") as fh:
                 if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
                     raise PersistenceError(NOT_SQLITE.format(path=path))
+    except OSError as exc:
+        raise PersistenceError(CANNOT_OPEN.format(path=path, detail=exc.strerror or exc)) from None
+    if existing:
+        _guarded(path, lambda: _inspect(path))  # read-only: a file refused here is never written to
+    try:
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0.2)
     except (OSError, sqlite3.Error) as exc:
         raise PersistenceError(CANNOT_OPEN.format(path=path, detail=getattr(exc, "strerror", None) or exc)) from None
     try:
-        conn.execute("PRAGMA locking_mode = EXCLUSIVE")  # one emulator per file; the lock dies with it
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("COMMIT")
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if app_id == 0 and not tables:
-            _create(conn)
-        elif app_id != APPLICATION_ID:
-            raise PersistenceError(FOREIGN.format(path=path, found=app_id))
-        else:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise PersistenceError(NEWER.format(path=path, found=version, ours=SCHEMA_VERSION))
-            if not {"journal", "meta"} <= tables:
-                raise PersistenceError(DAMAGED.format(path=path, detail="tables are missing"))
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise PersistenceError(DAMAGED.format(path=path, detail=check))
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":  # pragma: no cover - only on file systems without WAL support
-            log.warning("%s could not use WAL (journal mode %s)", path, mode)
-        conn.execute("PRAGMA synchronous = FULL")  # a commit is on disk before the response goes out
+        _guarded(path, lambda: _prepare(path, conn))
     except PersistenceError:
         conn.close()
         raise
+    return conn
+
+
+def _guarded(path: str, step: Callable[[], None]) -> None:
+    """Run ``step``, turning SQLite's errors into the messages of :class:`PersistenceError`."""
+    try:
+        step()
     except sqlite3.OperationalError as exc:
-        conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
             raise PersistenceError(LOCKED.format(path=path)) from None
         if "unable to open" in str(exc) or "readonly" in str(exc):
             raise PersistenceError(CANNOT_OPEN.format(path=path, detail=exc)) from None
         raise PersistenceError(DAMAGED.format(path=path, detail=exc)) from None
     except sqlite3.DatabaseError as exc:
-        conn.close()
         raise PersistenceError(DAMAGED.format(path=path, detail=exc)) from None
-    return conn
+
+
+def _inspect(path: str) -> None:
+    """Check an existing file through a read-only connection: ours, readable, not newer, not in use."""
+    uri = Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=0.2)
+    try:
+        conn.execute("BEGIN")  # a shared lock: refused while another emulator holds its exclusive one
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if app_id == 0 and not tables:
+            return  # an empty database (e.g. made by ``sqlite3 FILE ''``): it becomes a journal
+        if app_id != APPLICATION_ID:
+            raise PersistenceError(FOREIGN.format(path=path, found=app_id))
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise PersistenceError(NEWER.format(path=path, found=version, ours=SCHEMA_VERSION))
+        if not {"journal", "meta"} <= tables:
+            raise PersistenceError(DAMAGED.format(path=path, detail="tables are missing"))
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise PersistenceError(DAMAGED.format(path=path, detail=check))
+    finally:
+        conn.close()
+
+
+def _prepare(path: str, conn: sqlite3.Connection) -> None:
+    """Lock the (checked or new) file for this emulator, create or upgrade its tables, WAL on."""
+    conn.execute("PRAGMA locking_mode = EXCLUSIVE")  # one emulator per file; the lock dies with it
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("COMMIT")
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if app_id == 0 and not tables:
+        _create(conn)
+    elif app_id != APPLICATION_ID:  # pragma: no cover - _inspect refused it (unless it changed meanwhile)
+        raise PersistenceError(FOREIGN.format(path=path, found=app_id))
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":  # pragma: no cover - only on file systems without WAL support
+        log.warning("%s could not use WAL (journal mode %s)", path, mode)
+    conn.execute("PRAGMA synchronous = FULL")  # a commit is on disk before the response goes out
 
 
 def _create(conn: sqlite3.Connection) -> None:

@@ -335,6 +335,48 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path: Path) -> 
     assert path.read_text() == "my precious notes\n"
 
 
+def _truncated_sqlite_header(tmp_path: Path, size: int) -> bytes:
+    real = tmp_path / "real.db"
+    conn = sqlite3.connect(real)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    return real.read_bytes()[:size]
+
+
+@pytest.mark.parametrize("size", [24, 32, 40, 48, 56, 64, 80, 100, 600])
+def test_a_refused_small_or_truncated_file_stays_byte_identical(tmp_path: Path, size: int) -> None:
+    """Issue #19 item 5: a SQLite header cut to 24-80 bytes used to be rewritten to 4 KB by the refusal."""
+    path = tmp_path / "state.db"
+    data = _truncated_sqlite_header(tmp_path, size)
+    path.write_bytes(data)
+    with pytest.raises(PersistenceError, match="the database is damaged"):
+        Journal(str(path))
+    assert path.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["real.db", "state.db"]  # no -wal/-shm/-journal left
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"SQLite format 3\x00" + bytes(16),
+        b"SQLite format 3\x00" + bytes(range(32)),
+        b"SQLite format 3\x00" + b"\xff" * 48,
+        bytes(range(40)),
+        b"%PDF-1.4\n" + b"x" * 50,
+        b"x",
+    ],
+    ids=["magic+zeros", "magic+bytes", "magic+ff", "binary", "pdf", "one-byte"],
+)
+def test_a_refused_garbage_file_stays_byte_identical(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(data)
+    with pytest.raises(PersistenceError, match="damaged|not a SQLite database"):
+        Journal(str(path))
+    assert path.read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir()] == ["state.db"]
+
+
 def test_a_place_that_cannot_hold_the_file_is_refused_clearly(tmp_path: Path) -> None:
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder\n")
