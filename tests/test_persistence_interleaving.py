@@ -1,0 +1,188 @@
+"""Issue #19 item 1: a restart never changes what clients were told, however requests interleaved.
+
+Twenty real-time authorizations run at once on a financial account funded for four; the
+endpoint answers each after a random 50-1000 ms (approve, decline, or ``/approve`` through the
+API). The journal must bring back every object and balance exactly, after a graceful stop and
+after ``kill -9`` (also in the middle of the burst, when some purchases are still waiting).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+
+from emulator import EmulatorServer, Settings
+from tests.receiver import Answer, Received, Receiver, json_answer
+from tests.test_persistence import _spawn, new_key, state_of
+from tests.test_realtime_auth import VERSION, Shop
+
+PURCHASE = 2500  # Shop funds 10_000: four purchases
+BURST = 20
+
+
+class Endpoint:
+    """The real-time endpoint's behaviour: a seeded random delay and decision per request."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.shop: Shop | None = None
+
+    def __call__(self, received: Received) -> Answer:
+        with self.lock:
+            delay = self.rng.uniform(0.05, 1.0)
+            how = self.rng.choice(["approve"] * 6 + ["decline"] * 2 + ["api"] * 2)
+        time.sleep(delay)
+        if how == "api" and self.shop is not None:
+            auth_id = received.json()["data"]["object"]["id"]
+            try:
+                self.shop.client.v1.issuing.authorizations.approve(auth_id, options=self.shop.options)  # type: ignore[arg-type]
+            except stripe.StripeError:
+                pass  # the emulator may have stopped meanwhile (kill -9 in the middle)
+            return 200, {}, b""
+        return json_answer(200, {"approved": how == "approve"}, VERSION)
+
+
+def burst(shop: Shop, url: str, key: str, count: int) -> Iterator[Any]:
+    """``count`` purchases at once, each from its own SDK client; yields each answer as it comes."""
+
+    def buy(_: int) -> Any:
+        client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+        try:
+            return client.v1.test_helpers.issuing.authorizations.create(
+                {"card": shop.card.id, "amount": PURCHASE, "currency": "usd"},
+                shop.options,  # type: ignore[arg-type]
+            ).to_dict()
+        except stripe.APIConnectionError:
+            return None  # the emulator was killed before it answered
+
+    with ThreadPoolExecutor(count) as pool:
+        for done in as_completed([pool.submit(buy, i) for i in range(count)]):
+            yield done.result()
+
+
+def books(shop: Shop) -> tuple[int, int]:
+    """(cash, what the pending approved authorizations hold): cash = 10_000 - held."""
+    cash = shop.cash()
+    listed = shop.client.v1.issuing.authorizations.list({"limit": 100}, shop.options)  # type: ignore[arg-type]
+    held = sum(a.amount for a in listed.data if a.status == "pending" and a.approved)
+    return cash, held
+
+
+def same_as_told(shop: Shop, told: list[dict[str, Any]]) -> None:
+    for answer in told:
+        now = shop.client.v1.issuing.authorizations.retrieve(answer["id"], options=shop.options).to_dict()  # type: ignore[arg-type]
+        assert now == answer, f"{answer['id']} changed after the restart"
+
+
+def connect(url: str, key: str, receiver: Receiver, endpoint: Endpoint) -> Shop:
+    client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+    http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
+    shop = Shop(client, http, receiver)
+    endpoint.shop = shop
+    return shop
+
+
+def reattach(shop: Shop, url: str, key: str) -> None:
+    shop.client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+
+
+@pytest.fixture
+def endpoint() -> Iterator[tuple[Receiver, Endpoint]]:
+    behaviour = Endpoint(seed=19)
+    with Receiver(behaviour) as receiver:
+        yield receiver, behaviour
+
+
+def test_a_graceful_restart_keeps_every_answer_of_a_concurrent_burst(
+    tmp_path: Path, endpoint: tuple[Receiver, Endpoint]
+) -> None:
+    receiver, behaviour = endpoint
+    key = new_key()
+    settings = Settings(port=0, persist=str(tmp_path / "burst.db"))
+    server = EmulatorServer(settings=settings)
+    url = server.start()
+    try:
+        shop = connect(url, key, receiver, behaviour)
+        told = list(burst(shop, url, key, BURST))
+        outcomes = [(a["approved"], a["request_history"][-1]["reason"]) for a in told]
+        assert ("insufficient_funds" in {r for _, r in outcomes}) and any(ok for ok, _ in outcomes)
+        before, money = state_of(url, key), books(shop)
+    finally:
+        server.stop()
+    server = EmulatorServer(settings=settings)
+    url = server.start()
+    try:
+        reattach(shop, url, key)
+        assert state_of(url, key) == before
+        assert books(shop) == money and money[0] == 10_000 - money[1]
+        same_as_told(shop, told)
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("kill_after", [BURST, BURST // 2])
+def test_kill_9_keeps_every_acknowledged_answer(
+    tmp_path: Path, endpoint: tuple[Receiver, Endpoint], kill_after: int
+) -> None:
+    """``kill -9`` once the whole burst was answered, or half-way through it (the other purchases
+    are then still waiting for the endpoint: nobody was told their outcome)."""
+    receiver, behaviour = endpoint
+    key = new_key()
+    path = tmp_path / "killed.db"
+    proc, url = _spawn(path)
+    told: list[dict[str, Any]] = []
+    try:
+        shop = connect(url, key, receiver, behaviour)
+        for answer in burst(shop, url, key, BURST):
+            if answer is not None:
+                told.append(answer)
+            if len(told) == kill_after and proc.poll() is None:
+                if kill_after == BURST:
+                    before, money = state_of(url, key), books(shop)
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert len(told) >= kill_after
+    proc, url = _spawn(path)
+    try:
+        reattach(shop, url, key)
+        same_as_told(shop, told)
+        cash, held = books(shop)
+        assert cash == 10_000 - held >= 0
+        if kill_after == BURST:
+            assert state_of(url, key) == before and (cash, held) == money
+        restored = state_of(url, key)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    # the purchases that were waiting were finished and journaled at the first restart: a second
+    # restart brings back exactly the same
+    proc, url = _spawn(path)
+    try:
+        assert state_of(url, key) == restored
+        pending = [
+            a
+            for account in restored["platforms"].values()
+            for scope in account["accounts"].values()
+            for a in scope["objects"].get("issuing.authorization", [])
+            if a.get("pending_request") is not None
+        ]
+        assert pending == [], json.dumps(pending)[:500]
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
