@@ -44,10 +44,10 @@ import os
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from starlette.requests import Request
 
@@ -57,6 +57,8 @@ from emulator.core.ids import CURRENT_TAPE, Tape
 from emulator.fixtures.inprocess import call_app
 from emulator.http import auth
 from emulator.http.errors import StripeError
+from emulator.webhooks import routing
+from emulator.webhooks.book import Book, Delivery, Target, book_of
 
 if TYPE_CHECKING:
     from emulator.app import EmulatorApp
@@ -110,7 +112,25 @@ CREATE TABLE journal (
     done INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX journal_by_key ON journal (key, seq);
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    event TEXT NOT NULL,
+    account TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    target TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_at REAL,
+    UNIQUE (key, event, target)
+);
 """
+# Schema 1 -> 2: rows of requests journaled in parts, and the deliveries not delivered yet.
+_UPGRADE = [
+    "ALTER TABLE journal ADD COLUMN part_of INTEGER",
+    "ALTER TABLE journal ADD COLUMN done INTEGER NOT NULL DEFAULT 1",
+    _SCHEMA[_SCHEMA.index("CREATE TABLE deliveries") :],
+]
 
 
 class PersistenceError(Exception):
@@ -130,6 +150,19 @@ class Entry:
     status: int
     part_of: int | None = None  # the seq of the request's first row (None: this is the first row)
     done: bool = True  # False: the request waited after this row; its next part is a later row
+
+
+class Delivered(NamedTuple):
+    """A delivery of an event to an endpoint that is not delivered yet (or failed for good)."""
+
+    key: str
+    event: str
+    account: str  # the account the event belongs to
+    owner: str  # the account whose endpoint it is
+    target: str  # the endpoint id
+    status: str
+    attempts: int
+    next_at: float | None  # when the next automatic attempt is due (Unix time)
 
 
 class Journal:
@@ -166,9 +199,17 @@ class Journal:
 
     # --- writing (each call is one committed transaction) --------------------------------------
 
-    def append(self, entry: Entry, rng_state: Any) -> int:
-        """Commit one row; returns its ``seq``."""
+    def deliveries(self) -> list[Delivered]:
+        """The deliveries kept (pending or failed), in the order they were made."""
+        rows = self.conn.execute(
+            "SELECT key, event, account, owner, target, status, attempts, next_at FROM deliveries ORDER BY id"
+        ).fetchall()
+        return [Delivered(*row) for row in rows]
+
+    def append(self, entry: Entry, rng_state: Any, made: Sequence[Delivered] = ()) -> int:
+        """Commit one row (and the deliveries its request made); returns its ``seq``."""
         with self._transaction():
+            self._insert_deliveries(made)
             cursor = self.conn.execute(
                 "INSERT INTO journal (key, method, path, query, headers, body, tape, status, at, part_of, done)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -190,14 +231,38 @@ class Journal:
                 self._set_meta("rng_state", rng_state)
         return int(cursor.lastrowid or 0)
 
+    def delivery_changed(self, made: Sequence[Delivered], changed: Delivered) -> None:
+        """Keep a delivery's new state: gone once delivered (it no longer counts anywhere)."""
+        with self._transaction():
+            self._insert_deliveries(made)
+            where = (changed.key, changed.event, changed.target)
+            if changed.status == "succeeded":
+                self.conn.execute("DELETE FROM deliveries WHERE key = ? AND event = ? AND target = ?", where)
+            else:
+                self.conn.execute(
+                    "UPDATE deliveries SET status = ?, attempts = ?, next_at = ?"
+                    " WHERE key = ? AND event = ? AND target = ?",
+                    (changed.status, changed.attempts, changed.next_at, *where),
+                )
+
+    def _insert_deliveries(self, made: Sequence[Delivered]) -> None:
+        if made:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (key, event, account, owner, target, status, attempts, next_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [tuple(d) for d in made],
+            )
+
     def forget(self, key: str | None) -> None:
         """Drop the entries a reset made obsolete: one key's, or all of them."""
         with self._transaction():
             if key is None:
                 self.conn.execute("DELETE FROM journal")
+                self.conn.execute("DELETE FROM deliveries")
                 self.conn.execute("DELETE FROM meta WHERE name = 'rng_state'")
             else:
                 self.conn.execute("DELETE FROM journal WHERE key = ?", (key,))
+                self.conn.execute("DELETE FROM deliveries WHERE key = ?", (key,))
 
     def forget_since(self, key: str, seq: int) -> None:
         """Drop one key's entries after ``seq`` (a fixture file that failed half-way)."""
@@ -319,10 +384,10 @@ def _prepare(path: str, conn: sqlite3.Connection) -> None:
 
 
 def _upgrade(conn: sqlite3.Connection) -> None:
-    """Schema 1 -> 2: every old row is a whole request."""
+    """Schema 1 -> 2: every old row is a whole request; no delivery was kept."""
     conn.execute("BEGIN IMMEDIATE")
-    conn.execute("ALTER TABLE journal ADD COLUMN part_of INTEGER")
-    conn.execute("ALTER TABLE journal ADD COLUMN done INTEGER NOT NULL DEFAULT 1")
+    for statement in _UPGRADE:
+        conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     conn.execute("COMMIT")
 
@@ -350,6 +415,7 @@ class Persistence:
         self.app = app
         self.journal = journal
         self.abandoned: list[_Replaying] = []  # requests the replay found waiting (finished by ``finish``)
+        self.made: list[Delivered] = []  # deliveries made since the last row (kept with the next one)
 
     @property
     def fresh(self) -> bool:
@@ -359,11 +425,53 @@ class Persistence:
         self.journal.close()
 
     def _append(self, entry: Entry) -> int:
+        made, self.made = self.made, []
         try:
-            return self.journal.append(entry, self.app.state.ids.get_state())
+            return self.journal.append(entry, self.app.state.ids.get_state(), made)
         except sqlite3.Error as exc:
             log.error(WRITE_FAILED.format(path=self.journal.path, detail=exc))
             raise
+
+    # --- webhook deliveries (the DeliveryEngine's recorder) ---------------------------------------
+
+    def created(self, book: Book, delivery: Delivery) -> None:
+        """A new delivery: kept with the row of the request that made its event."""
+        self.made.append(_delivered(book, delivery))
+
+    def changed(self, book: Book, delivery: Delivery) -> None:
+        made, self.made = self.made, []
+        try:
+            self.journal.delivery_changed(made, _delivered(book, delivery))
+        except sqlite3.Error as exc:
+            log.error(WRITE_FAILED.format(path=self.journal.path, detail=exc))
+
+    def resume_deliveries(self) -> int:
+        """After the replay: the deliveries that were not delivered count in their events'
+        ``pending_webhooks`` again, and the pending ones are queued, each attempted again when its
+        retry was due (at once if that time passed while the emulator was down)."""
+        state = self.app.state
+        resumed = 0
+        for kept in self.journal.deliveries():
+            platform = state.platforms.get(kept.key)
+            scope = platform.scopes.get(kept.account) if platform is not None else None
+            owner = platform.scopes.get(kept.owner) if platform is not None else None
+            event = scope.get("event", kept.event) if scope is not None else None
+            if platform is None or owner is None or event is None:
+                continue  # its event was reset, or its request never committed
+            event["pending_webhooks"] = int(event.get("pending_webhooks") or 0) + 1
+            endpoint = owner.get(routing.WEBHOOK_ENDPOINT, kept.target)
+            url = endpoint.get("url") if endpoint is not None else None
+            book = book_of(platform)
+            delivery = book.new_delivery(event, Target(kept.target, owner, url), time.time(), counts=True)
+            delivery.automatic_attempts = kept.attempts
+            delivery.next_attempt_at = kept.next_at
+            if kept.status == "pending":
+                self.app.webhooks.resume(book, delivery)
+                resumed += 1
+            else:
+                delivery.fail()
+        self.app.webhooks.recorder = self
+        return resumed
 
     # --- live requests -------------------------------------------------------------------------
 
@@ -576,6 +684,21 @@ class _Replaying:
         return self.task.result()[0]
 
 
+def _delivered(book: Book, delivery: Delivery) -> Delivered:
+    platform = book.platform
+    owner = delivery.target.owner
+    return Delivered(
+        platform.key,
+        delivery.event["id"],
+        delivery.event.get("account") or platform.account_id,
+        owner.account_id if owner is not None else platform.account_id,
+        delivery.target.key,
+        delivery.status,
+        delivery.automatic_attempts,
+        delivery.next_attempt_at,
+    )
+
+
 def _key_of(headers: dict[str, str]) -> tuple[bool, str]:
     """``(valid, key)``: the API key of a request, ``(True, "")`` without Authorization."""
     header = headers.get("authorization")
@@ -595,6 +718,7 @@ async def restore(app: EmulatorApp) -> bool:
     try:
         started = time.perf_counter()
         count = await persistence.replay()
+        resumed = persistence.resume_deliveries()
         finished = await persistence.finish_abandoned()
     except BaseException:
         journal.close()
@@ -606,6 +730,8 @@ async def restore(app: EmulatorApp) -> bool:
             app.settings.persist,
             (time.perf_counter() - started) * 1000,
         )
+    if resumed:
+        log.info("%d webhook deliveries resumed", resumed)
     if finished:
         log.warning(FINISHED_ABANDONED, finished)
     app.journal = persistence

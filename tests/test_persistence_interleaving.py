@@ -186,3 +186,92 @@ def test_kill_9_keeps_every_acknowledged_answer(
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
+
+
+# --- webhook deliveries that were not delivered yet ------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["graceful", "kill -9"])
+def test_pending_webhook_deliveries_survive_a_restart(tmp_path: Path, how: str) -> None:
+    """Events whose endpoint was down are delivered after the restart, in order, once each;
+    their ``pending_webhooks`` is the same before and after."""
+    from tests.test_webhooks import deliveries, endpoint, fast_retries, platform_events, wait_until
+
+    key = new_key()
+    path = tmp_path / "deliveries.db"
+    release = threading.Event()
+
+    def held(_: Received) -> Answer:
+        release.wait(10)  # until the state after the restart was compared
+        return 200, {}, b""
+
+    receiver = Receiver(held)
+    receiver.up()
+    port = receiver.port
+    receiver.down()  # the port is known, nobody listens
+    proc = None
+    server = None
+    if how == "graceful":
+        server = EmulatorServer(settings=Settings(port=0, persist=str(path)))
+        url = server.start()
+    else:
+        proc, url = _spawn(path)
+    try:
+        http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
+        client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+        fast_retries(http, 0.05, 1.5, 60)
+        we = endpoint(client, f"http://127.0.0.1:{port}/webhook")
+        failed = endpoint(client, "http://127.0.0.1:9/never", ["treasury.financial_account.created"])
+        made = platform_events(client, 3)
+        # the head of each endpoint's queue was tried twice and waits 1.5 s; the rest wait behind it
+        wait_until(lambda: sum(len(d["attempts"]) >= 2 for d in deliveries(http)) == 2)
+        due = {d["endpoint"]: d["next_attempt_at"] for d in deliveries(http) if d["next_attempt_at"]}
+        before = state_of(url, key)
+        assert all(e["pending_webhooks"] >= 1 for e in _events(before))
+    finally:
+        if server is not None:
+            server.stop()
+        if proc is not None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+    receiver.port = port
+    with receiver:
+        if how == "graceful":
+            server = EmulatorServer(settings=Settings(port=0, persist=str(path)))
+            url = server.start()
+        else:
+            proc, url = _spawn(path)
+        try:
+            (first,) = receiver.wait_for(1)
+            assert first.at >= due[we.id] - 0.01  # retried when it was due, not at once
+            assert state_of(url, key) == before  # pending_webhooks included
+            release.set()
+            got = receiver.wait_for(len(made), timeout=10)
+            assert [r.event(we.secret).id for r in got] == made
+            http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
+            wait_until(lambda: all(e["pending_webhooks"] == (e["id"] == made[0]) for e in _events(state_of(url, key))))
+            wait_until(lambda: any(d["attempts"] for d in deliveries(http) if d["endpoint"] == failed.id))
+            kept = deliveries(http)
+            assert {(d["endpoint"], d["status"]) for d in kept} == {(we.id, "succeeded"), (failed.id, "pending")}
+            (waiting,) = [d for d in kept if d["endpoint"] == failed.id]
+            # its third attempt (the schedule's second delay) failed too: the next is due in a minute
+            assert len(waiting["attempts"]) == 1 and waiting["attempts"][0]["at"] >= due[failed.id] - 0.01
+            assert waiting["next_attempt_at"] > time.time() + 30
+            time.sleep(0.2)
+            assert len(receiver.requests) == len(made)  # delivered once each
+        finally:
+            release.set()
+            if server is not None:
+                server.stop()
+            if proc is not None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def _events(dump: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        e
+        for platform in dump["platforms"].values()
+        for scope in platform["accounts"].values()
+        for e in scope["objects"].get("event", [])
+    ]
