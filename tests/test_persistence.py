@@ -462,3 +462,45 @@ def test_the_file_carries_our_application_id(tmp_path: Path) -> None:
         assert json.loads(fmt) == "stripe-issuing-emulator request journal"
     finally:
         conn.close()
+
+
+def test_a_schema_1_journal_is_upgraded_and_replayed(tmp_path: Path) -> None:
+    """A journal written before requests were kept in parts: its rows are whole requests."""
+    path = tmp_path / "v1.db"
+    key = new_key()
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, method TEXT NOT NULL,"
+        " path TEXT NOT NULL, query BLOB NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL, tape TEXT NOT NULL,"
+        " status INTEGER NOT NULL, at REAL NOT NULL);"
+        "CREATE INDEX journal_by_key ON journal (key, seq);"
+        f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
+    )
+    headers = json.dumps([["authorization", f"Bearer {key}"], ["content-type", "application/x-www-form-urlencoded"]])
+    tape = json.dumps(
+        [["req", "req_v1v1v1v1v1v1v1"], ["acct", "acct_1V1V1V1V1V1V1V1"], ["acct", "acct_1V1CONNECTEDxxx"]]
+    )
+    conn.execute(
+        "INSERT INTO journal (key, method, path, query, headers, body, tape, status, at)"
+        " VALUES (?, 'POST', '/v1/accounts', x'', ?, ?, ?, 200, 0)",
+        (key, headers, b"country=US", tape),
+    )
+    conn.commit()
+    conn.close()
+    running = Running(path)
+    try:
+        url = running.start()
+        platform = state_of(url, key)["platforms"]
+        (dump,) = platform.values()
+        assert dump["platform_account"] == "acct_1V1V1V1V1V1V1V1"
+        assert "acct_1V1CONNECTEDxxx" in dump["accounts"]
+    finally:
+        running.stop()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT part_of, done FROM journal").fetchall() == [(None, 1)]
+        assert conn.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+    finally:
+        conn.close()
