@@ -8,6 +8,7 @@ after ``kill -9`` (also in the middle of the burst, when some purchases are stil
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import signal
@@ -23,6 +24,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer, Settings
+from emulator.core import ids
 from tests.receiver import Answer, Received, Receiver, json_answer
 from tests.test_persistence import _spawn, new_key, state_of
 from tests.test_realtime_auth import VERSION, Shop
@@ -275,3 +277,54 @@ def _events(dump: dict[str, Any]) -> list[dict[str, Any]]:
         for scope in platform["accounts"].values()
         for e in scope["objects"].get("event", [])
     ]
+
+
+# --- the tape's waits (unit) -------------------------------------------------------------------------
+
+
+def test_a_wait_commits_first_records_its_answer_and_is_never_asked_again() -> None:
+    asked: list[str] = []
+    committed: list[list[list[Any]]] = []
+
+    async def ask() -> dict[str, Any]:
+        asked.append("asked")
+        return {"outcome": "approved"}
+
+    async def scenario() -> None:
+        live = ids.Tape()
+
+        async def commit(tape: ids.Tape) -> None:
+            committed.append(list(tape.drawn))  # what the request drew before the wait
+            tape.drawn = []
+
+        live.suspended = commit
+        token = ids.CURRENT_TAPE.set(live)
+        try:
+            live.draw("evt", lambda: "evt_1")
+            assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "approved"}
+        finally:
+            ids.CURRENT_TAPE.reset(token)
+        assert committed == [[["evt", "evt_1"]]] and live.drawn == [["realtime", {"outcome": "approved"}]]
+
+        replay = ids.Tape(live.drawn)
+        token = ids.CURRENT_TAPE.set(replay)
+        try:
+            assert ids.replaying()
+            assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "approved"}
+            # a wait the recording does not have gets the abandoned answer, never the outside world
+            assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "timeout"}
+        finally:
+            ids.CURRENT_TAPE.reset(token)
+
+        cut = ids.Tape()
+        cut.abandoned = True
+        token = ids.CURRENT_TAPE.set(cut)
+        try:
+            assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "timeout"}
+        finally:
+            ids.CURRENT_TAPE.reset(token)
+        assert cut.drawn == [["realtime", {"outcome": "timeout"}]]
+        assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "approved"}  # no tape
+
+    asyncio.run(scenario())
+    assert asked == ["asked", "asked"]  # live once, and once without persistence
