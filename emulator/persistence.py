@@ -414,7 +414,8 @@ class Persistence:
     def __init__(self, app: EmulatorApp, journal: Journal) -> None:
         self.app = app
         self.journal = journal
-        self.abandoned: list[_Replaying] = []  # requests the replay found waiting (finished by ``finish``)
+        self.abandoned: list[_Replaying] = []  # requests the replay found waiting (see ``finish_abandoned``)
+        self.mismatches = 0  # replayed requests that answered another status than the first time
         self.made: list[Delivered] = []  # deliveries made since the last row (kept with the next one)
 
     @property
@@ -569,7 +570,6 @@ class Persistence:
         request_log.setLevel(logging.WARNING)
         running: dict[int, _Replaying] = {}
         count = 0
-        self.mismatches = 0
         try:
             for entry in self.journal.entries():
                 if entry.part_of is None:
