@@ -132,8 +132,11 @@ def endpoint_server(world: World) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # every client may be waiting on it at once
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -289,9 +292,8 @@ def one_step_recorded(c: Client, w: World) -> None:
         c.call = original  # type: ignore[method-assign]
 
 
-def malformed_control(port: int, key: str) -> list[str]:
+def malformed_control(port: int, key: str, problems: list[str]) -> None:
     """Malformed control-plane and protocol traffic: every answer a 4xx with a message."""
-    problems: list[str] = []
     cases: list[tuple[str, str, bytes, dict[str, str]]] = [
         ("POST", "/_emulator/platform_settings", b"{not json", {"Content-Type": "application/json"}),
         ("POST", "/_emulator/platform_settings", b'{"rta_timeout_seconds": "x"}', {"Content-Type": "application/json"}),
@@ -302,16 +304,18 @@ def malformed_control(port: int, key: str) -> list[str]:
     ]
     for method, path, body, headers in cases:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request(method, path, body=body, headers={"Authorization": f"Bearer {key}", **headers})
-        resp = conn.getresponse()
-        data = resp.read()
+        try:
+            conn.request(method, path, body=body, headers={"Authorization": f"Bearer {key}", **headers})
+            resp = conn.getresponse()
+            data = resp.read()
+        except (OSError, http.client.HTTPException):
+            return  # killed in the middle of the traffic
         try:
             message = json.loads(data).get("error", {}).get("message")
         except ValueError:
             message = None
         if not 400 <= resp.status < 500 or not isinstance(message, str):
             problems.append(f"malformed {method} {path} -> {resp.status}: {data[:200]!r}")
-    return problems
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -363,9 +367,10 @@ def main() -> int:
             stop = threading.Event()
             deadline = time.monotonic() + args.seconds
             threads = [threading.Thread(target=worker, args=(world, deadline, stop)) for _ in range(args.clients)]
+            problems: list[str] = []
+            threads.append(threading.Thread(target=malformed_control, args=(world.port, world.key, problems)))
             for t in threads:
                 t.start()
-            problems = malformed_control(world.port, world.key)
             if mode == "kill mid-traffic":
                 time.sleep(args.seconds / 2)
                 stop.set()
