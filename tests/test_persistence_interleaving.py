@@ -134,6 +134,63 @@ def test_a_graceful_restart_keeps_every_answer_of_a_concurrent_burst(
         server.stop()
 
 
+def test_decisions_made_through_the_api_inside_the_window_come_back(tmp_path: Path) -> None:
+    """The endpoint answers every request by calling ``/approve`` (or ``/decline``) and only then
+    returning: the call is journaled in two parts around the engine's decision, and the replay
+    interleaves it the same way (a replay in answer order would find nothing waiting)."""
+    key = new_key()
+    settings = Settings(port=0, persist=str(tmp_path / "api.db"))
+    calls: list[dict[str, Any]] = []
+    holder: list[Shop] = []
+
+    def decide_by_call(received: Received) -> Answer:
+        auth = received.json()["data"]["object"]
+        shop = holder[0]
+        time.sleep(0.05 + 0.1 * (auth["pending_request"]["amount"] % 3))
+        verb = shop.client.v1.issuing.authorizations.approve
+        if auth["pending_request"]["amount"] % 2:
+            verb = shop.client.v1.issuing.authorizations.decline
+        calls.append(verb(auth["id"], options=shop.options).to_dict())  # type: ignore[arg-type]
+        return 200, {}, b""
+
+    with Receiver(decide_by_call) as receiver:
+        server = EmulatorServer(settings=settings)
+        url = server.start()
+        try:
+            client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+            shop = Shop(client, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}), receiver)
+            holder.append(shop)
+            amounts = [3000, 3001, 3002, 3003, 3004, 3005]
+
+            def buy(amount: int) -> dict[str, Any]:
+                own = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+                params: Any = {"card": shop.card.id, "amount": amount, "currency": "usd"}
+                return own.v1.test_helpers.issuing.authorizations.create(params, shop.options).to_dict()  # type: ignore[arg-type]
+
+            with ThreadPoolExecutor(len(amounts)) as pool:
+                told = list(pool.map(buy, amounts))
+            deadline = time.monotonic() + 5
+            while len(calls) < len([a for a in told if a["request_history"][-1]["reason"].startswith("webhook")]):
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            assert {a["request_history"][-1]["reason"] for a in told} >= {"webhook_approved", "webhook_declined"}
+            before, money = state_of(url, key), books(shop)
+        finally:
+            server.stop()
+        server = EmulatorServer(settings=settings)
+        url = server.start()
+        try:
+            reattach(shop, url, key)
+            assert state_of(url, key) == before
+            assert books(shop) == money
+            same_as_told(shop, told)
+            for call in calls:  # what /approve and /decline answered is still true too
+                now = shop.client.v1.issuing.authorizations.retrieve(call["id"], options=shop.options).to_dict()  # type: ignore[arg-type]
+                assert now["request_history"][: len(call["request_history"])] == call["request_history"]
+        finally:
+            server.stop()
+
+
 @pytest.mark.parametrize("kill_after", [BURST, BURST // 2])
 def test_kill_9_keeps_every_acknowledged_answer(
     tmp_path: Path, endpoint: tuple[Receiver, Endpoint], kill_after: int
