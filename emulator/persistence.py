@@ -9,26 +9,45 @@ ASGI application, each request with its tape, so objects, ids, timestamps, balan
 events and Idempotency-Key replays come back exactly as they were. Webhook delivery is off
 while replaying (those events were delivered the first time).
 
+The journal is in the order the requests' effects happened, for any interleaving of concurrent
+requests. A request's body is read in full before it is dispatched, so a request that never
+waits runs from its first effect to its journal commit without letting another request run:
+its row's place is its effects' place. A request that waits in the middle (a real-time
+authorization waiting for the endpoint's answer, an ``/approve`` waiting for the engine) does so
+through :func:`emulator.core.ids.outside`, which commits one row with what it did so far
+(``done`` 0) before it waits; the rest follows in later rows (``part_of`` the first row) in
+the order it ran, the answer it waited for recorded on their tape. The replay starts each
+request as a task, holds it at each wait until the journal reaches its next part, then
+hands it the recorded answer: the requests interleave as they did, so every balance check
+sees the balance it saw the first time. A request that was waiting when the server stopped
+(its last row has ``done`` 0; no client got an answer) is finished after the replay as if its
+wait had been cut short (:data:`emulator.webhooks.realtime.ABANDONED` for a real-time
+authorization: a ``timeout``), and that ending is journaled.
+
 What is journaled: API ``POST``/``DELETE`` answered 200 (or 402, or 400/404 under an
 Idempotency-Key, since those answers are replayed to the client too), any API request that
-created a new platform (the first request of a key), and every successful settings ``POST``
-of the control plane (``/_emulator/platform_settings``, ``/_emulator/webhooks/settings``).
-``POST /_emulator/reset`` deletes the journal entries it makes obsolete (all, or one key's). The file carries SQLite's
+created a new platform (the first request of a key), every request that waited in the middle
+(whatever it answered), and every successful settings ``POST`` of the control plane
+(``/_emulator/platform_settings``, ``/_emulator/webhooks/settings``). ``POST /_emulator/reset``
+deletes the journal entries it makes obsolete (all, or one key's). The file carries SQLite's
 ``application_id`` and a schema version: a file that is not SQLite, belongs to another
 application, is damaged, or is held by another running emulator is refused with a message;
-it is never overwritten.
+it is checked through a read-only connection first, so a refused file is never written to.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from starlette.requests import Request
 
@@ -38,6 +57,8 @@ from emulator.core.ids import CURRENT_TAPE, Tape
 from emulator.fixtures.inprocess import call_app
 from emulator.http import auth
 from emulator.http.errors import StripeError
+from emulator.webhooks import routing
+from emulator.webhooks.book import Book, Delivery, Target, book_of
 
 if TYPE_CHECKING:
     from emulator.app import EmulatorApp
@@ -45,7 +66,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("emulator.persistence")
 
 APPLICATION_ID = 0x5354454D  # "STEM": PRAGMA application_id of every journal file
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a request that waits in the middle is journaled in parts (part_of, done)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Request headers the API reads; only these are journaled (not the SDKs' user-agent blobs).
 KEPT_HEADERS = frozenset({"authorization", "content-type", "idempotency-key", "stripe-account", "stripe-version"})
@@ -66,6 +87,9 @@ CANNOT_OPEN = "cannot use --persist {path}: it cannot be opened for writing ({de
 LOCKED = "cannot use --persist {path}: another running stripe-emulator is using it"
 BAD_ENTRY = "cannot use --persist {path}: journal entry {seq} is unreadable ({detail})"
 WRITE_FAILED = "could not persist a change to {path}: {detail}"
+MISMATCH = "replaying %s %s (entry %d) answered %d, not %d as before"
+FINISHED_ABANDONED = "%d request(s) were waiting when the emulator stopped: finished as if their wait was cut short"
+LOST_PART = "journal entry %d continues request %d, which is not waiting (skipped)"
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -83,10 +107,30 @@ CREATE TABLE journal (
     body BLOB NOT NULL,
     tape TEXT NOT NULL,
     status INTEGER NOT NULL,
-    at REAL NOT NULL
+    at REAL NOT NULL,
+    part_of INTEGER,
+    done INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX journal_by_key ON journal (key, seq);
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    event TEXT NOT NULL,
+    account TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    target TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_at REAL,
+    UNIQUE (key, event, target)
+);
 """
+# Schema 1 -> 2: rows of requests journaled in parts, and the deliveries not delivered yet.
+_UPGRADE = [
+    "ALTER TABLE journal ADD COLUMN part_of INTEGER",
+    "ALTER TABLE journal ADD COLUMN done INTEGER NOT NULL DEFAULT 1",
+    _SCHEMA[_SCHEMA.index("CREATE TABLE deliveries") :],
+]
 
 
 class PersistenceError(Exception):
@@ -104,6 +148,21 @@ class Entry:
     body: bytes
     tape: list[list[Any]]
     status: int
+    part_of: int | None = None  # the seq of the request's first row (None: this is the first row)
+    done: bool = True  # False: the request waited after this row; its next part is a later row
+
+
+class Delivered(NamedTuple):
+    """A delivery of an event to an endpoint that is not delivered yet (or failed for good)."""
+
+    key: str
+    event: str
+    account: str  # the account the event belongs to
+    owner: str  # the account whose endpoint it is
+    target: str  # the endpoint id
+    status: str
+    attempts: int
+    next_at: float | None  # when the next automatic attempt is due (Unix time)
 
 
 class Journal:
@@ -118,9 +177,9 @@ class Journal:
 
     def entries(self) -> Iterator[Entry]:
         cursor = self.conn.execute(
-            "SELECT seq, key, method, path, query, headers, body, tape, status FROM journal ORDER BY seq"
+            "SELECT seq, key, method, path, query, headers, body, tape, status, part_of, done FROM journal ORDER BY seq"
         )
-        for seq, key, method, path, query, headers, body, tape, status in cursor:
+        for seq, key, method, path, query, headers, body, tape, status, part_of, done in cursor:
             try:
                 pairs = [(str(k), str(v)) for k, v in json.loads(headers)]
                 drawn = json.loads(tape)
@@ -128,7 +187,7 @@ class Journal:
                     raise ValueError("the tape is not a list")
             except (ValueError, TypeError) as exc:
                 raise PersistenceError(BAD_ENTRY.format(path=self.path, seq=seq, detail=exc)) from None
-            yield Entry(seq, key, method, path, bytes(query), pairs, bytes(body), drawn, status)
+            yield Entry(seq, key, method, path, bytes(query), pairs, bytes(body), drawn, status, part_of, bool(done))
 
     def meta(self, name: str) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
@@ -140,11 +199,20 @@ class Journal:
 
     # --- writing (each call is one committed transaction) --------------------------------------
 
-    def append(self, entry: Entry, rng_state: Any) -> None:
+    def deliveries(self) -> list[Delivered]:
+        """The deliveries kept (pending or failed), in the order they were made."""
+        rows = self.conn.execute(
+            "SELECT key, event, account, owner, target, status, attempts, next_at FROM deliveries ORDER BY id"
+        ).fetchall()
+        return [Delivered(*row) for row in rows]
+
+    def append(self, entry: Entry, rng_state: Any, made: Sequence[Delivered] = ()) -> int:
+        """Commit one row (and the deliveries its request made); returns its ``seq``."""
         with self._transaction():
-            self.conn.execute(
-                "INSERT INTO journal (key, method, path, query, headers, body, tape, status, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self._insert_deliveries(made)
+            cursor = self.conn.execute(
+                "INSERT INTO journal (key, method, path, query, headers, body, tape, status, at, part_of, done)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     entry.key,
                     entry.method,
@@ -155,19 +223,46 @@ class Journal:
                     json.dumps(entry.tape, separators=(",", ":")),
                     entry.status,
                     time.time(),
+                    entry.part_of,
+                    int(entry.done),
                 ),
             )
             if rng_state is not None:
                 self._set_meta("rng_state", rng_state)
+        return int(cursor.lastrowid or 0)
+
+    def delivery_changed(self, made: Sequence[Delivered], changed: Delivered) -> None:
+        """Keep a delivery's new state: gone once delivered (it no longer counts anywhere)."""
+        with self._transaction():
+            self._insert_deliveries(made)
+            where = (changed.key, changed.event, changed.target)
+            if changed.status == "succeeded":
+                self.conn.execute("DELETE FROM deliveries WHERE key = ? AND event = ? AND target = ?", where)
+            else:
+                self.conn.execute(
+                    "UPDATE deliveries SET status = ?, attempts = ?, next_at = ?"
+                    " WHERE key = ? AND event = ? AND target = ?",
+                    (changed.status, changed.attempts, changed.next_at, *where),
+                )
+
+    def _insert_deliveries(self, made: Sequence[Delivered]) -> None:
+        if made:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (key, event, account, owner, target, status, attempts, next_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [tuple(d) for d in made],
+            )
 
     def forget(self, key: str | None) -> None:
         """Drop the entries a reset made obsolete: one key's, or all of them."""
         with self._transaction():
             if key is None:
                 self.conn.execute("DELETE FROM journal")
+                self.conn.execute("DELETE FROM deliveries")
                 self.conn.execute("DELETE FROM meta WHERE name = 'rng_state'")
             else:
                 self.conn.execute("DELETE FROM journal WHERE key = ?", (key,))
+                self.conn.execute("DELETE FROM deliveries WHERE key = ?", (key,))
 
     def forget_since(self, key: str, seq: int) -> None:
         """Drop one key's entries after ``seq`` (a fixture file that failed half-way)."""
@@ -208,52 +303,93 @@ def _open(path: str) -> sqlite3.Connection:
     if os.path.isdir(path):
         raise PersistenceError(IS_DIRECTORY.format(path=path))
     try:
-        if os.path.exists(path) and os.path.getsize(path) > 0:
+        existing = os.path.exists(path) and os.path.getsize(path) > 0
+        if existing:
             with open(path, "rb") as fh:
                 if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
                     raise PersistenceError(NOT_SQLITE.format(path=path))
+    except OSError as exc:
+        raise PersistenceError(CANNOT_OPEN.format(path=path, detail=exc.strerror or exc)) from None
+    if existing:
+        _guarded(path, lambda: _inspect(path))  # read-only: a file refused here is never written to
+    try:
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0.2)
     except (OSError, sqlite3.Error) as exc:
         raise PersistenceError(CANNOT_OPEN.format(path=path, detail=getattr(exc, "strerror", None) or exc)) from None
     try:
-        conn.execute("PRAGMA locking_mode = EXCLUSIVE")  # one emulator per file; the lock dies with it
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("COMMIT")
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if app_id == 0 and not tables:
-            _create(conn)
-        elif app_id != APPLICATION_ID:
-            raise PersistenceError(FOREIGN.format(path=path, found=app_id))
-        else:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise PersistenceError(NEWER.format(path=path, found=version, ours=SCHEMA_VERSION))
-            if not {"journal", "meta"} <= tables:
-                raise PersistenceError(DAMAGED.format(path=path, detail="tables are missing"))
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise PersistenceError(DAMAGED.format(path=path, detail=check))
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":  # pragma: no cover - only on file systems without WAL support
-            log.warning("%s could not use WAL (journal mode %s)", path, mode)
-        conn.execute("PRAGMA synchronous = FULL")  # a commit is on disk before the response goes out
+        _guarded(path, lambda: _prepare(path, conn))
     except PersistenceError:
         conn.close()
         raise
+    return conn
+
+
+def _guarded(path: str, step: Callable[[], None]) -> None:
+    """Run ``step``, turning SQLite's errors into the messages of :class:`PersistenceError`."""
+    try:
+        step()
     except sqlite3.OperationalError as exc:
-        conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
             raise PersistenceError(LOCKED.format(path=path)) from None
         if "unable to open" in str(exc) or "readonly" in str(exc):
             raise PersistenceError(CANNOT_OPEN.format(path=path, detail=exc)) from None
         raise PersistenceError(DAMAGED.format(path=path, detail=exc)) from None
     except sqlite3.DatabaseError as exc:
-        conn.close()
         raise PersistenceError(DAMAGED.format(path=path, detail=exc)) from None
-    return conn
+
+
+def _inspect(path: str) -> None:
+    """Check an existing file through a read-only connection: ours, readable, not newer, not in use."""
+    uri = Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=0.2)
+    try:
+        conn.execute("BEGIN")  # a shared lock: refused while another emulator holds its exclusive one
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if app_id == 0 and not tables:
+            return  # an empty database (e.g. made by ``sqlite3 FILE ''``): it becomes a journal
+        if app_id != APPLICATION_ID:
+            raise PersistenceError(FOREIGN.format(path=path, found=app_id))
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise PersistenceError(NEWER.format(path=path, found=version, ours=SCHEMA_VERSION))
+        if not {"journal", "meta"} <= tables:
+            raise PersistenceError(DAMAGED.format(path=path, detail="tables are missing"))
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise PersistenceError(DAMAGED.format(path=path, detail=check))
+    finally:
+        conn.close()
+
+
+def _prepare(path: str, conn: sqlite3.Connection) -> None:
+    """Lock the (checked or new) file for this emulator, create or upgrade its tables, WAL on."""
+    conn.execute("PRAGMA locking_mode = EXCLUSIVE")  # one emulator per file; the lock dies with it
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("COMMIT")
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if app_id == 0 and not tables:
+        _create(conn)
+    elif app_id != APPLICATION_ID:  # pragma: no cover - _inspect refused it (unless it changed meanwhile)
+        raise PersistenceError(FOREIGN.format(path=path, found=app_id))
+    elif conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        _upgrade(conn)
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":  # pragma: no cover - only on file systems without WAL support
+        log.warning("%s could not use WAL (journal mode %s)", path, mode)
+    conn.execute("PRAGMA synchronous = FULL")  # a commit is on disk before the response goes out
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Schema 1 -> 2: every old row is a whole request; no delivery was kept."""
+    conn.execute("BEGIN IMMEDIATE")
+    for statement in _UPGRADE:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.execute("COMMIT")
 
 
 def _create(conn: sqlite3.Connection) -> None:
@@ -278,6 +414,9 @@ class Persistence:
     def __init__(self, app: EmulatorApp, journal: Journal) -> None:
         self.app = app
         self.journal = journal
+        self.abandoned: list[_Replaying] = []  # requests the replay found waiting (see ``finish_abandoned``)
+        self.mismatches = 0  # replayed requests that answered another status than the first time
+        self.made: list[Delivered] = []  # deliveries made since the last row (kept with the next one)
 
     @property
     def fresh(self) -> bool:
@@ -285,6 +424,55 @@ class Persistence:
 
     def close(self) -> None:
         self.journal.close()
+
+    def _append(self, entry: Entry) -> int:
+        made, self.made = self.made, []
+        try:
+            return self.journal.append(entry, self.app.state.ids.get_state(), made)
+        except sqlite3.Error as exc:
+            log.error(WRITE_FAILED.format(path=self.journal.path, detail=exc))
+            raise
+
+    # --- webhook deliveries (the DeliveryEngine's recorder) ---------------------------------------
+
+    def created(self, book: Book, delivery: Delivery) -> None:
+        """A new delivery: kept with the row of the request that made its event."""
+        self.made.append(_delivered(book, delivery))
+
+    def changed(self, book: Book, delivery: Delivery) -> None:
+        made, self.made = self.made, []
+        try:
+            self.journal.delivery_changed(made, _delivered(book, delivery))
+        except sqlite3.Error as exc:
+            log.error(WRITE_FAILED.format(path=self.journal.path, detail=exc))
+
+    def resume_deliveries(self) -> int:
+        """After the replay: the deliveries that were not delivered count in their events'
+        ``pending_webhooks`` again, and the pending ones are queued, each attempted again when its
+        retry was due (at once if that time passed while the emulator was down)."""
+        state = self.app.state
+        resumed = 0
+        for kept in self.journal.deliveries():
+            platform = state.platforms.get(kept.key)
+            scope = platform.scopes.get(kept.account) if platform is not None else None
+            owner = platform.scopes.get(kept.owner) if platform is not None else None
+            event = scope.get("event", kept.event) if scope is not None else None
+            if platform is None or owner is None or event is None:
+                continue  # its event was reset, or its request never committed
+            event["pending_webhooks"] = int(event.get("pending_webhooks") or 0) + 1
+            endpoint = owner.get(routing.WEBHOOK_ENDPOINT, kept.target)
+            url = endpoint.get("url") if endpoint is not None else None
+            book = book_of(platform)
+            delivery = book.new_delivery(event, Target(kept.target, owner, url), time.time(), counts=True)
+            delivery.automatic_attempts = kept.attempts
+            delivery.next_attempt_at = kept.next_at
+            if kept.status == "pending":
+                self.app.webhooks.resume(book, delivery)
+                resumed += 1
+            else:
+                delivery.fail()
+        self.app.webhooks.recorder = self
+        return resumed
 
     # --- live requests -------------------------------------------------------------------------
 
@@ -305,38 +493,42 @@ class Persistence:
         if not valid or (is_api and not key) or (not is_api and path not in JOURNALED_CONTROL):
             await dispatch(scope, receive, send)  # refused before it changed anything, or changes nothing kept
             return
+        # The whole body first: from here to its journal row, a request that does not wait through
+        # ``ids.outside`` runs without letting another request run, so rows are in effect order.
+        buffered = await _read_ahead(receive, self.app.settings.max_body_bytes)
         existed = key in self.app.state.platforms
         chunks: list[bytes] = []
 
         async def receive_and_keep() -> dict[str, Any]:
-            message = await receive()
+            message = buffered.popleft() if buffered else await receive()
             if message["type"] == "http.request":
                 chunks.append(message.get("body", b""))
             return message
 
         tape = Tape()
+        first: list[int] = []  # the seq of the first row, once the request waited in the middle
+
+        def entry(status: int, done: bool) -> Entry:
+            drawn, tape.drawn = tape.drawn, []
+            if first:
+                return Entry(0, key, "", "", b"", [], b"", drawn, status, first[0], done)
+            kept = [(k, v) for k, v in headers if k in KEPT_HEADERS]
+            query = scope.get("query_string", b"")
+            return Entry(0, key, method, path, query, kept, b"".join(chunks), drawn, status, None, done)
+
+        async def suspended(_: Tape) -> None:
+            seq = self._append(entry(0, done=False))  # what it did so far, before anything else runs
+            if not first:
+                first.append(seq)
+
+        tape.suspended = suspended
 
         async def send_after_commit(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 replayed = any(k.lower() == b"idempotent-replayed" for k, _ in message.get("headers", ()))
-                if self._worth_keeping(is_api, method, status, replayed, existed, key, headers):
-                    entry = Entry(
-                        0,
-                        key,
-                        method,
-                        path,
-                        scope.get("query_string", b""),
-                        [(k, v) for k, v in headers if k in KEPT_HEADERS],
-                        b"".join(chunks),
-                        tape.drawn,
-                        status,
-                    )
-                    try:
-                        self.journal.append(entry, self.app.state.ids.get_state())
-                    except sqlite3.Error as exc:
-                        log.error(WRITE_FAILED.format(path=self.journal.path, detail=exc))
-                        raise
+                if first or self._worth_keeping(is_api, method, status, replayed, existed, key, headers):
+                    self._append(entry(status, done=True))
             await send(message)
 
         token = CURRENT_TAPE.set(tape)
@@ -368,45 +560,143 @@ class Persistence:
     # --- start-up ------------------------------------------------------------------------------
 
     async def replay(self) -> int:
-        """Run every journaled request again, with its tape; returns how many ran."""
+        """Run every journaled request again, with its tape, interleaved as the journal says;
+        returns how many requests ran. Requests found waiting are left in ``abandoned``."""
         state = self.app.state
         listeners = list(state.event_listeners)
         state.event_listeners.clear()  # no webhook deliveries for events of the past
         request_log = logging.getLogger("emulator.requests")
         level = request_log.level
         request_log.setLevel(logging.WARNING)
-        count = mismatches = 0
+        running: dict[int, _Replaying] = {}
+        count = 0
         try:
             for entry in self.journal.entries():
-                token = CURRENT_TAPE.set(Tape(entry.tape))
-                try:
-                    status, _ = await call_app(
-                        self.app.dispatch,
-                        entry.method,
-                        entry.path,
-                        query=entry.query,
-                        body=entry.body,
-                        headers=entry.headers,
-                    )
-                finally:
-                    CURRENT_TAPE.reset(token)
-                count += 1
-                if status != entry.status:
-                    mismatches += 1
-                    if mismatches <= 10:
-                        log.warning(
-                            "replaying %s %s (entry %d) answered %d, not %d as before",
-                            entry.method,
-                            entry.path,
-                            entry.seq,
-                            status,
-                            entry.status,
-                        )
+                if entry.part_of is None:
+                    count += 1
+                    replaying = _Replaying(entry, self.app.dispatch)
+                    await replaying.until_it_waits()
+                else:
+                    found = running.pop(entry.part_of, None)
+                    if found is None or found.task.done():
+                        log.warning(LOST_PART, entry.seq, entry.part_of)
+                        continue
+                    replaying = found
+                    await replaying.resume(entry)
+                if replaying.task.done():
+                    self._compare(replaying, entry)
+                else:
+                    running[replaying.first.seq] = replaying
         finally:
             state.event_listeners[:] = listeners + [x for x in state.event_listeners if x not in listeners]
             request_log.setLevel(level)
         state.ids.set_state(self.journal.meta("rng_state"))
+        self.abandoned = sorted(running.values(), key=lambda r: r.first.seq)
         return count
+
+    def _compare(self, replaying: _Replaying, entry: Entry) -> None:
+        status = replaying.status()
+        if status == entry.status:
+            return
+        self.mismatches += 1
+        if self.mismatches <= 10:
+            first = replaying.first
+            log.warning(MISMATCH, first.method, first.path, entry.seq, status, entry.status)
+
+    async def finish_abandoned(self) -> int:
+        """Finish, live, the requests that were waiting when the server stopped (no client got
+        their answer): each wait gets its ``abandoned`` answer; their ending is journaled."""
+        finished = 0
+        for replaying in self.abandoned:
+            drawn = await replaying.abandon()
+            status = replaying.status()
+            self._append(Entry(0, replaying.first.key, "", "", b"", [], b"", drawn, status, replaying.first.seq, True))
+            finished += 1
+        self.abandoned = []
+        return finished
+
+
+async def _read_ahead(receive: Receive, limit: int) -> deque[dict[str, Any]]:
+    """The request's body messages, read before it is dispatched (up to ``limit`` bytes: a larger
+    body is refused by the API, the rest is then read as it comes)."""
+    messages: deque[dict[str, Any]] = deque()
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False) or size > limit:
+            return messages
+
+
+class _Replaying:
+    """One journaled request run again as its own task, held at each wait until the journal
+    reaches its next part."""
+
+    def __init__(self, first: Entry, dispatch: Dispatch) -> None:
+        self.first = first
+        self.tape = Tape(first.tape)
+        self.reached: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.go_on: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self.tape.suspended = self._hold
+        token = CURRENT_TAPE.set(self.tape)
+        try:
+            self.task: asyncio.Task[tuple[int, bytes]] = asyncio.get_running_loop().create_task(
+                call_app(dispatch, first.method, first.path, query=first.query, body=first.body, headers=first.headers)
+            )
+        finally:
+            CURRENT_TAPE.reset(token)
+
+    async def _hold(self, tape: Tape) -> None:
+        go_on = self.go_on
+        self.reached.set_result(None)
+        entry = await go_on
+        if entry is None:  # abandoned: go on live, every further wait answered without waiting
+            tape.pending = None
+            tape.suspended = None
+            tape.abandoned = True
+        else:
+            tape.pending = list(entry.tape)
+
+    async def until_it_waits(self) -> None:
+        either: set[asyncio.Future[Any]] = {self.task, self.reached}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+
+    def _go_on(self, entry: Entry | None) -> None:
+        loop = asyncio.get_running_loop()
+        go_on, self.reached, self.go_on = self.go_on, loop.create_future(), loop.create_future()
+        go_on.set_result(entry)
+
+    async def resume(self, entry: Entry) -> None:
+        self._go_on(entry)
+        await self.until_it_waits()
+
+    async def abandon(self) -> list[list[Any]]:
+        self._go_on(None)
+        await asyncio.wait({self.task})
+        return self.tape.drawn
+
+    def status(self) -> int:
+        if self.task.cancelled() or self.task.exception() is not None:
+            return 0
+        return self.task.result()[0]
+
+
+def _delivered(book: Book, delivery: Delivery) -> Delivered:
+    platform = book.platform
+    owner = delivery.target.owner
+    return Delivered(
+        platform.key,
+        delivery.event["id"],
+        delivery.event.get("account") or platform.account_id,
+        owner.account_id if owner is not None else platform.account_id,
+        delivery.target.key,
+        delivery.status,
+        delivery.automatic_attempts,
+        delivery.next_attempt_at,
+    )
 
 
 def _key_of(headers: dict[str, str]) -> tuple[bool, str]:
@@ -428,6 +718,8 @@ async def restore(app: EmulatorApp) -> bool:
     try:
         started = time.perf_counter()
         count = await persistence.replay()
+        resumed = persistence.resume_deliveries()
+        finished = await persistence.finish_abandoned()
     except BaseException:
         journal.close()
         raise
@@ -438,5 +730,9 @@ async def restore(app: EmulatorApp) -> bool:
             app.settings.persist,
             (time.perf_counter() - started) * 1000,
         )
+    if resumed:
+        log.info("%d webhook deliveries resumed", resumed)
+    if finished:
+        log.warning(FINISHED_ABANDONED, finished)
     app.journal = persistence
     return bool(journal.fresh)

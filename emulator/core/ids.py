@@ -13,7 +13,7 @@ import random
 import secrets
 import string
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -27,13 +27,23 @@ class Tape:
 
     A live tape records; a replay tape (built from a recording) hands the recorded values
     back, each to the first draw of the same kind, and records nothing.
+
+    A request that waits for something outside its own code (a webhook endpoint's answer,
+    another request) does it through :func:`outside`. Persistence sets ``suspended``: live, it
+    commits what the request did so far before the wait (so the journal holds the parts of all
+    requests in the order they ran); replaying, it holds the request at that point until the
+    journal says it went on, then hands it the next part's recording. ``abandoned`` makes a
+    live tape answer every wait with its ``abandoned`` value without waiting (a request that was
+    waiting when the server stopped is finished that way after the restart).
     """
 
-    __slots__ = ("drawn", "pending")
+    __slots__ = ("drawn", "pending", "suspended", "abandoned")
 
     def __init__(self, recorded: list[list[Any]] | None = None) -> None:
         self.drawn: list[list[Any]] = []
         self.pending: list[list[Any]] | None = list(recorded) if recorded is not None else None
+        self.suspended: Callable[[Tape], Awaitable[None]] | None = None
+        self.abandoned = False
 
     @property
     def replaying(self) -> bool:
@@ -42,12 +52,29 @@ class Tape:
     def draw(self, kind: str, make: Callable[[], T]) -> T:
         pending = self.pending
         if pending is not None:
+            found, value = self.take(kind)
+            return value if found else make()  # the code now draws more than it did: a fresh value
+        value = make()
+        self.drawn.append([kind, value])
+        return value
+
+    def take(self, kind: str) -> tuple[bool, Any]:
+        """``(True, value)``: the first recorded ``kind`` value, removed (replay tapes only)."""
+        pending = self.pending
+        if pending is not None:
             for i, (recorded_kind, value) in enumerate(pending):
                 if recorded_kind == kind:
                     del pending[i]
-                    return value  # type: ignore[no-any-return]
-            return make()  # the code now draws more than it did: a fresh value
-        value = make()
+                    return True, value
+        return False, None
+
+    async def outside(self, kind: str, ask: Callable[[], Awaitable[T]], abandoned: T) -> T:
+        if self.suspended is not None:
+            await self.suspended(self)
+        if self.pending is not None:
+            found, value = self.take(kind)
+            return value if found else abandoned  # never ask the outside world while replaying
+        value = abandoned if self.abandoned else await ask()
         self.drawn.append([kind, value])
         return value
 
@@ -63,23 +90,26 @@ def recorded(kind: str, make: Callable[[], T]) -> T:
     return make() if tape is None else tape.draw(kind, make)
 
 
-def replayed_value(kind: str) -> tuple[bool, Any]:
-    """``(True, value)`` when the running request is a replay that recorded a ``kind`` value."""
+async def outside(kind: str, ask: Callable[[], Awaitable[T]], abandoned: T) -> T:
+    """Wait, inside a request, for something the emulator does not decide itself.
+
+    ``ask()`` gives a JSON-serialisable answer (a webhook endpoint's decision, ...). With
+    persistence on, the request's effects up to here are journaled before it waits, and the
+    answer is recorded, so a replay after a restart interleaves this request with the others
+    exactly as it ran and gets the same answer without asking again. ``abandoned`` is the answer
+    of a wait the server did not see the end of (it stopped meanwhile). Every ``await`` in a
+    handler that lets other requests run after this request changed state must go through here.
+    """
     tape = CURRENT_TAPE.get()
-    if tape is None or tape.pending is None:
-        return False, None
-    for i, (recorded_kind, value) in enumerate(tape.pending):
-        if recorded_kind == kind:
-            del tape.pending[i]
-            return True, value
-    return False, None
+    if tape is None:
+        return await ask()
+    return await tape.outside(kind, ask, abandoned)
 
 
-def record_value(kind: str, value: Any) -> None:
-    """Record a JSON-serialisable value on the running request's live tape (no-op otherwise)."""
+def replaying() -> bool:
+    """True while the running request is replayed from the persistence journal."""
     tape = CURRENT_TAPE.get()
-    if tape is not None and tape.pending is None:
-        tape.drawn.append([kind, value])
+    return tape is not None and tape.pending is not None
 
 
 class IdFactory:

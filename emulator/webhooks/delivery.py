@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import httpx
@@ -33,12 +33,21 @@ ENDPOINT_DISABLED = "the webhook endpoint is disabled"
 NO_SECRET = "the webhook endpoint has no signing secret"
 
 
+class Recorder(Protocol):
+    """Keeps endpoint deliveries that are not delivered yet across restarts (``--persist``)."""
+
+    def created(self, book: Book, delivery: Delivery) -> None: ...
+
+    def changed(self, book: Book, delivery: Delivery) -> None: ...
+
+
 class DeliveryEngine:
     def __init__(self, state: State, settings: Settings) -> None:
         self.state = state
         self.settings = settings
         self.forward: ForwardTarget | None = from_settings(settings)
         self.books: set[Book] = set()
+        self.recorder: Recorder | None = None
 
     def install(self) -> None:
         """Listen to the state's events (once, however many times it is called)."""
@@ -71,8 +80,16 @@ class DeliveryEngine:
         now = time.time()
         for target, counts in targets:
             delivery = book.new_delivery(event, target, now, counts=counts)
+            if counts and self.recorder is not None:
+                self.recorder.created(book, delivery)
             book.queue(target.key).append(delivery)
             self._ensure_worker(book, target.key)
+
+    def resume(self, book: Book, delivery: Delivery) -> None:
+        """Queue a delivery restored after a restart (its attempts go on where they stopped)."""
+        self.books.add(book)
+        book.queue(delivery.target.key).append(delivery)
+        self._ensure_worker(book, delivery.target.key)
 
     def _ensure_worker(self, book: Book, key: str) -> None:
         task = book.workers.get(key)
@@ -93,17 +110,22 @@ class DeliveryEngine:
                     if delivery.status != "pending":
                         queue.popleft()
                         continue
-                    await self.attempt(client, delivery, "automatic")
-                    if delivery.status != "pending":
-                        queue.popleft()
+                    waiting = (delivery.next_attempt_at or 0.0) - time.time()
+                    if waiting > 0:  # restored after a restart: its retry is due later
+                        await self._sleep(book, key, waiting)
                         continue
+                    delivery.next_attempt_at = None
+                    await self.attempt(client, delivery, "automatic")
                     schedule = self.schedule(book)
-                    if delivery.automatic_attempts > len(schedule):
+                    if delivery.status == "pending" and delivery.automatic_attempts > len(schedule):
                         delivery.fail()
+                    if delivery.status != "pending":
+                        self._changed(book, delivery)
                         queue.popleft()
                         continue
                     delay = schedule[delivery.automatic_attempts - 1]
                     delivery.next_attempt_at = time.time() + delay
+                    self._changed(book, delivery)
                     await self._sleep(book, key, delay)
                     if delivery.status == "pending":
                         delivery.next_attempt_at = None
@@ -169,9 +191,14 @@ class DeliveryEngine:
 
         async with httpx.AsyncClient() as client:
             await self.attempt(client, delivery, "replay")
+        self._changed(book, delivery)
         if delivery.status == "succeeded":
             book.wake_event(delivery.target.key).set()  # a worker waiting to retry it moves on
         return delivery.to_json()
+
+    def _changed(self, book: Book, delivery: Delivery) -> None:
+        if delivery.counts and delivery.kind == "event" and self.recorder is not None:
+            self.recorder.changed(book, delivery)
 
     # --- reset ---------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from emulator.core import ids
@@ -71,27 +71,16 @@ def _controllable(authorization: Obj) -> bool:
     return bool(pending.get("is_amount_controllable"))
 
 
+ABANDONED: dict[str, Any] = {"outcome": "timeout"}  # the answer of a wait cut short by a restart
+
+
 async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
-    """Ask the real-time endpoint; a request replayed from the persistence journal gets the decision
-    it got the first time, without asking again."""
-    found, recorded = ids.replayed_value("realtime")
-    if found:
-        return RealtimeDecision(**recorded)
-    decision = await _ask(ctx, authorization)
-    ids.record_value(
-        "realtime",
-        {
-            "outcome": decision.outcome,
-            "amount": decision.amount,
-            "metadata": decision.metadata,
-            "reason_message": decision.reason_message,
-        },
-    )
-    return decision
+    """Ask the platform's real-time endpoint about ``authorization`` (see the module docstring).
 
-
-async def _ask(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
-    """Ask the platform's real-time endpoint about ``authorization`` (see the module docstring)."""
+    Everything up to the wait (the event, the waiter ``/approve`` may resolve) runs in replays
+    too; the wait itself goes through :func:`emulator.core.ids.outside`, so a request replayed
+    from the persistence journal gets the decision it got the first time, at the same point
+    among the other requests, without asking again."""
     found = routing.endpoints_for(ctx.platform, ctx.scope, routing.REALTIME_EVENT)
     if not found:
         return RealtimeDecision("no_endpoint")
@@ -103,29 +92,47 @@ async def _ask(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
     event = ctx.emit(routing.REALTIME_EVENT, authorization)
     event["pending_webhooks"] = 1
     book = book_of(ctx.platform)
-    delivery = book.new_delivery(
-        event, Target(endpoint["id"], owner, endpoint["url"]), time.time(), kind="realtime", counts=True
-    )
-    loop = asyncio.get_running_loop()
-    waiter = Waiter(ctx.scope.account_id, controllable, loop.create_future())
+    waiter = Waiter(ctx.scope.account_id, controllable, asyncio.get_running_loop().create_future())
     book.add_waiter(authorization["id"], waiter)
-    window = _window(ctx.platform.settings.rta_timeout_seconds)
-    body = transport.payload(event, endpoint.get("api_version"))
-    url = endpoint["url"]
+
+    async def ask() -> dict[str, Any]:
+        delivery = book.new_delivery(
+            event, Target(endpoint["id"], owner, endpoint["url"]), time.time(), kind="realtime", counts=True
+        )
+        window = _window(ctx.platform.settings.rta_timeout_seconds)
+        decision = await _wait(
+            book, delivery, waiter, transport.payload(event, endpoint.get("api_version")), secret, window
+        )
+        return {**asdict(decision), "pending_webhooks": event.get("pending_webhooks", 0)}
+
+    try:
+        answer = await ids.outside("realtime", ask, ABANDONED)
+    finally:
+        book.remove_waiter(authorization["id"], waiter)
+    event["pending_webhooks"] = answer.get("pending_webhooks", 0)
+    return RealtimeDecision(
+        answer.get("outcome", "timeout"), answer.get("amount"), answer.get("metadata"), answer.get("reason_message")
+    )
+
+
+async def _wait(
+    book: Book, delivery: Delivery, waiter: Waiter, body: bytes, secret: str, window: float
+) -> RealtimeDecision:
+    """POST the request to the endpoint and wait for its answer or an ``/approve``/``/decline`` call."""
+    url = delivery.target.url
+    assert url is not None
+    loop = asyncio.get_running_loop()
     post = loop.create_task(
         transport.post_once(url, body, transport.headers(body, secret, realtime=True), window + GRACE)
     )
-    try:
-        await asyncio.wait({post, waiter.future}, timeout=window, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        book.remove_waiter(authorization["id"], waiter)
+    await asyncio.wait({post, waiter.future}, timeout=window, return_when=asyncio.FIRST_COMPLETED)
     if waiter.future.done() and not waiter.future.cancelled():
         decision: RealtimeDecision = waiter.future.result()
         _settle(book, delivery, post, url, decision.outcome)
         return decision
     if post.done():
         result = post.result()
-        decision = interpret(result, controllable)
+        decision = interpret(result, waiter.controllable)
         _record(delivery, result, url, decision.outcome)
         return decision
     post.cancel()
@@ -146,8 +153,13 @@ def _record(delivery: Delivery, result: transport.Result, url: str, outcome: str
 
 
 def _settle(book: Book, delivery: Delivery, post: asyncio.Task[transport.Result], url: str, outcome: str) -> None:
-    """Record the POST of a decision made through the API, now or when it finishes."""
+    """Record the POST of a decision made through the API, now or when it finishes.
+
+    The decision reached the emulator, so the request event counts as delivered at once
+    (``pending_webhooks`` 0, the delivery ``succeeded``) whatever the POST answers later: the
+    event is then the same when the request is replayed after a restart (a choice)."""
     delivery.outcome = outcome
+    delivery.succeed()
     if post.done():
         _record(delivery, post.result(), url, outcome)
         return

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,15 +17,10 @@ import stripe
 from emulator import EmulatorServer, Settings, create_app
 from emulator.core.state import State
 from emulator.persistence import APPLICATION_ID, Journal, Persistence, PersistenceError
-from tests.support.running import Running, state_of
+from tests.support.running import ROOT, Running, new_key, spawn, state_of
 
-ROOT = Path(__file__).resolve().parents[2]
 CAPABILITIES = {"card_issuing": {"requested": True}, "transfers": {"requested": True}, "treasury": {"requested": True}}
 ADDRESS = {"line1": "1 Main St", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"}
-
-
-def new_key() -> str:
-    return "sk_test_" + uuid.uuid4().hex
 
 
 @pytest.fixture
@@ -263,25 +254,10 @@ def test_webhook_delivery_is_off_while_replaying(tmp_path: Path) -> None:
 # --- kill -9 --------------------------------------------------------------------------------------
 
 
-def _spawn(path: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", "0", "--persist", str(path), "--log-level", "warning"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert "listening on" in line, proc.stderr.read() if proc.stderr else line
-    return proc, "http://127.0.0.1:" + line.strip().rsplit(":", 1)[1]
-
-
 def test_kill_9_between_two_requests_loses_nothing(tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
     key = new_key()
-    proc, url = _spawn(path)
+    proc, url = spawn(path)
     try:
         client = stripe.StripeClient(key, base_addresses={"api": url})
         ids = build_some_state(client)
@@ -289,7 +265,7 @@ def test_kill_9_between_two_requests_loses_nothing(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-    proc, url = _spawn(path)
+    proc, url = spawn(path)
     try:
         assert state_of(url, key) == before
         client = stripe.StripeClient(key, base_addresses={"api": url})
@@ -311,6 +287,48 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path: Path) -> 
     with pytest.raises(PersistenceError, match="exists but is not a SQLite database"):
         Journal(str(path))
     assert path.read_text() == "my precious notes\n"
+
+
+def _truncated_sqlite_header(tmp_path: Path, size: int) -> bytes:
+    real = tmp_path / "real.db"
+    conn = sqlite3.connect(real)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    return real.read_bytes()[:size]
+
+
+@pytest.mark.parametrize("size", [24, 32, 40, 48, 56, 64, 80, 100, 600])
+def test_a_refused_small_or_truncated_file_stays_byte_identical(tmp_path: Path, size: int) -> None:
+    """Issue #19 item 5: a SQLite header cut to 24-80 bytes used to be rewritten to 4 KB by the refusal."""
+    path = tmp_path / "state.db"
+    data = _truncated_sqlite_header(tmp_path, size)
+    path.write_bytes(data)
+    with pytest.raises(PersistenceError, match="the database is damaged"):
+        Journal(str(path))
+    assert path.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["real.db", "state.db"]  # no -wal/-shm/-journal left
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"SQLite format 3\x00" + bytes(16),
+        b"SQLite format 3\x00" + bytes(range(32)),
+        b"SQLite format 3\x00" + b"\xff" * 48,
+        bytes(range(40)),
+        b"%PDF-1.4\n" + b"x" * 50,
+        b"x",
+    ],
+    ids=["magic+zeros", "magic+bytes", "magic+ff", "binary", "pdf", "one-byte"],
+)
+def test_a_refused_garbage_file_stays_byte_identical(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(data)
+    with pytest.raises(PersistenceError, match="damaged|not a SQLite database"):
+        Journal(str(path))
+    assert path.read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir()] == ["state.db"]
 
 
 def test_a_place_that_cannot_hold_the_file_is_refused_clearly(tmp_path: Path) -> None:
@@ -396,5 +414,47 @@ def test_the_file_carries_our_application_id(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         fmt = conn.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()[0]
         assert json.loads(fmt) == "stripe-issuing-emulator request journal"
+    finally:
+        conn.close()
+
+
+def test_a_schema_1_journal_is_upgraded_and_replayed(tmp_path: Path) -> None:
+    """A journal written before requests were kept in parts: its rows are whole requests."""
+    path = tmp_path / "v1.db"
+    key = new_key()
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, method TEXT NOT NULL,"
+        " path TEXT NOT NULL, query BLOB NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL, tape TEXT NOT NULL,"
+        " status INTEGER NOT NULL, at REAL NOT NULL);"
+        "CREATE INDEX journal_by_key ON journal (key, seq);"
+        f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
+    )
+    headers = json.dumps([["authorization", f"Bearer {key}"], ["content-type", "application/x-www-form-urlencoded"]])
+    tape = json.dumps(
+        [["req", "req_v1v1v1v1v1v1v1"], ["acct", "acct_1V1V1V1V1V1V1V1"], ["acct", "acct_1V1CONNECTEDxxx"]]
+    )
+    conn.execute(
+        "INSERT INTO journal (key, method, path, query, headers, body, tape, status, at)"
+        " VALUES (?, 'POST', '/v1/accounts', x'', ?, ?, ?, 200, 0)",
+        (key, headers, b"country=US", tape),
+    )
+    conn.commit()
+    conn.close()
+    running = Running(path)
+    try:
+        url = running.start()
+        platform = state_of(url, key)["platforms"]
+        (dump,) = platform.values()
+        assert dump["platform_account"] == "acct_1V1V1V1V1V1V1V1"
+        assert "acct_1V1CONNECTEDxxx" in dump["accounts"]
+    finally:
+        running.stop()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT part_of, done FROM journal").fetchall() == [(None, 1)]
+        assert conn.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
     finally:
         conn.close()

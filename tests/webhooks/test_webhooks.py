@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,54 +23,16 @@ from emulator.webhooks import forward, signing
 from tests.support import flows
 from tests.support.receiver import Answer, Received, Receiver, json_answer
 from tests.support.schema import SchemaValidator
+from tests.support.webhooks import FA_PARAMS, deliveries, endpoint, fast_retries, platform_events, wait_until
 
 # CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
-
-FA_PARAMS: dict[str, Any] = {"supported_currencies": ["usd"], "features": {"card_issuing": {"requested": True}}}
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     with Receiver() as r:
         yield r
-
-
-def fast_retries(http: httpx.Client, *delays: float) -> None:
-    r = http.post("/_emulator/webhooks/settings", json={"retry_schedule": list(delays)})
-    assert r.status_code == 200, r.text
-    assert r.json()["retry_schedule"] == list(delays)
-
-
-def endpoint(client: stripe.StripeClient, url: str, events: list[str] | None = None, **extra: Any) -> Any:
-    params: dict[str, Any] = {"url": url, "enabled_events": events or ["*"], **extra}
-    return client.v1.webhook_endpoints.create(params)  # type: ignore[arg-type]
-
-
-def deliveries(http: httpx.Client, **params: Any) -> list[dict[str, Any]]:
-    r = http.get("/_emulator/webhooks/deliveries", params=params)
-    assert r.status_code == 200, r.text
-    data: list[dict[str, Any]] = r.json()["data"]
-    return data
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.02)
-
-
-def platform_events(client: stripe.StripeClient, count: int) -> list[str]:
-    """Make ``count`` platform events (a financial account, then received credits); their ids, oldest first."""
-    fa = client.v1.treasury.financial_accounts.create(FA_PARAMS)  # type: ignore[arg-type]
-    made = 1
-    while made < count:
-        flows.fund(client, None, fa.id, 100)  # type: ignore[arg-type]
-        made += 2
-    ids = [e.id for e in client.v1.events.list({"limit": 100}).auto_paging_iter()]
-    return list(reversed(ids))
 
 
 # --- endpoints CRUD --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from emulator.core import ids
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
@@ -93,10 +94,14 @@ async def _resolve(ctx: Ctx, approved: bool) -> Obj:
     clean = {k: v for k, v in metadata.items() if v} if isinstance(metadata, dict) else None
     if not realtime.resolve_via_api(ctx, auth["id"], approved, amount, clean):
         raise StripeError(NOT_AWAITING.format(verb=verb))
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DECISION_WAIT_SECONDS
-    while auth.get("pending_request") is not None and loop.time() < deadline:  # ``auth`` is the stored object
-        await asyncio.sleep(0.001)  # the engine applies the decision on its next turn of the loop
+
+    async def applied() -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DECISION_WAIT_SECONDS
+        while auth.get("pending_request") is not None and loop.time() < deadline:  # ``auth`` is the stored object
+            await asyncio.sleep(0.001)  # the engine applies the decision on its next turn of the loop
+
+    await ids.outside("decision_applied", applied, None)  # (a replay resumes here once the engine went on)
     return retrieve(ctx)
 
 

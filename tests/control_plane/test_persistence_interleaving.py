@@ -1,0 +1,388 @@
+"""Issue #19 item 1: a restart never changes what clients were told, however requests interleaved.
+
+Twenty real-time authorizations run at once on a financial account funded for four; the
+endpoint answers each after a random 50-1000 ms (approve, decline, or ``/approve`` through the
+API). The journal must bring back every object and balance exactly, after a graceful stop and
+after ``kill -9`` (also in the middle of the burst, when some purchases are still waiting).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+
+from emulator import EmulatorServer, Settings
+from emulator.core import ids
+from tests.support import webhooks as hooks
+from tests.support.receiver import Answer, Received, Receiver, json_answer
+from tests.support.running import new_key, spawn, state_of
+from tests.support.shop import VERSION, Shop
+
+PURCHASE = 2500  # Shop funds 10_000: four purchases
+BURST = 20
+
+
+class Endpoint:
+    """The real-time endpoint's behaviour: a seeded random delay and decision per request."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.shop: Shop | None = None
+
+    def __call__(self, received: Received) -> Answer:
+        with self.lock:
+            delay = self.rng.uniform(0.05, 1.0)
+            how = self.rng.choice(["approve"] * 6 + ["decline"] * 2 + ["api"] * 2)
+        time.sleep(delay)
+        if how == "api" and self.shop is not None:
+            auth_id = received.json()["data"]["object"]["id"]
+            try:
+                self.shop.client.v1.issuing.authorizations.approve(auth_id, options=self.shop.options)  # type: ignore[arg-type]
+            except stripe.StripeError:
+                pass  # the emulator may have stopped meanwhile (kill -9 in the middle)
+            return 200, {}, b""
+        return json_answer(200, {"approved": how == "approve"}, VERSION)
+
+
+def burst(shop: Shop, url: str, key: str, count: int) -> Iterator[Any]:
+    """``count`` purchases at once, each from its own SDK client; yields each answer as it comes."""
+
+    def buy(_: int) -> Any:
+        client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+        try:
+            return client.v1.test_helpers.issuing.authorizations.create(
+                {"card": shop.card.id, "amount": PURCHASE, "currency": "usd"},
+                shop.options,  # type: ignore[arg-type]
+            ).to_dict()
+        except stripe.APIConnectionError:
+            return None  # the emulator was killed before it answered
+
+    with ThreadPoolExecutor(count) as pool:
+        for done in as_completed([pool.submit(buy, i) for i in range(count)]):
+            yield done.result()
+
+
+def books(shop: Shop) -> tuple[int, int]:
+    """(cash, what the pending approved authorizations hold): cash = 10_000 - held."""
+    cash = shop.cash()
+    listed = shop.client.v1.issuing.authorizations.list({"limit": 100}, shop.options)  # type: ignore[arg-type]
+    held = sum(a.amount for a in listed.data if a.status == "pending" and a.approved)
+    return cash, held
+
+
+def same_as_told(shop: Shop, told: list[dict[str, Any]]) -> None:
+    for answer in told:
+        now = shop.client.v1.issuing.authorizations.retrieve(answer["id"], options=shop.options).to_dict()  # type: ignore[arg-type]
+        assert now == answer, f"{answer['id']} changed after the restart"
+
+
+def connect(url: str, key: str, receiver: Receiver, endpoint: Endpoint) -> Shop:
+    client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+    http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
+    shop = Shop(client, http, receiver)
+    endpoint.shop = shop
+    return shop
+
+
+def reattach(shop: Shop, url: str, key: str) -> None:
+    shop.client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+
+
+@pytest.fixture
+def endpoint() -> Iterator[tuple[Receiver, Endpoint]]:
+    behaviour = Endpoint(seed=19)
+    with Receiver(behaviour) as receiver:
+        yield receiver, behaviour
+
+
+def test_a_graceful_restart_keeps_every_answer_of_a_concurrent_burst(
+    tmp_path: Path, endpoint: tuple[Receiver, Endpoint]
+) -> None:
+    receiver, behaviour = endpoint
+    key = new_key()
+    settings = Settings(port=0, persist=str(tmp_path / "burst.db"))
+    server = EmulatorServer(settings=settings)
+    url = server.start()
+    try:
+        shop = connect(url, key, receiver, behaviour)
+        told = list(burst(shop, url, key, BURST))
+        outcomes = [(a["approved"], a["request_history"][-1]["reason"]) for a in told]
+        assert ("insufficient_funds" in {r for _, r in outcomes}) and any(ok for ok, _ in outcomes)
+        before, money = state_of(url, key), books(shop)
+    finally:
+        server.stop()
+    server = EmulatorServer(settings=settings)
+    url = server.start()
+    try:
+        reattach(shop, url, key)
+        assert state_of(url, key) == before
+        assert books(shop) == money and money[0] == 10_000 - money[1]
+        same_as_told(shop, told)
+    finally:
+        server.stop()
+
+
+def test_decisions_made_through_the_api_inside_the_window_come_back(tmp_path: Path) -> None:
+    """The endpoint answers every request by calling ``/approve`` (or ``/decline``) and only then
+    returning: the call is journaled in two parts around the engine's decision, and the replay
+    interleaves it the same way (a replay in answer order would find nothing waiting)."""
+    key = new_key()
+    settings = Settings(port=0, persist=str(tmp_path / "api.db"))
+    calls: list[dict[str, Any]] = []
+    holder: list[Shop] = []
+
+    def decide_by_call(received: Received) -> Answer:
+        auth = received.json()["data"]["object"]
+        shop = holder[0]
+        time.sleep(0.05 + 0.1 * (auth["pending_request"]["amount"] % 3))
+        verb = shop.client.v1.issuing.authorizations.approve
+        if auth["pending_request"]["amount"] % 2:
+            verb = shop.client.v1.issuing.authorizations.decline
+        calls.append(verb(auth["id"], options=shop.options).to_dict())  # type: ignore[arg-type]
+        return 200, {}, b""
+
+    with Receiver(decide_by_call) as receiver:
+        server = EmulatorServer(settings=settings)
+        url = server.start()
+        try:
+            client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+            shop = Shop(client, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}), receiver)
+            holder.append(shop)
+            amounts = [3000, 3001, 3002, 3003, 3004, 3005]
+
+            def buy(amount: int) -> dict[str, Any]:
+                own = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+                params: Any = {"card": shop.card.id, "amount": amount, "currency": "usd"}
+                return own.v1.test_helpers.issuing.authorizations.create(params, shop.options).to_dict()  # type: ignore[arg-type]
+
+            with ThreadPoolExecutor(len(amounts)) as pool:
+                told = list(pool.map(buy, amounts))
+            deadline = time.monotonic() + 5
+            while len(calls) < len([a for a in told if a["request_history"][-1]["reason"].startswith("webhook")]):
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            assert {a["request_history"][-1]["reason"] for a in told} >= {"webhook_approved", "webhook_declined"}
+            before, money = state_of(url, key), books(shop)
+        finally:
+            server.stop()
+        server = EmulatorServer(settings=settings)
+        url = server.start()
+        try:
+            reattach(shop, url, key)
+            assert state_of(url, key) == before
+            assert books(shop) == money
+            same_as_told(shop, told)
+            for call in calls:  # what /approve and /decline answered is still true too
+                now = shop.client.v1.issuing.authorizations.retrieve(call["id"], options=shop.options).to_dict()  # type: ignore[arg-type]
+                assert now["request_history"][: len(call["request_history"])] == call["request_history"]
+        finally:
+            server.stop()
+
+
+@pytest.mark.parametrize("kill_after", [BURST, BURST // 2])
+def test_kill_9_keeps_every_acknowledged_answer(
+    tmp_path: Path, endpoint: tuple[Receiver, Endpoint], kill_after: int
+) -> None:
+    """``kill -9`` once the whole burst was answered, or half-way through it (the other purchases
+    are then still waiting for the endpoint: nobody was told their outcome)."""
+    receiver, behaviour = endpoint
+    key = new_key()
+    path = tmp_path / "killed.db"
+    proc, url = spawn(path)
+    told: list[dict[str, Any]] = []
+    try:
+        shop = connect(url, key, receiver, behaviour)
+        for answer in burst(shop, url, key, BURST):
+            if answer is not None:
+                told.append(answer)
+            if len(told) == kill_after and proc.poll() is None:
+                if kill_after == BURST:
+                    before, money = state_of(url, key), books(shop)
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert len(told) >= kill_after
+    proc, url = spawn(path)
+    try:
+        reattach(shop, url, key)
+        same_as_told(shop, told)
+        cash, held = books(shop)
+        assert cash == 10_000 - held >= 0
+        if kill_after == BURST:
+            assert state_of(url, key) == before and (cash, held) == money
+        restored = state_of(url, key)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    # the purchases that were waiting were finished and journaled at the first restart: a second
+    # restart brings back exactly the same
+    proc, url = spawn(path)
+    try:
+        assert state_of(url, key) == restored
+        pending = [
+            a
+            for account in restored["platforms"].values()
+            for scope in account["accounts"].values()
+            for a in scope["objects"].get("issuing.authorization", [])
+            if a.get("pending_request") is not None
+        ]
+        assert pending == [], json.dumps(pending)[:500]
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+# --- webhook deliveries that were not delivered yet ------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["graceful", "kill -9"])
+def test_pending_webhook_deliveries_survive_a_restart(tmp_path: Path, how: str) -> None:
+    """Events whose endpoint was down are delivered after the restart, in order, once each;
+    their ``pending_webhooks`` is the same before and after."""
+    key = new_key()
+    path = tmp_path / "deliveries.db"
+    release = threading.Event()
+
+    def held(_: Received) -> Answer:
+        release.wait(10)  # until the state after the restart was compared
+        return 200, {}, b""
+
+    receiver = Receiver(held)
+    receiver.up()
+    port = receiver.port
+    receiver.down()  # the port is known, nobody listens
+    proc = None
+    server = None
+    if how == "graceful":
+        server = EmulatorServer(settings=Settings(port=0, persist=str(path)))
+        url = server.start()
+    else:
+        proc, url = spawn(path)
+    try:
+        http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
+        client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+        hooks.fast_retries(http, 0.05, 1.5, 60)
+        we = hooks.endpoint(client, f"http://127.0.0.1:{port}/webhook")
+        failed = hooks.endpoint(client, "http://127.0.0.1:9/never", ["treasury.financial_account.created"])
+        made = hooks.platform_events(client, 3)
+        # the head of each endpoint's queue was tried twice and waits 1.5 s; the rest wait behind it
+        hooks.wait_until(lambda: sum(len(d["attempts"]) >= 2 for d in hooks.deliveries(http)) == 2)
+        due = {d["endpoint"]: d["next_attempt_at"] for d in hooks.deliveries(http) if d["next_attempt_at"]}
+        before = state_of(url, key)
+        assert all(e["pending_webhooks"] >= 1 for e in _events(before))
+    finally:
+        if server is not None:
+            server.stop()
+        if proc is not None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+    receiver.port = port
+    with receiver:
+        if how == "graceful":
+            server = EmulatorServer(settings=Settings(port=0, persist=str(path)))
+            url = server.start()
+        else:
+            proc, url = spawn(path)
+        try:
+            (first,) = receiver.wait_for(1)
+            assert first.at >= due[we.id] - 0.01  # retried when it was due, not at once
+            assert state_of(url, key) == before  # pending_webhooks included
+            release.set()
+            got = receiver.wait_for(len(made), timeout=10)
+            assert [r.event(we.secret).id for r in got] == made
+            http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
+            hooks.wait_until(
+                lambda: all(e["pending_webhooks"] == (e["id"] == made[0]) for e in _events(state_of(url, key)))
+            )
+            hooks.wait_until(lambda: any(d["attempts"] for d in hooks.deliveries(http) if d["endpoint"] == failed.id))
+            kept = hooks.deliveries(http)
+            assert {(d["endpoint"], d["status"]) for d in kept} == {(we.id, "succeeded"), (failed.id, "pending")}
+            (waiting,) = [d for d in kept if d["endpoint"] == failed.id]
+            # its third attempt (the schedule's second delay) failed too: the next is due in a minute
+            assert len(waiting["attempts"]) == 1 and waiting["attempts"][0]["at"] >= due[failed.id] - 0.01
+            assert waiting["next_attempt_at"] > time.time() + 30
+            time.sleep(0.2)
+            assert len(receiver.requests) == len(made)  # delivered once each
+        finally:
+            release.set()
+            if server is not None:
+                server.stop()
+            if proc is not None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def _events(dump: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        e
+        for platform in dump["platforms"].values()
+        for scope in platform["accounts"].values()
+        for e in scope["objects"].get("event", [])
+    ]
+
+
+# --- the tape's waits (unit) -------------------------------------------------------------------------
+
+
+def test_a_wait_commits_first_records_its_answer_and_is_never_asked_again() -> None:
+    asked: list[str] = []
+    committed: list[list[list[Any]]] = []
+
+    async def ask() -> dict[str, Any]:
+        asked.append("asked")
+        return {"outcome": "approved"}
+
+    async def scenario() -> None:
+        live = ids.Tape()
+
+        async def commit(tape: ids.Tape) -> None:
+            committed.append(list(tape.drawn))  # what the request drew before the wait
+            tape.drawn = []
+
+        live.suspended = commit
+        token = ids.CURRENT_TAPE.set(live)
+        try:
+            live.draw("evt", lambda: "evt_1")
+            assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "approved"}
+        finally:
+            ids.CURRENT_TAPE.reset(token)
+        assert committed == [[["evt", "evt_1"]]] and live.drawn == [["realtime", {"outcome": "approved"}]]
+
+        replay = ids.Tape(live.drawn)
+        token = ids.CURRENT_TAPE.set(replay)
+        try:
+            assert ids.replaying()
+            assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "approved"}
+            # a wait the recording does not have gets the abandoned answer, never the outside world
+            assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "timeout"}
+        finally:
+            ids.CURRENT_TAPE.reset(token)
+
+        cut = ids.Tape()
+        cut.abandoned = True
+        token = ids.CURRENT_TAPE.set(cut)
+        try:
+            assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "timeout"}
+        finally:
+            ids.CURRENT_TAPE.reset(token)
+        assert cut.drawn == [["realtime", {"outcome": "timeout"}]]
+        assert await ids.outside("realtime", ask, {"outcome": "timeout"}) == {"outcome": "approved"}  # no tape
+
+    asyncio.run(scenario())
+    assert asked == ["asked", "asked"]  # live once, and once without persistence
