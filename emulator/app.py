@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,9 +21,18 @@ from emulator.settings import Settings
 from emulator.webhooks.control import WebhookControl
 from emulator.webhooks.delivery import DeliveryEngine
 
+if TYPE_CHECKING:
+    from emulator.dashboard import Dashboard
+    from emulator.fixtures.runner import FixtureLoader
+    from emulator.persistence import Persistence
+
 
 class EmulatorApp:
-    """Sends ``/v1/`` to the Stripe API handler and everything else to the control plane."""
+    """Sends ``/v1/`` to the Stripe API handler and everything else to the control plane.
+
+    The optional services are attributes built by :meth:`startup`: ``journal`` (``--persist``),
+    ``fixture_loader``; ``dashboard`` is built on first use.
+    """
 
     def __init__(self, state: State, settings: Settings) -> None:
         self.state = state
@@ -44,13 +53,13 @@ class EmulatorApp:
                 state.platform_initializers.append(init)
         self.api = Api(state, settings, self.router, self.specs, self.representation)
         self.on_reset: list[Any] = []
-        self.journal: Any = None  # emulator.persistence.Persistence once startup() opened --persist
-        self.fixture_loader: Any = None  # emulator.fixtures.runner.FixtureLoader, set by startup()
+        self.journal: Persistence | None = None  # once startup() opened --persist
+        self.fixture_loader: FixtureLoader | None = None  # built by startup()
         self.control = Control(state, settings, self.api, self.on_reset, app=self)
         self.webhooks = DeliveryEngine(state, settings)
         self.webhooks.install()
         self.on_reset.append(self.webhooks.on_reset)
-        self._dashboard: Any = None  # emulator.dashboard.Dashboard, built on the first dashboard request
+        self._dashboard: Dashboard | None = None  # built on the first dashboard request
         self.starlette = Starlette(
             routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes(), *self._dashboard_routes()]
         )
@@ -58,7 +67,7 @@ class EmulatorApp:
         self.starlette.add_exception_handler(405, self._not_found)
 
     @property
-    def dashboard(self) -> Any:
+    def dashboard(self) -> Dashboard:
         """The dashboard (imported and built on first use: it is not needed to serve the API)."""
         if self._dashboard is None:
             from emulator.dashboard import Dashboard
@@ -90,8 +99,9 @@ class EmulatorApp:
         if self.settings.persist:
             from emulator import persistence
 
-            fresh = await persistence.restore(self)
-        await runner.install(self, load=fresh)
+            self.journal = await persistence.restore(self)
+            fresh = self.journal.fresh
+        self.fixture_loader = await runner.install(self, load=fresh)
 
     def shutdown(self) -> None:
         if self.journal is not None:

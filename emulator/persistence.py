@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 
 from emulator import __version__
-from emulator.control import cross_site
 from emulator.core.ids import CURRENT_TAPE, Tape
 from emulator.fixtures.inprocess import call_app
 from emulator.http import auth
 from emulator.http.errors import StripeError
+from emulator.http.guard import cross_site
 
 if TYPE_CHECKING:
     from emulator.app import EmulatorApp
@@ -420,8 +420,8 @@ def _key_of(headers: dict[str, str]) -> tuple[bool, str]:
         return False, ""
 
 
-async def restore(app: EmulatorApp) -> bool:
-    """Open ``app.settings.persist``, replay it, and journal from now on; True if it was empty."""
+async def restore(app: EmulatorApp) -> Persistence:
+    """Open ``app.settings.persist`` and replay it; the app journals through the result from now on."""
     assert app.settings.persist is not None
     journal = Journal(app.settings.persist)
     persistence = Persistence(app, journal)
@@ -438,5 +438,4 @@ async def restore(app: EmulatorApp) -> bool:
             app.settings.persist,
             (time.perf_counter() - started) * 1000,
         )
-    app.journal = persistence
-    return bool(journal.fresh)
+    return persistence

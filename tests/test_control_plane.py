@@ -13,7 +13,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer, Settings
-from emulator.control import CROSS_SITE
+from emulator.http.guard import CROSS_SITE
 from tests import flows
 
 EVIL = "http://evil.example"
