@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from emulator.control import Control
 from emulator.core.state import State
-from emulator.http import errors
+from emulator.http import errors, limits
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
 from emulator.http.render import Representation, child_schemas, expandable_fields
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 class EmulatorApp:
     """Sends ``/v1/`` to the Stripe API handler and everything else to the control plane.
 
-    The optional services are attributes built by :meth:`startup`: ``journal`` (``--persist``),
+    Every request has its body read within ``--body-timeout`` (:mod:`emulator.http.limits`). The optional services are attributes built by :meth:`startup`: ``journal`` (``--persist``),
     ``fixture_loader``; ``dashboard`` is built on first use.
     """
 
@@ -109,10 +109,21 @@ class EmulatorApp:
             self.journal = None
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        if self.journal is not None and scope["type"] == "http":
-            await self.journal.handle(scope, receive, send, self.dispatch)
+        if scope["type"] != "http":
+            await self.dispatch(scope, receive, send)
             return
-        await self.dispatch(scope, receive, send)
+        headers = scope["headers"]
+        is_api = scope["path"].startswith(("/v1/", "/v2/"))
+        settings = self.settings
+        body = await limits.read_body(
+            headers, receive, send, settings.body_timeout, settings.max_body_bytes, not is_api
+        )
+        if body is None:
+            return
+        if self.journal is not None:
+            await self.journal.handle(scope, body, send, self.dispatch)
+            return
+        await self.dispatch(scope, body, send)
 
     async def dispatch(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(("/v1/", "/v2/")):
