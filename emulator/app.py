@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from emulator.control import Control
 from emulator.core.state import State
-from emulator.http import errors, limits
+from emulator.http import errors, guard, limits
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
 from emulator.http.render import Representation, child_schemas, expandable_fields
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 class EmulatorApp:
     """Sends ``/v1/`` to the Stripe API handler and everything else to the control plane.
 
-    Every request has its body read within ``--body-timeout`` (:mod:`emulator.http.limits`). The optional services are attributes built by :meth:`startup`: ``journal`` (``--persist``),
+    Every request first passes :mod:`emulator.http.guard` (a served ``Host``) and has its body read within ``--body-timeout`` (:mod:`emulator.http.limits`). The optional services are attributes built by :meth:`startup`: ``journal`` (``--persist``),
     ``fixture_loader``; ``dashboard`` is built on first use.
     """
 
@@ -53,6 +53,7 @@ class EmulatorApp:
                 state.platform_initializers.append(init)
         self.api = Api(state, settings, self.router, self.specs, self.representation)
         self.on_reset: list[Any] = []
+        self.hosts = guard.HostPolicy(settings.host, settings.allowed_hosts)
         self.journal: Persistence | None = None  # once startup() opened --persist
         self.fixture_loader: FixtureLoader | None = None  # built by startup()
         self.control = Control(state, settings, self.api, self.on_reset, app=self)
@@ -91,6 +92,11 @@ class EmulatorApp:
         err = errors.unrecognized_url(request.method, request.url.path)
         return Response(dumps(err.body()), status_code=404, media_type="application/json")
 
+    def listening_on(self, host: str) -> None:
+        """Tell the app the address it is bound to (it names the hosts it answers to)."""
+        if host != self.settings.host:
+            self.hosts = guard.HostPolicy(host, self.settings.allowed_hosts)
+
     async def startup(self) -> None:
         """Before serving: restore ``--persist`` state, then load ``--fixtures`` (unless restored)."""
         from emulator.fixtures import runner
@@ -113,6 +119,10 @@ class EmulatorApp:
             await self.dispatch(scope, receive, send)
             return
         headers = scope["headers"]
+        host = guard.host_header(headers)
+        if not self.hosts.allows(host):
+            await limits.send_error(send, guard.host_refusal(host or ""))
+            return
         is_api = scope["path"].startswith(("/v1/", "/v2/"))
         settings = self.settings
         body = await limits.read_body(

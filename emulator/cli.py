@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices = f.metadata.get("choices")
         metavar = None if choices else f.name.upper()
         if kind(f) == "strs":
-            parser.add_argument(flag(f), dest=f.name, action="append", metavar="PATH", help=helptext)
+            parser.add_argument(
+                flag(f), dest=f.name, action="append", metavar=f.metadata.get("metavar", "PATH"), help=helptext
+            )
         else:
             # --log-level INFO works like STRIPE_EMULATOR_LOG_LEVEL=INFO
             convert: Callable[[str], str] = str.lower if choices else str
@@ -123,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sock = listening_socket(settings.host, settings.port)
     except OSError as exc:
         return _fail(CANNOT_LISTEN.format(host=settings.host, port=settings.port, detail=exc))
+    app.listening_on(settings.host)
     server = uvicorn.Server(uvicorn_config(app, settings.log_level, log_config=None))
     try:
         return asyncio.run(_serve(app, server, sock))

@@ -33,6 +33,7 @@ from starlette.routing import Route
 
 from emulator import __version__
 from emulator.core.state import Platform, PlatformSettings, State
+from emulator.http import redaction
 from emulator.http.api import Api, RequestRecord
 from emulator.http.control_plane import api_key, endpoint, limit_param, read_body, required_key
 from emulator.http.errors import StripeError, mask_key
@@ -49,6 +50,7 @@ FIXTURE_BODY = 'Send a stripe CLI fixture document (a JSON object with a "fixtur
 FIXTURE_TOO_DEEP = "The fixture document nests too deeply to be read."
 ACCOUNT_NONE = "none"  # ``account=none``: requests made without Stripe-Account
 FIXTURES_FAILED = "Loading the configured fixtures after the reset failed: {detail}"
+REVEAL = "reveal"  # ``?reveal=true``: /_emulator/requests shows secrets as they were sent and answered
 
 
 class Control:
@@ -150,6 +152,7 @@ class Control:
             status = int(status_raw) if status_raw else None
         except ValueError:
             raise StripeError(INVALID_STATUS, param="status") from None
+        reveal = request.query_params.get(REVEAL, "").lower() in ("true", "1")
         method = (request.query_params.get("method") or "").upper()
         prefix = request.query_params.get("path") or ""
         only_account = request.query_params.get("account") or ""
@@ -168,10 +171,10 @@ class Control:
             records.append(record)
         if limit is not None:
             records = records[-limit:]
-        return {"requests": [self._render_record(r) for r in records]}
+        return {"requests": [self._render_record(r, reveal) for r in records]}
 
     @staticmethod
-    def _render_record(record: RequestRecord) -> dict[str, Any]:
+    def _render_record(record: RequestRecord, reveal: bool = False) -> dict[str, Any]:
         item = dict(record)
         item["key"] = mask_key(item["key"]) if item.get("key") else None
         body = item.pop("response_body", b"")
@@ -181,6 +184,9 @@ class Control:
             item["response_body"] = json.loads(text) if text else None
         except ValueError:
             item["response_body"] = text
+        if not reveal:
+            item["request_body"] = redaction.redact(item["request_body"])
+            item["response_body"] = redaction.redact(item["response_body"])
         return item
 
     async def platform_settings(self, request: Request) -> dict[str, Any]:

@@ -73,6 +73,13 @@ class Settings:
         (1.0, 5.0, 30.0, 120.0, 600.0), "seconds between webhook delivery retries, comma-separated", separator=","
     )
     request_log_size: int = _opt(200, "requests kept for GET /_emulator/requests")
+    allowed_hosts: tuple[str, ...] = _opt(
+        (),
+        "more host names the emulator answers to (besides localhost, loopback addresses and --host); "
+        "'*' accepts any (flag repeatable; variable: names separated by ',')",
+        separator=",",
+        metavar="HOST",
+    )
     header_timeout: float = _opt(10.0, "seconds a client has to send a whole request head (then 408 and close)")
     body_timeout: float = _opt(30.0, "seconds a client has to send a whole request body (then 408 and close)")
     keep_alive_timeout: float = _opt(5.0, "seconds an idle keep-alive connection stays open")

@@ -35,8 +35,8 @@ def test_head_then_get_on_one_connection(server: EmulatorServer, api_key: str) -
     host, port = server.url.split("//")[1].split(":")
     with socket.create_connection((host, int(port))) as sock:
         sock.sendall(
-            f"HEAD /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {api_key}\r\n\r\n"
-            f"GET /v1/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {api_key}\r\nConnection: close\r\n\r\n".encode()
+            f"HEAD /v1/accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {api_key}\r\n\r\n"
+            f"GET /v1/account HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {api_key}\r\nConnection: close\r\n\r\n".encode()
         )
         data = b""
         while chunk := sock.recv(65536):
@@ -226,7 +226,7 @@ def test_non_ascii_basic_credentials_are_401(server: EmulatorServer, credentials
     host, port = server.url.split("//")[1].split(":")
     with socket.create_connection((host, int(port))) as sock:
         sock.sendall(
-            b"GET /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+            b"GET /v1/accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic "
             + credentials
             + b"\r\nConnection: close\r\n\r\n"
         )

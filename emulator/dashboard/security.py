@@ -5,7 +5,7 @@ origin with every form POST; ``null`` from sandboxed or opaque contexts is forei
 marked cross-site by ``Sec-Fetch-Site``, and (3) carry the dashboard's form token, which only its
 own pages contain (another site cannot read them). Non-browser clients that send no ``Origin``
 still need the token. (1) and (2) are :func:`emulator.http.guard.same_origin`, shared with the
-control plane.
+control plane; the ``Host`` they compare with is one the emulator serves (checked before routing).
 """
 
 from __future__ import annotations
