@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 class EmulatorApp:
     """Sends ``/v1/`` to the Stripe API handler and everything else to the control plane.
 
-    Every request first passes :mod:`emulator.http.guard` (a served ``Host``) and has its body read within ``--body-timeout`` (:mod:`emulator.http.limits`). The optional services are attributes built by :meth:`startup`: ``journal`` (``--persist``),
-    ``fixture_loader``; ``dashboard`` is built on first use.
+    Every request first passes :mod:`emulator.http.guard` (a served ``Host``; no ``/_emulator/``
+    request from the emulator's own deliveries) and has its body read within ``--body-timeout``
+    (:mod:`emulator.http.limits`). The optional services are attributes built by :meth:`startup`:
+    ``journal`` (``--persist``), ``fixture_loader``; ``dashboard`` is built on first use.
     """
 
     def __init__(self, state: State, settings: Settings) -> None:
@@ -92,10 +94,12 @@ class EmulatorApp:
         err = errors.unrecognized_url(request.method, request.url.path)
         return Response(dumps(err.body()), status_code=404, media_type="application/json")
 
-    def listening_on(self, host: str) -> None:
-        """Tell the app the address it is bound to (it names the hosts it answers to)."""
+    def listening_on(self, host: str, address: tuple[Any, ...]) -> None:
+        """Tell the app where it is served: ``host`` as bound (names the hosts it answers to) and the
+        socket's address (webhook deliveries never go there)."""
         if host != self.settings.host:
             self.hosts = guard.HostPolicy(host, self.settings.allowed_hosts)
+        self.state.served.add((str(address[0]), int(address[1])))
 
     async def startup(self) -> None:
         """Before serving: restore ``--persist`` state, then load ``--fixtures`` (unless restored)."""
@@ -119,11 +123,18 @@ class EmulatorApp:
             await self.dispatch(scope, receive, send)
             return
         headers = scope["headers"]
+        server = scope.get("server")
+        if server and server[1] and (server[0], server[1]) not in self.state.served:
+            self.state.served.add((str(server[0]), int(server[1])))
         host = guard.host_header(headers)
         if not self.hosts.allows(host):
             await limits.send_error(send, guard.host_refusal(host or ""))
             return
-        is_api = scope["path"].startswith(("/v1/", "/v2/"))
+        path: str = scope["path"]
+        is_api = path.startswith(("/v1/", "/v2/"))
+        if not is_api and guard.is_outbound(headers):
+            await limits.send_error(send, guard.outbound_refusal())
+            return
         settings = self.settings
         body = await limits.read_body(
             headers, receive, send, settings.body_timeout, settings.max_body_bytes, not is_api

@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sock = listening_socket(settings.host, settings.port)
     except OSError as exc:
         return _fail(CANNOT_LISTEN.format(host=settings.host, port=settings.port, detail=exc))
-    app.listening_on(settings.host)
+    app.listening_on(settings.host, sock.getsockname())
     server = uvicorn.Server(uvicorn_config(app, settings.log_level, log_config=None))
     try:
         return asyncio.run(_serve(app, server, sock))

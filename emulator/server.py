@@ -96,7 +96,7 @@ class EmulatorServer:
         sock = listening_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         self._sock = sock
-        self.app.listening_on(self.host)
+        self.app.listening_on(self.host, sock.getsockname())
         self._server = uvicorn.Server(uvicorn_config(self.app, self.log_level, timeout_graceful_shutdown=1))
 
         async def main() -> None:

@@ -1,5 +1,5 @@
-"""Safety of a local emulator: only the hosts it serves are answered (DNS rebinding), secrets are
-hidden from the request log.
+"""Safety of a local emulator: deliveries never reach its own control plane, only the hosts it
+serves are answered (DNS rebinding), secrets are hidden from the request log.
 
 Read deadlines and the connection bound are in ``test_slow_clients.py``.
 """
@@ -7,7 +7,9 @@ Read deadlines and the connection bound are in ``test_slow_clients.py``.
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,11 +20,20 @@ from emulator.cli import settings_from_args
 from emulator.http import guard
 from emulator.http.redaction import REDACTED
 from emulator.settings import Settings
+from emulator.webhooks import self_target
+from tests.receiver import Received, Receiver
 from tests.test_cardholders import create_cardholder
 from tests.test_cards import new_card
 
 VICTIM = "sk_test_victim_platform"
 ATTACKER = "sk_test_attacker_platform"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
 @pytest.fixture
@@ -48,6 +59,134 @@ def victim_platform(srv: EmulatorServer) -> str:
 def victim_alive(srv: EmulatorServer, holder_id: str) -> bool:
     r = httpx.get(f"{srv.url}/v1/issuing/cardholders/{holder_id}", headers={"Authorization": f"Bearer {VICTIM}"})
     return r.status_code == 200
+
+
+def deliveries(srv: EmulatorServer, key: str) -> list[dict[str, Any]]:
+    r = httpx.get(f"{srv.url}/_emulator/webhooks/deliveries", headers={"Authorization": f"Bearer {key}"})
+    data: list[dict[str, Any]] = r.json()["data"]
+    return data
+
+
+def wait_for_attempt(srv: EmulatorServer, key: str, timeout: float = 10.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for delivery in deliveries(srv, key):
+            if delivery["attempts"]:
+                attempt: dict[str, Any] = delivery["attempts"][0]
+                return attempt
+        time.sleep(0.05)
+    raise AssertionError("no delivery attempt was made")
+
+
+# --- deliveries never reach the control plane (issue #19 item 2) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "localhost", "[::1]", "0.0.0.0", "2130706433", "0x7f.1", "127.1", "127.0.0.2", "[::ffff:127.0.0.1]"],
+)
+def test_a_webhook_endpoint_on_the_emulator_itself_is_never_sent_to(own_server: EmulatorServer, host: str) -> None:
+    holder = victim_platform(own_server)
+    attacker = sdk(own_server, ATTACKER)
+    url = f"http://{host}:{own_server.port}/_emulator/reset"
+    attacker.v1.webhook_endpoints.create({"url": url, "enabled_events": ["*"]})
+    create_cardholder(attacker)  # an event: a delivery to the endpoint
+    attempt = wait_for_attempt(own_server, ATTACKER)
+    assert attempt["status_code"] is None
+    assert attempt["error"] == self_target.SELF_TARGET.format(url=url)
+    assert victim_alive(own_server, holder)
+
+
+def test_forward_to_the_emulator_itself_is_never_sent() -> None:
+    port = free_port()
+    settings = Settings(host="127.0.0.1", port=port, forward_to=f"http://localhost:{port}/_emulator/reset")
+    with EmulatorServer(settings=settings, log_level="warning") as url:
+        srv_url = url
+        holder = create_cardholder(stripe.StripeClient(VICTIM, base_addresses={"api": srv_url}))
+        r = httpx.get(f"{srv_url}/v1/issuing/cardholders/{holder.id}", headers={"Authorization": f"Bearer {VICTIM}"})
+        assert r.status_code == 200
+        deadline = time.monotonic() + 10
+        attempts: list[dict[str, Any]] = []
+        while not attempts and time.monotonic() < deadline:
+            attempts = [a for d in deliveries_of_all(srv_url) for a in d["attempts"]]
+            time.sleep(0.05)
+        assert attempts and all(a["error"] and "points at this emulator" in a["error"] for a in attempts)
+        again = httpx.get(
+            f"{srv_url}/v1/issuing/cardholders/{holder.id}", headers={"Authorization": f"Bearer {VICTIM}"}
+        )
+        assert again.status_code == 200
+
+
+def deliveries_of_all(url: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = httpx.get(f"{url}/_emulator/webhooks/deliveries").json()["data"]
+    return data
+
+
+def test_another_emulators_control_plane_refuses_deliveries(own_server: EmulatorServer) -> None:
+    """Emulator A's endpoint names emulator B's reset: B refuses requests A's deliveries make."""
+    holder = victim_platform(own_server)
+    with EmulatorServer() as other_url:
+        attacker = stripe.StripeClient(ATTACKER, base_addresses={"api": other_url})
+        attacker.v1.webhook_endpoints.create({"url": f"{own_server.url}/_emulator/reset", "enabled_events": ["*"]})
+        create_cardholder(attacker)
+        deadline = time.monotonic() + 10
+        attempt = None
+        while attempt is None and time.monotonic() < deadline:
+            found = [a for d in deliveries_of_all(other_url) for a in d["attempts"]]
+            attempt = found[0] if found else None
+            time.sleep(0.05)
+    assert attempt is not None and attempt["status_code"] == 403
+    assert guard.OUTBOUND_REFUSED in attempt["response_body"]
+    assert victim_alive(own_server, holder)
+
+
+def test_the_control_plane_refuses_requests_marked_as_deliveries(own_server: EmulatorServer) -> None:
+    holder = victim_platform(own_server)
+    for method, path in [("POST", "/_emulator/reset"), ("GET", "/_emulator/state"), ("GET", "/_emulator/")]:
+        r = httpx.request(method, own_server.url + path, headers={guard.OUTBOUND_HEADER: "1"})
+        assert r.status_code == 403
+        assert r.json() == {"error": {"message": guard.OUTBOUND_REFUSED, "type": "invalid_request_error"}}
+    assert victim_alive(own_server, holder)
+    # the API itself still answers them (a delivery to /v1 is only an unauthenticated request)
+    assert httpx.get(own_server.url + "/v1/accounts", headers={guard.OUTBOUND_HEADER: "1"}).status_code == 401
+
+
+def test_deliveries_carry_the_outbound_mark_and_follow_no_redirect(own_server: EmulatorServer) -> None:
+    holder = victim_platform(own_server)
+    target = f"{own_server.url}/_emulator/reset"
+
+    def redirect(_: Received) -> tuple[int, dict[str, str], bytes]:
+        return 307, {"Location": target}, b""
+
+    with Receiver(redirect) as rx:
+        attacker = sdk(own_server, ATTACKER)
+        attacker.v1.webhook_endpoints.create({"url": rx.url, "enabled_events": ["*"]})
+        create_cardholder(attacker)
+        received = rx.wait_for(1)
+        attempt = wait_for_attempt(own_server, ATTACKER)
+    assert received[0].headers[guard.OUTBOUND_HEADER.lower()] == "1"
+    assert attempt["status_code"] == 307  # recorded as a failed attempt, not followed
+    assert victim_alive(own_server, holder)
+
+
+def test_self_target_resolution() -> None:
+    import asyncio
+
+    served = {("127.0.0.1", 4242)}
+
+    def refused(url: str, where: set[tuple[str, int]] = served) -> bool:
+        return asyncio.run(self_target.refusal(url, where)) is not None
+
+    for host in ["127.0.0.1", "localhost", "2130706433", "0x7f.1", "127.1", "[::1]", "0.0.0.0", "017700000001"]:
+        assert refused(f"http://{host}:4242/_emulator/reset"), host
+    assert refused("http://LOCALHOST:4242/x")
+    assert not refused("http://127.0.0.1:4243/_emulator/reset")  # another port: a receiver
+    assert not refused("http://127.0.0.1/_emulator/reset")  # port 80
+    assert not refused("http://no-such-host.invalid:4242/")
+    assert not refused("http://127.0.0.1:4242/", set())  # never served: nothing to protect
+    # listening on every address: any address of this machine is the emulator
+    assert refused("http://127.0.0.1:4242/", {("0.0.0.0", 4242)})
+    assert refused("https://127.0.0.1/", {("0.0.0.0", 443)})
 
 
 # --- only served hosts are answered (issue #19 item 3) ----------------------------------------------------

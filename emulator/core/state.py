@@ -157,6 +157,8 @@ class State:
     event_listeners: list[Listener] = field(default_factory=list)
     # Called for each new platform so subsystems can set it up (the platform account, ...).
     platform_initializers: list[Callable[[Platform], None]] = field(default_factory=list)
+    # The (address, port) pairs this state is served on: webhook deliveries never go there.
+    served: set[tuple[str, int]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.ids = IdFactory(self.seed)

@@ -1,4 +1,4 @@
-"""Who may talk to the emulator: the hosts it serves, same-origin rules.
+"""Who may talk to the emulator: the hosts it serves, same-origin rules, its own outgoing requests.
 
 * :class:`HostPolicy`: a request whose ``Host`` names a host the emulator does not serve is
   refused before routing (``/v1`` included) with a 421. That stops DNS rebinding: a page on
@@ -9,6 +9,9 @@
   compose service name).
 * :func:`same_origin` / :func:`cross_site` / :func:`refuse_cross_site`: a browser's POST from
   a page of another site never reaches a control-plane or dashboard action.
+* :data:`OUTBOUND_HEADER`: every webhook delivery the emulator sends carries it, and the
+  control plane (``/_emulator/``) refuses any request that does, so no delivery (whatever URL
+  an endpoint names, through redirects or proxies) can reset or read an emulator.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from starlette.requests import Request
 
 from emulator.http.errors import StripeError
 
+OUTBOUND_HEADER = "Stripe-Emulator-Outbound"
+_OUTBOUND_KEY = OUTBOUND_HEADER.lower().encode("latin-1")
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]", "*"})
 ANY_HOST = "*"
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -37,6 +42,10 @@ HOST_NOT_SERVED = (
 CROSS_SITE = (
     "This request came from a web page of another site (its Origin or Sec-Fetch-Site says so), so it was "
     "refused: the emulator's control plane only takes POSTs from its own pages and from non-browser clients."
+)
+OUTBOUND_REFUSED = (
+    "This request was sent by a stripe-emulator (a webhook delivery), and the emulator's control plane "
+    "never acts on those."
 )
 
 
@@ -131,9 +140,18 @@ def host_header(scope_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
+def is_outbound(scope_headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """True for a request one of the emulator's own webhook deliveries made."""
+    return any(name == _OUTBOUND_KEY for name, _ in scope_headers)
+
+
 def host_refusal(host: str) -> StripeError:
     shown = host if len(host) <= 200 else host[:200] + "..."
     return StripeError(HOST_NOT_SERVED.format(host=shown), status=MISDIRECTED)
+
+
+def outbound_refusal() -> StripeError:
+    return StripeError(OUTBOUND_REFUSED, status=403)
 
 
 # --- same origin --------------------------------------------------------------------------------

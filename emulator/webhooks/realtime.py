@@ -114,7 +114,7 @@ async def _ask(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
     body = transport.payload(event, endpoint.get("api_version"))
     url = endpoint["url"]
     post = loop.create_task(
-        transport.post_once(url, body, transport.headers(body, secret, realtime=True), window + GRACE)
+        transport.post_once(url, body, transport.headers(body, secret, realtime=True), window + GRACE, ctx.state.served)
     )
     try:
         await asyncio.wait({post, waiter.future}, timeout=window, return_when=asyncio.FIRST_COMPLETED)
