@@ -56,7 +56,7 @@ def test_options_is_a_cors_preflight(server: EmulatorServer) -> None:
     )
     assert r.status_code == 200
     assert r.content == b""
-    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["access-control-allow-origin"] == "http://localhost:3000"  # the origin, never "*" + credentials
     assert "POST" in r.headers["access-control-allow-methods"]
     assert r.headers["access-control-allow-headers"] == "authorization, stripe-version"
 

@@ -1,5 +1,5 @@
 """Safety of a local emulator: deliveries never reach its own control plane, only the hosts it
-serves are answered (DNS rebinding), secrets are hidden from the request log.
+serves are answered (DNS rebinding), secrets are hidden from the request log, CORS as Stripe.
 
 Read deadlines and the connection bound are in ``test_slow_clients.py``.
 """
@@ -302,3 +302,30 @@ def test_request_log_redacts_secrets_unless_revealed(
     assert created["secret"] == REDACTED and created["url"] == "http://127.0.0.1:9/hook"
     revealed = str(httpx.get(server.url + "/_emulator/requests?reveal=true", headers=auth).json())
     assert endpoint.secret in revealed and full.number in revealed
+
+
+# --- CORS ----------------------------------------------------------------------------------------------------
+
+
+def test_cors_without_origin_is_stripes(http: httpx.Client) -> None:
+    r = http.get("/v1/accounts")
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["access-control-allow-credentials"] == "true"  # as api.stripe.com answers
+
+
+def test_cors_with_an_origin_answers_that_origin(http: httpx.Client) -> None:
+    origin = "http://localhost:3000"
+    preflight = http.options(
+        "/v1/issuing/cards",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    for r in (preflight, http.get("/v1/accounts", headers={"Origin": origin})):
+        assert r.headers["access-control-allow-origin"] == origin  # never "*" with credentials: browsers refuse
+        assert r.headers["access-control-allow-credentials"] == "true"
+        assert "Origin" in r.headers["vary"]
+    odd = http.get("/v1/accounts", headers={"Origin": "null"})
+    assert odd.headers["access-control-allow-origin"] == "*"
