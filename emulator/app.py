@@ -56,6 +56,7 @@ class EmulatorApp:
         self.api = Api(state, settings, self.router, self.specs, self.representation)
         self.on_reset: list[Any] = []
         self.hosts = guard.HostPolicy(settings.host, settings.allowed_hosts)
+        self.bodies = limits.BodyReader(settings.body_timeout)
         self.journal: Persistence | None = None  # once startup() opened --persist
         self.fixture_loader: FixtureLoader | None = None  # built by startup()
         self.control = Control(state, settings, self.api, self.on_reset, app=self)
@@ -135,10 +136,7 @@ class EmulatorApp:
         if not is_api and guard.is_outbound(headers):
             await limits.send_error(send, guard.outbound_refusal())
             return
-        settings = self.settings
-        body = await limits.read_body(
-            headers, receive, send, settings.body_timeout, settings.max_body_bytes, not is_api
-        )
+        body = await self.bodies.read(headers, receive, send, self.settings.max_body_bytes, not is_api)
         if body is None:
             return
         if self.journal is not None:

@@ -4,6 +4,7 @@ connections than ``--max-connections`` get 503. Run with each HTTP implementatio
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import socket
@@ -183,3 +184,29 @@ def test_more_connections_than_the_bound_get_503(strict: EmulatorServer) -> None
         sock.sendall(request(extra="Connection: close\r\n"))
         data, _ = read_until_closed(sock)
     assert data.startswith(b"HTTP/1.1 200 ")
+
+
+def test_the_body_reader_keeps_other_cancellations_and_stops_sweeping() -> None:
+    sent: list[dict[str, object]] = []
+
+    async def never() -> dict[str, object]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def send(message: object) -> None:
+        sent.append(message)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        reader = limits.BodyReader(0.2)
+        shutdown = asyncio.create_task(reader.read([], never, send, 100))  # type: ignore[arg-type]
+        await asyncio.sleep(0.01)
+        shutdown.cancel()  # the server stopping: not a timeout, not swallowed
+        with pytest.raises(asyncio.CancelledError):
+            await shutdown
+        assert not reader.reading and not sent
+        slow = await reader.read([], never, send, 100)  # type: ignore[arg-type]
+        assert slow is None and sent[0]["status"] == 408
+        await asyncio.sleep(0.2)
+        assert reader._sweep is None and not reader.reading and not reader.expired
+
+    asyncio.run(main())

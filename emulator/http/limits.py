@@ -8,7 +8,7 @@ Two layers, so they hold whichever HTTP implementation uvicorn runs (h11 or http
   while more than ``--max-connections`` connections are open is answered ``503`` (with
   ``Stripe-Should-Retry: true``) and its connection closed. Idle keep-alive connections are
   closed after ``--keep-alive-timeout`` seconds (uvicorn's own timer).
-* :func:`read_body` is ASGI: the whole request body must arrive within ``--body-timeout``
+* :class:`BodyReader` is ASGI: the whole request body must arrive within ``--body-timeout``
   seconds of the head, or the request is answered ``408`` and the connection closed.
 
 Every answer here is Stripe's error JSON with ``Connection: close``.
@@ -75,27 +75,44 @@ def declared_length(headers: list[tuple[bytes, bytes]]) -> int:
     return 0
 
 
-async def read_body(
-    headers: list[tuple[bytes, bytes]],
-    receive: Receive,
-    send: Send,
-    timeout: float,
-    limit: int,
-    refuse_large: bool = True,
-) -> Receive | None:
-    """Read the request body within ``timeout`` seconds and return a ``receive`` that hands it on
-    (None when the client was too slow, or sent more than ``limit`` bytes and ``refuse_large``: it
-    has been answered). Without ``refuse_large`` the first ``limit`` bytes and more are handed on,
-    for an application that answers its own 413 without reading further."""
-    if declared_length(headers) > limit:  # refused before a byte of it is read
-        if not refuse_large:
-            return receive
-        await send_error(send, StripeError(BODY_TOO_LARGE.format(limit=limit), status=413))
-        return None
-    messages: list[dict[str, Any]] = []
-    size = 0
-    try:
-        async with asyncio.timeout(timeout):
+class BodyReader:
+    """Reads request bodies within ``timeout`` seconds (one per application).
+
+    A per-request timer would cost more than the rest of a small request's handling, so readers
+    register their task and deadline, and one sweep (every ``timeout / 4`` s, at most 1 s, only
+    while some body is being read) cancels the tasks whose deadline passed."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.interval = min(timeout / 4, 1.0)
+        self.reading: dict[asyncio.Task[Any], float] = {}
+        self.expired: set[asyncio.Task[Any]] = set()
+        self._sweep: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def read(
+        self, headers: list[tuple[bytes, bytes]], receive: Receive, send: Send, limit: int, refuse_large: bool = True
+    ) -> Receive | None:
+        """The request body, read within the deadline, as a ``receive`` that hands it on (None when
+        the client was too slow, or sent more than ``limit`` bytes and ``refuse_large``: it has been
+        answered). Without ``refuse_large`` the first ``limit`` bytes and more are handed on, for an
+        application that answers its own 413 without reading further."""
+        if declared_length(headers) > limit:  # refused before a byte of it is read
+            if not refuse_large:
+                return receive
+            await send_error(send, StripeError(BODY_TOO_LARGE.format(limit=limit), status=413))
+            return None
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        self.reading[task] = loop.time() + self.timeout
+        if self._sweep is None or self._loop is not loop:
+            self._loop = loop
+            self._sweep = loop.call_later(self.interval, self._expire)
+        messages: list[dict[str, Any]] = []
+        size = 0
+        too_large = timed_out = False
+        try:
             while True:
                 message = await receive()
                 messages.append(message)
@@ -103,23 +120,41 @@ async def read_body(
                     break
                 size += len(message.get("body", b""))
                 if size > limit:
-                    if not refuse_large:
-                        break
-                    await send_error(send, StripeError(BODY_TOO_LARGE.format(limit=limit), status=413))
-                    return None
+                    too_large = refuse_large
+                    break
                 if not message.get("more_body", False):
                     break
-    except TimeoutError:
-        await send_error(send, StripeError(BODY_TIMEOUT.format(seconds=timeout), status=408))
-        return None
-    messages.reverse()
+        except asyncio.CancelledError:
+            if task not in self.expired:
+                raise
+            task.uncancel()
+            timed_out = True
+        finally:
+            del self.reading[task]
+            self.expired.discard(task)
+        if timed_out:
+            await send_error(send, StripeError(BODY_TIMEOUT.format(seconds=self.timeout), status=408))
+            return None
+        if too_large:
+            await send_error(send, StripeError(BODY_TOO_LARGE.format(limit=limit), status=413))
+            return None
+        messages.reverse()
 
-    async def replay() -> dict[str, Any]:
-        if messages:
-            return messages.pop()
-        return await receive()  # after the body: only http.disconnect comes
+        async def replay() -> dict[str, Any]:
+            if messages:
+                return messages.pop()
+            return await receive()  # after the body: only http.disconnect comes
 
-    return replay
+        return replay
+
+    def _expire(self) -> None:
+        assert self._loop is not None
+        now = self._loop.time()
+        for task, deadline in list(self.reading.items()):
+            if deadline <= now and task not in self.expired:
+                self.expired.add(task)
+                task.cancel()
+        self._sweep = self._loop.call_later(self.interval, self._expire) if self.reading else None
 
 
 # --- the connection (uvicorn protocol) ----------------------------------------------------------
