@@ -210,3 +210,21 @@ def test_the_body_reader_keeps_other_cancellations_and_stops_sweeping() -> None:
         assert reader._sweep is None and not reader.reading and not reader.expired
 
     asyncio.run(main())
+
+
+def test_a_request_whose_client_leaves_mid_body_never_runs(strict: EmulatorServer) -> None:
+    key = "sk_test_leaves_" + str(time.monotonic_ns())
+    body = b"type=custom&country=US"
+    with connect(strict) as sock:
+        sock.sendall(
+            f"POST /v1/accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {key}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n".encode()
+            + body
+        )
+        time.sleep(0.1)
+    time.sleep(0.3)
+    with connect(strict) as sock:
+        sock.sendall(request(extra="Connection: close\r\n").replace(b"sk_test_slow", key.encode()))
+        data, _ = read_until_closed(sock)
+    assert data.startswith(b"HTTP/1.1 200 ")
+    assert json.loads(data.partition(b"\r\n\r\n")[2])["data"] == []  # the half-sent account was not made

@@ -94,8 +94,8 @@ class BodyReader:
         self, headers: list[tuple[bytes, bytes]], receive: Receive, send: Send, limit: int, refuse_large: bool = True
     ) -> Receive | None:
         """The request body, read within the deadline, as a ``receive`` that hands it on (None when
-        the client was too slow, or sent more than ``limit`` bytes and ``refuse_large``: it has been
-        answered). Without ``refuse_large`` the first ``limit`` bytes and more are handed on, for an
+        the client left before its body was complete, or was too slow, or sent more than ``limit``
+        bytes and ``refuse_large``: it has been answered if it can be). Without ``refuse_large`` the first ``limit`` bytes and more are handed on, for an
         application that answers its own 413 without reading further."""
         if declared_length(headers) > limit:  # refused before a byte of it is read
             if not refuse_large:
@@ -111,12 +111,13 @@ class BodyReader:
             self._sweep = loop.call_later(self.interval, self._expire)
         messages: list[dict[str, Any]] = []
         size = 0
-        too_large = timed_out = False
+        too_large = timed_out = gone = False
         try:
             while True:
                 message = await receive()
                 messages.append(message)
                 if message["type"] != "http.request":
+                    gone = True  # the client left before its body was complete
                     break
                 size += len(message.get("body", b""))
                 if size > limit:
@@ -132,6 +133,8 @@ class BodyReader:
         finally:
             del self.reading[task]
             self.expired.discard(task)
+        if gone:
+            return None  # nobody to answer, and half a request must not run
         if timed_out:
             await send_error(send, StripeError(BODY_TIMEOUT.format(seconds=self.timeout), status=408))
             return None
