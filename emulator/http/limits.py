@@ -93,10 +93,12 @@ class BodyReader:
     async def read(
         self, headers: list[tuple[bytes, bytes]], receive: Receive, send: Send, limit: int, refuse_large: bool = True
     ) -> Receive | None:
-        """The request body, read within the deadline, as a ``receive`` that hands it on (None when
-        the client left before its body was complete, or was too slow, or sent more than ``limit``
-        bytes and ``refuse_large``: it has been answered if it can be). Without ``refuse_large`` the first ``limit`` bytes and more are handed on, for an
-        application that answers its own 413 without reading further."""
+        """The request body, read within the deadline, as a ``receive`` that hands it on.
+
+        None when the client left before its body was complete, was too slow, or sent more than
+        ``limit`` bytes and ``refuse_large`` (answered, when it can be). Without ``refuse_large``
+        the first ``limit`` bytes and more are handed on, for an application that answers its own
+        413 without reading further."""
         if declared_length(headers) > limit:  # refused before a byte of it is read
             if not refuse_large:
                 return receive
