@@ -329,3 +329,10 @@ def test_cors_with_an_origin_answers_that_origin(http: httpx.Client) -> None:
         assert "Origin" in r.headers["vary"]
     odd = http.get("/v1/accounts", headers={"Origin": "null"})
     assert odd.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_server_on_a_wildcard_address_serves_ip_literals_and_service_names() -> None:
+    with EmulatorServer(host="0.0.0.0", port=0) as url:
+        local = url.replace("0.0.0.0", "127.0.0.1")
+        for host, status in [("172.17.0.2:12111", 200), ("stripe-emulator", 200), (REBOUND, 421)]:
+            assert httpx.get(local + "/_emulator/health", headers={"Host": host}).status_code == status, host
