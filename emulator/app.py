@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from emulator.control import Control
 from emulator.core.state import State
-from emulator.http import errors
+from emulator.http import errors, guard, limits
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
 from emulator.http.render import Representation, child_schemas, expandable_fields
@@ -21,9 +21,20 @@ from emulator.settings import Settings
 from emulator.webhooks.control import WebhookControl
 from emulator.webhooks.delivery import DeliveryEngine
 
+if TYPE_CHECKING:
+    from emulator.dashboard import Dashboard
+    from emulator.fixtures.runner import FixtureLoader
+    from emulator.persistence import Persistence
+
 
 class EmulatorApp:
-    """Sends ``/v1/`` to the Stripe API handler and everything else to the control plane."""
+    """Sends ``/v1/`` to the Stripe API handler and everything else to the control plane.
+
+    Every request first passes :mod:`emulator.http.guard` (a served ``Host``; no ``/_emulator/``
+    request from the emulator's own deliveries) and has its body read within ``--body-timeout``
+    (:mod:`emulator.http.limits`). The optional services are attributes built by :meth:`startup`:
+    ``journal`` (``--persist``), ``fixture_loader``; ``dashboard`` is built on first use.
+    """
 
     def __init__(self, state: State, settings: Settings) -> None:
         self.state = state
@@ -43,13 +54,15 @@ class EmulatorApp:
         catalog.install(state)
         self.api = Api(state, settings, self.router, self.specs, self.representation)
         self.on_reset: list[Any] = []
-        self.journal: Any = None  # emulator.persistence.Persistence once startup() opened --persist
-        self.fixture_loader: Any = None  # emulator.fixtures.runner.FixtureLoader, set by startup()
+        self.hosts = guard.HostPolicy(settings.host, settings.allowed_hosts)
+        self.bodies = limits.BodyReader(settings.body_timeout)
+        self.journal: Persistence | None = None  # once startup() opened --persist
+        self.fixture_loader: FixtureLoader | None = None  # built by startup()
         self.control = Control(state, settings, self.api, self.on_reset, app=self)
         self.webhooks = DeliveryEngine(state, settings)
         self.webhooks.install()
         self.on_reset.append(self.webhooks.on_reset)
-        self._dashboard: Any = None  # emulator.dashboard.Dashboard, built on the first dashboard request
+        self._dashboard: Dashboard | None = None  # built on the first dashboard request
         self.starlette = Starlette(
             routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes(), *self._dashboard_routes()]
         )
@@ -57,7 +70,7 @@ class EmulatorApp:
         self.starlette.add_exception_handler(405, self._not_found)
 
     @property
-    def dashboard(self) -> Any:
+    def dashboard(self) -> Dashboard:
         """The dashboard (imported and built on first use: it is not needed to serve the API)."""
         if self._dashboard is None:
             from emulator.dashboard import Dashboard
@@ -81,6 +94,13 @@ class EmulatorApp:
         err = errors.unrecognized_url(request.method, request.url.path)
         return Response(dumps(err.body()), status_code=404, media_type="application/json")
 
+    def listening_on(self, host: str, address: tuple[Any, ...]) -> None:
+        """Tell the app where it is served: ``host`` as bound (names the hosts it answers to) and the
+        socket's address (webhook deliveries never go there)."""
+        if host != self.settings.host:
+            self.hosts = guard.HostPolicy(host, self.settings.allowed_hosts)
+        self.state.served.add((str(address[0]), int(address[1])))
+
     async def startup(self) -> None:
         """Before serving: restore ``--persist`` state, then load ``--fixtures`` (unless restored)."""
         from emulator.fixtures import runner
@@ -89,8 +109,9 @@ class EmulatorApp:
         if self.settings.persist:
             from emulator import persistence
 
-            fresh = await persistence.restore(self)
-        await runner.install(self, load=fresh)
+            self.journal = await persistence.restore(self)
+            fresh = self.journal.fresh
+        self.fixture_loader = await runner.install(self, load=fresh)
 
     def shutdown(self) -> None:
         if self.journal is not None:
@@ -98,10 +119,29 @@ class EmulatorApp:
             self.journal = None
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        if self.journal is not None and scope["type"] == "http":
-            await self.journal.handle(scope, receive, send, self.dispatch)
+        if scope["type"] != "http":
+            await self.dispatch(scope, receive, send)
             return
-        await self.dispatch(scope, receive, send)
+        headers = scope["headers"]
+        server = scope.get("server")
+        if server and server[1] and (server[0], server[1]) not in self.state.served:
+            self.state.served.add((str(server[0]), int(server[1])))
+        host = guard.host_header(headers)
+        if not self.hosts.allows(host):
+            await limits.send_error(send, guard.host_refusal(host or ""))
+            return
+        path: str = scope["path"]
+        is_api = path.startswith(("/v1/", "/v2/"))
+        if not is_api and guard.is_outbound(headers):
+            await limits.send_error(send, guard.outbound_refusal())
+            return
+        body = await self.bodies.read(headers, receive, send, self.settings.max_body_bytes, not is_api)
+        if body is None:
+            return
+        if self.journal is not None:
+            await self.journal.handle(scope, body, send, self.dispatch)
+            return
+        await self.dispatch(scope, body, send)
 
     async def dispatch(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(("/v1/", "/v2/")):

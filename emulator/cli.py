@@ -24,7 +24,7 @@ from emulator import __version__
 from emulator.app import EmulatorApp, create_app
 from emulator.core.state import State
 from emulator.gc_tuning import GcTuner
-from emulator.server import MAX_REQUEST_HEAD, listening_socket
+from emulator.server import listening_socket, uvicorn_config
 from emulator.settings import Settings, SettingsError, default_of, env_var, flag, kind, options, parse_value
 from emulator.webhooks.forward import READY
 
@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices = f.metadata.get("choices")
         metavar = None if choices else f.name.upper()
         if kind(f) == "strs":
-            parser.add_argument(flag(f), dest=f.name, action="append", metavar="PATH", help=helptext)
+            parser.add_argument(
+                flag(f), dest=f.name, action="append", metavar=f.metadata.get("metavar", "PATH"), help=helptext
+            )
         else:
             # --log-level INFO works like STRIPE_EMULATOR_LOG_LEVEL=INFO
             convert: Callable[[str], str] = str.lower if choices else str
@@ -123,16 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sock = listening_socket(settings.host, settings.port)
     except OSError as exc:
         return _fail(CANNOT_LISTEN.format(host=settings.host, port=settings.port, detail=exc))
-    config = uvicorn.Config(
-        app,
-        log_level=settings.log_level,
-        access_log=False,
-        lifespan="off",
-        log_config=None,
-        http="h11",  # not "auto": httptools (uvicorn[standard]) would ignore the request-head limit above
-        h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
-    )
-    server = uvicorn.Server(config)
+    app.listening_on(settings.host, sock.getsockname())
+    server = uvicorn.Server(uvicorn_config(app, settings.log_level, log_config=None))
     try:
         return asyncio.run(_serve(app, server, sock))
     except KeyboardInterrupt:

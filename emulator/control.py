@@ -33,52 +33,24 @@ from starlette.routing import Route
 
 from emulator import __version__
 from emulator.core.state import Platform, PlatformSettings, State
-from emulator.http import auth, errors, forms
+from emulator.http import errors, redaction
 from emulator.http.api import Api, RequestRecord
+from emulator.http.control_plane import api_key, endpoint, limit_param, read_body, required_key
 from emulator.http.errors import StripeError, mask_key
+from emulator.http.guard import refuse_cross_site
 from emulator.http.responses import JSONResponse
 from emulator.settings import Settings
 
 if TYPE_CHECKING:
     from emulator.app import EmulatorApp
 
-INVALID_BODY = "Invalid request body: send a JSON object or a form."
-INVALID_LIMIT = "Invalid limit: must be a positive integer"
 INVALID_STATUS = "Invalid status: must be an HTTP status code"
 FIXTURES_NOT_READY = "Fixtures cannot be loaded before the emulator has started."
 FIXTURE_BODY = 'Send a stripe CLI fixture document (a JSON object with a "fixtures" list) as the request body.'
 FIXTURE_TOO_DEEP = "The fixture document nests too deeply to be read."
 ACCOUNT_NONE = "none"  # ``account=none``: requests made without Stripe-Account
-CROSS_SITE = (
-    "This request came from a web page of another site (its Origin or Sec-Fetch-Site says so), so it was "
-    "refused: the emulator's control plane only takes POSTs from its own pages and from non-browser clients."
-)
 FIXTURES_FAILED = "Loading the configured fixtures after the reset failed: {detail}"
-
-
-def cross_site(request: Request) -> bool:
-    """True for a request a browser sent from a page of another site (the control plane refuses
-    its POSTs: a web page could otherwise reset the emulator with a plain form). Clients that
-    send neither ``Origin`` nor ``Sec-Fetch-Site`` are not browsers and are never refused."""
-    if "origin" not in request.headers and "sec-fetch-site" not in request.headers:
-        return False
-    from emulator.dashboard.security import same_origin  # only browsers send these headers
-
-    return not same_origin(request)
-
-
-def refuse_cross_site(request: Request) -> None:
-    """Stripe's 403 for a control-plane POST from another site's page (see :func:`cross_site`)."""
-    if cross_site(request):
-        raise StripeError(CROSS_SITE, status=403, type="invalid_request_error")
-
-
-def _error(exc: StripeError) -> Response:
-    return JSONResponse(exc.body(), status_code=exc.status)
-
-
-def _invalid(message: str, param: str | None = None, code: str | None = None) -> StripeError:
-    return StripeError(message, param=param, code=code)
+REVEAL = "reveal"  # ``?reveal=true``: /_emulator/requests shows secrets as they were sent and answered
 
 
 class Control:
@@ -99,53 +71,13 @@ class Control:
     def routes(self) -> list[Route]:
         return [
             Route("/_emulator/health", self.health, methods=["GET", "HEAD"]),
-            Route("/_emulator/reset", self.reset, methods=["POST"]),
-            Route("/_emulator/state", self.dump_state, methods=["GET"]),
-            Route("/_emulator/requests", self.requests, methods=["GET"]),
-            Route("/_emulator/requests/{request_id}", self.request_record, methods=["GET"]),
-            Route("/_emulator/platform_settings", self.platform_settings, methods=["GET", "POST"]),
-            Route("/_emulator/fixtures", self.fixtures, methods=["GET", "POST"]),
+            Route("/_emulator/reset", endpoint(self.reset), methods=["POST"]),
+            Route("/_emulator/state", endpoint(self.dump_state), methods=["GET"]),
+            Route("/_emulator/requests", endpoint(self.requests), methods=["GET"]),
+            Route("/_emulator/requests/{request_id}", endpoint(self.request_record), methods=["GET"]),
+            Route("/_emulator/platform_settings", endpoint(self.platform_settings), methods=["GET", "POST"]),
+            Route("/_emulator/fixtures", endpoint(self.fixtures), methods=["GET", "POST"]),
         ]
-
-    # --- helpers -------------------------------------------------------------------------------
-
-    @staticmethod
-    def _key(request: Request, required: bool = False) -> str | None:
-        """The API key in ``Authorization`` (None without one unless ``required``); 401 if bad."""
-        header = request.headers.get("authorization")
-        if not header and not required:
-            return None
-        return auth.key_from_header(header)
-
-    @staticmethod
-    async def _body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if not raw.strip():
-            return {}
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        try:
-            if ctype == "application/json" or raw.lstrip()[:1] in (b"{", b"["):
-                data = json.loads(raw)
-            else:
-                data = forms.decode(raw)
-        except (ValueError, RecursionError, forms.FormError):
-            raise _invalid(INVALID_BODY) from None
-        if not isinstance(data, dict):
-            raise _invalid(INVALID_BODY)
-        return data
-
-    @staticmethod
-    def _limit(request: Request) -> int | None:
-        raw = request.query_params.get("limit")
-        if raw is None or raw == "":
-            return None
-        try:
-            limit = int(raw)
-        except ValueError:
-            raise _invalid(INVALID_LIMIT, param="limit") from None
-        if limit <= 0:
-            raise _invalid(INVALID_LIMIT, param="limit")
-        return limit
 
     # --- endpoints -----------------------------------------------------------------------------
 
@@ -154,12 +86,9 @@ class Control:
             return Response(status_code=200, media_type="application/json")
         return JSONResponse({"status": "ok", "version": __version__, "api_version": self.settings.api_version})
 
-    async def reset(self, request: Request) -> Response:
-        try:
-            refuse_cross_site(request)
-            key = self._key(request)
-        except StripeError as exc:
-            return _error(exc)
+    async def reset(self, request: Request) -> dict[str, Any]:
+        refuse_cross_site(request)
+        key = api_key(request)
         self.state.reset(key)
         from emulator.fixtures.document import FixtureError
 
@@ -169,16 +98,12 @@ class Control:
                 if inspect.isawaitable(outcome):
                     await outcome
         except FixtureError as exc:
-            err = StripeError(FIXTURES_FAILED.format(detail=exc), status=500, type="api_error")
-            return _error(err)
-        return JSONResponse({"status": "ok", "reset": "platform" if key else "all"})
+            raise StripeError(FIXTURES_FAILED.format(detail=exc), status=500, type="api_error") from None
+        return {"status": "ok", "reset": "platform" if key else "all"}
 
-    async def dump_state(self, request: Request) -> Response:
-        try:
-            key = self._key(request)
-            limit = self._limit(request)
-        except StripeError as exc:
-            return _error(exc)
+    async def dump_state(self, request: Request) -> dict[str, Any]:
+        key = api_key(request)
+        limit = limit_param(request)
         only_account = request.query_params.get("account")
         only_type = request.query_params.get("type")
         out: dict[str, Any] = {}
@@ -191,7 +116,7 @@ class Control:
                 n += 1
                 name = f"{masked}#{n}"
             out[name] = self._platform_state(platform, only_account, only_type, limit)
-        return JSONResponse({"platforms": out})
+        return {"platforms": out}
 
     @staticmethod
     def _platform_state(
@@ -220,16 +145,15 @@ class Control:
             "accounts": accounts,
         }
 
-    async def requests(self, request: Request) -> Response:
+    async def requests(self, request: Request) -> dict[str, Any]:
+        key = api_key(request)
+        limit = limit_param(request)
+        status_raw = request.query_params.get("status")
         try:
-            key = self._key(request)
-            limit = self._limit(request)
-            status_raw = request.query_params.get("status")
             status = int(status_raw) if status_raw else None
-        except StripeError as exc:
-            return _error(exc)
         except ValueError:
-            return _error(_invalid(INVALID_STATUS, param="status"))
+            raise StripeError(INVALID_STATUS, param="status") from None
+        reveal = request.query_params.get(REVEAL, "").lower() in ("true", "1")
         method = (request.query_params.get("method") or "").upper()
         prefix = request.query_params.get("path") or ""
         only_account = request.query_params.get("account") or ""
@@ -248,18 +172,18 @@ class Control:
             records.append(record)
         if limit is not None:
             records = records[-limit:]
-        return JSONResponse({"requests": [self._render_record(r) for r in records]})
+        return {"requests": [self._render_record(r, reveal) for r in records]}
 
-    async def request_record(self, request: Request) -> Response:
+    async def request_record(self, request: Request) -> dict[str, Any]:
         """One logged request (what an error's ``request_log_url`` points at); 404 once it left the log."""
         request_id = request.path_params["request_id"]
         for record in reversed(self.api.records()):
             if record["request_id"] == request_id:
-                return JSONResponse(self._render_record(record))
-        return _error(errors.no_such("request", request_id[:100]))
+                return self._render_record(record, request.query_params.get("reveal") == "true")
+        raise errors.no_such("request", request_id[:100])
 
     @staticmethod
-    def _render_record(record: RequestRecord) -> dict[str, Any]:
+    def _render_record(record: RequestRecord, reveal: bool = False) -> dict[str, Any]:
         item = dict(record)
         item["key"] = mask_key(item["key"]) if item.get("key") else None
         body = item.pop("response_body", b"")
@@ -269,54 +193,50 @@ class Control:
             item["response_body"] = json.loads(text) if text else None
         except ValueError:
             item["response_body"] = text
+        if not reveal:
+            item["request_body"] = redaction.redact(item["request_body"])
+            item["response_body"] = redaction.redact(item["response_body"])
         return item
 
-    async def platform_settings(self, request: Request) -> Response:
-        try:
-            key = self._key(request, required=True)
-            assert key is not None
-            if request.method == "POST":
-                refuse_cross_site(request)
-                changes = _settings_changes(await self._body(request))
-                platform = self.state.platform(key)
-                defaults = PlatformSettings()
-                for name, value in changes.items():  # null puts a switch back to its default
-                    setattr(platform.settings, name, getattr(defaults, name) if value is None else value)
-                current = platform.settings
-            else:
-                existing = self.state.platforms.get(key)
-                current = existing.settings if existing is not None else PlatformSettings()
-        except StripeError as exc:
-            return _error(exc)
-        return JSONResponse({"object": "emulator.platform_settings", **asdict(current)})
+    async def platform_settings(self, request: Request) -> dict[str, Any]:
+        key = required_key(request)
+        if request.method == "POST":
+            refuse_cross_site(request)
+            changes = _settings_changes(await read_body(request))
+            platform = self.state.platform(key)
+            defaults = PlatformSettings()
+            for name, value in changes.items():  # null puts a switch back to its default
+                setattr(platform.settings, name, getattr(defaults, name) if value is None else value)
+            current = platform.settings
+        else:
+            existing = self.state.platforms.get(key)
+            current = existing.settings if existing is not None else PlatformSettings()
+        return {"object": "emulator.platform_settings", **asdict(current)}
 
-    async def fixtures(self, request: Request) -> Response:
+    async def fixtures(self, request: Request) -> dict[str, Any]:
         from emulator.fixtures.document import FixtureError, parse_data
 
         loader = self.app.fixture_loader if self.app is not None else None
+        key = api_key(request)
+        if request.method == "GET":
+            results = [] if loader is None else list(loader.results)
+            return {"fixtures": [r.summary() for r in results if key is None or r.key == key]}
+        refuse_cross_site(request)
+        if loader is None:
+            raise StripeError(FIXTURES_NOT_READY, status=409, type="invalid_request_error")
         try:
-            key = self._key(request)
-            if request.method == "GET":
-                results = [] if loader is None else list(loader.results)
-                shown = [r.summary() for r in results if key is None or r.key == key]
-                return JSONResponse({"fixtures": shown})
-            refuse_cross_site(request)
-            if loader is None:
-                raise StripeError(FIXTURES_NOT_READY, status=409, type="invalid_request_error")
-            try:
-                data = json.loads(await request.body())
-            except ValueError:
-                raise _invalid(FIXTURE_BODY) from None
-            except RecursionError:
-                raise _invalid(FIXTURE_TOO_DEEP) from None
+            data = json.loads(await request.body())
+        except ValueError:
+            raise StripeError(FIXTURE_BODY) from None
+        except RecursionError:
+            raise StripeError(FIXTURE_TOO_DEEP) from None
+        try:
             document = parse_data(data, "request body")
             account = request.query_params.get("stripe_account") or None
             result = await loader.run(document, key or self.settings.fixtures_key, stripe_account=account)
-        except StripeError as exc:
-            return _error(exc)
         except FixtureError as exc:
-            return _error(_invalid(str(exc)))
-        return JSONResponse({"object": "emulator.fixture_load", **result.summary(), "responses": result.responses})
+            raise StripeError(str(exc)) from None
+        return {"object": "emulator.fixture_load", **result.summary(), "responses": result.responses}
 
 
 def _settings_changes(body: dict[str, Any]) -> dict[str, Any]:

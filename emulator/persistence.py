@@ -52,11 +52,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from starlette.requests import Request
 
 from emulator import __version__
-from emulator.control import cross_site
 from emulator.core.ids import CURRENT_TAPE, Tape
 from emulator.fixtures.inprocess import call_app
 from emulator.http import auth
 from emulator.http.errors import StripeError
+from emulator.http.guard import cross_site
 from emulator.webhooks import routing
 from emulator.webhooks.book import Book, Delivery, Target, book_of
 
@@ -710,8 +710,8 @@ def _key_of(headers: dict[str, str]) -> tuple[bool, str]:
         return False, ""
 
 
-async def restore(app: EmulatorApp) -> bool:
-    """Open ``app.settings.persist``, replay it, and journal from now on; True if it was empty."""
+async def restore(app: EmulatorApp) -> Persistence:
+    """Open ``app.settings.persist`` and replay it; the app journals through the result from now on."""
     assert app.settings.persist is not None
     journal = Journal(app.settings.persist)
     persistence = Persistence(app, journal)
@@ -734,5 +734,4 @@ async def restore(app: EmulatorApp) -> bool:
         log.info("%d webhook deliveries resumed", resumed)
     if finished:
         log.warning(FINISHED_ABANDONED, finished)
-    app.journal = persistence
-    return bool(journal.fresh)
+    return persistence

@@ -12,12 +12,29 @@ import uvicorn
 
 from emulator.app import EmulatorApp, create_app
 from emulator.core.state import State
+from emulator.http.limits import protocol_class
 from emulator.settings import Settings
 
 # Request line + headers may be this long (uvicorn's default of 16 KiB would refuse long query strings
 # with a plain-text 400 before the emulator could answer with a Stripe error).
 MAX_REQUEST_HEAD = 1_048_576
 DEFAULT_HOST = "127.0.0.1"
+HTTP_IMPLEMENTATION = "h11"  # not "auto": httptools (uvicorn[standard]) would ignore the request-head limit
+
+
+def uvicorn_config(app: EmulatorApp, log_level: str, **extra: object) -> uvicorn.Config:
+    """uvicorn's configuration for ``app``: its settings' keep-alive, head deadline and connection bound."""
+    settings = app.settings
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        http=protocol_class(HTTP_IMPLEMENTATION, settings.header_timeout, settings.max_connections),
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
+        timeout_keep_alive=settings.keep_alive_timeout,  # type: ignore[arg-type]  # uvicorn types it int
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -79,16 +96,8 @@ class EmulatorServer:
         sock = listening_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         self._sock = sock
-        config = uvicorn.Config(
-            self.app,
-            log_level=self.log_level,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-            http="h11",  # not "auto": httptools (uvicorn[standard]) would ignore the request-head limit
-            h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
-        )
-        self._server = uvicorn.Server(config)
+        self.app.listening_on(self.host, sock.getsockname())
+        self._server = uvicorn.Server(uvicorn_config(self.app, self.log_level, timeout_graceful_shutdown=1))
 
         async def main() -> None:
             assert self._server is not None

@@ -73,6 +73,17 @@ class Settings:
         (1.0, 5.0, 30.0, 120.0, 600.0), "seconds between webhook delivery retries, comma-separated", separator=","
     )
     request_log_size: int = _opt(200, "requests kept for GET /_emulator/requests")
+    allowed_hosts: tuple[str, ...] = _opt(
+        (),
+        "more host names the emulator answers to (besides localhost, loopback addresses and --host); "
+        "'*' accepts any (flag repeatable; variable: names separated by ',')",
+        separator=",",
+        metavar="HOST",
+    )
+    header_timeout: float = _opt(10.0, "seconds a client has to send a whole request head (then 408 and close)")
+    body_timeout: float = _opt(30.0, "seconds a client has to send a whole request body (then 408 and close)")
+    keep_alive_timeout: float = _opt(5.0, "seconds an idle keep-alive connection stays open")
+    max_connections: int = _opt(1000, "open connections served at once; requests on more get 503 and are closed")
     hot_objects: int = _opt(
         HOT_OBJECTS,
         "objects of each kind per account kept decoded; older ones are kept compressed until used (0 = all decoded)",
@@ -173,7 +184,16 @@ def _check(s: Settings) -> list[str]:
         problems.append(BAD_CHOICE.format(source="log level", raw=s.log_level, choices=", ".join(LOG_LEVELS)))
     if s.log_format.lower() not in LOG_FORMATS:
         problems.append(BAD_CHOICE.format(source="log format", raw=s.log_format, choices=", ".join(LOG_FORMATS)))
-    for name in ("max_body_bytes", "idempotency_ttl", "idempotency_max_entries", "request_log_size"):
+    for name in (
+        "max_body_bytes",
+        "idempotency_ttl",
+        "idempotency_max_entries",
+        "request_log_size",
+        "header_timeout",
+        "body_timeout",
+        "keep_alive_timeout",
+        "max_connections",
+    ):
         value = getattr(s, name)
         if not value > 0:  # also NaN
             problems.append(BAD_POSITIVE.format(name=name.replace("_", " "), value=value))

@@ -130,6 +130,8 @@ class State:
     # id prefix -> Stripe ``object`` name, from the resources' declarations (create_app fills it):
     # lets expansion and look-ups find an object by its id.
     prefixes: dict[str, str] = field(default_factory=dict)
+    # The (address, port) pairs this state is served on: webhook deliveries never go there.
+    served: set[tuple[str, int]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.ids = IdFactory(self.seed)

@@ -31,6 +31,7 @@ from emulator.dashboard.html import path_part
 from emulator.dashboard.layout import Flash, page
 from emulator.dashboard.view import ROOT, View
 from emulator.fixtures.inprocess import call_app
+from emulator.http import guard
 from emulator.http.responses import JSONResponse
 
 if TYPE_CHECKING:
@@ -221,7 +222,7 @@ class Dashboard:
     # --- actions --------------------------------------------------------------------------------------
 
     async def action(self, request: Request) -> Response:
-        if not security.same_origin(request):
+        if not guard.same_origin(request):
             return self._error(request, REFUSED_TITLE, REFUSED_ORIGIN, 403)
         form = await self._form(request)
         if isinstance(form, Response):

@@ -40,15 +40,33 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 dumps = jsonutil.dumps
 
+_EXPOSE = (
+    b"access-control-expose-headers",
+    b"Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, "
+    b"X-Stripe-Privileged-Session-Required",
+)
+# Stripe's CORS headers. Without an Origin (no browser): ``*`` with credentials, as api.stripe.com
+# answers. A browser's request gets its own origin back (``*`` is refused with credentials).
 _CORS: tuple[tuple[bytes, bytes], ...] = (
     (b"access-control-allow-origin", b"*"),
     (b"access-control-allow-credentials", b"true"),
-    (
-        b"access-control-expose-headers",
-        b"Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, "
-        b"X-Stripe-Privileged-Session-Required",
-    ),
+    _EXPOSE,
 )
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]{1,300}")
+
+
+def _cors(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    origin = headers.get("origin")
+    if origin is None or not _ORIGIN.fullmatch(origin):
+        return _CORS
+    return (
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-allow-credentials", b"true"),
+        (b"vary", b"Origin"),
+        _EXPOSE,
+    )
+
+
 _ALLOW_HEADERS = (
     b"Authorization, Content-Type, Idempotency-Key, Stripe-Account, Stripe-Context, Stripe-Version, "
     b"X-Stripe-Client-User-Agent, User-Agent"
@@ -158,7 +176,7 @@ class Api:
             (b"request-id", request_id.encode()),
             (b"stripe-version", version.encode("latin-1", "replace")),
             (b"cache-control", b"no-cache, no-store"),
-            *_CORS,
+            *_cors(headers),
         ]
         if status >= 400:
             out_headers.append((b"stripe-should-retry", b"true" if status == 409 else b"false"))
@@ -178,7 +196,7 @@ class Api:
         out = [
             (b"content-length", b"0"),
             (b"request-id", self.state.ids.request().encode()),
-            *_CORS,
+            *_cors(headers),
             (b"access-control-allow-methods", b"GET, POST, HEAD, OPTIONS, DELETE"),
             (b"access-control-allow-headers", asked or _ALLOW_HEADERS),
             (b"access-control-max-age", b"300"),

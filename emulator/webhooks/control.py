@@ -14,35 +14,27 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
-from emulator.control import refuse_cross_site
 from emulator.core.state import Platform, PlatformSettings, State
-from emulator.http import auth, forms
+from emulator.http.control_plane import api_key, endpoint, limit_param, read_body, required_key
 from emulator.http.errors import StripeError, mask_key
-from emulator.http.responses import JSONResponse
+from emulator.http.guard import refuse_cross_site
 from emulator.webhooks.book import EXTRA_KEY, Book, book_of
 from emulator.webhooks.delivery import DeliveryEngine
 
 NO_SUCH_DELIVERY = "No such webhook delivery: '{id}'"
 INVALID_BODY = "Invalid request body: send JSON or a form."
-INVALID_LIMIT = "Invalid limit: must be a positive integer"
 INVALID_SCHEDULE = "Invalid retry_schedule: must be a list of at most {max} numbers between 0 and {top} seconds"
 UNKNOWN_SETTING = "Received unknown parameter: {name}"
 RTA_SETTINGS = frozenset({"rta_timeout_seconds", "rta_timeout_approves"})
 MAX_SCHEDULE = 20
 MAX_DELAY = 86_400.0
 SETTINGS = ("retry_schedule", "rta_timeout_seconds", "rta_timeout_approves")
-
-
-def _error(exc: StripeError) -> Response:
-    return JSONResponse(exc.body(), status_code=exc.status)
 
 
 class WebhookControl:
@@ -52,20 +44,13 @@ class WebhookControl:
 
     def routes(self) -> list[Route]:
         return [
-            Route("/_emulator/webhooks/deliveries", self.list_deliveries, methods=["GET"]),
-            Route("/_emulator/webhooks/deliveries/{delivery}", self.retrieve, methods=["GET"]),
-            Route("/_emulator/webhooks/deliveries/{delivery}/replay", self.replay, methods=["POST"]),
-            Route("/_emulator/webhooks/settings", self.settings, methods=["GET", "POST"]),
+            Route("/_emulator/webhooks/deliveries", endpoint(self.list_deliveries), methods=["GET"]),
+            Route("/_emulator/webhooks/deliveries/{delivery}", endpoint(self.retrieve), methods=["GET"]),
+            Route("/_emulator/webhooks/deliveries/{delivery}/replay", endpoint(self.replay), methods=["POST"]),
+            Route("/_emulator/webhooks/settings", endpoint(self.settings), methods=["GET", "POST"]),
         ]
 
     # --- helpers -----------------------------------------------------------------------------------
-
-    @staticmethod
-    def _key(request: Request, required: bool) -> str | None:
-        header = request.headers.get("authorization")
-        if not header and not required:
-            return None
-        return auth.key_from_header(header)
 
     def _book(self, key: str) -> Book | None:
         platform = self.state.platforms.get(key)
@@ -74,18 +59,10 @@ class WebhookControl:
 
     # --- deliveries --------------------------------------------------------------------------------
 
-    async def list_deliveries(self, request: Request) -> Response:
-        try:
-            key = self._key(request, required=False)
-            query = request.query_params
-            limit_raw = query.get("limit")
-            limit: int | None = None
-            if limit_raw is not None:
-                if not limit_raw.isdigit() or int(limit_raw) < 1:
-                    raise StripeError(INVALID_LIMIT, param="limit")
-                limit = int(limit_raw)
-        except StripeError as exc:
-            return _error(exc)
+    async def list_deliveries(self, request: Request) -> dict[str, Any]:
+        key = api_key(request)
+        query = request.query_params
+        limit = limit_param(request)
         platforms: list[tuple[str, Platform]]
         if key is not None:
             platform = self.state.platforms.get(key)
@@ -115,34 +92,26 @@ class WebhookControl:
             out.sort(key=lambda r: r["created"])
         if limit is not None:
             out = out[-limit:]
-        return JSONResponse({"object": "list", "data": out})
+        return {"object": "list", "data": out}
 
-    async def retrieve(self, request: Request) -> Response:
-        try:
-            key = self._key(request, required=True)
-            assert key is not None
-            delivery_id = request.path_params["delivery"]
-            book = self._book(key)
-            delivery = book.deliveries.get(delivery_id) if book is not None else None
-            if delivery is None:
-                raise StripeError(NO_SUCH_DELIVERY.format(id=delivery_id), status=404, code="resource_missing")
-        except StripeError as exc:
-            return _error(exc)
-        return JSONResponse(delivery.to_json())
+    async def retrieve(self, request: Request) -> dict[str, Any]:
+        key = required_key(request)
+        delivery_id = request.path_params["delivery"]
+        book = self._book(key)
+        delivery = book.deliveries.get(delivery_id) if book is not None else None
+        if delivery is None:
+            raise StripeError(NO_SUCH_DELIVERY.format(id=delivery_id), status=404, code="resource_missing")
+        return delivery.to_json()
 
-    async def replay(self, request: Request) -> Response:
-        try:
-            refuse_cross_site(request)
-            key = self._key(request, required=True)
-            assert key is not None
-            delivery_id = request.path_params["delivery"]
-            book = self._book(key)
-            delivery = book.deliveries.get(delivery_id) if book is not None else None
-            if book is None or delivery is None:
-                raise StripeError(NO_SUCH_DELIVERY.format(id=delivery_id), status=404, code="resource_missing")
-        except StripeError as exc:
-            return _error(exc)
-        return JSONResponse(await self.engine.replay(book, delivery))
+    async def replay(self, request: Request) -> dict[str, Any]:
+        refuse_cross_site(request)
+        key = required_key(request)
+        delivery_id = request.path_params["delivery"]
+        book = self._book(key)
+        delivery = book.deliveries.get(delivery_id) if book is not None else None
+        if book is None or delivery is None:
+            raise StripeError(NO_SUCH_DELIVERY.format(id=delivery_id), status=404, code="resource_missing")
+        return await self.engine.replay(book, delivery)
 
     # --- settings ----------------------------------------------------------------------------------
 
@@ -156,36 +125,16 @@ class WebhookControl:
             "forward_to": self.engine.forward.url if self.engine.forward is not None else None,
         }
 
-    async def settings(self, request: Request) -> Response:
-        try:
-            key = self._key(request, required=True)
-            assert key is not None
-            platform = self.state.platform(key)
-            if request.method == "POST":
-                refuse_cross_site(request)
-                changes = _read_settings(await request.body(), request.headers.get("content-type", ""))
-                _apply(platform, changes)
-        except StripeError as exc:
-            return _error(exc)
-        return JSONResponse(self._settings_json(platform))
+    async def settings(self, request: Request) -> dict[str, Any]:
+        key = required_key(request)
+        platform = self.state.platform(key)
+        if request.method == "POST":
+            refuse_cross_site(request)
+            _apply(platform, _read_settings(await read_body(request, INVALID_BODY)))
+        return self._settings_json(platform)
 
 
-def _read_settings(body: bytes, content_type: str) -> dict[str, Any]:
-    if not body.strip():
-        return {}
-    raw: Any
-    if "json" in content_type.lower() or body.lstrip()[:1] in (b"{", b"["):
-        try:
-            raw = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise StripeError(INVALID_BODY) from None
-    else:
-        try:
-            raw = forms.decode(body)
-        except forms.FormError:
-            raise StripeError(INVALID_BODY) from None
-    if not isinstance(raw, dict):
-        raise StripeError(INVALID_BODY)
+def _read_settings(raw: dict[str, Any]) -> dict[str, Any]:
     for name in raw:
         if name not in SETTINGS:
             raise StripeError(UNKNOWN_SETTING.format(name=name), param=name, code="parameter_unknown")

@@ -178,9 +178,8 @@ class DeliveryEngine:
             return
         url, secret, api_version = resolved
         body = transport.payload(delivery.event, api_version)
-        result = await transport.post(
-            client, url, body, transport.headers(body, secret, realtime=delivery.kind == "realtime"), ASYNC_TIMEOUT
-        )
+        hdrs = transport.headers(body, secret, realtime=delivery.kind == "realtime")
+        result = await transport.post(client, url, body, hdrs, ASYNC_TIMEOUT, self.state.served)
         delivery.attempts.append(result.record(len(delivery.attempts) + 1, trigger, url))
         if result.ok:
             delivery.succeed()

@@ -101,7 +101,13 @@ async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
         )
         window = _window(ctx.platform.settings.rta_timeout_seconds)
         decision = await _wait(
-            book, delivery, waiter, transport.payload(event, endpoint.get("api_version")), secret, window
+            book,
+            delivery,
+            waiter,
+            transport.payload(event, endpoint.get("api_version")),
+            secret,
+            window,
+            ctx.state.served,
         )
         return {**asdict(decision), "pending_webhooks": event.get("pending_webhooks", 0)}
 
@@ -116,14 +122,20 @@ async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
 
 
 async def _wait(
-    book: Book, delivery: Delivery, waiter: Waiter, body: bytes, secret: str, window: float
+    book: Book,
+    delivery: Delivery,
+    waiter: Waiter,
+    body: bytes,
+    secret: str,
+    window: float,
+    served: set[tuple[str, int]],
 ) -> RealtimeDecision:
     """POST the request to the endpoint and wait for its answer or an ``/approve``/``/decline`` call."""
     url = delivery.target.url
     assert url is not None
     loop = asyncio.get_running_loop()
     post = loop.create_task(
-        transport.post_once(url, body, transport.headers(body, secret, realtime=True), window + GRACE)
+        transport.post_once(url, body, transport.headers(body, secret, realtime=True), window + GRACE, served)
     )
     await asyncio.wait({post, waiter.future}, timeout=window, return_when=asyncio.FIRST_COMPLETED)
     if waiter.future.done() and not waiter.future.cancelled():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,8 @@ if TYPE_CHECKING:
     import httpx
 
 from emulator.core import jsonutil
-from emulator.webhooks import signing
+from emulator.http.guard import OUTBOUND_HEADER
+from emulator.webhooks import self_target, signing
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 MAX_KEPT_BODY = 2000  # characters of a receiver's answer kept for /_emulator/webhooks/deliveries
@@ -65,11 +67,21 @@ def headers(body: bytes, secret: str, *, realtime: bool = False) -> dict[str, st
         "User-Agent": USER_AGENT,
         "Accept": "application/json" if realtime else "*/*; q=0.5, application/xml",
         "Stripe-Signature": signing.header(body, secret, int(time.time())),
+        OUTBOUND_HEADER: "1",  # the control plane of any emulator refuses requests that carry it
     }
     return out
 
 
-async def post(client: httpx.AsyncClient, url: str, body: bytes, hdrs: dict[str, str], timeout: float) -> Result:
+async def post(
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    hdrs: dict[str, str],
+    timeout: float,
+    served: Iterable[tuple[str, int]] = (),
+) -> Result:
+    """POST ``body`` to ``url``, unless ``url`` is this emulator (``served``: where it listens).
+    Redirects are never followed: a 3xx answer is a failed attempt like any other non-2xx."""
     started = time.time()
     t0 = time.perf_counter()
 
@@ -78,8 +90,11 @@ async def post(client: httpx.AsyncClient, url: str, body: bytes, hdrs: dict[str,
 
     import httpx  # imported on first use: it costs ~50 ms of start-up
 
+    refused = await self_target.refusal(url, served)
+    if refused is not None:
+        return Result(started, elapsed(), error=refused)
     try:
-        resp = await client.post(url, content=body, headers=hdrs, timeout=timeout)
+        resp = await client.post(url, content=body, headers=hdrs, timeout=timeout, follow_redirects=False)
         content = await resp.aread()
     except httpx.TimeoutException:
         return Result(started, elapsed(), error=TIMED_OUT.format(seconds=timeout))
@@ -91,9 +106,11 @@ async def post(client: httpx.AsyncClient, url: str, body: bytes, hdrs: dict[str,
     return Result(started, elapsed(), status=resp.status_code, headers=hdr, body=content)
 
 
-async def post_once(url: str, body: bytes, hdrs: dict[str, str], timeout: float) -> Result:
+async def post_once(
+    url: str, body: bytes, hdrs: dict[str, str], timeout: float, served: Iterable[tuple[str, int]] = ()
+) -> Result:
     """One POST on its own short-lived connection."""
     import httpx
 
     async with httpx.AsyncClient() as client:
-        return await post(client, url, body, hdrs, timeout)
+        return await post(client, url, body, hdrs, timeout, served)

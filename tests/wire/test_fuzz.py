@@ -189,7 +189,7 @@ def test_any_bytes_as_a_query(server: EmulatorServer, query: bytes, ep: Endpoint
         sock.sendall(
             b"GET "
             + raw
-            + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_fuzz_query\r\nConnection: close\r\n\r\n"
+            + b" HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sk_test_fuzz_query\r\nConnection: close\r\n\r\n"
         )
         data = _read_all(sock)
     head, _, body = data.partition(b"\r\n\r\n")
@@ -267,7 +267,7 @@ def _raw_post(server: EmulatorServer, head: bytes, first: bytes) -> tuple[int, b
 
 def test_declared_huge_body_is_refused_before_it_is_read(server: EmulatorServer) -> None:
     head = (
-        b"POST /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_huge\r\n"
+        b"POST /v1/accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sk_test_huge\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 50000000\r\n\r\n"
     )
     status, body = _raw_post(server, head, b"country=US&" + b"x" * 1000)
@@ -277,7 +277,7 @@ def test_declared_huge_body_is_refused_before_it_is_read(server: EmulatorServer)
 
 def test_chunked_huge_body_is_cut_at_the_limit(server: EmulatorServer) -> None:
     head = (
-        b"POST /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_huge\r\n"
+        b"POST /v1/accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sk_test_huge\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
     )
     chunk = b"a" * 65536

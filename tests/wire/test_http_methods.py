@@ -31,8 +31,8 @@ def test_head_then_get_on_one_connection(server: EmulatorServer, api_key: str) -
     host, port = server.url.split("//")[1].split(":")
     with socket.create_connection((host, int(port))) as sock:
         sock.sendall(
-            f"HEAD /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {api_key}\r\n\r\n"
-            f"GET /v1/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {api_key}\r\nConnection: close\r\n\r\n".encode()
+            f"HEAD /v1/accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {api_key}\r\n\r\n"
+            f"GET /v1/account HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {api_key}\r\nConnection: close\r\n\r\n".encode()
         )
         data = b""
         while chunk := sock.recv(65536):
@@ -52,6 +52,6 @@ def test_options_is_a_cors_preflight(server: EmulatorServer) -> None:
     )
     assert r.status_code == 200
     assert r.content == b""
-    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["access-control-allow-origin"] == "http://localhost:3000"  # the origin, never "*" + credentials
     assert "POST" in r.headers["access-control-allow-methods"]
     assert r.headers["access-control-allow-headers"] == "authorization, stripe-version"

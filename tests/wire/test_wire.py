@@ -268,7 +268,7 @@ def test_non_ascii_basic_credentials_are_401(server: EmulatorServer, credentials
     host, port = server.url.split("//")[1].split(":")
     with socket.create_connection((host, int(port))) as sock:
         sock.sendall(
-            b"GET /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+            b"GET /v1/accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic "
             + credentials
             + b"\r\nConnection: close\r\n\r\n"
         )
