@@ -41,7 +41,18 @@ from tests.sdk_params import Builder, Param, SdkMethod
 APP = create_app()
 SDK = sdk_params.sdk_methods()
 # routes no SDK method calls (stripe-cli's legacy trigger path)
-NOT_IN_SDK = frozenset({("POST", "/v1/issuing/cards/{card}/test/authorizations")})
+NOT_IN_SDK = frozenset(
+    {
+        ("POST", "/v1/issuing/cards/{card}/test/authorizations"),
+        # the spec's aliases of /v1/balance_transactions (the SDKs call only the latter)
+        ("GET", "/v1/balance/history"),
+        ("GET", "/v1/balance/history/{id}"),
+        # Issuing funding instructions and the fund_balance test helper: documented, not in the SDKs
+        ("POST", "/v1/issuing/funding_instructions"),
+        ("GET", "/v1/issuing/funding_instructions"),
+        ("POST", "/v1/test_helpers/issuing/fund_balance"),
+    }
+)
 SHAPE_ERRORS = (
     "Invalid string",
     "Invalid hash",
