@@ -329,3 +329,18 @@ def test_dashboard_shows_balances_topups_and_balance_transactions(
         assert "Issuing balance" in account_page and "$103.45" in account_page
         listing = web.get(f"/_emulator/platforms/{handle}/types/balance_transaction").text
         assert "issuing_authorization_hold" in listing and topup.id in listing
+
+
+def test_push_funding_with_the_python_sdks_raw_request(client: stripe.StripeClient) -> None:
+    """The calls docs/balances.md shows."""
+    client.raw_request(
+        "post",
+        "/v1/issuing/funding_instructions",
+        currency="gbp",
+        funding_type="bank_transfer",
+        bank_transfer={"type": "gb_bank_transfer"},
+    )
+    client.raw_request("post", "/v1/test_helpers/issuing/fund_balance", amount=50_000, currency="gbp")
+    balance = client.v1.balance.retrieve()
+    assert balance.issuing is not None
+    assert {a.currency: a.amount for a in balance.issuing.available}["gbp"] == 50_000
