@@ -22,7 +22,9 @@ class Program:
         self.client = client
         self.account = account
         self.currency = currency
-        self.opts: dict[str, Any] = {"stripe_account": account} if account else {}
+        self.opts: Any = {}
+        if account:
+            self.opts = {"stripe_account": account}
         holder: dict[str, Any] = flows.guide_cardholder_params(phone_number="+442071234567")
         self.holder = client.v1.issuing.cardholders.create(holder, self.opts).id  # type: ignore[arg-type]
         self.card = client.v1.issuing.cards.create(
