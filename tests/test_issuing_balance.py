@@ -13,6 +13,7 @@ import stripe
 
 from emulator import EmulatorServer
 from tests import flows
+from tests.receiver import Receiver
 
 
 class Program:
@@ -346,3 +347,20 @@ def test_push_funding_with_the_python_sdks_raw_request(client: stripe.StripeClie
     balance = client.v1.balance.retrieve()
     assert balance.issuing is not None
     assert {a.currency: a.amount for a in balance.issuing.available}["gbp"] == 50_000
+
+
+def test_topup_and_balance_events_are_delivered_to_webhook_endpoints(client: stripe.StripeClient) -> None:
+    with Receiver() as rx:
+        we = client.v1.webhook_endpoints.create(
+            {"url": rx.url, "enabled_events": ["topup.created", "topup.succeeded", "balance.available"]}
+        )
+        topup = client.v1.topups.create(
+            {"amount": 3_000, "currency": "usd", "destination_balance": "issuing"}  # type: ignore[typeddict-unknown-key]
+        )
+        rx.wait_for(3)
+        events = rx.events(we.secret or "")
+    assert [e.type for e in events] == ["topup.created", "balance.available", "topup.succeeded"]
+    assert events[0].data.object["id"] == topup.id
+    balance = events[1].data.object
+    assert balance["object"] == "balance"
+    assert [(a["amount"], a["currency"]) for a in balance["issuing"]["available"]] == [(3_000, "usd")]
