@@ -46,6 +46,13 @@ NOT_IN_SDK = frozenset(
         ("POST", "/v1/issuing/cards/{card}/test/authorizations"),
         ("POST", "/v1/ephemeral_key_nonces"),  # Stripe.js calls it (stripe.createEphemeralKeyNonce), no server SDK
         ("GET", "/v1/files/{file}/contents"),  # fetched at the file's url
+        # the spec's aliases of /v1/balance_transactions (the SDKs call only the latter)
+        ("GET", "/v1/balance/history"),
+        ("GET", "/v1/balance/history/{id}"),
+        # Issuing funding instructions and the fund_balance test helper: documented, not in the SDKs
+        ("POST", "/v1/issuing/funding_instructions"),
+        ("GET", "/v1/issuing/funding_instructions"),
+        ("POST", "/v1/test_helpers/issuing/fund_balance"),
     }
 )
 SHAPE_ERRORS = (

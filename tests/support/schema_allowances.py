@@ -262,6 +262,8 @@ NEWER_NULLABLE: frozenset[str] = frozenset(
 NEWER_OBJECTS: dict[str, frozenset[str]] = {
     # what stripe.createEphemeralKeyNonce receives (POST /v1/ephemeral_key_nonces); not in any spec or SDK
     "ephemeral_key_nonce": frozenset({"object", "private_nonce", "public_nonce"}),
+    # Issuing funding instructions (docs.stripe.com/api/issuing/funding_instructions/object)
+    "funding_instructions": frozenset({"bank_transfer", "currency", "funding_type", "livemode", "object"}),
     "issuing.token": frozenset(
         {
             "card",
