@@ -103,3 +103,105 @@ def test_post_refuses_zero_and_unknown_balances(server: EmulatorServer, api_key:
     with pytest.raises(ValueError):
         ledger.post(ctx, type="topup", amount=1, currency="usd", source=None, balance="reserve")
     assert list(ctx.scope.store(ledger.BALANCE_TRANSACTION).scan()) == []
+
+
+# --- top-ups ---------------------------------------------------------------------------------------
+
+
+def test_topup_to_the_issuing_balance_succeeds_after_the_response(client: stripe.StripeClient) -> None:
+    created = client.v1.topups.create(
+        {"amount": 20_000, "currency": "usd", "destination_balance": "issuing", "statement_descriptor": "Top-up"}  # type: ignore[typeddict-unknown-key]
+    )
+    assert created.status == "pending" and created.balance_transaction is None
+    topup = client.v1.topups.retrieve(created.id, {"expand": ["balance_transaction"]})
+    assert topup.status == "succeeded"
+    txn = topup.balance_transaction
+    assert isinstance(txn, stripe.BalanceTransaction)
+    assert (txn.type, txn.amount, txn.net, txn.source, txn.reporting_category) == (
+        "topup",
+        20_000,
+        20_000,
+        created.id,
+        "topup",
+    )
+    balance = client.v1.balance.retrieve()
+    assert balance.issuing is not None and balance.issuing.available[0].amount == 20_000
+    assert balance.available[0].amount == 0
+    events = [e.type for e in client.v1.events.list({"limit": 10}).data]
+    assert events[:3] == ["topup.succeeded", "balance.available", "topup.created"]
+
+
+def test_topup_to_the_payments_balance_and_listing(client: stripe.StripeClient) -> None:
+    a = client.v1.topups.create({"amount": 5_000, "currency": "usd"})
+    b = client.v1.topups.create({"amount": 7_000, "currency": "usd", "metadata": {"k": "v"}})
+    assert client.v1.balance.retrieve().available[0].amount == 12_000
+    assert [t.id for t in client.v1.topups.list().data] == [b.id, a.id]
+    assert [t.id for t in client.v1.topups.list({"amount": {"gt": 6_000}}).data] == [b.id]  # type: ignore[typeddict-item]
+    assert [t.id for t in client.v1.topups.list({"status": "succeeded", "amount": 5_000}).data] == [a.id]
+    updated = client.v1.topups.update(a.id, {"description": "payroll", "metadata": {"x": "1"}})
+    assert updated.description == "payroll" and updated.metadata.to_dict() == {"x": "1"}
+    txns = client.v1.balance_transactions.list({"type": "topup", "expand": ["data.source"]}).data
+    assert [t.source.id for t in txns if not isinstance(t.source, str) and t.source] == [b.id, a.id]
+
+
+def test_failing_test_source_fails_and_moves_nothing(client: stripe.StripeClient) -> None:
+    created = client.v1.topups.create(
+        {"amount": 5_000, "currency": "usd", "source": "btok_us_verified_insufficientFunds"}
+    )
+    topup = client.v1.topups.retrieve(created.id)
+    assert (topup.status, topup.failure_code) == ("failed", "insufficient_funds")
+    assert topup.balance_transaction is None
+    assert client.v1.balance.retrieve().available[0].amount == 0
+    assert client.v1.balance_transactions.list().data == []
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.topups.cancel(created.id)
+
+
+def test_pending_topup_can_be_canceled_once(client: stripe.StripeClient) -> None:
+    created = client.v1.topups.create({"amount": 5_000, "currency": "usd", "source": "btok_emulator_pending"})
+    assert client.v1.topups.retrieve(created.id).status == "pending"
+    canceled = client.v1.topups.cancel(created.id)
+    assert canceled.status == "canceled"
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.topups.cancel(created.id)
+    assert "canceled" in str(err.value.user_message)
+    assert client.v1.balance.retrieve().available[0].amount == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "param", "code"),
+    [
+        ({"amount": 0, "currency": "usd"}, "amount", "parameter_invalid_integer"),
+        ({"amount": -5, "currency": "usd"}, "amount", "parameter_invalid_integer"),
+        ({"amount": 100_000_000, "currency": "usd"}, "amount", "amount_too_large"),
+        ({"amount": 100, "currency": "xyz"}, "currency", "parameter_invalid"),
+        ({"amount": 100, "currency": "usd", "statement_descriptor": "1234"}, "statement_descriptor", None),
+        ({"amount": 100, "currency": "usd", "destination_balance": "savings"}, "destination_balance", None),
+        ({"amount": 100}, "currency", "parameter_missing"),
+    ],
+)
+def test_bad_topups_are_refused_and_move_nothing(
+    client: stripe.StripeClient, params: dict[str, object], param: str, code: str | None
+) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.topups.create(params)  # type: ignore[arg-type]
+    assert err.value.param == param and err.value.http_status == 400
+    if code is not None:
+        assert err.value.code == code
+    assert client.v1.topups.list().data == []
+    assert client.v1.balance_transactions.list().data == []
+
+
+def test_issuing_topup_needs_card_issuing(client: stripe.StripeClient) -> None:
+    acct = flows.connected_account(client, capabilities={"transfers": {"requested": True}})
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.topups.create(
+            {"amount": 100, "currency": "usd", "destination_balance": "issuing"},  # type: ignore[typeddict-unknown-key]
+            options={"stripe_account": acct.id},
+        )
+    assert err.value.param == "destination_balance"
+    theirs = client.v1.balance.retrieve(options={"stripe_account": acct.id})
+    assert "issuing" not in theirs
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.topups.retrieve("tu_nope")
+    assert err.value.http_status == 404 and err.value.param == "topup"
