@@ -62,6 +62,10 @@ TEST_OUTCOMES: dict[str, str | None] = {
     "33333335": "debit_not_authorized",
     "44444440": "invalid_currency",
 }
+# The emulator's own test number (not Stripe's): payouts to it stay ``pending`` until canceled.
+PENDING_NUMBER = "000999999996"
+STAYS_PENDING = "stays_pending"
+TEST_OUTCOMES[PENDING_NUMBER] = STAYS_PENDING
 # Stripe's test IBANs (any SEPA country code): the last digit after ...053201300 picks the outcome.
 TEST_IBAN_STEM = "37040044053201300"
 TEST_IBAN_OUTCOMES: dict[str, str | None] = {"0": None, **{str(i + 1): f for i, f in enumerate(FAILURES)}}
@@ -195,7 +199,8 @@ def build(
 
 
 def payout_failure(ctx: Ctx, bank: Obj) -> str | None:
-    """The failure code Stripe's test numbers give a payout to this bank account (None: it pays)."""
+    """The failure code Stripe's test numbers give a payout to this bank account (None: it pays;
+    :data:`STAYS_PENDING` for the emulator's :data:`PENDING_NUMBER`)."""
     scope = ctx.platform.index.get(bank["id"])
     if scope is None:
         return None
