@@ -185,6 +185,7 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
     return ConnectMoneyMachine
 
 
+@pytest.mark.slow
 def test_connect_money_keeps_every_balance_equal_to_its_transactions(server: EmulatorServer) -> None:
     run_state_machine_as_test(
         machine(server),
