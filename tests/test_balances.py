@@ -236,3 +236,24 @@ def test_products_not_emulated_get_a_404_that_names_them(
 def test_other_unknown_urls_keep_stripes_plain_404(http: httpx.Client) -> None:
     resp = http.get("/v1/chargesx")
     assert resp.status_code == 404 and "not emulated" not in resp.json()["error"]["message"]
+
+
+def test_foreign_ids_are_not_found_and_move_nothing(client: stripe.StripeClient) -> None:
+    acct = flows.connected_account(client)
+    theirs = client.v1.topups.create(
+        {"amount": 900, "currency": "usd", "destination_balance": "issuing"},  # type: ignore[typeddict-unknown-key]
+        options={"stripe_account": acct.id},
+    )
+    [txn] = client.v1.balance_transactions.list(options={"stripe_account": acct.id}).data
+    for call in (
+        lambda: client.v1.topups.retrieve(theirs.id),
+        lambda: client.v1.topups.cancel(theirs.id),
+        lambda: client.v1.balance_transactions.retrieve(txn.id),
+    ):
+        with pytest.raises(stripe.InvalidRequestError) as err:
+            call()
+        assert err.value.http_status == 404 and err.value.code == "resource_missing"
+    assert client.v1.balance_transactions.list().data == []
+    assert client.v1.balance_transactions.list({"source": theirs.id}).data == []
+    mine = client.v1.balance.retrieve()
+    assert mine.issuing is not None and mine.issuing.available[0].amount == 0

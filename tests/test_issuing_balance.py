@@ -171,7 +171,14 @@ def test_won_dispute_credits_the_issuing_balance(program: Program) -> None:
     dispute = p.client.v1.issuing.disputes.create(
         {
             "transaction": captured.transactions[0].id,
-            "evidence": {"reason": "other", "other": {"explanation": "never arrived", "product_description": "a service", "product_type": "service"}},
+            "evidence": {
+                "reason": "other",
+                "other": {
+                    "explanation": "never arrived",
+                    "product_description": "a service",
+                    "product_type": "service",
+                },
+            },
         },
         p.opts,
     )
@@ -299,3 +306,41 @@ def test_uk_expense_management_program(client: stripe.StripeClient, http: httpx.
     p.check_sum()
     events = [e.type for e in client.v1.events.list({"limit": 100}).data]
     assert {"topup.created", "topup.succeeded", "balance.available", "issuing_transaction.created"} <= set(events)
+
+
+# --- dashboard -------------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_balances_topups_and_balance_transactions(
+    server: EmulatorServer, client: stripe.StripeClient
+) -> None:
+    acct = flows.connected_account(client).id
+    p = Program(client, acct)
+    topup = p.topup(12_345)
+    p.authorize(2_000)
+    with httpx.Client(base_url=server.url) as web:  # a browser: no API key
+        found = web.get("/_emulator/search", params={"q": topup.id})
+        assert found.status_code == 303
+        handle = found.headers["location"].split("/")[3]
+        platform_page = web.get(f"/_emulator/platforms/{handle}").text
+        assert "Top-ups" in platform_page and "Balance transactions" in platform_page
+        assert "$103.45" in platform_page  # the connected account's Issuing balance, next to it
+        account_page = web.get(f"/_emulator/platforms/{handle}/objects/{acct}").text
+        assert "Issuing balance" in account_page and "$103.45" in account_page
+        listing = web.get(f"/_emulator/platforms/{handle}/types/balance_transaction").text
+        assert "issuing_authorization_hold" in listing and topup.id in listing
+
+
+def test_push_funding_with_the_python_sdks_raw_request(client: stripe.StripeClient) -> None:
+    """The calls docs/balances.md shows."""
+    client.raw_request(
+        "post",
+        "/v1/issuing/funding_instructions",
+        currency="gbp",
+        funding_type="bank_transfer",
+        bank_transfer={"type": "gb_bank_transfer"},
+    )
+    client.raw_request("post", "/v1/test_helpers/issuing/fund_balance", amount=50_000, currency="gbp")
+    balance = client.v1.balance.retrieve()
+    assert balance.issuing is not None
+    assert {a.currency: a.amount for a in balance.issuing.available}["gbp"] == 50_000

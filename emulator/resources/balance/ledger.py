@@ -16,6 +16,8 @@ API (stable; other modules move money only through it)::
         A ``pending`` transaction's funds become available (pending -> available).
     available(scope, currency, balance="available") -> int
         What the account holds in that balance and currency (may be negative after over-captures).
+    amounts(scope, balance="available") -> dict[str, int]
+        That balance per currency, read only (nothing is created for an account without money).
     balance_object(scope) -> Obj
         The account's ``balance`` object as ``GET /v1/balance`` shows it.
     transactions_of(scope, source) -> list[Obj]
@@ -89,6 +91,12 @@ def _amounts(scope: Scope) -> dict[str, dict[str, int]]:
 def available(scope: Scope, currency: str, balance: str = "available") -> int:
     """What the account holds in ``balance`` (available, pending or issuing) in ``currency``."""
     return _amounts(scope)[balance].get(currency, 0)
+
+
+def amounts(scope: Scope, balance: str = "available") -> dict[str, int]:
+    """A balance per currency, without creating any book-keeping (dashboards read it)."""
+    held: dict[str, dict[str, int]] = scope.meta.get(scope.account_id, {}).get(BALANCES_KEY, {})
+    return dict(held.get(balance, {}))
 
 
 def _move(scope: Scope, balance: str, currency: str, delta: int) -> None:
