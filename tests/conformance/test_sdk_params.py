@@ -46,6 +46,10 @@ NOT_IN_SDK = frozenset(
         ("POST", "/v1/issuing/cards/{card}/test/authorizations"),
         ("POST", "/v1/ephemeral_key_nonces"),  # Stripe.js calls it (stripe.createEphemeralKeyNonce), no server SDK
         ("GET", "/v1/files/{file}/contents"),  # fetched at the file's url
+        # Issuing settlements: in the 2023-08-16 spec, in no 2026 SDK
+        ("GET", "/v1/issuing/settlements"),
+        ("GET", "/v1/issuing/settlements/{settlement}"),
+        ("POST", "/v1/issuing/settlements/{settlement}"),
         # the spec's aliases of /v1/balance_transactions (the SDKs call only the latter)
         ("GET", "/v1/balance/history"),
         ("GET", "/v1/balance/history/{id}"),
@@ -245,6 +249,8 @@ RECIPES: dict[str, Recipe] = {
     "treasury.financial_accounts.update": Recipe(objects=World.new_fa),
     "treasury.financial_accounts.features.update": Recipe(objects=World.new_fa),
     "treasury.financial_accounts.close": Recipe(objects=World.new_fa, per_trial=True),
+    # external_account is a token or one of three hashes: start from none, not from the first (a card)
+    "accounts.external_accounts.create": Recipe(base=lambda w, ids: {}),
     "issuing.cardholders.create": Recipe(base=_holder_params),
     "issuing.cardholders.update": Recipe(objects=lambda w: {"cardholder": w.new_holder()}),
     "issuing.cards.create": Recipe(

@@ -1,4 +1,4 @@
-// A UK expense-management program on the Issuing balance with stripe-node, run by tests/test_node_sdk.py:
+// A UK expense-management program on the Issuing balance with stripe-node, run by tests/issuing/test_node_balance.py:
 //   node uk_program.mjs <base url> <secret key>
 // Cardholder + gbp card without a financial account -> Issuing funding instructions -> fund_balance
 // (test helper) -> balance.issuing.available -> purchase -> capture -> the balance transactions add up.

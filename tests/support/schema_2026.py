@@ -29,11 +29,29 @@ from typing import Any
 Problems = list[str]
 
 PACKAGE = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "stripe" / "esm" / "resources"
-FILES = ("Accounts.d.ts", "Capabilities.d.ts", "Events.d.ts", "WebhookEndpoints.d.ts")
+FILES = (
+    "Accounts.d.ts",
+    "Capabilities.d.ts",
+    "Events.d.ts",
+    "WebhookEndpoints.d.ts",
+    # connect money (transfers, payouts, external accounts, tokens)
+    "BankAccounts.d.ts",
+    "ExternalAccounts.d.ts",
+    "Payouts.d.ts",
+    "Tokens.d.ts",
+    "TransferReversals.d.ts",
+    "Transfers.d.ts",
+)
 FOLDERS = ("Issuing", "Treasury")
 
 # "<object>.<path without indices>: <kind>" -> why it is tolerated for now (remove once fixed)
 KNOWN_GAPS: dict[str, str] = {}
+# "<object>.<path>" -> literal values Stripe sends beyond the public types' closed union: event types
+# Stripe restricts to users enrolled in a gated feature (its changelog: "restricted to users enrolled
+# in the Settlement feature"), absent from the public SDK's ``Event.Type``.
+GATED_LITERALS: dict[str, frozenset[str]] = {
+    "event.type": frozenset({"issuing_settlement.created", "issuing_settlement.updated"}),
+}
 
 _DECL = re.compile(r"(?:export )?(?:declare )?(interface|namespace) (\w+)(?: extends [^{]+)? \{$")
 _TYPE = re.compile(r"(?:export )?type (\w+) = (.*)$")
@@ -229,6 +247,8 @@ class NewerShapes:
             out.extend(verdict)
             return
         if literals and isinstance(value, str):
+            if value in GATED_LITERALS.get(at.key, ()):
+                return
             out.append(self._problem(at, "enum", f"{value!r} is not one of {sorted(set(literals))}"))
         else:
             out.append(self._problem(at, "type", f"{_short(value)} does not match {typ!r}"))
@@ -287,7 +307,7 @@ class NewerShapes:
         if expected is None or key is None:
             return
         actual = self.ts_name.get(key)
-        if actual != expected:
+        if actual != expected and not self._alias_holds(expected, actual):
             out.append(f"event.type: mismatch @ {where}: {event.get('type')!r} carries {expected}, not {actual}")
         previous = data.get("previous_attributes") if isinstance(data, dict) else None
         if isinstance(previous, dict):
@@ -297,6 +317,13 @@ class NewerShapes:
                     out.append(
                         f"event.data.previous_attributes: unknown @ {where}: {name!r} is not a field of {actual}"
                     )
+
+    def _alias_holds(self, alias: str, name: str | None) -> bool:
+        """``ExternalAccount`` (``BankAccount | Card``) carries a ``BankAccount``."""
+        for key, body in self.aliases.items():
+            if key.split(":", 1)[1] == alias and name in split_union(body):
+                return True
+        return False
 
 
 def _short(value: Any) -> str:

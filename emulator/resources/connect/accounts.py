@@ -326,12 +326,16 @@ def create(ctx: Ctx) -> Obj:
     if ctx.scope.is_connected:
         raise StripeError("Connected accounts cannot create other accounts.", status=400)
     country_of(ctx.params)  # refuse an unknown country before an id is drawn
+    from emulator.resources.connect import external_accounts
+
+    external_accounts.check_account_param(ctx, ctx.params)
     account_id = ctx.state.ids.account()
     account = new_account(ctx.platform, account_id, ctx.now, ctx.params)
     ctx.platform.accounts.add(account)
     ctx.platform.index[account_id] = ctx.platform.scope(account_id)
     requested = {name: bool(v.get("requested")) for name, v in (ctx.params.get("capabilities") or {}).items()}
     _after_capability_change(ctx, account, apply_capability_requests(ctx, account, requested))
+    external_accounts.attach_from_account(ctx, account, ctx.params)
     return account
 
 
@@ -352,6 +356,9 @@ def update(ctx: Ctx) -> Obj:
     account = _connected(ctx, ctx.path["account"])
     if ctx.platform.scope(account["id"]).meta_of(account["id"]).get("rejected"):
         raise StripeError(ACCOUNT_REJECTED)
+    from emulator.resources.connect import external_accounts
+
+    external_accounts.check_account_param(ctx, ctx.params)
     before = ctx.snapshot(account)
     p = ctx.params
     for name in UPDATABLE:
@@ -379,6 +386,7 @@ def update(ctx: Ctx) -> Obj:
     if p.get("capabilities"):
         requested = {name: bool(v.get("requested")) for name, v in p["capabilities"].items() if v is not None}
         changed = apply_capability_requests(ctx, account, requested)
+    external_accounts.attach_from_account(ctx, account, p)
     sub = _account_ctx(ctx, account)
     if account["id"] != ctx.platform.account_id and ctx.snapshot(account) != before:  # no event for a no-op
         sub.emit("account.updated", account, before)
