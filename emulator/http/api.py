@@ -33,6 +33,7 @@ log = logging.getLogger("emulator.requests")
 
 # ``2026-10-28.endive``, optionally with beta flags (``2026-10-28.endive; issuing_beta=v2``)
 _VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?(\s*;\s*\w{1,64}=v\d{1,4})*")
+_HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?")
 Scope_ = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -183,6 +184,14 @@ class Api:
         await send({"type": "http.response.start", "status": 200, "headers": out})
         await send({"type": "http.response.body", "body": b""})
 
+    def _origin(self, scope: Scope_, headers: dict[str, str]) -> str:
+        """``scheme://host[:port]`` the client used (its ``Host``), else the configured address."""
+        host = headers.get("host", "")
+        if not host or not _HOST.fullmatch(host):
+            host = f"{self.settings.host}:{self.settings.port}"
+        scheme = "https" if scope.get("scheme") == "https" else "http"
+        return f"{scheme}://{host}"
+
     # --- one request ---------------------------------------------------------------------------
 
     async def _handle(
@@ -254,6 +263,7 @@ class Api:
             api_version=version,
         )
         ctx.includes = includes
+        ctx.origin = self._origin(scope, headers)
         produced = self.response_types.get((verb, route.spec_template or route.template))
         if produced is not None and (expand or includes):
             self.representation.precheck(produced[0], produced[1], expand, includes)
