@@ -79,7 +79,7 @@ def _headers(link: links.Link | None = None) -> dict[str, str]:
         ),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",  # no-referrer would make the form's Origin "null"
         "Cache-Control": "no-store",
     }
 
