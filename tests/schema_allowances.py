@@ -7,6 +7,7 @@ from __future__ import annotations
 
 NEWER_FIELDS: dict[str, frozenset[str]] = {
     "account": frozenset({"groups"}),
+    "payout": frozenset({"application_fee", "application_fee_amount", "payout_method", "trace_id"}),
     "account_bacs_debit_payments_settings": frozenset({"service_user_number"}),
     "account_business_profile": frozenset(
         {

@@ -59,9 +59,10 @@ class Catalog:
     def add(self, r: Resource) -> None:
         self.routes.extend(r.routes)
         if r.prefix is not None:
-            first = self.prefixes.setdefault(r.prefix, r.object)
-            if first != r.object:
-                raise DeclarationError(PREFIX_TAKEN.format(prefix=r.prefix, first=first, second=r.object))
+            for prefix in (r.prefix, *r.more_prefixes):
+                first = self.prefixes.setdefault(prefix, r.object)
+                if first != r.object:
+                    raise DeclarationError(PREFIX_TAKEN.format(prefix=prefix, first=first, second=r.object))
             _once(self._prefix_of, r.object, r.prefix, "prefix")
         _once(self.titles, r.object, r.title, "title")
         _once(self.renderers, r.object, r.render, "render")

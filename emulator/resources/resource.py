@@ -25,6 +25,9 @@ class Resource:
     """Stripe's ``object`` value (``issuing.card``)."""
     prefix: str | None = None
     """The id prefix before ``_`` (``ic``); ``None`` for objects without ids of their own (capabilities)."""
+    more_prefixes: tuple[str, ...] = ()
+    """Further id prefixes of the same object type, when Stripe gives it several (tokens: ``btok``,
+    ``ct``, ``cpt``); only in the declaration that gives ``prefix``."""
     title: str | None = None
     """Plural title for the dashboard (``Cards``); defaults to the object name."""
     routes: Sequence[Route] = ()

@@ -1,0 +1,217 @@
+"""External accounts of an account (``/v1/accounts/{account}/external_accounts``): bank accounts.
+
+A bank account lives in the scope of the account it belongs to (the platform's own or a connected
+account). ``external_account`` is a hash of bank details, a ``btok_`` token from ``/v1/tokens``
+(used once; the token's bank account id becomes the external account's) or one of Stripe's test
+tokens (``btok_us_verified``...). Card external accounts are not emulated.
+
+Rules as Stripe: the first bank account in a currency becomes ``default_for_currency``, as does
+one created or updated with ``default_for_currency=true`` (the previous default loses it); the
+same routing and account number twice on one account is ``bank_account_exists``; the default
+account of a currency cannot be deleted while another account in that currency exists. The
+account's embedded ``external_accounts`` list follows every change. Events (on the account's
+scope): ``account.external_account.created|updated|deleted``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http.errors import StripeError
+from emulator.http.listing import paginate
+from emulator.http.router import Route, route
+from emulator.resources import common
+from emulator.resources.connect import accounts, bank_accounts, tokens
+from emulator.resources.resource import Resource
+
+BANK_ACCOUNT = bank_accounts.BANK_ACCOUNT
+NOUN = "external account"
+EMBEDDED = 10  # bank accounts an account object embeds (newest first), as Stripe's sublists
+
+MISSING_EXTERNAL_ACCOUNT = "Missing required param: external_account."
+CARDS_NOT_EMULATED = (
+    "Card external accounts are not emulated by stripe-issuing-emulator (see docs/connect-money.md): "
+    "use a bank account."
+)
+BANK_ACCOUNT_EXISTS = "A bank account with that routing number and account number already exists for this account."
+DELETE_DEFAULT = (
+    "You cannot delete the default external account for your default currency. Please make another external "
+    "account the default using the `default_for_currency` param, and then delete this one."
+)
+DEFAULT_FALSE = (
+    "You cannot set default_for_currency to false. Set another external account in this currency as the default "
+    "instead."
+)
+CARD_ONLY = "Received unknown parameter: {param}"
+CARD_PARAMS = (
+    "address_city",
+    "address_country",
+    "address_line1",
+    "address_line2",
+    "address_state",
+    "address_zip",
+    "exp_month",
+    "exp_year",
+    "name",
+)
+EVENTS = (
+    "account.external_account.created",
+    "account.external_account.updated",
+    "account.external_account.deleted",
+)
+
+
+def _account_ctx(ctx: Ctx) -> tuple[Ctx, Obj]:
+    account = accounts._connected(ctx, ctx.path["account"])
+    return ctx.in_scope(ctx.platform.scope(account["id"])), account
+
+
+def _get(sub: Ctx, bank_id: str) -> Obj:
+    bank = sub.scope.get(BANK_ACCOUNT, bank_id)
+    if bank is None:
+        raise bank_accounts.no_such_bank_account(bank_id, "id")
+    return bank
+
+
+def _in_currency(sub: Ctx, currency: str) -> list[Obj]:
+    return [b for b in sub.scope.store(BANK_ACCOUNT).values() if b["currency"] == currency]
+
+
+def default_for(sub: Ctx, currency: str) -> Obj | None:
+    """The account's default bank account for ``currency`` (in ``sub``'s scope), or None."""
+    return next((b for b in _in_currency(sub, currency) if b.get("default_for_currency")), None)
+
+
+def _make_default(sub: Ctx, bank: Obj) -> None:
+    for other in _in_currency(sub, bank["currency"]):
+        if other is not bank and other.get("default_for_currency"):
+            before = sub.snapshot(other)
+            other["default_for_currency"] = False
+            sub.emit("account.external_account.updated", other, before)
+    bank["default_for_currency"] = True
+
+
+def _refresh_embedded(sub: Ctx, account: Obj) -> None:
+    banks = list(sub.scope.store(BANK_ACCOUNT).newest_first())
+    embedded = account.get("external_accounts")
+    if not isinstance(embedded, dict):
+        return
+    embedded["data"] = [dict(b) for b in banks[:EMBEDDED]]
+    embedded["has_more"] = len(banks) > EMBEDDED
+
+
+def _details(p: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """(bank details, or a stored token's id) from the request."""
+    value = p.get("external_account")
+    if value is None:
+        value = p.get("bank_account")
+    if value is None:
+        raise StripeError(MISSING_EXTERNAL_ACCOUNT, param="external_account", code="parameter_missing")
+    if isinstance(value, dict):
+        if value.get("object", "bank_account") != "bank_account":
+            raise StripeError(CARDS_NOT_EMULATED, param="external_account[object]")
+        if value.get("token") is None:
+            return value, None
+        value = value["token"]
+    token = str(value)
+    magic = bank_accounts.magic_details(token)
+    if magic is not None:
+        return magic, None
+    if token.startswith(("tok_", "card_")):
+        raise StripeError(CARDS_NOT_EMULATED, param="external_account")
+    return None, token
+
+
+def create(ctx: Ctx) -> Obj:
+    sub, account = _account_ctx(ctx)
+    p = ctx.params
+    details, token_id = _details(p)
+    bank_id = None
+    if token_id is not None:
+        token, details = tokens.check(sub, token_id, "bank_account", "external_account")
+        bank_id = token["bank_account"]["id"]
+    assert details is not None
+    bank, failure = bank_accounts.build(sub, details, "external_account", account_id=account["id"], bank_id=bank_id)
+    if any(b["fingerprint"] == bank["fingerprint"] for b in sub.scope.store(BANK_ACCOUNT).values()):
+        raise StripeError(BANK_ACCOUNT_EXISTS, param="external_account", code="bank_account_exists")
+    if token_id is not None:
+        tokens.use(sub, token_id, "bank_account", "external_account")
+    bank["metadata"] = common.merge_metadata({}, p.get("metadata"))
+    if p.get("default_for_currency") or default_for(sub, bank["currency"]) is None:
+        _make_default(sub, bank)
+    sub.scope.add(bank)
+    sub.scope.meta_of(bank["id"])["payout_failure"] = failure
+    _refresh_embedded(sub, account)
+    sub.emit("account.external_account.created", bank)
+    return bank
+
+
+def retrieve(ctx: Ctx) -> Obj:
+    sub, _ = _account_ctx(ctx)
+    return _get(sub, ctx.path["id"])
+
+
+def list_external_accounts(ctx: Ctx) -> Obj:
+    sub, account = _account_ctx(ctx)
+    p = ctx.params
+    if p.get("object") == "card":
+        return {"object": "list", "data": [], "has_more": False, "url": _url(account)}
+    return paginate(sub.scope.store(BANK_ACCOUNT), _url(account), p, noun=NOUN)
+
+
+def _url(account: Obj) -> str:
+    return f"/v1/accounts/{account['id']}/external_accounts"
+
+
+def update(ctx: Ctx) -> Obj:
+    sub, account = _account_ctx(ctx)
+    bank = _get(sub, ctx.path["id"])
+    p = ctx.params
+    for name in CARD_PARAMS:
+        if p.get(name) is not None:
+            raise StripeError(CARD_ONLY.format(param=name), param=name, code="parameter_unknown")
+    if p.get("default_for_currency") is False and bank.get("default_for_currency"):
+        raise StripeError(DEFAULT_FALSE, param="default_for_currency")
+    before = sub.snapshot(bank)
+    for name in ("account_holder_name", "account_holder_type", "account_type"):
+        if name in p:
+            bank[name] = p[name]
+    common.update_metadata(bank, p)
+    if p.get("default_for_currency"):
+        _make_default(sub, bank)
+    if sub.snapshot(bank) != before:
+        _refresh_embedded(sub, account)
+        sub.emit("account.external_account.updated", bank, before)
+    return bank
+
+
+def delete(ctx: Ctx) -> Obj:
+    sub, account = _account_ctx(ctx)
+    bank = _get(sub, ctx.path["id"])
+    if bank.get("default_for_currency") and len(_in_currency(sub, bank["currency"])) > 1:
+        raise StripeError(DELETE_DEFAULT, param="id")
+    snapshot = sub.snapshot(bank)
+    sub.scope.store(BANK_ACCOUNT).remove(bank["id"])
+    _refresh_embedded(sub, account)
+    sub.emit("account.external_account.deleted", snapshot)
+    return {"id": bank["id"], "object": BANK_ACCOUNT, "currency": bank["currency"], "deleted": True}
+
+
+URL = "/v1/accounts/{account}/external_accounts"
+ROUTES: list[Route] = [
+    route("POST", URL, create),
+    route("GET", URL, list_external_accounts),
+    route("GET", URL + "/{id}", retrieve),
+    route("POST", URL + "/{id}", update),
+    route("DELETE", URL + "/{id}", delete),
+]
+
+RESOURCE = Resource(
+    BANK_ACCOUNT,
+    prefix=bank_accounts.PREFIX,
+    title="Bank accounts",
+    routes=ROUTES,
+    events=EVENTS,
+)

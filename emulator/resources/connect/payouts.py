@@ -1,0 +1,250 @@
+"""Payouts (``/v1/payouts``): money from an account's available balance to one of its bank accounts.
+
+The account is the caller's (the platform, or the connected account named by ``Stripe-Account``);
+``destination`` is one of its bank accounts, by default its ``default_for_currency`` one. Money
+moves only through :mod:`emulator.resources.balance.ledger`: ``payout`` (-amount) when the payout
+is created, ``payout_failure`` (+amount) when it fails, ``payout_cancel`` (+amount) when it is
+canceled; a reversal is a new payout (``original_payout``) crediting the amount back (``payout``,
++amount).
+
+Status machine (test mode settles right after the create response, as top-ups do)::
+
+    pending --> in_transit --> paid        payout.created, payout.updated, payout.paid
+                          \\--> failed      payout.failed (Stripe's failing test bank numbers)
+    pending --cancel--> canceled           payout.canceled
+    paid --reverse--> reversed_by = a new payout (original_payout) that is paid back
+
+A payout to the emulator's own test account number :data:`PENDING_NUMBER` stays ``pending`` (so
+``cancel`` can be tested). Arrival: standard payouts arrive at the start of the next UTC day,
+``instant`` is refused (the test bank accounts offer ``standard`` only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http import errors
+from emulator.http.errors import StripeError
+from emulator.http.listing import Predicate, paginate, range_filter
+from emulator.http.router import Route, route
+from emulator.resources import common
+from emulator.resources.balance import ledger, topups
+from emulator.resources.connect import bank_accounts, external_accounts
+from emulator.resources.resource import Resource
+
+PAYOUT = "payout"
+URL = "/v1/payouts"
+DAY = 86_400
+PENDING_NUMBER = bank_accounts.PENDING_NUMBER  # the emulator's test number: payouts to it stay pending
+
+FAILURE_MESSAGES: dict[str, str] = {
+    "no_account": "The bank account details on file are probably incorrect. No bank account could be located with "
+    "those details.",
+    "account_closed": "The bank account has been closed.",
+    "insufficient_funds": "Your Stripe account has insufficient funds to cover the payout.",
+    "debit_not_authorized": "Debit transactions are not approved on the bank account. (Stripe requires bank accounts "
+    "to be set up for both credit and debit payouts.)",
+    "invalid_currency": "The bank was unable to process this payout because of its currency. This is probably "
+    "because the bank account cannot accept payments in that currency.",
+}
+BALANCE_INSUFFICIENT = (
+    "You have insufficient funds in your Stripe account for this transfer. Your card balance is too low. You can "
+    "use the /v1/balance endpoint to view your Stripe balance (for more details, see stripe.com/docs/api#balance)."
+)
+NO_EXTERNAL_ACCOUNT = "Sorry, you don't have any external accounts in that currency ({currency})."
+CURRENCY_MISMATCH = (
+    "The currency of the payout ({currency}) does not match the currency of the external account ({bank_currency})."
+)
+INSTANT_UNSUPPORTED = "Instant payouts are not supported for this external account: it supports standard payouts only."
+PAYOUT_METHOD_NOT_EMULATED = (
+    "payout_method (v2 payout methods) is not emulated by stripe-issuing-emulator (see docs/connect-money.md): "
+    "use destination."
+)
+CANNOT_CANCEL = "Payouts can only be canceled while they are pending. This payout's status is {status}."
+CANNOT_REVERSE = "Only paid payouts can be reversed. This payout's status is {status}."
+ALREADY_REVERSED = "This payout has already been reversed."
+REVERSAL_OF_REVERSAL = "A payout reversal cannot be reversed."
+EVENTS = ("payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.canceled")
+
+
+def _get(ctx: Ctx, payout_id: str) -> Obj:
+    return common.get(ctx, PAYOUT, payout_id, param="payout")
+
+
+def _destination(ctx: Ctx, p: dict[str, Any], currency: str) -> Obj:
+    if p.get("destination") is not None:
+        bank = ctx.scope.get(bank_accounts.BANK_ACCOUNT, p["destination"])
+        if bank is None:
+            raise bank_accounts.no_such_bank_account(p["destination"], "destination")
+        if bank["currency"] != currency:
+            raise StripeError(
+                CURRENCY_MISMATCH.format(currency=currency, bank_currency=bank["currency"]), param="destination"
+            )
+        return bank
+    bank = external_accounts.default_for(ctx, currency)
+    if bank is None:
+        raise StripeError(NO_EXTERNAL_ACCOUNT.format(currency=currency), param="currency")
+    return bank
+
+
+def _arrival(ctx: Ctx) -> int:
+    return (ctx.now // DAY + 1) * DAY
+
+
+def _new(ctx: Ctx, p: dict[str, Any], amount: int, currency: str, bank: Obj, original: str | None) -> Obj:
+    return {
+        "id": ctx.new_id("po"),
+        "object": PAYOUT,
+        "amount": amount,
+        "application_fee": None,
+        "application_fee_amount": None,
+        "arrival_date": _arrival(ctx),
+        "automatic": False,
+        "balance_transaction": None,
+        "created": ctx.now,
+        "currency": currency,
+        "description": p.get("description"),
+        "destination": bank["id"],
+        "failure_balance_transaction": None,
+        "failure_code": None,
+        "failure_message": None,
+        "livemode": False,
+        "metadata": common.merge_metadata({}, p.get("metadata")),
+        "method": "standard",
+        "original_payout": original,
+        "payout_method": None,
+        "reconciliation_status": "not_applicable",
+        "reversed_by": None,
+        "source_type": "card",
+        "statement_descriptor": p.get("statement_descriptor"),
+        "status": "pending",
+        "trace_id": None,
+        "type": "bank_account",
+    }
+
+
+def create(ctx: Ctx) -> Obj:
+    p = ctx.params
+    currency = common.currency(p["currency"])
+    amount: int = p["amount"]
+    topups.check_amount(amount, currency)
+    if p.get("payout_method") is not None:
+        raise StripeError(PAYOUT_METHOD_NOT_EMULATED, param="payout_method")
+    bank = _destination(ctx, p, currency)
+    if p.get("method") == "instant":
+        raise StripeError(INSTANT_UNSUPPORTED, param="method", code="instant_payouts_unsupported")
+    source_type = p.get("source_type") or "card"
+    if source_type != "card" or ledger.available(ctx.scope, currency) < amount:
+        raise StripeError(BALANCE_INSUFFICIENT, code="balance_insufficient", param="amount")
+    payout = _new(ctx, p, amount, currency, bank, None)
+    txn = ledger.post(ctx, type="payout", amount=-amount, currency=currency, source=payout["id"])
+    payout["balance_transaction"] = txn["id"]
+    ctx.scope.add(payout)
+    ctx.emit("payout.created", payout)
+    if not _stays_pending(ctx, bank):
+        ctx.after_response.append(lambda: settle(ctx, payout))
+    return payout
+
+
+def _stays_pending(ctx: Ctx, bank: Obj) -> bool:
+    return bank_accounts.payout_failure(ctx, bank) == bank_accounts.STAYS_PENDING
+
+
+def settle(ctx: Ctx, payout: Obj) -> None:
+    """The bank answers: in transit, then paid, or failed with the test number's code."""
+    if payout["status"] != "pending":
+        return
+    before = ctx.snapshot(payout)
+    payout["status"] = "in_transit"
+    ctx.emit("payout.updated", payout, before)
+    before = ctx.snapshot(payout)
+    bank = ctx.scope.get(bank_accounts.BANK_ACCOUNT, payout["destination"])
+    failure = bank_accounts.payout_failure(ctx, bank) if bank is not None else None
+    if payout["original_payout"] is None and failure in FAILURE_MESSAGES:
+        assert failure is not None
+        back = ledger.post(
+            ctx, type="payout_failure", amount=payout["amount"], currency=payout["currency"], source=payout["id"]
+        )
+        payout["status"] = "failed"
+        payout["failure_balance_transaction"] = back["id"]
+        payout["failure_code"] = failure
+        payout["failure_message"] = FAILURE_MESSAGES[failure]
+        ctx.emit("payout.failed", payout, before)
+        return
+    payout["status"] = "paid"
+    ctx.emit("payout.paid", payout, before)
+
+
+def retrieve(ctx: Ctx) -> Obj:
+    return _get(ctx, ctx.path["payout"])
+
+
+def update(ctx: Ctx) -> Obj:
+    payout = _get(ctx, ctx.path["payout"])
+    before = ctx.snapshot(payout)
+    common.update_metadata(payout, ctx.params)
+    if ctx.snapshot(payout) != before:
+        ctx.emit("payout.updated", payout, before)
+    return payout
+
+
+def cancel(ctx: Ctx) -> Obj:
+    payout = _get(ctx, ctx.path["payout"])
+    if payout["status"] != "pending":
+        raise errors.state_error(CANNOT_CANCEL.format(status=payout["status"]))
+    before = ctx.snapshot(payout)
+    back = ledger.post(
+        ctx, type="payout_cancel", amount=payout["amount"], currency=payout["currency"], source=payout["id"]
+    )
+    payout["status"] = "canceled"
+    payout["failure_balance_transaction"] = back["id"]
+    ctx.emit("payout.canceled", payout, before)
+    return payout
+
+
+def reverse(ctx: Ctx) -> Obj:
+    original = _get(ctx, ctx.path["payout"])
+    if original["original_payout"] is not None:
+        raise errors.state_error(REVERSAL_OF_REVERSAL)
+    if original["reversed_by"] is not None:
+        raise errors.state_error(ALREADY_REVERSED)
+    if original["status"] != "paid":
+        raise errors.state_error(CANNOT_REVERSE.format(status=original["status"]))
+    bank = ctx.scope.get(bank_accounts.BANK_ACCOUNT, original["destination"]) or {"id": original["destination"]}
+    reversal = _new(ctx, ctx.params, original["amount"], original["currency"], bank, original["id"])
+    txn = ledger.post(
+        ctx, type="payout", amount=original["amount"], currency=original["currency"], source=reversal["id"]
+    )
+    reversal["balance_transaction"] = txn["id"]
+    ctx.scope.add(reversal)
+    before = ctx.snapshot(original)
+    original["reversed_by"] = reversal["id"]
+    ctx.emit("payout.created", reversal)
+    ctx.emit("payout.updated", original, before)
+    ctx.after_response.append(lambda: settle(ctx, reversal))
+    return reversal
+
+
+def _equals(field: str, value: Any) -> Predicate:
+    return lambda obj: obj.get(field) == value
+
+
+def list_payouts(ctx: Ctx) -> Obj:
+    p = ctx.params
+    preds: list[Predicate | None] = [range_filter(p.get("arrival_date"), "arrival_date")]
+    preds.extend(_equals(field, p[field]) for field in ("destination", "status") if p.get(field) is not None)
+    return paginate(ctx.scope.store(PAYOUT), URL, p, preds, noun=PAYOUT)
+
+
+ROUTES: list[Route] = [
+    route("POST", URL, create),
+    route("GET", URL, list_payouts),
+    route("GET", URL + "/{payout}", retrieve),
+    route("POST", URL + "/{payout}", update),
+    route("POST", URL + "/{payout}/cancel", cancel),
+    route("POST", URL + "/{payout}/reverse", reverse),
+]
+
+RESOURCE = Resource(PAYOUT, prefix="po", title="Payouts", routes=ROUTES, events=EVENTS)

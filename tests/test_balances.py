@@ -1,0 +1,207 @@
+"""The balance ledger: ``GET /v1/balance`` and balance transactions (list, retrieve, history aliases)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import stripe
+
+from emulator import EmulatorServer
+from emulator.core.context import Ctx
+from emulator.resources.balance import ledger
+from tests import flows
+
+
+def _ctx(server: EmulatorServer, api_key: str, account: str | None = None) -> Ctx:
+    platform = server.state.platform(api_key)
+    return Ctx(server.state, platform, platform.scope(account), server.app.representation)
+
+
+def test_fresh_platform_has_zero_balances_in_its_currency(client: stripe.StripeClient) -> None:
+    balance = client.v1.balance.retrieve()
+    assert balance.object == "balance" and balance.livemode is False
+    assert [(a.amount, a.currency) for a in balance.available] == [(0, "usd")]
+    assert [(a.amount, a.currency) for a in balance.pending] == [(0, "usd")]
+    assert [(a.amount, a.currency) for a in balance.connect_reserved or []] == [(0, "usd")]
+    assert balance.issuing is not None  # the platform issues cards
+    assert [(a.amount, a.currency) for a in balance.issuing.available] == [(0, "usd")]
+
+
+def test_connected_account_balance_is_its_own(
+    client: stripe.StripeClient, server: EmulatorServer, api_key: str
+) -> None:
+    acct = flows.connected_account(client, country="GB")
+    ctx = _ctx(server, api_key, acct.id)
+    ledger.post(ctx, type="topup", amount=5_000, currency="gbp", source=None, balance="issuing")
+    theirs = client.v1.balance.retrieve(options={"stripe_account": acct.id})
+    assert theirs.issuing is not None
+    assert [(a.amount, a.currency) for a in theirs.issuing.available] == [(5_000, "gbp")]
+    assert [(a.amount, a.currency) for a in theirs.available] == [(0, "gbp")]
+    mine = client.v1.balance.retrieve()
+    assert mine.issuing is not None and [a.amount for a in mine.issuing.available] == [0]
+
+
+def test_post_moves_one_balance_by_net_and_lists_newest_first(
+    client: stripe.StripeClient, server: EmulatorServer, api_key: str
+) -> None:
+    ctx = _ctx(server, api_key)
+    first = ledger.post(ctx, type="topup", amount=10_000, currency="usd", source=None)
+    second = ledger.post(ctx, type="adjustment", amount=-2_500, currency="usd", source=None, fee=100)
+    pending = ledger.post(ctx, type="payment", amount=700, currency="usd", source=None, balance="pending")
+    assert second["net"] == -2_600 and second["fee_details"][0]["amount"] == 100
+    assert pending["status"] == "pending" and pending["reporting_category"] == "charge"
+    assert ledger.available(ctx.scope, "usd") == 7_400
+    assert ledger.available(ctx.scope, "usd", "pending") == 700
+    balance = client.v1.balance.retrieve()
+    assert balance.available[0].amount == 7_400 and balance.pending[0].amount == 700
+    listed = client.v1.balance_transactions.list()
+    assert [t.id for t in listed.data] == [pending["id"], second["id"], first["id"]]
+    assert listed.url == "/v1/balance_transactions"
+    got = client.v1.balance_transactions.retrieve(first["id"])
+    assert got.type == "topup" and got.reporting_category == "topup" and got.net == 10_000
+    ledger.make_available(ctx, pending)
+    assert client.v1.balance.retrieve().available[0].amount == 8_100
+    ledger.check_invariant(ctx.scope)
+
+
+def test_list_filters_and_history_alias(
+    client: stripe.StripeClient, http: httpx.Client, server: EmulatorServer, api_key: str
+) -> None:
+    ctx = _ctx(server, api_key)
+    a = ledger.post(ctx, type="topup", amount=1_000, currency="usd", source="tu_x")
+    b = ledger.post(ctx, type="topup", amount=2_000, currency="eur", source=None, balance="issuing")
+    c = ledger.post(ctx, type="adjustment", amount=-300, currency="usd", source=None)
+    assert [t.id for t in client.v1.balance_transactions.list({"type": "topup"}).data] == [b["id"], a["id"]]
+    assert [t.id for t in client.v1.balance_transactions.list({"currency": "USD"}).data] == [c["id"], a["id"]]
+    assert [t.id for t in client.v1.balance_transactions.list({"source": "tu_x"}).data] == [a["id"]]
+    assert ledger.transactions_of(ctx.scope, "tu_x") == [a]
+    history = http.get("/v1/balance/history", params={"limit": 2}).json()
+    assert history["url"] == "/v1/balance_transactions" and history["has_more"] is True
+    assert [t["id"] for t in history["data"]] == [c["id"], b["id"]]
+    one = http.get(f"/v1/balance/history/{a['id']}").json()
+    assert one["id"] == a["id"]
+    assert b["balance_type"] == "issuing" and a["balance_type"] == "payments"
+
+
+def test_unknown_ids_and_bad_filters_are_stripe_errors(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.balance_transactions.retrieve("txn_nope")
+    assert err.value.http_status == 404 and err.value.code == "resource_missing"
+    assert "No such balance_transaction: 'txn_nope'" in str(err.value.user_message)
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.balance_transactions.list({"payout": "po_nope"})
+    assert err.value.http_status == 404 and err.value.param == "payout"
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.balance_transactions.list({"limit": 0})
+    assert err.value.param == "limit"
+
+
+def test_post_refuses_zero_and_unknown_balances(server: EmulatorServer, api_key: str) -> None:
+    ctx = _ctx(server, api_key)
+    with pytest.raises(ValueError):
+        ledger.post(ctx, type="topup", amount=0, currency="usd", source=None)
+    with pytest.raises(ValueError):
+        ledger.post(ctx, type="topup", amount=1, currency="usd", source=None, balance="reserve")
+    assert list(ctx.scope.store(ledger.BALANCE_TRANSACTION).scan()) == []
+
+
+# --- top-ups ---------------------------------------------------------------------------------------
+
+
+def test_topup_to_the_issuing_balance_succeeds_after_the_response(client: stripe.StripeClient) -> None:
+    created = client.v1.topups.create(
+        {"amount": 20_000, "currency": "usd", "destination_balance": "issuing", "statement_descriptor": "Top-up"}  # type: ignore[typeddict-unknown-key]
+    )
+    assert created.status == "pending" and created.balance_transaction is None
+    topup = client.v1.topups.retrieve(created.id, {"expand": ["balance_transaction"]})
+    assert topup.status == "succeeded"
+    txn = topup.balance_transaction
+    assert isinstance(txn, stripe.BalanceTransaction)
+    assert (txn.type, txn.amount, txn.net, txn.source, txn.reporting_category) == (
+        "topup",
+        20_000,
+        20_000,
+        created.id,
+        "topup",
+    )
+    balance = client.v1.balance.retrieve()
+    assert balance.issuing is not None and balance.issuing.available[0].amount == 20_000
+    assert balance.available[0].amount == 0
+    events = [e.type for e in client.v1.events.list({"limit": 10}).data]
+    assert events[:3] == ["topup.succeeded", "balance.available", "topup.created"]
+
+
+def test_topup_to_the_payments_balance_and_listing(client: stripe.StripeClient) -> None:
+    a = client.v1.topups.create({"amount": 5_000, "currency": "usd"})
+    b = client.v1.topups.create({"amount": 7_000, "currency": "usd", "metadata": {"k": "v"}})
+    assert client.v1.balance.retrieve().available[0].amount == 12_000
+    assert [t.id for t in client.v1.topups.list().data] == [b.id, a.id]
+    assert [t.id for t in client.v1.topups.list({"amount": {"gt": 6_000}}).data] == [b.id]  # type: ignore[typeddict-item]
+    assert [t.id for t in client.v1.topups.list({"status": "succeeded", "amount": 5_000}).data] == [a.id]
+    updated = client.v1.topups.update(a.id, {"description": "payroll", "metadata": {"x": "1"}})
+    assert updated.description == "payroll" and updated.metadata.to_dict() == {"x": "1"}
+    txns = client.v1.balance_transactions.list({"type": "topup", "expand": ["data.source"]}).data
+    assert [t.source.id for t in txns if not isinstance(t.source, str) and t.source] == [b.id, a.id]
+
+
+def test_failing_test_source_fails_and_moves_nothing(client: stripe.StripeClient) -> None:
+    created = client.v1.topups.create(
+        {"amount": 5_000, "currency": "usd", "source": "btok_us_verified_insufficientFunds"}
+    )
+    topup = client.v1.topups.retrieve(created.id)
+    assert (topup.status, topup.failure_code) == ("failed", "insufficient_funds")
+    assert topup.balance_transaction is None
+    assert client.v1.balance.retrieve().available[0].amount == 0
+    assert client.v1.balance_transactions.list().data == []
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.topups.cancel(created.id)
+
+
+def test_pending_topup_can_be_canceled_once(client: stripe.StripeClient) -> None:
+    created = client.v1.topups.create({"amount": 5_000, "currency": "usd", "source": "btok_emulator_pending"})
+    assert client.v1.topups.retrieve(created.id).status == "pending"
+    canceled = client.v1.topups.cancel(created.id)
+    assert canceled.status == "canceled"
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.topups.cancel(created.id)
+    assert "canceled" in str(err.value.user_message)
+    assert client.v1.balance.retrieve().available[0].amount == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "param", "code"),
+    [
+        ({"amount": 0, "currency": "usd"}, "amount", "parameter_invalid_integer"),
+        ({"amount": -5, "currency": "usd"}, "amount", "parameter_invalid_integer"),
+        ({"amount": 100_000_000, "currency": "usd"}, "amount", "amount_too_large"),
+        ({"amount": 100, "currency": "xyz"}, "currency", "parameter_invalid"),
+        ({"amount": 100, "currency": "usd", "statement_descriptor": "1234"}, "statement_descriptor", None),
+        ({"amount": 100, "currency": "usd", "destination_balance": "savings"}, "destination_balance", None),
+        ({"amount": 100}, "currency", "parameter_missing"),
+    ],
+)
+def test_bad_topups_are_refused_and_move_nothing(
+    client: stripe.StripeClient, params: dict[str, object], param: str, code: str | None
+) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.topups.create(params)  # type: ignore[arg-type]
+    assert err.value.param == param and err.value.http_status == 400
+    if code is not None:
+        assert err.value.code == code
+    assert client.v1.topups.list().data == []
+    assert client.v1.balance_transactions.list().data == []
+
+
+def test_issuing_topup_needs_card_issuing(client: stripe.StripeClient) -> None:
+    acct = flows.connected_account(client, capabilities={"transfers": {"requested": True}})
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.topups.create(
+            {"amount": 100, "currency": "usd", "destination_balance": "issuing"},  # type: ignore[typeddict-unknown-key]
+            options={"stripe_account": acct.id},
+        )
+    assert err.value.param == "destination_balance"
+    theirs = client.v1.balance.retrieve(options={"stripe_account": acct.id})
+    assert "issuing" not in theirs
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.topups.retrieve("tu_nope")
+    assert err.value.http_status == 404 and err.value.param == "topup"

@@ -1,0 +1,179 @@
+"""External accounts (bank accounts) and /v1/tokens through the real SDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+
+from emulator import EmulatorServer
+from emulator.resources.connect import bank_accounts
+from tests import flows
+
+US_BANK = {
+    "object": "bank_account",
+    "country": "US",
+    "currency": "usd",
+    "routing_number": "110000000",
+    "account_number": "000123456789",
+    "account_holder_name": "Jenny Rosen",
+    "account_holder_type": "individual",
+}
+
+
+def _error(exc: pytest.ExceptionInfo[stripe.StripeError]) -> dict[str, Any]:
+    body = exc.value.json_body
+    assert body is not None
+    err: dict[str, Any] = body["error"]
+    return err
+
+
+def _event_types(client: stripe.StripeClient, account_id: str) -> list[str]:
+    events = client.v1.events.list({"limit": 100}, {"stripe_account": account_id})
+    return [e.type for e in events.data]
+
+
+def test_bank_account_hash_becomes_the_default_and_is_listed(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    bank = client.v1.accounts.external_accounts.create(account.id, {"external_account": US_BANK})
+    assert bank.object == "bank_account"
+    assert bank.id.startswith("ba_")
+    assert bank["account"] == account.id
+    assert bank["last4"] == "6789"
+    assert bank["routing_number"] == "110000000"
+    assert bank["default_for_currency"] is True
+    assert bank["status"] == "new"
+    assert bank["bank_name"] == bank_accounts.TEST_BANK_NAME
+    listed = client.v1.accounts.external_accounts.list(account.id)
+    assert [b.id for b in listed.data] == [bank.id]
+    again = client.v1.accounts.external_accounts.retrieve(account.id, bank.id)
+    assert again.id == bank.id
+    embedded = client.v1.accounts.retrieve(account.id)["external_accounts"]
+    assert [b["id"] for b in embedded["data"]] == [bank.id]
+    assert "account.external_account.created" in _event_types(client, account.id)
+
+
+def test_second_account_in_a_currency_takes_the_default_only_when_asked(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    first = client.v1.accounts.external_accounts.create(account.id, {"external_account": "btok_us_verified"})
+    second = client.v1.accounts.external_accounts.create(account.id, {"external_account": "btok_us_verified_noAccount"})
+    assert second["default_for_currency"] is False
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.delete(account.id, first.id)
+    assert "default external account" in _error(exc)["message"]
+    client.v1.accounts.external_accounts.update(account.id, second.id, {"default_for_currency": True})
+    assert client.v1.accounts.external_accounts.retrieve(account.id, first.id)["default_for_currency"] is False
+    deleted = client.v1.accounts.external_accounts.delete(account.id, first.id)
+    assert deleted["deleted"] is True
+    assert [b.id for b in client.v1.accounts.external_accounts.list(account.id).data] == [second.id]
+    types = _event_types(client, account.id)
+    assert "account.external_account.updated" in types
+    assert "account.external_account.deleted" in types
+
+
+def test_same_bank_details_twice_is_bank_account_exists(client: stripe.StripeClient, account: stripe.Account) -> None:
+    client.v1.accounts.external_accounts.create(account.id, {"external_account": US_BANK})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.create(account.id, {"external_account": US_BANK})
+    assert _error(exc)["code"] == "bank_account_exists"
+
+
+@pytest.mark.parametrize(
+    ("change", "param", "code"),
+    [
+        ({"routing_number": "12345"}, "external_account[routing_number]", "routing_number_invalid"),
+        ({"routing_number": "110000001"}, "external_account[routing_number]", "routing_number_invalid"),
+        ({"account_number": "12ab"}, "external_account[account_number]", "account_number_invalid"),
+        ({"currency": "xyz"}, "external_account[currency]", "parameter_invalid"),
+        ({"country": "ZZ"}, "external_account[country]", "parameter_invalid"),
+    ],
+)
+def test_bad_bank_details_are_refused_and_nothing_is_stored(
+    client: stripe.StripeClient, account: stripe.Account, change: dict[str, str], param: str, code: str
+) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.create(account.id, {"external_account": {**US_BANK, **change}})
+    err = _error(exc)
+    assert (err["param"], err["code"]) == (param, code)
+    assert client.v1.accounts.external_accounts.list(account.id).data == []
+
+
+def test_card_external_accounts_are_refused(client: stripe.StripeClient, account: stripe.Account) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.create(account.id, {"external_account": "tok_visa_debit"})
+    assert "not emulated" in _error(exc)["message"]
+
+
+def test_foreign_account_and_unknown_bank_account(client: stripe.StripeClient, account: stripe.Account) -> None:
+    with pytest.raises(stripe.PermissionError):
+        client.v1.accounts.external_accounts.list("acct_1nothinghere0000000000")
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.retrieve(account.id, "ba_nothing")
+    assert _error(exc)["code"] == "resource_missing"
+
+
+def test_bank_account_token_is_used_once_and_keeps_its_id(client: stripe.StripeClient, account: stripe.Account) -> None:
+    token = client.v1.tokens.create({"bank_account": {k: v for k, v in US_BANK.items() if k != "object"}})
+    assert token.id.startswith("btok_")
+    assert token.type == "bank_account"
+    assert token.used is False
+    assert token.bank_account is not None and token.bank_account.last4 == "6789"
+    bank = client.v1.accounts.external_accounts.create(account.id, {"external_account": token.id})
+    assert bank.id == token.bank_account.id
+    assert client.v1.tokens.retrieve(token.id).used is True
+    other = flows.connected_account(client)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.create(other.id, {"external_account": token.id})
+    assert _error(exc)["code"] == "token_already_used"
+
+
+def test_account_and_person_tokens_keep_their_parameters(
+    server: EmulatorServer, client: stripe.StripeClient, api_key: str
+) -> None:
+    ct = client.v1.tokens.create(
+        {
+            "account": {
+                "business_type": "individual",
+                "individual": {"first_name": "Jenny"},
+                "tos_shown_and_accepted": True,
+            }
+        }
+    )
+    cpt = client.v1.tokens.create({"person": {"first_name": "Jenny", "relationship": {"representative": True}}})
+    assert ct.id.startswith("ct_") and ct.type == "account" and ct.used is False
+    assert cpt.id.startswith("cpt_") and cpt.type == "person"
+    platform = server.state.platforms[api_key]
+    meta = platform.scope().meta_of(ct.id)["params"]
+    assert meta["account"]["individual"]["first_name"] == "Jenny"
+    assert platform.scope().meta_of(cpt.id)["params"]["person"]["relationship"]["representative"] is True
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"pii": {"id_number": "000000000"}},
+        {"card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030"}},
+        {"account": {"business_type": "individual"}, "person": {"first_name": "x"}},
+    ],
+)
+def test_token_refusals(client: stripe.StripeClient, params: dict[str, Any]) -> None:
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.tokens.create(params)
+
+
+def test_unknown_token(client: stripe.StripeClient, http: httpx.Client) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.tokens.retrieve("btok_nothing")
+    assert _error(exc)["code"] == "resource_missing"
+
+
+def test_test_numbers_pick_the_payout_outcome() -> None:
+    assert bank_accounts._outcome("000111111116") == "no_account"
+    assert bank_accounts._outcome("000123456789") is None
+    assert bank_accounts._outcome("DE89370400440532013003") == "insufficient_funds"
+    assert bank_accounts._outcome("FR1420041010050500013M02606") is None

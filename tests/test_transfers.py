@@ -1,0 +1,161 @@
+"""Connect transfers and transfer reversals through the real SDK: money moves on both sides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import stripe
+
+from tests import flows
+
+
+def _error(exc: pytest.ExceptionInfo[stripe.StripeError]) -> dict[str, Any]:
+    body = exc.value.json_body
+    assert body is not None
+    err: dict[str, Any] = body["error"]
+    return err
+
+
+def _available(client: stripe.StripeClient, account_id: str | None = None, currency: str = "usd") -> int:
+    options: Any = {"stripe_account": account_id} if account_id else {}
+    balance = client.v1.balance.retrieve(options=options)
+    return sum(a.amount for a in balance.available if a.currency == currency)
+
+
+def _fund_platform(client: stripe.StripeClient, amount: int, currency: str = "usd") -> None:
+    client.v1.topups.create({"amount": amount, "currency": currency})
+
+
+def _txns(client: stripe.StripeClient, source: str, account_id: str | None = None) -> list[Any]:
+    options: Any = {"stripe_account": account_id} if account_id else {}
+    return list(client.v1.balance_transactions.list({"source": source}, options).data)
+
+
+def test_transfer_moves_money_to_the_connected_account(client: stripe.StripeClient, account: stripe.Account) -> None:
+    _fund_platform(client, 10_000)
+    transfer = client.v1.transfers.create(
+        {"amount": 2_500, "currency": "usd", "destination": account.id, "transfer_group": "ORDER_1"}
+    )
+    assert transfer.id.startswith("tr_")
+    assert transfer.destination == account.id
+    assert transfer.amount_reversed == 0 and transfer.reversed is False
+    assert isinstance(transfer.destination_payment, str) and transfer.destination_payment.startswith("py_")
+    assert _available(client) == 7_500
+    assert _available(client, account.id) == 2_500
+    [out] = _txns(client, transfer.id)
+    assert (out.type, out.amount, out.id) == ("transfer", -2_500, transfer.balance_transaction)
+    [inbound] = _txns(client, transfer.destination_payment, account.id)
+    assert (inbound.type, inbound.amount) == ("payment", 2_500)
+    assert [t.id for t in client.v1.transfers.list({"transfer_group": "ORDER_1"}).data] == [transfer.id]
+    assert [t.id for t in client.v1.transfers.list({"destination": account.id}).data] == [transfer.id]
+    assert client.v1.transfers.list({"transfer_group": "other"}).data == []
+    events = [e.type for e in client.v1.events.list({"type": "transfer.created"}).data]
+    assert events == ["transfer.created"]
+
+
+def test_transfer_over_the_available_balance_is_balance_insufficient(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    _fund_platform(client, 1_000)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.create({"amount": 1_001, "currency": "usd", "destination": account.id})
+    assert _error(exc)["code"] == "balance_insufficient"
+    assert _available(client) == 1_000
+    assert _available(client, account.id) == 0
+    assert client.v1.transfers.list().data == []
+
+
+@pytest.mark.parametrize(
+    ("params", "param", "code"),
+    [
+        ({"amount": 0}, "amount", "parameter_invalid_integer"),
+        ({"amount": -5}, "amount", "parameter_invalid_integer"),
+        ({"amount": 100_000_000}, "amount", "amount_too_large"),
+        ({"currency": "xyz"}, "currency", "parameter_invalid"),
+        ({"destination": "acct_1nosuchaccount0000000000"}, "destination", "resource_missing"),
+        ({"source_transaction": "ch_nothing"}, "source_transaction", "resource_missing"),
+    ],
+)
+def test_bad_transfers_move_nothing(
+    client: stripe.StripeClient, account: stripe.Account, params: dict[str, Any], param: str, code: str
+) -> None:
+    _fund_platform(client, 1_000)
+    base = {"amount": 100, "currency": "usd", "destination": account.id}
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.create({**base, **params})
+    err = _error(exc)
+    assert (err["param"], err["code"]) == (param, code)
+    assert _available(client) == 1_000
+    assert _available(client, account.id) == 0
+
+
+def test_transfer_needs_the_transfers_capability(client: stripe.StripeClient) -> None:
+    _fund_platform(client, 1_000)
+    other = client.v1.accounts.create({"country": "US", "capabilities": {"card_issuing": {"requested": True}}})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.create({"amount": 100, "currency": "usd", "destination": other.id})
+    assert _error(exc)["code"] == "insufficient_capabilities_for_transfer"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.transfers.create(
+            {"amount": 100, "currency": "usd", "destination": other.id}, {"stripe_account": other.id}
+        )
+
+
+def test_reversals_move_money_back_until_nothing_remains(client: stripe.StripeClient, account: stripe.Account) -> None:
+    _fund_platform(client, 5_000)
+    transfer = client.v1.transfers.create({"amount": 3_000, "currency": "usd", "destination": account.id})
+    partial = client.v1.transfers.reversals.create(transfer.id, {"amount": 1_000, "metadata": {"why": "partial"}})
+    assert partial.id.startswith("trr_") and partial.transfer == transfer.id
+    assert _available(client) == 3_000 and _available(client, account.id) == 2_000
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.transfers.reversals.create(transfer.id, {"amount": 2_001})
+    rest = client.v1.transfers.reversals.create(transfer.id)
+    assert rest.amount == 2_000
+    after = client.v1.transfers.retrieve(transfer.id)
+    assert after.amount_reversed == 3_000 and after.reversed is True
+    assert [r.id for r in after.reversals.data] == [rest.id, partial.id]
+    assert _available(client) == 5_000 and _available(client, account.id) == 0
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.reversals.create(transfer.id, {"amount": 1})
+    assert _error(exc)["code"] == "transfer_already_reversed"
+    listed = client.v1.transfers.reversals.list(transfer.id)
+    assert [r.id for r in listed.data] == [rest.id, partial.id]
+    got = client.v1.transfers.reversals.retrieve(transfer.id, partial.id)
+    assert got.metadata.to_dict() == {"why": "partial"}
+    updated = client.v1.transfers.reversals.update(transfer.id, partial.id, {"metadata": {"k": "v"}})
+    assert updated.metadata.to_dict() == {"why": "partial", "k": "v"}
+    [back] = _txns(client, partial.id)
+    assert (back.type, back.amount) == ("transfer_refund", 1_000)
+    [refund] = _txns(client, partial.destination_payment_refund, account.id)  # type: ignore[arg-type]
+    assert (refund.type, refund.amount) == ("payment_refund", -1_000)
+    reversed_events = client.v1.events.list({"type": "transfer.reversed"}).data
+    assert len(reversed_events) == 2
+
+
+def test_reversal_needs_the_money_on_the_connected_account(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    _fund_platform(client, 1_000)
+    transfer = client.v1.transfers.create({"amount": 1_000, "currency": "usd", "destination": account.id})
+    client.v1.accounts.external_accounts.create(account.id, {"external_account": "btok_us_verified"})
+    client.v1.payouts.create({"amount": 600, "currency": "usd"}, {"stripe_account": account.id})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.reversals.create(transfer.id, {"amount": 500})
+    assert _error(exc)["code"] == "balance_insufficient"
+    assert _available(client, account.id) == 400
+
+
+def test_transfer_update_and_unknown_ids(client: stripe.StripeClient, account: stripe.Account) -> None:
+    _fund_platform(client, 1_000)
+    transfer = client.v1.transfers.create({"amount": 100, "currency": "usd", "destination": account.id})
+    updated = client.v1.transfers.update(transfer.id, {"description": "rent", "metadata": {"a": "1"}})
+    assert updated.description == "rent" and updated.metadata.to_dict() == {"a": "1"}
+    assert client.v1.events.list({"type": "transfer.updated"}).data[0].data.object["description"] == "rent"
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.retrieve("tr_nothing")
+    assert _error(exc)["code"] == "resource_missing"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.transfers.reversals.retrieve(transfer.id, "trr_nothing")
+    other_platform = flows.connected_account(client)
+    assert other_platform.id != account.id
