@@ -1,8 +1,6 @@
-"""Consuming account and person tokens (``ct_``/``cpt_`` from ``POST /v1/tokens``).
-
-The token resource stores each ``token`` object in its platform's own scope, with the parameters
-it was made from in ``scope.meta_of(token_id)["params"]``; a token is used once: ``used`` turns
-``true`` when an account or person consumes it.
+"""Account and person tokens (``ct_``/``cpt_`` from ``POST /v1/tokens``) where accounts and
+persons accept them: :func:`emulator.resources.connect.tokens.use` checks and uses the token; this
+module merges what it carries into the request's parameters (which may then not repeat it).
 """
 
 from __future__ import annotations
@@ -14,11 +12,6 @@ from emulator.http.errors import StripeError
 
 ACCOUNT_TOKEN = "account"
 PERSON_TOKEN = "person"
-PREFIXES = {ACCOUNT_TOKEN: "ct_", PERSON_TOKEN: "cpt_"}
-
-NO_SUCH_TOKEN = "No such token: '{token}'"
-TOKEN_USED = "You cannot use a Stripe token more than once: {token}."
-WRONG_TOKEN = "Invalid {param}: expected a token of type {kind}, but {token} is not one."
 TOKEN_AND_FIELDS = "You cannot provide `{name}` together with `{param}`: put it in the token, or leave `{param}` out."
 # what a token carries that the request itself may not repeat
 ACCOUNT_TOKEN_FIELDS = ("business_type", "company", "individual", "tos_acceptance")
@@ -37,18 +30,10 @@ PERSON_TOKEN_FIELDS = (
 
 
 def consume(ctx: Ctx, token_id: str, kind: str, param: str) -> dict[str, Any]:
-    """The parameters a token was made from; marks it used. Stripe's 400s for bad tokens."""
-    scope = ctx.platform.scope()
-    token = scope.get("token", token_id)
-    if token is None:
-        raise StripeError(NO_SUCH_TOKEN.format(token=token_id), param=param, code="resource_missing")
-    if not token_id.startswith(PREFIXES[kind]) or token.get("type") not in (kind, None):
-        raise StripeError(WRONG_TOKEN.format(param=param, kind=kind, token=token_id), param=param)
-    if token.get("used"):
-        raise StripeError(TOKEN_USED.format(token=token_id), param=param, code="token_already_used")
-    params: dict[str, Any] = dict(scope.meta_of(token_id).get("params") or {})
-    token["used"] = True
-    return params
+    """The parameters a token was made from; marks it used (Stripe's 400s for bad tokens)."""
+    from emulator.resources.connect import tokens
+
+    return tokens.use(ctx, token_id, kind, param)
 
 
 def refuse_mixed(params: dict[str, Any], fields: tuple[str, ...], param: str) -> None:
