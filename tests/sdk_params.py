@@ -377,8 +377,9 @@ def _set(builder: Builder, owners: tuple[type, ...], node: dict[str, Any], path:
         existing = existing[0] if isinstance(existing, list) and existing else None
     # required siblings of this union member (another member may have filled the slot)
     child = builder.minimal(child_td)
-    if isinstance(existing, dict):
-        child.update({k: v for k, v in existing.items() if k in _hints(child_td)})
+    # what another member of a union (a card hash where a bank account hash goes) put there is dropped
+    if isinstance(existing, dict) and existing.keys() <= _hints(child_td).keys():
+        child.update(existing)
     node[name] = [child] if in_list else child
     _set(builder, owners[1:], child, rest, value)
 
