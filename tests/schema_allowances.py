@@ -168,6 +168,8 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
     "connect_embedded_base_config": frozenset({"features"}),
+    "person": frozenset({"additional_tos_acceptances", "us_cfpb_data"}),
+    "person_relationship": frozenset({"authorizer", "legal_guardian"}),
 }
 
 NEWER_ENUMS: dict[str, frozenset[str]] = {

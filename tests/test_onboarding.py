@@ -351,3 +351,25 @@ def test_expired_link_goes_to_refresh_url(server: EmulatorServer, client: stripe
             state.expires_at = 0
     resp = httpx.get(link.url, follow_redirects=False)
     assert resp.status_code == 303 and resp.headers["location"] == "https://p.example/r"
+
+
+def test_newer_person_fields(client: stripe.StripeClient) -> None:
+    account = custom_account(client, business_type="company")
+    person = client.v1.accounts.persons.create(
+        account.id,
+        {
+            "first_name": "Ana",
+            "relationship": {"authorizer": True},
+            "additional_tos_acceptances": {"account": {"date": 1_700_000_000, "ip": "127.0.0.1"}},
+            "us_cfpb_data": {"race_details": {"race": ["asian"]}, "self_identified_gender": "woman"},
+        },
+    )
+    assert person.relationship is not None and person.relationship.authorizer is True
+    assert person.relationship.legal_guardian is False
+    assert person.additional_tos_acceptances is not None
+    assert person.additional_tos_acceptances.account is not None
+    assert person.additional_tos_acceptances.account.date == 1_700_000_000
+    assert person.us_cfpb_data is not None and person.us_cfpb_data.race_details is not None
+    assert person.us_cfpb_data.race_details.race == ["asian"] and person.us_cfpb_data.ethnicity_details is None
+    authorizers = client.v1.accounts.persons.list(account.id, {"relationship": {"authorizer": True}})
+    assert [p.id for p in authorizers.data] == [person.id]

@@ -27,7 +27,16 @@ PERSON_TEXT_FIELDS = (
     "nationality",
     "phone",
 )
-RELATIONSHIP_FIELDS = ("director", "executive", "owner", "percent_ownership", "representative", "title")
+RELATIONSHIP_FIELDS = (
+    "authorizer",
+    "director",
+    "executive",
+    "legal_guardian",
+    "owner",
+    "percent_ownership",
+    "representative",
+    "title",
+)
 COMPANY_TEXT_FIELDS = ("name", "name_kana", "name_kanji", "phone", "structure", "tax_id_registrar")
 COMPANY_FLAGS = ("directors_provided", "executives_provided", "owners_provided")
 
@@ -56,8 +65,10 @@ def new_person(person_id: str, account_id: str, created: int, *, with_requiremen
         "metadata": {},
         "phone": None,
         "relationship": {
+            "authorizer": False,
             "director": False,
             "executive": False,
+            "legal_guardian": False,
             "owner": False,
             "percent_ownership": None,
             "representative": False,
@@ -115,6 +126,27 @@ def apply_person(person: Obj, meta: dict[str, Any], params: dict[str, Any]) -> N
         for k in RELATIONSHIP_FIELDS:
             if k in (params["relationship"] or {}):
                 person["relationship"][k] = params["relationship"][k]
+    tos = (params.get("additional_tos_acceptances") or {}).get("account")
+    if tos:
+        person["additional_tos_acceptances"] = {
+            "account": {"date": tos.get("date"), "ip": tos.get("ip"), "user_agent": tos.get("user_agent")}
+        }
+    cfpb = params.get("us_cfpb_data")
+    if cfpb:
+        ethnicity = cfpb.get("ethnicity_details") or None
+        race = cfpb.get("race_details") or None
+        person["us_cfpb_data"] = {
+            "ethnicity_details": {
+                "ethnicity": list(ethnicity.get("ethnicity") or []) or None,
+                "ethnicity_other": ethnicity.get("ethnicity_other"),
+            }
+            if ethnicity
+            else None,
+            "race_details": {"race": list(race.get("race") or []) or None, "race_other": race.get("race_other")}
+            if race
+            else None,
+            "self_identified_gender": cfpb.get("self_identified_gender"),
+        }
     verification = params.get("verification") or {}
     for which in ("document", "additional_document"):
         given = verification.get(which) or {}

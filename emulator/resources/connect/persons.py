@@ -21,7 +21,7 @@ from emulator.resources.connect import accounts, legal_entity, onboarding, token
 from emulator.resources.resource import Resource
 
 NO_SUCH_PERSON = "No such person: '{person}'"
-RELATIONSHIP_FILTERS = ("director", "executive", "owner", "representative")
+RELATIONSHIP_FILTERS = ("authorizer", "director", "executive", "legal_guardian", "owner", "representative")
 
 
 def _account(ctx: Ctx) -> Obj:
