@@ -373,3 +373,33 @@ def test_newer_person_fields(client: stripe.StripeClient) -> None:
     assert person.us_cfpb_data.race_details.race == ["asian"] and person.us_cfpb_data.ethnicity_details is None
     authorizers = client.v1.accounts.persons.list(account.id, {"relationship": {"authorizer": True}})
     assert [p.id for p in authorizers.data] == [person.id]
+
+
+@pytest.mark.parametrize("country", ["GB", "CA", "FR"])
+def test_hosted_page_onboards_accounts_of_other_countries(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient, country: str
+) -> None:
+    require_onboarding(server, api_key)
+    account = client.v1.accounts.create(
+        {
+            "country": country,
+            "controller": {"stripe_dashboard": {"type": "none"}, "requirement_collection": "application"},
+            "capabilities": {"card_issuing": {"requested": True}, "transfers": {"requested": True}},
+        }
+    )
+    due = account.requirements.currently_due or []  # type: ignore[union-attr]
+    assert "business_type" in due and ("individual.address.state" in due) is False
+    link = client.v1.account_links.create(
+        {"account": account.id, "type": "account_onboarding", "return_url": "https://p.example/back"}
+    )
+    with httpx.Client(follow_redirects=False) as browser:
+        page = browser.get(link.url)
+        token = page.text.split('name="form_token" value="')[1].split('"')[0]
+        done = browser.post(link.url, data={"form_token": token})
+        assert done.status_code == 303 and done.headers["location"] == "https://p.example/back"
+    account = client.v1.accounts.retrieve(account.id)
+    assert account.business_type == "individual"
+    assert account.requirements is not None and account.requirements.currently_due == []
+    assert account.capabilities is not None and account.capabilities.card_issuing == "active"
+    assert account.individual is not None and account.individual.address is not None
+    assert (account.individual.address.state is not None) == (country == "CA")
