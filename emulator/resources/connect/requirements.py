@@ -123,6 +123,8 @@ FAILING_TAX_IDS: dict[str, str] = {
 DOCUMENT_SUCCESS = "file_identity_document_success"
 DOCUMENT_FAILURE = "file_identity_document_failure"
 DOCUMENTS = frozenset({DOCUMENT_SUCCESS, DOCUMENT_FAILURE})
+# what a person's identity is checked on: without these it stays ``unverified``
+KEYED_IDENTITY = ("first_name", "last_name", "dob.year")
 
 REASON_KEYED_IDENTITY = (
     "The person's keyed-in identity information could not be verified. Correct any errors or upload a "
@@ -211,7 +213,7 @@ def _error(code: str, reason: str, requirement: str) -> Obj:
     return {"code": code, "reason": reason, "requirement": requirement}
 
 
-def person_provided(person: Obj, meta: dict[str, Any], name: str) -> bool:
+def person_provided(person: Obj, name: str) -> bool:
     """Whether the person (or ``account.individual``) has provided ``name`` (``dob.day``, ...)."""
     if name == "id_number":
         return bool(person.get("id_number_provided"))
@@ -223,7 +225,7 @@ def person_provided(person: Obj, meta: dict[str, Any], name: str) -> bool:
 
 def check_person(person: Obj, meta: dict[str, Any], fields: Iterable[str], prefix: str) -> tuple[list[str], list[Obj]]:
     """(due, errors) of one person for the fields asked of it; names relative to ``prefix``."""
-    due = [f for f in fields if not person_provided(person, meta, f)]
+    due = [f for f in fields if not person_provided(person, f)]
     errors: list[Obj] = []
     line1 = _get(person, "address.line1")
     if line1 in FAILING_ADDRESS_LINES:
@@ -252,7 +254,8 @@ def verification_status(person: Obj, due: list[str]) -> None:
     verification = person["verification"]
     document = verification.get("document") or {}
     keyed_failed = "verification.document" in due
-    verification["status"] = "unverified" if due else "verified"
+    keyed = all(person_provided(person, name) for name in KEYED_IDENTITY)
+    verification["status"] = "verified" if keyed and not due else "unverified"
     verification["details_code"] = "failed_keyed_identity" if keyed_failed else None
     verification["details"] = REASON_KEYED_IDENTITY if keyed_failed else None
     failed_document = document.get("front") == DOCUMENT_FAILURE
@@ -282,8 +285,7 @@ def evaluate(
                 outcome.eventually[requirement] = (ALL,)
     if kind == "individual" and account.get("individual"):
         individual = account["individual"]
-        _, errors = check_person(individual, metas.get(individual["id"], {}), (), "individual.")
-        fields_due, _ = check_person(individual, metas.get(individual["id"], {}), (), "")
+        fields_due, errors = check_person(individual, metas.get(individual["id"], {}), (), "individual.")
         for name in fields_due:
             outcome.due.setdefault(f"individual.{name}", (ALL,))
         outcome.errors.extend(errors)
@@ -334,6 +336,6 @@ def _met(account: Obj, requirement: str, persons: list[Obj], account_meta: dict[
         return bool((account.get("company") or {}).get("tax_id_provided"))
     if requirement.startswith("individual."):
         individual = account.get("individual")
-        return individual is not None and person_provided(individual, {}, requirement[len("individual.") :])
+        return individual is not None and person_provided(individual, requirement[len("individual.") :])
     value = _get(account, requirement)
     return value is not None and value != ""
