@@ -278,7 +278,7 @@ def evaluate(
     for template, caps in table.items():
         for requirement in _expand(template, country):
             if not _met(account, requirement, persons, account_meta):
-                outcome.due[requirement] = caps
+                outcome.due[requirement] = (*outcome.due.get(requirement, ()), *caps)
     for template in EVENTUALLY.get(kind or "", ()):
         for requirement in _expand(template, country):
             if not _met(account, requirement, persons, account_meta):
