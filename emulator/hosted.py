@@ -1,8 +1,8 @@
 """The pages Stripe hosts for connected accounts, served by the emulator (no API key needed).
 
 * ``GET /_emulator/onboarding/{token}``: an account link's onboarding page: what the account
-  still needs, and a form that fills it with Stripe's test values. The first visit uses the link
-  up: a second visit, or a visit after ``expires_at``, is sent (303) to the link's
+  still needs, and a form that fills it with Stripe's test values. The first visit (not a
+  ``HEAD``) uses the link up: a second visit, or a visit after ``expires_at``, is sent (303) to the link's
   ``refresh_url``. The page's form carries a second per-link random token.
 * ``POST /_emulator/onboarding/{token}``: only from the page itself (same origin, its form token,
   once): provides every requirement through in-process API requests (so events, persistence and
@@ -144,6 +144,8 @@ class HostedPages:
         expired = self.state.clock.now() >= link.expires_at
         if link.visited or link.used or expired:
             return _redirect(link.refresh_url, TITLE_NOT_FOUND, EXPIRED_NO_REFRESH, link)
+        if request.method == "HEAD":  # a link checker's look does not use the link up
+            return Response(status_code=200, media_type="text/html", headers=_headers(link))
         link.visited = True
         due = self._due(platform, link)
         account = platform.account_by_id(link.account)

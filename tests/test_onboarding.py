@@ -319,6 +319,7 @@ def test_onboarding_page_flow_over_http(server: EmulatorServer, api_key: str, cl
         }
     )
     with httpx.Client(follow_redirects=False) as browser:
+        assert browser.head(link.url).status_code == 200  # a HEAD does not use the link
         page = browser.get(link.url)
         assert page.status_code == 200 and "company.tax_id" in page.text
         assert api_key not in page.text
