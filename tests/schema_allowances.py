@@ -281,6 +281,8 @@ NEWER_NULLABLE: frozenset[str] = frozenset(
 )
 
 NEWER_OBJECTS: dict[str, frozenset[str]] = {
+    # Issuing funding instructions (docs.stripe.com/api/issuing/funding_instructions/object)
+    "funding_instructions": frozenset({"bank_transfer", "currency", "funding_type", "livemode", "object"}),
     "issuing.token": frozenset(
         {
             "card",

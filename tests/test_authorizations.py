@@ -275,6 +275,8 @@ def test_card_without_financial_account(client: stripe.StripeClient) -> None:
     holder = issuing_flows.cardholder(client, account)
     card = issuing_flows.card(client, account, holder, None)
     opts = {"stripe_account": account}
+    # such a card spends the account's Issuing balance (tests/test_balances.py covers it in depth)
+    client.v1.topups.create({"amount": 1_000, "currency": "usd", "destination_balance": "issuing"}, opts)  # type: ignore[typeddict-unknown-key]
     auth = client.v1.test_helpers.issuing.authorizations.create({"card": card, "amount": 700}, opts)
     assert auth.approved and auth.treasury is None
     out = client.v1.test_helpers.issuing.authorizations.capture(auth.id, options=opts)

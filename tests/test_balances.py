@@ -205,3 +205,55 @@ def test_issuing_topup_needs_card_issuing(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.topups.retrieve("tu_nope")
     assert err.value.http_status == 404 and err.value.param == "topup"
+
+
+# --- products the emulator does not emulate ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "product"),
+    [
+        ("POST", "/v1/charges", "Charges"),
+        ("GET", "/v1/charges/ch_123", "Charges"),
+        ("POST", "/v1/payment_intents", "Payment intents"),
+        ("GET", "/v1/customers", "Customers"),
+        ("POST", "/v1/prices", "Prices"),
+        ("POST", "/v1/payment_links", "Payment links"),
+        ("POST", "/v1/checkout/sessions", "Checkout sessions"),
+    ],
+)
+def test_products_not_emulated_get_a_404_that_names_them(
+    http: httpx.Client, method: str, path: str, product: str
+) -> None:
+    resp = http.request(method, path)
+    assert resp.status_code == 404
+    err = resp.json()["error"]
+    assert err["type"] == "invalid_request_error"
+    assert err["message"].startswith(f"Unrecognized request URL ({method}: {path}).")
+    assert f"{product} are not emulated by stripe-issuing-emulator (see docs/balances.md)" in err["message"]
+
+
+def test_other_unknown_urls_keep_stripes_plain_404(http: httpx.Client) -> None:
+    resp = http.get("/v1/chargesx")
+    assert resp.status_code == 404 and "not emulated" not in resp.json()["error"]["message"]
+
+
+def test_foreign_ids_are_not_found_and_move_nothing(client: stripe.StripeClient) -> None:
+    acct = flows.connected_account(client)
+    theirs = client.v1.topups.create(
+        {"amount": 900, "currency": "usd", "destination_balance": "issuing"},  # type: ignore[typeddict-unknown-key]
+        options={"stripe_account": acct.id},
+    )
+    [txn] = client.v1.balance_transactions.list(options={"stripe_account": acct.id}).data
+    for call in (
+        lambda: client.v1.topups.retrieve(theirs.id),
+        lambda: client.v1.topups.cancel(theirs.id),
+        lambda: client.v1.balance_transactions.retrieve(txn.id),
+    ):
+        with pytest.raises(stripe.InvalidRequestError) as err:
+            call()
+        assert err.value.http_status == 404 and err.value.code == "resource_missing"
+    assert client.v1.balance_transactions.list().data == []
+    assert client.v1.balance_transactions.list({"source": theirs.id}).data == []
+    mine = client.v1.balance.retrieve()
+    assert mine.issuing is not None and mine.issuing.available[0].amount == 0

@@ -177,3 +177,22 @@ def test_test_numbers_pick_the_payout_outcome() -> None:
     assert bank_accounts._outcome("000123456789") is None
     assert bank_accounts._outcome("DE89370400440532013003") == "insufficient_funds"
     assert bank_accounts._outcome("FR1420041010050500013M02606") is None
+
+
+def test_account_create_and_update_take_an_external_account(client: stripe.StripeClient) -> None:
+    account = flows.connected_account(client, external_account=US_BANK)
+    [first] = client.v1.accounts.external_accounts.list(account.id).data
+    assert first["default_for_currency"] is True and first["last4"] == "6789"
+    assert [b["id"] for b in client.v1.accounts.retrieve(account.id)["external_accounts"]["data"]] == [first.id]
+    client.v1.accounts.update(account.id, {"external_account": "btok_us_verified_noAccount"})
+    [second] = client.v1.accounts.external_accounts.list(account.id).data
+    assert second.id != first.id and second["last4"] == "1116" and second["default_for_currency"] is True
+    assert "account.external_account.deleted" in _event_types(client, account.id)
+
+
+def test_a_bad_external_account_creates_no_account(client: stripe.StripeClient) -> None:
+    before = len(client.v1.accounts.list().data)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        flows.connected_account(client, external_account={**US_BANK, "routing_number": "123"})
+    assert _error(exc)["param"] == "external_account[routing_number]"
+    assert len(client.v1.accounts.list().data) == before

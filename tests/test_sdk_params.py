@@ -48,6 +48,13 @@ NOT_IN_SDK = frozenset(
         ("GET", "/v1/issuing/settlements"),
         ("GET", "/v1/issuing/settlements/{settlement}"),
         ("POST", "/v1/issuing/settlements/{settlement}"),
+        # the spec's aliases of /v1/balance_transactions (the SDKs call only the latter)
+        ("GET", "/v1/balance/history"),
+        ("GET", "/v1/balance/history/{id}"),
+        # Issuing funding instructions and the fund_balance test helper: documented, not in the SDKs
+        ("POST", "/v1/issuing/funding_instructions"),
+        ("GET", "/v1/issuing/funding_instructions"),
+        ("POST", "/v1/test_helpers/issuing/fund_balance"),
     }
 )
 SHAPE_ERRORS = (

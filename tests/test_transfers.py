@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 import stripe
 
+from emulator import EmulatorServer
 from tests import flows
 
 
@@ -159,3 +161,21 @@ def test_transfer_update_and_unknown_ids(client: stripe.StripeClient, account: s
         client.v1.transfers.reversals.retrieve(transfer.id, "trr_nothing")
     other_platform = flows.connected_account(client)
     assert other_platform.id != account.id
+
+
+def test_another_platforms_objects_are_not_found(
+    server: EmulatorServer, client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    _fund_platform(client, 1_000)
+    transfer = client.v1.transfers.create({"amount": 100, "currency": "usd", "destination": account.id})
+    other = stripe.StripeClient("sk_test_" + uuid.uuid4().hex, base_addresses={"api": server.url})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        other.v1.transfers.retrieve(transfer.id)
+    assert _error(exc)["code"] == "resource_missing"
+    with pytest.raises(stripe.InvalidRequestError):
+        other.v1.transfers.reversals.create(transfer.id)
+    other.v1.topups.create({"amount": 1_000, "currency": "usd"})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        other.v1.transfers.create({"amount": 100, "currency": "usd", "destination": account.id})
+    assert _error(exc)["param"] == "destination"
+    assert _available(client) == 900 and _available(client, account.id) == 100

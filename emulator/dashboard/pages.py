@@ -12,6 +12,7 @@ from emulator.dashboard.html import Child, Markup, el, join, link
 from emulator.dashboard.layout import facts, section
 from emulator.dashboard.view import ROOT, View
 from emulator.resources import events
+from emulator.resources.balance import ledger
 from emulator.webhooks.book import Delivery
 
 PREVIEW = 10  # rows per section on a platform's page
@@ -208,6 +209,10 @@ def _summary(view: View, scope: Scope, obj: Obj) -> list[tuple[str, Child]]:
             ("Country", str(obj.get("country") or "—")),
             ("Email", str(obj.get("email") or "—")),
             ("Capabilities", tables.capabilities(obj)),
+        ]
+        rows += [
+            (label, el("span", {"class": f"num stripe-balance-{part}"}, fmt.balances(ledger.amounts(scope, part))))
+            for label, part in (("Available", "available"), ("Pending", "pending"), ("Issuing balance", "issuing"))
         ]
     elif kind == "treasury.financial_account":
         balance = obj.get("balance") or {}

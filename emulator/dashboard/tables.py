@@ -12,6 +12,7 @@ from emulator.dashboard import fmt
 from emulator.dashboard.html import Child, Markup, el, join
 from emulator.dashboard.view import View
 from emulator.resources import events
+from emulator.resources.balance import ledger
 
 Cell = Callable[[View, Scope, Obj], Child]
 
@@ -208,6 +209,15 @@ def _enabled_events(v: View, s: Scope, o: Obj) -> Child:
     return ", ".join(str(e) for e in events[:5]) + (f" +{len(events) - 5}" if len(events) > 5 else "")
 
 
+def _stripe_balance(part: str) -> Cell:
+    """The account's Stripe balance (``available``, ``pending`` or ``issuing``) per currency."""
+
+    def cell(v: View, s: Scope, o: Obj) -> Child:
+        return el("span", {"class": f"num stripe-balance-{part}"}, fmt.balances(ledger.amounts(s, part)))
+
+    return cell
+
+
 ACCOUNTS = Kind(
     "account",
     (
@@ -216,6 +226,8 @@ ACCOUNTS = Kind(
         Column("Country", _field("country")),
         Column("Email", _field("email")),
         Column("Capabilities", lambda v, s, o: capabilities(o)),
+        Column("Available", _stripe_balance("available")),
+        Column("Issuing balance", _stripe_balance("issuing")),
     ),
 )
 KINDS: tuple[Kind, ...] = (
@@ -230,6 +242,29 @@ KINDS: tuple[Kind, ...] = (
             Column("Inbound pending", _balance("inbound_pending")),
             Column("Outbound pending", _balance("outbound_pending")),
             Column("Features", lambda v, s, o: features(o)),
+        ),
+    ),
+    Kind(
+        "topup",
+        (
+            Column("Top-up", _id),
+            Column("Account", _account),
+            Column("Amount", _amount),
+            Column("Status", _status),
+            Column("Description", _field("description")),
+            Column("Created", _created),
+        ),
+    ),
+    Kind(
+        "balance_transaction",
+        (
+            Column("Balance transaction", _id),
+            Column("Account", _account),
+            Column("Type", _field("type")),
+            Column("Balance", _field("balance_type")),
+            Column("Amount", _amount),
+            Column("Source", _ref("source")),
+            Column("Created", _created),
         ),
     ),
     Kind(

@@ -31,6 +31,22 @@ UNRECOGNIZED_URL = (
     "Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can help at "
     "https://support.stripe.com/."
 )
+NOT_EMULATED = "{product} are not emulated by stripe-issuing-emulator (see docs/balances.md)"
+# Stripe products outside the emulator, by path prefix: their URLs answer a 404 that names them.
+NOT_EMULATED_PRODUCTS: tuple[tuple[str, str], ...] = (
+    ("/v1/charges", "charges"),
+    ("/v1/checkout/", "Checkout sessions"),
+    ("/v1/customers", "customers"),
+    ("/v1/invoices", "invoices"),
+    ("/v1/payment_intents", "payment intents"),
+    ("/v1/payment_links", "payment links"),
+    ("/v1/payment_methods", "payment methods"),
+    ("/v1/prices", "prices"),
+    ("/v1/products", "products"),
+    ("/v1/refunds", "refunds"),
+    ("/v1/setup_intents", "setup intents"),
+    ("/v1/subscriptions", "subscriptions"),
+)
 NO_SUCH = "No such {noun}: '{id}'"
 UNKNOWN_PARAM = "Received unknown parameter: {param}"
 UNKNOWN_PARAMS = "Received unknown parameters: {params}"
@@ -143,8 +159,20 @@ def unknown_params(params: list[str]) -> StripeError:
     return StripeError(msg, code="parameter_unknown", param=params[0])
 
 
+def not_emulated(path: str) -> str | None:
+    """The name of the Stripe product behind ``path`` when the emulator does not emulate it."""
+    for prefix, product in NOT_EMULATED_PRODUCTS:
+        if path == prefix.rstrip("/") or path.startswith(prefix if prefix.endswith("/") else prefix + "/"):
+            return product
+    return None
+
+
 def unrecognized_url(method: str, path: str) -> StripeError:
-    return StripeError(UNRECOGNIZED_URL.format(method=method, path=path), status=404)
+    message = UNRECOGNIZED_URL.format(method=method, path=path)
+    product = not_emulated(path)
+    if product is not None:
+        message = f"{message} {NOT_EMULATED.format(product=product[0].upper() + product[1:])}."
+    return StripeError(message, status=404)
 
 
 def state_error(message: str, *, param: str | None = None) -> StripeError:

@@ -10,11 +10,14 @@ API (stable; other modules move money only through it)::
         ``amount`` is signed (money in > 0, money out < 0) and never 0; ``source`` is the id of
         the object that moved the money (or None). ``pending`` transactions have
         ``status: pending`` until :func:`make_available`. Emits ``balance.available`` when money
-        arrives in the available or Issuing balance (Stripe sends none for negative transactions).
+        arrives in the available or Issuing balance (none for negative transactions, as Stripe, nor for
+        the release of an authorization hold).
     make_available(ctx, txn) -> None
         A ``pending`` transaction's funds become available (pending -> available).
     available(scope, currency, balance="available") -> int
         What the account holds in that balance and currency (may be negative after over-captures).
+    amounts(scope, balance="available") -> dict[str, int]
+        That balance per currency, read only (nothing is created for an account without money).
     balance_object(scope) -> Obj
         The account's ``balance`` object as ``GET /v1/balance`` shows it.
     transactions_of(scope, source) -> list[Obj]
@@ -54,6 +57,8 @@ UNKNOWN_BALANCE = "Unknown balance {balance!r}: must be one of available, pendin
 NOT_PENDING = "Balance transaction {id} is not pending."
 LEDGER_MISMATCH = "balance ledger mismatch on {account} {balance} {currency}: {held} held, {summed} summed"
 
+# Positive movements that do not announce ``balance.available`` (a hold given back is no new money).
+QUIET_TYPES = frozenset({"issuing_authorization_release"})
 # Stripe's reporting category of each balance transaction type (the types the emulator writes).
 REPORTING_CATEGORIES: dict[str, str] = {
     "adjustment": "other_adjustment",
@@ -86,6 +91,12 @@ def _amounts(scope: Scope) -> dict[str, dict[str, int]]:
 def available(scope: Scope, currency: str, balance: str = "available") -> int:
     """What the account holds in ``balance`` (available, pending or issuing) in ``currency``."""
     return _amounts(scope)[balance].get(currency, 0)
+
+
+def amounts(scope: Scope, balance: str = "available") -> dict[str, int]:
+    """A balance per currency, without creating any book-keeping (dashboards read it)."""
+    held: dict[str, dict[str, int]] = scope.meta.get(scope.account_id, {}).get(BALANCES_KEY, {})
+    return dict(held.get(balance, {}))
 
 
 def _move(scope: Scope, balance: str, currency: str, delta: int) -> None:
@@ -146,7 +157,7 @@ def post(
     if source:
         ctx.scope.meta_of(source).setdefault(SOURCES_KEY, []).append(txn["id"])
     _move(ctx.scope, balance, currency, net)
-    if net > 0 and balance != "pending":
+    if net > 0 and balance != "pending" and type not in QUIET_TYPES:
         _announce(ctx)
     return txn
 

@@ -81,6 +81,39 @@ def _check_descriptor(value: str | None) -> None:
         raise StripeError(DESCRIPTOR_NO_LETTER, param="statement_descriptor", code="parameter_invalid_string")
 
 
+def new_topup(
+    ctx: Ctx,
+    *,
+    amount: int,
+    currency: str,
+    description: str | None,
+    metadata: Any = None,
+    statement_descriptor: str | None = None,
+    transfer_group: str | None = None,
+) -> Obj:
+    """A stored ``pending`` top-up (no event, no money yet)."""
+    topup: Obj = {
+        "id": ctx.new_id("tu"),
+        "object": TOPUP,
+        "amount": amount,
+        "balance_transaction": None,
+        "created": ctx.now,
+        "currency": currency,
+        "description": description,
+        "expected_availability_date": ctx.now,
+        "failure_code": None,
+        "failure_message": None,
+        "livemode": False,
+        "metadata": common.merge_metadata({}, metadata),
+        "source": None,
+        "statement_descriptor": statement_descriptor,
+        "status": "pending",
+        "transfer_group": transfer_group,
+    }
+    ctx.scope.add(topup)
+    return topup
+
+
 def create(ctx: Ctx) -> Obj:
     p = ctx.params
     currency = common.currency(p["currency"])
@@ -89,28 +122,19 @@ def create(ctx: Ctx) -> Obj:
     destination = p.get("destination_balance") or "payments"
     if destination == "issuing" and not accounts.is_capability_active(ctx, ctx.scope.account_id, "card_issuing"):
         raise StripeError(NO_ISSUING, param="destination_balance")
-    topup: Obj = {
-        "id": ctx.new_id("tu"),
-        "object": TOPUP,
-        "amount": p["amount"],
-        "balance_transaction": None,
-        "created": ctx.now,
-        "currency": currency,
-        "description": p.get("description"),
-        "expected_availability_date": ctx.now,
-        "failure_code": None,
-        "failure_message": None,
-        "livemode": False,
-        "metadata": common.merge_metadata({}, p.get("metadata")),
-        "source": None,
-        "statement_descriptor": p.get("statement_descriptor"),
-        "status": "pending",
-        "transfer_group": p.get("transfer_group"),
-    }
+    topup = new_topup(
+        ctx,
+        amount=p["amount"],
+        currency=currency,
+        description=p.get("description"),
+        metadata=p.get("metadata"),
+        statement_descriptor=p.get("statement_descriptor"),
+        transfer_group=p.get("transfer_group"),
+    )
     meta = ctx.scope.meta_of(topup["id"])
     meta["destination_balance"] = destination
     meta["source"] = p.get("source")
-    ctx.scope.add(topup)
+    meta["payment_method"] = p.get("payment_method")
     ctx.emit("topup.created", topup)
     if p.get("source") != PENDING_SOURCE:
         ctx.after_response.append(lambda: settle(ctx, topup))

@@ -341,6 +341,9 @@ def create(ctx: Ctx) -> Obj:
     if ctx.scope.is_connected:
         raise StripeError("Connected accounts cannot create other accounts.", status=400)
     country_of(ctx.params)  # refuse an unknown country before an id is drawn
+    from emulator.resources.connect import external_accounts
+
+    external_accounts.check_account_param(ctx, ctx.params)
     params = token_use.account_params(ctx, ctx.params)
     account_id = ctx.state.ids.account()
     account = new_account(ctx.platform, account_id, ctx.now, params)
@@ -350,6 +353,7 @@ def create(ctx: Ctx) -> Obj:
     onboarding.apply_params(ctx, account, params)
     requested = {name: bool(v.get("requested")) for name, v in (params.get("capabilities") or {}).items()}
     _after_capability_change(ctx, account, apply_capability_requests(ctx, account, requested, {}))
+    external_accounts.attach_from_account(ctx, account, params)
     return account
 
 
@@ -370,6 +374,9 @@ def update(ctx: Ctx) -> Obj:
     account = _connected(ctx, ctx.path["account"])
     if ctx.platform.scope(account["id"]).meta_of(account["id"]).get("rejected"):
         raise StripeError(ACCOUNT_REJECTED)
+    from emulator.resources.connect import external_accounts
+
+    external_accounts.check_account_param(ctx, ctx.params)
     before = ctx.snapshot(account)
     before_caps = capability_snapshots(ctx, account)
     p = token_use.account_params(ctx, ctx.params)
@@ -397,6 +404,7 @@ def update(ctx: Ctx) -> Obj:
                     target[k] = tos[k]
     requested = {name: bool(v.get("requested")) for name, v in (p.get("capabilities") or {}).items() if v is not None}
     changed = apply_capability_requests(ctx, account, requested, before_caps)
+    external_accounts.attach_from_account(ctx, account, p)
     sub = _account_ctx(ctx, account)
     if account["id"] != ctx.platform.account_id and ctx.snapshot(account) != before:  # no event for a no-op
         sub.emit("account.updated", account, before)

@@ -111,7 +111,7 @@ def _outcome(account_number: str) -> str | None:
     return None
 
 
-def _check(details: dict[str, Any], param: str) -> tuple[str, str, str | None, str]:
+def check(details: dict[str, Any], param: str) -> tuple[str, str, str | None, str]:
     """(country, currency, routing number, account number) after Stripe's checks."""
     country = str(details.get("country") or "").upper()
     if country not in COUNTRY_CODES:
@@ -172,7 +172,7 @@ def build(
 ) -> tuple[Obj, str | None]:
     """A new bank account object from submitted details (checked), and the payout failure code its
     number triggers (None: payouts succeed). ``account_id`` None makes a token's bank account."""
-    country, currency, routing, number = _check(details, param)
+    country, currency, routing, number = check(details, param)
     obj: Obj = {"id": bank_id or ctx.new_id(PREFIX), "object": BANK_ACCOUNT}
     if account_id is not None:
         obj["account"] = account_id

@@ -102,11 +102,8 @@ def _refresh_embedded(sub: Ctx, account: Obj) -> None:
     embedded["has_more"] = len(banks) > EMBEDDED
 
 
-def _details(p: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
-    """(bank details, or a stored token's id) from the request."""
-    value = p.get("external_account")
-    if value is None:
-        value = p.get("bank_account")
+def _details(value: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """(bank details, or a stored token's id) from an ``external_account`` value."""
     if value is None:
         raise StripeError(MISSING_EXTERNAL_ACCOUNT, param="external_account", code="parameter_missing")
     if isinstance(value, dict):
@@ -124,10 +121,10 @@ def _details(p: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     return None, token
 
 
-def create(ctx: Ctx) -> Obj:
-    sub, account = _account_ctx(ctx)
-    p = ctx.params
-    details, token_id = _details(p)
+def _prepare(sub: Ctx, account: Obj, value: Any) -> tuple[Obj, str | None, str | None]:
+    """(the new bank account, its payout outcome, the stored token to mark used) after every check;
+    nothing is stored yet."""
+    details, token_id = _details(value)
     bank_id = None
     if token_id is not None:
         token, details = tokens.check(sub, token_id, "bank_account", "external_account")
@@ -136,16 +133,59 @@ def create(ctx: Ctx) -> Obj:
     bank, failure = bank_accounts.build(sub, details, "external_account", account_id=account["id"], bank_id=bank_id)
     if any(b["fingerprint"] == bank["fingerprint"] for b in sub.scope.store(BANK_ACCOUNT).values()):
         raise StripeError(BANK_ACCOUNT_EXISTS, param="external_account", code="bank_account_exists")
+    return bank, failure, token_id
+
+
+def _store(sub: Ctx, account: Obj, prepared: tuple[Obj, str | None, str | None], default: bool) -> Obj:
+    bank, failure, token_id = prepared
     if token_id is not None:
         tokens.use(sub, token_id, "bank_account", "external_account")
-    bank["metadata"] = common.merge_metadata({}, p.get("metadata"))
-    if p.get("default_for_currency") or default_for(sub, bank["currency"]) is None:
+    if default or default_for(sub, bank["currency"]) is None:
         _make_default(sub, bank)
     sub.scope.add(bank)
     sub.scope.meta_of(bank["id"])["payout_failure"] = failure
     _refresh_embedded(sub, account)
     sub.emit("account.external_account.created", bank)
     return bank
+
+
+def create(ctx: Ctx) -> Obj:
+    sub, account = _account_ctx(ctx)
+    p = ctx.params
+    value = p.get("external_account") if p.get("external_account") is not None else p.get("bank_account")
+    prepared = _prepare(sub, account, value)
+    prepared[0]["metadata"] = common.merge_metadata({}, p.get("metadata"))
+    return _store(sub, account, prepared, bool(p.get("default_for_currency")))
+
+
+def check_account_param(ctx: Ctx, params: dict[str, Any]) -> None:
+    """Account create/update: refuse a bad ``external_account`` before anything changes."""
+    value = params.get("external_account")
+    if value is None:
+        return
+    details, token_id = _details(value)
+    if token_id is not None:
+        tokens.check(ctx, token_id, "bank_account", "external_account")
+    else:
+        assert details is not None
+        bank_accounts.check(details, "external_account")
+
+
+def attach_from_account(ctx: Ctx, account: Obj, params: dict[str, Any]) -> None:
+    """Account create/update with ``external_account`` (Stripe: it becomes the default external account
+    for its currency, and the old default, if any, is deleted)."""
+    value = params.get("external_account")
+    if value is None:
+        return
+    sub = ctx.in_scope(ctx.platform.scope(account["id"]))
+    prepared = _prepare(sub, account, value)
+    old = default_for(sub, prepared[0]["currency"])
+    _store(sub, account, prepared, True)
+    if old is not None:
+        snapshot = sub.snapshot(old)
+        sub.scope.store(BANK_ACCOUNT).remove(old["id"])
+        _refresh_embedded(sub, account)
+        sub.emit("account.external_account.deleted", snapshot)
 
 
 def retrieve(ctx: Ctx) -> Obj:

@@ -20,7 +20,8 @@ that ``request_history[].reason``, without asking your real-time endpoint:
 6. the financial account behind the card: ``insufficient_funds`` when its ``cash`` cannot cover
    the request, then ``not_allowed`` when it is closed, its ``outbound_flows`` are restricted
    or its ``card_issuing`` feature is not active. Cards without a financial account draw on the
-   Issuing balance, which is not modelled (never short).
+   account's Issuing balance: ``insufficient_funds`` when ``issuing.available`` minus what
+   requests awaiting a decision reserve cannot cover the request.
 
 Atomicity: the checks and the hold happen without an ``await``, so concurrent requests on one
 card or financial account can never overspend. Only then is the real-time webhook awaited
@@ -44,7 +45,7 @@ from emulator.core.context import Ctx
 from emulator.core.store import Obj
 from emulator.resources.connect import accounts
 from emulator.resources.issuing import authorization_money as money
-from emulator.resources.issuing import cardholders, spending_controls
+from emulator.resources.issuing import cardholders, issuing_balance, spending_controls
 from emulator.resources.issuing.authorization_objects import convert
 from emulator.webhooks import realtime
 
@@ -212,7 +213,7 @@ def spending_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request) -> str | N
 
 def funds_reason(ctx: Ctx, card: Obj, currency: str, amount: int) -> str | None:
     if not card.get("financial_account"):
-        return None
+        return "insufficient_funds" if issuing_balance.spendable(ctx, currency) < amount else None
     fa = money.financial_account(ctx, card)
     if fa is None:
         return "not_allowed"
@@ -311,6 +312,7 @@ def _apply(ctx: Ctx, auth: Obj, request: Request, outcome: Outcome, *, held: boo
             auth["status"] = "closed"
             money.close(ctx, auth)
     money.sync_amount(ctx, auth, auth["amount"])
+    money.book(ctx, auth)
     _record(ctx, auth, request, outcome)
 
 
@@ -349,7 +351,7 @@ async def run(ctx: Ctx, card: Obj, auth: Obj, request: Request, params: dict[str
         return outcome
     auth["pending_request"] = {**pending_request(request), "currency": auth["currency"]}
     ctx.scope.meta_of(auth["id"])["requested_at"] = ctx.now
-    money.hold(ctx, auth, request.amount)
+    money.hold(ctx, auth, request.amount, book=False)  # written to the Issuing balance once decided
     if not request.increment:
         money.sync_amount(ctx, auth, request.amount)
     try:

@@ -12,14 +12,16 @@ On a card backed by a Treasury financial account a hold is a ``treasury.transact
 (``issuing_authorization_hold``) and back (``issuing_authorization_release``); it stays ``open``
 while the authorization is pending and becomes ``void`` when it ends (its money never settles
 itself: a capture settles through a ``card`` network ReceivedDebit, a refund through a
-ReceivedCredit). Cards without a financial account draw on the Issuing balance, which the
-emulator does not model: their holds are only counted, for spending limits.
+ReceivedCredit). Cards without a financial account draw on the account's Issuing balance
+through balance transactions (:mod:`emulator.resources.issuing.issuing_balance`): a hold placed
+while a real-time decision is awaited is only reserved (``book=False``) and written once decided.
 """
 
 from __future__ import annotations
 
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
+from emulator.resources.issuing import issuing_balance
 from emulator.resources.treasury import ledger, received
 
 FINANCIAL_ACCOUNT = "treasury.financial_account"
@@ -80,14 +82,25 @@ def _hold_transaction(ctx: Ctx, auth: Obj, fa: Obj) -> Obj:
     return trxn
 
 
-def hold(ctx: Ctx, auth: Obj, amount: int) -> None:
-    """Reserve ``amount`` more for the authorization (cash -> outbound_pending)."""
+def on_issuing_balance(ctx: Ctx, auth: Obj) -> bool:
+    """Whether the authorization's card spends the Issuing balance (it has no financial account)."""
+    return ctx.scope.meta_of(auth["id"]).get("fa") is None
+
+
+def hold(ctx: Ctx, auth: Obj, amount: int, *, book: bool = True) -> None:
+    """Reserve ``amount`` more for the authorization (cash -> outbound_pending, or an Issuing balance
+    hold; ``book=False`` while a real-time decision is awaited: see :func:`book`)."""
     if amount <= 0:
         return
     m = meta(ctx, auth)
+    unbooked = issuing_balance.unbooked(ctx, auth)
     m["hold"] = held(ctx, auth) + amount
     fa = _fa_of_auth(ctx, auth)
     if fa is None:
+        if on_issuing_balance(ctx, auth):
+            issuing_balance.held_changed(ctx, auth, unbooked)
+            if book:
+                issuing_balance.book(ctx, auth)
         return
     trxn = _hold_transaction(ctx, auth, fa)
     ledger.add_entry(ctx, fa, trxn, "issuing_authorization_hold", cash=-amount, outbound_pending=amount)
@@ -99,12 +112,22 @@ def release(ctx: Ctx, auth: Obj, amount: int) -> int:
     if amount <= 0:
         return 0
     m = meta(ctx, auth)
+    unbooked = issuing_balance.unbooked(ctx, auth)
     m["hold"] = held(ctx, auth) - amount
     fa = _fa_of_auth(ctx, auth)
     if fa is not None:
         trxn = _hold_transaction(ctx, auth, fa)
         ledger.add_entry(ctx, fa, trxn, "issuing_authorization_release", cash=amount, outbound_pending=-amount)
+    elif on_issuing_balance(ctx, auth):
+        issuing_balance.held_changed(ctx, auth, unbooked)
+        issuing_balance.book(ctx, auth)
     return amount
+
+
+def book(ctx: Ctx, auth: Obj) -> None:
+    """The real-time decision is applied: write what the authorization now holds on the Issuing balance."""
+    if on_issuing_balance(ctx, auth):
+        issuing_balance.book(ctx, auth)
 
 
 def sync_amount(ctx: Ctx, auth: Obj, amount: int) -> None:
@@ -149,6 +172,16 @@ def settle_capture(
         issuing_card=card["id"],
         linked_flows={"issuing_authorization": authorization_id, "issuing_transaction": transaction_id},
     )
+
+
+def settle_on_issuing_balance(
+    ctx: Ctx, card: Obj, amount: int, currency: str, *, transaction_id: str, description: str
+) -> Obj | None:
+    """A capture (``amount`` < 0) or refund (> 0) of a card without a financial account: its
+    ``issuing_transaction`` balance transaction (None for a financial-account card)."""
+    if card.get("financial_account"):
+        return None
+    return issuing_balance.settle(ctx, amount, currency, transaction_id=transaction_id, description=description)
 
 
 def settle_refund(

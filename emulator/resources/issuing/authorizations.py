@@ -21,6 +21,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.issuing import issuing_balance
 from emulator.resources.resource import Resource
 from emulator.webhooks import realtime
 
@@ -58,6 +59,8 @@ def render(ctx: Ctx, auth: Obj) -> Obj:
         ctx.renderer.render(ctx, tx, []) for tx in (store.get(t) for t in auth["transactions"]) if tx is not None
     ]
     out["status"] = status_for(ctx, auth["status"])
+    if auth.get("treasury") is None:
+        out["balance_transactions"] = issuing_balance.balance_transactions(ctx, auth)
     return out
 
 

@@ -17,7 +17,9 @@ by the ``explanation`` of the evidence for the dispute's reason:
 * it contains ``pending_evidence`` -> stays ``submitted`` (no decision, ever);
 * anything else -> ``won``: for a financial-account card the disputed amount comes back to the
   account through a ``treasury.debit_reversal`` of the ReceivedDebit (``dispute.treasury.
-  debit_reversal``), and ``issuing_dispute.funds_reinstated`` is sent.
+  debit_reversal``), for a card on the Issuing balance through an ``issuing_dispute`` balance
+  transaction (listed in ``dispute.balance_transactions``), and ``issuing_dispute.funds_reinstated``
+  is sent.
 
 An ``unsubmitted`` dispute whose capture is more than 110 days old becomes ``expired``.
 Events: ``issuing_dispute.created``, ``.updated``, ``.submitted``, ``.closed`` (won, lost,
@@ -33,6 +35,7 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.issuing import dispute_evidence as evidence
+from emulator.resources.issuing import issuing_balance
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import reversals
 
@@ -196,6 +199,9 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
         _lose(ctx, dispute, "other")
         return
     dispute["status"] = "won"
+    tx = ctx.scope.get(TRANSACTION, dispute["transaction"])
+    if tx is not None and tx.get("balance_transaction"):
+        issuing_balance.dispute_won(ctx, dispute)
     treasury = dispute.get("treasury")
     if treasury is not None:
         rd = ctx.scope.get(RECEIVED_DEBIT, treasury["received_debit"])

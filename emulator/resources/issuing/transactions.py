@@ -120,6 +120,16 @@ def create_transaction(
     )
     if flow is not None:
         tx["treasury"]["received_debit" if kind == "capture" else "received_credit"] = flow["id"]
+    txn = money.settle_on_issuing_balance(
+        ctx,
+        card,
+        sign * amount,
+        card["currency"],
+        transaction_id=tx["id"],
+        description=merchant_data.get("name") or "Issuing transaction",
+    )
+    if txn is not None:
+        tx["balance_transaction"] = txn["id"]
     ctx.emit("issuing_transaction.created", tx)
     if purchase_details and purchase_details.get("receipt"):
         ctx.emit("issuing_transaction.purchase_details_receipt_updated", tx)

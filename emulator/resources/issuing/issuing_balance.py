@@ -1,0 +1,122 @@
+"""The money of cards without a financial account: they spend the account's Issuing balance.
+
+Every movement is a balance transaction (:mod:`emulator.resources.balance.ledger`) in the Issuing
+balance of the account that issued the card:
+
+* an approved authorization (or increment) holds its amount: ``issuing_authorization_hold``
+  (-amount, ``source`` the authorization); reversals, expiry, the unused part of a capture and
+  declines of increments give it back: ``issuing_authorization_release`` (+amount);
+* a capture (also a force capture) is ``issuing_transaction`` (-amount, ``source`` the
+  ``issuing.transaction``, which shows it as its ``balance_transaction``); a refund (also an
+  unlinked one) is ``issuing_transaction`` (+amount);
+* a won dispute gives the disputed amount back: ``issuing_dispute`` (+amount, ``source`` the dispute).
+
+While a request waits for the real-time decision its amount is *reserved* (per account and
+currency, in ``scope.meta_of(account id)[RESERVED_KEY]``), not yet written to the ledger: the
+funds check counts it, so concurrent requests can never overspend, and a declined request leaves
+no balance transaction behind. Once decided, :func:`book` writes the difference between what the
+authorization holds and what its balance transactions already hold.
+"""
+
+from __future__ import annotations
+
+from emulator.core.context import Ctx
+from emulator.core.jsonutil import clone
+from emulator.core.store import Obj
+from emulator.resources.balance import ledger
+
+RESERVED_KEY = "issuing_reserved"  # meta of the account id: currency -> amount awaiting a decision
+BOOKED_KEY = "booked"  # meta of an authorization: what its hold/release balance transactions hold
+HOLD_DESCRIPTION = "Issuing authorization hold"
+RELEASE_DESCRIPTION = "Issuing authorization release"
+DISPUTE_DESCRIPTION = "Issuing dispute won"
+
+
+def _reserved(ctx: Ctx) -> dict[str, int]:
+    reserved: dict[str, int] = ctx.scope.meta_of(ctx.scope.account_id).setdefault(RESERVED_KEY, {})
+    return reserved
+
+
+def spendable(ctx: Ctx, currency: str) -> int:
+    """The Issuing balance that a new request may use: available minus what requests in flight reserve."""
+    return ledger.available(ctx.scope, currency, "issuing") - _reserved(ctx).get(currency, 0)
+
+
+def _unbooked(ctx: Ctx, auth: Obj) -> int:
+    meta = ctx.scope.meta_of(auth["id"])
+    return int(meta.get("hold") or 0) - int(meta.get(BOOKED_KEY) or 0)
+
+
+def held_changed(ctx: Ctx, auth: Obj, unbooked_before: int) -> None:
+    """Keep the account's reservation equal to the sum of the authorizations' unbooked holds."""
+    delta = _unbooked(ctx, auth) - unbooked_before
+    if delta:
+        reserved = _reserved(ctx)
+        reserved[auth["currency"]] = reserved.get(auth["currency"], 0) + delta
+
+
+def unbooked(ctx: Ctx, auth: Obj) -> int:
+    return _unbooked(ctx, auth)
+
+
+def book(ctx: Ctx, auth: Obj) -> None:
+    """Write the hold or release that brings the authorization's balance transactions to its hold."""
+    before = _unbooked(ctx, auth)
+    if before == 0:
+        return
+    meta = ctx.scope.meta_of(auth["id"])
+    if before > 0:
+        ledger.post(
+            ctx,
+            type="issuing_authorization_hold",
+            amount=-before,
+            currency=auth["currency"],
+            source=auth["id"],
+            balance="issuing",
+            description=HOLD_DESCRIPTION,
+        )
+    else:
+        ledger.post(
+            ctx,
+            type="issuing_authorization_release",
+            amount=-before,
+            currency=auth["currency"],
+            source=auth["id"],
+            balance="issuing",
+            description=RELEASE_DESCRIPTION,
+        )
+    meta[BOOKED_KEY] = int(meta.get(BOOKED_KEY) or 0) + before
+    held_changed(ctx, auth, before)
+
+
+def settle(ctx: Ctx, amount: int, currency: str, *, transaction_id: str, description: str) -> Obj:
+    """A capture (``amount`` < 0) or refund (> 0) of an ``issuing.transaction`` on the Issuing balance."""
+    return ledger.post(
+        ctx,
+        type="issuing_transaction",
+        amount=amount,
+        currency=currency,
+        source=transaction_id,
+        balance="issuing",
+        description=description,
+    )
+
+
+def dispute_won(ctx: Ctx, dispute: Obj) -> Obj:
+    """The disputed amount comes back to the Issuing balance."""
+    txn = ledger.post(
+        ctx,
+        type="issuing_dispute",
+        amount=dispute["amount"],
+        currency=dispute["currency"],
+        source=dispute["id"],
+        balance="issuing",
+        description=DISPUTE_DESCRIPTION,
+    )
+    dispute["balance_transactions"] = [*(dispute.get("balance_transactions") or []), clone(txn)]
+    return txn
+
+
+def balance_transactions(ctx: Ctx, auth: Obj) -> list[Obj]:
+    """The authorization's hold and release balance transactions, oldest first."""
+    return ledger.transactions_of(ctx.scope, auth["id"])
