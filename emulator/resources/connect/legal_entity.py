@@ -38,6 +38,7 @@ RELATIONSHIP_FIELDS = (
     "title",
 )
 COMPANY_TEXT_FIELDS = ("name", "name_kana", "name_kanji", "phone", "structure", "tax_id_registrar")
+COMPANY_NOT_NULLABLE = frozenset({"structure", "tax_id_registrar"})
 COMPANY_FLAGS = ("directors_provided", "executives_provided", "owners_provided")
 
 
@@ -113,7 +114,7 @@ def apply_person(person: Obj, meta: dict[str, Any], params: dict[str, Any]) -> N
         person["dob"] = {"day": dob.get("day"), "month": dob.get("month"), "year": dob.get("year")}
     if "full_name_aliases" in params:
         person["full_name_aliases"] = list(params["full_name_aliases"] or [])
-    if "political_exposure" in params:
+    if params.get("political_exposure"):
         person["political_exposure"] = params["political_exposure"]
     if params.get("id_number"):
         person["id_number_provided"] = True
@@ -176,7 +177,11 @@ def apply_company(company: Obj, meta: dict[str, Any], params: dict[str, Any]) ->
     """Apply ``company[...]`` parameters; a failing test tax id is remembered in ``meta``."""
     for name in COMPANY_TEXT_FIELDS:
         if name in params:
-            company[name] = params[name]
+            value = params[name]
+            if value in (None, "") and name in COMPANY_NOT_NULLABLE:
+                company.pop(name, None)  # "" unsets a field that has no null
+            else:
+                company[name] = value
     for name in COMPANY_FLAGS:
         if name in params:
             company[name] = bool(params[name])
