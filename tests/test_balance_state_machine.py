@@ -77,7 +77,8 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             return {"stripe_account": acct} if acct else {}
 
         def _card(self, account: int) -> str:
-            holder = self.client.v1.issuing.cardholders.create(flows.guide_cardholder_params(), self.opts(account))
+            holder_params: Any = flows.guide_cardholder_params()
+            holder = self.client.v1.issuing.cardholders.create(holder_params, self.opts(account))
             params: Any = {"cardholder": holder.id, "currency": "usd", "type": "virtual", "status": "active"}
             return self.client.v1.issuing.cards.create(params, self.opts(account)).id
 

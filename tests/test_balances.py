@@ -136,7 +136,7 @@ def test_topup_to_the_payments_balance_and_listing(client: stripe.StripeClient) 
     b = client.v1.topups.create({"amount": 7_000, "currency": "usd", "metadata": {"k": "v"}})
     assert client.v1.balance.retrieve().available[0].amount == 12_000
     assert [t.id for t in client.v1.topups.list().data] == [b.id, a.id]
-    assert [t.id for t in client.v1.topups.list({"amount": {"gt": 6_000}}).data] == [b.id]  # type: ignore[typeddict-item]
+    assert [t.id for t in client.v1.topups.list({"amount": {"gt": 6_000}}).data] == [b.id]
     assert [t.id for t in client.v1.topups.list({"status": "succeeded", "amount": 5_000}).data] == [a.id]
     updated = client.v1.topups.update(a.id, {"description": "payroll", "metadata": {"x": "1"}})
     assert updated.description == "payroll" and updated.metadata.to_dict() == {"x": "1"}

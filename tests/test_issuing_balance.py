@@ -4,6 +4,8 @@ disputes, and the push-funding instructions of UK and euro-area programs."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -13,6 +15,7 @@ import stripe
 
 from emulator import EmulatorServer
 from tests import flows
+from tests.receiver import Receiver, json_answer
 
 
 class Program:
@@ -22,7 +25,9 @@ class Program:
         self.client = client
         self.account = account
         self.currency = currency
-        self.opts: dict[str, Any] = {"stripe_account": account} if account else {}
+        self.opts: Any = {}
+        if account:
+            self.opts = {"stripe_account": account}
         holder: dict[str, Any] = flows.guide_cardholder_params(phone_number="+442071234567")
         self.holder = client.v1.issuing.cardholders.create(holder, self.opts).id  # type: ignore[arg-type]
         self.card = client.v1.issuing.cards.create(
@@ -344,3 +349,48 @@ def test_push_funding_with_the_python_sdks_raw_request(client: stripe.StripeClie
     balance = client.v1.balance.retrieve()
     assert balance.issuing is not None
     assert {a.currency: a.amount for a in balance.issuing.available}["gbp"] == 50_000
+
+
+def test_topup_and_balance_events_are_delivered_to_webhook_endpoints(client: stripe.StripeClient) -> None:
+    with Receiver() as rx:
+        we = client.v1.webhook_endpoints.create(
+            {"url": rx.url, "enabled_events": ["topup.created", "topup.succeeded", "balance.available"]}
+        )
+        topup = client.v1.topups.create(
+            {"amount": 3_000, "currency": "usd", "destination_balance": "issuing"}  # type: ignore[typeddict-unknown-key]
+        )
+        rx.wait_for(3)
+        events = rx.events(we.secret or "")
+    assert [e.type for e in events] == ["topup.created", "balance.available", "topup.succeeded"]
+    assert events[0].data.object["id"] == topup.id
+    balance = events[1].data.object
+    assert balance["object"] == "balance"
+    assert [(a["amount"], a["currency"]) for a in balance["issuing"]["available"]] == [(3_000, "usd")]
+
+
+def test_requests_awaiting_a_decision_reserve_the_issuing_balance(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    """While the real-time endpoint decides, requests in flight reserve their amount; approvals
+    write the holds, declines leave no balance transaction."""
+    p = Program(client)
+    p.topup(3_000)
+    answers = [True, False, True, True, True, True]
+    lock = threading.Lock()
+
+    def decide(_: Any) -> Any:
+        time.sleep(0.3)  # every request is in flight before the first answer
+        with lock:
+            approve = answers.pop(0)
+        return json_answer(200, {"approved": approve}, {"Stripe-Version": "2026-10-28.endive"})
+
+    with Receiver(decide) as rx:
+        client.v1.webhook_endpoints.create({"url": rx.url, "enabled_events": ["issuing_authorization.request"]})
+        results = asyncio.run(_fire(server, api_key, p, 6, 1_000))
+    reasons = Counter(r["request_history"][-1]["reason"] for r in results)
+    approved = sum(r["approved"] for r in results)
+    assert reasons == Counter({"webhook_approved": 2, "webhook_declined": 1, "insufficient_funds": 3})
+    assert p.issuing_available() == 3_000 - 1_000 * approved
+    holds = [t for t in p.txns() if t.type == "issuing_authorization_hold"]
+    assert len(holds) == approved and not [t for t in p.txns() if t.type == "issuing_authorization_release"]
+    p.check_sum()

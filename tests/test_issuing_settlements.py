@@ -30,6 +30,9 @@ def test_ended_days_are_settled_once_per_currency(
     client.v1.test_helpers.issuing.transactions.refund(tx.id, {"refund_amount": 500}, spender.opts)  # type: ignore[arg-type]
     assert http.get("/v1/issuing/settlements").json()["data"] == []  # the day has not ended yet
     server.state.clock.advance(DAY)
+    assert http.get("/v1/issuing/settlements/ise_nothing").status_code == 404
+    assert http.get("/v1/issuing/settlements", params={"limit": 0}).status_code == 400
+    assert not [e for e in client.v1.events.list({"limit": 100}).data if e.type.startswith("issuing_settlement")]
     listed = http.get("/v1/issuing/settlements").json()["data"]
     assert len(listed) == 1
     [settlement] = listed

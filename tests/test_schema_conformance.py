@@ -38,7 +38,8 @@ def fixtures(name: str) -> dict[str, Any]:
 # --- the validator ------------------------------------------------------------------------------
 
 # Known disagreements between Stripe's own 2023 fixtures and its 2023 spec (not emulator output).
-FIXTURE_QUIRKS = {"issuing.settlement", "treasury.outbound_payment"}
+# (token: its example card carries ``wallet``, which the 2023 card schema does not have.)
+FIXTURE_QUIRKS = {"issuing.settlement", "token", "treasury.outbound_payment"}
 
 
 @pytest.mark.parametrize("name", sorted(set(fixtures("fixtures-subset.json")) - FIXTURE_QUIRKS))

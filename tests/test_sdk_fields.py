@@ -339,6 +339,7 @@ def scenario(server: EmulatorServer) -> Iterator[Scenario]:
 
 
 PLATFORM_PREFIXES = ("/v1/accounts", "/v1/account", "/v1/webhook_endpoints")
+SINGLETONS = frozenset({"/v1/balance"})  # one object, not a list: no paging parameters
 
 
 def _gets() -> list[str]:
@@ -365,7 +366,7 @@ def _responses(s: Scenario) -> Iterator[tuple[str, Any]]:
     lists = [t for t in _gets() if "{" not in t]
     for template in lists:
         connected = not template.startswith(PLATFORM_PREFIXES)
-        params: dict[str, Any] = {"limit": 100}
+        params: dict[str, Any] = {"limit": 100} if template not in SINGLETONS else {}
         if template == "/v1/issuing/tokens":
             params["card"] = s.ids["card"]
         if template.startswith("/v1/treasury/") and template != "/v1/treasury/financial_accounts":

@@ -27,7 +27,9 @@ API (stable; other modules move money only through it)::
 
 Amounts are kept per account in ``scope.meta_of(scope.account_id)[BALANCES_KEY]``:
 ``{"available": {cur: int}, "pending": {...}, "issuing": {...}}``; ``connect_reserved`` is
-always empty (the emulator has no negative-balance reserves).
+always 0 (the emulator has no negative-balance reserves). The list filter ``payout=<po_...>`` gives
+the transactions whose ``source`` is the payout, and those whose ids a payout module lists in
+``scope.meta_of(payout id)[PAID_OUT_KEY]`` (what an automatic payout paid out).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ BALANCE = "balance"
 BALANCE_TRANSACTION = "balance_transaction"
 BALANCES_KEY = "balance_ledger"  # meta of the account id: the amounts of each balance
 SOURCES_KEY = "balance_transactions"  # meta of a source object: ids of its balance transactions
+PAID_OUT_KEY = "paid_out"  # meta of a payout: ids of the balance transactions it paid out
 BALANCES = ("available", "pending", "issuing")
 URL = "/v1/balance_transactions"
 HISTORY_URL = "/v1/balance/history"
@@ -266,7 +269,7 @@ def list_transactions(ctx: Ctx) -> Obj:
         preds.append(lambda t: t["currency"] == wanted_currency)
     if p.get("payout"):
         payout_id = p["payout"]
-        paid_out: set[str] = set(ctx.scope.meta.get(payout_id, {}).get("paid_out", ()))
+        paid_out: set[str] = set(ctx.scope.meta.get(payout_id, {}).get(PAID_OUT_KEY, ()))
         if ctx.scope.get("payout", payout_id) is None and not paid_out:
             raise errors.no_such("payout", payout_id, param="payout")
         preds.append(lambda t: t["id"] in paid_out or t["source"] == payout_id)

@@ -21,7 +21,6 @@ API versions renamed the amounts ``*_amount``). Only the platform sees settlemen
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 from emulator.core.context import Ctx
 from emulator.core.ids import ALPHABET
@@ -48,11 +47,16 @@ def settlement_id(account_id: str, currency: str, day: int) -> str:
     return f"{PREFIX}_1" + "".join(ALPHABET[b % len(ALPHABET)] for b in digest[: ID_LENGTH - 1])
 
 
-def _new_transactions(ctx: Ctx, today: int) -> Iterator[Obj]:
-    """Transactions not yet batched whose day has ended, every account of the platform; advances the
-    cursors past them."""
+Batches = dict[tuple[int, str], list[Obj]]
+
+
+def _pending(ctx: Ctx) -> tuple[Batches, dict[str, int]]:
+    """The unbatched transactions whose day has ended, by (day, currency), and the cursors past
+    them (account id -> transactions of its store looked at). Reads only."""
     platform = ctx.platform
-    cursors: dict[str, int] = platform.scope().meta_of(platform.account_id).setdefault(CURSORS, {})
+    today = ctx.now // DAY
+    cursors: dict[str, int] = dict(platform.scope().meta.get(platform.account_id, {}).get(CURSORS, {}))
+    batches: Batches = {}
     for account_id, scope in list(platform.scopes.items()):
         store = scope.stores.get(TRANSACTION)
         if store is None:
@@ -64,20 +68,25 @@ def _new_transactions(ctx: Ctx, today: int) -> Iterator[Obj]:
             if tx is not None:
                 if tx["created"] // DAY >= today:
                     break
-                yield tx
+                batches.setdefault((tx["created"] // DAY, tx["currency"]), []).append(tx)
             done += 1
         cursors[account_id] = done
+    return batches, cursors
 
 
-def catch_up(ctx: Ctx) -> None:
-    """Make the settlements of every ended day that has unbatched transactions."""
-    today = ctx.now // DAY
-    batches: dict[tuple[int, str], list[Obj]] = {}
-    for tx in _new_transactions(ctx, today):
-        batches.setdefault((tx["created"] // DAY, tx["currency"]), []).append(tx)
-    sub = ctx.in_scope(ctx.platform.scope())
+def _ids(ctx: Ctx, batches: Batches) -> set[str]:
+    return {settlement_id(ctx.platform.account_id, currency, day) for day, currency in batches}
+
+
+def _apply(ctx: Ctx, batches: Batches, cursors: dict[str, int]) -> None:
+    """Make (or, for a day already settled, complete) the settlements of ``batches``."""
+    if not batches:
+        return
+    platform = ctx.platform
+    platform.scope().meta_of(platform.account_id)[CURSORS] = cursors
+    sub = ctx.in_scope(platform.scope())
     for (day, currency), txs in sorted(batches.items()):
-        sid = settlement_id(ctx.platform.account_id, currency, day)
+        sid = settlement_id(platform.account_id, currency, day)
         volume = -sum(int(tx["amount"]) for tx in txs)
         existing = sub.scope.get(SETTLEMENT, sid)
         if existing is not None:  # a transaction dated in an already settled day: add it there
@@ -110,11 +119,22 @@ def catch_up(ctx: Ctx) -> None:
         sub.emit("issuing_settlement.created", settlement)
 
 
+def catch_up(ctx: Ctx) -> None:
+    """Make the settlements of every ended day that has unbatched transactions."""
+    _apply(ctx, *_pending(ctx))
+
+
 def _get(ctx: Ctx) -> Obj:
+    """The settlement, made now if its day has just become due; a 404 changes nothing."""
     sid = ctx.path["settlement"]
     if ctx.scope.is_connected:
         raise errors.no_such(common.noun(SETTLEMENT), sid, param="settlement")
-    catch_up(ctx)
+    settlement = ctx.scope.get(SETTLEMENT, sid)
+    if settlement is None:
+        batches, cursors = _pending(ctx)
+        if sid not in _ids(ctx, batches):
+            raise errors.no_such(common.noun(SETTLEMENT), sid, param="settlement")
+        _apply(ctx, batches, cursors)
     return common.get(ctx, SETTLEMENT, sid, param="settlement")
 
 
@@ -134,8 +154,13 @@ def update(ctx: Ctx) -> Obj:
 def list_settlements(ctx: Ctx) -> Obj:
     if ctx.scope.is_connected:
         return {"object": "list", "data": [], "has_more": False, "url": URL}
-    catch_up(ctx)
-    return paginate(ctx.scope.store(SETTLEMENT), URL, ctx.params, noun=common.noun(SETTLEMENT))
+    store = ctx.scope.store(SETTLEMENT)
+    page = paginate(store, URL, ctx.params, noun=common.noun(SETTLEMENT))  # refuses bad parameters first
+    batches, cursors = _pending(ctx)
+    if not batches:
+        return page
+    _apply(ctx, batches, cursors)
+    return paginate(store, URL, ctx.params, noun=common.noun(SETTLEMENT))
 
 
 ROUTES: list[Route] = [
