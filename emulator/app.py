@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from emulator.control import Control
 from emulator.core.state import State
+from emulator.hosted import HostedPages
 from emulator.http import errors, guard, limits
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
@@ -64,7 +65,12 @@ class EmulatorApp:
         self.on_reset.append(self.webhooks.on_reset)
         self._dashboard: Dashboard | None = None  # built on the first dashboard request
         self.starlette = Starlette(
-            routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes(), *self._dashboard_routes()]
+            routes=[
+                *self.control.routes(),
+                *WebhookControl(state, self.webhooks).routes(),
+                *HostedPages(self).routes(),
+                *self._dashboard_routes(),
+            ]
         )
         self.starlette.add_exception_handler(404, self._not_found)
         self.starlette.add_exception_handler(405, self._not_found)

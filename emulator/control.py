@@ -11,8 +11,8 @@
   only the calling key's with a key; filters ``limit`` (the newest N), ``method``, ``path``
   (a prefix), ``status``, ``account`` (the ``Stripe-Account`` sent; ``none`` for the platform's own).
 * ``GET|POST /_emulator/platform_settings``: the calling key's per-platform switches
-  (``rta_timeout_approves``, ``rta_timeout_seconds``, ``require_terms_acceptance``); JSON or
-  form body; key required.
+  (``rta_timeout_approves``, ``rta_timeout_seconds``, ``require_terms_acceptance``,
+  ``onboarding``: ``instant``|``required``); JSON or form body; key required.
 * ``GET|POST /_emulator/fixtures``: what the fixture files made (ids by step name, ``env``);
   a POST with a stripe CLI fixture document as its JSON body loads it for the calling key
   (the ``--fixtures-key`` without one) and answers the ids, or a 400 naming the failed step.

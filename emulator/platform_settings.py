@@ -8,7 +8,7 @@ values with a Stripe-shaped 400.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -18,6 +18,8 @@ MAX_RTA_TIMEOUT = 60.0
 UNKNOWN_SETTING = "Received unknown parameter: {name}"
 INVALID_BOOLEAN = "Invalid {name}: must be true or false"
 INVALID_SECONDS = "Invalid {name}: must be a number between 0 and {top}"
+INVALID_CHOICE = "Invalid {name}: must be one of {choices}"
+ONBOARDING_MODES = ("instant", "required")
 
 
 class PlatformSettingsChanges(BaseModel):
@@ -28,6 +30,7 @@ class PlatformSettingsChanges(BaseModel):
     rta_timeout_approves: bool | None = None
     rta_timeout_seconds: float | None = Field(default=None, ge=0, le=MAX_RTA_TIMEOUT, allow_inf_nan=False)
     require_terms_acceptance: bool | None = None
+    onboarding: Literal["instant", "required"] | None = None
 
 
 def parse_changes(body: dict[str, Any], *, allowed: frozenset[str] | None = None) -> dict[str, Any]:
@@ -44,5 +47,8 @@ def parse_changes(body: dict[str, Any], *, allowed: frozenset[str] | None = None
         field = PlatformSettingsChanges.model_fields.get(name)
         if field is not None and field.annotation == (bool | None):
             raise StripeError(INVALID_BOOLEAN.format(name=name), param=name) from None
+        if name == "onboarding":
+            choices = " or ".join(ONBOARDING_MODES)
+            raise StripeError(INVALID_CHOICE.format(name=name, choices=choices), param=name) from None
         raise StripeError(INVALID_SECONDS.format(name=name, top=MAX_RTA_TIMEOUT), param=name) from None
     return model.model_dump(exclude_unset=True)

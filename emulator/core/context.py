@@ -32,6 +32,7 @@ class Ctx:
         "renderer",
         "now",
         "includes",
+        "origin",
         "after_response",
         "_plain",
     )
@@ -60,6 +61,7 @@ class Ctx:
         self.api_version = api_version
         self.now = state.clock.now()
         self.includes: frozenset[str] = frozenset()  # includable fields asked for (card number/cvc)
+        self.origin = ""  # scheme://host[:port] the client reached the emulator at (links it hands out)
         self.after_response: list[Callable[[], Any]] = []
         self._plain: Ctx | None = None
 
@@ -79,6 +81,7 @@ class Ctx:
             api_version=self.api_version,
         )
         sub.after_response = self.after_response
+        sub.origin = self.origin
         return sub
 
     # --- objects -----------------------------------------------------------------------------

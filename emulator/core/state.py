@@ -71,6 +71,9 @@ class PlatformSettings:
     rta_timeout_seconds: float = 2.0
     # Require Authorized User Terms acceptance on individual cardholders (Stripe's stricter programs).
     require_terms_acceptance: bool = False
+    # Connected accounts: "instant" (onboarded at once) or "required" (Stripe's requirements
+    # per country, business type and capability; see emulator/resources/connect/requirements.py).
+    onboarding: str = "instant"
 
 
 class Platform:

@@ -204,6 +204,14 @@ class Api:
         await send({"type": "http.response.start", "status": 200, "headers": out})
         await send({"type": "http.response.body", "body": b""})
 
+    def _origin(self, scope: Scope_, headers: dict[str, str]) -> str:
+        """``scheme://host[:port]`` the client used (its ``Host``), else the configured address."""
+        host = headers.get("host", "")
+        if not host or not _HOST.fullmatch(host):
+            host = f"{self.settings.host}:{self.settings.port}"
+        scheme = "https" if scope.get("scheme") == "https" else "http"
+        return f"{scheme}://{host}"
+
     # --- one request ---------------------------------------------------------------------------
 
     async def _handle(
@@ -288,6 +296,7 @@ class Api:
             api_version=version,
         )
         ctx.includes = includes
+        ctx.origin = self._origin(scope, headers)
         produced = self.response_types.get((verb, route.spec_template or route.template))
         if produced is not None and (expand or includes):
             self.representation.precheck(produced[0], produced[1], expand, includes)

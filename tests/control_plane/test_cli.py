@@ -260,6 +260,7 @@ def test_platform_settings_switches(server: EmulatorServer, api_key: str) -> Non
         "rta_timeout_approves": False,
         "rta_timeout_seconds": 2.0,
         "require_terms_acceptance": False,
+        "onboarding": "instant",
     }
     got = httpx.post(url, data={"rta_timeout_approves": "true", "rta_timeout_seconds": "0.5"}, headers=auth).json()
     assert got["rta_timeout_approves"] is True and got["rta_timeout_seconds"] == 0.5
@@ -268,6 +269,7 @@ def test_platform_settings_switches(server: EmulatorServer, api_key: str) -> Non
         ({"nope": 1}, "Received unknown parameter: nope"),
         ({"require_terms_acceptance": "maybe"}, "Invalid require_terms_acceptance: must be true or false"),
         ({"rta_timeout_seconds": -1}, "Invalid rta_timeout_seconds: must be a number between 0 and 60.0"),
+        ({"onboarding": "later"}, "Invalid onboarding: must be one of instant or required"),
     ]
     for body, message in cases:
         resp = httpx.post(url, json=body, headers=auth)

@@ -41,6 +41,11 @@ FILES = (
     "Tokens.d.ts",
     "TransferReversals.d.ts",
     "Transfers.d.ts",
+    # onboarding (persons, account links and sessions, login links)
+    "AccountLinks.d.ts",
+    "AccountSessions.d.ts",
+    "LoginLinks.d.ts",
+    "Persons.d.ts",
 )
 FOLDERS = ("Issuing", "Treasury")
 

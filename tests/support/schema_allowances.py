@@ -138,6 +138,38 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
     "treasury.outbound_transfer": frozenset({"tracking_details"}),
     "treasury_received_credits_resource_source_flows_details": frozenset({"outbound_transfer"}),
     "treasury_received_debits_resource_linked_flows": frozenset({"payout", "topup"}),
+    # API 2026-10-28 account sessions list every embedded component, each with its features
+    "connect_embedded_account_session_create_components": frozenset(
+        {
+            "account_management",
+            "balance_report",
+            "balances",
+            "disputes_list",
+            "documents",
+            "financial_account",
+            "financial_account_transactions",
+            "instant_payouts_promotion",
+            "issuing_card",
+            "issuing_cards_list",
+            "notification_banner",
+            "payment_details",
+            "payment_disputes",
+            "payment_method_settings",
+            "payments",
+            "payout_details",
+            "payout_reconciliation_report",
+            "payouts",
+            "payouts_list",
+            "reporting_chart",
+            "tax_registrations",
+            "tax_settings",
+            "terminal_hardware_orders",
+            "terminal_hardware_shop",
+        }
+    ),
+    "connect_embedded_base_config": frozenset({"features"}),
+    "person": frozenset({"additional_tos_acceptances", "us_cfpb_data"}),
+    "person_relationship": frozenset({"authorizer", "legal_guardian"}),
 }
 
 NEWER_ENUMS: dict[str, frozenset[str]] = {

@@ -9,6 +9,7 @@ and refresh the features of the account's financial accounts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from emulator.core.context import Ctx
@@ -19,6 +20,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import paginate, plain_list
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.connect import onboarding, token_use
 from emulator.resources.resource import Resource
 
 # capability -> capabilities that must be requested for it to become active
@@ -207,7 +209,7 @@ def init_platform(platform: Platform) -> None:
 # --- capabilities ---------------------------------------------------------------------------------
 
 
-def _capability_status(name: str, caps: dict[str, dict[str, Any]]) -> str:
+def _capability_status(name: str, caps: dict[str, dict[str, Any]], blocked: frozenset[str] = frozenset()) -> str:
     cap = caps.get(name)
     if cap is None or not cap["requested"]:
         return "unrequested"
@@ -215,7 +217,7 @@ def _capability_status(name: str, caps: dict[str, dict[str, Any]]) -> str:
         dep = caps.get(dependency)
         if dep is None or not dep["requested"]:
             return "inactive"
-    return "active"
+    return "inactive" if name in blocked else "active"
 
 
 def _caps_meta(ctx: Ctx, account: Obj) -> dict[str, dict[str, Any]]:
@@ -224,12 +226,20 @@ def _caps_meta(ctx: Ctx, account: Obj) -> dict[str, dict[str, Any]]:
     return caps
 
 
-def apply_capability_requests(ctx: Ctx, account: Obj, requested: dict[str, bool]) -> dict[str, Obj]:
-    """Record requested/unrequested capabilities; return {name: capability before} for those that changed."""
+def capability_snapshots(ctx: Ctx, account: Obj, extra: Iterable[str] = ()) -> dict[str, Obj]:
+    """The capability objects of ``account`` now (those ever requested, plus ``extra``)."""
+    names = sorted(set(_caps_meta(ctx, account)) | set(extra))
+    return {name: capability_object(ctx, account, name) for name in names}
+
+
+def apply_capability_requests(
+    ctx: Ctx, account: Obj, requested: dict[str, bool], before_objs: dict[str, Obj] | None = None
+) -> dict[str, Obj]:
+    """Record requested/unrequested capabilities, settle statuses against requirements; return
+    {name: capability before} for those that changed (``before_objs``: taken earlier in the request)."""
     caps = _caps_meta(ctx, account)
-    names = sorted(set(caps) | set(requested))
-    before_objs = {name: capability_object(ctx, account, name) for name in names}
-    before = {name: obj["status"] for name, obj in before_objs.items()}
+    if before_objs is None:
+        before_objs = capability_snapshots(ctx, account, requested)
     for name, want in requested.items():
         cap = caps.get(name)
         if want:
@@ -240,14 +250,16 @@ def apply_capability_requests(ctx: Ctx, account: Obj, requested: dict[str, bool]
                 raise StripeError(CAPABILITY_PERMANENT.format(name=name), param=f"capabilities[{name}][requested]")
             cap["requested"] = False
             cap["requested_at"] = None
+    blocked = onboarding.refresh(ctx, account)
     changed: dict[str, Obj] = {}
     statuses: dict[str, str] = {}
     for name in sorted(set(caps)):
-        status = _capability_status(name, caps)
+        status = _capability_status(name, caps, blocked)
         if status != "unrequested":
             statuses[name] = status
-        if before.get(name, "unrequested") != status or before_objs[name]["requested"] != caps[name]["requested"]:
-            changed[name] = before_objs[name]
+        before = before_objs.get(name) or {"status": "unrequested", "requested": False}
+        if before["status"] != status or before["requested"] != caps[name]["requested"]:
+            changed[name] = before
     account["capabilities"] = statuses
     return changed
 
@@ -255,9 +267,12 @@ def apply_capability_requests(ctx: Ctx, account: Obj, requested: dict[str, bool]
 def capability_object(ctx: Ctx, account: Obj, name: str) -> Obj:
     caps = _caps_meta(ctx, account)
     cap = caps.get(name, {"requested": False, "requested_at": None})
-    status = _capability_status(name, caps)
+    blocked = onboarding.blocked(ctx, account) if cap["requested"] else frozenset()
+    status = _capability_status(name, caps, blocked)
     requirements = _requirements()
-    if status == "inactive":
+    if name in blocked and status == "inactive":
+        requirements = onboarding.capability_requirements(ctx, account, name)
+    elif status == "inactive":
         missing = [d for d in DEPENDS_ON.get(name, ()) if not caps.get(d, {}).get("requested")]
         requirements["disabled_reason"] = "requirements.fields_needed"
         requirements["currently_due"] = [f"capabilities.{d}" for d in missing]
@@ -329,13 +344,16 @@ def create(ctx: Ctx) -> Obj:
     from emulator.resources.connect import external_accounts
 
     external_accounts.check_account_param(ctx, ctx.params)
+    params = token_use.account_params(ctx, ctx.params)
     account_id = ctx.state.ids.account()
-    account = new_account(ctx.platform, account_id, ctx.now, ctx.params)
+    account = new_account(ctx.platform, account_id, ctx.now, params)
     ctx.platform.accounts.add(account)
     ctx.platform.index[account_id] = ctx.platform.scope(account_id)
-    requested = {name: bool(v.get("requested")) for name, v in (ctx.params.get("capabilities") or {}).items()}
-    _after_capability_change(ctx, account, apply_capability_requests(ctx, account, requested))
-    external_accounts.attach_from_account(ctx, account, ctx.params)
+    onboarding.start(ctx, account)
+    onboarding.apply_params(ctx, account, params)
+    requested = {name: bool(v.get("requested")) for name, v in (params.get("capabilities") or {}).items()}
+    _after_capability_change(ctx, account, apply_capability_requests(ctx, account, requested, {}))
+    external_accounts.attach_from_account(ctx, account, params)
     return account
 
 
@@ -360,7 +378,9 @@ def update(ctx: Ctx) -> Obj:
 
     external_accounts.check_account_param(ctx, ctx.params)
     before = ctx.snapshot(account)
-    p = ctx.params
+    before_caps = capability_snapshots(ctx, account)
+    p = token_use.account_params(ctx, ctx.params)
+    onboarding.apply_params(ctx, account, p)
     for name in UPDATABLE:
         if name in p:
             account[name] = p[name]
@@ -382,10 +402,8 @@ def update(ctx: Ctx) -> Obj:
             for k in ("date", "ip"):
                 if k in tos:
                     target[k] = tos[k]
-    changed: dict[str, Obj] = {}
-    if p.get("capabilities"):
-        requested = {name: bool(v.get("requested")) for name, v in p["capabilities"].items() if v is not None}
-        changed = apply_capability_requests(ctx, account, requested)
+    requested = {name: bool(v.get("requested")) for name, v in (p.get("capabilities") or {}).items() if v is not None}
+    changed = apply_capability_requests(ctx, account, requested, before_caps)
     external_accounts.attach_from_account(ctx, account, p)
     sub = _account_ctx(ctx, account)
     if account["id"] != ctx.platform.account_id and ctx.snapshot(account) != before:  # no event for a no-op
@@ -447,6 +465,7 @@ def unreject(ctx: Ctx) -> Obj:
     account["requirements"]["disabled_reason"] = None
     account["charges_enabled"] = True
     account["payouts_enabled"] = True
+    onboarding.refresh(ctx, account)
     _account_ctx(ctx, account).emit("account.updated", account, before)
     from emulator.resources.treasury import financial_accounts
 

@@ -1,0 +1,198 @@
+"""The wire shapes of ``person`` and ``account.company``, and how parameters change them.
+
+Sensitive values are never stored: ``id_number`` and ``ssn_last_4`` only set the
+``*_provided`` flags (and, in the object's meta, whether the value is one of Stripe's failing
+test numbers); ``company.tax_id`` likewise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.store import Obj
+from emulator.resources import common
+from emulator.resources.connect import requirements
+
+ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+PERSON_TEXT_FIELDS = (
+    "email",
+    "first_name",
+    "first_name_kana",
+    "first_name_kanji",
+    "gender",
+    "last_name",
+    "last_name_kana",
+    "last_name_kanji",
+    "maiden_name",
+    "nationality",
+    "phone",
+)
+RELATIONSHIP_FIELDS = (
+    "authorizer",
+    "director",
+    "executive",
+    "legal_guardian",
+    "owner",
+    "percent_ownership",
+    "representative",
+    "title",
+)
+COMPANY_TEXT_FIELDS = ("name", "name_kana", "name_kanji", "phone", "structure", "tax_id_registrar")
+COMPANY_NOT_NULLABLE = frozenset({"structure", "tax_id_registrar"})
+COMPANY_FLAGS = ("directors_provided", "executives_provided", "owners_provided")
+
+
+def blank_address() -> Obj:
+    return dict.fromkeys(ADDRESS_FIELDS)
+
+
+def _document() -> Obj:
+    return {"back": None, "details": None, "details_code": None, "front": None}
+
+
+def new_person(person_id: str, account_id: str, created: int, *, with_requirements: bool = True) -> Obj:
+    person: Obj = {
+        "id": person_id,
+        "object": "person",
+        "account": account_id,
+        "address": blank_address(),
+        "created": created,
+        "dob": {"day": None, "month": None, "year": None},
+        "email": None,
+        "first_name": None,
+        "full_name_aliases": [],
+        "id_number_provided": False,
+        "last_name": None,
+        "metadata": {},
+        "phone": None,
+        "relationship": {
+            "authorizer": False,
+            "director": False,
+            "executive": False,
+            "legal_guardian": False,
+            "owner": False,
+            "percent_ownership": None,
+            "representative": False,
+            "title": None,
+        },
+        "ssn_last_4_provided": False,
+        "verification": {
+            "additional_document": {**_document()},
+            "details": None,
+            "details_code": None,
+            "document": _document(),
+            "status": "unverified",
+        },
+    }
+    if with_requirements:
+        person["requirements"] = requirements.person_requirements()
+        person["future_requirements"] = requirements.person_requirements()
+    return person
+
+
+def _merge_address(target: Obj, given: dict[str, Any] | None) -> None:
+    for k in ADDRESS_FIELDS:
+        if given and k in given:
+            target[k] = given[k]
+
+
+def apply_person(person: Obj, meta: dict[str, Any], params: dict[str, Any]) -> None:
+    """Apply create/update parameters (or a person token's) to a person object."""
+    for name in PERSON_TEXT_FIELDS:
+        if name in params:
+            person[name] = params[name]
+    if "address" in params:
+        address = person.get("address") or blank_address()
+        _merge_address(address, params["address"])
+        person["address"] = address
+    if "registered_address" in params:
+        registered = person.get("registered_address") or blank_address()
+        _merge_address(registered, params["registered_address"])
+        person["registered_address"] = registered
+    if "dob" in params:
+        dob = params["dob"] or {}
+        person["dob"] = {"day": dob.get("day"), "month": dob.get("month"), "year": dob.get("year")}
+    if "full_name_aliases" in params:
+        person["full_name_aliases"] = list(params["full_name_aliases"] or [])
+    if params.get("political_exposure"):
+        person["political_exposure"] = params["political_exposure"]
+    if params.get("id_number"):
+        person["id_number_provided"] = True
+        meta["id_number_failed"] = params["id_number"] in requirements.FAILING_ID_NUMBERS
+    if params.get("id_number_secondary"):
+        person["id_number_secondary_provided"] = True
+    if params.get("ssn_last_4"):
+        person["ssn_last_4_provided"] = True
+    if "relationship" in params and "relationship" in person:
+        for k in RELATIONSHIP_FIELDS:
+            if k in (params["relationship"] or {}):
+                person["relationship"][k] = params["relationship"][k]
+    tos = (params.get("additional_tos_acceptances") or {}).get("account")
+    if tos:
+        person["additional_tos_acceptances"] = {
+            "account": {"date": tos.get("date"), "ip": tos.get("ip"), "user_agent": tos.get("user_agent")}
+        }
+    cfpb = params.get("us_cfpb_data")
+    if cfpb:
+        ethnicity = cfpb.get("ethnicity_details") or None
+        race = cfpb.get("race_details") or None
+        person["us_cfpb_data"] = {
+            "ethnicity_details": {
+                "ethnicity": list(ethnicity.get("ethnicity") or []) or None,
+                "ethnicity_other": ethnicity.get("ethnicity_other"),
+            }
+            if ethnicity
+            else None,
+            "race_details": {"race": list(race.get("race") or []) or None, "race_other": race.get("race_other")}
+            if race
+            else None,
+            "self_identified_gender": cfpb.get("self_identified_gender"),
+        }
+    verification = params.get("verification") or {}
+    for which in ("document", "additional_document"):
+        given = verification.get(which) or {}
+        target = person["verification"].get(which) or _document()
+        for side in ("front", "back"):
+            if side in given:
+                target[side] = given[side]
+        person["verification"][which] = target
+    if "metadata" in params:
+        person["metadata"] = common.merge_metadata(person.get("metadata") or {}, params["metadata"])
+
+
+def new_company() -> Obj:
+    return {
+        "address": blank_address(),
+        "directors_provided": False,
+        "executives_provided": False,
+        "name": None,
+        "owners_provided": False,
+        "phone": None,
+        "tax_id_provided": False,
+        "verification": {"document": _document()},
+    }
+
+
+def apply_company(company: Obj, meta: dict[str, Any], params: dict[str, Any]) -> None:
+    """Apply ``company[...]`` parameters; a failing test tax id is remembered in ``meta``."""
+    for name in COMPANY_TEXT_FIELDS:
+        if name in params:
+            value = params[name]
+            if value in (None, "") and name in COMPANY_NOT_NULLABLE:
+                company.pop(name, None)  # "" unsets a field that has no null
+            else:
+                company[name] = value
+    for name in COMPANY_FLAGS:
+        if name in params:
+            company[name] = bool(params[name])
+    if "address" in params:
+        _merge_address(company["address"], params["address"])
+    if params.get("tax_id"):
+        company["tax_id_provided"] = True
+        meta["tax_id_failure"] = requirements.FAILING_TAX_IDS.get(str(params["tax_id"]))
+    if params.get("vat_id"):
+        company["vat_id_provided"] = True
+    document = ((params.get("verification") or {}).get("document")) or {}
+    for side in ("front", "back"):
+        if side in document:
+            company["verification"]["document"][side] = document[side]

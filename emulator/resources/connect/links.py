@@ -1,0 +1,253 @@
+"""Account links, account sessions and login links: the ways a platform lets its connected
+accounts onboard and manage themselves.
+
+* ``POST /v1/account_links``: an ``account_link`` whose ``url`` is the emulator's own hosted
+  onboarding page (``/_emulator/onboarding/{token}``, served by :mod:`emulator.hosted`). The link
+  is usable once and expires at ``expires_at`` (:data:`LINK_TTL` seconds); both then send the
+  browser to ``refresh_url``.
+* ``POST /v1/account_sessions``: an ``account_session`` for embedded components, with a
+  ``client_secret``; every component is listed, enabled or not, with its features.
+* ``POST /v1/accounts/{account}/login_links``: Express accounts only (as Stripe).
+
+Links live in ``platform.extra[LINKS]`` (token -> :class:`Link`), not in the API's object stores:
+they have no id and cannot be retrieved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.ids import IdFactory
+from emulator.core.state import Platform, State
+from emulator.core.store import Obj
+from emulator.http.errors import StripeError
+from emulator.http.router import route
+from emulator.resources.connect import accounts
+from emulator.resources.resource import Resource
+
+LINKS = "account_links"
+LOGIN_LINKS = "login_links"
+LINK_TTL = 300  # seconds an account link can be used (Stripe: a few minutes)
+SESSION_TTL = 1800  # seconds an account session's client secret is valid
+ONBOARDING_PATH = "/_emulator/onboarding/"
+LOGIN_PATH = "/_emulator/express/"
+
+NO_SUCH_ACCOUNT = "No such account: '{account}'"
+OWN_ACCOUNT = "You cannot create {what} for your own platform account; pass a connected account."
+UPDATE_NOT_STANDARD = (
+    "account_update links can only be created for accounts whose requirements your platform collects "
+    "(Custom or Express accounts), not for Standard accounts."
+)
+EXCLUSIVE = "You may only specify one of these parameters: collect, collection_options."
+NOT_EXPRESS = "Login links can only be created for Express accounts, and {account} is not an Express account."
+
+# Embedded components (API 2026-10-28): name -> {feature: default}. Defaults follow Stripe's
+# documented ones where known; the rest are choices (docs/onboarding.md).
+COMPONENT_FEATURES: dict[str, dict[str, bool]] = {
+    "account_management": {"disable_stripe_user_authentication": False, "external_account_collection": True},
+    "account_onboarding": {"disable_stripe_user_authentication": False, "external_account_collection": True},
+    "balance_report": {},
+    "balances": {
+        "disable_stripe_user_authentication": False,
+        "edit_payout_schedule": True,
+        "external_account_collection": True,
+        "instant_payouts": True,
+        "standard_payouts": True,
+    },
+    "disputes_list": {
+        "capture_payments": True,
+        "destination_on_behalf_of_charge_management": False,
+        "dispute_management": True,
+        "refund_management": True,
+        "smart_disputes_management": False,
+    },
+    "documents": {},
+    "financial_account": {
+        "disable_stripe_user_authentication": False,
+        "external_account_collection": True,
+        "send_money": True,
+        "transfer_balance": True,
+    },
+    "financial_account_transactions": {"card_spend_dispute_management": False},
+    "instant_payouts_promotion": {
+        "disable_stripe_user_authentication": False,
+        "external_account_collection": True,
+        "instant_payouts": True,
+    },
+    "issuing_card": {
+        "card_management": False,
+        "card_spend_dispute_management": False,
+        "cardholder_management": False,
+        "spend_control_management": False,
+    },
+    "issuing_cards_list": {
+        "card_management": False,
+        "card_spend_dispute_management": False,
+        "cardholder_management": False,
+        "disable_stripe_user_authentication": False,
+        "spend_control_management": False,
+    },
+    "notification_banner": {"disable_stripe_user_authentication": False, "external_account_collection": True},
+    "payment_details": {
+        "capture_payments": True,
+        "destination_on_behalf_of_charge_management": False,
+        "dispute_management": True,
+        "refund_management": True,
+        "smart_disputes_management": False,
+    },
+    "payment_disputes": {
+        "destination_on_behalf_of_charge_management": False,
+        "dispute_management": True,
+        "refund_management": True,
+        "smart_disputes_management": False,
+    },
+    "payment_method_settings": {"disable_stripe_user_authentication": False},
+    "payments": {
+        "capture_payments": True,
+        "destination_on_behalf_of_charge_management": False,
+        "dispute_management": True,
+        "refund_management": True,
+        "smart_disputes_management": False,
+    },
+    "payout_details": {},
+    "payout_reconciliation_report": {},
+    "payouts": {
+        "disable_stripe_user_authentication": False,
+        "edit_payout_schedule": True,
+        "external_account_collection": True,
+        "instant_payouts": True,
+        "standard_payouts": True,
+    },
+    "payouts_list": {},
+    "reporting_chart": {},
+    "tax_registrations": {},
+    "tax_settings": {},
+    "terminal_hardware_orders": {},
+    "terminal_hardware_shop": {},
+}
+
+
+@dataclass
+class Link:
+    """One account link's state (what its page needs to know)."""
+
+    account: str
+    type: str
+    collect: str
+    future_requirements: str
+    refresh_url: str | None
+    return_url: str | None
+    created: int
+    expires_at: int
+    form_token: str
+    visited: bool = False
+    used: bool = False
+
+
+def links_of(platform: Platform) -> dict[str, Link]:
+    found: dict[str, Link] = platform.extra.setdefault(LINKS, {})
+    return found
+
+
+def find_link(state: State, token: str) -> tuple[Platform, Link] | None:
+    """The platform and link of a link token (tokens are random: no platform shares one)."""
+    for platform in list(state.platforms.values()):
+        link = links_of(platform).get(token)
+        if link is not None:
+            return platform, link
+    return None
+
+
+def find_login(state: State, token: str) -> tuple[Platform, str] | None:
+    for platform in list(state.platforms.values()):
+        account_id = platform.extra.get(LOGIN_LINKS, {}).get(token)
+        if account_id is not None:
+            return platform, str(account_id)
+    return None
+
+
+def _connected_param(ctx: Ctx, what: str) -> Obj:
+    account_id = ctx.params["account"]
+    if account_id == ctx.platform.account_id:
+        raise StripeError(OWN_ACCOUNT.format(what=what), param="account")
+    account = ctx.platform.accounts.get(account_id)
+    if account is None or (ctx.scope.is_connected and account_id != ctx.scope.account_id):
+        raise StripeError(NO_SUCH_ACCOUNT.format(account=account_id), param="account", code="resource_missing")
+    return account
+
+
+def create_link(ctx: Ctx) -> Obj:
+    p = ctx.params
+    account = _connected_param(ctx, "an account link")
+    if "collect" in p and "collection_options" in p:
+        raise StripeError(EXCLUSIVE, param="collection_options", code="parameters_exclusive")
+    if p["type"] == "account_update" and account.get("type") == "standard":
+        raise StripeError(UPDATE_NOT_STANDARD, param="type")
+    options = p.get("collection_options") or {}
+    token = IdFactory.token()
+    link = Link(
+        account=account["id"],
+        type=p["type"],
+        collect=p.get("collect") or options.get("fields") or "currently_due",
+        future_requirements=options.get("future_requirements") or "omit",
+        refresh_url=p.get("refresh_url"),
+        return_url=p.get("return_url"),
+        created=ctx.now,
+        expires_at=ctx.now + LINK_TTL,
+        form_token=IdFactory.token(),
+    )
+    links_of(ctx.platform)[token] = link
+    return {
+        "object": "account_link",
+        "created": link.created,
+        "expires_at": link.expires_at,
+        "url": f"{ctx.origin}{ONBOARDING_PATH}{token}",
+    }
+
+
+def _components(given: dict[str, Any]) -> Obj:
+    out: Obj = {}
+    for name, defaults in COMPONENT_FEATURES.items():
+        asked = given.get(name) or {}
+        features = dict(defaults)
+        for feature, value in (asked.get("features") or {}).items():
+            if feature in features:
+                features[feature] = bool(value)
+        out[name] = {"enabled": bool(asked.get("enabled")), "features": features}
+    return out
+
+
+def create_session(ctx: Ctx) -> Obj:
+    account = _connected_param(ctx, "an account session")
+    return {
+        "object": "account_session",
+        "account": account["id"],
+        "client_secret": ctx.state.ids.secret("accs_secret_"),
+        "components": _components(ctx.params.get("components") or {}),
+        "expires_at": ctx.now + SESSION_TTL,
+        "livemode": False,
+    }
+
+
+def create_login_link(ctx: Ctx) -> Obj:
+    account = accounts._connected(ctx, ctx.path["account"])
+    if account["id"] == ctx.platform.account_id or account.get("type") != "express":
+        raise StripeError(NOT_EXPRESS.format(account=account["id"]), param="account")
+    token = IdFactory.token()
+    ctx.platform.extra.setdefault(LOGIN_LINKS, {})[token] = account["id"]
+    return {"object": "login_link", "created": ctx.now, "url": f"{ctx.origin}{LOGIN_PATH}{token}"}
+
+
+RESOURCES = (
+    Resource("account_link", title="Account links", routes=[route("POST", "/v1/account_links", create_link)]),
+    Resource(
+        "account_session", title="Account sessions", routes=[route("POST", "/v1/account_sessions", create_session)]
+    ),
+    Resource(
+        "login_link",
+        title="Login links",
+        routes=[route("POST", "/v1/accounts/{account}/login_links", create_login_link)],
+    ),
+)

@@ -1,0 +1,130 @@
+"""Keeping an account's onboarding state true: requirements, persons' verification, flags.
+
+:func:`refresh` recomputes, from what the account and its persons hold, the account's
+``requirements``/``future_requirements``, ``charges_enabled``, ``payouts_enabled`` and
+``details_submitted``, each person's ``requirements`` and ``verification``, and which requested
+capabilities requirements still block. Accounts onboarded instantly (the default) keep their
+empty requirements and every flag ``true``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.resources.connect import legal_entity, requirements, token_use
+
+PERSON = "person"
+
+
+def is_required(ctx: Ctx, account: Obj) -> bool:
+    return bool(_meta(ctx, account).get("onboarding") == requirements.REQUIRED)
+
+
+def _meta(ctx: Ctx, account: Obj) -> dict[str, Any]:
+    return ctx.platform.scope(account["id"]).meta_of(account["id"])
+
+
+def persons_of(ctx: Ctx, account: Obj) -> list[Obj]:
+    scope = ctx.platform.scope(account["id"])
+    store = scope.stores.get(PERSON)
+    if store is None:
+        return []
+    return list(store.values())
+
+
+def start(ctx: Ctx, account: Obj) -> None:
+    """A new connected account: onboarded at once, or with requirements (platform switch)."""
+    if ctx.platform.settings.onboarding == requirements.REQUIRED and account["id"] != ctx.platform.account_id:
+        _meta(ctx, account)["onboarding"] = requirements.REQUIRED
+
+
+def apply_params(ctx: Ctx, account: Obj, params: dict[str, Any]) -> dict[str, Any]:
+    """Apply the legal-entity parameters of an account create/update (an ``account_token``'s
+    included); returns the parameters with the token's merged in."""
+    params = token_use.account_params(ctx, params)
+    meta = _meta(ctx, account)
+    if "business_type" in params:
+        account["business_type"] = params["business_type"]
+    if params.get("company"):
+        company = account.get("company") or legal_entity.new_company()
+        legal_entity.apply_company(company, meta, params["company"])
+        account["company"] = company
+    if params.get("individual"):
+        individual = account.get("individual")
+        if individual is None:
+            individual = legal_entity.new_person(ctx.new_id("person"), account["id"], ctx.now)
+        scope = ctx.platform.scope(account["id"])
+        legal_entity.apply_person(individual, scope.meta_of(individual["id"]), params["individual"])
+        account["individual"] = individual
+    if params.get("external_account"):
+        meta["external_account"] = True
+    if params.get("tos_acceptance"):
+        for k in ("date", "ip", "user_agent"):
+            if k in params["tos_acceptance"]:
+                account["tos_acceptance"][k] = params["tos_acceptance"][k]
+    return params
+
+
+def _outcome(ctx: Ctx, account: Obj, persons: list[Obj]) -> requirements.Outcome:
+    scope = ctx.platform.scope(account["id"])
+    metas = {p["id"]: scope.meta_of(p["id"]) for p in persons}
+    individual = account.get("individual")
+    if individual is not None:
+        metas[individual["id"]] = scope.meta_of(individual["id"])
+    return requirements.evaluate(account, persons, metas, _meta(ctx, account))
+
+
+def refresh(ctx: Ctx, account: Obj) -> frozenset[str]:
+    """Recompute the onboarding state; returns the capabilities requirements block."""
+    if not is_required(ctx, account):
+        return frozenset()
+    meta = _meta(ctx, account)
+    persons = persons_of(ctx, account)
+    individual = account.get("individual")
+    outcome = _outcome(ctx, account, persons)
+    requested = sorted(n for n, c in (meta.get("capabilities") or {}).items() if c.get("requested"))
+    due = sorted({r for name in requested for r in outcome.for_capability(name)})
+    eventually = sorted({r for name in requested for r in outcome.for_capability(name, outcome.eventually)})
+    reqs = requirements.blank(due, eventually, [e for e in outcome.errors if e["requirement"] in due])
+    if meta.get("rejected"):
+        reqs["disabled_reason"] = account["requirements"].get("disabled_reason")
+    account["requirements"] = reqs
+    account["future_requirements"] = requirements.future(reqs)
+    if not meta.get("rejected"):
+        account["charges_enabled"] = not due
+        account["payouts_enabled"] = not due
+    account["details_submitted"] = not due or bool(meta.get("details_submitted"))
+    for person in persons:
+        person_due, person_errors = outcome.persons.get(person["id"], ([], []))
+        person["requirements"] = requirements.person_requirements(person_due, person_errors)
+        person["future_requirements"] = requirements.person_requirements(person_due)
+        requirements.verification_status(person, person_due)
+    if individual is not None:
+        individual_due = [r[len("individual.") :] for r in due if r.startswith("individual.")]
+        individual["requirements"] = requirements.person_requirements(
+            individual_due, [e for e in outcome.errors if e["requirement"].startswith("individual.")]
+        )
+        individual["future_requirements"] = requirements.person_requirements(individual_due)
+        requirements.verification_status(individual, individual_due)
+    return frozenset(name for name in requested if outcome.for_capability(name))
+
+
+def capability_requirements(ctx: Ctx, account: Obj, name: str) -> Obj:
+    """The ``requirements`` hash of one capability (what blocks it)."""
+    if not is_required(ctx, account):
+        return requirements.blank()
+    outcome = _outcome(ctx, account, persons_of(ctx, account))
+    due = outcome.for_capability(name)
+    eventually = outcome.for_capability(name, outcome.eventually)
+    return requirements.blank(due, eventually, [e for e in outcome.errors if e["requirement"] in due])
+
+
+def blocked(ctx: Ctx, account: Obj) -> frozenset[str]:
+    """Requested capabilities that requirements still block (none unless onboarding is required)."""
+    if not is_required(ctx, account):
+        return frozenset()
+    outcome = _outcome(ctx, account, persons_of(ctx, account))
+    caps = _meta(ctx, account).get("capabilities") or {}
+    return frozenset(name for name, cap in caps.items() if cap.get("requested") and outcome.for_capability(name))

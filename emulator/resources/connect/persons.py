@@ -1,0 +1,144 @@
+"""Persons of a connected account (``/v1/accounts/{account}/persons``).
+
+Rules: a person belongs to one account and lives in that account's scope. Only one person is the
+``representative`` at a time: naming a new one takes the role from the previous one (choice).
+``person_token`` (a ``cpt_`` token) carries the person's details; the request may then not repeat
+them. Creating, changing and deleting a person emits ``person.created|updated|deleted`` on the
+connected account, and re-evaluates the account's requirements (``account.updated`` and
+``capability.updated`` when they change).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.store import Obj
+from emulator.http.errors import StripeError
+from emulator.http.listing import paginate
+from emulator.http.router import Route, route
+from emulator.resources.connect import accounts, legal_entity, onboarding, token_use
+from emulator.resources.resource import Resource
+
+NO_SUCH_PERSON = "No such person: '{person}'"
+RELATIONSHIP_FILTERS = ("authorizer", "director", "executive", "legal_guardian", "owner", "representative")
+
+
+def _account(ctx: Ctx) -> Obj:
+    return accounts._connected(ctx, ctx.path["account"])
+
+
+def _scope_ctx(ctx: Ctx, account: Obj) -> Ctx:
+    return ctx.in_scope(ctx.platform.scope(account["id"]))
+
+
+def _person(ctx: Ctx, account: Obj) -> Obj:
+    person_id = ctx.path["person"]
+    person = ctx.platform.scope(account["id"]).get(onboarding.PERSON, person_id)
+    if person is None:
+        raise StripeError(NO_SUCH_PERSON.format(person=person_id), status=404, code="resource_missing", param="person")
+    return person
+
+
+def _only_representative(ctx: Ctx, account: Obj, person: Obj, sub: Ctx) -> None:
+    """``person`` became the representative: the previous one stops being it."""
+    if not (person.get("relationship") or {}).get("representative"):
+        return
+    for other in onboarding.persons_of(ctx, account):
+        if other["id"] != person["id"] and other["relationship"].get("representative"):
+            before = sub.snapshot(other)
+            other["relationship"]["representative"] = False
+            sub.emit("person.updated", other, before)
+
+
+def _settle(ctx: Ctx, account: Obj, before_account: Obj, before_caps: dict[str, Obj]) -> None:
+    """Requirements after a person changed: the account's and its capabilities' events."""
+    changed = accounts.apply_capability_requests(ctx, account, {}, before_caps)
+    sub = _scope_ctx(ctx, account)
+    if ctx.snapshot(account) != before_account:
+        sub.emit("account.updated", account, before_account)
+    accounts._after_capability_change(ctx, account, changed)
+
+
+def create(ctx: Ctx) -> Obj:
+    account = _account(ctx)
+    params: dict[str, Any] = token_use.person_params(ctx, ctx.params)
+    sub = _scope_ctx(ctx, account)
+    before_account = ctx.snapshot(account)
+    before_caps = accounts.capability_snapshots(ctx, account)
+    person = legal_entity.new_person(ctx.new_id("person"), account["id"], ctx.now)
+    scope = ctx.platform.scope(account["id"])
+    legal_entity.apply_person(person, scope.meta_of(person["id"]), params)
+    scope.add(person)
+    _only_representative(ctx, account, person, sub)
+    onboarding.refresh(ctx, account)
+    sub.emit("person.created", person)
+    _settle(ctx, account, before_account, before_caps)
+    return person
+
+
+def retrieve(ctx: Ctx) -> Obj:
+    return _person(ctx, _account(ctx))
+
+
+def update(ctx: Ctx) -> Obj:
+    account = _account(ctx)
+    person = _person(ctx, account)
+    params: dict[str, Any] = token_use.person_params(ctx, ctx.params)
+    sub = _scope_ctx(ctx, account)
+    before = sub.snapshot(person)
+    before_account = ctx.snapshot(account)
+    before_caps = accounts.capability_snapshots(ctx, account)
+    scope = ctx.platform.scope(account["id"])
+    legal_entity.apply_person(person, scope.meta_of(person["id"]), params)
+    _only_representative(ctx, account, person, sub)
+    onboarding.refresh(ctx, account)
+    if sub.snapshot(person) != before:
+        sub.emit("person.updated", person, before)
+    _settle(ctx, account, before_account, before_caps)
+    return person
+
+
+def delete(ctx: Ctx) -> Obj:
+    account = _account(ctx)
+    person = _person(ctx, account)
+    sub = _scope_ctx(ctx, account)
+    before_account = ctx.snapshot(account)
+    before_caps = accounts.capability_snapshots(ctx, account)
+    scope = ctx.platform.scope(account["id"])
+    scope.store(onboarding.PERSON).remove(person["id"])
+    ctx.platform.index.pop(person["id"], None)
+    sub.emit("person.deleted", person)
+    onboarding.refresh(ctx, account)
+    _settle(ctx, account, before_account, before_caps)
+    return {"id": person["id"], "object": "person", "deleted": True}
+
+
+def list_persons(ctx: Ctx) -> Obj:
+    account = _account(ctx)
+    wanted = {k: v for k, v in (ctx.params.get("relationship") or {}).items() if k in RELATIONSHIP_FILTERS}
+
+    def matches(person: Obj) -> bool:
+        relationship = person.get("relationship") or {}
+        return all(bool(relationship.get(k)) == bool(v) for k, v in wanted.items())
+
+    store = ctx.platform.scope(account["id"]).store(onboarding.PERSON)
+    url = f"/v1/accounts/{account['id']}/persons"
+    return paginate(store, url, ctx.params, [matches if wanted else None], noun="person")
+
+
+ROUTES: list[Route] = [
+    route("POST", "/v1/accounts/{account}/persons", create),
+    route("GET", "/v1/accounts/{account}/persons", list_persons),
+    route("GET", "/v1/accounts/{account}/persons/{person}", retrieve),
+    route("POST", "/v1/accounts/{account}/persons/{person}", update),
+    route("DELETE", "/v1/accounts/{account}/persons/{person}", delete),
+]
+
+RESOURCE = Resource(
+    "person",
+    prefix="person",
+    title="Persons",
+    routes=ROUTES,
+    events=("person.created", "person.updated", "person.deleted"),
+)

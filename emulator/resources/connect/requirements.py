@@ -1,0 +1,341 @@
+"""What a connected account still has to provide, and what Stripe's test values verify.
+
+Only accounts created while their platform's ``onboarding`` switch is ``required`` have
+requirements (``meta["onboarding"] == "required"``); every other account counts as onboarded,
+as before. The table of what Stripe asks for (by country, business type and capability) is
+:data:`FIELDS` and :data:`PERSON_FIELDS`; the test values that verify or fail are
+:data:`FAILING_DOBS`, :data:`FAILING_ID_NUMBERS`, :data:`FAILING_ADDRESS_LINES`,
+:data:`FAILING_TAX_IDS` and :data:`DOCUMENTS`.
+
+Verification is synchronous: a value is checked when it is provided, so a requirement is either
+due or met (``pending_verification`` stays empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.core.store import Obj
+
+ALL = "*"  # a requirement of every requested capability
+REQUIRED = "required"
+INSTANT = "instant"
+PAST_DUE = "requirements.past_due"
+
+# Stripe's "required verification information" for custom (platform-collected) accounts, kept
+# to what Issuing and Treasury platforms meet. requirement -> capabilities that need it.
+# ``{address}`` expands to the address fields of the account's country group.
+FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "individual": {
+        "business_profile.mcc": (ALL,),
+        "business_profile.url": (ALL,),
+        "external_account": ("card_payments", "transfers"),
+        "individual.{address}": (ALL,),
+        "individual.dob.day": (ALL,),
+        "individual.dob.month": (ALL,),
+        "individual.dob.year": (ALL,),
+        "individual.email": (ALL,),
+        "individual.first_name": (ALL,),
+        "individual.last_name": (ALL,),
+        "individual.phone": (ALL,),
+        "individual.{id_field}": (ALL,),
+        "individual.id_number": ("treasury",),
+        "tos_acceptance.date": (ALL,),
+        "tos_acceptance.ip": (ALL,),
+        "card_issuing.tos_acceptance.date": ("card_issuing",),
+        "card_issuing.tos_acceptance.ip": ("card_issuing",),
+        "treasury.tos_acceptance.date": ("treasury",),
+        "treasury.tos_acceptance.ip": ("treasury",),
+    },
+    "company": {
+        "business_profile.mcc": (ALL,),
+        "business_profile.url": (ALL,),
+        "company.{address}": (ALL,),
+        "company.name": (ALL,),
+        "company.phone": (ALL,),
+        "company.tax_id": (ALL,),
+        "external_account": ("card_payments", "transfers"),
+        "relationship.owner": (ALL,),
+        "relationship.representative": (ALL,),
+        "tos_acceptance.date": (ALL,),
+        "tos_acceptance.ip": (ALL,),
+        "card_issuing.tos_acceptance.date": ("card_issuing",),
+        "card_issuing.tos_acceptance.ip": ("card_issuing",),
+        "treasury.tos_acceptance.date": ("treasury",),
+        "treasury.tos_acceptance.ip": ("treasury",),
+    },
+}
+# What an account without a business type is asked first (Stripe lists the type itself).
+UNTYPED: dict[str, tuple[str, ...]] = {
+    "business_type": (ALL,),
+    "business_profile.mcc": (ALL,),
+    "business_profile.url": (ALL,),
+    "external_account": ("card_payments", "transfers"),
+    "tos_acceptance.date": (ALL,),
+    "tos_acceptance.ip": (ALL,),
+    "card_issuing.tos_acceptance.date": ("card_issuing",),
+    "card_issuing.tos_acceptance.ip": ("card_issuing",),
+    "treasury.tos_acceptance.date": ("treasury",),
+    "treasury.tos_acceptance.ip": ("treasury",),
+}
+# Fields only ever "eventually" due (collected later at Stripe, by volume).
+EVENTUALLY: dict[str, tuple[str, ...]] = {
+    "individual": ("individual.id_number",),
+    "company": (),
+}
+# What each person of a company provides, by the role that makes it due.
+PERSON_FIELDS: dict[str, tuple[str, ...]] = {
+    "representative": (
+        "{address}",
+        "dob.day",
+        "dob.month",
+        "dob.year",
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "relationship.title",
+        "{id_field}",
+    ),
+    "owner": ("{address}", "dob.day", "dob.month", "dob.year", "email", "first_name", "last_name", "{id_field}"),
+}
+# Country groups: the address fields and the personal id number Stripe asks for.
+ADDRESS_WITH_STATE = ("address.city", "address.line1", "address.postal_code", "address.state")
+ADDRESS_WITHOUT_STATE = ("address.city", "address.line1", "address.postal_code")
+COUNTRY_RULES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "US": (ADDRESS_WITH_STATE, "ssn_last_4"),
+    "CA": (ADDRESS_WITH_STATE, "id_number"),
+    "AU": (ADDRESS_WITH_STATE, None),
+}
+DEFAULT_COUNTRY_RULES: tuple[tuple[str, ...], str | None] = (ADDRESS_WITHOUT_STATE, None)
+
+# Stripe's Connect test values (docs.stripe.com/connect/testing).
+VERIFIED_DOB = (1901, 1, 1)
+FAILING_DOBS = frozenset({(1900, 1, 1)})
+FAILING_ID_NUMBERS = frozenset({"111111111"})
+FAILING_ADDRESS_LINES = frozenset({"address_no_match", "address_line1_no_match"})
+FAILING_TAX_IDS: dict[str, str] = {
+    "111111111": "verification_failed_tax_id_match",
+    "111111112": "verification_failed_tax_id_not_issued",
+}
+DOCUMENT_SUCCESS = "file_identity_document_success"
+DOCUMENT_FAILURE = "file_identity_document_failure"
+DOCUMENTS = frozenset({DOCUMENT_SUCCESS, DOCUMENT_FAILURE})
+# what a person's identity is checked on: without these it stays ``unverified``
+KEYED_IDENTITY = ("first_name", "last_name", "dob.year")
+
+REASON_KEYED_IDENTITY = (
+    "The person's keyed-in identity information could not be verified. Correct any errors or upload a "
+    "document that matches the identity fields (e.g., name and date of birth) entered."
+)
+REASON_ADDRESS = "The address could not be verified. Correct any errors in the address field."
+REASON_TAX_ID = "The tax ID could not be verified against the company name. Correct any errors in the tax ID."
+REASON_DOCUMENT = "The document could not be verified (a failing test document was uploaded)."
+
+
+@dataclass
+class Outcome:
+    """Requirements of one account: what is due (by capability), the errors, the persons' own."""
+
+    due: dict[str, tuple[str, ...]] = field(default_factory=dict)  # requirement -> capabilities
+    eventually: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    errors: list[Obj] = field(default_factory=list)
+    persons: dict[str, tuple[list[str], list[Obj]]] = field(default_factory=dict)  # id -> (due, errors)
+
+    def for_capability(self, name: str, table: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+        entries = self.due if table is None else table
+        return sorted(r for r, caps in entries.items() if ALL in caps or name in caps)
+
+
+def blank(past_due: Iterable[str] = (), eventually: Iterable[str] = (), errors: Iterable[Obj] = ()) -> Obj:
+    """An ``account_requirements``-shaped hash; ``past_due`` is also ``currently_due``."""
+    due = sorted(past_due)
+    return {
+        "alternatives": [],
+        "current_deadline": None,
+        "currently_due": list(due),
+        "disabled_reason": PAST_DUE if due else None,
+        "errors": list(errors),
+        "eventually_due": sorted(set(due) | set(eventually)),
+        "past_due": list(due),
+        "pending_verification": [],
+    }
+
+
+def future(requirements: Obj) -> Obj:
+    """``future_requirements``: what stays due after Stripe's announced changes (nothing new)."""
+    out = dict(requirements)
+    out["currently_due"] = list(requirements["currently_due"])
+    out["eventually_due"] = list(requirements["eventually_due"])
+    out["errors"] = []
+    out["past_due"] = []
+    out["disabled_reason"] = None
+    return out
+
+
+def person_requirements(due: Iterable[str] = (), errors: Iterable[Obj] = ()) -> Obj:
+    """A ``person_requirements``-shaped hash."""
+    listed = sorted(due)
+    return {
+        "alternatives": [],
+        "currently_due": list(listed),
+        "errors": list(errors),
+        "eventually_due": list(listed),
+        "past_due": list(listed),
+        "pending_verification": [],
+    }
+
+
+def country_rules(country: str) -> tuple[tuple[str, ...], str | None]:
+    return COUNTRY_RULES.get(country, DEFAULT_COUNTRY_RULES)
+
+
+def _expand(template: str, country: str) -> list[str]:
+    address, id_field = country_rules(country)
+    if "{address}" in template:
+        return [template.replace("{address}", a) for a in address]
+    if "{id_field}" in template:
+        return [template.replace("{id_field}", id_field)] if id_field else []
+    return [template]
+
+
+def _get(obj: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def _error(code: str, reason: str, requirement: str) -> Obj:
+    return {"code": code, "reason": reason, "requirement": requirement}
+
+
+def person_provided(person: Obj, name: str) -> bool:
+    """Whether the person (or ``account.individual``) has provided ``name`` (``dob.day``, ...)."""
+    if name == "id_number":
+        return bool(person.get("id_number_provided"))
+    if name == "ssn_last_4":
+        return bool(person.get("ssn_last_4_provided") or person.get("id_number_provided"))
+    value = _get(person, name)
+    return value is not None and value != ""
+
+
+def check_person(person: Obj, meta: dict[str, Any], fields: Iterable[str], prefix: str) -> tuple[list[str], list[Obj]]:
+    """(due, errors) of one person for the fields asked of it; names relative to ``prefix``."""
+    due = [f for f in fields if not person_provided(person, f)]
+    errors: list[Obj] = []
+    line1 = _get(person, "address.line1")
+    if line1 in FAILING_ADDRESS_LINES:
+        due.append("address.line1")
+        errors.append(_error("verification_failed_address_match", REASON_ADDRESS, prefix + "address.line1"))
+    front = _get(person, "verification.document.front")
+    dob = person.get("dob") or {}
+    keyed_failed = (dob.get("year"), dob.get("month"), dob.get("day")) in FAILING_DOBS or meta.get(
+        "id_number_failed", False
+    )
+    if front == DOCUMENT_FAILURE:
+        due.append("verification.document")
+        errors.append(
+            _error("verification_document_failed_test_mode", REASON_DOCUMENT, prefix + "verification.document")
+        )
+    elif keyed_failed and front != DOCUMENT_SUCCESS:
+        due.append("verification.document")
+        errors.append(
+            _error("verification_failed_keyed_identity", REASON_KEYED_IDENTITY, prefix + "verification.document")
+        )
+    return sorted(set(due)), errors
+
+
+def verification_status(person: Obj, due: list[str]) -> None:
+    """Set the person's ``verification`` hash from what :func:`check_person` found due."""
+    verification = person["verification"]
+    document = verification.get("document") or {}
+    keyed_failed = "verification.document" in due
+    keyed = all(person_provided(person, name) for name in KEYED_IDENTITY)
+    verification["status"] = "verified" if keyed and not due else "unverified"
+    verification["details_code"] = "failed_keyed_identity" if keyed_failed else None
+    verification["details"] = REASON_KEYED_IDENTITY if keyed_failed else None
+    failed_document = document.get("front") == DOCUMENT_FAILURE
+    document["details_code"] = "document_failed_test_mode" if failed_document else None
+    document["details"] = REASON_DOCUMENT if failed_document else None
+    verification["document"] = document
+
+
+def evaluate(
+    account: Obj, persons: list[Obj], metas: dict[str, dict[str, Any]], account_meta: dict[str, Any]
+) -> Outcome:
+    """What ``account`` still owes for its requested capabilities (empty unless onboarding is required)."""
+    outcome = Outcome()
+    if account_meta.get("onboarding") != REQUIRED:
+        return outcome
+    country = account["country"]
+    business_type = account.get("business_type")
+    kind = "company" if business_type in ("company", "non_profit", "government_entity") else business_type
+    table = FIELDS.get(kind or "", UNTYPED) if kind else UNTYPED
+    for template, caps in table.items():
+        for requirement in _expand(template, country):
+            if not _met(account, requirement, persons, account_meta):
+                outcome.due[requirement] = (*outcome.due.get(requirement, ()), *caps)
+    for template in EVENTUALLY.get(kind or "", ()):
+        for requirement in _expand(template, country):
+            if not _met(account, requirement, persons, account_meta):
+                outcome.eventually[requirement] = (ALL,)
+    if kind == "individual" and account.get("individual"):
+        individual = account["individual"]
+        fields_due, errors = check_person(individual, metas.get(individual["id"], {}), (), "individual.")
+        for name in fields_due:
+            outcome.due.setdefault(f"individual.{name}", (ALL,))
+        outcome.errors.extend(errors)
+    if kind == "company":
+        _company_checks(account, account_meta, outcome)
+        for person in persons:
+            roles = [r for r in PERSON_FIELDS if (person.get("relationship") or {}).get(r)]
+            wanted: list[str] = []
+            for role in roles:
+                for template in PERSON_FIELDS[role]:
+                    wanted.extend(n for n in _expand(template, country) if n not in wanted)
+            due, errors = check_person(person, metas.get(person["id"], {}), wanted, f"{person['id']}.")
+            outcome.persons[person["id"]] = (due, errors)
+            for name in due:
+                outcome.due[f"{person['id']}.{name}"] = (ALL,)
+            outcome.errors.extend(errors)
+    return outcome
+
+
+def _company_checks(account: Obj, account_meta: dict[str, Any], outcome: Outcome) -> None:
+    company = account.get("company") or {}
+    line1 = _get(company, "address.line1")
+    if line1 in FAILING_ADDRESS_LINES:
+        outcome.due["company.address.line1"] = (ALL,)
+        outcome.errors.append(_error("verification_failed_address_match", REASON_ADDRESS, "company.address.line1"))
+    code = account_meta.get("tax_id_failure")
+    if code:
+        outcome.due["company.tax_id"] = (ALL,)
+        outcome.errors.append(_error(code, REASON_TAX_ID, "company.tax_id"))
+
+
+def _met(account: Obj, requirement: str, persons: list[Obj], account_meta: dict[str, Any]) -> bool:
+    if requirement == "business_type":
+        return account.get("business_type") is not None
+    if requirement == "business_profile.url":
+        profile = account.get("business_profile") or {}
+        return bool(profile.get("url") or profile.get("product_description"))
+    if requirement == "external_account":
+        return bool(account_meta.get("external_account")) or bool((account.get("external_accounts") or {}).get("data"))
+    if requirement in ("relationship.owner", "relationship.representative"):
+        role = requirement.split(".")[1]
+        if role == "owner" and (account.get("company") or {}).get("owners_provided"):
+            return True
+        return any((p.get("relationship") or {}).get(role) for p in persons)
+    if requirement.startswith(("card_issuing.", "treasury.")):
+        return _get(account.get("settings") or {}, requirement) is not None
+    if requirement == "company.tax_id":
+        return bool((account.get("company") or {}).get("tax_id_provided"))
+    if requirement.startswith("individual."):
+        individual = account.get("individual")
+        return individual is not None and person_provided(individual, requirement[len("individual.") :])
+    value = _get(account, requirement)
+    return value is not None and value != ""

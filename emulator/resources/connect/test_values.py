@@ -1,0 +1,139 @@
+"""The API requests that satisfy an account's requirements with Stripe's test values.
+
+The hosted onboarding page submits these (in-process, through the API, so events, persistence
+and the requirements themselves behave exactly as for a platform's own requests). Each value is
+one that Stripe's Connect testing page documents as verifying: date of birth ``1901-01-01``,
+address line ``address_full_match``, id numbers ``000000000``, document
+``file_identity_document_success``, bank account token ``btok_us_verified``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.store import Obj
+
+TEST_URL = "https://accessible.stripe.com"
+TEST_MCC = "5734"
+TEST_PHONE = "0000000000"
+TEST_ID_NUMBER = "000000000"
+TEST_SSN_LAST_4 = "0000"
+TEST_DOCUMENT = "file_identity_document_success"
+TEST_BANK_TOKEN = "btok_us_verified"
+TEST_DOB = {"day": "1", "month": "1", "year": "1901"}
+TEST_ADDRESSES: dict[str, dict[str, str]] = {
+    "US": {"line1": "address_full_match", "city": "South San Francisco", "state": "CA", "postal_code": "94080"},
+    "CA": {"line1": "address_full_match", "city": "Toronto", "state": "ON", "postal_code": "M5H 2N2"},
+    "AU": {"line1": "address_full_match", "city": "Brisbane", "state": "QLD", "postal_code": "4000"},
+}
+DEFAULT_ADDRESS = {"line1": "address_full_match", "city": "Berlin", "postal_code": "10115"}
+TEST_PERSON = {"first_name": "Jenny", "last_name": "Rosen", "email": "jenny.rosen@example.com"}
+TEST_COMPANY_NAME = "Rocket Rides Test Company"
+UNTYPED_BUSINESS_TYPE = "individual"  # what the page picks for an account without a type (choice)
+
+Call = tuple[str, dict[str, str]]  # (API path, form parameters)
+
+
+def _address(country: str) -> dict[str, str]:
+    return TEST_ADDRESSES.get(country, DEFAULT_ADDRESS)
+
+
+def person_field(field: str, country: str) -> dict[str, str]:
+    """Form parameters (relative to the person) that provide one person requirement."""
+    if field.startswith("address."):
+        part = field.split(".", 1)[1]
+        return {f"address[{part}]": _address(country).get(part, "")}
+    if field.startswith("dob."):
+        part = field.split(".", 1)[1]
+        return {f"dob[{part}]": TEST_DOB[part]}
+    if field in TEST_PERSON:
+        return {field: TEST_PERSON[field]}
+    if field == "phone":
+        return {"phone": TEST_PHONE}
+    if field == "ssn_last_4":
+        return {"ssn_last_4": TEST_SSN_LAST_4}
+    if field == "id_number":
+        return {"id_number": TEST_ID_NUMBER}
+    if field == "relationship.title":
+        return {"relationship[title]": "CEO"}
+    if field == "verification.document":
+        return {"verification[document][front]": TEST_DOCUMENT}
+    return {}
+
+
+def nest(prefix: str, key: str) -> str:
+    """``address[line1]`` under ``individual``: ``individual[address][line1]``."""
+    head, sep, tail = key.partition("[")
+    return f"{prefix}[{head}]" + (sep + tail if sep else "")
+
+
+def _full_person(country: str) -> dict[str, str]:
+    fields = ("first_name", "last_name", "email", "phone", "ssn_last_4", "id_number", "relationship.title")
+    out: dict[str, str] = {}
+    for name in fields:
+        out.update(person_field(name, country))
+    for part in ("day", "month", "year"):
+        out.update(person_field(f"dob.{part}", country))
+    for part in _address(country):
+        out.update(person_field(f"address.{part}", country))
+    return out
+
+
+def calls(account: Obj, due: list[str], now: int, ip: str) -> list[Call]:
+    """The requests that provide every requirement in ``due`` (one account update, then persons)."""
+    account_id = account["id"]
+    country = account.get("country") or "US"
+    update: dict[str, str] = {}
+    persons: dict[str, dict[str, str]] = {}
+    new_person: dict[str, str] = {}
+    for requirement in due:
+        head, _, rest = requirement.partition(".")
+        if requirement == "business_type":
+            update["business_type"] = UNTYPED_BUSINESS_TYPE
+        elif requirement == "business_profile.mcc":
+            update["business_profile[mcc]"] = TEST_MCC
+        elif requirement == "business_profile.url":
+            update["business_profile[url]"] = TEST_URL
+        elif requirement == "external_account":
+            update["external_account"] = TEST_BANK_TOKEN
+        elif requirement in ("tos_acceptance.date", "tos_acceptance.ip"):
+            update["tos_acceptance[date]"] = str(now)
+            update["tos_acceptance[ip]"] = ip
+        elif head in ("card_issuing", "treasury") and rest.startswith("tos_acceptance."):
+            update[f"settings[{head}][tos_acceptance][date]"] = str(now)
+            update[f"settings[{head}][tos_acceptance][ip]"] = ip
+        elif head == "individual":
+            update.update({nest("individual", k): v for k, v in person_field(rest, country).items()})
+        elif head == "company":
+            update.update(_company_field(rest, country))
+        elif requirement == "relationship.owner":
+            update["company[owners_provided]"] = "true"
+        elif requirement == "relationship.representative":
+            new_person = {
+                **_full_person(country),
+                "relationship[representative]": "true",
+                "relationship[executive]": "true",
+                "relationship[owner]": "true",
+                "relationship[percent_ownership]": "100",
+            }
+        elif head.startswith("person_"):
+            persons.setdefault(head, {}).update(person_field(rest, country))
+    out: list[Call] = []
+    if update:
+        out.append((f"/v1/accounts/{account_id}", update))
+    if new_person:
+        out.append((f"/v1/accounts/{account_id}/persons", new_person))
+    for person_id, params in sorted(persons.items()):
+        if params:
+            out.append((f"/v1/accounts/{account_id}/persons/{person_id}", params))
+    return out
+
+
+def _company_field(field: str, country: str) -> dict[str, str]:
+    if field.startswith("address."):
+        part = field.split(".", 1)[1]
+        return {f"company[address][{part}]": _address(country).get(part, "")}
+    values: dict[str, Any] = {"name": TEST_COMPANY_NAME, "phone": TEST_PHONE, "tax_id": TEST_ID_NUMBER}
+    if field in values:
+        return {f"company[{field}]": str(values[field])}
+    return {}

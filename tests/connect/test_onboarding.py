@@ -1,0 +1,406 @@
+"""Connect onboarding through the real SDK: requirements under ``onboarding=required``, Stripe's
+test values, persons, account/person tokens, account links, account sessions and login links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+
+from emulator import EmulatorServer
+from emulator.resources.connect import requirements
+from tests.support import flows
+
+US_ADDRESS = {"line1": "address_full_match", "city": "South San Francisco", "state": "CA", "postal_code": "94080"}
+INDIVIDUAL = {
+    "first_name": "Jenny",
+    "last_name": "Rosen",
+    "email": "jenny@example.com",
+    "phone": "0000000000",
+    "dob": {"day": 1, "month": 1, "year": 1901},
+    "address": US_ADDRESS,
+    "ssn_last_4": "0000",
+    "id_number": "000000000",
+}
+PROFILE = {"mcc": "5734", "url": "https://accessible.stripe.com"}
+TOS = {"date": 1_700_000_000, "ip": "127.0.0.1"}
+SETTINGS = {
+    "card_issuing": {"tos_acceptance": TOS},
+    "treasury": {"tos_acceptance": TOS},
+}
+
+
+def require_onboarding(server: EmulatorServer, api_key: str, mode: str = "required") -> None:
+    resp = httpx.post(
+        server.url + "/_emulator/platform_settings",
+        data={"onboarding": mode},
+        headers={"Authorization": f"Bearer {api_key}"},
+    )
+    assert resp.status_code == 200 and resp.json()["onboarding"] == mode
+
+
+def custom_account(client: stripe.StripeClient, **extra: Any) -> stripe.Account:
+    return flows.connected_account(client, **extra)
+
+
+def events_of(client: stripe.StripeClient, account: str, kind: str | None = None) -> list[stripe.Event]:
+    """The connected account's events (Connect events live on the account: Stripe-Account)."""
+    params: dict[str, Any] = {"limit": 100}
+    if kind:
+        params["type"] = kind
+    return list(client.v1.events.list(params, {"stripe_account": account}).data)  # type: ignore[arg-type]
+
+
+def test_default_mode_keeps_accounts_onboarded(client: stripe.StripeClient) -> None:
+    account = custom_account(client)
+    assert account.requirements is not None and account.requirements.currently_due == []
+    assert account.charges_enabled and account.payouts_enabled and account.details_submitted
+    assert account.capabilities is not None and account.capabilities.card_issuing == "active"
+
+
+def test_required_mode_lists_what_stripe_asks_and_blocks_capabilities(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    require_onboarding(server, api_key)
+    account = custom_account(client, business_type="individual")
+    reqs = account.requirements
+    assert reqs is not None
+    due = set(reqs.currently_due or [])
+    for field in (
+        "business_profile.mcc",
+        "business_profile.url",
+        "individual.first_name",
+        "individual.dob.year",
+        "individual.address.state",
+        "individual.ssn_last_4",
+        "individual.id_number",  # treasury asks for the full number
+        "external_account",
+        "tos_acceptance.date",
+        "card_issuing.tos_acceptance.date",
+        "treasury.tos_acceptance.ip",
+    ):
+        assert field in due, field
+    assert reqs.past_due == reqs.currently_due
+    assert reqs.disabled_reason == "requirements.past_due"
+    assert account.future_requirements is not None
+    assert account.future_requirements.currently_due == reqs.currently_due
+    assert account.charges_enabled is False and account.payouts_enabled is False
+    assert account.details_submitted is False
+    assert account.capabilities is not None
+    assert account.capabilities.card_issuing == "inactive" and account.capabilities.treasury == "inactive"
+    cap = client.v1.accounts.capabilities.retrieve(account.id, "card_issuing")
+    assert cap.status == "inactive"
+    assert "card_issuing.tos_acceptance.date" in (cap.requirements.currently_due or [])
+    assert "treasury.tos_acceptance.date" not in (cap.requirements.currently_due or [])
+    # Treasury on an account still onboarding is refused as on any inactive capability
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.treasury.financial_accounts.create(
+            {"supported_currencies": ["usd"], "features": {}}, {"stripe_account": account.id}
+        )
+
+
+def test_providing_the_test_values_activates_the_account(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    require_onboarding(server, api_key)
+    account = custom_account(client, business_type="individual")
+    updated = client.v1.accounts.update(
+        account.id,
+        {
+            "business_profile": PROFILE,
+            "individual": INDIVIDUAL,  # type: ignore[typeddict-item]
+            "external_account": "btok_us_verified",
+            "tos_acceptance": TOS,
+            "settings": SETTINGS,  # type: ignore[typeddict-item]
+        },
+    )
+    assert updated.requirements is not None and updated.requirements.currently_due == []
+    assert updated.requirements.disabled_reason is None
+    assert updated.charges_enabled and updated.payouts_enabled and updated.details_submitted
+    assert updated.capabilities is not None and updated.capabilities.card_issuing == "active"
+    assert updated.individual is not None and updated.individual.verification is not None
+    assert updated.individual.verification.status == "verified"
+    assert updated.individual.id_number_provided is True
+    caps = {
+        e.data.object["id"]: e.data.object["status"]
+        for e in reversed(events_of(client, account.id, "capability.updated"))
+    }
+    assert caps["card_issuing"] == "active" and caps["treasury"] == "active"
+    assert any(e.account == account.id for e in events_of(client, account.id, "account.updated"))
+
+
+def test_failing_test_values_ask_for_a_document(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    require_onboarding(server, api_key)
+    account = custom_account(client, business_type="individual")
+    failing = {**INDIVIDUAL, "dob": {"day": 1, "month": 1, "year": 1900}}
+    updated = client.v1.accounts.update(
+        account.id,
+        {
+            "business_profile": PROFILE,
+            "individual": failing,  # type: ignore[typeddict-item]
+            "external_account": "btok_us_verified",
+            "tos_acceptance": TOS,
+            "settings": SETTINGS,  # type: ignore[typeddict-item]
+        },
+    )
+    reqs = updated.requirements
+    assert reqs is not None and reqs.currently_due == ["individual.verification.document"]
+    assert reqs.errors is not None and reqs.errors[0].code == "verification_failed_keyed_identity"
+    assert updated.individual is not None and updated.individual.verification is not None
+    assert updated.individual.verification.status == "unverified"
+    assert updated.capabilities is not None and updated.capabilities.card_issuing == "inactive"
+    fixed = client.v1.accounts.update(
+        account.id,
+        {"individual": {"verification": {"document": {"front": requirements.DOCUMENT_SUCCESS}}}},
+    )
+    assert fixed.requirements is not None and fixed.requirements.currently_due == []
+    assert fixed.capabilities is not None and fixed.capabilities.card_issuing == "active"
+    # an address that does not match, and a failing document, are errors of their own
+    again = client.v1.accounts.update(
+        account.id,
+        {"individual": {"address": {"line1": "address_no_match"}}},
+    )
+    assert again.requirements is not None
+    assert [e.code for e in again.requirements.errors or []] == ["verification_failed_address_match"]
+    assert again.requirements.currently_due == ["individual.address.line1"]
+
+
+def test_company_needs_persons(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
+    require_onboarding(server, api_key)
+    account = custom_account(client, business_type="company")
+    due = set(account.requirements.currently_due or [])  # type: ignore[union-attr]
+    assert {"company.name", "company.tax_id", "relationship.representative", "relationship.owner"} <= due
+    account = client.v1.accounts.update(
+        account.id,
+        {
+            "business_profile": PROFILE,
+            "company": {"name": "Rocket Rides", "phone": "0000000000", "tax_id": "111111111", "address": US_ADDRESS},
+            "external_account": "btok_us_verified",
+            "tos_acceptance": TOS,
+            "settings": SETTINGS,  # type: ignore[typeddict-item]
+        },
+    )
+    assert account.company is not None and account.company.tax_id_provided is True
+    errors = {e.requirement: e.code for e in account.requirements.errors or []}  # type: ignore[union-attr]
+    assert errors == {"company.tax_id": "verification_failed_tax_id_match"}
+    account = client.v1.accounts.update(account.id, {"company": {"tax_id": "000000000", "owners_provided": True}})
+    person = client.v1.accounts.persons.create(
+        account.id, {"first_name": "Jenny", "relationship": {"representative": True, "title": "CEO"}}
+    )
+    assert person.object == "person" and person.id.startswith("person_") and person.account == account.id
+    assert person.requirements is not None and "dob.day" in (person.requirements.currently_due or [])
+    account = client.v1.accounts.retrieve(account.id)
+    due = set(account.requirements.currently_due or [])  # type: ignore[union-attr]
+    assert f"{person.id}.dob.day" in due and "relationship.representative" not in due
+    assert account.capabilities is not None and account.capabilities.card_issuing == "inactive"
+    rest = {k: v for k, v in INDIVIDUAL.items() if k != "first_name"}
+    person = client.v1.accounts.persons.update(account.id, person.id, rest)  # type: ignore[arg-type]
+    assert person.requirements is not None and person.requirements.currently_due == []
+    assert person.verification is not None and person.verification.status == "verified"
+    account = client.v1.accounts.retrieve(account.id)
+    assert account.requirements is not None and account.requirements.currently_due == []
+    assert account.capabilities is not None and account.capabilities.card_issuing == "active"
+    kinds = [e.type for e in events_of(client, account.id)]
+    assert "person.created" in kinds and "person.updated" in kinds
+
+
+def test_persons_crud_and_relationship_filters(client: stripe.StripeClient) -> None:
+    account = custom_account(client, business_type="company")
+    rep = client.v1.accounts.persons.create(
+        account.id, {"first_name": "Rep", "relationship": {"representative": True}, "metadata": {"k": "v"}}
+    )
+    owner = client.v1.accounts.persons.create(account.id, {"first_name": "Owner", "relationship": {"owner": True}})
+    assert rep.metadata is not None and rep.metadata["k"] == "v" and rep.ssn_last_4_provided is False
+    listed = client.v1.accounts.persons.list(account.id)
+    assert [p.id for p in listed.data] == [owner.id, rep.id]
+    owners = client.v1.accounts.persons.list(account.id, {"relationship": {"owner": True}})
+    assert [p.id for p in owners.data] == [owner.id]
+    reps = client.v1.accounts.persons.list(account.id, {"relationship": {"representative": True}})
+    assert [p.id for p in reps.data] == [rep.id]
+    # a new representative takes the role over
+    new_rep = client.v1.accounts.persons.update(account.id, owner.id, {"relationship": {"representative": True}})
+    assert new_rep.relationship is not None and new_rep.relationship.representative is True
+    old = client.v1.accounts.persons.retrieve(account.id, rep.id)
+    assert old.relationship is not None and old.relationship.representative is False
+    deleted = client.v1.accounts.persons.delete(account.id, rep.id)
+    assert deleted.deleted is True and deleted.id == rep.id
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.accounts.persons.retrieve(account.id, rep.id)
+    assert err.value.http_status == 404 and err.value.code == "resource_missing"
+    kinds = {e.type for e in events_of(client, account.id)}
+    assert {"person.created", "person.updated", "person.deleted"} <= kinds
+    event = events_of(client, account.id, "person.deleted")[0]
+    assert event.account == account.id and event.data.object["id"] == rep.id
+
+
+def test_persons_need_a_known_account(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.PermissionError):
+        client.v1.accounts.persons.create("acct_1Nope000000000", {"first_name": "X"})
+
+
+def test_account_links_and_their_errors(client: stripe.StripeClient) -> None:
+    account = custom_account(client)
+    link = client.v1.account_links.create(
+        {
+            "account": account.id,
+            "type": "account_onboarding",
+            "refresh_url": "https://example.com/refresh",
+            "return_url": "https://example.com/return",
+        }
+    )
+    assert link.object == "account_link" and link.expires_at > link.created
+    assert "/_emulator/onboarding/" in link.url and account.id not in link.url
+    other = client.v1.account_links.create({"account": account.id, "type": "account_update"})
+    assert other.url != link.url
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.account_links.create(
+            {
+                "account": account.id,
+                "type": "account_onboarding",
+                "collect": "eventually_due",
+                "collection_options": {"fields": "eventually_due"},
+            }
+        )
+    assert err.value.code == "parameters_exclusive"
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.account_links.create({"account": "acct_1Nope000000000", "type": "account_onboarding"})
+    assert err.value.param == "account"
+    standard = client.v1.accounts.create({"type": "standard"})
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.account_links.create({"account": standard.id, "type": "account_update"})
+    assert err.value.param == "type"
+
+
+def test_account_sessions_list_every_component(client: stripe.StripeClient) -> None:
+    account = custom_account(client)
+    session = client.v1.account_sessions.create(
+        {
+            "account": account.id,
+            "components": {
+                "account_onboarding": {"enabled": True},
+                "issuing_card": {"enabled": True, "features": {"card_management": True}},
+            },
+        }
+    )
+    assert session.account == account.id and session.client_secret.startswith("accs_secret__")
+    assert session.livemode is False and session.expires_at > 0
+    assert session.components.account_onboarding.enabled is True
+    assert session.components.issuing_card.features.card_management is True
+    assert session.components.issuing_card.features.cardholder_management is False
+    assert session.components.payments.enabled is False
+
+
+def test_login_links_only_for_express(client: stripe.StripeClient) -> None:
+    express = client.v1.accounts.create({"type": "express"})
+    link = client.v1.accounts.login_links.create(express.id)
+    assert link.object == "login_link" and "/_emulator/express/" in link.url
+    page = httpx.get(link.url)
+    assert page.status_code == 200 and express.id in page.text
+    assert httpx.get(link.url).status_code == 404  # single use
+    custom = custom_account(client)
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.accounts.login_links.create(custom.id)
+
+
+def test_onboarding_page_flow_over_http(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
+    """The page without a browser: usable once, form token and same-origin checks, redirects."""
+    require_onboarding(server, api_key)
+    account = custom_account(client, business_type="company")
+    link = client.v1.account_links.create(
+        {
+            "account": account.id,
+            "type": "account_onboarding",
+            "refresh_url": "https://platform.example/refresh",
+            "return_url": "https://platform.example/return",
+        }
+    )
+    with httpx.Client(follow_redirects=False) as browser:
+        assert browser.head(link.url).status_code == 200  # a HEAD does not use the link
+        page = browser.get(link.url)
+        assert page.status_code == 200 and "company.tax_id" in page.text
+        assert api_key not in page.text
+        assert "form-action 'self' https://platform.example" in page.headers["content-security-policy"]
+        token = page.text.split('name="form_token" value="')[1].split('"')[0]
+        again = browser.get(link.url)
+        assert again.status_code == 303 and again.headers["location"] == "https://platform.example/refresh"
+        refused = browser.post(link.url, data={"form_token": token}, headers={"Origin": "https://evil.example"})
+        assert refused.status_code == 403
+        bad = browser.post(link.url, data={"form_token": "nope"})
+        assert bad.status_code == 403
+        done = browser.post(link.url, data={"form_token": token})
+        assert done.status_code == 303 and done.headers["location"] == "https://platform.example/return"
+        assert browser.post(link.url, data={"form_token": token}).headers["location"].endswith("/refresh")
+        assert browser.get(server.url + "/_emulator/onboarding/nope").status_code == 404
+    account = client.v1.accounts.retrieve(account.id)
+    assert account.requirements is not None and account.requirements.currently_due == []
+    assert account.capabilities is not None and account.capabilities.card_issuing == "active"
+    persons = client.v1.accounts.persons.list(account.id).data
+    assert len(persons) == 1 and persons[0].relationship.representative is True  # type: ignore[union-attr]
+
+
+def test_expired_link_goes_to_refresh_url(server: EmulatorServer, client: stripe.StripeClient) -> None:
+    account = custom_account(client)
+    link = client.v1.account_links.create(
+        {"account": account.id, "type": "account_onboarding", "refresh_url": "https://p.example/r"}
+    )
+    for platform in server.state.platforms.values():  # as if its five minutes had passed
+        for state in platform.extra.get("account_links", {}).values():
+            state.expires_at = 0
+    resp = httpx.get(link.url, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "https://p.example/r"
+
+
+def test_newer_person_fields(client: stripe.StripeClient) -> None:
+    account = custom_account(client, business_type="company")
+    person = client.v1.accounts.persons.create(
+        account.id,
+        {
+            "first_name": "Ana",
+            "relationship": {"authorizer": True},
+            "additional_tos_acceptances": {"account": {"date": 1_700_000_000, "ip": "127.0.0.1"}},
+            "us_cfpb_data": {"race_details": {"race": ["asian"]}, "self_identified_gender": "woman"},
+        },
+    )
+    assert person.relationship is not None and person.relationship.authorizer is True
+    assert person.relationship.legal_guardian is False
+    assert person.additional_tos_acceptances is not None
+    assert person.additional_tos_acceptances.account is not None
+    assert person.additional_tos_acceptances.account.date == 1_700_000_000
+    assert person.us_cfpb_data is not None and person.us_cfpb_data.race_details is not None
+    assert person.us_cfpb_data.race_details.race == ["asian"] and person.us_cfpb_data.ethnicity_details is None
+    authorizers = client.v1.accounts.persons.list(account.id, {"relationship": {"authorizer": True}})
+    assert [p.id for p in authorizers.data] == [person.id]
+
+
+@pytest.mark.parametrize("country", ["GB", "CA", "FR"])
+def test_hosted_page_onboards_accounts_of_other_countries(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient, country: str
+) -> None:
+    require_onboarding(server, api_key)
+    account = client.v1.accounts.create(
+        {
+            "country": country,
+            "controller": {"stripe_dashboard": {"type": "none"}, "requirement_collection": "application"},
+            "capabilities": {"card_issuing": {"requested": True}, "transfers": {"requested": True}},
+        }
+    )
+    due = account.requirements.currently_due or []  # type: ignore[union-attr]
+    assert "business_type" in due and ("individual.address.state" in due) is False
+    link = client.v1.account_links.create(
+        {"account": account.id, "type": "account_onboarding", "return_url": "https://p.example/back"}
+    )
+    with httpx.Client(follow_redirects=False) as browser:
+        page = browser.get(link.url)
+        token = page.text.split('name="form_token" value="')[1].split('"')[0]
+        done = browser.post(link.url, data={"form_token": token})
+        assert done.status_code == 303 and done.headers["location"] == "https://p.example/back"
+    account = client.v1.accounts.retrieve(account.id)
+    assert account.business_type == "individual"
+    assert account.requirements is not None and account.requirements.currently_due == []
+    assert account.capabilities is not None and account.capabilities.card_issuing == "active"
+    assert account.individual is not None and account.individual.address is not None
+    assert (account.individual.address.state is not None) == (country == "CA")

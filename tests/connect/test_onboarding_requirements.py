@@ -1,0 +1,152 @@
+"""The requirements table and Stripe's test values, without HTTP (``requirements.evaluate``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from emulator.core.store import Obj
+from emulator.resources.connect import legal_entity, requirements, test_values
+
+REQUIRED = {"onboarding": "required"}
+
+
+def account(country: str = "US", business_type: str | None = None, **extra: Any) -> Obj:
+    return {
+        "id": "acct_1Test",
+        "country": country,
+        "business_type": business_type,
+        "business_profile": {"mcc": None, "url": None, "product_description": None},
+        "external_accounts": {"data": []},
+        "settings": {"card_issuing": {"tos_acceptance": {}}, "treasury": {"tos_acceptance": {}}},
+        "tos_acceptance": {"date": None, "ip": None},
+        **extra,
+    }
+
+
+def due_for(acct: Obj, capability: str, persons: list[Obj] | None = None, **meta: Any) -> list[str]:
+    outcome = requirements.evaluate(acct, persons or [], {}, {**REQUIRED, **meta})
+    return outcome.for_capability(capability)
+
+
+def test_instant_accounts_owe_nothing() -> None:
+    assert requirements.evaluate(account(), [], {}, {}).due == {}
+
+
+def test_an_untyped_account_is_asked_its_type_first() -> None:
+    due = due_for(account(), "card_issuing")
+    assert "business_type" in due and "card_issuing.tos_acceptance.date" in due
+    assert "external_account" not in due  # card_issuing does not pay out
+    assert "external_account" in due_for(account(), "transfers")
+
+
+@pytest.mark.parametrize(
+    ("country", "state", "id_field"),
+    [("US", True, "individual.ssn_last_4"), ("CA", True, "individual.id_number"), ("GB", False, None)],
+)
+def test_individual_fields_follow_the_country(country: str, state: bool, id_field: str | None) -> None:
+    due = due_for(account(country, "individual"), "card_payments")
+    assert ("individual.address.state" in due) is state
+    if id_field:
+        assert id_field in due
+    assert {"individual.first_name", "individual.dob.year", "business_profile.url"} <= set(due)
+
+
+def test_treasury_asks_the_full_id_number() -> None:
+    assert "individual.id_number" in due_for(account("US", "individual"), "treasury")
+    assert "individual.id_number" not in due_for(account("US", "individual"), "card_issuing")
+    eventually = requirements.evaluate(account("US", "individual"), [], {}, REQUIRED).eventually
+    assert "individual.id_number" in eventually
+
+
+def test_company_roles_and_person_fields() -> None:
+    acct = account("US", "company", company=legal_entity.new_company())
+    due = due_for(acct, "card_issuing")
+    assert {"relationship.representative", "relationship.owner", "company.tax_id"} <= set(due)
+    rep = legal_entity.new_person("person_1A", acct["id"], 0)
+    rep["relationship"]["representative"] = True
+    owner = legal_entity.new_person("person_1B", acct["id"], 0)
+    owner["relationship"]["owner"] = True
+    due = due_for(acct, "card_issuing", [rep, owner])
+    assert "relationship.representative" not in due and "relationship.owner" not in due
+    assert "person_1A.relationship.title" in due and "person_1A.phone" in due
+    assert "person_1B.relationship.title" not in due and "person_1B.phone" not in due
+    assert "person_1B.ssn_last_4" in due
+    acct["company"]["owners_provided"] = True
+    assert "relationship.owner" not in due_for(acct, "card_issuing", [rep])
+
+
+def test_alternatives_meet_requirements() -> None:
+    acct = account("US", "individual")
+    acct["business_profile"]["product_description"] = "Rides"
+    assert "business_profile.url" not in due_for(acct, "card_issuing")
+    assert "external_account" not in due_for(acct, "transfers", external_account=True)
+    acct["external_accounts"]["data"] = [{"id": "ba_1"}]
+    assert "external_account" not in due_for(acct, "transfers")
+
+
+def person_with(**params: Any) -> tuple[Obj, dict[str, Any]]:
+    person = legal_entity.new_person("person_1C", "acct_1Test", 0)
+    meta: dict[str, Any] = {}
+    legal_entity.apply_person(person, meta, params)
+    return person, meta
+
+
+@pytest.mark.parametrize(
+    ("params", "due", "code"),
+    [
+        ({"dob": {"day": 1, "month": 1, "year": 1901}}, [], None),
+        (
+            {"dob": {"day": 1, "month": 1, "year": 1900}},
+            ["verification.document"],
+            "verification_failed_keyed_identity",
+        ),
+        ({"id_number": "111111111"}, ["verification.document"], "verification_failed_keyed_identity"),
+        (
+            {
+                "dob": {"day": 1, "month": 1, "year": 1900},
+                "verification": {"document": {"front": "file_identity_document_success"}},
+            },
+            [],
+            None,
+        ),
+        (
+            {"verification": {"document": {"front": "file_identity_document_failure"}}},
+            ["verification.document"],
+            "verification_document_failed_test_mode",
+        ),
+        ({"address": {"line1": "address_no_match"}}, ["address.line1"], "verification_failed_address_match"),
+        ({"address": {"line1": "address_full_match"}}, [], None),
+    ],
+)
+def test_test_values(params: dict[str, Any], due: list[str], code: str | None) -> None:
+    person, meta = person_with(first_name="J", last_name="R", **params)
+    got_due, errors = requirements.check_person(person, meta, (), "p.")
+    assert got_due == due
+    assert [e["code"] for e in errors] == ([code] if code else [])
+    assert all(e["requirement"].startswith("p.") for e in errors)
+
+
+def test_sensitive_numbers_are_not_stored() -> None:
+    person, meta = person_with(id_number="123456789", ssn_last_4="6789")
+    assert person["id_number_provided"] and person["ssn_last_4_provided"]
+    assert "123456789" not in repr(person) and "6789" not in repr(person) and meta == {"id_number_failed": False}
+    company = legal_entity.new_company()
+    company_meta: dict[str, Any] = {}
+    legal_entity.apply_company(company, company_meta, {"tax_id": "111111112"})
+    assert company["tax_id_provided"] and "111111112" not in repr(company)
+    assert company_meta["tax_id_failure"] == "verification_failed_tax_id_not_issued"
+
+
+def test_the_page_provides_every_requirement_it_knows() -> None:
+    acct = account("US", "company", company=legal_entity.new_company())
+    due = due_for(acct, "treasury") + due_for(acct, "transfers")
+    calls = test_values.calls(acct, sorted(set(due)), 1_700_000_000, "10.0.0.1")
+    paths = [path for path, _ in calls]
+    assert paths == ["/v1/accounts/acct_1Test", "/v1/accounts/acct_1Test/persons"]
+    update, person = calls[0][1], calls[1][1]
+    assert update["company[tax_id]"] == "000000000" and update["tos_acceptance[ip]"] == "10.0.0.1"
+    assert update["settings[treasury][tos_acceptance][date]"] == "1700000000"
+    assert person["relationship[representative]"] == "true" and person["dob[year]"] == "1901"
+    assert test_values.nest("individual", "address[line1]") == "individual[address][line1]"
