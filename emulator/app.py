@@ -11,6 +11,9 @@ from starlette.routing import Route
 
 from emulator.control import Control
 from emulator.core.state import State
+from emulator.faults.control import FaultControl
+from emulator.faults.injector import FaultInjector
+from emulator.faults.rules import FaultBook
 from emulator.http import errors
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
@@ -52,9 +55,17 @@ class EmulatorApp:
         self.webhooks = DeliveryEngine(state, settings)
         self.webhooks.install()
         self.on_reset.append(self.webhooks.on_reset)
+        self.faults = FaultBook(settings.seed)  # /_emulator/faults rules, per key
+        self.on_reset.append(self.faults.reset)
+        self.front = FaultInjector(self.faults, settings.api_version, self.serve)
         self._dashboard: Any = None  # emulator.dashboard.Dashboard, built on the first dashboard request
         self.starlette = Starlette(
-            routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes(), *self._dashboard_routes()]
+            routes=[
+                *self.control.routes(),
+                *WebhookControl(state, self.webhooks).routes(),
+                *FaultControl(state, self.faults).routes(),
+                *self._dashboard_routes(),
+            ]
         )
         self.starlette.add_exception_handler(404, self._not_found)
         self.starlette.add_exception_handler(405, self._not_found)
@@ -101,6 +112,12 @@ class EmulatorApp:
             self.journal = None
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+            await self.front(scope, receive, send)  # fault rules, then serve()
+            return
+        await self.serve(scope, receive, send)
+
+    async def serve(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if self.journal is not None and scope["type"] == "http":
             await self.journal.handle(scope, receive, send, self.dispatch)
             return
