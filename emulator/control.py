@@ -10,6 +10,8 @@
 * ``GET /_emulator/requests``: recent API requests with bodies and responses, oldest first;
   only the calling key's with a key; filters ``limit`` (the newest N), ``method``, ``path``
   (a prefix), ``status``, ``account`` (the ``Stripe-Account`` sent; ``none`` for the platform's own).
+  ``format=fixture`` (key required) answers instead the key's session as a stripe CLI fixture
+  document (:mod:`emulator.recording.export`).
 * ``GET|POST /_emulator/platform_settings``: the calling key's per-platform switches
   (``rta_timeout_approves``, ``rta_timeout_seconds``, ``require_terms_acceptance``); JSON or
   form body; key required.
@@ -220,7 +222,11 @@ class Control:
         }
 
     async def requests(self, request: Request) -> Response:
+        from emulator.recording import export
+
         try:
+            if export.requested_format(request) == "fixture":  # the session as a fixture document
+                return export.fixture_response(self.state, request)
             key = self._key(request)
             limit = self._limit(request)
             status_raw = request.query_params.get("status")
