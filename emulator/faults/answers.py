@@ -40,7 +40,9 @@ def error_of(status: int, rule_id: str) -> StripeError:
     return StripeError(SERVER_ERRORS[status] + INJECTED.format(rule=rule_id), status=status, type="api_error")
 
 
-async def send_error(send: Send, status: int, rule_id: str, request_id: str, version: str) -> None:
+async def send_error(
+    send: Send, status: int, rule_id: str, request_id: str, version: str, *, head: bool = False
+) -> None:
     body = dumps(error_of(status, rule_id).body(request_id))
     headers = [
         (b"content-type", b"application/json"),
@@ -53,10 +55,10 @@ async def send_error(send: Send, status: int, rule_id: str, request_id: str, ver
     if status >= 500:
         headers.append((b"stripe-should-retry", b"true"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": b"" if head else body})  # HEAD: headers only
 
 
-async def drop(send: Send, rule_id: str, request_id: str, version: str) -> None:
+async def drop(send: Send, rule_id: str, request_id: str, version: str, *, head: bool = False) -> None:
     """Close the client's connection without sending a byte (a lost answer).
 
     ASGI has no message for this, so the server's transport is closed directly (uvicorn's
@@ -66,7 +68,7 @@ async def drop(send: Send, rule_id: str, request_id: str, version: str) -> None:
     transport = getattr(cycle, "transport", None)
     if transport is None or not hasattr(transport, "close"):
         log.warning(CANNOT_DROP, rule_id)
-        await send_error(send, 502, rule_id, request_id, version)
+        await send_error(send, 502, rule_id, request_id, version, head=head)
         return
     transport.close()
     # let the server see the connection go (so it does not answer a 500 for the silent request)

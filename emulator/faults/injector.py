@@ -47,10 +47,11 @@ class FaultInjector:
         version = headers.get(b"stripe-version", b"").decode("latin-1")
         if not _VERSION.fullmatch(version):
             version = self.api_version
+        head = scope["method"] == "HEAD"
         if rule.rate_limit is not None or rule.when == "before":
             await _drain(receive)
             await _wait(rule)
-            await answers.send_error(send, rule.status or 429, rule.id, self._request_id(), version)
+            await answers.send_error(send, rule.status or 429, rule.id, self._request_id(), version, head=head)
             return
         captured: list[MutableMapping[str, Any]] = []
 
@@ -66,9 +67,9 @@ class FaultInjector:
         request_id = _request_id_of(captured) or self._request_id()
         if rule.when == "after":
             assert rule.status is not None
-            await answers.send_error(send, rule.status, rule.id, request_id, version)
+            await answers.send_error(send, rule.status, rule.id, request_id, version, head=head)
         else:
-            await answers.drop(send, rule.id, request_id, version)
+            await answers.drop(send, rule.id, request_id, version, head=head)
 
     def _tripped(self, scope: dict[str, Any]) -> Rule | None:
         if scope.get("method") == "OPTIONS" or (scope.get("server") or ("",))[0] == SERVER_NAME:

@@ -58,6 +58,15 @@ class Recording:
             return
         self.entries.append(entry)
 
+    def mark(self) -> tuple[int, int]:
+        """Where the recording stands (:meth:`rewind` goes back there)."""
+        return len(self.entries), self.dropped
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Forget what was recorded since ``mark`` (a fixture file that failed half-way is undone)."""
+        del self.entries[mark[0] :]
+        self.dropped = mark[1]
+
 
 def recording_of(platform: Platform) -> Recording:
     recording = platform.extra.get(EXTRA_KEY)

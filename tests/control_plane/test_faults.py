@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import stripe
 from emulator import EmulatorServer
 from tests.support import flows, issuing_flows
 from tests.support.node import run_node, steps_of
+from tests.support.running import Running
 
 FAULTS = "/_emulator/faults"
 
@@ -320,3 +322,29 @@ def test_stripe_node_retries_create_exactly_one_object(server: EmulatorServer, a
         "authorization_drop",
         "done",
     ], proc.stdout
+
+
+def test_a_head_request_gets_the_fault_without_a_body(http: httpx.Client) -> None:
+    add(http, method="GET", path="/v1/issuing/cards", status=503)
+    response = http.head("/v1/issuing/cards")
+    assert response.status_code == 503 and response.content == b""
+    assert response.headers["stripe-should-retry"] == "true"
+
+
+def test_a_request_failed_after_it_ran_is_kept_by_persistence(tmp_path: Path, api_key: str) -> None:
+    running = Running(tmp_path / "state.db")
+    url = running.start()
+    try:
+        headers = {"Authorization": f"Bearer {api_key}"}
+        httpx.post(url + FAULTS, headers=headers, json={"method": "POST", "status": 500, "when": "after"})
+        client = stripe.StripeClient(api_key, base_addresses={"api": url}, max_network_retries=2)
+        holder = client.v1.issuing.cardholders.create(flows.guide_cardholder_params())
+    finally:
+        running.stop()
+    url = running.start()
+    try:
+        client = stripe.StripeClient(api_key, base_addresses={"api": url})
+        assert [h.id for h in client.v1.issuing.cardholders.list().data] == [holder.id]
+        assert httpx.get(url + FAULTS, headers={"Authorization": f"Bearer {api_key}"}).json()["data"] == []
+    finally:
+        running.stop()

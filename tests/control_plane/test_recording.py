@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import stripe
 
 from emulator import EmulatorServer
 from tests.support import flows, issuing_flows
+from tests.support.running import Running
 
 EXPORT = "/_emulator/requests?format=fixture"
 # what must come out the same when the document is loaded again (ids and times differ)
@@ -228,3 +230,38 @@ def test_the_export_command_writes_a_file(
 def test_the_export_command_fails_with_a_message(args: tuple[str, ...], message: str) -> None:
     proc = _export_cli(*args)
     assert proc.returncode == 2 and message in proc.stderr and proc.stdout == ""
+
+
+def test_a_fixture_file_that_fails_half_way_leaves_nothing_to_export(
+    server: EmulatorServer, http: httpx.Client, api_key: str
+) -> None:
+    http.post("/v1/accounts", data={"country": "US"})
+    broken = {
+        "_meta": {"template_version": 0},
+        "fixtures": [
+            {"name": "a", "path": "/v1/accounts", "method": "post", "params": {"country": "US"}},
+            {"name": "b", "path": "/v1/issuing/cards", "method": "post", "params": {"currency": "usd"}},
+        ],
+    }
+    assert http.post("/_emulator/fixtures", json=broken).status_code == 400
+    assert len(exported(server, api_key)["fixtures"]) == 1
+    assert load(server, api_key, {"fixtures": broken["fixtures"][:1]})["requests"] == 1
+    assert len(exported(server, api_key)["fixtures"]) == 2  # loaded fixture files are part of the session
+
+
+def test_a_session_survives_a_restart_with_persist(tmp_path: Path, api_key: str) -> None:
+    running = Running(tmp_path / "state.db")
+    url = running.start()
+    headers = {"Authorization": f"Bearer {api_key}"}
+    try:
+        client = stripe.StripeClient(api_key, base_addresses={"api": url})
+        issuing_flows.cardholder(client, flows.connected_account(client).id)
+        before = httpx.get(url + EXPORT, headers=headers).json()
+    finally:
+        running.stop()
+    url = running.start()
+    try:
+        assert httpx.get(url + EXPORT, headers=headers).json() == before
+        assert len(before["fixtures"]) == 2
+    finally:
+        running.stop()
