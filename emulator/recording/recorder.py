@@ -1,16 +1,17 @@
 """Notes each platform's successful state-changing ``/v1`` requests, in order.
 
 Kept: ``POST`` and ``DELETE`` answered 200 that were not idempotent replays, with the query
-string and body as sent, the ``Stripe-Account`` header, the answer's ``object`` and every id the
-answer holds with its place in it (``transactions.0.id``), so an export can write later uses of
-an id as a reference to the step that produced it. The answer itself is not kept. At most
+string and body as sent, the ``Stripe-Account`` header, the answer's ``object`` and each id the
+answer is the first to hold, with its place in it (``id``, ``transactions.0.id``), so an export can
+write later uses of an id as a reference to the step that produced it. The answer itself is not kept. At most
 :data:`MAX_ENTRIES` requests per platform are kept; beyond that the recording is marked
 incomplete (an export then refuses rather than rebuild half a session).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,17 +47,19 @@ class Entry:
 class Recording:
     """One platform's recorded requests (``platform.extra["recording"]``)."""
 
-    __slots__ = ("dropped", "entries")
+    __slots__ = ("dropped", "entries", "known")
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self.dropped = 0
+        self.known: set[str] = set()  # every id an entry already says where to find
 
     def add(self, entry: Entry) -> None:
         if len(self.entries) >= MAX_ENTRIES:
             self.dropped += 1
             return
         self.entries.append(entry)
+        self.known.update(obj_id for obj_id, _ in entry.ids)
 
     def mark(self) -> tuple[int, int]:
         """Where the recording stands (:meth:`rewind` goes back there)."""
@@ -66,6 +69,7 @@ class Recording:
         """Forget what was recorded since ``mark`` (a fixture file that failed half-way is undone)."""
         del self.entries[mark[0] :]
         self.dropped = mark[1]
+        self.known = {obj_id for entry in self.entries for obj_id, _ in entry.ids}
 
 
 def recording_of(platform: Platform) -> Recording:
@@ -75,39 +79,43 @@ def recording_of(platform: Platform) -> Recording:
     return recording
 
 
+# how an answer rendered by the API starts: its own id and object (read without decoding it)
+_HEAD = re.compile(rb'\{"id":"([0-9A-Za-z_]{1,255})","object":"([0-9a-z_.]{1,100})"')
+
+
+def id_pattern(prefixes: frozenset[str]) -> re.Pattern[bytes]:
+    """A JSON string value (not a key) that is an id with one of ``prefixes``."""
+    names = b"|".join(re.escape(p.encode()) for p in sorted(prefixes, key=len, reverse=True))
+    return re.compile(rb'"((?:' + names + rb")_[0-9A-Za-z]{6,250})\"(?=[,\]}])")
+
+
 def _escape(key: str) -> str:
     return key.replace("\\", "\\\\").replace(".", "\\.")
 
 
-def ids_in(doc: Any, is_id: Callable[[str], bool]) -> Iterator[tuple[str, str]]:
-    """Every id in an answer with its gjson path (``metadata`` is the user's text, not looked in)."""
-    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
-    while stack:
+def locate(doc: Any, wanted: set[str]) -> dict[str, str]:
+    """Where in ``doc`` each of the ``wanted`` ids sits, as a gjson path (``transactions.0.id``);
+    ``metadata`` (the user's own text) is not looked in, and ids under keys a reference cannot
+    name are left out."""
+    found: dict[str, tuple[str, ...]] = {}
+    stack: list[tuple[Any, tuple[str, ...], int]] = [(doc, (), 0)]
+    while stack and len(found) < len(wanted):
         value, path, depth = stack.pop()
-        if isinstance(value, str):
-            if path and is_id(value):
-                yield value, path
-            continue
         if depth >= MAX_DEPTH:
             continue
-        if isinstance(value, dict):
-            children = [
-                (v, f"{path}.{_escape(k)}" if path else _escape(k), depth + 1)
-                for k, v in value.items()
-                if k != "metadata" and not _UNREFERABLE.intersection(k)
-            ]
-        elif isinstance(value, list):
-            children = [(v, f"{path}.{i}" if path else str(i), depth + 1) for i, v in enumerate(value)]
-        else:
-            continue
-        stack.extend(reversed(children))  # depth first, in the answer's own order
-
-
-def _first_of_each(found: Iterator[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    places: dict[str, str] = {}
-    for obj_id, path in found:
-        places.setdefault(obj_id, path)
-    return tuple(places.items())
+        items = value.items() if type(value) is dict else ((str(i), v) for i, v in enumerate(value))
+        for name, child in items:
+            kind = type(child)
+            if kind is str:
+                if child in wanted and child not in found:
+                    found[child] = (*path, name)
+            elif (kind is dict or kind is list) and name != "metadata":
+                stack.append((child, (*path, name), depth + 1))
+    return {
+        obj_id: ".".join(_escape(part) for part in parts)
+        for obj_id, parts in found.items()
+        if not any(_UNREFERABLE.intersection(part) for part in parts)
+    }
 
 
 class Recorder:
@@ -116,9 +124,15 @@ class Recorder:
     def __init__(self, state: State, inner: ASGIApp) -> None:
         self.state = state
         self.inner = inner
+        self.keys = auth.KeyCache()
+        self._prefixes: frozenset[str] = frozenset()
+        self._ids = id_pattern(self._prefixes)
 
-    def _is_id(self, text: str) -> bool:
-        return "_" in text and len(text) <= 255 and self.state.object_type_of(text) is not None
+    def _id_strings(self) -> re.Pattern[bytes]:
+        if len(self._prefixes) != len(self.state.prefixes):  # prefixes are only ever added
+            self._prefixes = frozenset(self.state.prefixes)
+            self._ids = id_pattern(self._prefixes)
+        return self._ids
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["method"] not in RECORDED_METHODS or not scope["path"].startswith("/v1/"):
@@ -147,26 +161,51 @@ class Recorder:
             self._note(scope, b"".join(sent), b"".join(answer))
 
     def _note(self, scope: dict[str, Any], body: bytes, answer: bytes) -> None:
-        headers = {k.lower(): v for k, v in scope.get("headers", ())}
+        authorization = account = None
+        for name, value in scope.get("headers", ()):
+            lowered = name.lower()
+            if lowered == b"authorization":
+                authorization = value.decode("latin-1")
+            elif lowered == b"stripe-account":
+                account = value.decode("latin-1").strip() or None
         try:
-            key = auth.key_from_header(headers.get(b"authorization", b"").decode("latin-1") or None)
+            key = self.keys.key(authorization)
         except StripeError:
             return
         platform = self.state.platforms.get(key)
         if platform is None:
             return
-        try:
-            doc = orjson.loads(answer)
-        except orjson.JSONDecodeError:
-            doc = None
-        account = headers.get(b"stripe-account", b"").decode("latin-1").strip() or None
+        recording = recording_of(platform)
+        # only ids no earlier entry holds need a place: usually just the new object's own ``id``
+        known = recording.known
+        new = {text for raw in self._id_strings().findall(answer) if (text := raw.decode()) not in known}
+        head = _HEAD.match(answer)
+        own, kind = (head.group(1).decode(), head.group(2).decode()) if head else (None, None)
+        places: dict[str, str] = {}
+        if own is not None and own in new:
+            places[own] = "id"
+            new.discard(own)
+        if new or head is None:
+            try:
+                doc = orjson.loads(answer)
+            except orjson.JSONDecodeError:
+                doc = None
+            obj = doc if isinstance(doc, dict) else {}
+            if head is None:
+                found = obj.get("object")
+                kind = found if isinstance(found, str) else None
+                if isinstance(obj.get("id"), str) and obj["id"] in new:
+                    places[obj["id"]] = "id"
+                    new.discard(obj["id"])
+            if new:
+                places.update(locate(obj, new))
         entry = Entry(
             scope["method"],
             scope["path"],
             bytes(scope.get("query_string", b"")),
             body,
             account,
-            doc.get("object") if isinstance(doc, dict) and isinstance(doc.get("object"), str) else None,
-            _first_of_each(ids_in(doc, self._is_id)),
+            kind,
+            tuple(places.items()),
         )
-        recording_of(platform).add(entry)
+        recording.add(entry)

@@ -16,6 +16,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
+from emulator.recording.recorder import id_pattern, locate
 from tests.support import flows, issuing_flows
 from tests.support.running import Running
 
@@ -265,3 +266,27 @@ def test_a_session_survives_a_restart_with_persist(tmp_path: Path, api_key: str)
         assert len(before["fixtures"]) == 2
     finally:
         running.stop()
+
+
+# --- where ids sit in an answer ----------------------------------------------------------------
+
+
+def test_locate_names_nested_places_and_skips_metadata() -> None:
+    doc = {
+        "id": "iauth_1",
+        "metadata": {"copy": "ipi_2"},
+        "transactions": [{"id": "ipi_2", "card": "ic_3"}],
+        "a.b": {"c": "trxn_4"},
+        "odd|key": "fa_5",
+    }
+    assert locate(doc, {"ipi_2", "ic_3", "trxn_4", "fa_5"}) == {
+        "ipi_2": "transactions.0.id",
+        "ic_3": "transactions.0.card",
+        "trxn_4": "a\\.b.c",  # a dot in a key is escaped, as the fixture runner reads it
+    }
+
+
+def test_id_strings_are_values_with_known_prefixes() -> None:
+    pattern = id_pattern(frozenset({"ic", "ich"}))
+    answer = b'{"id":"ich_1AbCdEfGh","ic_1AbCdEfGh":1,"list":["ic_1ZyXwVuT","xx_1AbCdEfGh"],"s":"ic_12"}'
+    assert pattern.findall(answer) == [b"ich_1AbCdEfGh", b"ic_1ZyXwVuT"]
