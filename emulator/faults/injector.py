@@ -48,6 +48,8 @@ class FaultInjector:
         if not _VERSION.fullmatch(version):
             version = self.api_version
         head = scope["method"] == "HEAD"
+        what = "rate limit" if rule.rate_limit is not None else rule.when or "latency"
+        answers.log.info("fault %s (%s) trips %s %s", rule.id, what, scope["method"], scope["path"])
         if rule.rate_limit is not None or rule.when == "before":
             await _drain(receive)
             await _wait(rule)
