@@ -1,11 +1,12 @@
 """Notes each platform's successful state-changing ``/v1`` requests, in order.
 
-Kept: ``POST`` and ``DELETE`` answered 200 that were not idempotent replays, with the query
-string and body as sent, the ``Stripe-Account`` header, the answer's ``object`` and each id the
-answer is the first to hold, with its place in it (``id``, ``transactions.0.id``), so an export can
-write later uses of an id as a reference to the step that produced it. The answer itself is not kept. At most
-:data:`MAX_ENTRIES` requests per platform are kept; beyond that the recording is marked
-incomplete (an export then refuses rather than rebuild half a session).
+Kept: ``POST`` and ``DELETE`` with a form body (or none) answered 200 that were not idempotent
+replays, with the query string and body as sent, the ``Stripe-Account`` header, the answer's
+``object`` and each id the answer is the first to hold, with its place in it (``id``,
+``transactions.0.id``), so an export can write later uses of an id as a reference to the step
+that produced it. The answer itself is not kept. At most :data:`MAX_ENTRIES` requests per
+platform are kept; beyond that the recording is marked incomplete (an export then refuses
+rather than rebuild half a session).
 """
 
 from __future__ import annotations
@@ -118,6 +119,15 @@ def locate(doc: Any, wanted: set[str]) -> dict[str, str]:
     }
 
 
+def _form(scope: dict[str, Any]) -> bool:
+    """Whether the request's body (if any) is a form: a fixture step can only send params as one
+    (a multipart file upload is not recorded)."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-type":
+            return value.split(b";")[0].strip().lower() in (b"application/x-www-form-urlencoded", b"")
+    return True
+
+
 class Recorder:
     """ASGI layer around the API: passes everything through, notes what changed state."""
 
@@ -135,7 +145,7 @@ class Recorder:
         return self._ids
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        if scope["method"] not in RECORDED_METHODS or not scope["path"].startswith("/v1/"):
+        if scope["method"] not in RECORDED_METHODS or not scope["path"].startswith("/v1/") or not _form(scope):
             await self.inner(scope, receive, send)
             return
         sent: list[bytes] = []

@@ -290,3 +290,15 @@ def test_id_strings_are_values_with_known_prefixes() -> None:
     pattern = id_pattern(frozenset({"ic", "ich"}))
     answer = b'{"id":"ich_1AbCdEfGh","ic_1AbCdEfGh":1,"list":["ic_1ZyXwVuT","xx_1AbCdEfGh"],"s":"ic_12"}'
     assert pattern.findall(answer) == [b"ich_1AbCdEfGh", b"ic_1ZyXwVuT"]
+
+
+def test_only_form_bodies_are_recorded(server: EmulatorServer, http: httpx.Client, api_key: str) -> None:
+    """A fixture step sends its params as a form, so a request with another body is not recorded."""
+    as_json = http.post("/v1/accounts", content=b'{"country": "US"}', headers={"Content-Type": "application/json"})
+    assert as_json.status_code == 400
+    http.post(
+        "/v1/accounts",
+        content=b"country=US",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    assert [s["params"] for s in exported(server, api_key)["fixtures"]] == [{"country": "US"}]
