@@ -3,8 +3,10 @@ and the proof that the SDKs' retries with idempotency keys leave exactly one obj
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -198,13 +200,12 @@ def _address() -> dict[str, str]:
 
 
 def test_latency_delays_the_real_answer(client: stripe.StripeClient, http: httpx.Client) -> None:
-    add(http, method="GET", path="/v1/issuing/cardholders", latency_ms=300)
+    rule = add(http, method="GET", path="/v1/issuing/cardholders", latency_ms=300)
     started = time.monotonic()
     assert client.v1.issuing.cardholders.list().data == []
     assert time.monotonic() - started >= 0.3
-    started = time.monotonic()
-    client.v1.issuing.cardholders.list()
-    assert time.monotonic() - started < 0.3
+    client.v1.issuing.cardholders.list()  # count=1: the next one is not delayed
+    assert http.get(f"{FAULTS}/{rule['id']}").json()["fired"] == 1
 
 
 def test_latency_with_a_status(client: stripe.StripeClient, http: httpx.Client) -> None:
@@ -245,18 +246,26 @@ def test_probability_is_seeded(api_key: str) -> None:
     assert first == pattern() and {200, 500} == set(first)
 
 
-def test_rate_limit_answers_stripes_test_mode_429(client: stripe.StripeClient, http: httpx.Client) -> None:
-    rule = add(http, rate_limit=3)
+def test_rate_limit_answers_stripes_test_mode_429(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient, http: httpx.Client
+) -> None:
+    rule = add(http, method="GET", path="/v1/issuing/*", rate_limit=3)
     assert rule["rate_limit"] == 3 and rule["remaining"] is None
-    statuses = [http.get("/v1/issuing/cardholders").status_code for _ in range(6)]
-    assert statuses[:3] == [200, 200, 200] and 429 in statuses[3:]
-    limited = http.get("/v1/issuing/cardholders")
-    if limited.status_code == 429:
-        error = limited.json()["error"]
-        assert (error["type"], error["code"]) == ("invalid_request_error", "rate_limit")
-        assert error["message"].startswith("Testmode request rate limit exceeded")
+
+    async def burst() -> list[httpx.Response]:
+        headers = {"Authorization": f"Bearer {api_key}"}
+        async with httpx.AsyncClient(base_url=server.url, headers=headers) as a:
+            return list(await asyncio.gather(*(a.get("/v1/issuing/cardholders") for _ in range(8))))
+
+    answers = asyncio.run(burst())  # eight at once: well inside one second
+    assert Counter(r.status_code for r in answers) == Counter({200: 3, 429: 5})
+    error = next(r for r in answers if r.status_code == 429).json()["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "rate_limit")
+    assert error["message"].startswith("Testmode request rate limit exceeded")
+    assert client.v1.accounts.list().data is not None  # another path is not limited
     time.sleep(1.05)
     assert client.v1.issuing.cardholders.list().data == []  # the window has passed
+    assert http.get(f"{FAULTS}/{rule['id']}").json()["fired"] == 5
 
 
 def test_reset_forgets_the_rules(http: httpx.Client) -> None:
