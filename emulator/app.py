@@ -11,12 +11,16 @@ from starlette.routing import Route
 
 from emulator.control import Control
 from emulator.core.state import State
+from emulator.faults.control import FaultControl
+from emulator.faults.injector import FaultInjector
+from emulator.faults.rules import FaultBook
 from emulator.hosted import HostedPages
 from emulator.http import errors, guard, limits
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
 from emulator.http.render import Representation, child_schemas, expandable_fields
 from emulator.http.router import Router
+from emulator.recording.recorder import Recorder
 from emulator.resources import registry
 from emulator.settings import Settings
 from emulator.webhooks.control import WebhookControl
@@ -63,12 +67,17 @@ class EmulatorApp:
         self.webhooks = DeliveryEngine(state, settings)
         self.webhooks.install()
         self.on_reset.append(self.webhooks.on_reset)
+        self.faults = FaultBook(settings.seed)  # /_emulator/faults rules, per key
+        self.on_reset.append(self.faults.reset)
+        self.front = FaultInjector(self.faults, settings.api_version, self.serve)
+        self.recorder = Recorder(state, self.api)  # each platform's state-changing requests, for export
         self._dashboard: Dashboard | None = None  # built on the first dashboard request
         self.starlette = Starlette(
             routes=[
                 *self.control.routes(),
                 *WebhookControl(state, self.webhooks).routes(),
                 *HostedPages(self).routes(),
+                *FaultControl(state, self.faults).routes(),
                 *self._dashboard_routes(),
             ]
         )
@@ -144,14 +153,21 @@ class EmulatorApp:
         body = await self.bodies.read(headers, receive, send, self.settings.max_body_bytes, not is_api)
         if body is None:
             return
-        if self.journal is not None:
-            await self.journal.handle(scope, body, send, self.dispatch)
+        if is_api:
+            await self.front(scope, body, send)  # fault rules, then serve()
             return
-        await self.dispatch(scope, body, send)
+        await self.serve(scope, body, send)
+
+    async def serve(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        """The journal (``--persist``), then :meth:`dispatch`."""
+        if self.journal is not None:
+            await self.journal.handle(scope, receive, send, self.dispatch)
+            return
+        await self.dispatch(scope, receive, send)
 
     async def dispatch(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(("/v1/", "/v2/")):
-            await self.api(scope, receive, send)
+            await self.recorder(scope, receive, send)  # the API, noting what it changed
             return
         await self.starlette(scope, receive, send)
 

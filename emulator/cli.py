@@ -4,6 +4,8 @@ Every option of :class:`emulator.settings.Settings` is a flag here and a
 ``STRIPE_EMULATOR_*`` variable (a flag wins). Start-up: bind, restore ``--persist``, load
 ``--fixtures``, then print ``listening on http://HOST:PORT`` and serve; a bad option, an
 unusable persistence file or a broken fixture file ends it with exit status 2 and a message.
+``stripe-emulator export --key sk_test_...`` prints a running emulator's session of that key
+as a fixture document instead (:mod:`emulator.recording.command`).
 """
 
 from __future__ import annotations
@@ -111,8 +113,13 @@ def _fail(message: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["export"]:  # python -m emulator export --key ...: a session as a fixture document
+        from emulator.recording.command import main as export
+
+        return export(args[1:])
     try:
-        settings = settings_from_args(argv)
+        settings = settings_from_args(args)
     except SettingsError as exc:
         return _fail(str(exc))
     configure_logging(settings)

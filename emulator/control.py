@@ -10,6 +10,8 @@
 * ``GET /_emulator/requests``: recent API requests with bodies and responses, oldest first;
   only the calling key's with a key; filters ``limit`` (the newest N), ``method``, ``path``
   (a prefix), ``status``, ``account`` (the ``Stripe-Account`` sent; ``none`` for the platform's own).
+  ``format=fixture`` (key required) answers instead the key's session as a stripe CLI fixture
+  document (:mod:`emulator.recording.export`).
 * ``GET|POST /_emulator/platform_settings``: the calling key's per-platform switches
   (``rta_timeout_approves``, ``rta_timeout_seconds``, ``require_terms_acceptance``,
   ``onboarding``: ``instant``|``required``); JSON or form body; key required.
@@ -145,7 +147,11 @@ class Control:
             "accounts": accounts,
         }
 
-    async def requests(self, request: Request) -> dict[str, Any]:
+    async def requests(self, request: Request) -> dict[str, Any] | Response:
+        from emulator.recording import export
+
+        if export.requested_format(request) == "fixture":  # the session as a fixture document
+            return export.fixture_response(self.state, request)
         key = api_key(request)
         limit = limit_param(request)
         status_raw = request.query_params.get("status")

@@ -19,6 +19,9 @@ Fixtures (nothing starts unless a test asks for one of them)::
 
 The in-process emulator reads the ``STRIPE_EMULATOR_*`` variables like the server does
 (``--stripe-emulator-fixtures PATH`` adds fixture files) except host, port and persistence.
+``--stripe-emulator-save-failed DIR`` saves, for each failed test that used ``stripe_api_key``
+(or ``stripe_client``/``stripe_module``), its session as a stripe CLI fixture document
+``DIR/<test id>.json``: load it to look at the objects the test left behind.
 This module imports nothing heavy at import time: an unused plugin costs nothing.
 """
 
@@ -26,11 +29,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -41,10 +45,14 @@ if TYPE_CHECKING:
     from emulator.server import EmulatorServer
 
 URL_ENV = "STRIPE_EMULATOR_URL"
+SAVE_FAILED_ENV = "STRIPE_EMULATOR_SAVE_FAILED"
 FIXTURES_KEY_ENV = "STRIPE_EMULATOR_FIXTURES_KEY"
 DEFAULT_FIXTURES_KEY = "sk_test_emulator"  # emulator.settings.DEFAULT_FIXTURES_KEY (not imported: keeps this light)
 FIXTURE_LOAD_FAILED = "loading fixtures failed: {message}"
 CONTROL_FAILED = "{method} {path} answered {status}: {message}"
+SAVED = "the session of this test's key was saved to {path}"
+SAVE_FAILED = "could not save the session of {nodeid}: {detail}"
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 class EmulatorError(AssertionError):
@@ -126,6 +134,25 @@ class StripeEmulator:
             result = self._call("GET", "/_emulator/platform_settings", key)
         return result
 
+    def export(self, key: str) -> dict[str, Any]:
+        """The key's session (its successful state-changing requests) as a stripe CLI fixture
+        document; loading it into another key rebuilds the same objects."""
+        document: dict[str, Any] = self._call("GET", "/_emulator/requests?format=fixture", key)
+        return document
+
+    def add_fault(self, key: str, **rule: Any) -> dict[str, Any]:
+        """Add a fault rule for the key's ``/v1`` requests (``status``, ``when``, ``path``, ...)."""
+        added: dict[str, Any] = self._call("POST", "/_emulator/faults", key, rule)
+        return added
+
+    def faults(self, key: str) -> list[dict[str, Any]]:
+        """The key's fault rules with their ``remaining`` and ``fired`` counts."""
+        rules: list[dict[str, Any]] = self._call("GET", "/_emulator/faults", key)["data"]
+        return rules
+
+    def clear_faults(self, key: str) -> None:
+        self._call("DELETE", "/_emulator/faults", key)
+
     def load_fixtures(
         self, fixture: str | os.PathLike[str] | dict[str, Any], key: str, *, stripe_account: str | None = None
     ) -> dict[str, Any]:
@@ -162,6 +189,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="stripe CLI fixture file or folder to load into the in-process emulator (repeatable)",
     )
+    group.addoption(
+        "--stripe-emulator-save-failed",
+        default=None,
+        metavar="DIR",
+        help=f"save the session of each failed test's key as a fixture file in DIR (env {SAVE_FAILED_ENV})",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the item: ``stripe_api_key`` looks at it when it is torn down."""
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -187,9 +230,29 @@ def stripe_emulator(request: pytest.FixtureRequest) -> Iterator[StripeEmulator]:
 
 
 @pytest.fixture
-def stripe_api_key(stripe_emulator: StripeEmulator) -> str:
+def stripe_api_key(stripe_emulator: StripeEmulator, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh ``sk_test_`` key: this test's own, empty platform."""
-    return stripe_emulator.new_key()
+    key = stripe_emulator.new_key()
+    yield key
+    folder = request.config.getoption("--stripe-emulator-save-failed") or os.environ.get(SAVE_FAILED_ENV)
+    reports = request.node.stash.get(_REPORTS, {})
+    if folder and any(r.failed for r in reports.values()):
+        _save_session(stripe_emulator, key, folder, request.node)
+
+
+def _save_session(emulator: StripeEmulator, key: str, folder: str, item: pytest.Item) -> None:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid).strip("_")[:200] or "test"
+    path = os.path.join(folder, f"{name}.json")
+    try:
+        document = emulator.export(key)
+        os.makedirs(folder, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(document, fh, indent=2)
+            fh.write("\n")
+    except (EmulatorError, OSError) as exc:
+        item.add_report_section("teardown", "stripe-emulator", SAVE_FAILED.format(nodeid=item.nodeid, detail=exc))
+        return
+    item.add_report_section("teardown", "stripe-emulator", SAVED.format(path=path))
 
 
 @pytest.fixture

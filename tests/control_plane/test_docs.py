@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from emulator.cli import build_parser
+from emulator.recording.command import build_parser as export_parser
 from emulator.settings import markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ LINK = re.compile(r"\]\(([^)\s]+)\)")
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*[a-z]")
 # flags of other programs that the pages show (pip, npm, docker, ruff, the stripe CLI)
 OTHER_PROGRAMS = {"--prefix", "--rm", "--forward-to", "--check"}
-PLUGIN_FLAGS = {"--stripe-emulator-url", "--stripe-emulator-fixtures"}
+PLUGIN_FLAGS = {"--stripe-emulator-url", "--stripe-emulator-fixtures", "--stripe-emulator-save-failed"}
 
 
 def pages() -> list[Path]:
@@ -87,8 +88,13 @@ def test_links_lead_somewhere(page: Path) -> None:
 
 @pytest.mark.parametrize("page", [README, *sorted(DOCS.glob("*.md"))], ids=lambda p: p.name)
 def test_flags_exist(page: Path) -> None:
-    parser = build_parser()
-    server_flags = {flag for action in parser._actions for flag in action.option_strings}
+    # the server's flags and those of its export subcommand
+    server_flags = {
+        flag
+        for parser in (build_parser(), export_parser())
+        for action in parser._actions
+        for flag in action.option_strings
+    }
     unknown = set(FLAG.findall(page.read_text(encoding="utf-8"))) - server_flags - PLUGIN_FLAGS - OTHER_PROGRAMS
     assert not unknown, unknown
 

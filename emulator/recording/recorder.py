@@ -1,0 +1,221 @@
+"""Notes each platform's successful state-changing ``/v1`` requests, in order.
+
+Kept: ``POST`` and ``DELETE`` with a form body (or none) answered 200 that were not idempotent
+replays, with the query string and body as sent, the ``Stripe-Account`` header, the answer's
+``object`` and each id the answer is the first to hold, with its place in it (``id``,
+``transactions.0.id``), so an export can write later uses of an id as a reference to the step
+that produced it. The answer itself is not kept. At most :data:`MAX_ENTRIES` requests per
+platform are kept; beyond that the recording is marked incomplete (an export then refuses
+rather than rebuild half a session).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from emulator.core.state import Platform, State
+from emulator.http import auth
+from emulator.http.errors import StripeError
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
+
+EXTRA_KEY = "recording"
+MAX_ENTRIES = 20_000
+MAX_DEPTH = 32
+RECORDED_METHODS = frozenset({"POST", "DELETE"})
+# a reference's path cannot hold these (``${name:path|default}``)
+_UNREFERABLE = frozenset("|}\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    method: str
+    path: str
+    query: bytes
+    body: bytes
+    account: str | None
+    object: str | None
+    ids: tuple[tuple[str, str], ...]  # (id, gjson path in the answer)
+
+
+class Recording:
+    """One platform's recorded requests (``platform.extra["recording"]``)."""
+
+    __slots__ = ("dropped", "entries", "known")
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.dropped = 0
+        self.known: set[str] = set()  # every id an entry already says where to find
+
+    def add(self, entry: Entry) -> None:
+        if len(self.entries) >= MAX_ENTRIES:
+            self.dropped += 1
+            return
+        self.entries.append(entry)
+        self.known.update(obj_id for obj_id, _ in entry.ids)
+
+    def mark(self) -> tuple[int, int]:
+        """Where the recording stands (:meth:`rewind` goes back there)."""
+        return len(self.entries), self.dropped
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Forget what was recorded since ``mark`` (a fixture file that failed half-way is undone)."""
+        del self.entries[mark[0] :]
+        self.dropped = mark[1]
+        self.known = {obj_id for entry in self.entries for obj_id, _ in entry.ids}
+
+
+def recording_of(platform: Platform) -> Recording:
+    recording = platform.extra.get(EXTRA_KEY)
+    if not isinstance(recording, Recording):
+        recording = platform.extra[EXTRA_KEY] = Recording()
+    return recording
+
+
+# how an answer rendered by the API starts: its own id and object (read without decoding it)
+_HEAD = re.compile(rb'\{"id":"([0-9A-Za-z_]{1,255})","object":"([0-9a-z_.]{1,100})"')
+
+
+def id_pattern(prefixes: frozenset[str]) -> re.Pattern[bytes]:
+    """A JSON string value (not a key) that is an id with one of ``prefixes``."""
+    names = b"|".join(re.escape(p.encode()) for p in sorted(prefixes, key=len, reverse=True))
+    return re.compile(rb'"((?:' + names + rb")_[0-9A-Za-z]{6,250})\"(?=[,\]}])")
+
+
+def _escape(key: str) -> str:
+    return key.replace("\\", "\\\\").replace(".", "\\.")
+
+
+def locate(doc: Any, wanted: set[str]) -> dict[str, str]:
+    """Where in ``doc`` each of the ``wanted`` ids sits, as a gjson path (``transactions.0.id``);
+    ``metadata`` (the user's own text) is not looked in, and ids under keys a reference cannot
+    name are left out."""
+    found: dict[str, tuple[str, ...]] = {}
+    stack: list[tuple[Any, tuple[str, ...], int]] = [(doc, (), 0)]
+    while stack and len(found) < len(wanted):
+        value, path, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            continue
+        items = value.items() if type(value) is dict else ((str(i), v) for i, v in enumerate(value))
+        for name, child in items:
+            kind = type(child)
+            if kind is str:
+                if child in wanted and child not in found:
+                    found[child] = (*path, name)
+            elif (kind is dict or kind is list) and name != "metadata":
+                stack.append((child, (*path, name), depth + 1))
+    return {
+        obj_id: ".".join(_escape(part) for part in parts)
+        for obj_id, parts in found.items()
+        if not any(_UNREFERABLE.intersection(part) for part in parts)
+    }
+
+
+def _form(scope: dict[str, Any]) -> bool:
+    """Whether the request's body (if any) is a form: a fixture step can only send params as one
+    (a multipart file upload is not recorded)."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-type":
+            return value.split(b";")[0].strip().lower() in (b"application/x-www-form-urlencoded", b"")
+    return True
+
+
+class Recorder:
+    """ASGI layer around the API: passes everything through, notes what changed state."""
+
+    def __init__(self, state: State, inner: ASGIApp) -> None:
+        self.state = state
+        self.inner = inner
+        self.keys = auth.KeyCache()
+        self._prefixes: frozenset[str] = frozenset()
+        self._ids = id_pattern(self._prefixes)
+
+    def _id_strings(self) -> re.Pattern[bytes]:
+        if len(self._prefixes) != len(self.state.prefixes):  # prefixes are only ever added
+            self._prefixes = frozenset(self.state.prefixes)
+            self._ids = id_pattern(self._prefixes)
+        return self._ids
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["method"] not in RECORDED_METHODS or not scope["path"].startswith("/v1/") or not _form(scope):
+            await self.inner(scope, receive, send)
+            return
+        sent: list[bytes] = []
+        answer: list[bytes] = []
+        outcome = {"status": 0, "replayed": False}
+
+        async def receive_kept() -> dict[str, Any]:
+            message = await receive()
+            if message["type"] == "http.request":
+                sent.append(message.get("body", b""))
+            return message
+
+        async def send_kept(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                outcome["status"] = int(message["status"])
+                outcome["replayed"] = any(k == b"idempotent-replayed" for k, _ in message.get("headers", ()))
+            elif message["type"] == "http.response.body":
+                answer.append(message.get("body", b""))
+            await send(message)
+
+        await self.inner(scope, receive_kept, send_kept)
+        if outcome["status"] == 200 and not outcome["replayed"]:
+            self._note(scope, b"".join(sent), b"".join(answer))
+
+    def _note(self, scope: dict[str, Any], body: bytes, answer: bytes) -> None:
+        authorization = account = None
+        for name, value in scope.get("headers", ()):
+            lowered = name.lower()
+            if lowered == b"authorization":
+                authorization = value.decode("latin-1")
+            elif lowered == b"stripe-account":
+                account = value.decode("latin-1").strip() or None
+        try:
+            key = self.keys.key(authorization)
+        except StripeError:
+            return
+        platform = self.state.platforms.get(key)
+        if platform is None:
+            return
+        recording = recording_of(platform)
+        # only ids no earlier entry holds need a place: usually just the new object's own ``id``
+        known = recording.known
+        new = {text for raw in self._id_strings().findall(answer) if (text := raw.decode()) not in known}
+        head = _HEAD.match(answer)
+        own, kind = (head.group(1).decode(), head.group(2).decode()) if head else (None, None)
+        places: dict[str, str] = {}
+        if own is not None and own in new:
+            places[own] = "id"
+            new.discard(own)
+        if new or head is None:
+            try:
+                doc = orjson.loads(answer)
+            except orjson.JSONDecodeError:
+                doc = None
+            obj = doc if isinstance(doc, dict) else {}
+            if head is None:
+                found = obj.get("object")
+                kind = found if isinstance(found, str) else None
+                if isinstance(obj.get("id"), str) and obj["id"] in new:
+                    places[obj["id"]] = "id"
+                    new.discard(obj["id"])
+            if new:
+                places.update(locate(obj, new))
+        entry = Entry(
+            scope["method"],
+            scope["path"],
+            bytes(scope.get("query_string", b"")),
+            body,
+            account,
+            kind,
+            tuple(places.items()),
+        )
+        recording.add(entry)
