@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from emulator.clock_control import ClockControl
 from emulator.control import Control
 from emulator.core.state import State
 from emulator.http import errors
@@ -52,9 +53,16 @@ class EmulatorApp:
         self.webhooks = DeliveryEngine(state, settings)
         self.webhooks.install()
         self.on_reset.append(self.webhooks.on_reset)
+        self.timekeeper = self.api.timekeeper
+        self.timekeeper.after_move.append(self.webhooks.catch_up)
         self._dashboard: Any = None  # emulator.dashboard.Dashboard, built on the first dashboard request
         self.starlette = Starlette(
-            routes=[*self.control.routes(), *WebhookControl(state, self.webhooks).routes(), *self._dashboard_routes()]
+            routes=[
+                *self.control.routes(),
+                *ClockControl(state, self.timekeeper).routes(),
+                *WebhookControl(state, self.webhooks).routes(),
+                *self._dashboard_routes(),
+            ]
         )
         self.starlette.add_exception_handler(404, self._not_found)
         self.starlette.add_exception_handler(405, self._not_found)
