@@ -16,7 +16,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
-from tests import issuing_flows
+from tests import flows, issuing_flows
 from tests.issuing_flows import Spender
 from tests.receiver import Receiver, json_answer
 
@@ -70,7 +70,7 @@ def test_freeze_stops_the_clock(client: stripe.StripeClient, http: httpx.Client)
     assert frozen["frozen"] is True
     time.sleep(1.1)
     assert clock(http)["now"] == frozen["now"]
-    holder = client.v1.issuing.cardholders.create(issuing_flows.flows.guide_cardholder_params())  # type: ignore[arg-type]
+    holder = client.v1.issuing.cardholders.create(flows.guide_cardholder_params())  # type: ignore[arg-type]
     assert holder.created == frozen["now"]
     assert move(http, advance=DAY)["now"] == frozen["now"] + DAY  # a frozen clock moves exactly
     later = move(http, freeze=False)
