@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 import time
 import uuid
 from typing import Any
@@ -294,3 +295,43 @@ def test_reset_puts_the_platform_back_in_the_present(http: httpx.Client) -> None
     move(http, advance=50 * DAY, freeze=True)
     assert http.post("/_emulator/reset").status_code == 200
     assert clock(http)["offset"] == 0 and clock(http)["frozen"] is False
+
+
+# --- the dashboard -----------------------------------------------------------------------------------
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+FLASH = re.compile(r'<div class="flash (ok|error)" role="status">(.*?)</div>', re.S)
+
+
+def test_the_dashboard_shows_and_moves_the_platforms_time(
+    server: EmulatorServer, client: stripe.StripeClient, http: httpx.Client
+) -> None:
+    fa = client.v1.treasury.financial_accounts.create({"supported_currencies": ["usd"], "features": {}})
+    with httpx.Client(base_url=server.url) as web:  # a browser: no API key
+        found = web.get("/_emulator/search", params={"q": fa.id})
+        handle = found.headers["location"].split("/")[3]
+        page = web.get(f"/_emulator/platforms/{handle}")
+        assert page.status_code == 200 and "Move time forward" in page.text and "the present" in page.text
+        token = TOKEN.search(page.text)
+        assert token is not None
+        form = {"csrf_token": token.group(1), "object": client.v1.accounts.retrieve_current().id}
+        action = f"/_emulator/platforms/{handle}/actions/clock"
+
+        def act(origin: str, **fields: str) -> httpx.Response:
+            return web.post(action, data={**form, **fields}, headers={"Origin": origin})
+
+        assert act("https://evil.example", days="8").status_code == 403
+        assert clock(http)["offset"] == 0
+        moved = act(server.url, days="8", hours="1")
+        assert moved.status_code == 303 and moved.headers["location"].startswith(f"/_emulator/platforms/{handle}?")
+        shown = web.get(moved.headers["location"])
+        flash = FLASH.search(shown.text)
+        assert flash is not None and flash.group(1) == "ok" and "8 d 1 h" in flash.group(2)
+        assert "8 d 1 h ahead" in shown.text
+        assert clock(http)["offset"] >= 8 * DAY + 3600 - 2
+        refused = web.get(act(server.url, days="soon").headers["location"])
+        flash = FLASH.search(refused.text)
+        assert flash is not None and flash.group(1) == "error" and "Invalid days" in flash.group(2)
+        nothing = web.get(act(server.url).headers["location"])
+        flash = FLASH.search(nothing.text)
+        assert flash is not None and flash.group(1) == "error"
