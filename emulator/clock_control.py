@@ -132,8 +132,9 @@ class ClockControl:
                 return JSONResponse(clock_json(self.state, self.state.platforms.get(key)))
             refuse_cross_site(request)
             body = await Control._body(request)
-            platform = self.state.platform(key)
-            move = parse_move(body, platform.now())
+            existing = self.state.platforms.get(key)
+            move = parse_move(body, existing.now() if existing is not None else self.state.clock.now())
+            platform = self.state.platform(key)  # only once the request is known to be good
             await apply_move(self.timekeeper, platform, move)
         except StripeError as exc:
             return JSONResponse(exc.body(), status_code=exc.status)
