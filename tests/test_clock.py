@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
+from emulator.settings import Settings
 from tests import flows, issuing_flows
 from tests.issuing_flows import Spender
 from tests.receiver import Receiver, json_answer
@@ -335,3 +337,43 @@ def test_the_dashboard_shows_and_moves_the_platforms_time(
         nothing = web.get(act(server.url).headers["location"])
         flash = FLASH.search(nothing.text)
         assert flash is not None and flash.group(1) == "error"
+
+
+# --- --persist ----------------------------------------------------------------------------------------
+
+
+def test_clock_moves_and_what_fell_due_survive_a_restart(tmp_path: Path) -> None:
+    key = "sk_test_" + uuid.uuid4().hex
+    settings = Settings(port=0, persist=str(tmp_path / "state.db"))
+
+    def started() -> tuple[EmulatorServer, httpx.Client, stripe.StripeClient]:
+        srv = EmulatorServer(settings=settings)
+        url = srv.start()
+        http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
+        return srv, http, stripe.StripeClient(key, base_addresses={"api": url})
+
+    srv, http, client = started()
+    try:
+        s = issuing_flows.spender(client)
+        first = s.authorize(1000)
+        move(http, advance=8 * DAY)  # expires ``first`` inside the clock POST
+        second = s.authorize(2000)
+        move(http, advance=7 * DAY - 1)
+        time.sleep(1.2)  # real time makes ``second`` due: the next request (a GET) expires it
+        assert s.client.v1.issuing.authorizations.retrieve(second.id, options=s.opts).status == "expired"
+        assert s.client.v1.issuing.authorizations.retrieve(first.id, options=s.opts).status == "expired"
+        before = clock(http)
+        objects = http.get("/_emulator/state").json()
+    finally:
+        http.close()
+        srv.stop()
+    srv, http, client = started()
+    try:
+        after = clock(http)
+        assert abs(after["offset"] - before["offset"]) <= 1 and after["frozen"] is False
+        assert http.get("/_emulator/state").json() == objects  # same objects, events, timestamps
+        s = Spender(client, s.account, s.fa, s.cardholder, s.card)
+        assert s.balance() == {"cash": 50_000, "inbound_pending": 0, "outbound_pending": 0}
+    finally:
+        http.close()
+        srv.stop()
