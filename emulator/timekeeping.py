@@ -46,22 +46,28 @@ class Timekeeper:
         Work that schedules more work that is also due runs in the same pass. Returns how many ran."""
         agenda = platform.agenda
         ran = 0
-        while (entry := agenda.pop_due(now)) is not None:
-            at, _, fn, account_id, obj_id = entry
-            if self.state.platforms.get(platform.key) is not platform:
-                break  # the platform was reset meanwhile
-            scope = platform.scopes.get(account_id)
-            if scope is None:
-                continue
-            ctx = Ctx(
-                self.state, platform, scope, self.renderer, api_version=self.settings.api_version, now=at, pinned=True
-            )
-            record_value(DUE_MARK, obj_id)
-            try:
-                fn(ctx, obj_id)
-            except Exception:  # one broken piece of work must not stop the others nor the request
-                log.exception("due work %s on %s failed", getattr(fn, "__qualname__", fn), obj_id)
-            ran += 1
+        while entries := agenda.pop_due(now):
+            for at, fn, account_id, obj_id in entries:
+                if self.state.platforms.get(platform.key) is not platform:
+                    return ran  # the platform was reset meanwhile
+                scope = platform.scopes.get(account_id)
+                if scope is None:
+                    continue
+                ctx = Ctx(
+                    self.state,
+                    platform,
+                    scope,
+                    self.renderer,
+                    api_version=self.settings.api_version,
+                    now=at,
+                    pinned=True,
+                )
+                record_value(DUE_MARK, obj_id)
+                try:
+                    fn(ctx, obj_id)
+                except Exception:  # one broken piece of work must not stop the others nor the request
+                    log.exception("due work %s on %s failed", getattr(fn, "__qualname__", fn), obj_id)
+                ran += 1
         return ran
 
     async def move(self, platform: Platform, when: int) -> int:

@@ -22,43 +22,62 @@ if TYPE_CHECKING:
 DueFn = Callable[["Ctx", str], Any]
 """``fn(ctx, object_id)``: runs with ``ctx.now`` = the due time, on the object's account; synchronous."""
 
-# (due time, insertion number: ties run in the order they were added, work, account id, object id)
-Entry = tuple[int, int, DueFn, str, str]
+Entry = tuple[int, DueFn, str, str]
+"""(due time, work, account id, object id)."""
 
 
 class Agenda:
-    __slots__ = ("_entries", "_seq")
+    """Entries are kept by due second: a heap of the distinct seconds, and for each second one flat
+    list ``[fn, account id, object id, fn, ...]`` in the order they were added (~24 bytes an entry:
+    this holds one entry per pending authorization)."""
+
+    __slots__ = ("_buckets", "_count", "_times")
 
     def __init__(self) -> None:
-        self._entries: list[Entry] = []
-        self._seq = 0
+        self._times: list[int] = []  # heap of the seconds that have a bucket
+        self._buckets: dict[int, list[Any]] = {}
+        self._count = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._count
 
     def add(self, at: int, fn: DueFn, account_id: str, obj_id: str) -> None:
         """Run ``fn(ctx, obj_id)`` on ``account_id``'s objects once the platform's time reaches ``at``."""
-        self._seq += 1
-        heapq.heappush(self._entries, (int(at), self._seq, fn, account_id, obj_id))
+        at = int(at)
+        bucket = self._buckets.get(at)
+        if bucket is None:
+            bucket = self._buckets[at] = []
+            heapq.heappush(self._times, at)
+        bucket += (fn, account_id, obj_id)
+        self._count += 1
 
     def next_at(self) -> int | None:
         """When the earliest entry falls due (None: nothing is planned)."""
-        return self._entries[0][0] if self._entries else None
+        return self._times[0] if self._times else None
 
     def due(self, now: int) -> bool:
-        entries = self._entries
-        return bool(entries) and entries[0][0] <= now
+        times = self._times
+        return bool(times) and times[0] <= now
 
-    def pop_due(self, now: int) -> Entry | None:
-        """The earliest entry due at or before ``now`` (removed), or None."""
-        entries = self._entries
-        if entries and entries[0][0] <= now:
-            return heapq.heappop(entries)
-        return None
+    def pop_due(self, now: int) -> list[Entry]:
+        """The entries of the earliest second due at or before ``now`` (removed), in the order they
+        were added; ``[]`` when nothing is due. Entries added for that second meanwhile form a new
+        bucket, returned by the next call."""
+        times = self._times
+        if not times or times[0] > now:
+            return []
+        at = heapq.heappop(times)
+        flat = self._buckets.pop(at)
+        self._count -= len(flat) // 3
+        return [(at, flat[i], flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3)]
 
     def upcoming(self, limit: int = 20) -> list[tuple[int, str, str]]:
         """The next ``limit`` entries as (due time, work name, object id), for dashboards."""
-        return [
-            (at, getattr(fn, "__qualname__", "?"), obj_id)
-            for at, _, fn, _, obj_id in heapq.nsmallest(limit, self._entries)
-        ]
+        out: list[tuple[int, str, str]] = []
+        for at in sorted(self._times):
+            flat = self._buckets[at]
+            for i in range(0, len(flat), 3):
+                if len(out) >= limit:
+                    return out
+                out.append((at, getattr(flat[i], "__qualname__", "?"), flat[i + 2]))
+        return out
