@@ -18,6 +18,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
+from emulator.pytest_plugin import EmulatorError, StripeEmulator
 from emulator.settings import Settings
 from tests import flows, issuing_flows
 from tests.issuing_flows import Spender
@@ -377,3 +378,13 @@ def test_clock_moves_and_what_fell_due_survive_a_restart(tmp_path: Path) -> None
     finally:
         http.close()
         srv.stop()
+
+
+def test_the_pytest_plugin_moves_a_platforms_clock(stripe_emulator: StripeEmulator) -> None:
+    key = stripe_emulator.new_key()
+    assert stripe_emulator.clock(key)["offset"] == 0
+    moved = stripe_emulator.clock(key, advance=3600, freeze=True)
+    assert moved["frozen"] is True and moved["offset"] >= 3599
+    assert stripe_emulator.clock(key, to=moved["now"] + 60)["now"] == moved["now"] + 60
+    with pytest.raises(EmulatorError, match="only moves forward"):
+        stripe_emulator.clock(key, to=moved["now"])
