@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
+import os
 import re
+import shutil
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -25,6 +29,7 @@ from tests.issuing_flows import Spender
 from tests.receiver import Receiver, json_answer
 
 DAY = 24 * 3600
+NODE_DIR = Path(__file__).resolve().parent / "node"
 
 
 def move(http: httpx.Client, **params: Any) -> dict[str, Any]:
@@ -388,3 +393,28 @@ def test_the_pytest_plugin_moves_a_platforms_clock(stripe_emulator: StripeEmulat
     assert stripe_emulator.clock(key, to=moved["now"] + 60)["now"] == moved["now"] + 60
     with pytest.raises(EmulatorError, match="only moves forward"):
         stripe_emulator.clock(key, to=moved["now"])
+
+
+def test_clock_with_stripe_node(server: EmulatorServer, api_key: str) -> None:
+    """The same through stripe-node (tests/node/clock_flow.mjs); skipped without node or its modules."""
+    node = shutil.which("node")
+    sdk = NODE_DIR / "node_modules" / "stripe" / "package.json"
+    if node is None or not sdk.exists():
+        if os.environ.get("CI"):
+            pytest.fail("node and `npm ci` in tests/node are required in CI")
+        pytest.skip("node or tests/node/node_modules missing: run `npm ci --prefix tests/node`")
+    proc = subprocess.run(
+        [node, str(NODE_DIR / "clock_flow.mjs"), server.url, api_key],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("CLAUDECODE", "CURSOR_AGENT", "CODEX_SANDBOX", "GEMINI_CLI")
+        },
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    steps = [json.loads(line)["step"] for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert steps == ["pending", "clock", "expired", "done"], proc.stdout
