@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from emulator.clock_control import ClockControl
 from emulator.control import Control
 from emulator.core.state import State
 from emulator.faults.control import FaultControl
@@ -71,10 +72,13 @@ class EmulatorApp:
         self.on_reset.append(self.faults.reset)
         self.front = FaultInjector(self.faults, settings.api_version, self.serve)
         self.recorder = Recorder(state, self.api)  # each platform's state-changing requests, for export
+        self.timekeeper = self.api.timekeeper
+        self.timekeeper.after_move.append(self.webhooks.catch_up)
         self._dashboard: Dashboard | None = None  # built on the first dashboard request
         self.starlette = Starlette(
             routes=[
                 *self.control.routes(),
+                *ClockControl(state, self.timekeeper).routes(),
                 *WebhookControl(state, self.webhooks).routes(),
                 *HostedPages(self).routes(),
                 *FaultControl(state, self.faults).routes(),

@@ -28,8 +28,11 @@ What is journaled: API ``POST``/``DELETE`` answered 200 (or 402, or 400/404 unde
 Idempotency-Key, since those answers are replayed to the client too), any API request that
 created a new platform (the first request of a key), every request that waited in the middle
 (whatever it answered), and every successful settings ``POST`` of the control plane
-(``/_emulator/platform_settings``, ``/_emulator/webhooks/settings``). ``POST /_emulator/reset``
-deletes the journal entries it makes obsolete (all, or one key's). The file carries SQLite's
+(``/_emulator/platform_settings``, ``/_emulator/webhooks/settings``, ``/_emulator/clock``: a
+platform's time is replayed from the clock readings on the tape). Any request (a GET too) that ran
+work which fell due as the platform's time passed (an authorization expiring, see
+:mod:`emulator.timekeeping`) is kept as well, so the work happens at the same point of the replay.
+``POST /_emulator/reset`` deletes the journal entries it makes obsolete (all, or one key's). The file carries SQLite's
 ``application_id`` and a schema version: a file that is not SQLite, belongs to another
 application, is damaged, or is held by another running emulator is refused with a message;
 it is checked through a read-only connection first, so a refused file is never written to.
@@ -72,7 +75,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 KEPT_HEADERS = frozenset({"authorization", "content-type", "idempotency-key", "stripe-account", "stripe-version"})
 # Control-plane POSTs that change settings state and are journaled (others are not: a fixture
 # load's API calls are journaled one by one, a webhook delivery replay only sends a request).
-JOURNALED_CONTROL = frozenset({"/_emulator/platform_settings", "/_emulator/webhooks/settings"})
+JOURNALED_CONTROL = frozenset({"/_emulator/platform_settings", "/_emulator/webhooks/settings", "/_emulator/clock"})
+DUE_MARK = "due"  # on a tape: the request ran work that fell due (emulator.timekeeping), so it is kept
 RESET_PATH = "/_emulator/reset"
 
 IS_DIRECTORY = "cannot use --persist {path}: it is a directory"
@@ -527,7 +531,8 @@ class Persistence:
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 replayed = any(k.lower() == b"idempotent-replayed" for k, _ in message.get("headers", ()))
-                if first or self._worth_keeping(is_api, method, status, replayed, existed, key, headers):
+                ran_due = any(kind == DUE_MARK for kind, _ in tape.drawn)  # work that fell due ran here
+                if first or ran_due or self._worth_keeping(is_api, method, status, replayed, existed, key, headers):
                     self._append(entry(status, done=True))
             await send(message)
 

@@ -8,7 +8,8 @@ Fixtures (nothing starts unless a test asks for one of them)::
 * ``stripe_emulator`` (session): the emulator, in-process on a free port (or the one at
   ``--stripe-emulator-url`` / ``STRIPE_EMULATOR_URL``). A :class:`StripeEmulator`: ``url``,
   ``new_key()``, ``client(key)``, ``reset(key)``, ``state(key)``, ``requests(key)``,
-  ``platform_settings(key, **changes)``, ``load_fixtures(file_or_document, key)``, and for the
+  ``platform_settings(key, **changes)``, ``clock(key, advance=/to=/freeze=)``,
+  ``load_fixtures(file_or_document, key)``, and for the
   fixture files given at start, ``fixtures_key`` (their platform) and ``loaded_fixtures()``.
 * ``stripe_api_key``: a fresh ``sk_test_`` key. Every key is its own platform with its own
   objects, so tests never see each other's data, need no reset, and run in parallel under
@@ -152,6 +153,18 @@ class StripeEmulator:
 
     def clear_faults(self, key: str) -> None:
         self._call("DELETE", "/_emulator/faults", key)
+
+    def clock(
+        self, key: str, *, advance: int | None = None, to: int | None = None, freeze: bool | None = None
+    ) -> dict[str, Any]:
+        """A platform's time ``{"now", "offset", "frozen"}``; with ``advance`` (seconds), ``to`` (unix
+        seconds) or ``freeze``, move it forward first; returns once what fell due has happened."""
+        changes = {k: v for k, v in (("advance", advance), ("to", to), ("freeze", freeze)) if v is not None}
+        if changes:
+            moved: dict[str, Any] = self._call("POST", "/_emulator/clock", key, changes)
+            return moved
+        current: dict[str, Any] = self._call("GET", "/_emulator/clock", key)
+        return current
 
     def load_fixtures(
         self, fixture: str | os.PathLike[str] | dict[str, Any], key: str, *, stripe_account: str | None = None

@@ -31,6 +31,7 @@ class Ctx:
         "api_version",
         "renderer",
         "now",
+        "pinned",
         "includes",
         "origin",
         "after_response",
@@ -49,6 +50,8 @@ class Ctx:
         request_id: str | None = None,
         idempotency_key: str | None = None,
         api_version: str = DEFAULT_API_VERSION,
+        now: int | None = None,
+        pinned: bool = False,
     ) -> None:
         self.state = state
         self.platform = platform
@@ -59,7 +62,10 @@ class Ctx:
         self.request_id = request_id
         self.idempotency_key = idempotency_key
         self.api_version = api_version
-        self.now = state.clock.now()
+        # the platform's time when the request began; ``pinned``: work that fell due at ``now``
+        # runs as if it were that time (its events are stamped ``now`` too)
+        self.now = platform.now() if now is None else now
+        self.pinned = pinned
         self.includes: frozenset[str] = frozenset()  # includable fields asked for (card number/cvc)
         self.origin = ""  # scheme://host[:port] the client reached the emulator at (links it hands out)
         self.after_response: list[Callable[[], Any]] = []
@@ -79,6 +85,8 @@ class Ctx:
             request_id=self.request_id,
             idempotency_key=self.idempotency_key,
             api_version=self.api_version,
+            now=self.now,
+            pinned=self.pinned,
         )
         sub.after_response = self.after_response
         sub.origin = self.origin
@@ -101,7 +109,13 @@ class Ctx:
         plain = self._plain
         if plain is None:  # made once per request: no parameters, no includes, this request's clock
             plain = self._plain = Ctx(
-                self.state, self.platform, self.scope, self.renderer, api_version=self.api_version
+                self.state,
+                self.platform,
+                self.scope,
+                self.renderer,
+                api_version=self.api_version,
+                now=self.now,
+                pinned=self.pinned,
             )
         return self.renderer.render(plain, obj, [])
 
@@ -109,6 +123,11 @@ class Ctx:
         """The object as the API shows it now, detached from the stored one."""
         snap: Obj = clone(self.rendered(obj))
         return snap
+
+    def current_time(self) -> int:
+        """The platform's time at this moment (later than ``now`` after an ``await``), or ``now``
+        for work that fell due (it happens at its due time)."""
+        return self.now if self.pinned else self.platform.now()
 
     # --- events --------------------------------------------------------------------------------
 
@@ -122,7 +141,7 @@ class Ctx:
         if self.scope.is_connected:
             event["account"] = self.scope.account_id
         event["api_version"] = self.api_version
-        event["created"] = self.state.clock.now()
+        event["created"] = self.current_time()
         event["data"] = data
         event["livemode"] = False
         event["pending_webhooks"] = 0

@@ -106,6 +106,13 @@ async def outside(kind: str, ask: Callable[[], Awaitable[T]], abandoned: T) -> T
     return await tape.outside(kind, ask, abandoned)
 
 
+def record_value(kind: str, value: Any) -> None:
+    """Record a JSON-serialisable value on the running request's live tape (no-op otherwise)."""
+    tape = CURRENT_TAPE.get()
+    if tape is not None and tape.pending is None:
+        tape.drawn.append([kind, value])
+
+
 def replaying() -> bool:
     """True while the running request is replayed from the persistence journal."""
     tape = CURRENT_TAPE.get()

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.core.clock import Clock
+from emulator.core.agenda import Agenda
+from emulator.core.clock import Clock, PlatformClock
 from emulator.core.ids import IdFactory
 from emulator.core.packing import Codec
 from emulator.core.store import HOT_OBJECTS, Obj, ObjectStore
@@ -82,6 +83,8 @@ class Platform:
     def __init__(self, state: State, key: str) -> None:
         self.state = state
         self.key = key
+        self.clock = PlatformClock(state.clock)  # this platform's time (``/_emulator/clock``)
+        self.agenda = Agenda()  # work that falls due as this platform's time passes
         self.created = state.clock.now()
         self.account_id = state.ids.account()
         self.account: Obj = {}
@@ -91,6 +94,10 @@ class Platform:
         self.settings = PlatformSettings()
         self.idempotency: Any = None  # set by the HTTP layer (emulator.http.idempotency)
         self.extra: dict[str, Any] = {}  # per-platform data of optional subsystems (webhooks, ...)
+
+    def now(self) -> int:
+        """This platform's time in unix seconds (``created`` of its objects and events)."""
+        return self.clock.now()
 
     def scope(self, account_id: str | None = None) -> Scope:
         account_id = account_id or self.account_id

@@ -43,6 +43,12 @@ SHIPPED = "Shipping of {id} is now {status}."
 FUNDED = "Received credit {id} of {amount} ({status}). {balance}"
 BALANCE_CHANGE = "Financial account {fa} cash balance: {before} → {after}."
 REPLAYED = "Replayed {id}: {result}."
+INVALID_DURATION = "Invalid {name} {value!r}: enter a whole number, 0 or more."
+NO_DURATION = "Enter how many days, hours or minutes to move time forward."
+CLOCK_MOVED = "Time moved forward by {by}: it is now {now} for this platform."
+CLOCK_PATH = "/_emulator/clock"
+DURATION_FIELDS = (("days", 86400), ("hours", 3600), ("minutes", 60))
+MAX_DURATION_DIGITS = 9
 REPLAY_RESULT_OK = "HTTP {status} in {ms}"
 REPLAY_RESULT_FAILED = "no success ({detail})"
 
@@ -57,7 +63,7 @@ class ActionError(Exception):
 @dataclass(frozen=True)
 class Outcome:
     flash: Flash
-    show: str  # the id whose page to show next
+    show: str  # the id whose page to show next ("": the platform's own page)
 
 
 def encode(params: Mapping[str, str]) -> bytes:
@@ -137,6 +143,7 @@ class Actions:
             "shipping": (self.shipping, ("issuing.card",)),
             "fund": (self.fund, ("treasury.financial_account",)),
             "replay": (self.replay, (DELIVERY_KIND,)),
+            "clock": (self.clock, ("account",)),
         }
 
     async def _post(
@@ -260,6 +267,26 @@ class Actions:
             balance=_balance_text(view, fa["id"], before),
         )
         return Outcome(Flash(out.get("status") == "succeeded", text.strip()), fa["id"])
+
+    # --- time -----------------------------------------------------------------------------------
+
+    async def clock(self, view: View, form: Mapping[str, str], account_obj: Obj, account: str | None) -> Outcome:
+        """Move the platform's time forward; the outcome shows the platform's page (``show`` empty)."""
+        seconds = 0
+        for name, unit in DURATION_FIELDS:
+            raw = form.get(name, "").strip()
+            if not raw:
+                continue
+            if not raw.isdigit() or len(raw) > MAX_DURATION_DIGITS:
+                raise ActionError(INVALID_DURATION.format(name=name, value=raw[:20]))
+            seconds += int(raw) * unit
+        if seconds <= 0:
+            raise ActionError(NO_DURATION)
+        status, body = await self.call(view, "POST", CLOCK_PATH, {"advance": str(seconds)}, None)
+        if status != 200 or not isinstance(body, dict):
+            return Outcome(_api_error(status, body), "")
+        text = CLOCK_MOVED.format(by=fmt.duration_s(seconds), now=fmt.timestamp(body.get("now")))
+        return Outcome(Flash(True, text), "")
 
     # --- webhooks -------------------------------------------------------------------------------
 

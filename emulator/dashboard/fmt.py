@@ -94,6 +94,17 @@ def timestamp(value: Any) -> str:
         return str(value)
 
 
+def duration_s(seconds: int) -> str:
+    """``93784`` -> ``1 d 2 h 3 min`` (whole minutes; seconds only below a minute)."""
+    if seconds < 60:
+        return f"{seconds} s"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    return " ".join(p for p in parts if p)
+
+
 def badge(status: Any) -> Markup:
     text = "—" if status is None else str(status)
     tone = "good" if text in GOOD else "bad" if text in BAD else "neutral"

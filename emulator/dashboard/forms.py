@@ -179,6 +179,22 @@ def replay_form(view: View, delivery_id: str, *, compact: bool = False) -> Marku
     return form(view, "replay", delivery_id, "Replay this delivery", [], "Replay now")
 
 
+def clock_form(view: View) -> Markup:
+    """Move the platform's time forward (``POST /_emulator/clock``)."""
+    return form(
+        view,
+        "clock",
+        view.platform.account_id,
+        "Move time forward",
+        [
+            field("Days", "days", placeholder="0", size=5),
+            field("Hours", "hours", placeholder="0", size=5),
+            field("Minutes", "minutes", placeholder="0", size=5),
+        ],
+        "Advance",
+    )
+
+
 def forms_for(view: View, obj: Obj) -> list[Markup]:
     kind = obj.get("object")
     if kind == "issuing.card":

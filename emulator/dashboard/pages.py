@@ -125,6 +125,12 @@ def _rta_timeout(seconds: object, approves: object) -> str:
     return f"{shown}, then {'approve' if approves else 'decline'}"
 
 
+def _time(p: Platform) -> str:
+    offset = p.now() - p.state.clock.now()
+    ahead = f"{fmt.duration_s(offset)} ahead" if offset > 0 else "the present"
+    return f"{fmt.timestamp(p.now())} ({ahead}{', frozen' if p.clock.frozen else ''})"
+
+
 def platform_page(view: View) -> Markup:
     p = view.platform
     head = join(
@@ -134,12 +140,14 @@ def platform_page(view: View) -> Markup:
                 ("Platform account", view.id_link(p.account_id)),
                 ("Connected accounts", str(len(p.accounts))),
                 ("Created", fmt.timestamp(p.created)),
+                ("Time", _time(p)),
                 (
                     "Real-time authorization timeout",
                     _rta_timeout(p.settings.rta_timeout_seconds, p.settings.rta_timeout_approves),
                 ),
             ]
         ),
+        el("div", {"class": "actions"}, forms.clock_form(view)),
     )
     return join(head, platform_sections(view))
 

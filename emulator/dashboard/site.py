@@ -242,9 +242,10 @@ class Dashboard:
         except LookupError:
             return self._not_found(request, NO_ACTION, name)
         except actions.ActionError as exc:
-            outcome = actions.Outcome(Flash(False, str(exc)), obj["id"])
+            outcome = actions.Outcome(Flash(False, str(exc)), "" if name == "clock" else obj["id"])
         token = self._remember(outcome.flash)
-        return RedirectResponse(f"{view.object_url(outcome.show)}?flash={path_part(token)}", status_code=303)
+        shown = view.object_url(outcome.show) if outcome.show else view.url  # "": the platform's page
+        return RedirectResponse(f"{shown}?flash={path_part(token)}", status_code=303)
 
     async def _form(self, request: Request) -> dict[str, str] | Response:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -29,6 +29,7 @@ from emulator.http.render import Representation, response_types
 from emulator.http.responses import RawBody
 from emulator.http.router import Router
 from emulator.settings import Settings
+from emulator.timekeeping import Timekeeper
 
 log = logging.getLogger("emulator.requests")
 
@@ -135,6 +136,8 @@ class Api:
         self.recent: deque[_Logged] = deque(maxlen=max(settings.request_log_size, 1))
         self.keys = auth.KeyCache()
         self.limited = limited_keys.LimitedKeys(state)
+        self.timekeeper = Timekeeper(state, settings, representation)
+        self.timekeeper.after_move.append(self._forget_old_keys)
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
 
@@ -246,6 +249,9 @@ class Api:
             platform = self.state.platform(key)
             tenant = self._scope_for(platform, key, headers.get("stripe-account"))
         meta["account"] = tenant.account_id if tenant.is_connected else None
+        now = platform.now()  # the platform's time (``/_emulator/clock``), read once per request
+        if platform.agenda.due(now):
+            self.timekeeper.catch_up(platform, now)  # what fell due meanwhile happens first
 
         if match is None:
             raise errors.unrecognized_url(method, path)
@@ -264,8 +270,7 @@ class Api:
             extra_headers.append((b"idempotency-key", idem_key.encode("latin-1", "replace")))
             store = self._idempotency(platform)
             fingerprint = hashlib.blake2b(orjson.dumps(tree, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
-            # keys expire on the emulator's clock (which tests may move forward), untaped: not part of any object
-            now = time.time() + self.state.clock.offset
+            # keys expire on the platform's clock (``/_emulator/clock`` moves it forward)
             saved = store.begin(tenant.account_id, idem_key, f"{method} {path}", fingerprint, request_id, now)
             if saved is not None:
                 meta["replayed"] = True
@@ -294,6 +299,7 @@ class Api:
             request_id=request_id,
             idempotency_key=idem_key,
             api_version=version,
+            now=now,
         )
         ctx.includes = includes
         ctx.origin = self._origin(scope, headers)
@@ -357,6 +363,12 @@ class Api:
                 code="account_invalid",
             )
         return access.platform.scope(access.account)
+
+    def _forget_old_keys(self, platform: Platform, now: int) -> None:
+        """After the platform's time moved: drop the Idempotency-Keys it aged past their TTL."""
+        store = platform.idempotency
+        if isinstance(store, IdempotencyStore):
+            store.prune(now)
 
     def _idempotency(self, platform: Platform) -> IdempotencyStore:
         store = platform.idempotency

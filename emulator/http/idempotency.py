@@ -54,7 +54,8 @@ class IdempotencyStore:
         self.max_entries = max_entries
         self.entries: OrderedDict[tuple[str, str], Saved] = OrderedDict()
 
-    def _prune(self, now: float) -> None:
+    def prune(self, now: float) -> None:
+        """Drop keys older than ``ttl`` at ``now`` (and the oldest beyond ``max_entries``)."""
         entries = self.entries
         while entries:
             key, saved = next(iter(entries.items()))
@@ -71,7 +72,7 @@ class IdempotencyStore:
         """Return the saved response to replay, or None after reserving the key for this request."""
         if len(key) > MAX_KEY_LENGTH:
             raise StripeError(errors.IDEMPOTENCY_KEY_TOO_LONG, param="Idempotency-Key")
-        self._prune(now)
+        self.prune(now)
         saved = self.entries.get((account, key))
         if saved is not None:
             if saved.endpoint != endpoint:

@@ -24,10 +24,12 @@ from emulator.core.state import Platform, Scope, State
 from emulator.core.store import Obj
 from emulator.settings import Settings
 from emulator.webhooks import routing, transport
-from emulator.webhooks.book import FORWARD_KEY, Book, Delivery, Target, book_of
+from emulator.webhooks.book import EXTRA_KEY, FORWARD_KEY, Book, Delivery, Target, book_of
 from emulator.webhooks.forward import ForwardTarget, from_settings
 
 ASYNC_TIMEOUT = 10.0  # seconds a receiver has to answer one asynchronous delivery
+CATCH_UP_POLL = 0.01  # seconds between looks while a clock move waits for due retries
+CATCH_UP_SLACK = 2.0  # beyond ASYNC_TIMEOUT without any attempt: a clock move stops waiting
 ENDPOINT_GONE = "the webhook endpoint no longer exists"
 ENDPOINT_DISABLED = "the webhook endpoint is disabled"
 NO_SECRET = "the webhook endpoint has no signing secret"
@@ -101,6 +103,7 @@ class DeliveryEngine:
 
     async def _work(self, book: Book, key: str) -> None:
         queue = book.queue(key)
+        clock = book.platform.clock
         import httpx  # imported on first delivery: it costs ~50 ms of start-up
 
         while True:
@@ -110,11 +113,11 @@ class DeliveryEngine:
                     if delivery.status != "pending":
                         queue.popleft()
                         continue
-                    waiting = (delivery.next_attempt_at or 0.0) - time.time()
-                    if waiting > 0:  # restored after a restart: its retry is due later
-                        await self._sleep(book, key, waiting)
+                    due = delivery.next_attempt_at
+                    if due is not None and due > clock.wall():  # restored after a restart: due later
+                        await self._wait_due(book, key, delivery)
                         continue
-                    delivery.next_attempt_at = None
+                    started = clock.wall()
                     await self.attempt(client, delivery, "automatic")
                     schedule = self.schedule(book)
                     if delivery.status == "pending" and delivery.automatic_attempts > len(schedule):
@@ -123,12 +126,13 @@ class DeliveryEngine:
                         self._changed(book, delivery)
                         queue.popleft()
                         continue
-                    delay = schedule[delivery.automatic_attempts - 1]
-                    delivery.next_attempt_at = time.time() + delay
+                    # the next retry is due ``delay`` after this attempt, on the platform's clock: after a
+                    # jump of that clock, an attempt that was due at T counts from T (retries catch up)
+                    took = max(clock.wall() - started, 0.0)
+                    base = (due if due is not None and due < started else started) + took
+                    delivery.next_attempt_at = base + schedule[delivery.automatic_attempts - 1]
                     self._changed(book, delivery)
-                    await self._sleep(book, key, delay)
-                    if delivery.status == "pending":
-                        delivery.next_attempt_at = None
+                    await self._wait_due(book, key, delivery)
             # no await from here on: an event queued now finds this worker gone and starts another
             if queue and book.alive:
                 continue
@@ -137,13 +141,54 @@ class DeliveryEngine:
             return
 
     @staticmethod
-    async def _sleep(book: Book, key: str, delay: float) -> None:
+    async def _wait_due(book: Book, key: str, delivery: Delivery) -> None:
+        """Sleep until the delivery's next attempt is due on the platform's clock (which may jump or
+        freeze), or until it is no longer pending (a replay delivered it)."""
+        clock = book.platform.clock
         wake = book.wake_event(key)
-        wake.clear()
-        try:
-            await asyncio.wait_for(wake.wait(), timeout=delay)
-        except TimeoutError:
-            pass
+        while delivery.status == "pending" and book.alive and delivery.next_attempt_at is not None:
+            wake.clear()  # before reading the clock: a move after this read sets it again
+            remaining = delivery.next_attempt_at - clock.wall()
+            if remaining <= 0:
+                return
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=None if clock.frozen else remaining)
+            except TimeoutError:
+                pass
+
+    # --- the platform's clock moved ------------------------------------------------------------------
+
+    def _behind(self, book: Book, until: float) -> int:
+        """Endpoints whose first pending delivery is due at or before ``until`` (woken, and their
+        workers started if none runs)."""
+        behind = 0
+        for key, queue in book.queues.items():
+            head = next((d for d in queue if d.status == "pending"), None)
+            if head is None or (head.next_attempt_at is not None and head.next_attempt_at > until):
+                continue
+            behind += 1
+            book.wake_event(key).set()
+            self._ensure_worker(book, key)
+        return behind
+
+    async def catch_up(self, platform: Platform, now: int) -> None:
+        """After ``platform``'s time jumped: attempt every delivery whose retry fell due, in each
+        endpoint's order, and return once none due by the new time is left (or, should a receiver
+        hang, once no attempt was made for longer than one attempt may take)."""
+        book = platform.extra.get(EXTRA_KEY)
+        if not isinstance(book, Book) or not book.queues:
+            return
+        until = platform.clock.wall()
+        loop = asyncio.get_running_loop()
+        attempts = -1
+        progress_at = loop.time()
+        while book.alive and self._behind(book, until):
+            made = sum(len(d.attempts) for q in book.queues.values() for d in q)
+            if made != attempts:
+                attempts, progress_at = made, loop.time()
+            elif loop.time() - progress_at > ASYNC_TIMEOUT + CATCH_UP_SLACK:
+                return
+            await asyncio.sleep(CATCH_UP_POLL)
 
     # --- one attempt -------------------------------------------------------------------------------
 

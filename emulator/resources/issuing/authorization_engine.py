@@ -277,7 +277,7 @@ def _record(ctx: Ctx, auth: Obj, request: Request, outcome: Outcome) -> None:
             "amount_details": request.amount_details,
             "approved": outcome.approved,
             "authorization_code": f"S{ctx.state.ids.digits(6)}" if outcome.approved else None,
-            "created": ctx.state.clock.now(),
+            "created": ctx.current_time(),
             "currency": auth["currency"],
             "merchant_amount": request.merchant_amount,
             "merchant_currency": request.merchant_currency,

@@ -16,6 +16,10 @@ currency, converted to the card's currency for the hold (``merchant_amount`` and
 * ``/reverse``: gives back ``reverse_amount`` (default: all still held); the authorized amount
   shrinks by it. Nothing left held: ``reversed`` (or ``closed`` when part was captured).
 * ``/expire``: releases what is held; ``expired`` (rendered ``reversed`` before API 2025-03-31).
+  Stripe does the same by itself to an authorization still pending :data:`EXPIRY` seconds after
+  it was created (:data:`LONG_EXPIRY` at hotels and car rentals): each new pending authorization
+  puts its expiry on the platform's agenda (:mod:`emulator.core.agenda`), and it happens when the
+  platform's time passes it (``/_emulator/clock``).
 * ``/finalize_amount``: sets the authorized amount to ``final_amount`` (not below what was
   captured), adjusting the hold, and records ``fleet``/``fuel`` data.
 * ``/fraud_challenges/respond``: answers the pending SMS fraud challenge of an authorization
@@ -64,6 +68,12 @@ NOTHING_TO_CAPTURE = "This authorization has no uncaptured amount left; pass cap
 REVERSE_TOO_MUCH = "The reverse_amount ({amount}) is greater than the amount still held on this authorization ({held})."
 FINAL_BELOW_CAPTURED = "The final_amount ({amount}) cannot be less than the amount already captured ({captured})."
 NO_FRAUD_CHALLENGE = "This authorization has no pending fraud challenge to respond to."
+
+DAY = 24 * 3600
+EXPIRY = 7 * DAY  # Stripe expires an uncaptured authorization after 7 days ...
+LONG_EXPIRY = 31 * DAY  # ... and up to 31 days at merchants that hold funds long (lodging, car rental)
+LONG_EXPIRY_CATEGORIES = frozenset({"hotels_motels_and_resorts", "car_rental_agencies"})
+EXPIRY_RETRY = 60  # a due expiry waits this long while a request awaits its real-time decision
 
 
 def _card(ctx: Ctx, card_id: str, param: str) -> Obj:
@@ -190,7 +200,26 @@ async def authorize(ctx: Ctx, card: Obj, p: dict[str, Any]) -> Obj:
     if outcome.reason == "suspected_fraud":
         auth["fraud_challenges"] = _fraud_challenges(ctx, card)
     ctx.emit("issuing_authorization.created", auth)
+    if auth["status"] == "pending":
+        ctx.platform.agenda.add(expires_at(auth), expire_due, ctx.scope.account_id, auth["id"])
     return auth
+
+
+def expires_at(auth: Obj) -> int:
+    """When Stripe expires ``auth`` if it is still pending (unix seconds)."""
+    category = (auth.get("merchant_data") or {}).get("category")
+    return int(auth["created"]) + (LONG_EXPIRY if category in LONG_EXPIRY_CATEGORIES else EXPIRY)
+
+
+def expire_due(ctx: Ctx, auth_id: str) -> None:
+    """Agenda work: Stripe expires the authorization if it is still pending (else nothing happens)."""
+    auth = ctx.scope.get(AUTHORIZATION, auth_id)
+    if auth is None or auth["status"] != "pending":
+        return
+    if auth["pending_request"] is not None:
+        ctx.platform.agenda.add(ctx.now + EXPIRY_RETRY, expire_due, ctx.scope.account_id, auth_id)
+        return
+    _expire(ctx, auth)
 
 
 async def create(ctx: Ctx) -> Obj:
@@ -316,7 +345,10 @@ def reverse(ctx: Ctx) -> Obj:
 
 
 def expire(ctx: Ctx) -> Obj:
-    auth = _pending(ctx, "expired")
+    return _expire(ctx, _pending(ctx, "expired"))
+
+
+def _expire(ctx: Ctx, auth: Obj) -> Obj:
     before = ctx.snapshot(auth)
     auth["status"] = "expired"
     money.close(ctx, auth)

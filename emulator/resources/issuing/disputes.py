@@ -21,7 +21,9 @@ by the ``explanation`` of the evidence for the dispute's reason:
   transaction (listed in ``dispute.balance_transactions``), and ``issuing_dispute.funds_reinstated``
   is sent.
 
-An ``unsubmitted`` dispute whose capture is more than 110 days old becomes ``expired``.
+An ``unsubmitted`` dispute whose capture is more than 110 days old becomes ``expired``: each new
+dispute puts that moment on the platform's agenda, so it happens as the platform's time passes it
+(``/_emulator/clock``), and a dispute read later than that is expired on the spot.
 Events: ``issuing_dispute.created``, ``.updated``, ``.submitted``, ``.closed`` (won, lost,
 expired) and ``.funds_reinstated``.
 """
@@ -110,10 +112,17 @@ def _refresh(ctx: Ctx, dispute: Obj) -> Obj:
     if dispute["status"] != "unsubmitted":
         return dispute
     tx = ctx.scope.get(TRANSACTION, dispute["transaction"])
-    if tx is not None and ctx.state.clock.now() - tx["created"] > WINDOW:
+    if tx is not None and ctx.now - tx["created"] > WINDOW:
         dispute["status"] = "expired"
         ctx.emit("issuing_dispute.closed", dispute)
     return dispute
+
+
+def expire_due(ctx: Ctx, dispute_id: str) -> None:
+    """Agenda work: the dispute's window closed; it expires if still unsubmitted."""
+    dispute = ctx.scope.get(DISPUTE, dispute_id)
+    if dispute is not None:
+        _refresh(ctx, dispute)
 
 
 def _get(ctx: Ctx) -> Obj:
@@ -146,6 +155,7 @@ def create(ctx: Ctx) -> Obj:
         "treasury": {"debit_reversal": None, "received_debit": rd["id"]} if rd is not None else None,
     }
     ctx.scope.add(dispute)
+    ctx.platform.agenda.add(int(tx["created"]) + WINDOW + 1, expire_due, ctx.scope.account_id, dispute["id"])
     before = ctx.snapshot(tx)
     tx["dispute"] = dispute["id"]
     ctx.emit("issuing_dispute.created", dispute)
