@@ -461,13 +461,13 @@ class Persistence:
             scope = platform.scopes.get(kept.account) if platform is not None else None
             owner = platform.scopes.get(kept.owner) if platform is not None else None
             event = scope.get("event", kept.event) if scope is not None else None
-            if platform is None or owner is None or event is None:
+            if platform is None or scope is None or owner is None or event is None:
                 continue  # its event was reset, or its request never committed
             event["pending_webhooks"] = int(event.get("pending_webhooks") or 0) + 1
             endpoint = owner.get(routing.WEBHOOK_ENDPOINT, kept.target)
             url = endpoint.get("url") if endpoint is not None else None
             book = book_of(platform)
-            delivery = book.new_delivery(event, Target(kept.target, owner, url), time.time(), counts=True)
+            delivery = book.new_delivery(event, scope, Target(kept.target, owner, url), time.time(), counts=True)
             delivery.automatic_attempts = kept.attempts
             delivery.next_attempt_at = kept.next_at
             if kept.status == "pending":
@@ -694,8 +694,8 @@ def _delivered(book: Book, delivery: Delivery) -> Delivered:
     owner = delivery.target.owner
     return Delivered(
         platform.key,
-        delivery.event["id"],
-        delivery.event.get("account") or platform.account_id,
+        delivery.event_id,
+        delivery.account or platform.account_id,
         owner.account_id if owner is not None else platform.account_id,
         delivery.target.key,
         delivery.status,

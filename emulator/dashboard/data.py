@@ -183,7 +183,7 @@ def deliveries(platform: Platform, limit: int, offset: int = 0, event_id: str | 
     kept = book(platform)
     if kept is None:
         return []
-    rows = (d for d in reversed(list(kept.deliveries.values())) if event_id is None or d.event.get("id") == event_id)
+    rows = (d for d in reversed(list(kept.deliveries.values())) if event_id is None or d.event_id == event_id)
     return list(itertools.islice(rows, offset, offset + limit))
 
 

@@ -52,8 +52,8 @@ def table(view: View, rows: Sequence[Delivery], *, empty: str = "No webhook deli
                 el(
                     "td",
                     None,
-                    view.id_link(d.event.get("id")),
-                    el("div", {"class": "small"}, el("code", None, d.event.get("type", ""))),
+                    view.id_link(d.event_id),
+                    el("div", {"class": "small"}, el("code", None, d.event_type)),
                 ),
                 el("td", None, target(view, d)),
                 el("td", None, status(d)),

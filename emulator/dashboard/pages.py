@@ -470,9 +470,9 @@ def delivery_page(view: View, delivery: Delivery) -> Markup:
                         (
                             "Event",
                             join(
-                                view.id_link(delivery.event.get("id")),
+                                view.id_link(delivery.event_id),
                                 " ",
-                                el("code", None, delivery.event.get("type", "")),
+                                el("code", None, delivery.event_type),
                             ),
                         ),
                         ("To", deliveries.target(view, delivery)),

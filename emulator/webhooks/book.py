@@ -32,8 +32,15 @@ class Target:
 
 @dataclass
 class Delivery:
+    """One event's delivery to one target. It keeps the event's id and the scope that stores it, not
+    the event dict: a delivery outlives its request by minutes (retries), and the store may pack
+    the event meanwhile (the holders' contract in :mod:`emulator.core.packing`)."""
+
     id: str
-    event: Obj
+    event_id: str
+    event_type: str
+    account: str | None  # the event's connected account (None: the platform's own)
+    scope: Scope  # where the event is stored
     target: Target
     kind: Literal["event", "realtime"]
     created: float
@@ -43,6 +50,12 @@ class Delivery:
     next_attempt_at: float | None = None
     automatic_attempts: int = 0
     outcome: str | None = None  # real-time decision outcome
+
+    @property
+    def event(self) -> Obj:
+        """The event as stored now (fetched at each use; a placeholder once its platform was reset)."""
+        found = self.scope.get("event", self.event_id)
+        return found if found is not None else {"id": self.event_id, "object": "event", "type": self.event_type}
 
     def succeed(self) -> None:
         if self.status != "succeeded" and self.counts:
@@ -60,9 +73,9 @@ class Delivery:
             "id": self.id,
             "object": "emulator.webhook_delivery",
             "kind": self.kind,
-            "event": self.event["id"],
-            "event_type": self.event["type"],
-            "account": self.event.get("account"),
+            "event": self.event_id,
+            "event_type": self.event_type,
+            "account": self.account,
             "endpoint": None if self.target.key == FORWARD_KEY else self.target.key,
             "forward": self.target.key == FORWARD_KEY,
             "url": self.target.url,
@@ -101,10 +114,20 @@ class Book:
         return self.platform.state.platforms.get(self.platform.key) is self.platform
 
     def new_delivery(
-        self, event: Obj, target: Target, now: float, *, kind: Literal["event", "realtime"] = "event", counts: bool
+        self,
+        event: Obj,
+        scope: Scope,
+        target: Target,
+        now: float,
+        *,
+        kind: Literal["event", "realtime"] = "event",
+        counts: bool,
     ) -> Delivery:
+        """A delivery of ``event`` (stored in ``scope``) to ``target``."""
         self.seq += 1
-        delivery = Delivery(f"whdel_{self.seq:08d}", event, target, kind, now, counts)
+        delivery = Delivery(
+            f"whdel_{self.seq:08d}", event["id"], event["type"], event.get("account"), scope, target, kind, now, counts
+        )
         self.deliveries[delivery.id] = delivery
         self._prune()
         return delivery

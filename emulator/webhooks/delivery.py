@@ -81,7 +81,7 @@ class DeliveryEngine:
         self.books.add(book)
         now = time.time()
         for target, counts in targets:
-            delivery = book.new_delivery(event, target, now, counts=counts)
+            delivery = book.new_delivery(event, scope, target, now, counts=counts)
             if counts and self.recorder is not None:
                 self.recorder.created(book, delivery)
             book.queue(target.key).append(delivery)

@@ -97,7 +97,7 @@ async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
 
     async def ask() -> dict[str, Any]:
         delivery = book.new_delivery(
-            event, Target(endpoint["id"], owner, endpoint["url"]), time.time(), kind="realtime", counts=True
+            event, ctx.scope, Target(endpoint["id"], owner, endpoint["url"]), time.time(), kind="realtime", counts=True
         )
         window = _window(ctx.platform.settings.rta_timeout_seconds)
         decision = await _wait(
