@@ -135,6 +135,9 @@ class State:
     platforms: dict[str, Platform] = field(default_factory=dict)
     # Called with every new event (webhook delivery, dashboards, persistence hook in).
     event_listeners: list[Listener] = field(default_factory=list)
+    # Called with the context of an account whose capabilities or standing changed (financial
+    # accounts refresh their features): declared as ``Resource.on_account_change``.
+    account_listeners: list[Callable[[Any], None]] = field(default_factory=list)
     # Called for each new platform so subsystems can set it up (the platform account, ...).
     platform_initializers: list[Callable[[Platform], None]] = field(default_factory=list)
     # id prefix -> Stripe ``object`` name, from the resources' declarations (create_app fills it):

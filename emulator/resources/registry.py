@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import emulator.resources
+from emulator.core.context import Ctx
 from emulator.core.state import Platform, State
 from emulator.http.render import RenderFn, VirtualFn
 from emulator.http.router import Route
@@ -54,6 +55,7 @@ class Catalog:
     retrieve_only: set[tuple[str, str]] = field(default_factory=set)
     events: dict[str, str] = field(default_factory=dict)  # event type -> object type
     platform_initializers: list[Callable[[Platform], None]] = field(default_factory=list)
+    account_listeners: list[Callable[[Ctx], None]] = field(default_factory=list)
     _prefix_of: dict[str, str] = field(default_factory=dict)
 
     def add(self, r: Resource) -> None:
@@ -73,6 +75,8 @@ class Catalog:
             self.events[event_type] = r.object
         if r.on_new_platform is not None:
             self.platform_initializers.append(r.on_new_platform)
+        if r.on_account_change is not None:
+            self.account_listeners.append(r.on_account_change)
 
     def install(self, state: State) -> None:
         """Make ``state`` know the declared id prefixes and set up each new platform as declared."""
@@ -80,6 +84,9 @@ class Catalog:
         for init in self.platform_initializers:
             if init not in state.platform_initializers:
                 state.platform_initializers.append(init)
+        for listener in self.account_listeners:
+            if listener not in state.account_listeners:
+                state.account_listeners.append(listener)
 
     def title(self, object_type: str) -> str:
         return self.titles.get(object_type, object_type)

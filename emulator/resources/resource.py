@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from emulator.core.context import Ctx
 from emulator.core.state import Platform
 from emulator.http.render import RenderFn, VirtualFn
 from emulator.http.router import Route
@@ -41,3 +42,5 @@ class Resource:
     """Event types whose ``data.object`` is this object type."""
     on_new_platform: Callable[[Platform], None] | None = None
     """Called once for each new platform (its own account, preset catalogues)."""
+    on_account_change: Callable[[Ctx], None] | None = None
+    """Called with the account's context when an account's capabilities or standing changed."""

@@ -11,6 +11,9 @@ from emulator.core.context import Ctx
 from emulator.resources.balance import ledger
 from tests.support import flows
 
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
+pytestmark = pytest.mark.packed
+
 
 def _ctx(server: EmulatorServer, api_key: str, account: str | None = None) -> Ctx:
     platform = server.state.platform(api_key)

@@ -11,6 +11,9 @@ import stripe
 from emulator import EmulatorServer
 from tests.support import flows
 
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
+pytestmark = pytest.mark.packed
+
 
 def _error(exc: pytest.ExceptionInfo[stripe.StripeError]) -> dict[str, Any]:
     body = exc.value.json_body

@@ -17,6 +17,9 @@ from emulator import EmulatorServer
 from tests.support import flows
 from tests.support.receiver import Receiver, json_answer
 
+# CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
+pytestmark = pytest.mark.packed
+
 
 class Program:
     """An account with an active card on its Issuing balance (no financial account)."""

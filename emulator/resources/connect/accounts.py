@@ -309,15 +309,20 @@ def is_capability_active(ctx: Ctx, account_id: str, name: str) -> bool:
     return bool(account) and account.get("capabilities", {}).get(name) == "active"  # type: ignore[union-attr]
 
 
+def account_changed(ctx: Ctx) -> None:
+    """Tell the resources that follow an account (``Resource.on_account_change``) that its
+    capabilities or standing changed; ``ctx`` acts on that account."""
+    for listener in ctx.state.account_listeners:
+        listener(ctx)
+
+
 def _after_capability_change(ctx: Ctx, account: Obj, changed: dict[str, Obj]) -> None:
     if not changed:
         return
     sub = _account_ctx(ctx, account)
     for name, before in changed.items():
         sub.emit("capability.updated", capability_object(ctx, account, name), before)
-    from emulator.resources.treasury import financial_accounts
-
-    financial_accounts.refresh_all(sub)
+    account_changed(sub)
 
 
 # --- handlers ------------------------------------------------------------------------------------
@@ -449,9 +454,7 @@ def reject(ctx: Ctx) -> Obj:
     if ctx.params.get("payouts_action", "pause") == "pause":
         account["payouts_enabled"] = False
     _account_ctx(ctx, account).emit("account.updated", account, before)
-    from emulator.resources.treasury import financial_accounts
-
-    financial_accounts.refresh_all(_account_ctx(ctx, account))
+    account_changed(_account_ctx(ctx, account))
     return account
 
 
@@ -467,9 +470,7 @@ def unreject(ctx: Ctx) -> Obj:
     account["payouts_enabled"] = True
     onboarding.refresh(ctx, account)
     _account_ctx(ctx, account).emit("account.updated", account, before)
-    from emulator.resources.treasury import financial_accounts
-
-    financial_accounts.refresh_all(_account_ctx(ctx, account))
+    account_changed(_account_ctx(ctx, account))
     return account
 
 

@@ -24,6 +24,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.connect import accounts
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import ledger
 
@@ -83,8 +84,6 @@ def feature_state(ctx: Ctx, fa: Obj, path: str) -> tuple[str, list[Obj]]:
     if fa["status"] == "closed":
         return "restricted", [{"code": "financial_account_closed", "resolution": "contact_stripe"}]
     account = ctx.platform.account_by_id(ctx.scope.account_id) or {}
-    from emulator.resources.connect import accounts
-
     if accounts.is_rejected(ctx, ctx.scope.account_id):
         return "restricted", [{"code": "rejected_other", "resolution": "contact_stripe"}]
     caps: dict[str, str] = account.get("capabilities", {})
@@ -209,8 +208,6 @@ def _open(ctx: Ctx, fa_id: str) -> Obj:
 
 
 def create(ctx: Ctx) -> Obj:
-    from emulator.resources.connect import accounts
-
     p = ctx.params
     if not accounts.is_capability_active(ctx, ctx.scope.account_id, "treasury"):
         raise StripeError(TREASURY_NOT_ACTIVE.format(account=ctx.scope.account_id))
@@ -364,6 +361,7 @@ RESOURCE = Resource(
     title="Financial accounts",
     routes=ROUTES,
     virtual={"features": features_object},
+    on_account_change=refresh_all,
     events=(
         "treasury.financial_account.created",
         "treasury.financial_account.closed",
