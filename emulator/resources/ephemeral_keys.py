@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 
 from emulator.core.context import Ctx
+from emulator.core.objects import CARD
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.limited_keys import GRANTS, NONCES, Grant, Nonce
@@ -31,7 +32,6 @@ from emulator.resources.resource import Resource
 
 EPHEMERAL_KEY = "ephemeral_key"
 NONCE_OBJECT = "ephemeral_key_nonce"
-CARD = "issuing.card"
 LIFETIME = 3600
 MIN_ISSUING_VERSION = "2020-03-02"  # Stripe's Issuing Elements guide: the oldest version it takes
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from emulator.core.context import Ctx
 from emulator.core.jsonutil import FrozenJSON
+from emulator.core.objects import EVENT
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -22,7 +23,6 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources.resource import Resource
 
-EVENT = "event"
 MAX_TYPES = 20
 TYPE_AND_TYPES = "You may pass either `type` or `types`, but not both."
 TOO_MANY_TYPES = "Invalid types: must contain at most 20 event types"

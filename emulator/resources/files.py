@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import FILE
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
@@ -25,7 +26,6 @@ from emulator.http.responses import RawBody
 from emulator.http.router import Route, route
 from emulator.resources.resource import Resource
 
-FILE = "file"
 URL = "/v1/files"
 CONTENTS_URL = "https://files.stripe.com/v1/files/{id}/contents"
 MB = 1_000_000  # Stripe's table counts decimal megabytes (a 4 MiB limit reads "4.194304MB")

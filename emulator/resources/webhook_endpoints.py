@@ -13,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from emulator.core.context import Ctx
+from emulator.core.objects import WEBHOOK_ENDPOINT
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -21,7 +22,6 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
 
-WEBHOOK_ENDPOINT = "webhook_endpoint"
 NOUN = "webhook endpoint"
 MAX_ENDPOINTS = 16
 URL_NO_SCHEME = "Invalid URL: An explicit scheme (such as https) must be provided."

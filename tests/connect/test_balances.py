@@ -7,6 +7,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
+from emulator.core import objects
 from emulator.core.context import Ctx
 from emulator.resources.balance import ledger
 from tests.support import flows
@@ -105,7 +106,7 @@ def test_post_refuses_zero_and_unknown_balances(server: EmulatorServer, api_key:
         ledger.post(ctx, type="topup", amount=0, currency="usd", source=None)
     with pytest.raises(ValueError):
         ledger.post(ctx, type="topup", amount=1, currency="usd", source=None, balance="reserve")
-    assert list(ctx.scope.store(ledger.BALANCE_TRANSACTION).scan()) == []
+    assert list(ctx.scope.store(objects.BALANCE_TRANSACTION).scan()) == []
 
 
 # --- top-ups ---------------------------------------------------------------------------------------

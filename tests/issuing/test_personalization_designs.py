@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator import EmulatorServer
+from emulator.core import objects
 from emulator.core.state import State
 from emulator.resources.issuing import physical_bundles
 from tests.support.cards import (
@@ -104,8 +105,8 @@ def test_bundle_ids_are_stable_per_platform_and_differ_between_platforms(
     a, b = State(seed=7), State(seed=7)
     for state in (a, b):
         state.platform_initializers.append(physical_bundles.init_platform)
-    ids_a = sorted(a.platform("sk_test_x").scope().store(physical_bundles.BUNDLE).objects)
-    ids_b = sorted(b.platform("sk_test_x").scope().store(physical_bundles.BUNDLE).objects)
+    ids_a = sorted(a.platform("sk_test_x").scope().store(objects.PHYSICAL_BUNDLE).objects)
+    ids_b = sorted(b.platform("sk_test_x").scope().store(objects.PHYSICAL_BUNDLE).objects)
     assert ids_a == ids_b and len(ids_a) == 3
     assert physical_bundles.bundle_id("acct_1", "custom") == physical_bundles.bundle_id("acct_1", "custom")
     assert physical_bundles.bundle_id("acct_1", "custom") != physical_bundles.bundle_id("acct_2", "custom")

@@ -37,6 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import BALANCE_TRANSACTION
 from emulator.core.state import Scope
 from emulator.core.store import Obj
 from emulator.http import errors
@@ -47,7 +48,6 @@ from emulator.resources import common
 from emulator.resources.resource import Resource
 
 BALANCE = "balance"
-BALANCE_TRANSACTION = "balance_transaction"
 BALANCES_KEY = "balance_ledger"  # meta of the account id: the amounts of each balance
 SOURCES_KEY = "balance_transactions"  # meta of a source object: ids of its balance transactions
 PAID_OUT_KEY = "paid_out"  # meta of a payout: ids of the balance transactions it paid out

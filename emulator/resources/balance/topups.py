@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import TOPUP
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
@@ -32,7 +33,6 @@ from emulator.resources.balance import ledger
 from emulator.resources.connect import accounts
 from emulator.resources.resource import Resource
 
-TOPUP = "topup"
 URL = "/v1/topups"
 MAX_AMOUNT = 99_999_999
 PENDING_SOURCE = "btok_emulator_pending"

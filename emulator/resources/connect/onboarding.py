@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import PERSON
 from emulator.core.store import Obj
 from emulator.resources.connect import legal_entity, requirements, token_use
-
-PERSON = "person"
 
 
 def is_required(ctx: Ctx, account: Obj) -> bool:

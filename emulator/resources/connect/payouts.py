@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import PAYOUT
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -34,7 +35,6 @@ from emulator.resources.balance import ledger, topups
 from emulator.resources.connect import bank_accounts, external_accounts
 from emulator.resources.resource import Resource
 
-PAYOUT = "payout"
 URL = "/v1/payouts"
 DAY = 86_400
 PENDING_NUMBER = bank_accounts.PENDING_NUMBER  # the emulator's test number: payouts to it stay pending

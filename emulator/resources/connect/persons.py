@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import PERSON
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
@@ -34,7 +35,7 @@ def _scope_ctx(ctx: Ctx, account: Obj) -> Ctx:
 
 def _person(ctx: Ctx, account: Obj) -> Obj:
     person_id = ctx.path["person"]
-    person = ctx.platform.scope(account["id"]).get(onboarding.PERSON, person_id)
+    person = ctx.platform.scope(account["id"]).get(PERSON, person_id)
     if person is None:
         raise StripeError(NO_SUCH_PERSON.format(person=person_id), status=404, code="resource_missing", param="person")
     return person
@@ -106,7 +107,7 @@ def delete(ctx: Ctx) -> Obj:
     before_account = ctx.snapshot(account)
     before_caps = accounts.capability_snapshots(ctx, account)
     scope = ctx.platform.scope(account["id"])
-    scope.store(onboarding.PERSON).remove(person["id"])
+    scope.store(PERSON).remove(person["id"])
     ctx.platform.index.pop(person["id"], None)
     sub.emit("person.deleted", person)
     onboarding.refresh(ctx, account)
@@ -122,7 +123,7 @@ def list_persons(ctx: Ctx) -> Obj:
         relationship = person.get("relationship") or {}
         return all(bool(relationship.get(k)) == bool(v) for k, v in wanted.items())
 
-    store = ctx.platform.scope(account["id"]).store(onboarding.PERSON)
+    store = ctx.platform.scope(account["id"]).store(PERSON)
     url = f"/v1/accounts/{account['id']}/persons"
     return paginate(store, url, ctx.params, [matches if wanted else None], noun="person")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import TOKEN
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -24,7 +25,6 @@ from emulator.http.router import Route, route
 from emulator.resources.connect import bank_accounts
 from emulator.resources.resource import Resource
 
-TOKEN = "token"
 PREFIXES = {"bank_account": "btok", "account": "ct", "person": "cpt"}
 KINDS = ("account", "bank_account", "person")
 NOT_EMULATED = ("card", "pii", "cvc_update", "customer")

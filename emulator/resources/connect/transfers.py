@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import TRANSFER
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -30,7 +31,6 @@ from emulator.resources.balance import ledger, topups
 from emulator.resources.connect import accounts
 from emulator.resources.resource import Resource
 
-TRANSFER = "transfer"
 REVERSAL = "transfer_reversal"
 URL = "/v1/transfers"
 EMBEDDED = 10  # reversals a transfer embeds (newest first)

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import AUTHORIZATION, CARD, CARDHOLDER
 from emulator.core.store import Obj
 from emulator.resources.connect import accounts
 from emulator.resources.issuing import authorization_money as money
@@ -51,9 +52,6 @@ from emulator.webhooks import realtime
 
 log = logging.getLogger("emulator.issuing")
 
-AUTHORIZATION = "issuing.authorization"
-CARD = "issuing.card"
-CARDHOLDER = "issuing.cardholder"
 INDEX_KEY = "issuing_authorizations"  # meta of a card / cardholder: ids of its authorizations
 FRAUD_VERIFIED_KEY = "fraud_verified"  # meta of a card: merchant key -> when a challenge was confirmed
 FRAUD_VERIFIED_FOR = 24 * 3600

@@ -36,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import AUTHORIZATION, CARD, CARDHOLDER
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -46,10 +47,6 @@ from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_objects as objects
 from emulator.resources.issuing import transactions
 from emulator.resources.resource import Resource
-
-AUTHORIZATION = "issuing.authorization"
-CARD = "issuing.card"
-CARDHOLDER = "issuing.cardholder"
 
 AMOUNT_REQUIRED = "You must provide either amount or merchant_amount."
 HELD_AMOUNT_REQUIRED = "Missing required param: held_amount."

@@ -20,12 +20,11 @@ while a real-time decision is awaited is only reserved (``book=False``) and writ
 from __future__ import annotations
 
 from emulator.core.context import Ctx
+from emulator.core.objects import FINANCIAL_ACCOUNT, TREASURY_TRANSACTION
 from emulator.core.store import Obj
 from emulator.resources.issuing import issuing_balance
 from emulator.resources.treasury import ledger, received
 
-FINANCIAL_ACCOUNT = "treasury.financial_account"
-TRANSACTION = "treasury.transaction"
 HOLD_DESCRIPTION = "Issuing authorization hold"
 
 
@@ -65,7 +64,7 @@ def _fa_of_auth(ctx: Ctx, auth: Obj) -> Obj | None:
 def _hold_transaction(ctx: Ctx, auth: Obj, fa: Obj) -> Obj:
     m = meta(ctx, auth)
     trxn_id = m.get("trxn")
-    trxn = ctx.scope.get(TRANSACTION, trxn_id) if isinstance(trxn_id, str) else None
+    trxn = ctx.scope.get(TREASURY_TRANSACTION, trxn_id) if isinstance(trxn_id, str) else None
     if trxn is None:
         trxn = ledger.open_transaction(
             ctx,
@@ -133,7 +132,7 @@ def book(ctx: Ctx, auth: Obj) -> None:
 def sync_amount(ctx: Ctx, auth: Obj, amount: int) -> None:
     """Keep the hold transaction's ``amount`` at minus the authorized amount while it is open."""
     trxn_id = ctx.scope.meta_of(auth["id"]).get("trxn")
-    trxn = ctx.scope.get(TRANSACTION, trxn_id) if isinstance(trxn_id, str) else None
+    trxn = ctx.scope.get(TREASURY_TRANSACTION, trxn_id) if isinstance(trxn_id, str) else None
     if trxn is not None and trxn["status"] == "open":
         trxn["amount"] = -amount
 
@@ -142,7 +141,7 @@ def close(ctx: Ctx, auth: Obj) -> None:
     """The authorization ended: release what is still held and void the hold transaction."""
     release(ctx, auth, held(ctx, auth))
     trxn_id = ctx.scope.meta_of(auth["id"]).get("trxn")
-    trxn = ctx.scope.get(TRANSACTION, trxn_id) if isinstance(trxn_id, str) else None
+    trxn = ctx.scope.get(TREASURY_TRANSACTION, trxn_id) if isinstance(trxn_id, str) else None
     if trxn is not None and trxn["status"] == "open":
         ledger.void(ctx, trxn)
 

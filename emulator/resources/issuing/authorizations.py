@@ -17,6 +17,7 @@ from typing import Any
 
 from emulator.core import ids
 from emulator.core.context import Ctx
+from emulator.core.objects import AUTHORIZATION, CARD, ISSUING_TRANSACTION
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
@@ -26,9 +27,6 @@ from emulator.resources.issuing import issuing_balance
 from emulator.resources.resource import Resource
 from emulator.webhooks import realtime
 
-AUTHORIZATION = "issuing.authorization"
-CARD = "issuing.card"
-TRANSACTION = "issuing.transaction"
 URL = "/v1/issuing/authorizations"
 EXPIRED_SINCE = "2025-03-31"
 DECISION_WAIT_SECONDS = 5.0  # how long /approve or /decline waits for the engine to apply the decision
@@ -55,7 +53,7 @@ def render(ctx: Ctx, auth: Obj) -> Obj:
     card = ctx.scope.get(CARD, auth["card"])
     if card is not None:
         out["card"] = ctx.renderer.render(ctx, card, [])
-    store = ctx.scope.store(TRANSACTION)
+    store = ctx.scope.store(ISSUING_TRANSACTION)
     out["transactions"] = [
         ctx.renderer.render(ctx, tx, []) for tx in (store.get(t) for t in auth["transactions"]) if tx is not None
     ]

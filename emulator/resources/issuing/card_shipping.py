@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import CARD
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -30,7 +31,6 @@ from emulator.resources import common
 from emulator.resources.issuing import cardholders
 from emulator.resources.resource import Resource
 
-CARD = "issuing.card"
 DAY = 86_400
 ETA_DAYS = {"standard": 7, "express": 4, "priority": 2}
 NOT_LEFT_YET = frozenset({"pending", "submitted"})

@@ -28,6 +28,7 @@ import re
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import CARDHOLDER
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -37,7 +38,6 @@ from emulator.resources import common
 from emulator.resources.issuing import spending_controls
 from emulator.resources.resource import Resource
 
-CARDHOLDER = "issuing.cardholder"
 URL = "/v1/issuing/cardholders"
 NAME_MAX = 24
 NAMES_NEEDED = ("individual.first_name", "individual.last_name")

@@ -35,6 +35,7 @@ import time
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import CARD, CARDHOLDER
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -45,8 +46,6 @@ from emulator.resources.connect import accounts
 from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
 from emulator.resources.resource import Resource
 
-CARD = "issuing.card"
-CARDHOLDER = cardholders.CARDHOLDER
 URL = "/v1/issuing/cards"
 BIN = "400000"
 VALID_YEARS = 3

@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import DISPUTE, ISSUING_TRANSACTION, RECEIVED_DEBIT
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
@@ -43,9 +44,6 @@ from emulator.resources.issuing import issuing_balance
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import reversals
 
-DISPUTE = "issuing.dispute"
-TRANSACTION = "issuing.transaction"
-RECEIVED_DEBIT = "treasury.received_debit"
 URL = "/v1/issuing/disputes"
 WINDOW = 110 * 24 * 3600
 LOSE = "losing_evidence"
@@ -81,7 +79,7 @@ def _transaction_for(ctx: Ctx) -> tuple[Obj, Obj | None]:
         tx_id = linked
     if not tx_id:
         raise StripeError(TRANSACTION_REQUIRED, param="transaction", code="parameter_missing")
-    tx = common.get(ctx, TRANSACTION, tx_id, param="transaction")
+    tx = common.get(ctx, ISSUING_TRANSACTION, tx_id, param="transaction")
     if rd is None and tx.get("treasury") and tx["treasury"].get("received_debit"):
         rd = ctx.scope.get(RECEIVED_DEBIT, tx["treasury"]["received_debit"])
     return tx, rd
@@ -111,7 +109,7 @@ def _refresh(ctx: Ctx, dispute: Obj) -> Obj:
     """Expire an unsubmitted dispute whose capture is past the 110-day window."""
     if dispute["status"] != "unsubmitted":
         return dispute
-    tx = ctx.scope.get(TRANSACTION, dispute["transaction"])
+    tx = ctx.scope.get(ISSUING_TRANSACTION, dispute["transaction"])
     if tx is not None and ctx.now - tx["created"] > WINDOW:
         dispute["status"] = "expired"
         ctx.emit("issuing_dispute.closed", dispute)
@@ -171,7 +169,7 @@ def update(ctx: Ctx) -> Obj:
     _check_files(ctx, p.get("evidence"))
     before = ctx.snapshot(dispute)
     if p.get("amount") is not None:
-        tx = common.get(ctx, TRANSACTION, dispute["transaction"], param="transaction")
+        tx = common.get(ctx, ISSUING_TRANSACTION, dispute["transaction"], param="transaction")
         dispute["amount"] = _amount(p["amount"], tx)
     if "evidence" in p:
         dispute["evidence"] = evidence.apply(dispute["evidence"], p["evidence"])
@@ -183,7 +181,11 @@ def update(ctx: Ctx) -> Obj:
 
 def _check_original(ctx: Ctx, dispute: Obj) -> None:
     original = (dispute["evidence"].get("duplicate") or {}).get("original_transaction")
-    if dispute["evidence"]["reason"] == "duplicate" and original and ctx.scope.get(TRANSACTION, original) is None:
+    if (
+        dispute["evidence"]["reason"] == "duplicate"
+        and original
+        and ctx.scope.get(ISSUING_TRANSACTION, original) is None
+    ):
         raise StripeError(
             ORIGINAL_MISSING.format(id=original),
             status=404,
@@ -219,7 +221,7 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
         _lose(ctx, dispute, "other")
         return
     dispute["status"] = "won"
-    tx = ctx.scope.get(TRANSACTION, dispute["transaction"])
+    tx = ctx.scope.get(ISSUING_TRANSACTION, dispute["transaction"])
     if tx is not None and tx.get("balance_transaction"):
         issuing_balance.dispute_won(ctx, dispute)
     treasury = dispute.get("treasury")

@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import FILE, PERSONALIZATION_DESIGN
 from emulator.core.state import Scope
 from emulator.core.store import Obj, ObjectStore
 from emulator.http import errors
@@ -41,7 +42,6 @@ from emulator.resources import common, files
 from emulator.resources.issuing import card_shipping, physical_bundles
 from emulator.resources.resource import Resource
 
-DESIGN = "issuing.personalization_design"
 URL = "/v1/issuing/personalization_designs"
 HELPERS = "/v1/test_helpers/issuing/personalization_designs/{personalization_design}/"
 PARAM = "personalization_design"
@@ -91,10 +91,10 @@ def _visible_scopes(ctx: Ctx) -> list[Scope]:
 def find(ctx: Ctx, design_id: str, param: str = PARAM) -> tuple[Scope, Obj]:
     """A design the caller can see, with the account holding it, or Stripe's 404."""
     for scope in _visible_scopes(ctx):
-        design = scope.get(DESIGN, design_id)
+        design = scope.get(PERSONALIZATION_DESIGN, design_id)
         if design is not None:
             return scope, design
-    raise errors.no_such(common.noun(DESIGN), design_id, param=param)
+    raise errors.no_such(common.noun(PERSONALIZATION_DESIGN), design_id, param=param)
 
 
 def expand_on_card(ctx: Ctx, card: Obj) -> Any:
@@ -103,7 +103,7 @@ def expand_on_card(ctx: Ctx, card: Obj) -> Any:
     if not isinstance(design_id, str):
         return design_id
     for scope in _visible_scopes(ctx):
-        design = scope.get(DESIGN, design_id)
+        design = scope.get(PERSONALIZATION_DESIGN, design_id)
         if design is not None:
             return ctx.in_scope(scope).rendered(design)
     return design_id
@@ -126,8 +126,8 @@ def _visible(ctx: Ctx) -> ObjectStore:
     """The designs the caller sees, in creation order (a merged store for a connected account)."""
     scopes = _visible_scopes(ctx)
     if len(scopes) == 1:
-        return ctx.scope.store(DESIGN)
-    pairs = [(scope, d) for scope in scopes for d in scope.store(DESIGN).values()]
+        return ctx.scope.store(PERSONALIZATION_DESIGN)
+    pairs = [(scope, d) for scope in scopes for d in scope.store(PERSONALIZATION_DESIGN).values()]
     merged = ObjectStore()
     for _, design in sorted(pairs, key=lambda sd: _seq(*sd)):
         merged.add(design)
@@ -135,7 +135,7 @@ def _visible(ctx: Ctx) -> ObjectStore:
 
 
 def _default_of(scope: Scope) -> Obj | None:
-    for design in scope.store(DESIGN).values():
+    for design in scope.store(PERSONALIZATION_DESIGN).values():
         if design["preferences"]["is_default"]:
             return design
     return None
@@ -148,7 +148,7 @@ def preferences(ctx: Ctx, design: Obj) -> Obj:
     """``preferences`` as the caller sees them (``is_platform_default`` depends on who asks)."""
     prefs = dict(design["preferences"])
     if ctx.scope.is_connected:
-        of_platform = design["id"] in ctx.platform.scope().store(DESIGN)
+        of_platform = design["id"] in ctx.platform.scope().store(PERSONALIZATION_DESIGN)
         prefs["is_platform_default"] = bool(design["preferences"]["is_default"]) if of_platform else False
     return prefs
 
@@ -162,7 +162,7 @@ def render(ctx: Ctx, design: Obj) -> Obj:
         if bundle is not None:
             out["physical_bundle"] = dict(bundle)
     if design["card_logo"] and ctx.includes & {"card_logo", "data.card_logo"}:
-        logo = ctx.scope.get(files.FILE, design["card_logo"])
+        logo = ctx.scope.get(FILE, design["card_logo"])
         if logo is not None:
             out["card_logo"] = dict(logo)
     return out
@@ -212,7 +212,7 @@ def _lookup_key_holder(ctx: Ctx, key: str | None, design_id: str | None, transfe
     """The other design of this account holding ``key`` (to take it from), or the refusal."""
     if key is None:
         return None
-    for design in ctx.scope.store(DESIGN).values():
+    for design in ctx.scope.store(PERSONALIZATION_DESIGN).values():
         if design["lookup_key"] == key and design["id"] != design_id:
             if not transfer:
                 raise StripeError(LOOKUP_KEY_TAKEN.format(design=design["id"]), param="lookup_key")
@@ -232,7 +232,7 @@ def _take_lookup_key(ctx: Ctx, holder: Obj | None) -> None:
 
 
 def _clear_other_defaults(ctx: Ctx, design_id: str) -> None:
-    for other in ctx.scope.store(DESIGN).values():
+    for other in ctx.scope.store(PERSONALIZATION_DESIGN).values():
         if other["id"] != design_id and other["preferences"]["is_default"]:
             before = ctx.snapshot(other)
             other["preferences"] = {**other["preferences"], "is_default": False}
@@ -259,7 +259,7 @@ def create(ctx: Ctx) -> Obj:
     is_default = bool((p.get("preferences") or {}).get("is_default"))
     design: Obj = {
         "id": ctx.new_id("ipcd"),
-        "object": DESIGN,
+        "object": PERSONALIZATION_DESIGN,
         "card_logo": logo,
         "carrier_text": carrier,
         "created": ctx.now,
@@ -339,7 +339,7 @@ def list_designs(ctx: Ctx) -> Obj:
     preds.extend(
         _preference_is(ctx, name, prefs[name]) for name in ("is_default", "is_platform_default") if name in prefs
     )
-    return paginate(_visible(ctx), URL, p, preds, noun=common.noun(DESIGN))
+    return paginate(_visible(ctx), URL, p, preds, noun=common.noun(PERSONALIZATION_DESIGN))
 
 
 def _preference_is(ctx: Ctx, name: str, value: bool) -> Predicate:
@@ -464,7 +464,7 @@ ROUTES: list[Route] = [
 
 RESOURCES = (
     Resource(
-        DESIGN,
+        PERSONALIZATION_DESIGN,
         prefix="ipcd",
         title="Personalization designs",
         routes=ROUTES,

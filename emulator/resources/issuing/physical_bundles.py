@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from emulator.core.context import Ctx
 from emulator.core.ids import ALPHABET
+from emulator.core.objects import PHYSICAL_BUNDLE
 from emulator.core.state import Platform, Scope
 from emulator.core.store import Obj
 from emulator.http import errors
@@ -25,7 +26,6 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
 
-BUNDLE = "issuing.physical_bundle"
 URL = "/v1/issuing/physical_bundles"
 PREFIX = "ics"
 ID_LENGTH = 24  # characters after the prefix, like every other emulator id
@@ -64,7 +64,7 @@ def init_platform(platform: Platform) -> None:
         scope.add(
             {
                 "id": bundle_id(platform.account_id, offer.slot),
-                "object": BUNDLE,
+                "object": PHYSICAL_BUNDLE,
                 "features": dict(zip(FEATURES, offer.features, strict=True)),
                 "livemode": False,
                 "name": offer.name,
@@ -80,14 +80,14 @@ def _catalog_scope(ctx: Ctx) -> Scope:
 
 def get_bundle(ctx: Ctx, obj_id: str, param: str = "physical_bundle") -> Obj:
     """A bundle the calling account may use (the platform's catalog), or Stripe's 404."""
-    bundle = _catalog_scope(ctx).get(BUNDLE, obj_id)
+    bundle = _catalog_scope(ctx).get(PHYSICAL_BUNDLE, obj_id)
     if bundle is None:
-        raise errors.no_such(common.noun(BUNDLE), obj_id, param=param)
+        raise errors.no_such(common.noun(PHYSICAL_BUNDLE), obj_id, param=param)
     return bundle
 
 
 def find_bundle(ctx: Ctx, obj_id: str) -> Obj | None:
-    return _catalog_scope(ctx).get(BUNDLE, obj_id)
+    return _catalog_scope(ctx).get(PHYSICAL_BUNDLE, obj_id)
 
 
 def feature(bundle: Obj, name: str) -> str:
@@ -112,7 +112,7 @@ def list_bundles(ctx: Ctx) -> Obj:
     preds: list[Predicate | None] = [
         _equals(field, p[field]) for field in ("status", "type") if p.get(field) is not None
     ]
-    return paginate(_catalog_scope(ctx).store(BUNDLE), URL, p, preds, noun=common.noun(BUNDLE))
+    return paginate(_catalog_scope(ctx).store(PHYSICAL_BUNDLE), URL, p, preds, noun=common.noun(PHYSICAL_BUNDLE))
 
 
 ROUTES: list[Route] = [
@@ -120,4 +120,6 @@ ROUTES: list[Route] = [
     route("GET", URL + "/{physical_bundle}", retrieve),
 ]
 
-RESOURCE = Resource(BUNDLE, prefix=PREFIX, title="Physical bundles", routes=ROUTES, on_new_platform=init_platform)
+RESOURCE = Resource(
+    PHYSICAL_BUNDLE, prefix=PREFIX, title="Physical bundles", routes=ROUTES, on_new_platform=init_platform
+)

@@ -24,6 +24,7 @@ import hashlib
 
 from emulator.core.context import Ctx
 from emulator.core.ids import ALPHABET
+from emulator.core.objects import ISSUING_TRANSACTION, SETTLEMENT
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.listing import paginate
@@ -32,8 +33,6 @@ from emulator.resources import common
 from emulator.resources.issuing.cards import BIN
 from emulator.resources.resource import Resource
 
-SETTLEMENT = "issuing.settlement"
-TRANSACTION = "issuing.transaction"
 PREFIX = "ise"
 URL = "/v1/issuing/settlements"
 DAY = 86_400
@@ -58,7 +57,7 @@ def _pending(ctx: Ctx) -> tuple[Batches, dict[str, int]]:
     cursors: dict[str, int] = dict(platform.scope().meta.get(platform.account_id, {}).get(CURSORS, {}))
     batches: Batches = {}
     for account_id, scope in list(platform.scopes.items()):
-        store = scope.stores.get(TRANSACTION)
+        store = scope.stores.get(ISSUING_TRANSACTION)
         if store is None:
             continue
         done = cursors.get(account_id, 0)

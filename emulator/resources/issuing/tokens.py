@@ -17,6 +17,7 @@ than 24 hours old.
 from __future__ import annotations
 
 from emulator.core.context import Ctx
+from emulator.core.objects import CARD, ISSUING_TOKEN
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
@@ -24,8 +25,6 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
 
-TOKEN = "issuing.token"
-CARD = "issuing.card"
 URL = "/v1/issuing/tokens"
 PARAM = "token"
 NETWORK_DATA_SECONDS = 86_400  # network_data is shown for 24 hours after creation
@@ -78,7 +77,7 @@ def provision(
     token_ref = "DNITHE" + ctx.state.ids.digits(18)
     token: Obj = {
         "id": ctx.new_id("intok"),
-        "object": TOKEN,
+        "object": ISSUING_TOKEN,
         "card": card["id"],
         "created": ctx.now,
         "device_fingerprint": device_fingerprint,
@@ -113,11 +112,11 @@ def provision(
 
 
 def retrieve(ctx: Ctx) -> Obj:
-    return common.get(ctx, TOKEN, ctx.path[PARAM], param=PARAM)
+    return common.get(ctx, ISSUING_TOKEN, ctx.path[PARAM], param=PARAM)
 
 
 def update(ctx: Ctx) -> Obj:
-    token = common.get(ctx, TOKEN, ctx.path[PARAM], param=PARAM)
+    token = common.get(ctx, ISSUING_TOKEN, ctx.path[PARAM], param=PARAM)
     target: str = ctx.params["status"]
     current: str = token["status"]
     if current == "deleted":
@@ -145,7 +144,7 @@ def list_tokens(ctx: Ctx) -> Obj:
     status = p.get("status")
     if status is not None:
         preds.append(lambda t: t["status"] == status)
-    return paginate(ctx.scope.store(TOKEN), URL, p, preds, noun=common.noun(TOKEN))
+    return paginate(ctx.scope.store(ISSUING_TOKEN), URL, p, preds, noun=common.noun(ISSUING_TOKEN))
 
 
 ROUTES: list[Route] = [
@@ -155,7 +154,7 @@ ROUTES: list[Route] = [
 ]
 
 RESOURCE = Resource(
-    TOKEN,
+    ISSUING_TOKEN,
     prefix="intok",
     title="Card tokens",
     routes=ROUTES,

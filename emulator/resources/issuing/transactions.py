@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import AUTHORIZATION, CARD, DISPUTE, ISSUING_TRANSACTION
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -34,10 +35,6 @@ from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_objects as objects
 from emulator.resources.resource import Resource
 
-TRANSACTION = "issuing.transaction"
-AUTHORIZATION = "issuing.authorization"
-CARD = "issuing.card"
-DISPUTE = "issuing.dispute"
 URL = "/v1/issuing/transactions"
 
 MIN_ONE = "This value must be greater than or equal to 1."
@@ -85,7 +82,7 @@ def create_transaction(
     fa = money.financial_account(ctx, card)
     tx: Obj = {
         "id": ctx.new_id("ipi"),
-        "object": TRANSACTION,
+        "object": ISSUING_TRANSACTION,
         "amount": sign * amount,
         "amount_details": objects.copy_or_none(amount_details) or {"atm_fee": None, "cashback_amount": None},
         "authorization": authorization["id"] if authorization else None,
@@ -156,7 +153,7 @@ def _card(ctx: Ctx) -> Obj:
 
 
 def refund(ctx: Ctx) -> Obj:
-    tx = common.get(ctx, TRANSACTION, ctx.path["transaction"], param="transaction")
+    tx = common.get(ctx, ISSUING_TRANSACTION, ctx.path["transaction"], param="transaction")
     if tx["type"] != "capture":
         raise StripeError(REFUND_NOT_CAPTURE.format(id=tx["id"]), param="transaction")
     if tx.get("dispute"):
@@ -239,11 +236,11 @@ def create_unlinked_refund(ctx: Ctx) -> Obj:
 
 
 def retrieve(ctx: Ctx) -> Obj:
-    return common.get(ctx, TRANSACTION, ctx.path["transaction"], param="transaction")
+    return common.get(ctx, ISSUING_TRANSACTION, ctx.path["transaction"], param="transaction")
 
 
 def update(ctx: Ctx) -> Obj:
-    tx = common.get(ctx, TRANSACTION, ctx.path["transaction"], param="transaction")
+    tx = common.get(ctx, ISSUING_TRANSACTION, ctx.path["transaction"], param="transaction")
     if "metadata" in ctx.params:
         before = ctx.snapshot(tx)
         common.update_metadata(tx, ctx.params)
@@ -262,7 +259,7 @@ def list_transactions(ctx: Ctx) -> Obj:
     for name in ("card", "cardholder", "type"):
         if p.get(name):
             preds.append(_field_is(name, p[name]))
-    return paginate(ctx.scope.store(TRANSACTION), URL, p, preds, noun=common.noun(TRANSACTION))
+    return paginate(ctx.scope.store(ISSUING_TRANSACTION), URL, p, preds, noun=common.noun(ISSUING_TRANSACTION))
 
 
 ROUTES: list[Route] = [
@@ -275,7 +272,7 @@ ROUTES: list[Route] = [
 ]
 
 RESOURCE = Resource(
-    TRANSACTION,
+    ISSUING_TRANSACTION,
     prefix="ipi",
     title="Transactions",
     routes=ROUTES,

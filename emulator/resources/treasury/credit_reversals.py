@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import CREDIT_REVERSAL, FINANCIAL_ACCOUNT, RECEIVED_CREDIT, TREASURY_TRANSACTION
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
@@ -30,9 +31,6 @@ from emulator.resources import common
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import flow_destinations, ledger, money_out, received
 
-CREDIT_REVERSAL = "treasury.credit_reversal"
-RECEIVED_CREDIT = "treasury.received_credit"
-FINANCIAL_ACCOUNT = "treasury.financial_account"
 URL = "/v1/treasury/credit_reversals"
 REVERSIBLE_NETWORKS = ("ach", "stripe")
 
@@ -141,7 +139,7 @@ def post(ctx: Ctx, reversal: Obj) -> None:
         return
     before = ctx.snapshot(reversal)
     fa = money_out.source_account(ctx, reversal["financial_account"])
-    trxn = ctx.scope.get(ledger.TRANSACTION, reversal["transaction"])
+    trxn = ctx.scope.get(TREASURY_TRANSACTION, reversal["transaction"])
     assert trxn is not None, reversal["transaction"]
     ledger.add_entry(ctx, fa, trxn, "credit_reversal_posting", outbound_pending=-reversal["amount"])
     ledger.post(ctx, trxn)

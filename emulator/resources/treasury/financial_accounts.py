@@ -19,6 +19,7 @@ import hashlib
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import FINANCIAL_ACCOUNT
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
@@ -28,7 +29,6 @@ from emulator.resources.connect import accounts
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import ledger
 
-FINANCIAL_ACCOUNT = "treasury.financial_account"
 # Stripe's test routing number (9 digits, as every US routing number)
 TEST_ROUTING_NUMBER = "110000000"
 MAX_PER_ACCOUNT = 3

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import FINANCIAL_ACCOUNT
 from emulator.core.state import Scope
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.resources import common
 
-FINANCIAL_ACCOUNT = "treasury.financial_account"
 PM_PREFIXES = ("pm_", "ba_")
 TEST_ROUTING = "110000000"
 TEST_LAST4 = "6789"

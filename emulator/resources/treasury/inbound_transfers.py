@@ -26,6 +26,7 @@ InboundTransfer keeps ``status: succeeded`` with ``returned: true`` and
 from __future__ import annotations
 
 from emulator.core.context import Ctx
+from emulator.core.objects import INBOUND_TRANSFER, TREASURY_TRANSACTION
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.router import Route, route
@@ -33,7 +34,6 @@ from emulator.resources import common
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import flow_destinations, ledger, money_out, received
 
-INBOUND_TRANSFER = "treasury.inbound_transfer"
 URL = "/v1/treasury/inbound_transfers"
 HELPERS = "/v1/test_helpers/treasury/inbound_transfers/{id}"
 FEATURE = "inbound_transfers.ach"
@@ -123,7 +123,7 @@ def _require(ibt: Obj, allowed: str, done: str) -> None:
 
 def _parts(ctx: Ctx, ibt: Obj) -> tuple[Obj, Obj]:
     fa = money_out.source_account(ctx, ibt["financial_account"])
-    trxn = ctx.scope.get(ledger.TRANSACTION, ibt["transaction"])
+    trxn = ctx.scope.get(TREASURY_TRANSACTION, ibt["transaction"])
     assert trxn is not None, ibt["transaction"]
     return fa, trxn
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import FINANCIAL_ACCOUNT, TREASURY_TRANSACTION, TREASURY_TRANSACTION_ENTRY
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -20,9 +21,6 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
 
-FINANCIAL_ACCOUNT = "treasury.financial_account"
-TRANSACTION = "treasury.transaction"
-ENTRY = "treasury.transaction_entry"
 ENTRIES_NOT_EXPANDABLE_IN_LIST = "The entries field cannot be expanded when listing transactions."
 
 
@@ -47,7 +45,7 @@ def open_transaction(
 ) -> Obj:
     trxn: Obj = {
         "id": ctx.new_id("trxn"),
-        "object": TRANSACTION,
+        "object": TREASURY_TRANSACTION,
         "amount": amount,
         "balance_impact": {"cash": 0, "inbound_pending": 0, "outbound_pending": 0},
         "created": ctx.now,
@@ -82,7 +80,7 @@ def add_entry(
     impact = {"cash": cash, "inbound_pending": inbound_pending, "outbound_pending": outbound_pending}
     entry: Obj = {
         "id": ctx.new_id("trxne"),
-        "object": ENTRY,
+        "object": TREASURY_TRANSACTION_ENTRY,
         "balance_impact": impact,
         "created": ctx.now,
         "currency": currency,
@@ -115,7 +113,7 @@ def void(ctx: Ctx, trxn: Obj) -> None:
 
 def entries_of(ctx: Ctx, trxn: Obj) -> list[Obj]:
     ids: list[str] = ctx.scope.meta_of(trxn["id"]).get("entries", [])
-    store = ctx.scope.store(ENTRY)
+    store = ctx.scope.store(TREASURY_TRANSACTION_ENTRY)
     return [e for e in (store.get(i) for i in ids) if e is not None]
 
 
@@ -151,11 +149,17 @@ def list_transactions(ctx: Ctx) -> Obj:
         status = p["status"]
         preds.append(lambda t: t["status"] == status)
     preds.append(range_filter((p.get("status_transitions") or {}).get("posted_at"), "status_transitions.posted_at"))
-    return paginate(ctx.scope.store(TRANSACTION), "/v1/treasury/transactions", p, preds, noun=common.noun(TRANSACTION))
+    return paginate(
+        ctx.scope.store(TREASURY_TRANSACTION),
+        "/v1/treasury/transactions",
+        p,
+        preds,
+        noun=common.noun(TREASURY_TRANSACTION),
+    )
 
 
 def retrieve_transaction(ctx: Ctx) -> Obj:
-    return common.get(ctx, TRANSACTION, ctx.path["id"])
+    return common.get(ctx, TREASURY_TRANSACTION, ctx.path["id"])
 
 
 def list_entries(ctx: Ctx) -> Obj:
@@ -166,17 +170,23 @@ def list_entries(ctx: Ctx) -> Obj:
         trxn_id = p["transaction"]
         preds.append(lambda e: e["transaction"] == trxn_id)
     preds.append(range_filter(p.get("effective_at"), "effective_at"))
-    return paginate(ctx.scope.store(ENTRY), "/v1/treasury/transaction_entries", p, preds, noun=common.noun(ENTRY))
+    return paginate(
+        ctx.scope.store(TREASURY_TRANSACTION_ENTRY),
+        "/v1/treasury/transaction_entries",
+        p,
+        preds,
+        noun=common.noun(TREASURY_TRANSACTION_ENTRY),
+    )
 
 
 def retrieve_entry(ctx: Ctx) -> Obj:
-    return common.get(ctx, ENTRY, ctx.path["id"])
+    return common.get(ctx, TREASURY_TRANSACTION_ENTRY, ctx.path["id"])
 
 
 def check_balance_invariant(ctx: Ctx, fa: Obj) -> None:
     """Raise if the account's balance differs from the sum of its entries (used by tests)."""
     totals: dict[str, dict[str, int]] = {"cash": {}, "inbound_pending": {}, "outbound_pending": {}}
-    for entry in ctx.scope.store(ENTRY).scan():
+    for entry in ctx.scope.store(TREASURY_TRANSACTION_ENTRY).scan():
         if entry["financial_account"] != fa["id"]:
             continue
         for key, delta in entry["balance_impact"].items():
@@ -200,12 +210,17 @@ ROUTES: list[Route] = [
 
 RESOURCES = (
     Resource(
-        TRANSACTION,
+        TREASURY_TRANSACTION,
         prefix="trxn",
         title="Treasury transactions",
         routes=ROUTES,
         virtual={"entries": expand_entries_list, "flow_details": flow_details},
         retrieve_only=frozenset({"entries"}),
     ),
-    Resource(ENTRY, prefix="trxne", title="Treasury transaction entries", virtual={"flow_details": flow_details}),
+    Resource(
+        TREASURY_TRANSACTION_ENTRY,
+        prefix="trxne",
+        title="Treasury transaction entries",
+        virtual={"flow_details": flow_details},
+    ),
 )

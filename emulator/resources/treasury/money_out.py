@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import FINANCIAL_ACCOUNT, TREASURY_TRANSACTION
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
@@ -38,7 +39,6 @@ from emulator.resources import common
 from emulator.resources.treasury import flow_destinations, ledger, received
 from emulator.resources.treasury.flow_destinations import Destination
 
-FINANCIAL_ACCOUNT = "treasury.financial_account"
 DAY = 24 * 3600
 ACH_BUSINESS_DAYS = 2
 DESCRIPTOR_LIMITS = {"ach": 10, "us_domestic_wire": 140, "stripe": 500}
@@ -253,7 +253,7 @@ def start(ctx: Ctx, flow: Flow, fa: Obj, obj: Obj, destination: Destination) -> 
 
 def _objects(ctx: Ctx, obj: Obj) -> tuple[Obj, Obj]:
     fa = source_account(ctx, obj["financial_account"])
-    trxn = ctx.scope.get(ledger.TRANSACTION, obj["transaction"])
+    trxn = ctx.scope.get(TREASURY_TRANSACTION, obj["transaction"])
     assert trxn is not None, obj["transaction"]
     return fa, trxn
 

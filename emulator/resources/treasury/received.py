@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import FINANCIAL_ACCOUNT, RECEIVED_CREDIT, RECEIVED_DEBIT
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
@@ -19,9 +20,6 @@ from emulator.resources import common
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import ledger
 
-RECEIVED_CREDIT = "treasury.received_credit"
-RECEIVED_DEBIT = "treasury.received_debit"
-FINANCIAL_ACCOUNT = "treasury.financial_account"
 CURRENCY_NOT_SUPPORTED = "The FinancialAccount {fa} does not support the currency {currency}."
 AMOUNT_TOO_SMALL = "This value must be greater than or equal to 1."
 REVERSAL_WINDOW = 5 * 24 * 3600

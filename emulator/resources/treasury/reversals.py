@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
+from emulator.core.objects import DEBIT_REVERSAL, FINANCIAL_ACCOUNT, RECEIVED_DEBIT
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
@@ -30,9 +31,6 @@ from emulator.resources import common
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import ledger
 
-DEBIT_REVERSAL = "treasury.debit_reversal"
-RECEIVED_DEBIT = "treasury.received_debit"
-FINANCIAL_ACCOUNT = "treasury.financial_account"
 URL = "/v1/treasury/debit_reversals"
 STATUS_FILTER = {"completed": "succeeded", "canceled": "failed"}
 
