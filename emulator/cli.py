@@ -9,7 +9,6 @@ unusable persistence file or a broken fixture file ends it with exit status 2 an
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import socket
@@ -24,7 +23,7 @@ from emulator import __version__
 from emulator.app import EmulatorApp, create_app
 from emulator.core.state import State
 from emulator.gc_tuning import GcTuner
-from emulator.server import listening_socket, uvicorn_config
+from emulator.server import listening_socket, run, uvicorn_config
 from emulator.settings import Settings, SettingsError, default_of, env_var, flag, kind, options, parse_value
 from emulator.webhooks.forward import READY
 
@@ -128,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.listening_on(settings.host, sock.getsockname())
     server = uvicorn.Server(uvicorn_config(app, settings.log_level, log_config=None))
     try:
-        return asyncio.run(_serve(app, server, sock))
+        return run(_serve(app, server, sock))
     except KeyboardInterrupt:
         return 0
     finally:
