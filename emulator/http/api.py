@@ -21,7 +21,7 @@ import orjson
 from emulator.core import jsonutil
 from emulator.core.context import Ctx
 from emulator.core.state import Platform, Scope, State
-from emulator.http import auth, errors, forms, limited_keys, multipart, versions
+from emulator.http import auth, errors, forms, limited_keys, multipart, request_lines, versions
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
 from emulator.http.params import ParamSpecs
@@ -30,7 +30,7 @@ from emulator.http.responses import RawBody
 from emulator.http.router import Router
 from emulator.settings import Settings
 
-log = logging.getLogger("emulator.requests")
+log = logging.getLogger(request_lines.LOGGER)
 
 Scope_ = dict[str, Any]
 _HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
@@ -135,6 +135,7 @@ class Api:
         self.recent: deque[_Logged] = deque(maxlen=max(settings.request_log_size, 1))
         self.keys = auth.KeyCache()
         self.limited = limited_keys.LimitedKeys(state)
+        self.lines: request_lines.Line | None = None  # the CLI's request-line writer
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
 
@@ -435,30 +436,13 @@ class Api:
             time.time(),
         )
         self.recent.append(logged)
-        if not log.isEnabledFor(logging.INFO):
-            return
-        # One line per request; the fields ride along for the JSON log format (emulator.cli).
-        record = _record_of(logged)
-        fields = {k: v for k, v in record.items() if k not in ("response_body", "key", "time")}
-        extra = " ".join(
-            x
-            for x in (
-                meta["account"] or "",
-                f"idem={meta['idempotency_key']}" if meta["idempotency_key"] else "",
-                "replayed" if meta["replayed"] else "",
-            )
-            if x
-        )
-        log.info(
-            "%s %s -> %d (%.1f ms) %s%s",
-            method,
-            path,
-            status,
-            elapsed_ms,
-            request_id,
-            f" {extra}" if extra else "",
-            extra={"emulator_request": fields},
-        )
+        # one line per request: through the CLI's writer, else logging (an embedded server)
+        line: request_lines.Line | None = self.lines
+        if line is None:
+            if not log.isEnabledFor(logging.INFO):
+                return
+            line = request_lines.log_through
+        line(method, path, status, elapsed_ms, request_id, meta["account"], meta["idempotency_key"], meta["replayed"])
 
 
 def _log_base(scope: Scope_, headers: dict[str, str]) -> str:
