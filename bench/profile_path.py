@@ -46,7 +46,10 @@ STAGES = [
 
 def serve(port: str, out: str) -> None:
     """The child: ``python -m emulator --port PORT`` under cProfile, stats written to ``out`` at exit."""
+    sys.path.insert(0, str(run_bench.ROOT))  # this checkout's emulator, not an installed one
     from emulator import cli
+
+    assert cli.__file__.startswith(str(run_bench.ROOT)), cli.__file__
 
     profiler = cProfile.Profile()
     try:
@@ -89,6 +92,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--keep", help="copy the (last) cProfile stats to this file")
     args = parser.parse_args()
     names = [n.strip() for n in args.only.split(",")]
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -107,6 +111,8 @@ def main() -> int:
                 proc.wait(timeout=30)
             print(f"\n### {ep.name}, {args.connections} connections ({result.rps:.0f} req/s under cProfile)\n")
             print(tables(out, args.top))
+            if args.keep:
+                Path(args.keep).write_bytes(out.read_bytes())
     return 0
 
 
