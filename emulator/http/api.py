@@ -156,19 +156,18 @@ class Api:
         request_id = self.state.ids.request()
         meta: dict[str, Any] = {"account": None, "idempotency_key": None, "replayed": False, "body": None, "key": None}
         extra_headers: list[tuple[bytes, bytes]] = []
-        version = headers.get("stripe-version") or self.settings.api_version
-        if not versions.is_known(version):
-            version = self.settings.api_version
         try:
             status, body, version = await self._handle(
                 scope, receive, method, path, headers, request_id, meta, extra_headers
             )
         except StripeError as exc:
+            version = self._version_of(headers)
             # an unauthenticated request has no account, so no request log to link to
             log_base = _log_base(scope, headers)
             status, body = exc.status, dumps(exc.body(request_id if exc.status != 401 else None, log_base))
         except Exception as exc:  # a bug: still answer like Stripe, never a traceback
             log.error("unhandled error on %s %s\n%s", method, path, traceback.format_exc())
+            version = self._version_of(headers)
             err = StripeError(errors.INTERNAL.format(detail=type(exc).__name__), status=500, type="api_error")
             status, body = 500, dumps(err.body(request_id, _log_base(scope, headers)))
         out_headers = [
@@ -190,6 +189,11 @@ class Api:
             observer("GET" if method == "HEAD" else method, path, status, body)
         # a file's bytes are not kept in the request log
         self._record(method, path, status, elapsed, request_id, meta, b"" if "content_type" in meta else body)
+
+    def _version_of(self, headers: dict[str, str]) -> str:
+        """The version a refusal answers with: the one sent when Stripe would accept it, else the default."""
+        sent = headers.get("stripe-version")
+        return sent if sent and versions.is_known(sent) else self.settings.api_version
 
     async def _preflight(self, headers: dict[str, str], send: Send) -> None:
         """A CORS preflight (``OPTIONS``): 200 with the allowed methods and headers, no body, no key."""
