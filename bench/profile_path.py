@@ -33,7 +33,7 @@ STAGES = [
     ("/v1 wire protocol (Api.__call__)", "__call__", "emulator/http/api.py"),
     ("one request (Api._handle)", "_handle", "emulator/http/api.py"),
     ("form decoding (forms.decode)", "decode", "emulator/http/forms.py"),
-    ("parameter checks (ParamSpecs operation check)", "check", "emulator/http/params.py"),
+    ("parameter checks (params: the operation's checker)", "__call__", "emulator/http/params.py"),
     ("idempotency (begin)", "begin", "emulator/http/idempotency.py"),
     ("events (Ctx.emit)", "emit", "emulator/core/context.py"),
     ("rendering (Representation.render)", "render", "emulator/http/render.py"),
