@@ -11,8 +11,6 @@ as a fixture document instead (:mod:`emulator.recording.command`).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import logging
 import socket
 import sys
@@ -20,13 +18,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
 import uvicorn
 
 from emulator import __version__
 from emulator.app import EmulatorApp, create_app
 from emulator.core.state import State
 from emulator.gc_tuning import GcTuner
-from emulator.server import listening_socket, uvicorn_config
+from emulator.http import request_lines
+from emulator.server import listening_socket, run, uvicorn_config
 from emulator.settings import Settings, SettingsError, default_of, env_var, flag, kind, options, parse_value
 from emulator.webhooks.forward import READY
 
@@ -89,10 +89,10 @@ class JsonFormatter(logging.Formatter):
             out.update(fields)
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False)
+        return orjson.dumps(out, default=str).decode()
 
 
-def configure_logging(settings: Settings, stream: Any = None) -> logging.Handler:
+def configure_logging(settings: Settings, stream: Any = None) -> logging.StreamHandler[Any]:
     """Send every log record (the emulator's and uvicorn's) to stderr as text or JSON lines."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT))
@@ -122,12 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from_args(args)
     except SettingsError as exc:
         return _fail(str(exc))
-    configure_logging(settings)
+    handler = configure_logging(settings)
     state = State(seed=settings.seed, hot_objects=settings.hot_objects)
     try:
         app = create_app(state, settings)
     except ValueError as exc:  # an unusable --forward-to URL
         return _fail(str(exc))
+    if logging.getLogger(request_lines.LOGGER).isEnabledFor(logging.INFO):
+        app.api.lines = request_lines.RequestLines(handler.stream, settings.log_format == "json")
     try:
         sock = listening_socket(settings.host, settings.port)
     except OSError as exc:
@@ -135,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.listening_on(settings.host, sock.getsockname())
     server = uvicorn.Server(uvicorn_config(app, settings.log_level, log_config=None))
     try:
-        return asyncio.run(_serve(app, server, sock))
+        return run(_serve(app, server, sock))
     except KeyboardInterrupt:
         return 0
     finally:

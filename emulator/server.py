@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import socket
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from types import TracebackType
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -16,10 +19,29 @@ from emulator.http.limits import protocol_class
 from emulator.settings import Settings
 
 # Request line + headers may be this long (uvicorn's default of 16 KiB would refuse long query strings
-# with a plain-text 400 before the emulator could answer with a Stripe error).
+# with a plain-text 400 before the emulator could answer with a Stripe error). h11 keeps it itself;
+# under httptools the protocol wrapper in emulator.http.limits does.
 MAX_REQUEST_HEAD = 1_048_576
 DEFAULT_HOST = "127.0.0.1"
-HTTP_IMPLEMENTATION = "h11"  # not "auto": httptools (uvicorn[standard]) would ignore the request-head limit
+# The fastest stack uvicorn runs: httptools parses HTTP in C, uvloop runs the event loop (both are
+# dependencies; h11 and asyncio's own loop remain for a platform without wheels for them).
+HTTP_IMPLEMENTATION = "httptools" if importlib.util.find_spec("httptools") else "h11"
+T = TypeVar("T")
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    """uvloop's event loop when it is installed, else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)`` on the loop :func:`loop_factory` makes."""
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        return runner.run(main)
 
 
 def uvicorn_config(app: EmulatorApp, log_level: str, **extra: object) -> uvicorn.Config:
@@ -30,7 +52,8 @@ def uvicorn_config(app: EmulatorApp, log_level: str, **extra: object) -> uvicorn
         log_level=log_level,
         access_log=False,
         lifespan="off",
-        http=protocol_class(HTTP_IMPLEMENTATION, settings.header_timeout, settings.max_connections),
+        http=protocol_class(HTTP_IMPLEMENTATION, settings.header_timeout, settings.max_connections, MAX_REQUEST_HEAD),
+        ws="none",  # no WebSocket upgrades: the emulator serves HTTP only
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
         timeout_keep_alive=settings.keep_alive_timeout,  # type: ignore[arg-type]  # uvicorn types it int
         **extra,  # type: ignore[arg-type]
@@ -86,6 +109,7 @@ class EmulatorServer:
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
         self._boot_error: BaseException | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # the serving loop, once started
 
     @property
     def url(self) -> str:
@@ -101,6 +125,7 @@ class EmulatorServer:
 
         async def main() -> None:
             assert self._server is not None
+            self.loop = asyncio.get_running_loop()
             try:
                 await self.app.startup()  # --persist replay and --fixtures, on the serving loop
             except BaseException as exc:
@@ -111,10 +136,7 @@ class EmulatorServer:
             finally:
                 self.app.shutdown()
 
-        def run() -> None:
-            asyncio.run(main())
-
-        self._thread = threading.Thread(target=run, name="stripe-emulator", daemon=True)
+        self._thread = threading.Thread(target=lambda: run(main()), name="stripe-emulator", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

@@ -21,7 +21,7 @@ import orjson
 from emulator.core import jsonutil
 from emulator.core.context import Ctx
 from emulator.core.state import Platform, Scope, State
-from emulator.http import auth, errors, forms, limited_keys, multipart, versions
+from emulator.http import auth, errors, forms, limited_keys, multipart, request_lines, versions
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
 from emulator.http.params import ParamSpecs
@@ -31,7 +31,7 @@ from emulator.http.router import Router
 from emulator.settings import Settings
 from emulator.timekeeping import Timekeeper
 
-log = logging.getLogger("emulator.requests")
+log = logging.getLogger(request_lines.LOGGER)
 
 Scope_ = dict[str, Any]
 _HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
@@ -138,6 +138,7 @@ class Api:
         self.limited = limited_keys.LimitedKeys(state)
         self.timekeeper = Timekeeper(state, settings, representation)
         self.timekeeper.after_move.append(self._forget_old_keys)
+        self.lines: request_lines.Line | None = None  # the CLI's request-line writer
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
 
@@ -158,19 +159,18 @@ class Api:
         request_id = self.state.ids.request()
         meta: dict[str, Any] = {"account": None, "idempotency_key": None, "replayed": False, "body": None, "key": None}
         extra_headers: list[tuple[bytes, bytes]] = []
-        version = headers.get("stripe-version") or self.settings.api_version
-        if not versions.is_known(version):
-            version = self.settings.api_version
         try:
             status, body, version = await self._handle(
                 scope, receive, method, path, headers, request_id, meta, extra_headers
             )
         except StripeError as exc:
+            version = self._version_of(headers)
             # an unauthenticated request has no account, so no request log to link to
             log_base = _log_base(scope, headers)
             status, body = exc.status, dumps(exc.body(request_id if exc.status != 401 else None, log_base))
         except Exception as exc:  # a bug: still answer like Stripe, never a traceback
             log.error("unhandled error on %s %s\n%s", method, path, traceback.format_exc())
+            version = self._version_of(headers)
             err = StripeError(errors.INTERNAL.format(detail=type(exc).__name__), status=500, type="api_error")
             status, body = 500, dumps(err.body(request_id, _log_base(scope, headers)))
         out_headers = [
@@ -192,6 +192,11 @@ class Api:
             observer("GET" if method == "HEAD" else method, path, status, body)
         # a file's bytes are not kept in the request log
         self._record(method, path, status, elapsed, request_id, meta, b"" if "content_type" in meta else body)
+
+    def _version_of(self, headers: dict[str, str]) -> str:
+        """The version a refusal answers with: the one sent when Stripe would accept it, else the default."""
+        sent = headers.get("stripe-version")
+        return sent if sent and versions.is_known(sent) else self.settings.api_version
 
     async def _preflight(self, headers: dict[str, str], send: Send) -> None:
         """A CORS preflight (``OPTIONS``): 200 with the allowed methods and headers, no body, no key."""
@@ -456,30 +461,13 @@ class Api:
             time.time(),
         )
         self.recent.append(logged)
-        if not log.isEnabledFor(logging.INFO):
-            return
-        # One line per request; the fields ride along for the JSON log format (emulator.cli).
-        record = _record_of(logged)
-        fields = {k: v for k, v in record.items() if k not in ("response_body", "key", "time")}
-        extra = " ".join(
-            x
-            for x in (
-                meta["account"] or "",
-                f"idem={meta['idempotency_key']}" if meta["idempotency_key"] else "",
-                "replayed" if meta["replayed"] else "",
-            )
-            if x
-        )
-        log.info(
-            "%s %s -> %d (%.1f ms) %s%s",
-            method,
-            path,
-            status,
-            elapsed_ms,
-            request_id,
-            f" {extra}" if extra else "",
-            extra={"emulator_request": fields},
-        )
+        # one line per request: through the CLI's writer, else logging (an embedded server)
+        line: request_lines.Line | None = self.lines
+        if line is None:
+            if not log.isEnabledFor(logging.INFO):
+                return
+            line = request_lines.log_through
+        line(method, path, status, elapsed_ms, request_id, meta["account"], meta["idempotency_key"], meta["replayed"])
 
 
 def _log_base(scope: Scope_, headers: dict[str, str]) -> str:

@@ -4,7 +4,9 @@ Two layers, so they hold whichever HTTP implementation uvicorn runs (h11 or http
 
 * :func:`protocol_class` wraps uvicorn's protocol class. A connection has ``--header-timeout``
   seconds from its first byte (or from being opened) to complete a request head; otherwise it
-  is answered ``408`` (or, when it sent nothing at all, simply closed). A request that arrives
+  is answered ``408`` (or, when it sent nothing at all, simply closed). A request head longer
+  than ``head_limit`` bytes is answered ``400`` and its connection closed (h11 has a limit of its
+  own; httptools has none, so this one is what holds there). A request that arrives
   while more than ``--max-connections`` connections are open is answered ``503`` (with
   ``Stripe-Should-Retry: true``) and its connection closed. Idle keep-alive connections are
   closed after ``--keep-alive-timeout`` seconds (uvicorn's own timer).
@@ -25,10 +27,12 @@ from emulator.http.errors import BODY_TOO_LARGE, StripeError
 
 HEAD_TIMEOUT = "The request head was not received within {seconds:g} seconds; the connection is closed."
 BODY_TIMEOUT = "The request body was not received within {seconds:g} seconds; the connection is closed."
+HEAD_TOO_LARGE = "The request line and headers are longer than {limit} bytes; the connection is closed."
 BUSY = (
     "The emulator is serving {limit} connections, its limit (--max-connections); this connection is closed. "
     "Retry, or reuse fewer connections."
 )
+URL_LIMIT = 65_535  # httptools.parse_url's longest URL
 REASONS = {400: b"Bad Request", 403: b"Forbidden", 408: b"Request Timeout", 413: b"Payload Too Large"}
 REASONS.update({421: b"Misdirected Request", 503: b"Service Unavailable"})
 
@@ -170,6 +174,7 @@ class ConnectionGuard:
 
     header_timeout: float = 10.0
     max_connections: int = 1000
+    head_limit: int = 1_048_576
     # set by uvicorn's protocol classes
     app: ASGIApp
     cycle: Any
@@ -181,6 +186,7 @@ class ConnectionGuard:
         super().connection_made(transport)  # type: ignore[misc]
         self._head_timer: asyncio.TimerHandle | None = None
         self._head_started = False
+        self._head_bytes = 0
         served = self.app
 
         async def guarded(scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -200,9 +206,15 @@ class ConnectionGuard:
         if self.cycle is not cycle:  # a request head was read
             self._disarm()
             self._head_started = False
+            self._head_bytes = 0
         elif self.cycle is None or self.cycle.response_complete:  # part of the next head
             self._head_started = True
-            if self._head_timer is None:
+            self._head_bytes += len(data)
+            if self._head_bytes > self.head_limit and not self.transport.is_closing():
+                self._disarm()
+                self.transport.write(raw_response(StripeError(HEAD_TOO_LARGE.format(limit=self.head_limit))))
+                self.transport.close()
+            elif self._head_timer is None:
                 self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -229,16 +241,36 @@ class ConnectionGuard:
         self.transport.close()
 
 
-def protocol_class(http: str, header_timeout: float, max_connections: int) -> type[asyncio.Protocol]:
-    """uvicorn's ``h11`` or ``httptools`` protocol with the head deadline and the connection bound."""
-    base: type[asyncio.Protocol]
+class LongQueries:
+    """Mixed into uvicorn's httptools protocol: a request target past 64 KiB is served.
+
+    ``httptools.parse_url`` refuses URLs longer than 65,535 bytes (its offsets are 16-bit), which
+    would make a long query string a plain-text 400 that h11 serves. The query is split off
+    before uvicorn parses the target, and put back in the scope after."""
+
+    url: bytes
+    scope: dict[str, Any]
+
+    def on_headers_complete(self) -> None:
+        if len(self.url) <= URL_LIMIT:
+            return super().on_headers_complete()  # type: ignore[misc, no-any-return]
+        self.url, _, query = self.url.partition(b"?")
+        super().on_headers_complete()  # type: ignore[misc]
+        self.scope["query_string"] = query  # the request task has not started yet
+
+
+def protocol_class(
+    http: str, header_timeout: float, max_connections: int, head_limit: int = 1_048_576
+) -> type[asyncio.Protocol]:
+    """uvicorn's ``h11`` or ``httptools`` protocol with the head deadline and size limit and the connection bound."""
+    bases: tuple[type, ...]
     if http == "httptools":
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-        base = HttpToolsProtocol
+        bases = (ConnectionGuard, LongQueries, HttpToolsProtocol)
     else:
         from uvicorn.protocols.http.h11_impl import H11Protocol
 
-        base = H11Protocol
-    attrs = {"header_timeout": header_timeout, "max_connections": max_connections}
-    return type(f"Guarded{base.__name__}", (ConnectionGuard, base), attrs)
+        bases = (ConnectionGuard, H11Protocol)
+    attrs = {"header_timeout": header_timeout, "max_connections": max_connections, "head_limit": head_limit}
+    return type(f"Guarded{bases[-1].__name__}", bases, attrs)

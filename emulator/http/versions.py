@@ -27,6 +27,8 @@ class KnownVersions:
     newest_date: str
 
     def accepts(self, header: str) -> bool:
+        if header in self.versions:  # what nearly every request sends
+            return True
         base, *flags = header.split(";")
         base = base.strip()
         if any(not _FLAG.fullmatch(flag.strip()) for flag in flags):

@@ -312,3 +312,48 @@ def test_configure_logging_sends_records_to_the_stream() -> None:
         root.setLevel(saved[1])
     lines = stream.getvalue().splitlines()
     assert [json.loads(ln)["message"] for ln in lines] == ["hello"]
+
+
+def test_request_lines_write_one_turn_of_lines_at_once() -> None:
+    import asyncio
+    import io
+    import re
+
+    from emulator.http.request_lines import RequestLines
+
+    class Counting(io.StringIO):
+        writes = 0
+
+        def write(self, text: str) -> int:
+            self.writes += 1
+            return super().write(text)
+
+    async def serve(lines: RequestLines) -> None:
+        lines("POST", "/v1/accounts", 200, 1.25, "req_1", "acct_1", "k-1", True)
+        lines("GET", "/v1/account", 401, 0.5, "req_2", None, None, False)
+        await asyncio.sleep(0)  # the end of the turn: both lines in one write
+
+    text, json_lines = Counting(), Counting()
+    asyncio.run(serve(RequestLines(text, json_lines=False)))
+    asyncio.run(serve(RequestLines(json_lines, json_lines=True)))
+    assert text.writes == 1 and json_lines.writes == 1
+    first, second = text.getvalue().splitlines()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO emulator\.requests: .*", first)
+    assert first.endswith("POST /v1/accounts -> 200 (1.2 ms) req_1 acct_1 idem=k-1 replayed")
+    assert second.endswith("GET /v1/account -> 401 (0.5 ms) req_2")
+    record = json.loads(json_lines.getvalue().splitlines()[0])
+    assert record | {"time": ""} == {
+        "time": "",
+        "level": "info",
+        "logger": "emulator.requests",
+        "message": "POST /v1/accounts -> 200 (1.2 ms) req_1 acct_1 idem=k-1 replayed",
+        "method": "POST",
+        "path": "/v1/accounts",
+        "status": 200,
+        "duration_ms": 1.25,
+        "request_id": "req_1",
+        "account": "acct_1",
+        "idempotency_key": "k-1",
+        "replayed": True,
+    }
+    assert record["time"].endswith("Z")

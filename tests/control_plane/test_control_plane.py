@@ -14,6 +14,8 @@ import stripe
 
 from emulator import EmulatorServer, Settings
 from emulator.http.guard import CROSS_SITE
+from emulator.http.limits import ConnectionGuard
+from emulator.server import MAX_REQUEST_HEAD
 from tests.support import flows
 
 EVIL = "http://evil.example"
@@ -204,15 +206,18 @@ def test_null_puts_a_platform_switch_back_to_its_default(server: EmulatorServer,
     assert pages and all(httpx.get(server.url + p).status_code == 200 for p in set(pages))
 
 
-def test_the_server_always_uses_h11_whatever_is_installed() -> None:
+def test_the_server_runs_httptools_on_uvloop_with_its_limits() -> None:
     srv = EmulatorServer()
     try:
         srv.start()
-        from uvicorn.protocols.http.h11_impl import H11Protocol
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-        assert srv._server is not None
+        assert srv._server is not None and srv._thread is not None
         http = srv._server.config.http
-        assert isinstance(http, type) and issubclass(http, H11Protocol)  # its request-head limit applies
+        assert isinstance(http, type) and issubclass(http, HttpToolsProtocol) and issubclass(http, ConnectionGuard)
+        assert http.head_limit == MAX_REQUEST_HEAD  # type: ignore[attr-defined]
+        assert srv._server.config.ws == "none"
+        assert type(srv.loop).__module__.startswith("uvloop")
     finally:
         srv.stop()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -396,7 +397,10 @@ def test_webhook_deliveries_and_replay(
         page = dash.page(endpoint.id).text
         delivery_id = re.search(r"(whdel_\d+)", page)
         assert delivery_id is not None
-        delivery_page = web.get(f"/_emulator/platforms/{dash.handle}/deliveries/{delivery_id.group(1)}")
+        url = f"/_emulator/platforms/{dash.handle}/deliveries/{delivery_id.group(1)}"
+        deadline = time.monotonic() + 5  # the receiver has answered; the emulator books the attempt just after
+        while ">500<" not in (delivery_page := web.get(url)).text and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert delivery_page.status_code == 200 and ">500<" in delivery_page.text  # the attempt's status code
         ok, text, page_after = dash.act_and_follow("replay", delivery_id.group(1))
         assert ok and "HTTP 200" in text

@@ -228,3 +228,59 @@ def test_a_request_whose_client_leaves_mid_body_never_runs(strict: EmulatorServe
         data, _ = read_until_closed(sock)
     assert data.startswith(b"HTTP/1.1 200 ")
     assert json.loads(data.partition(b"\r\n\r\n")[2])["data"] == []  # the half-sent account was not made
+
+
+# --- the request head's size and malformed requests, on each HTTP implementation -------------------------
+
+
+def test_a_head_over_the_limit_is_refused_and_its_connection_closed(strict: EmulatorServer) -> None:
+    too_long = "x-filler: " + "a" * (2 * server_module.MAX_REQUEST_HEAD) + "\r\n"  # the limit is checked per read
+    started = time.monotonic()
+    data = b""
+    with connect(strict) as sock:
+        try:
+            sock.sendall(request(extra=too_long))
+            data, _ = read_until_closed(sock)
+        except ConnectionResetError:
+            pass  # closed with part of the head unread: TCP resets, and the 400 may be lost with it
+    assert time.monotonic() - started < HEADER_TIMEOUT  # refused for its size, not by the head deadline
+    assert data == b"" or (data.startswith(b"HTTP/1.1 400 ") and b"connection: close" in data.lower())
+
+
+def test_a_long_head_within_the_limit_reaches_the_emulator(strict: EmulatorServer) -> None:
+    query = "&".join(f"expand[{i}]=data.cardholder" for i in range(4000))  # about 100 KB
+    assert 64_000 < len(query) < server_module.MAX_REQUEST_HEAD
+    with connect(strict) as sock:
+        sock.sendall(request(f"/v1/issuing/cards?{query}"))
+        data = read_response(sock)
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert b"application/json" in head
+    assert int(head.split(b" ", 2)[1]) == 200 and json.loads(body)["object"] == "list"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GARBAGE\r\n\r\n",
+        b"POST /v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+    ],
+    ids=["no request line", "bad content-length", "header without colon"],
+)
+def test_malformed_http_is_a_400_and_a_closed_connection(strict: EmulatorServer, raw: bytes) -> None:
+    with connect(strict) as sock:
+        sock.sendall(raw)
+        data, took = read_until_closed(sock)
+    assert data.startswith(b"HTTP/1.1 400 ") and b"connection: close" in data.lower()
+    assert took < HEADER_TIMEOUT
+
+
+def test_a_body_over_the_limit_is_a_413_before_it_is_read(strict: EmulatorServer) -> None:
+    with connect(strict) as sock:
+        sock.sendall(
+            b"POST /v1/accounts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sk_test_slow\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 50000000\r\n\r\ncountry=US"
+        )
+        data = read_response(sock)
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 ") and json.loads(body)["error"]["type"] == "invalid_request_error"
