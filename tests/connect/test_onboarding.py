@@ -404,3 +404,28 @@ def test_hosted_page_onboards_accounts_of_other_countries(
     assert account.capabilities is not None and account.capabilities.card_issuing == "active"
     assert account.individual is not None and account.individual.address is not None
     assert (account.individual.address.state is not None) == (country == "CA")
+
+
+def test_identity_documents_are_uploads_or_stripes_test_tokens(client: stripe.StripeClient) -> None:
+    """A person's document is a file uploaded with purpose identity_document (by the account or the
+    platform) or one of Stripe's test tokens; anything else is refused before anything changes."""
+    account = flows.connected_account(client)
+    upload = flows.upload(client, "identity_document", flows.png(), "id.png", account.id)
+    person = client.v1.accounts.persons.create(
+        account.id, {"first_name": "Jenny", "verification": {"document": {"front": upload.id}}}
+    )
+    assert person.verification.document.front == upload.id
+    token = client.v1.accounts.persons.update(
+        account.id, person.id, {"verification": {"document": {"back": "file_identity_document_success"}}}
+    )
+    assert token.verification.document.back == "file_identity_document_success"
+    logo = flows.upload(client, "dispute_evidence", flows.PDF, "receipt.pdf", account.id)
+    for bad, status in (("file_nope", 404), (logo.id, 400)):
+        with pytest.raises(stripe.StripeError) as exc:
+            client.v1.accounts.persons.create(account.id, {"verification": {"document": {"front": bad}}})
+        assert exc.value.http_status == status
+        assert exc.value.error is not None and exc.value.error.param == "verification[document][front]"
+    assert [p.id for p in client.v1.accounts.persons.list(account.id).data] == [person.id]
+    with pytest.raises(stripe.StripeError) as exc:
+        client.v1.accounts.update(account.id, {"individual": {"verification": {"document": {"front": "file_x"}}}})
+    assert exc.value.error is not None and exc.value.error.param == "individual[verification][document][front]"

@@ -20,7 +20,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import paginate, plain_list
 from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.connect import onboarding, token_use
+from emulator.resources.connect import legal_entity, onboarding, token_use
 from emulator.resources.resource import Resource
 
 # capability -> capabilities that must be requested for it to become active
@@ -342,6 +342,16 @@ def _connected(ctx: Ctx, account_id: str) -> Obj:
     return account
 
 
+def _check_documents(ctx: Ctx, params: dict[str, Any], account_id: str | None) -> None:
+    """The identity documents of ``individual`` and ``company`` are uploads (or Stripe's test tokens)."""
+    legal_entity.check_documents(
+        ctx, params.get("individual"), "individual", legal_entity.PERSON_DOCUMENT_PURPOSES, account_id
+    )
+    legal_entity.check_documents(
+        ctx, params.get("company"), "company", legal_entity.COMPANY_DOCUMENT_PURPOSES, account_id
+    )
+
+
 def create(ctx: Ctx) -> Obj:
     if ctx.scope.is_connected:
         raise StripeError("Connected accounts cannot create other accounts.", status=400)
@@ -349,6 +359,7 @@ def create(ctx: Ctx) -> Obj:
     from emulator.resources.connect import external_accounts
 
     external_accounts.check_account_param(ctx, ctx.params)
+    _check_documents(ctx, ctx.params, None)
     params = token_use.account_params(ctx, ctx.params)
     account_id = ctx.state.ids.account()
     account = new_account(ctx.platform, account_id, ctx.now, params)
@@ -382,6 +393,7 @@ def update(ctx: Ctx) -> Obj:
     from emulator.resources.connect import external_accounts
 
     external_accounts.check_account_param(ctx, ctx.params)
+    _check_documents(ctx, ctx.params, account["id"])
     before = ctx.snapshot(account)
     before_caps = capability_snapshots(ctx, account)
     p = token_use.account_params(ctx, ctx.params)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.core.context import Ctx
+from emulator.core.objects import FILE
 from emulator.core.store import Obj
-from emulator.resources import common
+from emulator.resources import common, files
 from emulator.resources.connect import requirements
 
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
@@ -196,3 +198,31 @@ def apply_company(company: Obj, meta: dict[str, Any], params: dict[str, Any]) ->
     for side in ("front", "back"):
         if side in document:
             company["verification"]["document"][side] = document[side]
+
+
+# Stripe's test tokens for identity documents (docs: Connect testing): accepted without an upload.
+TEST_DOCUMENTS = frozenset({"file_identity_document_success", "file_identity_document_failure"})
+PERSON_DOCUMENT_PURPOSES = ("identity_document",)
+COMPANY_DOCUMENT_PURPOSES = ("additional_verification",)
+
+
+def check_documents(
+    ctx: Ctx, params: dict[str, Any] | None, param: str, purposes: tuple[str, ...], account_id: str | None = None
+) -> None:
+    """Refuse, before anything changes, a verification document that is neither one of Stripe's
+    test tokens nor a file uploaded with one of ``purposes`` by the connected account
+    (``Stripe-Account``) or by the platform."""
+    verification = (params or {}).get("verification") or {}
+    for which in ("document", "additional_document"):
+        given = verification.get(which) or {}
+        for side in ("front", "back"):
+            file_id = given.get(side)
+            if not file_id or file_id in TEST_DOCUMENTS:
+                continue
+            owner = ctx
+            if account_id is not None:
+                account_scope = ctx.platform.scope(account_id)
+                if account_scope.get(FILE, str(file_id)) is not None:
+                    owner = ctx.in_scope(account_scope)
+            name = f"{param}[verification][{which}][{side}]" if param else f"verification[{which}][{side}]"
+            files.check_file(owner, str(file_id), purposes, name)

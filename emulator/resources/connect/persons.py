@@ -63,6 +63,7 @@ def _settle(ctx: Ctx, account: Obj, before_account: Obj, before_caps: dict[str, 
 
 def create(ctx: Ctx) -> Obj:
     account = _account(ctx)
+    legal_entity.check_documents(ctx, ctx.params, "", legal_entity.PERSON_DOCUMENT_PURPOSES, account["id"])
     params: dict[str, Any] = token_use.person_params(ctx, ctx.params)
     sub = _scope_ctx(ctx, account)
     before_account = ctx.snapshot(account)
@@ -85,6 +86,7 @@ def retrieve(ctx: Ctx) -> Obj:
 def update(ctx: Ctx) -> Obj:
     account = _account(ctx)
     person = _person(ctx, account)
+    legal_entity.check_documents(ctx, ctx.params, "", legal_entity.PERSON_DOCUMENT_PURPOSES, account["id"])
     params: dict[str, Any] = token_use.person_params(ctx, ctx.params)
     sub = _scope_ctx(ctx, account)
     before = sub.snapshot(person)
