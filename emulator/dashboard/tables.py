@@ -268,6 +268,28 @@ KINDS: tuple[Kind, ...] = (
         ),
     ),
     Kind(
+        "transfer",
+        (
+            Column("Transfer", _id),
+            Column("Destination", _ref("destination")),
+            Column("Amount", _amount),
+            Column("Reversed", _field("amount_reversed")),
+            Column("Group", _field("transfer_group")),
+            Column("Created", _created),
+        ),
+    ),
+    Kind(
+        "payout",
+        (
+            Column("Payout", _id),
+            Column("Account", _account),
+            Column("Amount", _amount),
+            Column("Status", _status),
+            Column("Destination", _ref("destination")),
+            Column("Created", _created),
+        ),
+    ),
+    Kind(
         "issuing.cardholder",
         (
             Column("Cardholder", _id),

@@ -461,3 +461,30 @@ def test_changes_version_moves_with_api_requests(web: httpx.Client, client: stri
     js = web.get("/_emulator/dashboard/dashboard.js")
     assert js.status_code == 200 and "data-live" in js.text
     assert web.get("/_emulator/dashboard/dashboard.css").headers["content-type"].startswith("text/css")
+
+
+def test_platform_page_shows_the_money_next_to_the_accounts(
+    web: httpx.Client, server: EmulatorServer, client: stripe.StripeClient
+) -> None:
+    """Top-ups, balance transactions, transfers and payouts each have their section."""
+    account = flows.connected_account(client)
+    topup = client.v1.topups.create({"amount": 5_000, "currency": "usd"})
+    transfer = client.v1.transfers.create({"amount": 3_000, "currency": "usd", "destination": account.id})
+    client.v1.accounts.external_accounts.create(
+        account.id,
+        {
+            "external_account": {
+                "object": "bank_account",
+                "country": "US",
+                "currency": "usd",
+                "routing_number": "110000000",
+                "account_number": "000123456789",
+            }
+        },
+    )
+    payout = client.v1.payouts.create({"amount": 1_000, "currency": "usd"}, {"stripe_account": account.id})
+    dash = open_dashboard(web, server, transfer.id)
+    page = web.get(f"/_emulator/platforms/{dash.handle}").text
+    for section, obj_id in (("Top-ups", topup.id), ("Transfers", transfer.id), ("Payouts", payout.id)):
+        assert section in page and obj_id in page, section
+    assert "Balance transactions" in page
