@@ -9,14 +9,12 @@ typed errors, idempotent retries and a webhook verified with ``stripe.webhooks.c
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from emulator import EmulatorServer
+from tests.support.node import run_node, steps_of
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 PINNED = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]["stripe"]
@@ -36,37 +34,9 @@ def test_lockfile_pins_the_sdk() -> None:
     assert lock["packages"][""]["dependencies"]["stripe"] == PINNED
 
 
-def _run(script: str, server: EmulatorServer, api_key: str) -> subprocess.CompletedProcess[str]:
-    node = shutil.which("node")
-    installed = _installed_version()
-    if node is None or installed is None:
-        if os.environ.get("CI"):
-            pytest.fail("node and `npm ci` in tests/node are required in CI")
-        pytest.skip("node or tests/node/node_modules missing: run `npm ci --prefix tests/node`")
-    assert installed == PINNED
-    proc = subprocess.run(
-        [node, str(NODE_DIR / script), server.url, api_key],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("CLAUDECODE", "CURSOR_AGENT", "CODEX_SANDBOX", "GEMINI_CLI")
-        },
-    )
-    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    return proc
-
-
-def _steps(proc: subprocess.CompletedProcess[str]) -> list[dict[str, str]]:
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-
-
 def test_guide_flow_with_stripe_node(server: EmulatorServer, api_key: str) -> None:
-    proc = _run("guide_flow.mjs", server, api_key)
-    lines = _steps(proc)
+    proc = run_node("guide_flow.mjs", server.url, api_key)
+    lines = steps_of(proc)
     steps = [line["step"] for line in lines]
     assert steps[:2] == ["account", "financial_account"], proc.stdout
     unserved = [line["skipped"] for line in lines if "skipped" in line]
@@ -78,6 +48,6 @@ def test_guide_flow_with_stripe_node(server: EmulatorServer, api_key: str) -> No
 
 def test_errors_idempotency_and_webhooks_with_stripe_node(server: EmulatorServer, api_key: str) -> None:
     """Typed errors, idempotent replays and a delivered webhook verified with constructEvent."""
-    proc = _run("wire_flow.mjs", server, api_key)
-    steps = [line["step"] for line in _steps(proc)]
+    proc = run_node("wire_flow.mjs", server.url, api_key)
+    steps = [line["step"] for line in steps_of(proc)]
     assert steps == ["typed_errors", "idempotency", "webhook_signature", "done"], proc.stdout

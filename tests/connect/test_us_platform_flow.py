@@ -16,20 +16,13 @@ the Issuing balance is funded by a top-up on the connected account.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import pytest
 import stripe
 
 from emulator import EmulatorServer
 from tests.support import flows
-
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+from tests.support.node import run_node, steps_of
 
 
 def _sums(client: stripe.StripeClient, opts: Any) -> dict[str, int]:
@@ -85,24 +78,7 @@ def test_us_platform_funds_transfers_spends_and_pays_out(client: stripe.StripeCl
 
 
 def test_us_platform_flow_with_stripe_node(server: EmulatorServer, api_key: str) -> None:
-    node = shutil.which("node")
-    if node is None or not (NODE_DIR / "node_modules" / "stripe").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("node and `npm ci` in tests/node are required in CI")
-        pytest.skip("node or tests/node/node_modules missing: run `npm ci --prefix tests/node`")
-    proc = subprocess.run(
-        [node, str(NODE_DIR / "us_platform_flow.mjs"), server.url, api_key],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("CLAUDECODE", "CURSOR_AGENT", "CODEX_SANDBOX", "GEMINI_CLI")
-        },
-    )
-    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    steps = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    proc = run_node("us_platform_flow.mjs", server.url, api_key)
+    steps = steps_of(proc)
     assert [s["step"] for s in steps][-1] == "balances add up"
     assert all(s.get("ok") for s in steps)

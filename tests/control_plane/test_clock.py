@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
-import os
 import re
-import shutil
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -26,13 +22,13 @@ from emulator.pytest_plugin import EmulatorError, StripeEmulator
 from emulator.settings import Settings
 from tests.support import flows, issuing_flows
 from tests.support.issuing_flows import Spender
+from tests.support.node import run_node, steps_of
 from tests.support.receiver import Receiver, json_answer
 
 # CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 DAY = 24 * 3600
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 
 
 def move(http: httpx.Client, **params: Any) -> dict[str, Any]:
@@ -400,24 +396,6 @@ def test_the_pytest_plugin_moves_a_platforms_clock(stripe_emulator: StripeEmulat
 
 def test_clock_with_stripe_node(server: EmulatorServer, api_key: str) -> None:
     """The same through stripe-node (tests/node/clock_flow.mjs); skipped without node or its modules."""
-    node = shutil.which("node")
-    sdk = NODE_DIR / "node_modules" / "stripe" / "package.json"
-    if node is None or not sdk.exists():
-        if os.environ.get("CI"):
-            pytest.fail("node and `npm ci` in tests/node are required in CI")
-        pytest.skip("node or tests/node/node_modules missing: run `npm ci --prefix tests/node`")
-    proc = subprocess.run(
-        [node, str(NODE_DIR / "clock_flow.mjs"), server.url, api_key],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("CLAUDECODE", "CURSOR_AGENT", "CODEX_SANDBOX", "GEMINI_CLI")
-        },
-    )
-    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    steps = [json.loads(line)["step"] for line in proc.stdout.splitlines() if line.startswith("{")]
+    proc = run_node("clock_flow.mjs", server.url, api_key)
+    steps = [s["step"] for s in steps_of(proc)]
     assert steps == ["pending", "clock", "expired", "done"], proc.stdout

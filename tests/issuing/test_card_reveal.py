@@ -3,12 +3,7 @@ explicit Stripe-Version) and reading a card's number/CVC with the key's secret, 
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,8 +14,8 @@ from emulator import EmulatorServer
 from emulator.http import errors
 from tests.support import issuing_flows
 from tests.support.issuing_flows import Spender
+from tests.support.node import run_node, steps_of
 
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 ELEMENTS_VERSION = "2020-03-02"  # the version Stripe's Issuing Elements guide asks for
 
 
@@ -223,18 +218,6 @@ def test_publishable_key_only_makes_nonces(server: EmulatorServer, api_key: str,
 
 def test_files_and_reveal_with_stripe_node(server: EmulatorServer, api_key: str) -> None:
     """stripe-node with ``host``/``port``/``protocol``: uploads go to the emulator too (tests/node/reveal_flow.mjs)."""
-    node = shutil.which("node")
-    if node is None or not (NODE_DIR / "node_modules" / "stripe").exists():
-        if os.environ.get("CI"):
-            pytest.fail("node and `npm ci` in tests/node are required in CI")
-        pytest.skip("node or tests/node/node_modules missing: run `npm ci --prefix tests/node`")
-    proc = subprocess.run(
-        [node, str(NODE_DIR / "reveal_flow.mjs"), server.url, api_key],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    steps = [json.loads(line)["step"] for line in proc.stdout.splitlines() if line.startswith("{")]
+    proc = run_node("reveal_flow.mjs", server.url, api_key)
+    steps = [s["step"] for s in steps_of(proc)]
     assert steps == ["file_upload", "ephemeral_key", "reveal", "done"], proc.stdout
