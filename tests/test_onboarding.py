@@ -404,3 +404,12 @@ def test_hosted_page_onboards_accounts_of_other_countries(
     assert account.capabilities is not None and account.capabilities.card_issuing == "active"
     assert account.individual is not None and account.individual.address is not None
     assert (account.individual.address.state is not None) == (country == "CA")
+
+
+def test_political_exposure_is_one_of_stripes_values(client: stripe.StripeClient) -> None:
+    account = custom_account(client, business_type="company")
+    person = client.v1.accounts.persons.create(account.id, {"political_exposure": "none"})
+    assert person.political_exposure == "none"
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.accounts.persons.update(account.id, person.id, {"political_exposure": "sometimes"})
+    assert err.value.param == "political_exposure" and err.value.code == "parameter_invalid"
