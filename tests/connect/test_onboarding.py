@@ -429,3 +429,12 @@ def test_identity_documents_are_uploads_or_stripes_test_tokens(client: stripe.St
     with pytest.raises(stripe.StripeError) as exc:
         client.v1.accounts.update(account.id, {"individual": {"verification": {"document": {"front": "file_x"}}}})
     assert exc.value.error is not None and exc.value.error.param == "individual[verification][document][front]"
+
+
+def test_political_exposure_is_one_of_stripes_values(client: stripe.StripeClient) -> None:
+    account = custom_account(client, business_type="company")
+    person = client.v1.accounts.persons.create(account.id, {"political_exposure": "none"})
+    assert person.political_exposure == "none"
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.accounts.persons.update(account.id, person.id, {"political_exposure": "sometimes"})
+    assert err.value.param == "political_exposure" and err.value.code == "parameter_invalid"
