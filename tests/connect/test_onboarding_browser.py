@@ -6,9 +6,7 @@ form posted from another site is refused."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +18,8 @@ import stripe
 
 from emulator import EmulatorServer
 from tests.support import flows, schema
+from tests.support.browser import CHROMIUM, needs_chromium
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 TIMEOUT_MS = 10_000
 KEY = "sk_test_onboardingBrowser000000042"
@@ -30,23 +28,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 HOSTILE = "<script>window.__pwned = 1</script>"
 
 
-def find_chromium() -> str | None:
-    """``STRIPE_EMULATOR_CHROMIUM``, else the first Chromium on ``PATH`` (as the dashboard's test)."""
-    configured = os.environ.get("STRIPE_EMULATOR_CHROMIUM")
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no Chromium on this machine (Debian: apt-get install chromium; .ci/run installs it)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

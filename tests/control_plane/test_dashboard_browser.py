@@ -8,9 +8,7 @@ Screenshots go to ``test-artifacts/screenshots/`` (copies are in ``docs/screensh
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,8 +22,8 @@ from emulator import EmulatorServer
 from emulator.dashboard import fmt
 from emulator.http.errors import mask_key
 from tests.support import guide, schema
+from tests.support.browser import CHROMIUM, needs_chromium
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -43,22 +41,7 @@ HOSTILE_NAME = "<script>window.__pwned = 1</script>"
 HOSTILE_MERCHANT = '<img src=x onerror="window.__pwned = 2">'
 
 
-def find_chromium() -> str | None:
-    configured = os.environ.get("STRIPE_EMULATOR_CHROMIUM")
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no Chromium on this machine (Debian: apt-get install chromium; .ci/run installs it)",
-)
+pytestmark = needs_chromium
 
 
 @dataclass
