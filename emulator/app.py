@@ -21,7 +21,6 @@ from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
 from emulator.http.render import Representation, child_schemas, expandable_fields
 from emulator.http.router import Router
-from emulator.recording.recorder import Recorder
 from emulator.resources import registry
 from emulator.settings import Settings
 from emulator.webhooks.control import WebhookControl
@@ -71,7 +70,6 @@ class EmulatorApp:
         self.faults = FaultBook(settings.seed)  # /_emulator/faults rules, per key
         self.on_reset.append(self.faults.reset)
         self.front = FaultInjector(self.faults, settings.api_version, self.serve)
-        self.recorder = Recorder(state, self.api)  # each platform's state-changing requests, for export
         self.timekeeper = self.api.timekeeper
         self.timekeeper.after_move.append(self.webhooks.catch_up)
         self._dashboard: Dashboard | None = None  # built on the first dashboard request
@@ -171,7 +169,7 @@ class EmulatorApp:
 
     async def dispatch(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(("/v1/", "/v2/")):
-            await self.recorder(scope, receive, send)  # the API, noting what it changed
+            await self.api(scope, receive, send)
             return
         await self.starlette(scope, receive, send)
 

@@ -28,6 +28,7 @@ from emulator.http.params import ParamSpecs
 from emulator.http.render import Representation, response_types
 from emulator.http.responses import RawBody
 from emulator.http.router import Router
+from emulator.recording.recorder import Recorder
 from emulator.settings import Settings
 from emulator.timekeeping import Timekeeper
 
@@ -40,6 +41,7 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 dumps = jsonutil.dumps
+FORM_TYPES = ("application/x-www-form-urlencoded", "")
 
 _EXPOSE = (
     b"access-control-expose-headers",
@@ -139,6 +141,7 @@ class Api:
         self.timekeeper = Timekeeper(state, settings, representation)
         self.timekeeper.after_move.append(self._forget_old_keys)
         self.lines: request_lines.Line | None = None  # the CLI's request-line writer
+        self.recorder = Recorder(state)  # each platform's state-changing requests, for export
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
 
@@ -157,7 +160,14 @@ class Api:
             await self._preflight(headers, send)
             return
         request_id = self.state.ids.request()
-        meta: dict[str, Any] = {"account": None, "idempotency_key": None, "replayed": False, "body": None, "key": None}
+        meta: dict[str, Any] = {
+            "account": None,
+            "idempotency_key": None,
+            "replayed": False,
+            "body": None,
+            "key": None,
+            "platform": None,  # set when the request may be recorded (a platform's own key, a form body)
+        }
         extra_headers: list[tuple[bytes, bytes]] = []
         try:
             status, body, version = await self._handle(
@@ -188,6 +198,10 @@ class Api:
         # HEAD answers like GET, headers (Content-Length included) without the body
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
         elapsed = (time.perf_counter() - started) * 1000
+        recorded_for: Platform | None = meta["platform"]
+        if recorded_for is not None and status == 200 and not meta["replayed"]:
+            query, sent = meta["body"]
+            self.recorder.note(recorded_for, method, path, query, sent, headers.get("stripe-account"), body)
         for observer in self.observers:
             observer("GET" if method == "HEAD" else method, path, status, body)
         # a file's bytes are not kept in the request log
@@ -253,6 +267,8 @@ class Api:
         else:
             platform = self.state.platform(key)
             tenant = self._scope_for(platform, key, headers.get("stripe-account"))
+            if _is_form(headers.get("content-type")):  # what a fixture step can send again
+                meta["platform"] = platform
         meta["account"] = tenant.account_id if tenant.is_connected else None
         now = platform.now()  # the platform's time (``/_emulator/clock``), read once per request
         if platform.agenda.due(now):
@@ -468,6 +484,12 @@ class Api:
                 return
             line = request_lines.log_through
         line(method, path, status, elapsed_ms, request_id, meta["account"], meta["idempotency_key"], meta["replayed"])
+
+
+def _is_form(content_type: str | None) -> bool:
+    """Whether a body of this type (if any) is a form: a recorded request is sent again as one
+    (a multipart file upload is not recorded)."""
+    return content_type is None or content_type.split(";")[0].strip().lower() in FORM_TYPES
 
 
 def _log_base(scope: Scope_, headers: dict[str, str]) -> str:

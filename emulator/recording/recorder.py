@@ -12,19 +12,12 @@ rather than rebuild half a session).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from emulator.core.state import Platform, State
-from emulator.http import auth
-from emulator.http.errors import StripeError
-
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
 
 EXTRA_KEY = "recording"
 MAX_ENTRIES = 20_000
@@ -119,22 +112,11 @@ def locate(doc: Any, wanted: set[str]) -> dict[str, str]:
     }
 
 
-def _form(scope: dict[str, Any]) -> bool:
-    """Whether the request's body (if any) is a form: a fixture step can only send params as one
-    (a multipart file upload is not recorded)."""
-    for name, value in scope.get("headers", ()):
-        if name.lower() == b"content-type":
-            return value.split(b";")[0].strip().lower() in (b"application/x-www-form-urlencoded", b"")
-    return True
-
-
 class Recorder:
-    """ASGI layer around the API: passes everything through, notes what changed state."""
+    """Notes what changed state. The API calls :meth:`note` after each answer it sent."""
 
-    def __init__(self, state: State, inner: ASGIApp) -> None:
+    def __init__(self, state: State) -> None:
         self.state = state
-        self.inner = inner
-        self.keys = auth.KeyCache()
         self._prefixes: frozenset[str] = frozenset()
         self._ids = id_pattern(self._prefixes)
 
@@ -144,48 +126,24 @@ class Recorder:
             self._ids = id_pattern(self._prefixes)
         return self._ids
 
-    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        if scope["method"] not in RECORDED_METHODS or not scope["path"].startswith("/v1/") or not _form(scope):
-            await self.inner(scope, receive, send)
-            return
-        sent: list[bytes] = []
-        answer: list[bytes] = []
-        outcome = {"status": 0, "replayed": False}
-
-        async def receive_kept() -> dict[str, Any]:
-            message = await receive()
-            if message["type"] == "http.request":
-                sent.append(message.get("body", b""))
-            return message
-
-        async def send_kept(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                outcome["status"] = int(message["status"])
-                outcome["replayed"] = any(k == b"idempotent-replayed" for k, _ in message.get("headers", ()))
-            elif message["type"] == "http.response.body":
-                answer.append(message.get("body", b""))
-            await send(message)
-
-        await self.inner(scope, receive_kept, send_kept)
-        if outcome["status"] == 200 and not outcome["replayed"]:
-            self._note(scope, b"".join(sent), b"".join(answer))
-
-    def _note(self, scope: dict[str, Any], body: bytes, answer: bytes) -> None:
-        authorization = account = None
-        for name, value in scope.get("headers", ()):
-            lowered = name.lower()
-            if lowered == b"authorization":
-                authorization = value.decode("latin-1")
-            elif lowered == b"stripe-account":
-                account = value.decode("latin-1").strip() or None
-        try:
-            key = self.keys.key(authorization)
-        except StripeError:
-            return
-        platform = self.state.platforms.get(key)
-        if platform is None:
+    def note(
+        self,
+        platform: Platform,
+        method: str,
+        path: str,
+        query: bytes,
+        body: bytes,
+        account: str | None,
+        answer: bytes,
+    ) -> None:
+        """Record a request the API answered 200 (not a replay): ``platform``'s own key sent it,
+        ``account`` is its ``Stripe-Account`` header. Requests that cannot be rebuilt are skipped."""
+        if method not in RECORDED_METHODS or not path.startswith("/v1/"):
             return
         recording = recording_of(platform)
+        if len(recording.entries) >= MAX_ENTRIES:
+            recording.dropped += 1  # the export is refused from now on: no need to look at the answer
+            return
         # only ids no earlier entry holds need a place: usually just the new object's own ``id``
         known = recording.known
         new = {text for raw in self._id_strings().findall(answer) if (text := raw.decode()) not in known}
@@ -209,13 +167,5 @@ class Recorder:
                     new.discard(obj["id"])
             if new:
                 places.update(locate(obj, new))
-        entry = Entry(
-            scope["method"],
-            scope["path"],
-            bytes(scope.get("query_string", b"")),
-            body,
-            account,
-            kind,
-            tuple(places.items()),
-        )
-        recording.add(entry)
+        account = account.strip() if account is not None else None
+        recording.add(Entry(method, path, query, body, account or None, kind, tuple(places.items())))
