@@ -21,7 +21,7 @@ from emulator.core.state import State
 from emulator.http import auth, forms
 from emulator.http.errors import StripeError
 from emulator.http.responses import JSONResponse
-from emulator.recording.recorder import Recording, recording_of
+from emulator.recording.recorder import Recording, read, recording_of
 
 FORMATS = ("json", "fixture")
 BAD_FORMAT = "Invalid format: must be json or fixture"
@@ -62,14 +62,15 @@ def _params(query: bytes, body: bytes) -> dict[str, Any]:
     return tree
 
 
-def fixture_document(recording: Recording, platform_account: str) -> dict[str, Any]:
+def fixture_document(recording: Recording, platform_account: str, state: State) -> dict[str, Any]:
     if recording.dropped:
         raise StripeError(INCOMPLETE.format(kept=len(recording.entries), dropped=recording.dropped), status=409)
     refs: dict[str, str] = {}
     names: Counter[str] = Counter()
     steps: list[dict[str, Any]] = []
-    for entry in recording.entries:
-        base = (entry.object or "request").replace(".", "_")
+    for done in read(recording, state):
+        entry = done.entry
+        base = (done.object or "request").replace(".", "_")
         names[base] += 1
         name = f"{base}_{names[base]}"
         step: dict[str, Any] = {
@@ -81,7 +82,7 @@ def fixture_document(recording: Recording, platform_account: str) -> dict[str, A
         if entry.account and entry.account != platform_account:
             step["headers"] = {"Stripe-Account": _substitute(entry.account, refs)}
         steps.append(step)
-        for obj_id, path in entry.ids:
+        for obj_id, path in done.ids:
             refs.setdefault(obj_id, f"${{{name}:{path}}}")
     return {"_meta": {"template_version": 0}, "fixtures": steps}
 
@@ -100,7 +101,7 @@ def fixture_response(state: State, request: Request) -> Response:
         platform = state.platforms.get(key)
         if platform is None:
             return JSONResponse({"_meta": {"template_version": 0}, "fixtures": []})
-        document = fixture_document(recording_of(platform), platform.account_id)
+        document = fixture_document(recording_of(platform), platform.account_id, state)
     except StripeError as exc:
         return JSONResponse(exc.body(), status_code=exc.status)
     return JSONResponse(document)

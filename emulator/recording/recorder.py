@@ -1,22 +1,26 @@
 """Notes each platform's successful state-changing ``/v1`` requests, in order.
 
 Kept: ``POST`` and ``DELETE`` with a form body (or none) answered 200 that were not idempotent
-replays, with the query string and body as sent, the ``Stripe-Account`` header, the answer's
-``object`` and each id the answer is the first to hold, with its place in it (``id``,
-``transactions.0.id``), so an export can write later uses of an id as a reference to the step
-that produced it. The answer itself is not kept. At most :data:`MAX_ENTRIES` requests per
-platform are kept; beyond that the recording is marked incomplete (an export then refuses
-rather than rebuild half a session).
+replays, with the query string and body as sent, the ``Stripe-Account`` header and the answer,
+compressed. What the answer holds is read only when the recording is exported (:func:`read`):
+the answer's ``object`` and each id the answer is the first to hold, with its place in it
+(``id``, ``transactions.0.id``), so an export can write later uses of an id as a reference to the
+step that produced it. Reading it then rather than on every request keeps recording off the
+request's path: compressing an answer (a few microseconds) costs a fraction of finding its ids.
+At most :data:`MAX_ENTRIES` requests per platform are kept; beyond that the recording is marked
+incomplete (an export then refuses rather than rebuild half a session).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from emulator.core.packing import Codec
 from emulator.core.state import Platform, State
 
 EXTRA_KEY = "recording"
@@ -34,26 +38,32 @@ class Entry:
     query: bytes
     body: bytes
     account: str | None
-    object: str | None
-    ids: tuple[tuple[str, str], ...]  # (id, gjson path in the answer)
+    answer: bytes  # compressed with the state's codec
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A recorded request as an export reads it."""
+
+    entry: Entry
+    object: str | None  # what the answer was (``issuing.card``)
+    ids: tuple[tuple[str, str], ...]  # (id, gjson path in the answer) for ids no earlier answer held
 
 
 class Recording:
     """One platform's recorded requests (``platform.extra["recording"]``)."""
 
-    __slots__ = ("dropped", "entries", "known")
+    __slots__ = ("dropped", "entries")
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self.dropped = 0
-        self.known: set[str] = set()  # every id an entry already says where to find
 
     def add(self, entry: Entry) -> None:
         if len(self.entries) >= MAX_ENTRIES:
             self.dropped += 1
             return
         self.entries.append(entry)
-        self.known.update(obj_id for obj_id, _ in entry.ids)
 
     def mark(self) -> tuple[int, int]:
         """Where the recording stands (:meth:`rewind` goes back there)."""
@@ -63,7 +73,6 @@ class Recording:
         """Forget what was recorded since ``mark`` (a fixture file that failed half-way is undone)."""
         del self.entries[mark[0] :]
         self.dropped = mark[1]
-        self.known = {obj_id for entry in self.entries for obj_id, _ in entry.ids}
 
 
 def recording_of(platform: Platform) -> Recording:
@@ -112,19 +121,48 @@ def locate(doc: Any, wanted: set[str]) -> dict[str, str]:
     }
 
 
+def read(recording: Recording, state: State) -> Iterator[Step]:
+    """The recorded requests in order, each with what its answer first held."""
+    ids = id_pattern(frozenset(state.prefixes))
+    known: set[str] = set()  # every id an earlier step says where to find
+    for entry in recording.entries:
+        kind, places = _read_answer(state.codec.decompress(entry.answer), ids, known)
+        known.update(places)
+        yield Step(entry, kind, tuple(places.items()))
+
+
+def _read_answer(answer: bytes, ids: re.Pattern[bytes], known: set[str]) -> tuple[str | None, dict[str, str]]:
+    """The answer's ``object`` and the places of the ids in it that are not ``known``."""
+    # usually the only new id is the answer's own ``id``: found without decoding the answer
+    new = {text for raw in ids.findall(answer) if (text := raw.decode()) not in known}
+    head = _HEAD.match(answer)
+    own, kind = (head.group(1).decode(), head.group(2).decode()) if head else (None, None)
+    places: dict[str, str] = {}
+    if own is not None and own in new:
+        places[own] = "id"
+        new.discard(own)
+    if new or head is None:
+        try:
+            doc = orjson.loads(answer)
+        except orjson.JSONDecodeError:
+            doc = None
+        obj = doc if isinstance(doc, dict) else {}
+        if head is None:
+            found = obj.get("object")
+            kind = found if isinstance(found, str) else None
+            if isinstance(obj.get("id"), str) and obj["id"] in new:
+                places[obj["id"]] = "id"
+                new.discard(obj["id"])
+        if new:
+            places.update(locate(obj, new))
+    return kind, places
+
+
 class Recorder:
     """Notes what changed state. The API calls :meth:`note` after each answer it sent."""
 
-    def __init__(self, state: State) -> None:
-        self.state = state
-        self._prefixes: frozenset[str] = frozenset()
-        self._ids = id_pattern(self._prefixes)
-
-    def _id_strings(self) -> re.Pattern[bytes]:
-        if len(self._prefixes) != len(self.state.prefixes):  # prefixes are only ever added
-            self._prefixes = frozenset(self.state.prefixes)
-            self._ids = id_pattern(self._prefixes)
-        return self._ids
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
 
     def note(
         self,
@@ -142,30 +180,7 @@ class Recorder:
             return
         recording = recording_of(platform)
         if len(recording.entries) >= MAX_ENTRIES:
-            recording.dropped += 1  # the export is refused from now on: no need to look at the answer
+            recording.dropped += 1  # the export is refused from now on: nothing more to keep
             return
-        # only ids no earlier entry holds need a place: usually just the new object's own ``id``
-        known = recording.known
-        new = {text for raw in self._id_strings().findall(answer) if (text := raw.decode()) not in known}
-        head = _HEAD.match(answer)
-        own, kind = (head.group(1).decode(), head.group(2).decode()) if head else (None, None)
-        places: dict[str, str] = {}
-        if own is not None and own in new:
-            places[own] = "id"
-            new.discard(own)
-        if new or head is None:
-            try:
-                doc = orjson.loads(answer)
-            except orjson.JSONDecodeError:
-                doc = None
-            obj = doc if isinstance(doc, dict) else {}
-            if head is None:
-                found = obj.get("object")
-                kind = found if isinstance(found, str) else None
-                if isinstance(obj.get("id"), str) and obj["id"] in new:
-                    places[obj["id"]] = "id"
-                    new.discard(obj["id"])
-            if new:
-                places.update(locate(obj, new))
         account = account.strip() if account is not None else None
-        recording.add(Entry(method, path, query, body, account or None, kind, tuple(places.items())))
+        recording.add(Entry(method, path, query, body, account or None, self.codec.compress(answer)))
