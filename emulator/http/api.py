@@ -24,6 +24,7 @@ from emulator.core.state import Platform, Scope, State
 from emulator.http import auth, errors, forms, limited_keys, multipart, request_lines, versions
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
+from emulator.http.one_write import TRUSTED
 from emulator.http.params import ParamSpecs
 from emulator.http.render import Representation, response_types
 from emulator.http.responses import RawBody
@@ -55,6 +56,9 @@ _CORS: tuple[tuple[bytes, bytes], ...] = (
     (b"access-control-allow-credentials", b"true"),
     _EXPOSE,
 )
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0a-\x1f\x7f-\uffff]"
+)  # what a header value may not hold (uvicorn's rule, and latin-1)
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]{1,300}")
 
 
@@ -194,7 +198,12 @@ class Api:
         if status >= 400:
             out_headers.append((b"stripe-should-retry", b"true" if status == 409 else b"false"))
         out_headers.extend(extra_headers)
-        await send({"type": "http.response.start", "status": status, "headers": out_headers})
+        # every value is the emulator's own or checked (origin, version); a file's type and an
+        # echoed Idempotency-Key are not: those answers go through uvicorn's header checks
+        trusted = "content_type" not in meta and not (
+            meta["idempotency_key"] is not None and _CONTROL.search(meta["idempotency_key"])
+        )
+        await send({"type": "http.response.start", "status": status, "headers": out_headers, TRUSTED: trusted})
         # HEAD answers like GET, headers (Content-Length included) without the body
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
         elapsed = (time.perf_counter() - started) * 1000

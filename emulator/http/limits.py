@@ -24,6 +24,7 @@ from typing import Any
 
 from emulator.core import jsonutil
 from emulator.http.errors import BODY_TOO_LARGE, StripeError
+from emulator.http.one_write import OneWriteAnswers
 
 HEAD_TIMEOUT = "The request head was not received within {seconds:g} seconds; the connection is closed."
 BODY_TIMEOUT = "The request body was not received within {seconds:g} seconds; the connection is closed."
@@ -264,13 +265,15 @@ def protocol_class(
 ) -> type[asyncio.Protocol]:
     """uvicorn's ``h11`` or ``httptools`` protocol with the head deadline and size limit and the connection bound."""
     bases: tuple[type, ...]
+    attrs: dict[str, Any] = {}
     if http == "httptools":
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+        from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-        bases = (ConnectionGuard, LongQueries, HttpToolsProtocol)
+        bases = (ConnectionGuard, LongQueries, OneWriteAnswers, HttpToolsProtocol)
+        attrs["status_lines"] = STATUS_LINE
     else:
         from uvicorn.protocols.http.h11_impl import H11Protocol
 
         bases = (ConnectionGuard, H11Protocol)
-    attrs = {"header_timeout": header_timeout, "max_connections": max_connections, "head_limit": head_limit}
+    attrs.update(header_timeout=header_timeout, max_connections=max_connections, head_limit=head_limit)
     return type(f"Guarded{bases[-1].__name__}", bases, attrs)
