@@ -102,21 +102,21 @@ PAYMENT_COUNT = "This value must be greater than or equal to 1."
 # --- numbers ----------------------------------------------------------------------------------------
 
 
+# a digit's share of the Luhn sum at an even distance from the check digit: doubled, digits summed
+_DOUBLED = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(10)}
+_SINGLE = {str(d): d for d in range(10)}
+
+
 def luhn_check_digit(partial: str) -> str:
     """The digit that makes ``partial + digit`` pass the Luhn check."""
-    total = 0
-    for i, ch in enumerate(reversed(partial)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    doubled, single = _DOUBLED, _SINGLE
+    rev = partial[::-1]
+    total = sum(doubled[ch] for ch in rev[::2]) + sum(single[ch] for ch in rev[1::2])
     return str((10 - total % 10) % 10)
 
 
 def luhn_valid(number: str) -> bool:
-    return number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+    return number.isascii() and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
 
 
 def _new_number(ctx: Ctx) -> str:
