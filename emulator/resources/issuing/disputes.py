@@ -41,6 +41,7 @@ from emulator.http.router import Route, route
 from emulator.resources import common, files
 from emulator.resources.issuing import dispute_evidence as evidence
 from emulator.resources.issuing import issuing_balance
+from emulator.resources.issuing.authorization_books import transaction_book_of
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import reversals
 
@@ -88,7 +89,7 @@ def _transaction_for(ctx: Ctx) -> tuple[Obj, Obj | None]:
 def _check_eligible(ctx: Ctx, tx: Obj) -> None:
     if tx["type"] != "capture":
         raise StripeError(NOT_CAPTURE.format(tx=tx["id"], type=tx["type"]), param="transaction")
-    if ctx.scope.meta_of(tx["id"]).get("refunded"):
+    if transaction_book_of(ctx.scope, tx["id"]).get("refunded"):
         raise StripeError(REFUNDED.format(tx=tx["id"]), param="transaction")
     if tx.get("dispute"):
         raise StripeError(ALREADY_DISPUTED.format(tx=tx["id"], dispute=tx["dispute"]), param="transaction")
@@ -212,7 +213,7 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
     if dispute["status"] != "submitted":
         return
     text = evidence.explanation(dispute["evidence"])
-    if ctx.scope.meta_of(dispute["transaction"]).get("refunded"):
+    if transaction_book_of(ctx.scope, dispute["transaction"]).get("refunded"):
         _lose(ctx, dispute, "refund_issued")
         return
     if STAY in text:

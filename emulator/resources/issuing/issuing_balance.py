@@ -12,7 +12,7 @@ balance of the account that issued the card:
 * a won dispute gives the disputed amount back: ``issuing_dispute`` (+amount, ``source`` the dispute).
 
 While a request waits for the real-time decision its amount is *reserved* (per account and
-currency, in ``scope.meta_of(account id)[RESERVED_KEY]``), not yet written to the ledger: the
+currency, in the account's book: :mod:`authorization_books`), not yet written to the ledger: the
 funds check counts it, so concurrent requests can never overspend, and a declined request leaves
 no balance transaction behind. Once decided, :func:`book` writes the difference between what the
 authorization holds and what its balance transactions already hold.
@@ -24,17 +24,15 @@ from emulator.core.context import Ctx
 from emulator.core.jsonutil import clone
 from emulator.core.store import Obj
 from emulator.resources.balance import ledger
+from emulator.resources.issuing.authorization_books import AuthorizationBook, account_book_of
 
-RESERVED_KEY = "issuing_reserved"  # meta of the account id: currency -> amount awaiting a decision
-BOOKED_KEY = "booked"  # meta of an authorization: what its hold/release balance transactions hold
 HOLD_DESCRIPTION = "Issuing authorization hold"
 RELEASE_DESCRIPTION = "Issuing authorization release"
 DISPUTE_DESCRIPTION = "Issuing dispute won"
 
 
 def _reserved(ctx: Ctx) -> dict[str, int]:
-    reserved: dict[str, int] = ctx.scope.meta_of(ctx.scope.account_id).setdefault(RESERVED_KEY, {})
-    return reserved
+    return account_book_of(ctx.scope).setdefault("issuing_reserved", {})
 
 
 def spendable(ctx: Ctx, currency: str) -> int:
@@ -42,51 +40,35 @@ def spendable(ctx: Ctx, currency: str) -> int:
     return ledger.available(ctx.scope, currency, "issuing") - _reserved(ctx).get(currency, 0)
 
 
-def _unbooked(ctx: Ctx, auth: Obj) -> int:
-    meta = ctx.scope.meta_of(auth["id"])
-    return int(meta.get("hold") or 0) - int(meta.get(BOOKED_KEY) or 0)
+def unbooked(record: AuthorizationBook) -> int:
+    """What the authorization holds beyond what its balance transactions hold (reserved while awaiting)."""
+    return record["hold"] - record.get("booked", 0)
 
 
-def held_changed(ctx: Ctx, auth: Obj, unbooked_before: int) -> None:
+def held_changed(ctx: Ctx, auth: Obj, record: AuthorizationBook, unbooked_before: int) -> None:
     """Keep the account's reservation equal to the sum of the authorizations' unbooked holds."""
-    delta = _unbooked(ctx, auth) - unbooked_before
+    delta = unbooked(record) - unbooked_before
     if delta:
         reserved = _reserved(ctx)
         reserved[auth["currency"]] = reserved.get(auth["currency"], 0) + delta
 
 
-def unbooked(ctx: Ctx, auth: Obj) -> int:
-    return _unbooked(ctx, auth)
-
-
-def book(ctx: Ctx, auth: Obj) -> None:
+def book(ctx: Ctx, auth: Obj, record: AuthorizationBook) -> None:
     """Write the hold or release that brings the authorization's balance transactions to its hold."""
-    before = _unbooked(ctx, auth)
+    before = unbooked(record)
     if before == 0:
         return
-    meta = ctx.scope.meta_of(auth["id"])
-    if before > 0:
-        ledger.post(
-            ctx,
-            type="issuing_authorization_hold",
-            amount=-before,
-            currency=auth["currency"],
-            source=auth["id"],
-            balance="issuing",
-            description=HOLD_DESCRIPTION,
-        )
-    else:
-        ledger.post(
-            ctx,
-            type="issuing_authorization_release",
-            amount=-before,
-            currency=auth["currency"],
-            source=auth["id"],
-            balance="issuing",
-            description=RELEASE_DESCRIPTION,
-        )
-    meta[BOOKED_KEY] = int(meta.get(BOOKED_KEY) or 0) + before
-    held_changed(ctx, auth, before)
+    ledger.post(
+        ctx,
+        type="issuing_authorization_hold" if before > 0 else "issuing_authorization_release",
+        amount=-before,
+        currency=auth["currency"],
+        source=auth["id"],
+        balance="issuing",
+        description=HOLD_DESCRIPTION if before > 0 else RELEASE_DESCRIPTION,
+    )
+    record["booked"] = record.get("booked", 0) + before
+    held_changed(ctx, auth, record, before)
 
 
 def settle(ctx: Ctx, amount: int, currency: str, *, transaction_id: str, description: str) -> Obj:

@@ -33,6 +33,7 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_objects as objects
+from emulator.resources.issuing.authorization_books import transaction_book_of
 from emulator.resources.resource import Resource
 
 URL = "/v1/issuing/transactions"
@@ -48,7 +49,7 @@ REFUND_DISPUTED = "This transaction is disputed (dispute {dispute} is {status}) 
 
 
 def refunded(ctx: Ctx, tx: Obj) -> int:
-    return int(ctx.scope.meta_of(tx["id"]).get("refunded", 0))
+    return transaction_book_of(ctx.scope, tx["id"]).get("refunded", 0)
 
 
 def _network_data(ctx: Ctx, authorization: Obj | None) -> Obj:
@@ -103,30 +104,21 @@ def create_transaction(
         "type": kind,
         "wallet": wallet,
     }
-    ctx.scope.meta_of(tx["id"])["purchase_details"] = purchase_details
+    transaction_book_of(ctx.scope, tx["id"])["purchase_details"] = purchase_details
     ctx.scope.add(tx)
-    settle = money.settle_capture if kind == "capture" else money.settle_refund
-    flow = settle(
-        ctx,
-        card,
-        amount,
-        card["currency"],
-        transaction_id=tx["id"],
-        authorization_id=authorization["id"] if authorization else None,
-        description=merchant_data.get("name") or "Issuing transaction",
+    settled = money.of_card(ctx, card).settle(
+        money.Settlement(
+            card,
+            sign * amount,
+            transaction_id=tx["id"],
+            authorization_id=authorization["id"] if authorization else None,
+            description=merchant_data.get("name") or "Issuing transaction",
+        )
     )
-    if flow is not None:
-        tx["treasury"]["received_debit" if kind == "capture" else "received_credit"] = flow["id"]
-    txn = money.settle_on_issuing_balance(
-        ctx,
-        card,
-        sign * amount,
-        card["currency"],
-        transaction_id=tx["id"],
-        description=merchant_data.get("name") or "Issuing transaction",
-    )
-    if txn is not None:
-        tx["balance_transaction"] = txn["id"]
+    if settled.flow is not None:
+        tx["treasury"]["received_debit" if kind == "capture" else "received_credit"] = settled.flow["id"]
+    if settled.balance_transaction is not None:
+        tx["balance_transaction"] = settled.balance_transaction["id"]
     ctx.emit("issuing_transaction.created", tx)
     if purchase_details and purchase_details.get("receipt"):
         ctx.emit("issuing_transaction.purchase_details_receipt_updated", tx)
@@ -137,8 +129,7 @@ def purchase_details_field(ctx: Ctx, tx: Obj) -> Obj | None:
     """``expand[]=purchase_details``: stored aside, returned only on request."""
     found = ctx.platform.find(tx["id"])
     scope = found[0] if found else ctx.scope
-    details: Obj | None = scope.meta_of(tx["id"]).get("purchase_details")
-    return details
+    return transaction_book_of(scope, tx["id"]).get("purchase_details")
 
 
 # --- handlers -------------------------------------------------------------------------------------
@@ -174,8 +165,8 @@ def refund(ctx: Ctx) -> Obj:
     if card is None:
         raise errors.no_such(common.noun(CARD), tx["card"], param="card")
     auth = ctx.scope.get(AUTHORIZATION, tx["authorization"]) if tx.get("authorization") else None
-    meta = ctx.scope.meta_of(tx["id"])
-    meta["refunded"] = refunded(ctx, tx) + amount
+    book = transaction_book_of(ctx.scope, tx["id"])
+    book["refunded"] = refunded(ctx, tx) + amount
     merchant_amount = round(-tx["merchant_amount"] * amount / -tx["amount"]) if tx["amount"] else amount
     new = create_transaction(
         ctx,
@@ -190,7 +181,7 @@ def refund(ctx: Ctx) -> Obj:
         wallet=tx.get("wallet"),
         amount_details=None,
     )
-    meta.setdefault("refunds", []).append(new["id"])
+    book.setdefault("refunds", []).append(new["id"])
     if auth is not None:
         auth["transactions"].append(new["id"])
         if auth.get("treasury") is not None and new.get("treasury") and new["treasury"].get("received_credit"):

@@ -1,0 +1,189 @@
+"""Stage 2 of the authorization flow: Stripe's own checks of a request, in Stripe's order.
+
+The first that fails declines the request with that ``request_history[].reason``, without asking
+the real-time endpoint:
+
+1. the card: ``card_canceled``, ``card_inactive``, ``card_expired``;
+2. the cardholder: ``cardholder_blocked``, ``cardholder_inactive``,
+   ``cardholder_verification_required`` (past-due requirements);
+3. the account: ``account_disabled`` (rejected, or ``card_issuing`` not active);
+4. the request itself (new authorizations only): ``verification_failed`` (CVC or expiry
+   mismatch, failed 3D Secure) and ``suspected_fraud`` (``risk_assessment.fraud_risk.level``
+   ``highest``; the flow then opens an SMS fraud challenge). Once the cardholder confirmed such a
+   challenge, retries on the same card at the same merchant within :data:`FRAUD_VERIFIED_FOR`
+   seconds bypass the fraud check and are marked ``verified_by_fraud_challenge: true``;
+5. ``spending_controls`` of the card (its ``replacement_for`` chain shares interval limits) and
+   of the cardholder (all their cards): categories, merchant countries, card presence,
+   per-authorization limits and interval limits summed over what the authorizations of the
+   window hold or captured (including requests still waiting for a decision);
+6. the card's funds (:meth:`authorization_money.Funds.shortfall`): on a financial account
+   ``insufficient_funds`` when its ``cash`` cannot cover the request, then ``not_allowed`` when it
+   is closed, its ``outbound_flows`` are restricted or its ``card_issuing`` feature is not active;
+   on the Issuing balance ``insufficient_funds`` when ``issuing.available`` minus what requests
+   awaiting a decision reserve cannot cover the request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.objects import AUTHORIZATION, CARD, CARDHOLDER
+from emulator.core.store import Obj
+from emulator.resources.connect import accounts
+from emulator.resources.issuing import authorization_money as money
+from emulator.resources.issuing import cardholders, spending_controls
+from emulator.resources.issuing.authorization_books import authorizations_of, committed, holder_book_of
+from emulator.resources.issuing.authorization_objects import convert
+from emulator.resources.issuing.authorization_request import Request
+
+FRAUD_VERIFIED_FOR = 24 * 3600
+
+
+def card_reason(ctx: Ctx, card: Obj) -> str | None:
+    if card["status"] == "canceled":
+        return "card_canceled"
+    if card["status"] != "active":
+        return "card_inactive"
+    today = dt.datetime.fromtimestamp(ctx.now, tz=dt.UTC)
+    if (int(card["exp_year"]), int(card["exp_month"])) < (today.year, today.month):
+        return "card_expired"
+    return None
+
+
+def cardholder_reason(ctx: Ctx, card: Obj) -> str | None:
+    holder = ctx.scope.get(CARDHOLDER, card["cardholder"]) if card.get("cardholder") else None
+    if holder is None:
+        return "cardholder_inactive"
+    if holder["status"] == "blocked":
+        return "cardholder_blocked"
+    if holder["status"] != "active":
+        return "cardholder_inactive"
+    if cardholders.cardholder_blockers(ctx, holder):
+        return "cardholder_verification_required"
+    return None
+
+
+def account_reason(ctx: Ctx) -> str | None:
+    account_id = ctx.scope.account_id
+    if accounts.is_rejected(ctx, account_id) or not accounts.is_capability_active(ctx, account_id, "card_issuing"):
+        return "account_disabled"
+    return None
+
+
+# --- the request itself: verification and fraud -----------------------------------------------------
+
+
+def merchant_key(auth: Obj) -> str:
+    merchant = auth["merchant_data"]
+    return f"{merchant.get('network_id')}|{merchant.get('name')}"
+
+
+def remember_fraud_verified(ctx: Ctx, auth: Obj) -> None:
+    """The cardholder confirmed a fraud challenge of ``auth``: retries at its merchant may pass."""
+    holder_book_of(ctx.scope, auth["card"]).setdefault("fraud_verified", {})[merchant_key(auth)] = ctx.now
+
+
+def _fraud_verified(ctx: Ctx, auth: Obj) -> bool:
+    confirmed = holder_book_of(ctx.scope, auth["card"]).get("fraud_verified", {}).get(merchant_key(auth))
+    return confirmed is not None and ctx.now - confirmed <= FRAUD_VERIFIED_FOR
+
+
+def request_reason(ctx: Ctx, auth: Obj, params: dict[str, Any]) -> str | None:
+    checks = auth["verification_data"]
+    if checks["cvc_check"] == "mismatch" or checks["expiry_check"] == "mismatch":
+        return "verification_failed"
+    if (checks.get("three_d_secure") or {}).get("result") == "failed":
+        return "verification_failed"
+    fraud = ((params.get("risk_assessment") or {}).get("fraud_risk") or {}).get("level")
+    if fraud == "highest":
+        if not _fraud_verified(ctx, auth):
+            return "suspected_fraud"
+        auth["verified_by_fraud_challenge"] = True
+    return None
+
+
+# --- spending controls ----------------------------------------------------------------------------
+
+
+def _card_chain(ctx: Ctx, card: Obj) -> list[str]:
+    """The card and the cards it replaced (they share interval spending limits)."""
+    chain = [card["id"]]
+    current = card
+    while current.get("replacement_for") and current["replacement_for"] not in chain:
+        chain.append(current["replacement_for"])
+        previous = ctx.scope.get(CARD, current["replacement_for"])
+        if previous is None:
+            break
+        current = previous
+    return chain
+
+
+def _spent(ctx: Ctx, owners: list[str], exclude: str) -> Callable[[str, list[str] | None], int]:
+    def spent_in_window(interval: str, categories: list[str] | None) -> int:
+        start = spending_controls.window_start(interval, ctx.now)
+        store = ctx.scope.store(AUTHORIZATION)
+        total = 0
+        for owner in owners:
+            for auth_id in authorizations_of(ctx.scope, owner):
+                if auth_id == exclude:
+                    continue
+                other = store.get(auth_id)
+                if other is None or other["created"] < start:
+                    continue
+                if categories and other["merchant_data"]["category"] not in categories:
+                    continue
+                total += committed(ctx.scope, auth_id)
+        return total
+
+    return spent_in_window
+
+
+def _controls_allow(
+    ctx: Ctx, controls: Obj | None, auth: Obj, amount: int, owners: list[str], fallback_currency: str
+) -> bool:
+    if not controls:
+        return True
+    limit_currency = controls.get("spending_limits_currency") or fallback_currency
+    spent = _spent(ctx, owners, auth["id"])
+    if limit_currency != auth["currency"]:
+        inner = spent
+
+        def spent(interval: str, categories: list[str] | None) -> int:
+            return convert(inner(interval, categories), auth["currency"], limit_currency)
+
+        amount = convert(amount, auth["currency"], limit_currency)
+    merchant = auth["merchant_data"]
+    return spending_controls.check_authorization(
+        controls, amount, merchant["category"], merchant.get("country"), auth.get("card_presence"), spent
+    )
+
+
+def spending_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request) -> str | None:
+    # An increment is judged on the whole authorization: what it already commits plus the increment.
+    amount = request.amount + (committed(ctx.scope, auth["id"]) if request.increment else 0)
+    if not _controls_allow(ctx, card.get("spending_controls"), auth, amount, _card_chain(ctx, card), card["currency"]):
+        return "spending_controls"
+    holder = ctx.scope.get(CARDHOLDER, card["cardholder"]) if card.get("cardholder") else None
+    if holder is not None and not _controls_allow(
+        ctx, holder.get("spending_controls"), auth, amount, [holder["id"]], card["currency"]
+    ):
+        return "spending_controls"
+    return None
+
+
+# --- all of them, in order ----------------------------------------------------------------------------
+
+
+def decline_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request, params: dict[str, Any]) -> str | None:
+    """The first of Stripe's own checks that declines the request (module docstring), or None."""
+    reason = card_reason(ctx, card) or cardholder_reason(ctx, card) or account_reason(ctx)
+    if reason is None and not request.increment:
+        reason = request_reason(ctx, auth, params)
+    return (
+        reason
+        or spending_reason(ctx, card, auth, request)
+        or money.of_card(ctx, card).shortfall(auth["currency"], request.amount)
+    )
