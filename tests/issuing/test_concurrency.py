@@ -97,7 +97,7 @@ def test_declining_endpoint_gives_the_holds_back(
         results = asyncio.run(fire(server, api_key, s, [s.card] * 30, 1_000))
     # while the first ten were held the rest were refused; once declined, everything came back
     assert sum(r["approved"] for r in results) == 0
-    assert reasons(results)["webhook_declined"] >= 10
+    assert reasons(results)["webhook_declined"] >= 10, reasons(results)
     assert s.balance() == {"cash": 10_000, "inbound_pending": 0, "outbound_pending": 0}
 
 

@@ -5,7 +5,7 @@ unchanged since they were first written), each typed here and reached through it
 
 * :class:`AuthorizationBook` (``book_of``): the money of one authorization;
 * :class:`HolderBook` (``holder_book_of``): of a card or a cardholder, the ids of its
-  authorizations (spending windows sum them), and of a card the merchants where the cardholder
+  authorizations and what they commit per spending window, and of a card the merchants where the cardholder
   confirmed a fraud challenge;
 * :class:`AccountBook` (``account_book_of``): of an account, what requests awaiting a real-time
   decision reserve of its Issuing balance;
@@ -36,10 +36,15 @@ class AuthorizationBook(TypedDict):
     requested_at: NotRequired[int]  # when the request awaiting the real-time decision came in
 
 
+# window of an interval ("daily:1764979200") -> merchant category, or "*" for all -> amount committed
+SpendTally = dict[str, dict[str, int]]
+
+
 class HolderBook(TypedDict, total=False):
     """The flow's keys in ``scope.meta_of(card or cardholder id)``."""
 
     issuing_authorizations: list[str]  # ids of its authorizations, oldest first
+    issuing_spend: SpendTally  # what they commit, per spending window (:mod:`authorization_spend`)
     fraud_verified: dict[str, int]  # card only: merchant key -> when a fraud challenge was confirmed
 
 

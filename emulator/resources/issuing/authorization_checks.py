@@ -30,12 +30,13 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator.core.context import Ctx
-from emulator.core.objects import AUTHORIZATION, CARD, CARDHOLDER
+from emulator.core.objects import CARD, CARDHOLDER
 from emulator.core.store import Obj
 from emulator.resources.connect import accounts
 from emulator.resources.issuing import authorization_money as money
+from emulator.resources.issuing import authorization_spend as spend
 from emulator.resources.issuing import cardholders, spending_controls
-from emulator.resources.issuing.authorization_books import authorizations_of, committed, holder_book_of
+from emulator.resources.issuing.authorization_books import committed, holder_book_of
 from emulator.resources.issuing.authorization_objects import convert
 from emulator.resources.issuing.authorization_request import Request
 
@@ -121,21 +122,12 @@ def _card_chain(ctx: Ctx, card: Obj) -> list[str]:
     return chain
 
 
-def _spent(ctx: Ctx, owners: list[str], exclude: str) -> Callable[[str, list[str] | None], int]:
+def _spent(ctx: Ctx, owners: list[str], auth: Obj) -> Callable[[str, list[str] | None], int]:
     def spent_in_window(interval: str, categories: list[str] | None) -> int:
-        start = spending_controls.window_start(interval, ctx.now)
-        store = ctx.scope.store(AUTHORIZATION)
-        total = 0
-        for owner in owners:
-            for auth_id in authorizations_of(ctx.scope, owner):
-                if auth_id == exclude:
-                    continue
-                other = store.get(auth_id)
-                if other is None or other["created"] < start:
-                    continue
-                if categories and other["merchant_data"]["category"] not in categories:
-                    continue
-                total += committed(ctx.scope, auth_id)
+        total = spend.spent(ctx.scope, owners, interval, ctx.now, categories)
+        # the request's own authorization (an increment) is judged on its whole amount, not counted here
+        if spend.counted(auth, interval, ctx.now, categories):
+            total -= committed(ctx.scope, auth["id"])
         return total
 
     return spent_in_window
@@ -147,7 +139,7 @@ def _controls_allow(
     if not controls:
         return True
     limit_currency = controls.get("spending_limits_currency") or fallback_currency
-    spent = _spent(ctx, owners, auth["id"])
+    spent = _spent(ctx, owners, auth)
     if limit_currency != auth["currency"]:
         inner = spent
 

@@ -47,6 +47,7 @@ from emulator.core.store import Obj
 from emulator.resources.issuing import authorization_checks as checks
 from emulator.resources.issuing import authorization_lifecycle as lifecycle
 from emulator.resources.issuing import authorization_money as money
+from emulator.resources.issuing import authorization_spend as spend
 from emulator.resources.issuing.authorization_books import book_of, holder_book_of
 from emulator.resources.issuing.authorization_request import (
     Request,
@@ -118,9 +119,10 @@ async def _decide(ctx: Ctx, card: Obj, auth: Obj, request: Request, params: dict
 
 def _index(ctx: Ctx, auth: Obj, card: Obj) -> None:
     """Remember the authorization under its card and cardholder (for spending windows)."""
-    holder_book_of(ctx.scope, card["id"]).setdefault("issuing_authorizations", []).append(auth["id"])
-    if card.get("cardholder"):
-        holder_book_of(ctx.scope, card["cardholder"]).setdefault("issuing_authorizations", []).append(auth["id"])
+    for owner in (card["id"], card.get("cardholder")):
+        if owner:
+            spend.start_tally(ctx.scope, owner)
+            holder_book_of(ctx.scope, owner).setdefault("issuing_authorizations", []).append(auth["id"])
 
 
 # --- 3. decision ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from emulator.core.context import Ctx
 from emulator.core.objects import AUTHORIZATION
 from emulator.core.store import Obj
 from emulator.resources.issuing import authorization_money as money
+from emulator.resources.issuing import authorization_spend as spend
 from emulator.resources.issuing import transactions
 from emulator.resources.issuing.authorization_books import book_of
 from emulator.resources.issuing.authorization_request import merchant_amount_of
@@ -36,7 +37,7 @@ def capture(ctx: Ctx, auth: Obj, card: Obj, amount: int, *, close: bool, details
         funds.close(auth)
     else:
         funds.release(auth, amount)
-    book["captured"] += amount
+    spend.add_captured(ctx.scope, auth, book, amount)
     tx = transactions.create_transaction(
         ctx,
         card,

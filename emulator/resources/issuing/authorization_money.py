@@ -27,6 +27,7 @@ from typing import NamedTuple
 from emulator.core.context import Ctx
 from emulator.core.objects import FINANCIAL_ACCOUNT, TREASURY_TRANSACTION
 from emulator.core.store import Obj
+from emulator.resources.issuing import authorization_spend as spend
 from emulator.resources.issuing import issuing_balance
 from emulator.resources.issuing.authorization_books import AuthorizationBook, book_of
 from emulator.resources.treasury import ledger, received
@@ -141,7 +142,7 @@ class TreasuryFunds(Funds):
         if amount <= 0:
             return
         record = book_of(self.ctx.scope, auth["id"])
-        record["hold"] += amount
+        spend.add_hold(self.ctx.scope, auth, record, amount)
         fa = self._fa()
         if fa is not None:
             trxn = self._hold_transaction(auth, record, fa)
@@ -152,7 +153,7 @@ class TreasuryFunds(Funds):
         amount = min(amount, record["hold"])
         if amount <= 0:
             return 0
-        record["hold"] -= amount
+        spend.add_hold(self.ctx.scope, auth, record, -amount)
         fa = self._fa()
         if fa is not None:
             trxn = self._hold_transaction(auth, record, fa)
@@ -206,7 +207,7 @@ class IssuingBalanceFunds(Funds):
             return
         record = book_of(self.ctx.scope, auth["id"])
         unbooked = issuing_balance.unbooked(record)
-        record["hold"] += amount
+        spend.add_hold(self.ctx.scope, auth, record, amount)
         issuing_balance.held_changed(self.ctx, auth, record, unbooked)
         if book:
             issuing_balance.book(self.ctx, auth, record)
@@ -217,7 +218,7 @@ class IssuingBalanceFunds(Funds):
         if amount <= 0:
             return 0
         unbooked = issuing_balance.unbooked(record)
-        record["hold"] -= amount
+        spend.add_hold(self.ctx.scope, auth, record, -amount)
         issuing_balance.held_changed(self.ctx, auth, record, unbooked)
         issuing_balance.book(self.ctx, auth, record)
         return amount
