@@ -37,14 +37,19 @@ ALL_CATEGORIES = "*"
 DAY = 86_400
 
 
-@lru_cache(maxsize=4096)  # a pure function of its arguments; a busy platform asks about a few days
-def _window_start(interval: str, day: int) -> int:
-    return spending_controls.window_start(interval, day * DAY)
+_POSITION = {interval: i for i, interval in enumerate(INTERVALS)}
+
+
+@lru_cache(maxsize=4096)  # a pure function of the day; a busy platform asks about a few days
+def window_keys(day: int) -> tuple[str, ...]:
+    """The tally keys of the windows (one per interval, in :data:`INTERVALS` order) holding ``day``
+    (days since 1970-01-01 UTC)."""
+    return tuple(f"{interval}:{spending_controls.window_start(interval, day * DAY)}" for interval in INTERVALS)
 
 
 def window_key(interval: str, when: int) -> str:
     """The tally key of the window of ``interval`` that holds the time ``when``."""
-    return f"{interval}:{_window_start(interval, when // DAY)}"
+    return window_keys(when // DAY)[_POSITION[interval]]
 
 
 def start_tally(scope: Scope, owner_id: str) -> None:
@@ -76,11 +81,13 @@ def _count(scope: Scope, auth: Obj, delta: int) -> None:
 
 def _add(tally: SpendTally, auth: Obj, delta: int) -> None:
     category = auth["merchant_data"]["category"]
-    created = auth["created"]
-    for interval in INTERVALS:
-        window = tally.setdefault(window_key(interval, created), {})
-        window[ALL_CATEGORIES] = window.get(ALL_CATEGORIES, 0) + delta
-        window[category] = window.get(category, 0) + delta
+    for key in window_keys(auth["created"] // DAY):
+        window = tally.get(key)
+        if window is None:
+            tally[key] = {ALL_CATEGORIES: delta, category: delta}
+        else:
+            window[ALL_CATEGORIES] = window.get(ALL_CATEGORIES, 0) + delta
+            window[category] = window.get(category, 0) + delta
 
 
 def _tally(scope: Scope, owner_id: str) -> SpendTally:
