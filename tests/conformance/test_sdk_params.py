@@ -214,19 +214,7 @@ class Recipe:
 
 
 def _holder_params(w: World, ids: dict[str, str]) -> dict[str, Any]:
-    return {
-        "type": "individual",
-        "name": "Jenny Rosen",
-        "billing": {
-            "address": {
-                "line1": "1 Main St",
-                "city": "San Francisco",
-                "state": "CA",
-                "postal_code": "94111",
-                "country": "US",
-            }
-        },
-    }
+    return {"type": "individual", "name": "Jenny Rosen", "billing": {"address": flows.GUIDE_ADDRESS}}
 
 
 def _delete_endpoint(w: World, created: Any) -> None:

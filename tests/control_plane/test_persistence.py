@@ -17,10 +17,10 @@ import stripe
 from emulator import EmulatorServer, Settings, create_app
 from emulator.core.state import State
 from emulator.persistence import APPLICATION_ID, Journal, Persistence, PersistenceError
+from tests.support.flows import GUIDE_ADDRESS
 from tests.support.running import ROOT, Running, new_key, spawn, state_of
 
 CAPABILITIES = {"card_issuing": {"requested": True}, "transfers": {"requested": True}, "treasury": {"requested": True}}
-ADDRESS = {"line1": "1 Main St", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"}
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def build_some_state(client: stripe.StripeClient) -> dict[str, str]:
         {
             "name": "Jenny Rosen",
             "individual": {"first_name": "Jenny", "last_name": "Rosen"},
-            "billing": {"address": ADDRESS},
+            "billing": {"address": GUIDE_ADDRESS},
         },
         opts,
     )

@@ -18,15 +18,11 @@ import stripe
 from emulator import EmulatorServer
 from emulator.recording.recorder import id_pattern, locate
 from tests.support import flows, issuing_flows
-from tests.support.running import Running
+from tests.support.running import Running, new_key
 
 EXPORT = "/_emulator/requests?format=fixture"
 # what must come out the same when the document is loaded again (ids and times differ)
 COMPARED = ("object", "status", "amount", "balance", "type", "approved", "currency", "deleted")
-
-
-def new_key() -> str:
-    return "sk_test_" + uuid.uuid4().hex
 
 
 def exported(server: EmulatorServer, key: str) -> dict[str, Any]:

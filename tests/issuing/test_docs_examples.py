@@ -13,7 +13,8 @@ import httpx
 import pytest
 import stripe
 
-from tests.support.docs import Docs
+from tests.support.cards import SHIPPING
+from tests.support.docs import DOCS_ADDRESS, Docs
 
 # --- /issuing/cards/virtual/issue-cards -------------------------------------------------------------
 
@@ -79,17 +80,7 @@ def test_physical_card_shipping_test_helpers(docs: Docs) -> None:
             "financial_account": docs.fa,
             "currency": "usd",
             "type": "physical",
-            "shipping": {
-                "name": "Jenny Rosen",
-                "service": "standard",
-                "address": {
-                    "line1": "1234 Main Street",
-                    "city": "San Francisco",
-                    "state": "CA",
-                    "postal_code": "94111",
-                    "country": "US",
-                },
-            },
+            "shipping": {**SHIPPING, "service": "standard"},
         },
         docs.opts,
     )
@@ -477,16 +468,7 @@ def test_cards_list_filters_example(docs: Docs) -> None:
             "financial_account": docs.fa,
             "currency": "usd",
             "type": "physical",
-            "shipping": {
-                "name": "Jenny Rosen",
-                "address": {
-                    "line1": "1234 Main Street",
-                    "city": "San Francisco",
-                    "state": "CA",
-                    "postal_code": "94111",
-                    "country": "US",
-                },
-            },
+            "shipping": SHIPPING,
         },
         docs.opts,
     )
@@ -520,15 +502,7 @@ def test_company_cardholder_example(docs: Docs) -> None:
             "type": "company",
             "name": "Company Card",
             "company": {"tax_id": "000000000"},
-            "billing": {
-                "address": {
-                    "line1": "123 Main Street",
-                    "city": "San Francisco",
-                    "state": "CA",
-                    "postal_code": "94111",
-                    "country": "US",
-                }
-            },
+            "billing": {"address": DOCS_ADDRESS},
         },
         docs.opts,
     )

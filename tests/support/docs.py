@@ -6,7 +6,14 @@ from typing import Any
 
 import stripe
 
-# /issuing/cards/virtual/issue-cards "Create a cardholder" (API tab), verbatim
+# /issuing/cards/virtual/issue-cards "Create a cardholder" (API tab), verbatim: its address, then the cardholder
+DOCS_ADDRESS: dict[str, str] = {
+    "line1": "123 Main Street",
+    "city": "San Francisco",
+    "state": "CA",
+    "postal_code": "94111",
+    "country": "US",
+}
 DOCS_CARDHOLDER: dict[str, Any] = {
     "name": "Jenny Rosen",
     "email": "jenny.rosen@example.com",
@@ -14,15 +21,7 @@ DOCS_CARDHOLDER: dict[str, Any] = {
     "status": "active",
     "type": "individual",
     "individual": {"first_name": "Jenny", "last_name": "Rosen", "dob": {"day": 1, "month": 11, "year": 1981}},
-    "billing": {
-        "address": {
-            "line1": "123 Main Street",
-            "city": "San Francisco",
-            "state": "CA",
-            "postal_code": "94111",
-            "country": "US",
-        }
-    },
+    "billing": {"address": DOCS_ADDRESS},
 }
 
 

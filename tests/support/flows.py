@@ -5,10 +5,20 @@ from __future__ import annotations
 import copy
 import io
 import struct
+import time
 import zlib
 from typing import Any
 
 import stripe
+
+# The address of Stripe's "Working with Stripe Issuing cards" guide (billing and shipping).
+GUIDE_ADDRESS: dict[str, str] = {
+    "line1": "1234 Main Street",
+    "city": "San Francisco",
+    "state": "CA",
+    "postal_code": "94111",
+    "country": "US",
+}
 
 # The cardholder of Stripe's "Working with Stripe Issuing cards" guide (no terms acceptance).
 GUIDE_CARDHOLDER: dict[str, Any] = {
@@ -17,21 +27,18 @@ GUIDE_CARDHOLDER: dict[str, Any] = {
     "email": "jenny.rosen@example.com",
     "phone_number": "+18888675309",
     "individual": {"first_name": "Jenny", "last_name": "Rosen", "dob": {"day": 1, "month": 11, "year": 1981}},
-    "billing": {
-        "address": {
-            "line1": "1234 Main Street",
-            "city": "San Francisco",
-            "state": "CA",
-            "postal_code": "94111",
-            "country": "US",
-        }
-    },
+    "billing": {"address": GUIDE_ADDRESS},
 }
 
 
-def guide_cardholder_params(**extra: Any) -> dict[str, Any]:
-    """A fresh copy of the guide's cardholder parameters, with ``extra`` on top."""
-    return {**copy.deepcopy(GUIDE_CARDHOLDER), **extra}
+def guide_cardholder_params(*, terms_accepted: bool = False, **extra: Any) -> dict[str, Any]:
+    """A fresh copy of the guide's cardholder parameters, with ``extra`` on top; ``terms_accepted``
+    adds the cardholder's acceptance of the Issuing terms now, from 127.0.0.1."""
+    params: dict[str, Any] = copy.deepcopy(GUIDE_CARDHOLDER)
+    if terms_accepted:
+        acceptance = {"date": int(time.time()), "ip": "127.0.0.1"}
+        params["individual"]["card_issuing"] = {"user_terms_acceptance": acceptance}
+    return {**params, **extra}
 
 
 def connected_account(client: stripe.StripeClient, **extra: Any) -> stripe.Account:
