@@ -16,6 +16,8 @@ CAPABILITIES = {
     "treasury": {"requested": True},
     "us_bank_account_ach_payments": {"requested": True},
 }
+# every feature the docs' "Create a FinancialAccount" example requests
+# (/treasury/connect/account-management/financial-accounts, curl), verbatim
 FEATURES = {
     "card_issuing": {"requested": True},
     "deposit_insurance": {"requested": True},
