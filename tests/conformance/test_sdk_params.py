@@ -214,7 +214,7 @@ class Recipe:
 
 
 def _holder_params(w: World, ids: dict[str, str]) -> dict[str, Any]:
-    return {"type": "individual", "name": "Jenny Rosen", "billing": {"address": flows.GUIDE_ADDRESS}}
+    return flows.minimal_cardholder_params()
 
 
 def _delete_endpoint(w: World, created: Any) -> None:

@@ -41,6 +41,18 @@ def guide_cardholder_params(*, terms_accepted: bool = False, **extra: Any) -> di
     return {**params, **extra}
 
 
+def minimal_cardholder_params() -> dict[str, Any]:
+    """The fewest parameters a cardholder takes: a name, a type and the guide's billing address."""
+    return {"name": "Jenny Rosen", "type": "individual", "billing": {"address": dict(GUIDE_ADDRESS)}}
+
+
+def minimal_cardholder_form() -> dict[str, str]:
+    """``minimal_cardholder_params`` as a form body (bracketed keys), for requests sent with httpx."""
+    form = {"name": "Jenny Rosen", "type": "individual"}
+    form.update({f"billing[address][{key}]": value for key, value in GUIDE_ADDRESS.items()})
+    return form
+
+
 def connected_account(client: stripe.StripeClient, **extra: Any) -> stripe.Account:
     params: dict[str, Any] = {
         "country": "US",
