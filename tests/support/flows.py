@@ -105,6 +105,13 @@ def funded_financial_account(
     return client.v1.treasury.financial_accounts.retrieve(fa.id, options={"stripe_account": account_id})
 
 
+def available(client: stripe.StripeClient, account_id: str | None = None, currency: str = "usd") -> int:
+    """The account's available balance in ``currency`` (the platform's without ``account_id``)."""
+    options: Any = {"stripe_account": account_id} if account_id else {}
+    balance = client.v1.balance.retrieve(options=options)
+    return sum(a.amount for a in balance.available if a.currency == currency)
+
+
 def png(width: int = 1000, height: int = 200) -> bytes:
     """A valid 1-bit black-and-white PNG (white), the shape Stripe asks of a card logo."""
 
