@@ -199,11 +199,7 @@ def test_reversal_deadline() -> None:
 
 def test_reversing_a_stripe_credit_pays_the_sender_back(m: Mover) -> None:
     payee = money_flows.mover(m.client, funds=0)
-    obp = m.outbound_payment(
-        700, destination_payment_method_data={"type": "financial_account", "financial_account": payee.fa}
-    )
-    m.th.outbound_payments.post(obp.id, options=m.opts)
-    rc = payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data[0]
+    rc = m.pay(payee, 700)
     rev = payee.treasury.credit_reversals.create({"received_credit": rc.id}, payee.opts)
     assert rev.network == "stripe"
     assert payee.balance() == cash(0)
