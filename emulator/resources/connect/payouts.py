@@ -227,14 +227,10 @@ def reverse(ctx: Ctx) -> Obj:
     return reversal
 
 
-def _equals(field: str, value: Any) -> Predicate:
-    return lambda obj: obj.get(field) == value
-
-
 def list_payouts(ctx: Ctx) -> Obj:
     p = ctx.params
     preds: list[Predicate | None] = [range_filter(p.get("arrival_date"), "arrival_date")]
-    preds.extend(_equals(field, p[field]) for field in ("destination", "status") if p.get(field) is not None)
+    preds.extend(common.equals(field, p[field]) for field in ("destination", "status") if p.get(field) is not None)
     return paginate(ctx.scope.store(PAYOUT), URL, p, preds, noun=PAYOUT)
 
 

@@ -17,8 +17,6 @@ Transfers are made by the platform (a request with ``Stripe-Account`` is refused
 
 from __future__ import annotations
 
-from typing import Any
-
 from emulator.core.context import Ctx
 from emulator.core.objects import TRANSFER
 from emulator.core.store import Obj
@@ -145,16 +143,12 @@ def update(ctx: Ctx) -> Obj:
     return transfer
 
 
-def _equals(field: str, value: Any) -> Predicate:
-    return lambda obj: obj.get(field) == value
-
-
 def list_transfers(ctx: Ctx) -> Obj:
     if ctx.scope.is_connected:
         return {"object": "list", "data": [], "has_more": False, "url": URL}
     p = ctx.params
     preds: list[Predicate | None] = [
-        _equals(field, p[field]) for field in ("destination", "transfer_group") if p.get(field) is not None
+        common.equals(field, p[field]) for field in ("destination", "transfer_group") if p.get(field) is not None
     ]
     return paginate(ctx.scope.store(TRANSFER), URL, p, preds, noun=TRANSFER)
 
@@ -232,7 +226,9 @@ def update_reversal(ctx: Ctx) -> Obj:
 def list_reversals(ctx: Ctx) -> Obj:
     transfer = get_transfer(ctx, ctx.path["id"])
     url = f"{URL}/{transfer['id']}/reversals"
-    return paginate(ctx.scope.store(REVERSAL), url, ctx.params, [_equals("transfer", transfer["id"])], noun=REVERSAL)
+    return paginate(
+        ctx.scope.store(REVERSAL), url, ctx.params, [common.equals("transfer", transfer["id"])], noun=REVERSAL
+    )
 
 
 ROUTES: list[Route] = [
