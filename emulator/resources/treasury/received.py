@@ -8,6 +8,7 @@ network ones for captures (debits) and refunds (credits) through the same functi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emulator.core.context import Ctx
@@ -55,12 +56,17 @@ def _check_currency(fa: Obj, currency: str) -> None:
         raise StripeError(CURRENCY_NOT_SUPPORTED.format(fa=fa["id"], currency=currency), param="currency")
 
 
-def credit_failure(fa: Obj) -> str | None:
+def _blocked(fa: Obj, flows: str) -> str | None:
+    """Why the account takes no money in (``flows="inbound_flows"``) or out (``"outbound_flows"``)."""
     if fa["status"] == "closed":
         return "account_closed"
-    if (fa.get("platform_restrictions") or {}).get("inbound_flows") == "restricted":
+    if (fa.get("platform_restrictions") or {}).get(flows) == "restricted":
         return "account_frozen"
     return None
+
+
+def credit_failure(fa: Obj) -> str | None:
+    return _blocked(fa, "inbound_flows")
 
 
 def _initiating_details(network: str, payment_method: dict[str, Any] | None, issuing_card: str | None) -> Obj:
@@ -188,10 +194,9 @@ def _credit_reversal_details(ctx: Ctx, network: str, source_flow_type: str | Non
 
 
 def debit_failure(fa: Obj, amount: int, currency: str) -> str | None:
-    if fa["status"] == "closed":
-        return "account_closed"
-    if (fa.get("platform_restrictions") or {}).get("outbound_flows") == "restricted":
-        return "account_frozen"
+    blocked = _blocked(fa, "outbound_flows")
+    if blocked is not None:
+        return blocked
     if fa["balance"]["cash"].get(currency, 0) < amount:
         return "insufficient_funds"
     return None
@@ -259,13 +264,14 @@ def _fa(ctx: Ctx) -> Obj:
     return common.get(ctx, FINANCIAL_ACCOUNT, ctx.params["financial_account"], param="financial_account")
 
 
-def test_create_credit(ctx: Ctx) -> Obj:
+def _test_create(ctx: Ctx, receive: Callable[..., Obj]) -> Obj:
+    """The test helpers: money received from outside over ``network`` (``receive_credit``/``_debit``)."""
     p = ctx.params
     _check_amount(p["amount"])
     fa = _fa(ctx)
     currency = common.currency(p["currency"])
     _check_currency(fa, currency)
-    return receive_credit(
+    return receive(
         ctx,
         fa,
         p["amount"],
@@ -274,23 +280,14 @@ def test_create_credit(ctx: Ctx) -> Obj:
         description=p.get("description") or "Stripe Test",
         payment_method=p.get("initiating_payment_method_details"),
     )
+
+
+def test_create_credit(ctx: Ctx) -> Obj:
+    return _test_create(ctx, receive_credit)
 
 
 def test_create_debit(ctx: Ctx) -> Obj:
-    p = ctx.params
-    _check_amount(p["amount"])
-    fa = _fa(ctx)
-    currency = common.currency(p["currency"])
-    _check_currency(fa, currency)
-    return receive_debit(
-        ctx,
-        fa,
-        p["amount"],
-        currency,
-        network=p["network"],
-        description=p.get("description") or "Stripe Test",
-        payment_method=p.get("initiating_payment_method_details"),
-    )
+    return _test_create(ctx, receive_debit)
 
 
 def _list(ctx: Ctx, object_type: str, url: str) -> Obj:
