@@ -35,6 +35,7 @@ from emulator.core.objects import FINANCIAL_ACCOUNT, TREASURY_TRANSACTION
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
+from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.treasury import flow_destinations, ledger, received
 from emulator.resources.treasury.flow_destinations import Destination
@@ -96,6 +97,10 @@ class Flow:
 
     def feature(self, network: str) -> str:
         return "intra_stripe_flows" if network == "stripe" else f"{self.feature_prefix}.{network}"
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return tuple(self.event(what) for what in EVENTS)
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -451,3 +456,22 @@ def list_handler(
         return paginate(ctx.scope.store(flow.object_type), flow.url, p, preds, noun=common.noun(flow.object_type))
 
     return list_objects
+
+
+def routes(
+    flow: Flow, create: Callable[[Ctx], Obj], filters: Callable[[dict[str, Any]], list[Predicate | None]] | None = None
+) -> list[Route]:
+    """A flow's routes: create (``create``), list (``filters`` on top of financial account and
+    status), retrieve, cancel, and the test helpers (tracking details, post, fail, return)."""
+    one = f"{flow.url}/{{{flow.path_param}}}"
+    helpers = "/v1/test_helpers" + one.removeprefix("/v1")
+    return [
+        route("POST", flow.url, create),
+        route("GET", flow.url, list_handler(flow, filters)),
+        route("GET", one, retrieve_handler(flow)),
+        route("POST", one + "/cancel", handler(flow, cancel)),
+        route("POST", helpers, handler(flow, update_tracking)),
+        route("POST", helpers + "/post", handler(flow, post)),
+        route("POST", helpers + "/fail", handler(flow, fail)),
+        route("POST", helpers + "/return", handler(flow, return_)),
+    ]
