@@ -19,15 +19,17 @@ Events: ``treasury.credit_reversal.created`` and ``.posted``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from emulator.core.context import Ctx
 from emulator.core.objects import CREDIT_REVERSAL, FINANCIAL_ACCOUNT, RECEIVED_CREDIT, TREASURY_TRANSACTION
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
-from emulator.http.listing import Predicate, paginate
+from emulator.http.listing import Predicate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
-from emulator.resources.treasury import flow_destinations, ledger, money_out, received, reversibility
+from emulator.resources.treasury import account_lists, flow_destinations, ledger, money_out, received, reversibility
 
 URL = "/v1/treasury/credit_reversals"
 REVERSIBLE_NETWORKS = ("ach", "stripe")
@@ -133,14 +135,12 @@ def post(ctx: Ctx, reversal: Obj) -> None:
         _credit_sender(ctx, reversal, rc)
 
 
-def list_reversals(ctx: Ctx) -> Obj:
-    p = ctx.params
-    fa = money_out.source_account(ctx, p["financial_account"])
-    preds: list[Predicate | None] = [lambda r: r["financial_account"] == fa["id"]]
-    for key in ("received_credit", "status"):
-        if p.get(key):
-            preds.append(common.equals(key, p[key]))
-    return paginate(ctx.scope.store(CREDIT_REVERSAL), URL, p, preds, noun=common.noun(CREDIT_REVERSAL))
+def _filters(p: dict[str, Any]) -> list[Predicate | None]:
+    """``received_credit`` and ``status``."""
+    return [common.equals(key, p[key]) if p.get(key) else None for key in ("received_credit", "status")]
+
+
+list_reversals = account_lists.handler(CREDIT_REVERSAL, URL, _filters)
 
 
 def retrieve(ctx: Ctx) -> Obj:

@@ -15,11 +15,11 @@ from emulator.core.context import Ctx
 from emulator.core.objects import FINANCIAL_ACCOUNT, RECEIVED_CREDIT, RECEIVED_DEBIT
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
-from emulator.http.listing import paginate
+from emulator.http.listing import Predicate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
-from emulator.resources.treasury import ledger
+from emulator.resources.treasury import account_lists, ledger
 
 CURRENCY_NOT_SUPPORTED = "The FinancialAccount {fa} does not support the currency {currency}."
 AMOUNT_TOO_SMALL = "This value must be greater than or equal to 1."
@@ -290,25 +290,15 @@ def test_create_debit(ctx: Ctx) -> Obj:
     return _test_create(ctx, receive_debit)
 
 
-def _list(ctx: Ctx, object_type: str, url: str) -> Obj:
-    fa = _fa(ctx)
-    p = ctx.params
-    preds: list[Any] = [lambda o: o["financial_account"] == fa["id"]]
-    if p.get("status"):
-        status = p["status"]
-        preds.append(lambda o: o["status"] == status)
+def _filters(p: dict[str, Any]) -> list[Predicate | None]:
+    """``status`` and ``linked_flows[source_flow_type]``."""
     flow_type = (p.get("linked_flows") or {}).get("source_flow_type")
-    if flow_type:
-        preds.append(lambda o: (o.get("linked_flows") or {}).get("source_flow_type") == flow_type)
-    return paginate(ctx.scope.store(object_type), url, p, preds, noun=common.noun(object_type))
+    by_flow = (lambda o: (o.get("linked_flows") or {}).get("source_flow_type") == flow_type) if flow_type else None
+    return [*account_lists.by_status(p), by_flow]
 
 
-def list_credits(ctx: Ctx) -> Obj:
-    return _list(ctx, RECEIVED_CREDIT, "/v1/treasury/received_credits")
-
-
-def list_debits(ctx: Ctx) -> Obj:
-    return _list(ctx, RECEIVED_DEBIT, "/v1/treasury/received_debits")
+list_credits = account_lists.handler(RECEIVED_CREDIT, "/v1/treasury/received_credits", _filters)
+list_debits = account_lists.handler(RECEIVED_DEBIT, "/v1/treasury/received_debits", _filters)
 
 
 def retrieve_credit(ctx: Ctx) -> Obj:

@@ -25,11 +25,11 @@ from emulator.core.context import Ctx
 from emulator.core.objects import DEBIT_REVERSAL, FINANCIAL_ACCOUNT, RECEIVED_DEBIT
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
-from emulator.http.listing import paginate
+from emulator.http.listing import Predicate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
-from emulator.resources.treasury import ledger, reversibility
+from emulator.resources.treasury import account_lists, ledger, reversibility
 
 URL = "/v1/treasury/debit_reversals"
 STATUS_FILTER = {"completed": "succeeded", "canceled": "failed"}
@@ -134,22 +134,22 @@ def complete(ctx: Ctx, reversal: Obj) -> None:
     ctx.emit("treasury.debit_reversal.completed", reversal, before)
 
 
-def list_reversals(ctx: Ctx) -> Obj:
-    p = ctx.params
-    fa = common.get(ctx, FINANCIAL_ACCOUNT, p["financial_account"], param="financial_account")
-    preds: list[Any] = [lambda r: r["financial_account"] == fa["id"]]
+def _filters(p: dict[str, Any]) -> list[Predicate | None]:
+    """``received_debit``, ``status`` and ``resolution``."""
+    preds: list[Predicate | None] = []
     if p.get("received_debit"):
-        rd_id = p["received_debit"]
-        preds.append(lambda r: r["received_debit"] == rd_id)
+        preds.append(common.equals("received_debit", p["received_debit"]))
     if p.get("status"):
         # the list filter says ``completed`` for what the object calls ``succeeded``
-        wanted = STATUS_FILTER.get(p["status"], p["status"])
-        preds.append(lambda r: r["status"] == wanted)
+        preds.append(common.equals("status", STATUS_FILTER.get(p["status"], p["status"])))
     if p.get("resolution"):
         # Stripe's resolution of a reversal (won/lost); a reversal the emulator created was won.
         wanted = p["resolution"]
         preds.append(lambda r: wanted == "won")
-    return paginate(ctx.scope.store(DEBIT_REVERSAL), URL, p, preds, noun=common.noun(DEBIT_REVERSAL))
+    return preds
+
+
+list_reversals = account_lists.handler(DEBIT_REVERSAL, URL, _filters)
 
 
 def retrieve(ctx: Ctx) -> Obj:
