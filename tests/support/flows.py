@@ -20,6 +20,21 @@ GUIDE_ADDRESS: dict[str, str] = {
     "country": "US",
 }
 
+# Plausible values of free-text parameters by name (the guide's), for requests made up from a
+# parameter schema: they get past the parameter checks into the resource rules.
+GUIDE_STRINGS: dict[str, str] = {
+    "currency": "usd",
+    "supported_currencies": "usd",
+    "merchant_currency": "usd",
+    "email": "jenny.rosen@example.com",
+    "phone_number": "+18888675309",
+    "name": "Jenny Rosen",
+    **GUIDE_ADDRESS,
+    "first_name": "Jenny",
+    "last_name": "Rosen",
+    "ip": "127.0.0.1",
+}
+
 # The cardholder of Stripe's "Working with Stripe Issuing cards" guide (no terms acceptance).
 GUIDE_CARDHOLDER: dict[str, Any] = {
     "type": "individual",
