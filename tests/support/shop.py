@@ -8,7 +8,7 @@ import httpx
 import stripe
 
 from tests.support import flows
-from tests.support.receiver import Receiver
+from tests.support.receiver import Answer, Received, Receiver
 
 VERSION = {"Stripe-Version": "2026-10-28.endive"}
 
@@ -41,6 +41,19 @@ class Shop:
         self.endpoint = client.v1.webhook_endpoints.create(
             {"url": receiver.url, "enabled_events": [REQUEST], "connect": True}
         )
+
+    def decide_by_call(self, verb: str) -> list[stripe.issuing.Authorization]:
+        """Answer each real-time request by calling ``/approve`` or ``/decline`` (``verb``) through
+        the API, then 200 with no body; the list fills with what those calls answered."""
+        calls: list[stripe.issuing.Authorization] = []
+
+        def respond(received: Received) -> Answer:
+            decide = getattr(self.client.v1.issuing.authorizations, verb)
+            calls.append(decide(received.json()["data"]["object"]["id"], options=self.options))
+            return 200, {}, b""
+
+        self.receiver.respond = respond
+        return calls
 
     def settings(self, **values: Any) -> None:
         r = self.http.post("/_emulator/webhooks/settings", json=values)
