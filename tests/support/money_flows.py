@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import stripe
 
 from tests.support import flows
@@ -108,6 +109,12 @@ class Mover:
         obp = self.outbound_payment(amount, destination_payment_method_data=to_payee)
         self.th.outbound_payments.post(obp.id, options=self.opts)
         return payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data[0]  # type: ignore[no-any-return]
+
+    def refuses(self, object_id: str, *calls: Any) -> None:
+        """Each of ``calls`` (test helpers: ``call(id, options=...)``) is refused on ``object_id``."""
+        for call in calls:
+            with pytest.raises(stripe.InvalidRequestError):
+                call(object_id, options=self.opts)
 
     def another_account(self, **extra: Any) -> str:
         """A second financial account of the same connected account."""
