@@ -364,11 +364,9 @@ def list_cardholders(ctx: Ctx) -> Obj:
             phone = p["phone_number"]
         preds.append(lambda c: c.get("phone_number") == phone)
     if p.get("status"):
-        status = p["status"]
-        preds.append(lambda c: c["status"] == status)
+        preds.append(common.equals("status", p["status"]))
     if p.get("type"):
-        kind = p["type"]
-        preds.append(lambda c: c["type"] == kind)
+        preds.append(common.equals("type", p["type"]))
     return paginate(ctx.scope.store(CARDHOLDER), URL, p, preds, noun=common.noun(CARDHOLDER))
 
 

@@ -252,11 +252,9 @@ def list_disputes(ctx: Ctx) -> Obj:
         _refresh(ctx, dispute)
     preds: list[Predicate | None] = []
     if p.get("status"):
-        status = p["status"]
-        preds.append(lambda d: d["status"] == status)
+        preds.append(common.equals("status", p["status"]))
     if p.get("transaction"):
-        tx_id = p["transaction"]
-        preds.append(lambda d: d["transaction"] == tx_id)
+        preds.append(common.equals("transaction", p["transaction"]))
     return paginate(store, URL, p, preds, noun=common.noun(DISPUTE))
 
 
