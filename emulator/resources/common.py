@@ -63,3 +63,10 @@ def update_metadata(obj: Obj, params: dict[str, Any]) -> None:
 def equals(field: str, value: Any) -> Predicate:
     """A list filter: the objects whose ``field`` is ``value``."""
     return lambda obj: obj.get(field) == value
+
+
+def emit_if_changed(ctx: Ctx, event: str, obj: Obj, before: Obj) -> None:
+    """``event`` about ``obj`` when it differs from its snapshot ``before`` (an update that
+    changes nothing emits nothing)."""
+    if ctx.snapshot(obj) != before:
+        ctx.emit(event, obj, before)

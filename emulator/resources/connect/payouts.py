@@ -185,8 +185,7 @@ def update(ctx: Ctx) -> Obj:
     payout = _get(ctx, ctx.path["payout"])
     before = ctx.snapshot(payout)
     common.update_metadata(payout, ctx.params)
-    if ctx.snapshot(payout) != before:
-        ctx.emit("payout.updated", payout, before)
+    common.emit_if_changed(ctx, "payout.updated", payout, before)
     return payout
 
 

@@ -138,8 +138,7 @@ def update(ctx: Ctx) -> Obj:
     if "description" in ctx.params:
         transfer["description"] = ctx.params["description"]
     common.update_metadata(transfer, ctx.params)
-    if ctx.snapshot(transfer) != before:
-        ctx.emit("transfer.updated", transfer, before)
+    common.emit_if_changed(ctx, "transfer.updated", transfer, before)
     return transfer
 
 
@@ -218,8 +217,7 @@ def update_reversal(ctx: Ctx) -> Obj:
     before = ctx.snapshot(transfer)
     common.update_metadata(reversal, ctx.params)
     _refresh_embedded(ctx, transfer)
-    if ctx.snapshot(transfer) != before:
-        ctx.emit("transfer.updated", transfer, before)
+    common.emit_if_changed(ctx, "transfer.updated", transfer, before)
     return reversal
 
 

@@ -346,8 +346,7 @@ def update(ctx: Ctx) -> Obj:
     if metadata is not None:
         cardholder["metadata"] = metadata
     cardholder["requirements"] = compute_requirements(ctx, cardholder)
-    if ctx.snapshot(cardholder) != before:  # an update that changes nothing emits nothing
-        ctx.emit("issuing_cardholder.updated", cardholder, before)
+    common.emit_if_changed(ctx, "issuing_cardholder.updated", cardholder, before)
     return cardholder
 
 

@@ -228,8 +228,7 @@ def refuse_includes(ctx: Ctx) -> None:
 
 
 def _emit_if_changed(ctx: Ctx, card: Obj, before: Obj) -> None:
-    if ctx.snapshot(card) != before:
-        ctx.emit("issuing_card.updated", card, before)
+    common.emit_if_changed(ctx, "issuing_card.updated", card, before)
 
 
 def _set_canceled(card: Obj, reason: str | None) -> None:

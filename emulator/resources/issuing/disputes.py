@@ -174,8 +174,7 @@ def update(ctx: Ctx) -> Obj:
     if "evidence" in p:
         dispute["evidence"] = evidence.apply(dispute["evidence"], p["evidence"])
     common.update_metadata(dispute, p)
-    if ctx.snapshot(dispute) != before:
-        ctx.emit("issuing_dispute.updated", dispute, before)
+    common.emit_if_changed(ctx, "issuing_dispute.updated", dispute, before)
     return dispute
 
 
