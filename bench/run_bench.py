@@ -72,6 +72,25 @@ CARDHOLDER = {  # the guide's 15 fields
     "billing[address][postal_code]": "94111",
     "billing[address][country]": "US",
 }
+# the rest of the set-up every benchmark and soak starts from, as form bodies
+CONNECTED_ACCOUNT = {
+    "country": "US",
+    "capabilities[card_issuing][requested]": "true",
+    "capabilities[transfers][requested]": "true",
+    "capabilities[treasury][requested]": "true",
+}
+FINANCIAL_ACCOUNT = {"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"}
+
+
+def received_credit(fa: str, amount: int) -> dict[str, str]:
+    """A test-helper ACH credit of ``amount`` cents to the financial account ``fa``."""
+    return {"amount": str(amount), "currency": "usd", "financial_account": fa, "network": "ach"}
+
+
+def active_card(holder: str, fa: str) -> dict[str, str]:
+    """An active virtual usd card of ``holder`` spending from the financial account ``fa``."""
+    return {"cardholder": holder, "currency": "usd", "type": "virtual", "status": "active", "financial_account": fa}
+
 
 LUA = """
 local method, path, body = %(method)s, %(path)s, %(body)s
@@ -214,35 +233,11 @@ class Api:
 
 def set_up(port: int, key: str) -> dict[str, str]:
     api = Api(port, key)
-    acct = api.call(
-        "POST",
-        "/v1/accounts",
-        {
-            "country": "US",
-            "capabilities[card_issuing][requested]": "true",
-            "capabilities[transfers][requested]": "true",
-            "capabilities[treasury][requested]": "true",
-        },
-    )["id"]
-    fa = api.call(
-        "POST",
-        "/v1/treasury/financial_accounts",
-        {"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"},
-        acct,
-    )["id"]
-    api.call(
-        "POST",
-        "/v1/test_helpers/treasury/received_credits",
-        {"amount": str(10**12), "currency": "usd", "financial_account": fa, "network": "ach"},
-        acct,
-    )
+    acct = api.call("POST", "/v1/accounts", CONNECTED_ACCOUNT)["id"]
+    fa = api.call("POST", "/v1/treasury/financial_accounts", FINANCIAL_ACCOUNT, acct)["id"]
+    api.call("POST", "/v1/test_helpers/treasury/received_credits", received_credit(fa, 10**12), acct)
     holder = api.call("POST", "/v1/issuing/cardholders", CARDHOLDER, acct)["id"]
-    card = api.call(
-        "POST",
-        "/v1/issuing/cards",
-        {"cardholder": holder, "currency": "usd", "type": "virtual", "status": "active", "financial_account": fa},
-        acct,
-    )["id"]
+    card = api.call("POST", "/v1/issuing/cards", active_card(holder, fa), acct)["id"]
     return {"account": acct, "financial_account": fa, "cardholder": holder, "card": card}
 
 

@@ -31,14 +31,25 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_bench import CARDHOLDER, free_port, pinned, process, rss_mb  # noqa: E402
+from run_bench import (  # noqa: E402
+    CARDHOLDER,
+    CONNECTED_ACCOUNT,
+    FINANCIAL_ACCOUNT,
+    active_card,
+    free_port,
+    pinned,
+    process,
+    received_credit,
+    rss_mb,
+)
 
 FLOWS = ("cash", "inbound_pending", "outbound_pending")
 
@@ -51,6 +62,8 @@ class Client:
         self.key = key
         self.account = account
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        # told of every answer: (method, path, status, body)
+        self.observe: Callable[[str, str, int, Any], None] | None = None
 
     def call(
         self, method: str, path: str, params: dict[str, Any] | None = None, raw: bytes | None = None
@@ -73,7 +86,10 @@ class Client:
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             raise
-        return resp.status, json.loads(data)
+        body = json.loads(data)
+        if self.observe is not None:
+            self.observe(method, path, resp.status, body)
+        return resp.status, body
 
     def ok(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
         status, body = self.call(method, path, params)
@@ -113,40 +129,21 @@ class Round:
             bucket.append(value)
 
 
+def issuing_program(api: Client, funds: int, cards: int) -> tuple[str, list[str]]:
+    """On ``api.account``: a financial account funded with ``funds`` and ``cards`` active cards of
+    one cardholder spending from it; returns the financial account and the cards."""
+    fa = api.ok("POST", "/v1/treasury/financial_accounts", FINANCIAL_ACCOUNT)["id"]
+    api.ok("POST", "/v1/test_helpers/treasury/received_credits", received_credit(fa, funds))
+    holder = api.ok("POST", "/v1/issuing/cardholders", CARDHOLDER)["id"]
+    return fa, [api.ok("POST", "/v1/issuing/cards", active_card(holder, fa))["id"] for _ in range(cards)]
+
+
 def set_up(port: int, cards: int) -> Round:
     key = "sk_test_soak_" + uuid.uuid4().hex
     api = Client(port, key)
-    account = api.ok(
-        "POST",
-        "/v1/accounts",
-        {
-            "country": "US",
-            "capabilities[card_issuing][requested]": "true",
-            "capabilities[transfers][requested]": "true",
-            "capabilities[treasury][requested]": "true",
-        },
-    )["id"]
-    api.account = account
-    fa = api.ok(
-        "POST",
-        "/v1/treasury/financial_accounts",
-        {"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"},
-    )["id"]
-    api.ok(
-        "POST",
-        "/v1/test_helpers/treasury/received_credits",
-        {"amount": 5_000_000, "currency": "usd", "financial_account": fa, "network": "ach"},
-    )
-    holder = api.ok("POST", "/v1/issuing/cardholders", CARDHOLDER)["id"]
-    ids = [
-        api.ok(
-            "POST",
-            "/v1/issuing/cards",
-            {"cardholder": holder, "currency": "usd", "type": "virtual", "status": "active", "financial_account": fa},
-        )["id"]
-        for _ in range(cards)
-    ]
-    return Round(key, account, fa, ids)
+    api.account = api.ok("POST", "/v1/accounts", CONNECTED_ACCOUNT)["id"]
+    fa, ids = issuing_program(api, 5_000_000, cards)
+    return Round(key, api.account, fa, ids)
 
 
 def one_step(c: Client, r: Round) -> None:  # noqa: C901 - one branch per kind of traffic
@@ -231,21 +228,23 @@ def one_step(c: Client, r: Round) -> None:  # noqa: C901 - one branch per kind o
         c.call("POST", "/v1/test_helpers/issuing/authorizations", raw=garbage)
 
 
+class Tallied(Protocol):
+    lock: threading.Lock
+    statuses: Counter[int]
+    problems: list[str]
+
+
+def tally(t: Tallied, method: str, path: str, status: int, body: Any) -> None:
+    """Count the answer's status; a 5xx, or a refusal without a Stripe error message, is a problem."""
+    with t.lock:
+        t.statuses[status] += 1
+        if status >= 500 or (status >= 400 and not isinstance(body.get("error", {}).get("message"), str)):
+            t.problems.append(f"{method} {path} -> {status}: {str(body)[:300]}")
+
+
 def worker(port: int, r: Round, deadline: float) -> None:
     c = Client(port, r.key, r.account)
-    original = c.call
-
-    def recording(
-        method: str, path: str, params: dict[str, Any] | None = None, raw: bytes | None = None
-    ) -> tuple[int, Any]:
-        status, body = original(method, path, params, raw)
-        with r.lock:
-            r.statuses[status] += 1
-            if status >= 500 or (status >= 400 and not isinstance(body.get("error", {}).get("message"), str)):
-                r.problems.append(f"{method} {path} -> {status}: {str(body)[:300]}")
-        return status, body
-
-    c.call = recording  # type: ignore[method-assign]
+    c.observe = lambda method, path, status, body: tally(r, method, path, status, body)
     while time.monotonic() < deadline:
         try:
             one_step(c, r)

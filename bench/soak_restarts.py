@@ -55,8 +55,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_bench import CARDHOLDER, ROOT, free_port, wait_healthy  # noqa: E402
-from soak import Client, check_books  # noqa: E402
+from run_bench import CONNECTED_ACCOUNT, ROOT, free_port, wait_healthy  # noqa: E402
+from soak import Client, check_books, issuing_program, tally  # noqa: E402
 
 REQUEST = "issuing_authorization.request"
 VERSION = "2026-10-28.endive"
@@ -171,37 +171,10 @@ class Emulator:
 
 def set_up(world: World, endpoint_url: str) -> None:
     api = Client(world.port, world.key)
-    world.account = api.ok(
-        "POST",
-        "/v1/accounts",
-        {
-            "country": "US",
-            "capabilities[card_issuing][requested]": "true",
-            "capabilities[transfers][requested]": "true",
-            "capabilities[treasury][requested]": "true",
-        },
-    )["id"]
+    world.account = api.ok("POST", "/v1/accounts", CONNECTED_ACCOUNT)["id"]
     api.ok("POST", "/v1/webhook_endpoints", {"url": endpoint_url, "enabled_events[0]": REQUEST, "connect": "true"})
     api.account = world.account
-    world.fa = api.ok(
-        "POST",
-        "/v1/treasury/financial_accounts",
-        {"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"},
-    )["id"]
-    api.ok(
-        "POST",
-        "/v1/test_helpers/treasury/received_credits",
-        {"amount": 10_000, "currency": "usd", "financial_account": world.fa, "network": "ach"},
-    )
-    holder = api.ok("POST", "/v1/issuing/cardholders", CARDHOLDER)["id"]
-    world.cards = [
-        api.ok(
-            "POST",
-            "/v1/issuing/cards",
-            {"cardholder": holder, "currency": "usd", "type": "virtual", "status": "active", "financial_account": fa},
-        )["id"]
-        for fa in [world.fa] * 4
-    ]
+    world.fa, world.cards = issuing_program(api, 10_000, 4)
 
 
 # --- traffic -------------------------------------------------------------------------------------
@@ -253,9 +226,10 @@ def one_step(c: Client, w: World) -> None:
 
 def worker(w: World, deadline: float, stop: threading.Event) -> None:
     c = Client(w.port, w.key, w.account)
+    c.observe = lambda method, path, status, body: record(w, method, path, status, body)
     while time.monotonic() < deadline and not stop.is_set():
         try:
-            one_step_recorded(c, w)
+            one_step(c, w)
         except (OSError, http.client.HTTPException):
             with w.lock:
                 w.cut += 1  # no answer: the emulator was killed (nothing was acknowledged)
@@ -267,29 +241,14 @@ def worker(w: World, deadline: float, stop: threading.Event) -> None:
                 w.problems.append(f"{type(exc).__name__}: {exc}")
 
 
-def one_step_recorded(c: Client, w: World) -> None:
-    original = c.call
-
-    def recording(
-        method: str, path: str, params: dict[str, Any] | None = None, raw: bytes | None = None
-    ) -> tuple[int, Any]:
-        status, body = original(method, path, params, raw)
-        with w.lock:
-            w.statuses[status] += 1
-            if status >= 500 or (status >= 400 and not isinstance(body.get("error", {}).get("message"), str)):
-                w.problems.append(f"{method} {path} -> {status}: {str(body)[:300]}")
-        if status == 200 and method == "POST":
-            w.tell(body)
-            for txn in (body.get("transactions") or []) if isinstance(body, dict) else []:
-                if isinstance(txn, dict):
-                    w.tell(txn)
-        return status, body
-
-    c.call = recording  # type: ignore[method-assign]
-    try:
-        one_step(c, w)
-    finally:
-        c.call = original  # type: ignore[method-assign]
+def record(w: World, method: str, path: str, status: int, body: Any) -> None:
+    """Tally the answer and remember what a successful POST told the client."""
+    tally(w, method, path, status, body)
+    if status == 200 and method == "POST":
+        w.tell(body)
+        for txn in (body.get("transactions") or []) if isinstance(body, dict) else []:
+            if isinstance(txn, dict):
+                w.tell(txn)
 
 
 def malformed_control(port: int, key: str, problems: list[str]) -> None:

@@ -107,6 +107,11 @@ def _page(title: str, body: Child, *, status: int = 200, link: links.Link | None
     return HTMLResponse(document, status_code=status, headers=_headers(link))
 
 
+def _not_found() -> HTMLResponse:
+    """The page of a link that does not exist (or whose account is gone)."""
+    return _page(TITLE_NOT_FOUND, el("p", None, NOT_FOUND), status=404)
+
+
 def _redirect(url: str | None, fallback_title: str, fallback_text: str, link: links.Link) -> Response:
     if url:
         return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
@@ -137,7 +142,7 @@ class HostedPages:
     async def onboarding(self, request: Request) -> Response:
         found = links.find_link(self.state, str(request.path_params["token"]))
         if found is None:
-            return _page(TITLE_NOT_FOUND, el("p", None, NOT_FOUND), status=404)
+            return _not_found()
         platform, link = found
         if request.method == "POST":
             return await self._submit(request, platform, link)
@@ -150,7 +155,7 @@ class HostedPages:
         due = self._due(platform, link)
         account = platform.account_by_id(link.account)
         if due is None or account is None:
-            return _page(TITLE_NOT_FOUND, el("p", None, NOT_FOUND), status=404)
+            return _not_found()
         name = (account.get("business_profile") or {}).get("name") or link.account
         items = el("ul", {"class": "due"}, [el("li", None, el("code", None, r)) for r in due]) if due else None
         form = el(
@@ -183,7 +188,7 @@ class HostedPages:
         for _ in range(MAX_ROUNDS):
             due = self._due(platform, link)
             if due is None:
-                return _page(TITLE_NOT_FOUND, el("p", None, NOT_FOUND), status=404)
+                return _not_found()
             account = platform.account_by_id(link.account)
             calls = test_values.calls(account, due, self.state.clock.now(), ip)
             if not calls:
@@ -215,7 +220,7 @@ class HostedPages:
     async def express(self, request: Request) -> Response:
         found = links.find_login(self.state, str(request.path_params["token"]))
         if found is None:
-            return _page(TITLE_NOT_FOUND, el("p", None, NOT_FOUND), status=404)
+            return _not_found()
         platform, account_id = found
         platform.extra.get(links.LOGIN_LINKS, {}).pop(str(request.path_params["token"]), None)  # single use
         return _page(

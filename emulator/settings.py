@@ -23,7 +23,8 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 LOG_FORMATS = ("text", "json")
 DEFAULT_PORT = 12111
 DEFAULT_FIXTURES_KEY = "sk_test_emulator"
-_KEY = re.compile(r"(sk|rk)_test_[A-Za-z0-9_]{1,200}")
+# a test-mode secret key, as the API accepts it (emulator/http/auth.py)
+TEST_SECRET_KEY = re.compile(r"(sk|rk)_test_[A-Za-z0-9_]{1,200}")
 _API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
 
 BAD_INTEGER = "{source}={raw!r}: must be an integer"
@@ -202,7 +203,7 @@ def _check(s: Settings) -> list[str]:
     for delay in s.webhook_retry_schedule:
         if not 0 <= delay < math.inf:  # also NaN and inf
             problems.append(BAD_NON_NEGATIVE.format(name="webhook retry schedule", value=delay))
-    if not _KEY.fullmatch(s.fixtures_key):
+    if not TEST_SECRET_KEY.fullmatch(s.fixtures_key):
         problems.append(BAD_FIXTURES_KEY.format(value=s.fixtures_key))
     if not _API_VERSION.fullmatch(s.api_version):
         problems.append(BAD_API_VERSION.format(value=s.api_version))

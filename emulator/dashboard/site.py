@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from emulator.core.state import Platform
 from emulator.core.store import Obj
 from emulator.dashboard import actions, assets, data, forms, pages, paths, security
 from emulator.dashboard.html import path_part
@@ -104,10 +105,7 @@ class Dashboard:
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def view(self, handle: str) -> View | None:
-        platform = data.platform_by_handle(self.state, self.secret, handle)
-        if platform is None:
-            return None
+    def _view_of(self, platform: Platform, handle: str) -> View:
         return View(
             self.state,
             platform,
@@ -119,21 +117,18 @@ class Dashboard:
             self.app.catalog.titles,
         )
 
+    def view(self, handle: str) -> View | None:
+        platform = data.platform_by_handle(self.state, self.secret, handle)
+        return None if platform is None else self._view_of(platform, handle)
+
     def _views(self) -> list[View]:
-        out = []
-        for key, platform in reversed(list(self.state.platforms.items())):
-            view = View(
-                self.state,
-                platform,
-                data.handle_of(self.secret, key),
-                self.app.representation,
-                self.app.settings.api_version,
-                self.csrf,
-                self.categories,
-                self.app.catalog.titles,
-            )
-            out.append(view)
-        return out
+        platforms = reversed(list(self.state.platforms.items()))
+        return [self._view_of(platform, data.handle_of(self.secret, key)) for key, platform in platforms]
+
+    def _view_or_404(self, request: Request) -> View | Response:
+        """The view of the platform the path's handle names, or the page saying there is none."""
+        view = self.view(request.path_params["handle"])
+        return self._not_found(request, NO_PLATFORM, request.path_params["handle"]) if view is None else view
 
     def _page(self, request: Request, title: str, body: Any, status: int = 200, query: str = "") -> Response:
         token = request.query_params.get("flash")
@@ -161,15 +156,15 @@ class Dashboard:
         return self._page(request, "Dashboard", pages.overview(rows, len(views)))
 
     async def platform(self, request: Request) -> Response:
-        view = self.view(request.path_params["handle"])
-        if view is None:
-            return self._not_found(request, NO_PLATFORM, request.path_params["handle"])
+        view = self._view_or_404(request)
+        if isinstance(view, Response):
+            return view
         return self._page(request, f"Platform {view.masked_key}", pages.platform_page(view))
 
     async def listing(self, request: Request) -> Response:
-        view = self.view(request.path_params["handle"])
-        if view is None:
-            return self._not_found(request, NO_PLATFORM, request.path_params["handle"])
+        view = self._view_or_404(request)
+        if isinstance(view, Response):
+            return view
         raw = request.query_params.get("page", "1")
         if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
             return self._error(request, "Bad request", INVALID_PAGE, 400)
@@ -177,10 +172,10 @@ class Dashboard:
         return self._page(request, object_type, pages.list_page(view, object_type, int(raw)))
 
     async def object(self, request: Request) -> Response:
-        view = self.view(request.path_params["handle"])
+        view = self._view_or_404(request)
+        if isinstance(view, Response):
+            return view
         obj_id = request.path_params["obj_id"]
-        if view is None:
-            return self._not_found(request, NO_PLATFORM, request.path_params["handle"])
         found = data.find(view.platform, obj_id)
         if found is None:
             return self._not_found(request, NO_OBJECT, obj_id)
@@ -188,10 +183,10 @@ class Dashboard:
         return self._page(request, obj_id, pages.object_page(view, scope, obj))
 
     async def delivery(self, request: Request) -> Response:
-        view = self.view(request.path_params["handle"])
+        view = self._view_or_404(request)
+        if isinstance(view, Response):
+            return view
         delivery_id = request.path_params["delivery_id"]
-        if view is None:
-            return self._not_found(request, NO_PLATFORM, request.path_params["handle"])
         found = data.delivery(view.platform, delivery_id)
         if found is None:
             return self._not_found(request, NO_OBJECT, delivery_id)
@@ -229,9 +224,9 @@ class Dashboard:
             return form
         if not security.token_ok(self.secret, form.get(forms.TOKEN_FIELD)):
             return self._error(request, REFUSED_TITLE, REFUSED_TOKEN, 403)
-        view = self.view(request.path_params["handle"])
-        if view is None:
-            return self._not_found(request, NO_PLATFORM, request.path_params["handle"])
+        view = self._view_or_404(request)
+        if isinstance(view, Response):
+            return view
         name = request.path_params["action"]
         target = self._target(view, form.get(forms.OBJECT_FIELD, "").strip())
         if target is None:

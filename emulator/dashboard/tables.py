@@ -218,6 +218,11 @@ def _stripe_balance(part: str) -> Cell:
     return cell
 
 
+# the columns many tables share
+ACCOUNT = Column("Account", _account)
+STATUS = Column("Status", _status)
+AMOUNT = Column("Amount", _amount)
+CREATED = Column("Created", _created)
 ACCOUNTS = Kind(
     "account",
     (
@@ -236,8 +241,8 @@ KINDS: tuple[Kind, ...] = (
         "treasury.financial_account",
         (
             Column("Financial account", _id),
-            Column("Account", _account),
-            Column("Status", _status),
+            ACCOUNT,
+            STATUS,
             Column("Cash", _balance("cash")),
             Column("Inbound pending", _balance("inbound_pending")),
             Column("Outbound pending", _balance("outbound_pending")),
@@ -248,23 +253,23 @@ KINDS: tuple[Kind, ...] = (
         "topup",
         (
             Column("Top-up", _id),
-            Column("Account", _account),
-            Column("Amount", _amount),
-            Column("Status", _status),
+            ACCOUNT,
+            AMOUNT,
+            STATUS,
             Column("Description", _field("description")),
-            Column("Created", _created),
+            CREATED,
         ),
     ),
     Kind(
         "balance_transaction",
         (
             Column("Balance transaction", _id),
-            Column("Account", _account),
+            ACCOUNT,
             Column("Type", _field("type")),
             Column("Balance", _field("balance_type")),
-            Column("Amount", _amount),
+            AMOUNT,
             Column("Source", _ref("source")),
-            Column("Created", _created),
+            CREATED,
         ),
     ),
     Kind(
@@ -272,31 +277,31 @@ KINDS: tuple[Kind, ...] = (
         (
             Column("Transfer", _id),
             Column("Destination", _ref("destination")),
-            Column("Amount", _amount),
+            AMOUNT,
             Column("Reversed", _field("amount_reversed")),
             Column("Group", _field("transfer_group")),
-            Column("Created", _created),
+            CREATED,
         ),
     ),
     Kind(
         "payout",
         (
             Column("Payout", _id),
-            Column("Account", _account),
-            Column("Amount", _amount),
-            Column("Status", _status),
+            ACCOUNT,
+            AMOUNT,
+            STATUS,
             Column("Destination", _ref("destination")),
-            Column("Created", _created),
+            CREATED,
         ),
     ),
     Kind(
         "issuing.cardholder",
         (
             Column("Cardholder", _id),
-            Column("Account", _account),
+            ACCOUNT,
             Column("Name", _field("name")),
             Column("Type", _field("type")),
-            Column("Status", _status),
+            STATUS,
             Column("Email", _field("email")),
         ),
     ),
@@ -307,7 +312,7 @@ KINDS: tuple[Kind, ...] = (
             Column("Cardholder", _cardholder_name),
             Column("Last 4", _field("last4")),
             Column("Type", _field("type")),
-            Column("Status", _status),
+            STATUS,
             Column("Spending controls", _controls),
             Column("Shipping", _shipping),
         ),
@@ -317,12 +322,12 @@ KINDS: tuple[Kind, ...] = (
         (
             Column("Authorization", _id),
             Column("Card", _card_link),
-            Column("Amount", _amount),
+            AMOUNT,
             Column("Decision", _approved),
-            Column("Status", _status),
+            STATUS,
             Column("Merchant", _merchant),
             Column("Reason", _reason),
-            Column("Created", _created),
+            CREATED,
         ),
     ),
     Kind(
@@ -330,21 +335,21 @@ KINDS: tuple[Kind, ...] = (
         (
             Column("Transaction", _id),
             Column("Type", _field("type")),
-            Column("Amount", _amount),
+            AMOUNT,
             Column("Card", _ref("card")),
             Column("Authorization", _ref("authorization")),
-            Column("Created", _created),
+            CREATED,
         ),
     ),
     Kind(
         "issuing.dispute",
         (
             Column("Dispute", _id),
-            Column("Status", _status),
-            Column("Amount", _amount),
+            STATUS,
+            AMOUNT,
             Column("Transaction", _ref("transaction")),
             Column("Reason", _dispute_reason),
-            Column("Created", _created),
+            CREATED,
         ),
     ),
     Kind(
@@ -353,9 +358,9 @@ KINDS: tuple[Kind, ...] = (
             Column("Event", _id),
             Column("Type", _event_type),
             Column("Object", _event_object),
-            Column("Account", _account),
+            ACCOUNT,
             Column("Pending webhooks", _field("pending_webhooks")),
-            Column("Created", _created),
+            CREATED,
         ),
     ),
     Kind(
@@ -363,20 +368,20 @@ KINDS: tuple[Kind, ...] = (
         (
             Column("Endpoint", _id),
             Column("URL", _field("url")),
-            Column("Status", _status),
+            STATUS,
             Column("Events", _enabled_events),
         ),
     ),
 )
 GENERIC = (
     Column("Object", _id),
-    Column("Account", _account),
-    Column("Status", _status),
-    Column("Amount", _amount),
-    Column("Created", _created),
+    ACCOUNT,
+    STATUS,
+    AMOUNT,
+    CREATED,
 )
 BY_TYPE = {kind.object_type: kind for kind in KINDS}
-EVENTS_COMPACT = Kind("event", (Column("Event", _id), Column("Type", _event_type), Column("Created", _created)))
+EVENTS_COMPACT = Kind("event", (Column("Event", _id), Column("Type", _event_type), CREATED))
 EXTRA_TYPES: dict[str, Kind] = {
     "treasury.transaction": Kind(
         "treasury.transaction",
@@ -384,10 +389,10 @@ EXTRA_TYPES: dict[str, Kind] = {
             Column("Transaction", _id),
             Column("Financial account", _ref("financial_account")),
             Column("Flow", _field("flow_type")),
-            Column("Amount", _amount),
-            Column("Status", _status),
+            AMOUNT,
+            STATUS,
             Column("Description", _field("description")),
-            Column("Created", _created),
+            CREATED,
         ),
     ),
     "treasury.received_credit": Kind(
@@ -395,10 +400,10 @@ EXTRA_TYPES: dict[str, Kind] = {
         (
             Column("Received credit", _id),
             Column("Financial account", _ref("financial_account")),
-            Column("Amount", _amount),
+            AMOUNT,
             Column("Network", _field("network")),
-            Column("Status", _status),
-            Column("Created", _created),
+            STATUS,
+            CREATED,
         ),
     ),
 }

@@ -12,18 +12,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
+from emulator.settings import TEST_SECRET_KEY
+
 URL_ENV = "STRIPE_EMULATOR_URL"
 DEFAULT_URL = "http://127.0.0.1:12111"
 PATH = "/_emulator/requests?format=fixture"
 TIMEOUT = 60
-_KEY = re.compile(r"(sk|rk)_test_[A-Za-z0-9_]{1,200}")
 
 BAD_KEY = "--key must be a test-mode secret key (sk_test_... or rk_test_...)"
 BAD_URL = "--url must be an http:// or https:// address (got {url!r})"
@@ -77,7 +77,7 @@ def fetch(url: str, key: str) -> dict[str, Any]:
 
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
-    if not _KEY.fullmatch(args.key):
+    if not TEST_SECRET_KEY.fullmatch(args.key):
         return _fail(BAD_KEY)
     url = args.url or os.environ.get(URL_ENV) or DEFAULT_URL
     if not url.startswith(("http://", "https://")):

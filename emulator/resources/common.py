@@ -8,6 +8,7 @@ from emulator.core.context import Ctx
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
+from emulator.http.listing import Predicate
 
 INVALID_CURRENCY = "Invalid currency: {currency}. Stripe currently supports these currencies: {supported}"
 # Currencies the emulated Issuing and Treasury products accept.
@@ -57,3 +58,15 @@ def currency(value: str, param: str = "currency") -> str:
 def update_metadata(obj: Obj, params: dict[str, Any]) -> None:
     if "metadata" in params:
         obj["metadata"] = merge_metadata(obj.get("metadata"), params["metadata"])
+
+
+def equals(field: str, value: Any) -> Predicate:
+    """A list filter: the objects whose ``field`` is ``value``."""
+    return lambda obj: obj.get(field) == value
+
+
+def emit_if_changed(ctx: Ctx, event: str, obj: Obj, before: Obj) -> None:
+    """``event`` about ``obj`` when it differs from its snapshot ``before`` (an update that
+    changes nothing emits nothing)."""
+    if ctx.snapshot(obj) != before:
+        ctx.emit(event, obj, before)

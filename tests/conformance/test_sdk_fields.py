@@ -32,6 +32,7 @@ from stripe.params.issuing._dispute_create_params import DisputeCreateParamsEvid
 from emulator import EmulatorServer
 from emulator.app import create_app
 from tests.support import flows, issuing_flows
+from tests.support.cards import SHIPPING
 from tests.support.sdk_fields import check, embedded
 
 APP = create_app()
@@ -64,17 +65,7 @@ def _activity(client: stripe.StripeClient) -> dict[str, str]:
     company = issuing_flows.cardholder(
         client, sp.account, type="company", name="Rocket Rides", individual=None, company={"tax_id": "000000000"}
     )
-    shipping = {
-        "name": "Jenny Rosen",
-        "address": {
-            "line1": "1 Main St",
-            "city": "San Francisco",
-            "state": "CA",
-            "postal_code": "94111",
-            "country": "US",
-        },
-    }
-    physical = sp.new_card(type="physical", shipping=shipping)
+    physical = sp.new_card(type="physical", shipping=SHIPPING)
     helpers.cards.ship_card(physical, options=opts)
     lost = sp.new_card()
     client.v1.issuing.cards.update(lost, {"status": "canceled", "cancellation_reason": "lost"}, opts)

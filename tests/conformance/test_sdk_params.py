@@ -214,19 +214,7 @@ class Recipe:
 
 
 def _holder_params(w: World, ids: dict[str, str]) -> dict[str, Any]:
-    return {
-        "type": "individual",
-        "name": "Jenny Rosen",
-        "billing": {
-            "address": {
-                "line1": "1 Main St",
-                "city": "San Francisco",
-                "state": "CA",
-                "postal_code": "94111",
-                "country": "US",
-            }
-        },
-    }
+    return flows.minimal_cardholder_params()
 
 
 def _delete_endpoint(w: World, created: Any) -> None:
@@ -258,23 +246,17 @@ RECIPES: dict[str, Recipe] = {
     ),
     "issuing.cards.update": Recipe(objects=lambda w: {"card": w.new_card()}),
     "test_helpers.issuing.authorizations.create": Recipe(base=lambda w, ids: {"card": w.card, "amount": 100}),
-    "test_helpers.issuing.authorizations.capture": Recipe(
-        objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
-    ),
-    "test_helpers.issuing.authorizations.increment": Recipe(
-        objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
-    ),
-    "test_helpers.issuing.authorizations.reverse": Recipe(
-        objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
-    ),
-    "test_helpers.issuing.authorizations.expire": Recipe(
-        objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
-    ),
-    "test_helpers.issuing.authorizations.finalize_amount": Recipe(
-        objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
-    ),
-    "test_helpers.issuing.authorizations.respond": Recipe(
-        objects=lambda w: {"authorization": w.new_auth()}, per_trial=True
+    **dict.fromkeys(
+        (
+            "test_helpers.issuing.authorizations.capture",
+            "test_helpers.issuing.authorizations.increment",
+            "test_helpers.issuing.authorizations.reverse",
+            "test_helpers.issuing.authorizations.expire",
+            "test_helpers.issuing.authorizations.finalize_amount",
+            "test_helpers.issuing.authorizations.respond",
+        ),
+        # each request uses up a pending authorization of its own
+        Recipe(objects=lambda w: {"authorization": w.new_auth()}, per_trial=True),
     ),
     "test_helpers.issuing.transactions.refund": Recipe(base=lambda w, ids: {"refund_amount": 1}),
     "issuing.disputes.create": Recipe(

@@ -13,19 +13,16 @@ refunds run through the real SDK against a model; after every step, for each acc
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import stripe
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
 
 from emulator import EmulatorServer
 from emulator.resources.balance import ledger
-from tests.support import flows
+from tests.support import flows, machines
 
 ACCOUNTS = (0, 1)  # 0: the platform, 1: a connected account
 
@@ -64,8 +61,7 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
         def __init__(self) -> None:
             super().__init__()
-            self.key = "sk_test_" + uuid.uuid4().hex
-            self.client = stripe.StripeClient(self.key, base_addresses={"api": server.url})
+            self.key, self.client = machines.platform(server)
             connected = flows.connected_account(self.client).id
             self.account_ids: dict[int, str | None] = {0: None, 1: connected}
             self.cards = {a: self._card(a) for a in ACCOUNTS}
@@ -209,12 +205,4 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
 @pytest.mark.slow
 def test_balances_hold_after_any_sequence(server: EmulatorServer) -> None:
-    run_state_machine_as_test(
-        machine(server),
-        settings=settings(
-            max_examples=30,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
-    )
+    machines.run(machine(server), examples=30, steps=25)

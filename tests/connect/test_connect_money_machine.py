@@ -15,20 +15,18 @@ and every refusal the model predicts is a 400 that moved nothing, every success 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import stripe
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from emulator import EmulatorServer
 from emulator.resources.balance import ledger
 from emulator.resources.connect import bank_accounts
-from tests.support import flows
+from tests.support import flows, machines
 
 NUMBERS = {"pays": "000123456789", "fails": "000111111116", "pending": bank_accounts.PENDING_NUMBER}
 AMOUNTS = st.integers(min_value=1, max_value=6_000)
@@ -56,8 +54,7 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
         def __init__(self) -> None:
             super().__init__()
-            self.key = "sk_test_" + uuid.uuid4().hex
-            self.client = stripe.StripeClient(self.key, base_addresses={"api": server.url}, max_network_retries=0)
+            self.key, self.client = machines.platform(server, max_network_retries=0)
             self.platform = self.client.v1.accounts.retrieve_current().id
             self.connected = [flows.connected_account(self.client).id for _ in range(2)]
             self.accounts = [self.platform, *self.connected]
@@ -187,12 +184,4 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
 @pytest.mark.slow
 def test_connect_money_keeps_every_balance_equal_to_its_transactions(server: EmulatorServer) -> None:
-    run_state_machine_as_test(
-        machine(server),
-        settings=settings(
-            max_examples=15,
-            stateful_step_count=20,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
-    )
+    machines.run(machine(server), examples=15, steps=20)

@@ -11,6 +11,7 @@ import stripe
 from emulator import EmulatorServer
 from emulator.resources.connect import bank_accounts
 from tests.support import flows
+from tests.support.errors import error_json
 
 US_BANK = {
     "object": "bank_account",
@@ -21,13 +22,6 @@ US_BANK = {
     "account_holder_name": "Jenny Rosen",
     "account_holder_type": "individual",
 }
-
-
-def _error(exc: pytest.ExceptionInfo[stripe.StripeError]) -> dict[str, Any]:
-    body = exc.value.json_body
-    assert body is not None
-    err: dict[str, Any] = body["error"]
-    return err
 
 
 def _event_types(client: stripe.StripeClient, account_id: str) -> list[str]:
@@ -64,7 +58,7 @@ def test_second_account_in_a_currency_takes_the_default_only_when_asked(
     assert second["default_for_currency"] is False
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.accounts.external_accounts.delete(account.id, first.id)
-    assert "default external account" in _error(exc)["message"]
+    assert "default external account" in error_json(exc)["message"]
     client.v1.accounts.external_accounts.update(account.id, second.id, {"default_for_currency": True})
     assert client.v1.accounts.external_accounts.retrieve(account.id, first.id)["default_for_currency"] is False
     deleted = client.v1.accounts.external_accounts.delete(account.id, first.id)
@@ -79,7 +73,7 @@ def test_same_bank_details_twice_is_bank_account_exists(client: stripe.StripeCli
     client.v1.accounts.external_accounts.create(account.id, {"external_account": US_BANK})
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.accounts.external_accounts.create(account.id, {"external_account": US_BANK})
-    assert _error(exc)["code"] == "bank_account_exists"
+    assert error_json(exc)["code"] == "bank_account_exists"
 
 
 @pytest.mark.parametrize(
@@ -97,7 +91,7 @@ def test_bad_bank_details_are_refused_and_nothing_is_stored(
 ) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.accounts.external_accounts.create(account.id, {"external_account": {**US_BANK, **change}})
-    err = _error(exc)
+    err = error_json(exc)
     assert (err["param"], err["code"]) == (param, code)
     assert client.v1.accounts.external_accounts.list(account.id).data == []
 
@@ -105,7 +99,7 @@ def test_bad_bank_details_are_refused_and_nothing_is_stored(
 def test_card_external_accounts_are_refused(client: stripe.StripeClient, account: stripe.Account) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.accounts.external_accounts.create(account.id, {"external_account": "tok_visa_debit"})
-    assert "not emulated" in _error(exc)["message"]
+    assert "not emulated" in error_json(exc)["message"]
 
 
 def test_foreign_account_and_unknown_bank_account(client: stripe.StripeClient, account: stripe.Account) -> None:
@@ -113,7 +107,7 @@ def test_foreign_account_and_unknown_bank_account(client: stripe.StripeClient, a
         client.v1.accounts.external_accounts.list("acct_1nothinghere0000000000")
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.accounts.external_accounts.retrieve(account.id, "ba_nothing")
-    assert _error(exc)["code"] == "resource_missing"
+    assert error_json(exc)["code"] == "resource_missing"
 
 
 def test_bank_account_token_is_used_once_and_keeps_its_id(client: stripe.StripeClient, account: stripe.Account) -> None:
@@ -128,7 +122,7 @@ def test_bank_account_token_is_used_once_and_keeps_its_id(client: stripe.StripeC
     other = flows.connected_account(client)
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.accounts.external_accounts.create(other.id, {"external_account": token.id})
-    assert _error(exc)["code"] == "token_already_used"
+    assert error_json(exc)["code"] == "token_already_used"
 
 
 def test_account_and_person_tokens_keep_their_parameters(
@@ -169,7 +163,7 @@ def test_token_refusals(client: stripe.StripeClient, params: dict[str, Any]) -> 
 def test_unknown_token(client: stripe.StripeClient, http: httpx.Client) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.tokens.retrieve("btok_nothing")
-    assert _error(exc)["code"] == "resource_missing"
+    assert error_json(exc)["code"] == "resource_missing"
 
 
 def test_test_numbers_pick_the_payout_outcome() -> None:
@@ -194,5 +188,5 @@ def test_a_bad_external_account_creates_no_account(client: stripe.StripeClient) 
     before = len(client.v1.accounts.list().data)
     with pytest.raises(stripe.InvalidRequestError) as exc:
         flows.connected_account(client, external_account={**US_BANK, "routing_number": "123"})
-    assert _error(exc)["param"] == "external_account[routing_number]"
+    assert error_json(exc)["param"] == "external_account[routing_number]"
     assert len(client.v1.accounts.list().data) == before

@@ -45,6 +45,19 @@ def custom_account(client: stripe.StripeClient, **extra: Any) -> stripe.Account:
     return flows.connected_account(client, **extra)
 
 
+def submit_details(client: stripe.StripeClient, account_id: str, **details: Any) -> stripe.Account:
+    """The account's profile, bank account and terms acceptances (the test values), and ``details``
+    (``individual=`` or ``company=``)."""
+    params: Any = {
+        "business_profile": PROFILE,
+        **details,
+        "external_account": "btok_us_verified",
+        "tos_acceptance": TOS,
+        "settings": SETTINGS,
+    }
+    return client.v1.accounts.update(account_id, params)
+
+
 def events_of(client: stripe.StripeClient, account: str, kind: str | None = None) -> list[stripe.Event]:
     """The connected account's events (Connect events live on the account: Stripe-Account)."""
     params: dict[str, Any] = {"limit": 100}
@@ -106,16 +119,7 @@ def test_providing_the_test_values_activates_the_account(
 ) -> None:
     require_onboarding(server, api_key)
     account = custom_account(client, business_type="individual")
-    updated = client.v1.accounts.update(
-        account.id,
-        {
-            "business_profile": PROFILE,
-            "individual": INDIVIDUAL,  # type: ignore[typeddict-item]
-            "external_account": "btok_us_verified",
-            "tos_acceptance": TOS,
-            "settings": SETTINGS,  # type: ignore[typeddict-item]
-        },
-    )
+    updated = submit_details(client, account.id, individual=INDIVIDUAL)
     assert updated.requirements is not None and updated.requirements.currently_due == []
     assert updated.requirements.disabled_reason is None
     assert updated.charges_enabled and updated.payouts_enabled and updated.details_submitted
@@ -137,16 +141,7 @@ def test_failing_test_values_ask_for_a_document(
     require_onboarding(server, api_key)
     account = custom_account(client, business_type="individual")
     failing = {**INDIVIDUAL, "dob": {"day": 1, "month": 1, "year": 1900}}
-    updated = client.v1.accounts.update(
-        account.id,
-        {
-            "business_profile": PROFILE,
-            "individual": failing,  # type: ignore[typeddict-item]
-            "external_account": "btok_us_verified",
-            "tos_acceptance": TOS,
-            "settings": SETTINGS,  # type: ignore[typeddict-item]
-        },
-    )
+    updated = submit_details(client, account.id, individual=failing)
     reqs = updated.requirements
     assert reqs is not None and reqs.currently_due == ["individual.verification.document"]
     assert reqs.errors is not None and reqs.errors[0].code == "verification_failed_keyed_identity"
@@ -174,16 +169,8 @@ def test_company_needs_persons(server: EmulatorServer, api_key: str, client: str
     account = custom_account(client, business_type="company")
     due = set(account.requirements.currently_due or [])  # type: ignore[union-attr]
     assert {"company.name", "company.tax_id", "relationship.representative", "relationship.owner"} <= due
-    account = client.v1.accounts.update(
-        account.id,
-        {
-            "business_profile": PROFILE,
-            "company": {"name": "Rocket Rides", "phone": "0000000000", "tax_id": "111111111", "address": US_ADDRESS},
-            "external_account": "btok_us_verified",
-            "tos_acceptance": TOS,
-            "settings": SETTINGS,  # type: ignore[typeddict-item]
-        },
-    )
+    company = {"name": "Rocket Rides", "phone": "0000000000", "tax_id": "111111111", "address": US_ADDRESS}
+    account = submit_details(client, account.id, company=company)
     assert account.company is not None and account.company.tax_id_provided is True
     errors = {e.requirement: e.code for e in account.requirements.errors or []}  # type: ignore[union-attr]
     assert errors == {"company.tax_id": "verification_failed_tax_id_match"}

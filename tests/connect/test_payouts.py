@@ -8,25 +8,15 @@ import pytest
 import stripe
 
 from emulator.resources.connect import bank_accounts
+from tests.support import flows
+from tests.support.errors import error_json
 
 # CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
 
-def _error(exc: pytest.ExceptionInfo[stripe.StripeError]) -> dict[str, Any]:
-    body = exc.value.json_body
-    assert body is not None
-    err: dict[str, Any] = body["error"]
-    return err
-
-
 def _opts(account_id: str) -> Any:
     return {"stripe_account": account_id}
-
-
-def _available(client: stripe.StripeClient, account_id: str, currency: str = "usd") -> int:
-    balance = client.v1.balance.retrieve(options=_opts(account_id))
-    return sum(a.amount for a in balance.available if a.currency == currency)
 
 
 def _funded(client: stripe.StripeClient, account: stripe.Account, amount: int) -> None:
@@ -64,7 +54,7 @@ def test_payout_goes_paid_and_debits_the_balance(client: stripe.StripeClient, ac
     assert payout.status == "pending"
     assert payout.destination == bank.id
     assert payout.id.startswith("po_")
-    assert _available(client, account.id) == 2_000
+    assert flows.available(client, account.id) == 2_000
     paid = client.v1.payouts.retrieve(payout.id, options=_opts(account.id))
     assert paid.status == "paid"
     assert paid.arrival_date >= paid.created
@@ -92,7 +82,7 @@ def test_failing_test_numbers_fail_the_payout_and_give_the_money_back(
     assert failed.status == "failed"
     assert failed.failure_code == failure
     assert failed.failure_message
-    assert _available(client, account.id) == 1_000
+    assert flows.available(client, account.id) == 1_000
     back = client.v1.balance_transactions.retrieve(failed.failure_balance_transaction, options=_opts(account.id))  # type: ignore[arg-type]
     assert (back.type, back.amount) == ("payout_failure", 1_000)
     assert _types(client, account.id, "payout.")[-1] == "payout.failed"
@@ -110,10 +100,10 @@ def test_cancel_a_pending_payout(client: stripe.StripeClient, account: stripe.Ac
     _bank(client, account.id, bank_accounts.PENDING_NUMBER)
     payout = client.v1.payouts.create({"amount": 800, "currency": "usd"}, _opts(account.id))
     assert client.v1.payouts.retrieve(payout.id, options=_opts(account.id)).status == "pending"
-    assert _available(client, account.id) == 0
+    assert flows.available(client, account.id) == 0
     canceled = client.v1.payouts.cancel(payout.id, options=_opts(account.id))
     assert canceled.status == "canceled"
-    assert _available(client, account.id) == 800
+    assert flows.available(client, account.id) == 800
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.payouts.cancel(payout.id, options=_opts(account.id))
     assert _types(client, account.id, "payout.") == ["payout.created", "payout.canceled"]
@@ -130,7 +120,7 @@ def test_reverse_a_paid_payout(client: stripe.StripeClient, account: stripe.Acco
     reversal = client.v1.payouts.reverse(payout.id, {"metadata": {"r": "1"}}, _opts(account.id))
     assert reversal.original_payout == payout.id
     assert client.v1.payouts.retrieve(payout.id, options=_opts(account.id)).reversed_by == reversal.id
-    assert _available(client, account.id) == 700
+    assert flows.available(client, account.id) == 700
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.payouts.reverse(payout.id, options=_opts(account.id))
     with pytest.raises(stripe.InvalidRequestError):
@@ -141,7 +131,7 @@ def test_payout_refusals_move_nothing(client: stripe.StripeClient, account: stri
     _funded(client, account, 1_000)
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.payouts.create({"amount": 100, "currency": "usd"}, _opts(account.id))
-    assert "external accounts in that currency (usd)" in _error(exc)["message"]
+    assert "external accounts in that currency (usd)" in error_json(exc)["message"]
     bank = _bank(client, account.id, "000123456789")
     cases: list[tuple[dict[str, Any], str | None]] = [
         ({"amount": 1_001}, "balance_insufficient"),
@@ -155,8 +145,8 @@ def test_payout_refusals_move_nothing(client: stripe.StripeClient, account: stri
     for params, code in cases:
         with pytest.raises(stripe.InvalidRequestError) as exc:
             client.v1.payouts.create({"currency": "usd", **params}, _opts(account.id))
-        assert _error(exc).get("code") == code, params
-    assert _available(client, account.id) == 1_000
+        assert error_json(exc).get("code") == code, params
+    assert flows.available(client, account.id) == 1_000
     assert client.v1.payouts.list(options=_opts(account.id)).data == []
     assert bank.id
 
@@ -172,4 +162,4 @@ def test_payout_update_and_platform_payouts(client: stripe.StripeClient) -> None
     assert sum(a.amount for a in balance.available if a.currency == "usd") == 500
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.payouts.retrieve("po_nothing")
-    assert _error(exc)["code"] == "resource_missing"
+    assert error_json(exc)["code"] == "resource_missing"

@@ -10,22 +10,10 @@ import stripe
 
 from emulator import EmulatorServer
 from tests.support import flows
+from tests.support.errors import error_json
 
 # CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
-
-
-def _error(exc: pytest.ExceptionInfo[stripe.StripeError]) -> dict[str, Any]:
-    body = exc.value.json_body
-    assert body is not None
-    err: dict[str, Any] = body["error"]
-    return err
-
-
-def _available(client: stripe.StripeClient, account_id: str | None = None, currency: str = "usd") -> int:
-    options: Any = {"stripe_account": account_id} if account_id else {}
-    balance = client.v1.balance.retrieve(options=options)
-    return sum(a.amount for a in balance.available if a.currency == currency)
 
 
 def _fund_platform(client: stripe.StripeClient, amount: int, currency: str = "usd") -> None:
@@ -46,8 +34,8 @@ def test_transfer_moves_money_to_the_connected_account(client: stripe.StripeClie
     assert transfer.destination == account.id
     assert transfer.amount_reversed == 0 and transfer.reversed is False
     assert isinstance(transfer.destination_payment, str) and transfer.destination_payment.startswith("py_")
-    assert _available(client) == 7_500
-    assert _available(client, account.id) == 2_500
+    assert flows.available(client) == 7_500
+    assert flows.available(client, account.id) == 2_500
     [out] = _txns(client, transfer.id)
     assert (out.type, out.amount, out.id) == ("transfer", -2_500, transfer.balance_transaction)
     [inbound] = _txns(client, transfer.destination_payment, account.id)
@@ -65,9 +53,9 @@ def test_transfer_over_the_available_balance_is_balance_insufficient(
     _fund_platform(client, 1_000)
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.transfers.create({"amount": 1_001, "currency": "usd", "destination": account.id})
-    assert _error(exc)["code"] == "balance_insufficient"
-    assert _available(client) == 1_000
-    assert _available(client, account.id) == 0
+    assert error_json(exc)["code"] == "balance_insufficient"
+    assert flows.available(client) == 1_000
+    assert flows.available(client, account.id) == 0
     assert client.v1.transfers.list().data == []
 
 
@@ -89,10 +77,10 @@ def test_bad_transfers_move_nothing(
     base = {"amount": 100, "currency": "usd", "destination": account.id}
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.transfers.create({**base, **params})
-    err = _error(exc)
+    err = error_json(exc)
     assert (err["param"], err["code"]) == (param, code)
-    assert _available(client) == 1_000
-    assert _available(client, account.id) == 0
+    assert flows.available(client) == 1_000
+    assert flows.available(client, account.id) == 0
 
 
 def test_transfer_needs_the_transfers_capability(client: stripe.StripeClient) -> None:
@@ -100,7 +88,7 @@ def test_transfer_needs_the_transfers_capability(client: stripe.StripeClient) ->
     other = client.v1.accounts.create({"country": "US", "capabilities": {"card_issuing": {"requested": True}}})
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.transfers.create({"amount": 100, "currency": "usd", "destination": other.id})
-    assert _error(exc)["code"] == "insufficient_capabilities_for_transfer"
+    assert error_json(exc)["code"] == "insufficient_capabilities_for_transfer"
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.transfers.create(
             {"amount": 100, "currency": "usd", "destination": other.id}, {"stripe_account": other.id}
@@ -112,7 +100,7 @@ def test_reversals_move_money_back_until_nothing_remains(client: stripe.StripeCl
     transfer = client.v1.transfers.create({"amount": 3_000, "currency": "usd", "destination": account.id})
     partial = client.v1.transfers.reversals.create(transfer.id, {"amount": 1_000, "metadata": {"why": "partial"}})
     assert partial.id.startswith("trr_") and partial.transfer == transfer.id
-    assert _available(client) == 3_000 and _available(client, account.id) == 2_000
+    assert flows.available(client) == 3_000 and flows.available(client, account.id) == 2_000
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.transfers.reversals.create(transfer.id, {"amount": 2_001})
     rest = client.v1.transfers.reversals.create(transfer.id)
@@ -120,10 +108,10 @@ def test_reversals_move_money_back_until_nothing_remains(client: stripe.StripeCl
     after = client.v1.transfers.retrieve(transfer.id)
     assert after.amount_reversed == 3_000 and after.reversed is True
     assert [r.id for r in after.reversals.data] == [rest.id, partial.id]
-    assert _available(client) == 5_000 and _available(client, account.id) == 0
+    assert flows.available(client) == 5_000 and flows.available(client, account.id) == 0
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.transfers.reversals.create(transfer.id, {"amount": 1})
-    assert _error(exc)["code"] == "transfer_already_reversed"
+    assert error_json(exc)["code"] == "transfer_already_reversed"
     listed = client.v1.transfers.reversals.list(transfer.id)
     assert [r.id for r in listed.data] == [rest.id, partial.id]
     got = client.v1.transfers.reversals.retrieve(transfer.id, partial.id)
@@ -147,8 +135,8 @@ def test_reversal_needs_the_money_on_the_connected_account(
     client.v1.payouts.create({"amount": 600, "currency": "usd"}, {"stripe_account": account.id})
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.transfers.reversals.create(transfer.id, {"amount": 500})
-    assert _error(exc)["code"] == "balance_insufficient"
-    assert _available(client, account.id) == 400
+    assert error_json(exc)["code"] == "balance_insufficient"
+    assert flows.available(client, account.id) == 400
 
 
 def test_transfer_update_and_unknown_ids(client: stripe.StripeClient, account: stripe.Account) -> None:
@@ -159,7 +147,7 @@ def test_transfer_update_and_unknown_ids(client: stripe.StripeClient, account: s
     assert client.v1.events.list({"type": "transfer.updated"}).data[0].data.object["description"] == "rent"
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.transfers.retrieve("tr_nothing")
-    assert _error(exc)["code"] == "resource_missing"
+    assert error_json(exc)["code"] == "resource_missing"
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.transfers.reversals.retrieve(transfer.id, "trr_nothing")
     other_platform = flows.connected_account(client)
@@ -174,11 +162,11 @@ def test_another_platforms_objects_are_not_found(
     other = stripe.StripeClient("sk_test_" + uuid.uuid4().hex, base_addresses={"api": server.url})
     with pytest.raises(stripe.InvalidRequestError) as exc:
         other.v1.transfers.retrieve(transfer.id)
-    assert _error(exc)["code"] == "resource_missing"
+    assert error_json(exc)["code"] == "resource_missing"
     with pytest.raises(stripe.InvalidRequestError):
         other.v1.transfers.reversals.create(transfer.id)
     other.v1.topups.create({"amount": 1_000, "currency": "usd"})
     with pytest.raises(stripe.InvalidRequestError) as exc:
         other.v1.transfers.create({"amount": 100, "currency": "usd", "destination": account.id})
-    assert _error(exc)["param"] == "destination"
-    assert _available(client) == 900 and _available(client, account.id) == 100
+    assert error_json(exc)["param"] == "destination"
+    assert flows.available(client) == 900 and flows.available(client, account.id) == 100

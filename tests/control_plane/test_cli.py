@@ -131,16 +131,21 @@ def test_the_cli_refuses_a_foreign_persistence_file(tmp_path: Path) -> None:
     assert target.read_text() == "do not overwrite"
 
 
-def _serve_and_call(*args: str) -> str:
-    """Start the CLI, make one keyed POST on a connected account, stop it; its stderr."""
-    proc = subprocess.Popen(
+def start_cli(*args: str, stderr: int = subprocess.PIPE) -> subprocess.Popen[str]:
+    """``python -m emulator --port 0 ARGS`` in the background (it prints where it listens first)."""
+    return subprocess.Popen(
         [sys.executable, "-m", "emulator", "--port", "0", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+
+
+def _serve_and_call(*args: str) -> str:
+    """Start the CLI, make one keyed POST on a connected account, stop it; its stderr."""
+    proc = start_cli(*args)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -206,14 +211,7 @@ def test_seed_makes_ids_deterministic() -> None:
 
 def test_the_cli_prints_where_it_listens_and_serves() -> None:
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    proc = start_cli(stderr=subprocess.DEVNULL)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

@@ -29,11 +29,8 @@ def auth(key: str) -> dict[str, str]:
 def own_server() -> Iterator[EmulatorServer]:
     """A server of this test alone (a regression here could reset everything)."""
     srv = EmulatorServer()
-    srv.start()
-    try:
+    with srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 # --- /_emulator/requests and /_emulator/state filters ------------------------------------------------

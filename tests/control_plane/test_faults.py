@@ -163,15 +163,7 @@ def test_faults_never_touch_the_control_plane(http: httpx.Client) -> None:
 
 def test_after_runs_the_request_and_a_keyed_retry_gets_the_real_answer(http: httpx.Client) -> None:
     add(http, method="POST", path="/v1/issuing/cardholders", status=500, when="after")
-    params = {
-        "name": "Jenny Rosen",
-        "type": "individual",
-        "billing[address][line1]": "1 Main St",
-        "billing[address][city]": "San Francisco",
-        "billing[address][state]": "CA",
-        "billing[address][postal_code]": "94111",
-        "billing[address][country]": "US",
-    }
+    params = flows.minimal_cardholder_form()
     key = {"Idempotency-Key": "faults-" + uuid.uuid4().hex}
     failed = http.post("/v1/issuing/cardholders", data=params, headers=key)
     assert failed.status_code == 500 and failed.json()["error"]["type"] == "api_error"

@@ -20,6 +20,7 @@ from emulator.fixtures import FixtureError, parse_data, parse_text
 from emulator.fixtures.encoding import pairs, scalar
 from emulator.fixtures.references import Resolver, as_text, lookup, read_dotenv
 from emulator.http import forms
+from tests.support.flows import GUIDE_ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "fixtures"
@@ -38,15 +39,7 @@ CARDHOLDER = {
         "name": "Jenny Rosen",
         "type": "individual",
         "individual": {"first_name": "Jenny", "last_name": "Rosen"},
-        "billing": {
-            "address": {
-                "line1": "1234 Main Street",
-                "city": "San Francisco",
-                "state": "CA",
-                "postal_code": "94111",
-                "country": "US",
-            }
-        },
+        "billing": {"address": GUIDE_ADDRESS},
     },
 }
 CARD = {

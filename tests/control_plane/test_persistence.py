@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +16,10 @@ import stripe
 from emulator import EmulatorServer, Settings, create_app
 from emulator.core.state import State
 from emulator.persistence import APPLICATION_ID, Journal, Persistence, PersistenceError
-from tests.support.running import ROOT, Running, new_key, spawn, state_of
+from tests.support.flows import GUIDE_ADDRESS
+from tests.support.running import ROOT, Running, new_key, spawned, state_of
 
 CAPABILITIES = {"card_issuing": {"requested": True}, "transfers": {"requested": True}, "treasury": {"requested": True}}
-ADDRESS = {"line1": "1 Main St", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"}
 
 
 @pytest.fixture
@@ -47,7 +46,7 @@ def build_some_state(client: stripe.StripeClient) -> dict[str, str]:
         {
             "name": "Jenny Rosen",
             "individual": {"first_name": "Jenny", "last_name": "Rosen"},
-            "billing": {"address": ADDRESS},
+            "billing": {"address": GUIDE_ADDRESS},
         },
         opts,
     )
@@ -257,25 +256,17 @@ def test_webhook_delivery_is_off_while_replaying(tmp_path: Path) -> None:
 def test_kill_9_between_two_requests_loses_nothing(tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
     key = new_key()
-    proc, url = spawn(path)
-    try:
+    with spawned(path) as (_, url):
         client = stripe.StripeClient(key, base_addresses={"api": url})
         ids = build_some_state(client)
         before = state_of(url, key)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    proc, url = spawn(path)
-    try:
+    with spawned(path) as (_, url):
         assert state_of(url, key) == before
         client = stripe.StripeClient(key, base_addresses={"api": url})
         auth = client.v1.issuing.authorizations.retrieve(
             ids["authorization"], options={"stripe_account": ids["account"]}
         )
         assert auth.amount == 700 and auth.status == "pending"
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 # --- refusing files that are not ours ---------------------------------------------------------------

@@ -27,7 +27,7 @@ from emulator import EmulatorServer, Settings
 from emulator.core import ids
 from tests.support import webhooks as hooks
 from tests.support.receiver import Answer, Received, Receiver, json_answer
-from tests.support.running import new_key, spawn, state_of
+from tests.support.running import new_key, persisted, spawned, state_of
 from tests.support.shop import VERSION, Shop
 
 PURCHASE = 2500  # Shop funds 10_000: four purchases
@@ -114,25 +114,17 @@ def test_a_graceful_restart_keeps_every_answer_of_a_concurrent_burst(
     receiver, behaviour = endpoint
     key = new_key()
     settings = Settings(port=0, persist=str(tmp_path / "burst.db"))
-    server = EmulatorServer(settings=settings)
-    url = server.start()
-    try:
+    with EmulatorServer(settings=settings) as url:
         shop = connect(url, key, receiver, behaviour)
         told = list(burst(shop, url, key, BURST))
         outcomes = [(a["approved"], a["request_history"][-1]["reason"]) for a in told]
         assert ("insufficient_funds" in {r for _, r in outcomes}) and any(ok for ok, _ in outcomes)
         before, money = state_of(url, key), books(shop)
-    finally:
-        server.stop()
-    server = EmulatorServer(settings=settings)
-    url = server.start()
-    try:
+    with EmulatorServer(settings=settings) as url:
         reattach(shop, url, key)
         assert state_of(url, key) == before
         assert books(shop) == money and money[0] == 10_000 - money[1]
         same_as_told(shop, told)
-    finally:
-        server.stop()
 
 
 def test_decisions_made_through_the_api_inside_the_window_come_back(tmp_path: Path) -> None:
@@ -155,9 +147,7 @@ def test_decisions_made_through_the_api_inside_the_window_come_back(tmp_path: Pa
         return 200, {}, b""
 
     with Receiver(decide_by_call) as receiver:
-        server = EmulatorServer(settings=settings)
-        url = server.start()
-        try:
+        with EmulatorServer(settings=settings) as url:
             client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
             shop = Shop(client, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}), receiver)
             holder.append(shop)
@@ -176,11 +166,7 @@ def test_decisions_made_through_the_api_inside_the_window_come_back(tmp_path: Pa
                 time.sleep(0.02)
             assert {a["request_history"][-1]["reason"] for a in told} >= {"webhook_approved", "webhook_declined"}
             before, money = state_of(url, key), books(shop)
-        finally:
-            server.stop()
-        server = EmulatorServer(settings=settings)
-        url = server.start()
-        try:
+        with EmulatorServer(settings=settings) as url:
             reattach(shop, url, key)
             assert state_of(url, key) == before
             assert books(shop) == money
@@ -188,8 +174,6 @@ def test_decisions_made_through_the_api_inside_the_window_come_back(tmp_path: Pa
             for call in calls:  # what /approve and /decline answered is still true too
                 now = shop.client.v1.issuing.authorizations.retrieve(call["id"], options=shop.options).to_dict()  # type: ignore[arg-type]
                 assert now["request_history"][: len(call["request_history"])] == call["request_history"]
-        finally:
-            server.stop()
 
 
 @pytest.mark.parametrize("kill_after", [BURST, BURST // 2])
@@ -201,9 +185,8 @@ def test_kill_9_keeps_every_acknowledged_answer(
     receiver, behaviour = endpoint
     key = new_key()
     path = tmp_path / "killed.db"
-    proc, url = spawn(path)
     told: list[dict[str, Any]] = []
-    try:
+    with spawned(path) as (proc, url):
         shop = connect(url, key, receiver, behaviour)
         for answer in burst(shop, url, key, BURST):
             if answer is not None:
@@ -213,13 +196,8 @@ def test_kill_9_keeps_every_acknowledged_answer(
                     before, money = state_of(url, key), books(shop)
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
     assert len(told) >= kill_after
-    proc, url = spawn(path)
-    try:
+    with spawned(path) as (_, url):
         reattach(shop, url, key)
         same_as_told(shop, told)
         cash, held = books(shop)
@@ -227,13 +205,9 @@ def test_kill_9_keeps_every_acknowledged_answer(
         if kill_after == BURST:
             assert state_of(url, key) == before and (cash, held) == money
         restored = state_of(url, key)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
     # the purchases that were waiting were finished and journaled at the first restart: a second
     # restart brings back exactly the same
-    proc, url = spawn(path)
-    try:
+    with spawned(path) as (_, url):
         assert state_of(url, key) == restored
         pending = [
             a
@@ -243,9 +217,6 @@ def test_kill_9_keeps_every_acknowledged_answer(
             if a.get("pending_request") is not None
         ]
         assert pending == [], json.dumps(pending)[:500]
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 # --- webhook deliveries that were not delivered yet ------------------------------------------------
@@ -267,14 +238,7 @@ def test_pending_webhook_deliveries_survive_a_restart(tmp_path: Path, how: str) 
     receiver.up()
     port = receiver.port
     receiver.down()  # the port is known, nobody listens
-    proc = None
-    server = None
-    if how == "graceful":
-        server = EmulatorServer(settings=Settings(port=0, persist=str(path)))
-        url = server.start()
-    else:
-        proc, url = spawn(path)
-    try:
+    with persisted(path, how) as url:
         http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
         client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
         hooks.fast_retries(http, 0.05, 1.5, 60)
@@ -286,19 +250,8 @@ def test_pending_webhook_deliveries_survive_a_restart(tmp_path: Path, how: str) 
         due = {d["endpoint"]: d["next_attempt_at"] for d in hooks.deliveries(http) if d["next_attempt_at"]}
         before = state_of(url, key)
         assert all(e["pending_webhooks"] >= 1 for e in _events(before))
-    finally:
-        if server is not None:
-            server.stop()
-        if proc is not None:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
     receiver.port = port
-    with receiver:
-        if how == "graceful":
-            server = EmulatorServer(settings=Settings(port=0, persist=str(path)))
-            url = server.start()
-        else:
-            proc, url = spawn(path)
+    with receiver, persisted(path, how) as url:
         try:
             (first,) = receiver.wait_for(1)
             assert first.at >= due[we.id] - 0.01  # retried when it was due, not at once
@@ -321,11 +274,6 @@ def test_pending_webhook_deliveries_survive_a_restart(tmp_path: Path, how: str) 
             assert len(receiver.requests) == len(made)  # delivered once each
         finally:
             release.set()
-            if server is not None:
-                server.stop()
-            if proc is not None:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait(timeout=10)
 
 
 def _events(dump: dict[str, Any]) -> list[dict[str, Any]]:

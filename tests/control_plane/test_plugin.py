@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import stripe
 
 from emulator import EmulatorServer
 from emulator.pytest_plugin import EmulatorError, StripeEmulator
+from tests.support import child_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "tests" / "plugin_example"
@@ -21,16 +21,7 @@ STRICT = ["-W", "error", "-W", "ignore::ResourceWarning", "-W", "ignore::pytest.
 
 
 def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "STRIPE_EMULATOR_"))}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:benchmark", *STRICT, *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+    return child_pytest.run_pytest(project, *STRICT, *args)
 
 
 def project_with(tmp_path: Path, source: str, name: str) -> Path:

@@ -5,10 +5,7 @@ and adds fault rules."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -17,22 +14,10 @@ import stripe
 
 from emulator import EmulatorServer
 from emulator.pytest_plugin import EmulatorError, StripeEmulator
+from tests.support.child_pytest import run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "tests" / "plugin_example" / "failing_session.py"
-
-
-def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "STRIPE_EMULATOR_"))}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:benchmark", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
 
 
 def test_failed_tests_leave_a_loadable_session(tmp_path: Path, server: EmulatorServer, api_key: str) -> None:

@@ -18,15 +18,11 @@ import stripe
 from emulator import EmulatorServer
 from emulator.recording.recorder import id_pattern, locate
 from tests.support import flows, issuing_flows
-from tests.support.running import Running
+from tests.support.running import Running, new_key
 
 EXPORT = "/_emulator/requests?format=fixture"
 # what must come out the same when the document is loaded again (ids and times differ)
 COMPARED = ("object", "status", "amount", "balance", "type", "approved", "currency", "deleted")
-
-
-def new_key() -> str:
-    return "sk_test_" + uuid.uuid4().hex
 
 
 def exported(server: EmulatorServer, key: str) -> dict[str, Any]:
@@ -138,7 +134,9 @@ def test_only_successful_state_changes_are_exported(
 
 def test_the_platform_account_header_is_left_out(server: EmulatorServer, http: httpx.Client, api_key: str) -> None:
     platform = http.get("/v1/account").json()["id"]
-    created = http.post("/v1/issuing/cardholders", data=_holder(), headers={"Stripe-Account": platform})
+    created = http.post(
+        "/v1/issuing/cardholders", data=flows.minimal_cardholder_form(), headers={"Stripe-Account": platform}
+    )
     assert created.status_code == 200, created.text
     (step,) = exported(server, api_key)["fixtures"]
     assert "headers" not in step
@@ -149,18 +147,6 @@ def test_the_platform_account_header_is_left_out(server: EmulatorServer, http: h
     )
 
 
-def _holder() -> dict[str, str]:
-    return {
-        "name": "Jenny Rosen",
-        "type": "individual",
-        "billing[address][line1]": "1 Main St",
-        "billing[address][city]": "San Francisco",
-        "billing[address][state]": "CA",
-        "billing[address][postal_code]": "94111",
-        "billing[address][country]": "US",
-    }
-
-
 def test_faulted_requests_are_exported_once(server: EmulatorServer, api_key: str, http: httpx.Client) -> None:
     """A request answered with an injected error after it ran did change state: it is exported,
     and its retry (an idempotent replay) is not."""
@@ -168,13 +154,8 @@ def test_faulted_requests_are_exported_once(server: EmulatorServer, api_key: str
         "/_emulator/faults", json={"method": "POST", "path": "/v1/issuing/cardholders", "when": "after", "status": 500}
     )
     retrying = stripe.StripeClient(api_key, base_addresses={"api": server.url}, max_network_retries=2)
-    retrying.v1.issuing.cardholders.create(_nested_holder())
+    retrying.v1.issuing.cardholders.create(flows.minimal_cardholder_params())
     assert [s["name"] for s in exported(server, api_key)["fixtures"]] == ["issuing_cardholder_1"]
-
-
-def _nested_holder() -> dict[str, Any]:
-    address = {"line1": "1 Main St", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"}
-    return {"name": "Jenny Rosen", "type": "individual", "billing": {"address": address}}
 
 
 def test_an_unused_key_exports_an_empty_document(server: EmulatorServer) -> None:

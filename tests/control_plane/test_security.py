@@ -39,11 +39,8 @@ def free_port() -> int:
 def own_server() -> Iterator[EmulatorServer]:
     """A server of the test's own: these tests try to reset everything."""
     srv = EmulatorServer()
-    srv.start()
-    try:
+    with srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def sdk(srv: EmulatorServer, key: str) -> stripe.StripeClient:

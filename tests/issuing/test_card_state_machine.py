@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from emulator import EmulatorServer
-from tests.support.cards import SHIPPING, cardholder_params, create_cardholder, new_card
+from tests.support import flows
+from tests.support.cards import SHIPPING, create_cardholder, new_card
 from tests.support.errors import error_of
 from tests.support.events import events_of
 
@@ -167,7 +168,7 @@ def test_random_update_and_shipping_sequences(server: EmulatorServer, api_key: s
     http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {api_key}"})
     ready = create_cardholder(client).id
     lacking = client.v1.issuing.cardholders.create(
-        cardholder_params(individual={"dob": {"day": 1, "month": 1, "year": 1990}})
+        flows.guide_cardholder_params(individual={"dob": {"day": 1, "month": 1, "year": 1990}})
     ).id
 
     class CardMachine(RuleBasedStateMachine):

@@ -15,14 +15,12 @@ and expires pending authorizations 7 days after their creation. After every step
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 import stripe
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -31,11 +29,10 @@ from hypothesis.stateful import (
     invariant,
     multiple,
     rule,
-    run_state_machine_as_test,
 )
 
 from emulator import EmulatorServer
-from tests.support import issuing_flows
+from tests.support import issuing_flows, machines
 
 DAY = 24 * 3600
 EXPIRY = 7 * DAY
@@ -103,8 +100,7 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
         def __init__(self) -> None:
             super().__init__()
-            self.key = "sk_test_" + uuid.uuid4().hex
-            self.client = stripe.StripeClient(self.key, base_addresses={"api": server.url})
+            self.key, self.client = machines.platform(server)
             self.http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {self.key}"})
             self.model = Model(now=0)
 
@@ -201,12 +197,4 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
 @pytest.mark.slow
 def test_time_and_money_stay_right_after_any_sequence(server: EmulatorServer) -> None:
-    run_state_machine_as_test(
-        machine(server),
-        settings=settings(
-            max_examples=30,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
-    )
+    machines.run(machine(server), examples=30, steps=25)

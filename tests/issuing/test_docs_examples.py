@@ -13,7 +13,8 @@ import httpx
 import pytest
 import stripe
 
-from tests.support.docs import Docs
+from tests.support.cards import SHIPPING
+from tests.support.docs import DOCS_ADDRESS, Docs
 
 # --- /issuing/cards/virtual/issue-cards -------------------------------------------------------------
 
@@ -47,10 +48,7 @@ def test_virtual_card_create_card_then_retrieve_number_and_cvc(docs: Docs) -> No
 
 def test_card_created_without_status_is_inactive_then_activated(docs: Docs) -> None:
     """/issuing/cards/virtual: cards are inactive unless created active; update status=active activates."""
-    card = docs.client.v1.issuing.cards.create(
-        {"cardholder": docs.cardholder.id, "financial_account": docs.fa, "currency": "usd", "type": "virtual"},
-        docs.opts,
-    )
+    card = docs.new_card()
     assert card.status == "inactive"
     card = docs.client.v1.issuing.cards.update(card.id, {"status": "active"}, docs.opts)
     assert card.status == "active"
@@ -73,26 +71,7 @@ def test_cancel_card_is_final(docs: Docs) -> None:
 
 def test_physical_card_shipping_test_helpers(docs: Docs) -> None:
     """Physical card with the docs' shipping hash; ship -> deliver with the card test helpers."""
-    card = docs.client.v1.issuing.cards.create(
-        {
-            "cardholder": docs.cardholder.id,
-            "financial_account": docs.fa,
-            "currency": "usd",
-            "type": "physical",
-            "shipping": {
-                "name": "Jenny Rosen",
-                "service": "standard",
-                "address": {
-                    "line1": "1234 Main Street",
-                    "city": "San Francisco",
-                    "state": "CA",
-                    "postal_code": "94111",
-                    "country": "US",
-                },
-            },
-        },
-        docs.opts,
-    )
+    card = docs.new_card(type="physical", shipping={**SHIPPING, "service": "standard"})
     assert card.type == "physical"
     assert card.shipping is not None and card.shipping.status == "pending"
     assert card.shipping.service == "standard"
@@ -132,16 +111,7 @@ def test_cardholder_monthly_limit_applies_across_cards(docs: Docs) -> None:
         docs.opts,
     )
     assert holder.spending_controls is not None and holder.spending_controls.spending_limits_currency == "usd"
-    second = docs.client.v1.issuing.cards.create(
-        {
-            "cardholder": docs.cardholder.id,
-            "financial_account": docs.fa,
-            "currency": "usd",
-            "type": "virtual",
-            "status": "active",
-        },
-        docs.opts,
-    )
+    second = docs.new_card(status="active")
     assert docs.th.authorizations.create({"card": docs.card.id, "amount": 2000}, docs.opts).approved is True
     declined = docs.th.authorizations.create({"card": second.id, "amount": 1500}, docs.opts)
     assert declined.approved is False
@@ -471,25 +441,7 @@ def test_treasury_card_authorization_moves_money(docs: Docs) -> None:
 
 def test_cards_list_filters_example(docs: Docs) -> None:
     """/api/issuing/cards/list: limit=3, and filters cardholder/type/status/last4."""
-    phys = docs.client.v1.issuing.cards.create(
-        {
-            "cardholder": docs.cardholder.id,
-            "financial_account": docs.fa,
-            "currency": "usd",
-            "type": "physical",
-            "shipping": {
-                "name": "Jenny Rosen",
-                "address": {
-                    "line1": "1234 Main Street",
-                    "city": "San Francisco",
-                    "state": "CA",
-                    "postal_code": "94111",
-                    "country": "US",
-                },
-            },
-        },
-        docs.opts,
-    )
+    phys = docs.new_card(type="physical", shipping=SHIPPING)
     page = docs.client.v1.issuing.cards.list({"limit": 3}, docs.opts)
     assert page.url == "/v1/issuing/cards"
     assert [c.id for c in page.data] == [phys.id, docs.card.id]
@@ -520,15 +472,7 @@ def test_company_cardholder_example(docs: Docs) -> None:
             "type": "company",
             "name": "Company Card",
             "company": {"tax_id": "000000000"},
-            "billing": {
-                "address": {
-                    "line1": "123 Main Street",
-                    "city": "San Francisco",
-                    "state": "CA",
-                    "postal_code": "94111",
-                    "country": "US",
-                }
-            },
+            "billing": {"address": DOCS_ADDRESS},
         },
         docs.opts,
     )

@@ -14,18 +14,16 @@ run through the real SDK against a model of the financial account; after every s
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import stripe
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
 
 from emulator import EmulatorServer
-from tests.support import issuing_flows
+from tests.support import issuing_flows, machines
 
 # CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
@@ -79,8 +77,7 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
         def __init__(self) -> None:
             super().__init__()
-            self.key = "sk_test_" + uuid.uuid4().hex
-            self.client = stripe.StripeClient(self.key, base_addresses={"api": server.url})
+            self.key, self.client = machines.platform(server)
             s = issuing_flows.spender(self.client, funds=10_000)
             self.s = s
             self.opts: Any = s.opts
@@ -276,12 +273,4 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
 @pytest.mark.slow
 def test_ledger_invariants_hold_after_any_sequence(server: EmulatorServer) -> None:
-    run_state_machine_as_test(
-        machine(server),
-        settings=settings(
-            max_examples=40,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
-    )
+    machines.run(machine(server), examples=40, steps=25)

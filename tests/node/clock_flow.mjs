@@ -6,14 +6,11 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 
-const [baseUrl, apiKey] = process.argv.slice(2);
-const url = new URL(baseUrl);
-const stripe = new Stripe(apiKey, {host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false});
-const DAY = 24 * 3600;
+import {CARDHOLDER, CONTROLLER, emulatorConfig, report} from './emulator.mjs';
 
-function report(step, extra = {}) {
-  process.stdout.write(JSON.stringify({step, ...extra}) + '\n');
-}
+const [baseUrl, apiKey] = process.argv.slice(2);
+const stripe = new Stripe(apiKey, emulatorConfig(baseUrl));
+const DAY = 24 * 3600;
 
 async function clock(body) {
   const response = await fetch(`${baseUrl}/_emulator/clock`, {
@@ -27,17 +24,11 @@ async function clock(body) {
 async function main() {
   const account = await stripe.accounts.create({
     country: 'US',
-    controller: {stripe_dashboard: {type: 'none'}, fees: {payer: 'application'}, losses: {payments: 'application'},
-      requirement_collection: 'application'},
+    controller: CONTROLLER,
     capabilities: {card_issuing: {requested: true}, transfers: {requested: true}},
   });
   const opts = {stripeAccount: account.id};
-  const holder = await stripe.issuing.cardholders.create({
-    type: 'individual', name: 'Jenny Rosen', email: 'jenny.rosen@example.com', phone_number: '+18888675309',
-    status: 'active',
-    individual: {first_name: 'Jenny', last_name: 'Rosen', dob: {day: 1, month: 11, year: 1981}},
-    billing: {address: {line1: '1234 Main Street', city: 'San Francisco', state: 'CA', postal_code: '94111', country: 'US'}},
-  }, opts);
+  const holder = await stripe.issuing.cardholders.create({...CARDHOLDER, status: 'active'}, opts);
   const card = await stripe.issuing.cards.create({cardholder: holder.id, currency: 'usd', type: 'virtual', status: 'active'}, opts);
   // the card spends the account's Issuing balance: fund it first
   await stripe.topups.create({amount: 10000, currency: 'usd', destination_balance: 'issuing'}, opts);

@@ -7,11 +7,10 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 
+import {emulatorConfig} from './emulator.mjs';
+
 const [baseUrl, apiKey, account, card] = process.argv.slice(2);
-const url = new URL(baseUrl);
-const stripe = new Stripe(apiKey, {
-  host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 2, telemetry: false,
-});
+const stripe = new Stripe(apiKey, emulatorConfig(baseUrl, {maxNetworkRetries: 2}));
 const opts = {stripeAccount: account};
 
 async function fault(rule) {

@@ -8,21 +8,12 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 
+import {CARDHOLDER, CONTROLLER, emulatorConfig, report} from './emulator.mjs';
+
 const [baseUrl, apiKey] = process.argv.slice(2);
-const url = new URL(baseUrl);
-const stripe = new Stripe(apiKey, {
-  host: url.hostname,
-  port: Number(url.port),
-  protocol: 'http',
-  maxNetworkRetries: 0,
-  telemetry: false,
-});
+const stripe = new Stripe(apiKey, emulatorConfig(baseUrl));
 
 class Unserved extends Error {}
-
-function report(step, extra = {}) {
-  process.stdout.write(JSON.stringify({step, ...extra}) + '\n');
-}
 
 async function call(step, fn) {
   try {
@@ -47,12 +38,7 @@ async function guide() {
     stripe.accounts.create({
       country: 'US',
       email: 'jenny.rosen@example.com',
-      controller: {
-        stripe_dashboard: {type: 'none'},
-        fees: {payer: 'application'},
-        losses: {payments: 'application'},
-        requirement_collection: 'application',
-      },
+      controller: CONTROLLER,
       capabilities: {
         card_issuing: {requested: true},
         transfers: {requested: true},
@@ -101,26 +87,7 @@ async function guide() {
   assert.deepEqual(await balance(fa.id, account.id), {cash: 50000, outbound_pending: 0});
 
   const cardholder = await call('cardholder', () =>
-    stripe.issuing.cardholders.create(
-      {
-        type: 'individual',
-        name: 'Jenny Rosen',
-        email: 'jenny.rosen@example.com',
-        phone_number: '+18888675309',
-        status: 'active',
-        individual: {first_name: 'Jenny', last_name: 'Rosen', dob: {day: 1, month: 11, year: 1981}},
-        billing: {
-          address: {
-            line1: '1234 Main Street',
-            city: 'San Francisco',
-            state: 'CA',
-            postal_code: '94111',
-            country: 'US',
-          },
-        },
-      },
-      opts,
-    ),
+    stripe.issuing.cardholders.create({...CARDHOLDER, status: 'active'}, opts),
   );
   assert.equal(cardholder.name, 'Jenny Rosen'); // sent as Jenny%20Rosen
   assert.equal(cardholder.billing.address.line1, '1234 Main Street');

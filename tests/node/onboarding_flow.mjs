@@ -7,14 +7,10 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 
-const [baseUrl, apiKey] = process.argv.slice(2);
-const url = new URL(baseUrl);
-const config = {host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false};
-const stripe = new Stripe(apiKey, config);
+import {emulatorConfig, report} from './emulator.mjs';
 
-function report(step, extra = {}) {
-  process.stdout.write(JSON.stringify({step, ...extra}) + '\n');
-}
+const [baseUrl, apiKey] = process.argv.slice(2);
+const stripe = new Stripe(apiKey, emulatorConfig(baseUrl));
 
 const settings = await fetch(`${baseUrl}/_emulator/platform_settings`, {
   method: 'POST',

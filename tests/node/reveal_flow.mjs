@@ -7,15 +7,12 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 
+import {CARDHOLDER, CONTROLLER, emulatorConfig, report} from './emulator.mjs';
+
 const [baseUrl, apiKey] = process.argv.slice(2);
-const url = new URL(baseUrl);
-const config = {host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false};
+const config = emulatorConfig(baseUrl);
 const stripe = new Stripe(apiKey, config);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
-
-function report(step, extra = {}) {
-  process.stdout.write(JSON.stringify({step, ...extra}) + '\n');
-}
 
 const file = await stripe.files.create({
   purpose: 'dispute_evidence',
@@ -31,26 +28,11 @@ report('file_upload', {id: file.id});
 
 const account = await stripe.accounts.create({
   country: 'US',
-  controller: {
-    stripe_dashboard: {type: 'none'},
-    fees: {payer: 'application'},
-    losses: {payments: 'application'},
-    requirement_collection: 'application',
-  },
+  controller: CONTROLLER,
   capabilities: {card_issuing: {requested: true}, transfers: {requested: true}},
 });
 const opts = {stripeAccount: account.id};
-const cardholder = await stripe.issuing.cardholders.create(
-  {
-    type: 'individual',
-    name: 'Jenny Rosen',
-    email: 'jenny.rosen@example.com',
-    phone_number: '+18888675309',
-    individual: {first_name: 'Jenny', last_name: 'Rosen', dob: {day: 1, month: 11, year: 1981}},
-    billing: {address: {line1: '1234 Main Street', city: 'San Francisco', state: 'CA', postal_code: '94111', country: 'US'}},
-  },
-  opts,
-);
+const cardholder = await stripe.issuing.cardholders.create(CARDHOLDER, opts);
 const card = await stripe.issuing.cards.create({cardholder: cardholder.id, currency: 'usd', type: 'virtual'}, opts);
 const key = await stripe.ephemeralKeys.create(
   {issuing_card: card.id, nonce: 'ephkn_pub_from_a_stripe_js_double'},

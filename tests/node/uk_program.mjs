@@ -7,15 +7,10 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 
-const [baseUrl, apiKey] = process.argv.slice(2);
-const url = new URL(baseUrl);
-const stripe = new Stripe(apiKey, {
-  host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false,
-});
+import {emulatorConfig, report} from './emulator.mjs';
 
-function report(step, extra = {}) {
-  process.stdout.write(JSON.stringify({step, ...extra}) + '\n');
-}
+const [baseUrl, apiKey] = process.argv.slice(2);
+const stripe = new Stripe(apiKey, emulatorConfig(baseUrl));
 
 async function issuingAvailable() {
   const balance = await stripe.balance.retrieve();

@@ -6,18 +6,13 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 
+import {CARDHOLDER, CONTROLLER, emulatorConfig, report as line} from './emulator.mjs';
+
 const [baseUrl, apiKey] = process.argv.slice(2);
-const url = new URL(baseUrl);
-const stripe = new Stripe(apiKey, {
-  host: url.hostname,
-  port: Number(url.port),
-  protocol: 'http',
-  maxNetworkRetries: 0,
-  telemetry: false,
-});
+const stripe = new Stripe(apiKey, emulatorConfig(baseUrl));
 
 function report(step) {
-  process.stdout.write(JSON.stringify({step, ok: true}) + '\n');
+  line(step, {ok: true});
 }
 
 async function shown(stripeAccount) {
@@ -37,12 +32,7 @@ async function summed(stripeAccount) {
 const account = await stripe.accounts.create({
   country: 'US',
   email: 'jenny.rosen@example.com',
-  controller: {
-    stripe_dashboard: {type: 'none'},
-    fees: {payer: 'application'},
-    losses: {payments: 'application'},
-    requirement_collection: 'application',
-  },
+  controller: CONTROLLER,
   capabilities: {card_issuing: {requested: true}, transfers: {requested: true}},
 });
 const opts = {stripeAccount: account.id};
@@ -57,17 +47,7 @@ await stripe.topups.create({amount: 10000, currency: 'usd', destination_balance:
 assert.deepEqual(await shown(account.id), {available: 30000, issuing: 10000});
 report('issuing balance funded');
 
-const holder = await stripe.issuing.cardholders.create(
-  {
-    type: 'individual',
-    name: 'Jenny Rosen',
-    email: 'jenny.rosen@example.com',
-    phone_number: '+18888675309',
-    individual: {first_name: 'Jenny', last_name: 'Rosen', dob: {day: 1, month: 11, year: 1981}},
-    billing: {address: {line1: '1234 Main Street', city: 'San Francisco', state: 'CA', country: 'US', postal_code: '94111'}},
-  },
-  opts,
-);
+const holder = await stripe.issuing.cardholders.create(CARDHOLDER, opts);
 const card = await stripe.issuing.cards.create(
   {cardholder: holder.id, currency: 'usd', type: 'virtual', status: 'active'},
   opts,

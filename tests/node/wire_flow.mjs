@@ -8,14 +8,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import Stripe from 'stripe';
 
-const [baseUrl, apiKey] = process.argv.slice(2);
-const url = new URL(baseUrl);
-const config = {host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false};
-const stripe = new Stripe(apiKey, config);
+import {ADDRESS, emulatorConfig, report} from './emulator.mjs';
 
-function report(step, extra = {}) {
-  process.stdout.write(JSON.stringify({step, ...extra}) + '\n');
-}
+const [baseUrl, apiKey] = process.argv.slice(2);
+const config = emulatorConfig(baseUrl);
+const stripe = new Stripe(apiKey, config);
 
 async function rejects(step, fn, check) {
   try {
@@ -44,8 +41,7 @@ async function errors() {
 
 async function idempotency() {
   const key = `node-${Date.now()}-${Math.random()}`;
-  const params = {name: 'Jenny Rosen', type: 'individual', billing: {address: {
-    line1: '1234 Main Street', city: 'San Francisco', state: 'CA', postal_code: '94111', country: 'US'}}};
+  const params = {name: 'Jenny Rosen', type: 'individual', billing: {address: ADDRESS}};
   const first = await stripe.issuing.cardholders.create(params, {idempotencyKey: key});
   const again = await stripe.issuing.cardholders.create(params, {idempotencyKey: key});
   assert.equal(again.id, first.id);

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import stripe
 
 from tests.support import flows
-from tests.support.flows import GUIDE_CARDHOLDER
-
-
-def cardholder_params(**changes: Any) -> Any:
-    params = copy.deepcopy(GUIDE_CARDHOLDER)
-    params.update(changes)
-    return params
+from tests.support.flows import GUIDE_ADDRESS
 
 
 def create_cardholder(
     client: stripe.StripeClient, account_id: str | None = None, **changes: Any
 ) -> stripe.issuing.Cardholder:
     options: Any = {"stripe_account": account_id} if account_id else {}
-    return client.v1.issuing.cardholders.create(cardholder_params(**changes), options)
+    params: Any = flows.guide_cardholder_params(**changes)
+    return client.v1.issuing.cardholders.create(params, options)
 
 
-SHIPPING: dict[str, Any] = {
-    "name": "Jenny Rosen",
-    "address": {
-        "line1": "1234 Main Street",
-        "city": "San Francisco",
-        "state": "CA",
-        "postal_code": "94111",
-        "country": "US",
-    },
-}
+SHIPPING: dict[str, Any] = {"name": "Jenny Rosen", "address": GUIDE_ADDRESS}
 
 
 def new_card(client: stripe.StripeClient, account_id: str | None = None, **params: Any) -> stripe.issuing.Card:

@@ -1,4 +1,4 @@
-"""The set-up Stripe's docs examples start from (the docs' cardholder, verbatim)."""
+"""The set-up Stripe's docs examples start from (the docs' cardholder)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,18 @@ from typing import Any
 
 import stripe
 
-# /issuing/cards/virtual/issue-cards "Create a cardholder" (API tab), verbatim
-DOCS_CARDHOLDER: dict[str, Any] = {
-    "name": "Jenny Rosen",
-    "email": "jenny.rosen@example.com",
-    "phone_number": "+18888675309",
-    "status": "active",
-    "type": "individual",
-    "individual": {"first_name": "Jenny", "last_name": "Rosen", "dob": {"day": 1, "month": 11, "year": 1981}},
-    "billing": {
-        "address": {
-            "line1": "123 Main Street",
-            "city": "San Francisco",
-            "state": "CA",
-            "postal_code": "94111",
-            "country": "US",
-        }
-    },
+from tests.support.flows import GUIDE_CARDHOLDER
+
+# /issuing/cards/virtual/issue-cards "Create a cardholder" (API tab): its billing address, verbatim
+DOCS_ADDRESS: dict[str, str] = {
+    "line1": "123 Main Street",
+    "city": "San Francisco",
+    "state": "CA",
+    "postal_code": "94111",
+    "country": "US",
 }
+# the guide's cardholder (tests/support/flows.py), created active, at the docs' address
+DOCS_CARDHOLDER: dict[str, Any] = {**GUIDE_CARDHOLDER, "status": "active", "billing": {"address": DOCS_ADDRESS}}
 
 
 class Docs:
@@ -35,16 +29,12 @@ class Docs:
         self.fa = fa
         self.opts: Any = {"stripe_account": account}
         self.cardholder = client.v1.issuing.cardholders.create(DOCS_CARDHOLDER, self.opts)  # type: ignore[arg-type]
-        self.card = client.v1.issuing.cards.create(
-            {
-                "cardholder": self.cardholder.id,
-                "financial_account": fa,
-                "currency": "usd",
-                "type": "virtual",
-                "status": "active",
-            },
-            self.opts,
-        )
+        self.card = self.new_card(status="active")
+
+    def new_card(self, **params: Any) -> stripe.issuing.Card:
+        """A virtual usd card of the docs' cardholder on the financial account (``params`` on top)."""
+        body = {"cardholder": self.cardholder.id, "financial_account": self.fa, "currency": "usd", "type": "virtual"}
+        return self.client.v1.issuing.cards.create({**body, **params}, self.opts)
 
     @property
     def th(self) -> Any:

@@ -5,10 +5,35 @@ from __future__ import annotations
 import copy
 import io
 import struct
+import time
 import zlib
 from typing import Any
 
 import stripe
+
+# The address of Stripe's "Working with Stripe Issuing cards" guide (billing and shipping).
+GUIDE_ADDRESS: dict[str, str] = {
+    "line1": "1234 Main Street",
+    "city": "San Francisco",
+    "state": "CA",
+    "postal_code": "94111",
+    "country": "US",
+}
+
+# Plausible values of free-text parameters by name (the guide's), for requests made up from a
+# parameter schema: they get past the parameter checks into the resource rules.
+GUIDE_STRINGS: dict[str, str] = {
+    "currency": "usd",
+    "supported_currencies": "usd",
+    "merchant_currency": "usd",
+    "email": "jenny.rosen@example.com",
+    "phone_number": "+18888675309",
+    "name": "Jenny Rosen",
+    **GUIDE_ADDRESS,
+    "first_name": "Jenny",
+    "last_name": "Rosen",
+    "ip": "127.0.0.1",
+}
 
 # The cardholder of Stripe's "Working with Stripe Issuing cards" guide (no terms acceptance).
 GUIDE_CARDHOLDER: dict[str, Any] = {
@@ -17,21 +42,30 @@ GUIDE_CARDHOLDER: dict[str, Any] = {
     "email": "jenny.rosen@example.com",
     "phone_number": "+18888675309",
     "individual": {"first_name": "Jenny", "last_name": "Rosen", "dob": {"day": 1, "month": 11, "year": 1981}},
-    "billing": {
-        "address": {
-            "line1": "1234 Main Street",
-            "city": "San Francisco",
-            "state": "CA",
-            "postal_code": "94111",
-            "country": "US",
-        }
-    },
+    "billing": {"address": GUIDE_ADDRESS},
 }
 
 
-def guide_cardholder_params(**extra: Any) -> dict[str, Any]:
-    """A fresh copy of the guide's cardholder parameters, with ``extra`` on top."""
-    return {**copy.deepcopy(GUIDE_CARDHOLDER), **extra}
+def guide_cardholder_params(*, terms_accepted: bool = False, **extra: Any) -> dict[str, Any]:
+    """A fresh copy of the guide's cardholder parameters, with ``extra`` on top; ``terms_accepted``
+    adds the cardholder's acceptance of the Issuing terms now, from 127.0.0.1."""
+    params: dict[str, Any] = copy.deepcopy(GUIDE_CARDHOLDER)
+    if terms_accepted:
+        acceptance = {"date": int(time.time()), "ip": "127.0.0.1"}
+        params["individual"]["card_issuing"] = {"user_terms_acceptance": acceptance}
+    return {**params, **extra}
+
+
+def minimal_cardholder_params() -> dict[str, Any]:
+    """The fewest parameters a cardholder takes: a name, a type and the guide's billing address."""
+    return {"name": "Jenny Rosen", "type": "individual", "billing": {"address": dict(GUIDE_ADDRESS)}}
+
+
+def minimal_cardholder_form() -> dict[str, str]:
+    """``minimal_cardholder_params`` as a form body (bracketed keys), for requests sent with httpx."""
+    form = {"name": "Jenny Rosen", "type": "individual"}
+    form.update({f"billing[address][{key}]": value for key, value in GUIDE_ADDRESS.items()})
+    return form
 
 
 def connected_account(client: stripe.StripeClient, **extra: Any) -> stripe.Account:
@@ -84,6 +118,13 @@ def funded_financial_account(
     if amount:
         fund(client, account_id, fa.id, amount)
     return client.v1.treasury.financial_accounts.retrieve(fa.id, options={"stripe_account": account_id})
+
+
+def available(client: stripe.StripeClient, account_id: str | None = None, currency: str = "usd") -> int:
+    """The account's available balance in ``currency`` (the platform's without ``account_id``)."""
+    options: Any = {"stripe_account": account_id} if account_id else {}
+    balance = client.v1.balance.retrieve(options=options)
+    return sum(a.amount for a in balance.available if a.currency == currency)
 
 
 def png(width: int = 1000, height: int = 200) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import stripe
 
 from tests.support import flows
@@ -16,6 +17,8 @@ CAPABILITIES = {
     "treasury": {"requested": True},
     "us_bank_account_ach_payments": {"requested": True},
 }
+# every feature the docs' "Create a FinancialAccount" example requests
+# (/treasury/connect/account-management/financial-accounts, curl), verbatim
 FEATURES = {
     "card_issuing": {"requested": True},
     "deposit_insurance": {"requested": True},
@@ -99,6 +102,19 @@ class Mover:
             **params,
         }
         return self.treasury.inbound_transfers.create(body, self.opts)  # type: ignore[no-any-return]
+
+    def pay(self, payee: Mover, amount: int) -> stripe.treasury.ReceivedCredit:
+        """A posted outbound payment of ``amount`` to ``payee``'s financial account: the credit it received."""
+        to_payee = {"type": "financial_account", "financial_account": payee.fa}
+        obp = self.outbound_payment(amount, destination_payment_method_data=to_payee)
+        self.th.outbound_payments.post(obp.id, options=self.opts)
+        return payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data[0]  # type: ignore[no-any-return]
+
+    def refuses(self, object_id: str, *calls: Any) -> None:
+        """Each of ``calls`` (test helpers: ``call(id, options=...)``) is refused on ``object_id``."""
+        for call in calls:
+            with pytest.raises(stripe.InvalidRequestError):
+                call(object_id, options=self.opts)
 
     def another_account(self, **extra: Any) -> str:
         """A second financial account of the same connected account."""

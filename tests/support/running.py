@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,31 @@ def spawn(path: Path) -> tuple[subprocess.Popen[str], str]:
     line = proc.stdout.readline()
     assert "listening on" in line, proc.stderr.read() if proc.stderr else line
     return proc, "http://127.0.0.1:" + line.strip().rsplit(":", 1)[1]
+
+
+@contextmanager
+def spawned(path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``spawn(path)`` for the ``with`` block, then ``kill -9`` (unless it is gone already)."""
+    proc, url = spawn(path)
+    try:
+        yield proc, url
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def persisted(path: Path, how: str) -> Iterator[str]:
+    """An emulator journaling to ``path`` for the ``with`` block (its url): in this process and
+    stopped gracefully at the end (``how="graceful"``), or a process of its own killed with
+    ``kill -9`` at the end (``how="kill -9"``)."""
+    if how == "graceful":
+        with EmulatorServer(settings=Settings(port=0, persist=str(path))) as url:
+            yield url
+    else:
+        with spawned(path) as (_, url):
+            yield url
 
 
 def state_of(url: str, key: str) -> dict[str, Any]:

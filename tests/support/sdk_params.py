@@ -36,6 +36,8 @@ from stripe._stripe_context import StripeContext
 from stripe._stripe_object import UntypedStripeObject
 from typing_extensions import is_typeddict
 
+from tests.support import flows
+
 REQUEST_OPTIONS = frozenset(RequestOptions.__annotations__)
 _PATH_PARAM = re.compile(r"\{\w+\}")
 LIST = "[]"  # a list item in a parameter path
@@ -244,27 +246,14 @@ def _describe(tp: Any, param: Param, out: list[Param], seen: frozenset[type], *,
 # Plausible values for free-text parameters by name, so requests get past the parameter layer
 # into the resource rules (a currency "x" would only test the currency check).
 STRING_HINTS: dict[str, str] = {
-    "currency": "usd",
-    "supported_currencies": "usd",
-    "merchant_currency": "usd",
+    **flows.GUIDE_STRINGS,
     "default_currency": "usd",
-    "country": "US",
-    "email": "jenny.rosen@example.com",
     "support_email": "jenny.rosen@example.com",
     "phone": "+18888675309",
-    "phone_number": "+18888675309",
     "support_phone": "+18888675309",
     "url": "https://example.com",
     "support_url": "https://example.com",
-    "name": "Jenny Rosen",
-    "line1": "1234 Main Street",
     "line2": "Suite 5",
-    "city": "San Francisco",
-    "state": "CA",
-    "postal_code": "94111",
-    "first_name": "Jenny",
-    "last_name": "Rosen",
-    "ip": "127.0.0.1",
     "mcc": "5734",
     "network_id": "1234567890",
     "api_version": "2023-08-16",

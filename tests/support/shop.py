@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 import stripe
 
 from tests.support import flows
-from tests.support.receiver import Receiver
+from tests.support.receiver import Answer, Received, Receiver
 
 VERSION = {"Stripe-Version": "2026-10-28.endive"}
 
@@ -27,30 +26,8 @@ class Shop:
         self.account = flows.connected_account(client)
         self.options: dict[str, Any] = {"stripe_account": self.account.id}
         self.fa = flows.funded_financial_account(client, self.account.id, amount=10_000)
-        holder = client.v1.issuing.cardholders.create(
-            {
-                "type": "individual",
-                "name": "Jenny Rosen",
-                "email": "jenny.rosen@example.com",
-                "phone_number": "+18888675309",
-                "billing": {
-                    "address": {
-                        "line1": "1234 Main Street",
-                        "city": "San Francisco",
-                        "state": "CA",
-                        "postal_code": "94111",
-                        "country": "US",
-                    }
-                },
-                "individual": {
-                    "first_name": "Jenny",
-                    "last_name": "Rosen",
-                    "dob": {"day": 1, "month": 11, "year": 1981},
-                    "card_issuing": {"user_terms_acceptance": {"date": int(time.time()), "ip": "127.0.0.1"}},
-                },
-            },
-            self.options,  # type: ignore[arg-type]
-        )
+        holder_params: Any = flows.guide_cardholder_params(terms_accepted=True)
+        holder = client.v1.issuing.cardholders.create(holder_params, self.options)  # type: ignore[arg-type]
         self.card = client.v1.issuing.cards.create(
             {
                 "cardholder": holder.id,
@@ -64,6 +41,19 @@ class Shop:
         self.endpoint = client.v1.webhook_endpoints.create(
             {"url": receiver.url, "enabled_events": [REQUEST], "connect": True}
         )
+
+    def decide_by_call(self, verb: str) -> list[stripe.issuing.Authorization]:
+        """Answer each real-time request by calling ``/approve`` or ``/decline`` (``verb``) through
+        the API, then 200 with no body; the list fills with what those calls answered."""
+        calls: list[stripe.issuing.Authorization] = []
+
+        def respond(received: Received) -> Answer:
+            decide = getattr(self.client.v1.issuing.authorizations, verb)
+            calls.append(decide(received.json()["data"]["object"]["id"], options=self.options))
+            return 200, {}, b""
+
+        self.receiver.respond = respond
+        return calls
 
     def settings(self, **values: Any) -> None:
         r = self.http.post("/_emulator/webhooks/settings", json=values)

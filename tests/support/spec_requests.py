@@ -17,29 +17,13 @@ from stripe._encode import _api_encode
 
 from emulator.app import EmulatorApp
 from emulator.http.params import Compiler
+from tests.support import flows
 
 Schema = dict[str, Any]
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
 MAX_DEPTH = 8
-# Plausible values for free-text parameters by name, so requests get past the parameter layer
-# into the resource rules (a currency "x" would only test the currency check).
-STRING_HINTS: dict[str, str] = {
-    "currency": "usd",
-    "supported_currencies": "usd",
-    "merchant_currency": "usd",
-    "country": "US",
-    "email": "jenny.rosen@example.com",
-    "phone_number": "+18888675309",
-    "url": "https://example.com/hook",
-    "name": "Jenny Rosen",
-    "line1": "1234 Main Street",
-    "city": "San Francisco",
-    "state": "CA",
-    "postal_code": "94111",
-    "first_name": "Jenny",
-    "last_name": "Rosen",
-    "ip": "127.0.0.1",
-}
+# the guide's values of free-text parameters: a currency "x" would only test the currency check
+STRING_HINTS: dict[str, str] = {**flows.GUIDE_STRINGS, "url": "https://example.com/hook"}
 
 
 @dataclass(frozen=True)

@@ -7,24 +7,11 @@ transfers, received credits/debits, credit reversals), /api/treasury/* request e
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import stripe
 
 from tests.support import flows, money_flows
 from tests.support.money_flows import Mover
-
-# /treasury/connect/account-management/financial-accounts "Create a FinancialAccount" (curl), verbatim
-DOCS_FEATURES: dict[str, Any] = {
-    "card_issuing": {"requested": True},
-    "deposit_insurance": {"requested": True},
-    "financial_addresses": {"aba": {"requested": True}},
-    "inbound_transfers": {"ach": {"requested": True}},
-    "intra_stripe_flows": {"requested": True},
-    "outbound_payments": {"ach": {"requested": True}, "us_domestic_wire": {"requested": True}},
-    "outbound_transfers": {"ach": {"requested": True}, "us_domestic_wire": {"requested": True}},
-}
 
 
 @pytest.fixture
@@ -40,7 +27,7 @@ def test_create_financial_account_example(client: stripe.StripeClient) -> None:
     acct = flows.connected_account(client, capabilities=money_flows.CAPABILITIES)
     assert acct.capabilities is not None and acct.capabilities.treasury == "active"
     fa = client.v1.treasury.financial_accounts.create(
-        {"supported_currencies": ["usd"], "features": DOCS_FEATURES}, {"stripe_account": acct.id}
+        {"supported_currencies": ["usd"], "features": money_flows.FEATURES}, {"stripe_account": acct.id}
     )
     assert fa.object == "treasury.financial_account"
     assert fa.id.startswith("fa_")

@@ -45,11 +45,7 @@ def test_stripe_credit_from_an_outbound_transfer_is_source_flow_restricted(m: Mo
 
 def test_credit_paid_back_by_a_reversal_cannot_be_reversed_again(m: Mover) -> None:
     payee = money_flows.mover(m.client, funds=0)
-    obp = m.outbound_payment(
-        700, destination_payment_method_data={"type": "financial_account", "financial_account": payee.fa}
-    )
-    m.th.outbound_payments.post(obp.id, options=m.opts)
-    rc = payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data[0]
+    rc = m.pay(payee, 700)
     assert rc.linked_flows.source_flow_type == "outbound_payment"
     assert rc.reversal_details is not None and rc.reversal_details.restricted_reason is None
     rev = payee.treasury.credit_reversals.create(

@@ -13,18 +13,16 @@ and every refusal the model predicts is a 400, every success it predicts succeed
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import stripe
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
 
 from emulator import EmulatorServer
-from tests.support import money_flows
+from tests.support import machines, money_flows
 
 FLOWS = ("cash", "inbound_pending", "outbound_pending")
 KINDS = ("transfer", "payment", "wire", "internal")
@@ -65,8 +63,7 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
         def __init__(self) -> None:
             super().__init__()
-            self.key = "sk_test_" + uuid.uuid4().hex
-            client = stripe.StripeClient(self.key, base_addresses={"api": server.url})
+            self.key, client = machines.platform(server)
             self.m = money_flows.mover(client, funds=START)
             self.fa2 = self.m.another_account()
             self.cash = {self.m.fa: START, self.fa2: 0}
@@ -268,12 +265,4 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
 
 @pytest.mark.slow
 def test_treasury_flow_invariants_hold_after_any_sequence(server: EmulatorServer) -> None:
-    run_state_machine_as_test(
-        machine(server),
-        settings=settings(
-            max_examples=40,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
-    )
+    machines.run(machine(server), examples=40, steps=25)

@@ -186,30 +186,7 @@ def test_every_event_of_the_guide_flow_validates(client: stripe.StripeClient, ht
     account = flows.connected_account(client)
     options: Any = {"stripe_account": account.id}
     fa = flows.funded_financial_account(client, account.id, amount=20_000)
-    holder = client.v1.issuing.cardholders.create(
-        {
-            "type": "individual",
-            "name": "Jenny Rosen",
-            "email": "jenny.rosen@example.com",
-            "phone_number": "+18888675309",
-            "billing": {
-                "address": {
-                    "line1": "1234 Main Street",
-                    "city": "San Francisco",
-                    "state": "CA",
-                    "postal_code": "94111",
-                    "country": "US",
-                }
-            },
-            "individual": {
-                "first_name": "Jenny",
-                "last_name": "Rosen",
-                "dob": {"day": 1, "month": 11, "year": 1981},
-                "card_issuing": {"user_terms_acceptance": {"date": int(time.time()), "ip": "127.0.0.1"}},
-            },
-        },
-        options,
-    )
+    holder = client.v1.issuing.cardholders.create(flows.guide_cardholder_params(terms_accepted=True), options)
     card = client.v1.issuing.cards.create(
         {"cardholder": holder.id, "currency": "usd", "type": "virtual", "financial_account": fa.id}, options
     )

@@ -301,14 +301,7 @@ def test_sdk_amount_override(shop: Shop) -> None:
 
 
 def test_sdk_approval_through_the_api(shop: Shop) -> None:
-    calls: list[Any] = []
-
-    def approve_by_call(r: Received) -> Answer:
-        auth_id = r.json()["data"]["object"]["id"]
-        calls.append(shop.client.v1.issuing.authorizations.approve(auth_id, options=shop.options))  # type: ignore[arg-type]
-        return 200, {}, b""
-
-    shop.receiver.respond = approve_by_call
+    calls = shop.decide_by_call("approve")
     auth = shop.buy(900)  # the call's decision counts at once: the purchase may end before the call does
     deadline = time.monotonic() + 5
     while not calls and time.monotonic() < deadline:
@@ -325,14 +318,7 @@ def test_sdk_approval_through_the_api(shop: Shop) -> None:
 
 
 def test_sdk_decline_through_the_api(shop: Shop) -> None:
-    calls: list[Any] = []
-
-    def decline_by_call(r: Received) -> Answer:
-        auth_id = r.json()["data"]["object"]["id"]
-        calls.append(shop.client.v1.issuing.authorizations.decline(auth_id, options=shop.options))  # type: ignore[arg-type]
-        return 200, {}, b""
-
-    shop.receiver.respond = decline_by_call
+    calls = shop.decide_by_call("decline")
     auth = shop.buy(900)
     deadline = time.monotonic() + 5
     while not calls and time.monotonic() < deadline:

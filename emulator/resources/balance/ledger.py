@@ -259,11 +259,9 @@ def list_transactions(ctx: Ctx) -> Obj:
     p = ctx.params
     preds: list[Any] = []
     if p.get("type"):
-        wanted_type = p["type"]
-        preds.append(lambda t: t["type"] == wanted_type)
+        preds.append(common.equals("type", p["type"]))
     if p.get("source"):
-        wanted_source = p["source"]
-        preds.append(lambda t: t["source"] == wanted_source)
+        preds.append(common.equals("source", p["source"]))
     if p.get("currency"):
         wanted_currency = str(p["currency"]).lower()
         preds.append(lambda t: t["currency"] == wanted_currency)

@@ -194,8 +194,7 @@ def list_topups(ctx: Ctx) -> Obj:
     p = ctx.params
     preds: list[Any] = []
     if p.get("status"):
-        wanted = p["status"]
-        preds.append(lambda t: t["status"] == wanted)
+        preds.append(common.equals("status", p["status"]))
     amount = p.get("amount")
     if isinstance(amount, int):
         preds.append(lambda t: t["amount"] == amount)

@@ -185,8 +185,7 @@ def update(ctx: Ctx) -> Obj:
     payout = _get(ctx, ctx.path["payout"])
     before = ctx.snapshot(payout)
     common.update_metadata(payout, ctx.params)
-    if ctx.snapshot(payout) != before:
-        ctx.emit("payout.updated", payout, before)
+    common.emit_if_changed(ctx, "payout.updated", payout, before)
     return payout
 
 
@@ -227,14 +226,10 @@ def reverse(ctx: Ctx) -> Obj:
     return reversal
 
 
-def _equals(field: str, value: Any) -> Predicate:
-    return lambda obj: obj.get(field) == value
-
-
 def list_payouts(ctx: Ctx) -> Obj:
     p = ctx.params
     preds: list[Predicate | None] = [range_filter(p.get("arrival_date"), "arrival_date")]
-    preds.extend(_equals(field, p[field]) for field in ("destination", "status") if p.get(field) is not None)
+    preds.extend(common.equals(field, p[field]) for field in ("destination", "status") if p.get(field) is not None)
     return paginate(ctx.scope.store(PAYOUT), URL, p, preds, noun=PAYOUT)
 
 

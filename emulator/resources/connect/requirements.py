@@ -24,6 +24,16 @@ REQUIRED = "required"
 INSTANT = "instant"
 PAST_DUE = "requirements.past_due"
 
+# The acceptances of Stripe's terms asked of every account, whatever its business type: the
+# account's own, then Issuing's and Treasury's (for those capabilities).
+TERMS: dict[str, tuple[str, ...]] = {
+    "tos_acceptance.date": (ALL,),
+    "tos_acceptance.ip": (ALL,),
+    "card_issuing.tos_acceptance.date": ("card_issuing",),
+    "card_issuing.tos_acceptance.ip": ("card_issuing",),
+    "treasury.tos_acceptance.date": ("treasury",),
+    "treasury.tos_acceptance.ip": ("treasury",),
+}
 # Stripe's "required verification information" for custom (platform-collected) accounts, kept
 # to what Issuing and Treasury platforms meet. requirement -> capabilities that need it.
 # ``{address}`` expands to the address fields of the account's country group.
@@ -42,12 +52,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "individual.phone": (ALL,),
         "individual.{id_field}": (ALL,),
         "individual.id_number": ("treasury",),
-        "tos_acceptance.date": (ALL,),
-        "tos_acceptance.ip": (ALL,),
-        "card_issuing.tos_acceptance.date": ("card_issuing",),
-        "card_issuing.tos_acceptance.ip": ("card_issuing",),
-        "treasury.tos_acceptance.date": ("treasury",),
-        "treasury.tos_acceptance.ip": ("treasury",),
+        **TERMS,
     },
     "company": {
         "business_profile.mcc": (ALL,),
@@ -59,12 +64,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "external_account": ("card_payments", "transfers"),
         "relationship.owner": (ALL,),
         "relationship.representative": (ALL,),
-        "tos_acceptance.date": (ALL,),
-        "tos_acceptance.ip": (ALL,),
-        "card_issuing.tos_acceptance.date": ("card_issuing",),
-        "card_issuing.tos_acceptance.ip": ("card_issuing",),
-        "treasury.tos_acceptance.date": ("treasury",),
-        "treasury.tos_acceptance.ip": ("treasury",),
+        **TERMS,
     },
 }
 # What an account without a business type is asked first (Stripe lists the type itself).
@@ -73,12 +73,7 @@ UNTYPED: dict[str, tuple[str, ...]] = {
     "business_profile.mcc": (ALL,),
     "business_profile.url": (ALL,),
     "external_account": ("card_payments", "transfers"),
-    "tos_acceptance.date": (ALL,),
-    "tos_acceptance.ip": (ALL,),
-    "card_issuing.tos_acceptance.date": ("card_issuing",),
-    "card_issuing.tos_acceptance.ip": ("card_issuing",),
-    "treasury.tos_acceptance.date": ("treasury",),
-    "treasury.tos_acceptance.ip": ("treasury",),
+    **TERMS,
 }
 # Fields only ever "eventually" due (collected later at Stripe, by volume).
 EVENTUALLY: dict[str, tuple[str, ...]] = {

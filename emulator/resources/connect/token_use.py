@@ -42,16 +42,24 @@ def refuse_mixed(params: dict[str, Any], fields: tuple[str, ...], param: str) ->
             raise StripeError(TOKEN_AND_FIELDS.format(name=name, param=param), param=name)
 
 
+def _carried(ctx: Ctx, params: dict[str, Any], kind: str, fields: tuple[str, ...]) -> tuple[Any, dict[str, Any]]:
+    """What the ``<kind>_token`` of ``params`` carries (the token consumed) and ``params`` without
+    the token; ``(None, params)`` when there is no token."""
+    param = f"{kind}_token"
+    token_id = params.get(param)
+    if not token_id:
+        return None, params
+    refuse_mixed(params, fields, param)
+    carried = consume(ctx, token_id, kind, param)
+    inner = carried.get(kind)
+    return (inner if isinstance(inner, dict) else carried), {k: v for k, v in params.items() if k != param}
+
+
 def account_params(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` with an ``account_token``'s contents merged in (the token consumed)."""
-    token_id = params.get("account_token")
-    if not token_id:
+    account, merged = _carried(ctx, params, ACCOUNT_TOKEN, ACCOUNT_TOKEN_FIELDS)
+    if account is None:
         return params
-    refuse_mixed(params, ACCOUNT_TOKEN_FIELDS, "account_token")
-    carried = consume(ctx, token_id, ACCOUNT_TOKEN, "account_token")
-    merged = {k: v for k, v in params.items() if k != "account_token"}
-    inner = carried.get("account")
-    account: dict[str, Any] = inner if isinstance(inner, dict) else carried
     for name in ("business_type", "company", "individual"):
         if name in account:
             merged[name] = account[name]
@@ -62,13 +70,8 @@ def account_params(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
 
 def person_params(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` with a ``person_token``'s contents merged in (the token consumed)."""
-    token_id = params.get("person_token")
-    if not token_id:
+    person, merged = _carried(ctx, params, PERSON_TOKEN, PERSON_TOKEN_FIELDS)
+    if person is None:
         return params
-    refuse_mixed(params, PERSON_TOKEN_FIELDS, "person_token")
-    carried = consume(ctx, token_id, PERSON_TOKEN, "person_token")
-    inner = carried.get("person")
-    person: dict[str, Any] = inner if isinstance(inner, dict) else carried
-    merged = {k: v for k, v in params.items() if k != "person_token"}
     merged.update(person)
     return merged

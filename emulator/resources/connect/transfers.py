@@ -17,8 +17,6 @@ Transfers are made by the platform (a request with ``Stripe-Account`` is refused
 
 from __future__ import annotations
 
-from typing import Any
-
 from emulator.core.context import Ctx
 from emulator.core.objects import TRANSFER
 from emulator.core.store import Obj
@@ -140,13 +138,8 @@ def update(ctx: Ctx) -> Obj:
     if "description" in ctx.params:
         transfer["description"] = ctx.params["description"]
     common.update_metadata(transfer, ctx.params)
-    if ctx.snapshot(transfer) != before:
-        ctx.emit("transfer.updated", transfer, before)
+    common.emit_if_changed(ctx, "transfer.updated", transfer, before)
     return transfer
-
-
-def _equals(field: str, value: Any) -> Predicate:
-    return lambda obj: obj.get(field) == value
 
 
 def list_transfers(ctx: Ctx) -> Obj:
@@ -154,7 +147,7 @@ def list_transfers(ctx: Ctx) -> Obj:
         return {"object": "list", "data": [], "has_more": False, "url": URL}
     p = ctx.params
     preds: list[Predicate | None] = [
-        _equals(field, p[field]) for field in ("destination", "transfer_group") if p.get(field) is not None
+        common.equals(field, p[field]) for field in ("destination", "transfer_group") if p.get(field) is not None
     ]
     return paginate(ctx.scope.store(TRANSFER), URL, p, preds, noun=TRANSFER)
 
@@ -224,15 +217,16 @@ def update_reversal(ctx: Ctx) -> Obj:
     before = ctx.snapshot(transfer)
     common.update_metadata(reversal, ctx.params)
     _refresh_embedded(ctx, transfer)
-    if ctx.snapshot(transfer) != before:
-        ctx.emit("transfer.updated", transfer, before)
+    common.emit_if_changed(ctx, "transfer.updated", transfer, before)
     return reversal
 
 
 def list_reversals(ctx: Ctx) -> Obj:
     transfer = get_transfer(ctx, ctx.path["id"])
     url = f"{URL}/{transfer['id']}/reversals"
-    return paginate(ctx.scope.store(REVERSAL), url, ctx.params, [_equals("transfer", transfer["id"])], noun=REVERSAL)
+    return paginate(
+        ctx.scope.store(REVERSAL), url, ctx.params, [common.equals("transfer", transfer["id"])], noun=REVERSAL
+    )
 
 
 ROUTES: list[Route] = [

@@ -346,8 +346,7 @@ def update(ctx: Ctx) -> Obj:
     if metadata is not None:
         cardholder["metadata"] = metadata
     cardholder["requirements"] = compute_requirements(ctx, cardholder)
-    if ctx.snapshot(cardholder) != before:  # an update that changes nothing emits nothing
-        ctx.emit("issuing_cardholder.updated", cardholder, before)
+    common.emit_if_changed(ctx, "issuing_cardholder.updated", cardholder, before)
     return cardholder
 
 
@@ -364,11 +363,9 @@ def list_cardholders(ctx: Ctx) -> Obj:
             phone = p["phone_number"]
         preds.append(lambda c: c.get("phone_number") == phone)
     if p.get("status"):
-        status = p["status"]
-        preds.append(lambda c: c["status"] == status)
+        preds.append(common.equals("status", p["status"]))
     if p.get("type"):
-        kind = p["type"]
-        preds.append(lambda c: c["type"] == kind)
+        preds.append(common.equals("type", p["type"]))
     return paginate(ctx.scope.store(CARDHOLDER), URL, p, preds, noun=common.noun(CARDHOLDER))
 
 

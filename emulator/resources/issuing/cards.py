@@ -228,8 +228,7 @@ def refuse_includes(ctx: Ctx) -> None:
 
 
 def _emit_if_changed(ctx: Ctx, card: Obj, before: Obj) -> None:
-    if ctx.snapshot(card) != before:
-        ctx.emit("issuing_card.updated", card, before)
+    common.emit_if_changed(ctx, "issuing_card.updated", card, before)
 
 
 def _set_canceled(card: Obj, reason: str | None) -> None:
@@ -435,12 +434,8 @@ def list_cards(ctx: Ctx) -> Obj:
     preds: list[Predicate | None] = []
     for field in ("cardholder", "status", "type", "exp_month", "exp_year", "last4", "personalization_design"):
         if p.get(field) is not None:
-            preds.append(_equals(field, p[field]))
+            preds.append(common.equals(field, p[field]))
     return paginate(ctx.scope.store(CARD), URL, p, preds, noun=common.noun(CARD))
-
-
-def _equals(field: str, value: Any) -> Predicate:
-    return lambda card: card.get(field) == value
 
 
 def replacement_chain(ctx: Ctx, card: Obj) -> list[str]:

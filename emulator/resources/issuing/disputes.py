@@ -175,8 +175,7 @@ def update(ctx: Ctx) -> Obj:
     if "evidence" in p:
         dispute["evidence"] = evidence.apply(dispute["evidence"], p["evidence"])
     common.update_metadata(dispute, p)
-    if ctx.snapshot(dispute) != before:
-        ctx.emit("issuing_dispute.updated", dispute, before)
+    common.emit_if_changed(ctx, "issuing_dispute.updated", dispute, before)
     return dispute
 
 
@@ -253,11 +252,9 @@ def list_disputes(ctx: Ctx) -> Obj:
         _refresh(ctx, dispute)
     preds: list[Predicate | None] = []
     if p.get("status"):
-        status = p["status"]
-        preds.append(lambda d: d["status"] == status)
+        preds.append(common.equals("status", p["status"]))
     if p.get("transaction"):
-        tx_id = p["transaction"]
-        preds.append(lambda d: d["transaction"] == tx_id)
+        preds.append(common.equals("transaction", p["transaction"]))
     return paginate(store, URL, p, preds, noun=common.noun(DISPUTE))
 
 

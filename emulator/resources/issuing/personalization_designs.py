@@ -320,8 +320,7 @@ def update(ctx: Ctx) -> Obj:
     if reviewed_change and design["status"] in ("active", "rejected"):
         design["status"] = "review"
         design["rejection_reasons"] = {"card_logo": [], "carrier_text": []}
-    if ctx.snapshot(design) != before:
-        ctx.emit("issuing_personalization_design.updated", design, before)
+    common.emit_if_changed(ctx, "issuing_personalization_design.updated", design, before)
     return design
 
 

@@ -96,10 +96,6 @@ def feature(bundle: Obj, name: str) -> str:
     return policy
 
 
-def _equals(field: str, value: str) -> Predicate:
-    return lambda bundle: bundle.get(field) == value
-
-
 # --- handlers --------------------------------------------------------------------------------------
 
 
@@ -110,7 +106,7 @@ def retrieve(ctx: Ctx) -> Obj:
 def list_bundles(ctx: Ctx) -> Obj:
     p = ctx.params
     preds: list[Predicate | None] = [
-        _equals(field, p[field]) for field in ("status", "type") if p.get(field) is not None
+        common.equals(field, p[field]) for field in ("status", "type") if p.get(field) is not None
     ]
     return paginate(_catalog_scope(ctx).store(PHYSICAL_BUNDLE), URL, p, preds, noun=common.noun(PHYSICAL_BUNDLE))
 

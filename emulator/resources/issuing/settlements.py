@@ -145,8 +145,7 @@ def update(ctx: Ctx) -> Obj:
     settlement = _get(ctx)
     before = ctx.snapshot(settlement)
     common.update_metadata(settlement, ctx.params)
-    if ctx.snapshot(settlement) != before:
-        ctx.emit("issuing_settlement.updated", settlement, before)
+    common.emit_if_changed(ctx, "issuing_settlement.updated", settlement, before)
     return settlement
 
 

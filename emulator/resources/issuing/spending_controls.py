@@ -215,25 +215,14 @@ def first_violation(
     """The control that declines this authorization (see the module docstring), or ``None``."""
     if not controls:
         return None
-    allowed = controls.get("allowed_categories")
-    if allowed and category not in allowed:
-        return "allowed_categories"
-    blocked = controls.get("blocked_categories")
-    if blocked and category in blocked:
-        return "blocked_categories"
     where = country.upper() if country else None
-    allowed = controls.get("allowed_merchant_countries")
-    if allowed and where not in allowed:
-        return "allowed_merchant_countries"
-    blocked = controls.get("blocked_merchant_countries")
-    if blocked and where in blocked:
-        return "blocked_merchant_countries"
-    allowed = controls.get("allowed_card_presences")
-    if allowed and card_presence not in allowed:
-        return "allowed_card_presences"
-    blocked = controls.get("blocked_card_presences")
-    if blocked and card_presence in blocked:
-        return "blocked_card_presences"
+    for kind, value in (("categories", category), ("merchant_countries", where), ("card_presences", card_presence)):
+        allowed = controls.get(f"allowed_{kind}")
+        if allowed and value not in allowed:
+            return f"allowed_{kind}"
+        blocked = controls.get(f"blocked_{kind}")
+        if blocked and value in blocked:
+            return f"blocked_{kind}"
     for i, limit in enumerate(controls.get("spending_limits") or ()):
         categories = limit.get("categories") or None
         if categories and category not in categories:

@@ -25,20 +25,15 @@ from emulator.core.context import Ctx
 from emulator.core.objects import CREDIT_REVERSAL, FINANCIAL_ACCOUNT, RECEIVED_CREDIT, TREASURY_TRANSACTION
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
-from emulator.http.listing import Predicate, paginate
+from emulator.http.listing import Predicate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
-from emulator.resources.treasury import flow_destinations, ledger, money_out, received
+from emulator.resources.treasury import account_lists, flow_destinations, ledger, money_out, received, reversibility
 
 URL = "/v1/treasury/credit_reversals"
 REVERSIBLE_NETWORKS = ("ach", "stripe")
 
-FAILED_CREDIT = "The ReceivedCredit {rc} failed, so there is nothing to reverse."
-ALREADY_REVERSED = "The ReceivedCredit {rc} has already been reversed ({reversal})."
-NETWORK_RESTRICTED = "ReceivedCredits sent over the {network} network cannot be reversed."
-RESTRICTED = "The ReceivedCredit {rc} cannot be reversed: {reason}."
-DEADLINE_PASSED = "The ReceivedCredit {rc} can no longer be reversed: its reversal deadline has passed."
 SOURCE_FLOW_RESTRICTED = (
     "The ReceivedCredit {rc} cannot be reversed: only stripe network ReceivedCredits sent by an OutboundPayment "
     "can be reversed (source_flow_restricted)."
@@ -46,31 +41,22 @@ SOURCE_FLOW_RESTRICTED = (
 # Stripe: a ``stripe`` network ReceivedCredit "that's the result of a flow other than an OutboundPayment"
 # is ``source_flow_restricted``
 REVERSIBLE_STRIPE_SOURCE = "outbound_payment"
+PARAM = "received_credit"
 
 
 def _check_reversible(ctx: Ctx, rc: Obj) -> None:
-    param = "received_credit"
-    if rc["status"] != "succeeded":
-        raise StripeError(FAILED_CREDIT.format(rc=rc["id"]), param=param)
-    reversal = (rc.get("linked_flows") or {}).get("credit_reversal")
-    if reversal:
-        raise StripeError(ALREADY_REVERSED.format(rc=rc["id"], reversal=reversal), param=param)
+    reversibility.check_open(rc, PARAM)
     if rc["network"] not in REVERSIBLE_NETWORKS:
-        raise StripeError(NETWORK_RESTRICTED.format(network=rc["network"]), param=param)
+        raise reversibility.network_restricted(rc, PARAM)
     source = (rc.get("linked_flows") or {}).get("source_flow_type")
     if rc["network"] == "stripe" and source != REVERSIBLE_STRIPE_SOURCE:
-        raise StripeError(SOURCE_FLOW_RESTRICTED.format(rc=rc["id"]), param=param)
-    details = rc.get("reversal_details") or {}
-    if details.get("restricted_reason"):
-        raise StripeError(RESTRICTED.format(rc=rc["id"], reason=details["restricted_reason"]), param=param)
-    deadline = details.get("deadline")
-    if deadline is not None and ctx.now > deadline:
-        raise StripeError(DEADLINE_PASSED.format(rc=rc["id"]), param=param)
+        raise StripeError(SOURCE_FLOW_RESTRICTED.format(rc=rc["id"]), param=PARAM)
+    reversibility.check_window(ctx, rc, PARAM)
 
 
 def create(ctx: Ctx) -> Obj:
     p = ctx.params
-    rc = common.get(ctx, RECEIVED_CREDIT, p["received_credit"], param="received_credit")
+    rc = common.get(ctx, RECEIVED_CREDIT, p["received_credit"], param=PARAM)
     _check_reversible(ctx, rc)
     fa = money_out.source_account(ctx, rc["financial_account"])
     money_out.check_funds(fa, rc["amount"], rc["currency"], "CreditReversal")
@@ -103,9 +89,7 @@ def create(ctx: Ctx) -> Obj:
     ledger.add_entry(ctx, fa, trxn, "credit_reversal", cash=-rc["amount"], outbound_pending=rc["amount"])
     reversal["transaction"] = trxn["id"]
     ctx.scope.add(reversal)
-    rc["linked_flows"]["credit_reversal"] = reversal_id
-    if rc.get("reversal_details") is not None:
-        rc["reversal_details"]["restricted_reason"] = "already_reversed"
+    reversibility.mark_reversed(rc, reversal_id)
     ctx.emit("treasury.credit_reversal.created", reversal)
     ctx.after_response.append(lambda: post(ctx, reversal))
     return reversal
@@ -151,18 +135,12 @@ def post(ctx: Ctx, reversal: Obj) -> None:
         _credit_sender(ctx, reversal, rc)
 
 
-def list_reversals(ctx: Ctx) -> Obj:
-    p = ctx.params
-    fa = money_out.source_account(ctx, p["financial_account"])
-    preds: list[Predicate | None] = [lambda r: r["financial_account"] == fa["id"]]
-    for key in ("received_credit", "status"):
-        if p.get(key):
-            preds.append(_equals(key, p[key]))
-    return paginate(ctx.scope.store(CREDIT_REVERSAL), URL, p, preds, noun=common.noun(CREDIT_REVERSAL))
+def _filters(p: dict[str, Any]) -> list[Predicate | None]:
+    """``received_credit`` and ``status``."""
+    return [common.equals(key, p[key]) if p.get(key) else None for key in ("received_credit", "status")]
 
 
-def _equals(key: str, wanted: Any) -> Predicate:
-    return lambda r: bool(r[key] == wanted)
+list_reversals = account_lists.handler(CREDIT_REVERSAL, URL, _filters)
 
 
 def retrieve(ctx: Ctx) -> Obj:

@@ -301,8 +301,7 @@ def list_financial_accounts(ctx: Ctx) -> Obj:
     p = ctx.params
     preds: list[Predicate | None] = []
     if p.get("status"):
-        status = p["status"]
-        preds.append(lambda fa: fa["status"] == status)
+        preds.append(common.equals("status", p["status"]))
     page = paginate(
         ctx.scope.store(FINANCIAL_ACCOUNT),
         "/v1/treasury/financial_accounts",

@@ -32,24 +32,13 @@ from emulator.http.errors import StripeError
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
-from emulator.resources.treasury import flow_destinations, ledger, money_out, received
+from emulator.resources.treasury import account_lists, flow_destinations, ledger, money_out, received
 
 URL = "/v1/treasury/inbound_transfers"
 HELPERS = "/v1/test_helpers/treasury/inbound_transfers/{id}"
 FEATURE = "inbound_transfers.ach"
 NOUN = "InboundTransfer"
 DEFAULT_DESCRIPTOR = "transfer"
-# the list handler shared with the outbound flows needs only the object type and url
-LIST_FLOW = money_out.Flow(
-    object_type=INBOUND_TRANSFER,
-    flow_type="inbound_transfer",
-    noun=NOUN,
-    url=URL,
-    path_param="id",
-    default_descriptor=DEFAULT_DESCRIPTOR,
-    feature_prefix="inbound_transfers",
-)
-
 FA_CLOSED = "The FinancialAccount {fa} is closed and cannot receive funds."
 BAD_TRANSITION = "Only InboundTransfers in status {allowed} can be {done}; {id} is {status}."
 NOT_CANCELABLE = "This InboundTransfer cannot be canceled: it is {status}."
@@ -204,7 +193,7 @@ def retrieve(ctx: Ctx) -> Obj:
 
 ROUTES: list[Route] = [
     route("POST", URL, create),
-    route("GET", URL, money_out.list_handler(LIST_FLOW)),
+    route("GET", URL, account_lists.handler(INBOUND_TRANSFER, URL, account_lists.by_status)),
     route("GET", URL + "/{id}", retrieve),
     route("POST", URL + "/{inbound_transfer}/cancel", cancel),
     route("POST", HELPERS + "/succeed", succeed),

@@ -12,14 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
-from emulator.core.objects import FINANCIAL_ACCOUNT, TREASURY_TRANSACTION, TREASURY_TRANSACTION_ENTRY
+from emulator.core.objects import TREASURY_TRANSACTION, TREASURY_TRANSACTION_ENTRY
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
-from emulator.http.listing import paginate, range_filter
+from emulator.http.listing import Predicate, range_filter
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
+from emulator.resources.treasury import account_lists
 
 ENTRIES_NOT_EXPANDABLE_IN_LIST = "The entries field cannot be expanded when listing transactions."
 
@@ -137,46 +138,24 @@ def expand_entries_list(ctx: Ctx, trxn: Obj) -> Obj:
 # --- handlers -------------------------------------------------------------------------------------
 
 
-def _financial_account_param(ctx: Ctx) -> Obj:
-    return common.get(ctx, FINANCIAL_ACCOUNT, ctx.params["financial_account"], param="financial_account")
+def _transaction_filters(p: dict[str, Any]) -> list[Predicate | None]:
+    """``status`` and ``status_transitions[posted_at]``."""
+    posted_at = (p.get("status_transitions") or {}).get("posted_at")
+    return [*account_lists.by_status(p), range_filter(posted_at, "status_transitions.posted_at")]
 
 
-def list_transactions(ctx: Ctx) -> Obj:
-    fa = _financial_account_param(ctx)
-    p = ctx.params
-    preds: list[Any] = [lambda t: t["financial_account"] == fa["id"]]
-    if p.get("status"):
-        status = p["status"]
-        preds.append(lambda t: t["status"] == status)
-    preds.append(range_filter((p.get("status_transitions") or {}).get("posted_at"), "status_transitions.posted_at"))
-    return paginate(
-        ctx.scope.store(TREASURY_TRANSACTION),
-        "/v1/treasury/transactions",
-        p,
-        preds,
-        noun=common.noun(TREASURY_TRANSACTION),
-    )
+def _entry_filters(p: dict[str, Any]) -> list[Predicate | None]:
+    """``transaction`` and ``effective_at``."""
+    by_transaction = common.equals("transaction", p["transaction"]) if p.get("transaction") else None
+    return [by_transaction, range_filter(p.get("effective_at"), "effective_at")]
+
+
+list_transactions = account_lists.handler(TREASURY_TRANSACTION, "/v1/treasury/transactions", _transaction_filters)
+list_entries = account_lists.handler(TREASURY_TRANSACTION_ENTRY, "/v1/treasury/transaction_entries", _entry_filters)
 
 
 def retrieve_transaction(ctx: Ctx) -> Obj:
     return common.get(ctx, TREASURY_TRANSACTION, ctx.path["id"])
-
-
-def list_entries(ctx: Ctx) -> Obj:
-    fa = _financial_account_param(ctx)
-    p = ctx.params
-    preds: list[Any] = [lambda e: e["financial_account"] == fa["id"]]
-    if p.get("transaction"):
-        trxn_id = p["transaction"]
-        preds.append(lambda e: e["transaction"] == trxn_id)
-    preds.append(range_filter(p.get("effective_at"), "effective_at"))
-    return paginate(
-        ctx.scope.store(TREASURY_TRANSACTION_ENTRY),
-        "/v1/treasury/transaction_entries",
-        p,
-        preds,
-        noun=common.noun(TREASURY_TRANSACTION_ENTRY),
-    )
 
 
 def retrieve_entry(ctx: Ctx) -> Obj:

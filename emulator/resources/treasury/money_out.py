@@ -34,9 +34,10 @@ from emulator.core.context import Ctx
 from emulator.core.objects import FINANCIAL_ACCOUNT, TREASURY_TRANSACTION
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
-from emulator.http.listing import Predicate, paginate
+from emulator.http.listing import Predicate
+from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.treasury import flow_destinations, ledger, received
+from emulator.resources.treasury import account_lists, flow_destinations, ledger, received
 from emulator.resources.treasury.flow_destinations import Destination
 
 DAY = 24 * 3600
@@ -96,6 +97,10 @@ class Flow:
 
     def feature(self, network: str) -> str:
         return "intra_stripe_flows" if network == "stripe" else f"{self.feature_prefix}.{network}"
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return tuple(self.event(what) for what in EVENTS)
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -436,18 +441,22 @@ def retrieve_handler(flow: Flow) -> Callable[[Ctx], Obj]:
     return retrieve
 
 
-def list_handler(
-    flow: Flow, extra: Callable[[dict[str, Any]], list[Predicate | None]] | None = None
-) -> Callable[[Ctx], Obj]:
-    def list_objects(ctx: Ctx) -> Obj:
-        p = ctx.params
-        fa = source_account(ctx, p["financial_account"])
-        preds: list[Predicate | None] = [lambda o: o["financial_account"] == fa["id"]]
-        if p.get("status"):
-            status = p["status"]
-            preds.append(lambda o: o["status"] == status)
-        if extra is not None:
-            preds.extend(extra(p))
-        return paginate(ctx.scope.store(flow.object_type), flow.url, p, preds, noun=common.noun(flow.object_type))
+def routes(flow: Flow, create: Callable[[Ctx], Obj], filters: account_lists.Filters | None = None) -> list[Route]:
+    """A flow's routes: create (``create``), list (``filters`` on top of financial account and
+    status), retrieve, cancel, and the test helpers (tracking details, post, fail, return)."""
+    one = f"{flow.url}/{{{flow.path_param}}}"
+    helpers = "/v1/test_helpers" + one.removeprefix("/v1")
 
-    return list_objects
+    def listed(p: dict[str, Any]) -> list[Predicate | None]:
+        return [*account_lists.by_status(p), *(filters(p) if filters is not None else ())]
+
+    return [
+        route("POST", flow.url, create),
+        route("GET", flow.url, account_lists.handler(flow.object_type, flow.url, listed)),
+        route("GET", one, retrieve_handler(flow)),
+        route("POST", one + "/cancel", handler(flow, cancel)),
+        route("POST", helpers, handler(flow, update_tracking)),
+        route("POST", helpers + "/post", handler(flow, post)),
+        route("POST", helpers + "/fail", handler(flow, fail)),
+        route("POST", helpers + "/return", handler(flow, return_)),
+    ]

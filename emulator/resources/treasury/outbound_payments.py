@@ -20,12 +20,11 @@ from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate
-from emulator.http.router import Route, route
+from emulator.http.router import Route
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import money_out
 
 URL = "/v1/treasury/outbound_payments"
-HELPERS = "/v1/test_helpers/treasury/outbound_payments/{id}"
 FLOW = money_out.Flow(
     object_type="treasury.outbound_payment",
     flow_type="outbound_payment",
@@ -74,21 +73,12 @@ def _filters(p: dict[str, Any]) -> list[Predicate | None]:
     return [lambda o: o.get("customer") == customer]
 
 
-ROUTES: list[Route] = [
-    route("POST", URL, create),
-    route("GET", URL, money_out.list_handler(FLOW, _filters)),
-    route("GET", URL + "/{id}", money_out.retrieve_handler(FLOW)),
-    route("POST", URL + "/{id}/cancel", money_out.handler(FLOW, money_out.cancel)),
-    route("POST", HELPERS, money_out.handler(FLOW, money_out.update_tracking)),
-    route("POST", HELPERS + "/post", money_out.handler(FLOW, money_out.post)),
-    route("POST", HELPERS + "/fail", money_out.handler(FLOW, money_out.fail)),
-    route("POST", HELPERS + "/return", money_out.handler(FLOW, money_out.return_)),
-]
+ROUTES: list[Route] = money_out.routes(FLOW, create, _filters)
 
 RESOURCE = Resource(
     FLOW.object_type,
     prefix="obp",
     title="Outbound payments",
     routes=ROUTES,
-    events=tuple(FLOW.event(e) for e in money_out.EVENTS),
+    events=FLOW.events,
 )

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
-from emulator.http.router import Route, route
+from emulator.http.router import Route
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import money_out
 
 URL = "/v1/treasury/outbound_transfers"
-HELPERS = "/v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}"
 FLOW = money_out.Flow(
     object_type="treasury.outbound_transfer",
     flow_type="outbound_transfer",
@@ -39,21 +38,12 @@ def create(ctx: Ctx) -> Obj:
     return money_out.start(ctx, FLOW, fa, obj, destination)
 
 
-ROUTES: list[Route] = [
-    route("POST", URL, create),
-    route("GET", URL, money_out.list_handler(FLOW)),
-    route("GET", URL + "/{outbound_transfer}", money_out.retrieve_handler(FLOW)),
-    route("POST", URL + "/{outbound_transfer}/cancel", money_out.handler(FLOW, money_out.cancel)),
-    route("POST", HELPERS, money_out.handler(FLOW, money_out.update_tracking)),
-    route("POST", HELPERS + "/post", money_out.handler(FLOW, money_out.post)),
-    route("POST", HELPERS + "/fail", money_out.handler(FLOW, money_out.fail)),
-    route("POST", HELPERS + "/return", money_out.handler(FLOW, money_out.return_)),
-]
+ROUTES: list[Route] = money_out.routes(FLOW, create)
 
 RESOURCE = Resource(
     FLOW.object_type,
     prefix="obt",
     title="Outbound transfers",
     routes=ROUTES,
-    events=tuple(FLOW.event(e) for e in money_out.EVENTS),
+    events=FLOW.events,
 )

@@ -8,17 +8,18 @@ network ones for captures (debits) and refunds (credits) through the same functi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emulator.core.context import Ctx
 from emulator.core.objects import FINANCIAL_ACCOUNT, RECEIVED_CREDIT, RECEIVED_DEBIT
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
-from emulator.http.listing import paginate
+from emulator.http.listing import Predicate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
-from emulator.resources.treasury import ledger
+from emulator.resources.treasury import account_lists, ledger
 
 CURRENCY_NOT_SUPPORTED = "The FinancialAccount {fa} does not support the currency {currency}."
 AMOUNT_TOO_SMALL = "This value must be greater than or equal to 1."
@@ -55,12 +56,17 @@ def _check_currency(fa: Obj, currency: str) -> None:
         raise StripeError(CURRENCY_NOT_SUPPORTED.format(fa=fa["id"], currency=currency), param="currency")
 
 
-def credit_failure(fa: Obj) -> str | None:
+def _blocked(fa: Obj, flows: str) -> str | None:
+    """Why the account takes no money in (``flows="inbound_flows"``) or out (``"outbound_flows"``)."""
     if fa["status"] == "closed":
         return "account_closed"
-    if (fa.get("platform_restrictions") or {}).get("inbound_flows") == "restricted":
+    if (fa.get("platform_restrictions") or {}).get(flows) == "restricted":
         return "account_frozen"
     return None
+
+
+def credit_failure(fa: Obj) -> str | None:
+    return _blocked(fa, "inbound_flows")
 
 
 def _initiating_details(network: str, payment_method: dict[str, Any] | None, issuing_card: str | None) -> Obj:
@@ -188,10 +194,9 @@ def _credit_reversal_details(ctx: Ctx, network: str, source_flow_type: str | Non
 
 
 def debit_failure(fa: Obj, amount: int, currency: str) -> str | None:
-    if fa["status"] == "closed":
-        return "account_closed"
-    if (fa.get("platform_restrictions") or {}).get("outbound_flows") == "restricted":
-        return "account_frozen"
+    blocked = _blocked(fa, "outbound_flows")
+    if blocked is not None:
+        return blocked
     if fa["balance"]["cash"].get(currency, 0) < amount:
         return "insufficient_funds"
     return None
@@ -259,13 +264,14 @@ def _fa(ctx: Ctx) -> Obj:
     return common.get(ctx, FINANCIAL_ACCOUNT, ctx.params["financial_account"], param="financial_account")
 
 
-def test_create_credit(ctx: Ctx) -> Obj:
+def _test_create(ctx: Ctx, receive: Callable[..., Obj]) -> Obj:
+    """The test helpers: money received from outside over ``network`` (``receive_credit``/``_debit``)."""
     p = ctx.params
     _check_amount(p["amount"])
     fa = _fa(ctx)
     currency = common.currency(p["currency"])
     _check_currency(fa, currency)
-    return receive_credit(
+    return receive(
         ctx,
         fa,
         p["amount"],
@@ -274,44 +280,25 @@ def test_create_credit(ctx: Ctx) -> Obj:
         description=p.get("description") or "Stripe Test",
         payment_method=p.get("initiating_payment_method_details"),
     )
+
+
+def test_create_credit(ctx: Ctx) -> Obj:
+    return _test_create(ctx, receive_credit)
 
 
 def test_create_debit(ctx: Ctx) -> Obj:
-    p = ctx.params
-    _check_amount(p["amount"])
-    fa = _fa(ctx)
-    currency = common.currency(p["currency"])
-    _check_currency(fa, currency)
-    return receive_debit(
-        ctx,
-        fa,
-        p["amount"],
-        currency,
-        network=p["network"],
-        description=p.get("description") or "Stripe Test",
-        payment_method=p.get("initiating_payment_method_details"),
-    )
+    return _test_create(ctx, receive_debit)
 
 
-def _list(ctx: Ctx, object_type: str, url: str) -> Obj:
-    fa = _fa(ctx)
-    p = ctx.params
-    preds: list[Any] = [lambda o: o["financial_account"] == fa["id"]]
-    if p.get("status"):
-        status = p["status"]
-        preds.append(lambda o: o["status"] == status)
+def _filters(p: dict[str, Any]) -> list[Predicate | None]:
+    """``status`` and ``linked_flows[source_flow_type]``."""
     flow_type = (p.get("linked_flows") or {}).get("source_flow_type")
-    if flow_type:
-        preds.append(lambda o: (o.get("linked_flows") or {}).get("source_flow_type") == flow_type)
-    return paginate(ctx.scope.store(object_type), url, p, preds, noun=common.noun(object_type))
+    by_flow = (lambda o: (o.get("linked_flows") or {}).get("source_flow_type") == flow_type) if flow_type else None
+    return [*account_lists.by_status(p), by_flow]
 
 
-def list_credits(ctx: Ctx) -> Obj:
-    return _list(ctx, RECEIVED_CREDIT, "/v1/treasury/received_credits")
-
-
-def list_debits(ctx: Ctx) -> Obj:
-    return _list(ctx, RECEIVED_DEBIT, "/v1/treasury/received_debits")
+list_credits = account_lists.handler(RECEIVED_CREDIT, "/v1/treasury/received_credits", _filters)
+list_debits = account_lists.handler(RECEIVED_DEBIT, "/v1/treasury/received_debits", _filters)
 
 
 def retrieve_credit(ctx: Ctx) -> Obj:

@@ -25,53 +25,58 @@ from emulator.core.context import Ctx
 from emulator.core.objects import DEBIT_REVERSAL, FINANCIAL_ACCOUNT, RECEIVED_DEBIT
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
-from emulator.http.listing import paginate
+from emulator.http.listing import Predicate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
-from emulator.resources.treasury import ledger
+from emulator.resources.treasury import account_lists, ledger, reversibility
 
 URL = "/v1/treasury/debit_reversals"
 STATUS_FILTER = {"completed": "succeeded", "canceled": "failed"}
 
-FAILED_DEBIT = "The ReceivedDebit {rd} failed, so there is nothing to reverse."
-ALREADY_REVERSED = "The ReceivedDebit {rd} has already been reversed ({reversal})."
 CARD_DEBIT = (
     "ReceivedDebits from Issuing card transactions cannot be reversed directly; open an Issuing dispute "
     "(POST /v1/issuing/disputes with treasury[received_debit]) instead."
 )
-NETWORK_RESTRICTED = "ReceivedDebits sent over the {network} network cannot be reversed."
-RESTRICTED = "The ReceivedDebit {rd} cannot be reversed: {reason}."
-DEADLINE_PASSED = "The ReceivedDebit {rd} can no longer be reversed: its reversal deadline has passed."
+PARAM = "received_debit"
 
 
 def reverse_debit(ctx: Ctx, received_debit: Obj, amount: int, *, dispute_id: str | None = None) -> Obj:
     """Give ``amount`` of a ReceivedDebit back to its financial account (posted at once)."""
     fa = common.get(ctx, FINANCIAL_ACCOUNT, received_debit["financial_account"], param="financial_account")
-    reversal: Obj = {
-        "id": ctx.new_id("debrev"),
-        "object": DEBIT_REVERSAL,
-        "amount": amount,
-        "created": ctx.now,
-        "currency": received_debit["currency"],
-        "financial_account": fa["id"],
-        "hosted_regulatory_receipt_url": None,
-        "linked_flows": {"issuing_dispute": dispute_id},
-        "livemode": False,
-        "metadata": {},
-        "network": received_debit["network"],
-        "received_debit": received_debit["id"],
-        "status": "succeeded",
-        "status_transitions": {"completed_at": ctx.now},
-        "transaction": None,
-    }
-    reversal["hosted_regulatory_receipt_url"] = f"https://payments.stripe.com/regulatory-receipt/{reversal['id']}"
+    reversal = _new_reversal(ctx, received_debit, fa, amount, dispute_id=dispute_id)
+    reversal["status"] = "succeeded"
+    reversal["status_transitions"]["completed_at"] = ctx.now
     _credit(ctx, fa, reversal)
     ctx.scope.add(reversal)
-    _mark_reversed(received_debit, reversal)
+    reversibility.mark_reversed(received_debit, reversal["id"])
     ctx.emit("treasury.debit_reversal.created", reversal)
     ctx.emit("treasury.debit_reversal.completed", reversal)
     return reversal
+
+
+def _new_reversal(
+    ctx: Ctx, rd: Obj, fa: Obj, amount: int, *, dispute_id: str | None = None, metadata: Any = None
+) -> Obj:
+    """A ``processing`` DebitReversal of ``amount`` of the ReceivedDebit ``rd`` (not stored yet)."""
+    reversal_id = ctx.new_id("debrev")
+    return {
+        "id": reversal_id,
+        "object": DEBIT_REVERSAL,
+        "amount": amount,
+        "created": ctx.now,
+        "currency": rd["currency"],
+        "financial_account": fa["id"],
+        "hosted_regulatory_receipt_url": f"https://payments.stripe.com/regulatory-receipt/{reversal_id}",
+        "linked_flows": {"issuing_dispute": dispute_id},
+        "livemode": False,
+        "metadata": common.merge_metadata({}, metadata),
+        "network": rd["network"],
+        "received_debit": rd["id"],
+        "status": "processing",
+        "status_transitions": {"completed_at": None},
+        "transaction": None,
+    }
 
 
 def _credit(ctx: Ctx, fa: Obj, reversal: Obj) -> None:
@@ -91,56 +96,23 @@ def _credit(ctx: Ctx, fa: Obj, reversal: Obj) -> None:
     reversal["transaction"] = trxn["id"]
 
 
-def _mark_reversed(received_debit: Obj, reversal: Obj) -> None:
-    received_debit["linked_flows"]["debit_reversal"] = reversal["id"]
-    if received_debit.get("reversal_details") is not None:
-        received_debit["reversal_details"]["restricted_reason"] = "already_reversed"
-
-
 def _check_reversible(ctx: Ctx, rd: Obj) -> None:
-    param = "received_debit"
-    if rd["status"] != "succeeded":
-        raise StripeError(FAILED_DEBIT.format(rd=rd["id"]), param=param)
-    reversal = (rd.get("linked_flows") or {}).get("debit_reversal")
-    if reversal:
-        raise StripeError(ALREADY_REVERSED.format(rd=rd["id"], reversal=reversal), param=param)
+    reversibility.check_open(rd, PARAM)
     if rd["network"] == "card":
-        raise StripeError(CARD_DEBIT, param=param)
+        raise StripeError(CARD_DEBIT, param=PARAM)
     if rd["network"] != "ach":
-        raise StripeError(NETWORK_RESTRICTED.format(network=rd["network"]), param=param)
-    details = rd.get("reversal_details") or {}
-    if details.get("restricted_reason"):
-        raise StripeError(RESTRICTED.format(rd=rd["id"], reason=details["restricted_reason"]), param=param)
-    deadline = details.get("deadline")
-    if deadline is not None and ctx.now > deadline:
-        raise StripeError(DEADLINE_PASSED.format(rd=rd["id"]), param=param)
+        raise reversibility.network_restricted(rd, PARAM)
+    reversibility.check_window(ctx, rd, PARAM)
 
 
 def create(ctx: Ctx) -> Obj:
     p = ctx.params
-    rd = common.get(ctx, RECEIVED_DEBIT, p["received_debit"], param="received_debit")
+    rd = common.get(ctx, RECEIVED_DEBIT, p["received_debit"], param=PARAM)
     _check_reversible(ctx, rd)
     fa = common.get(ctx, FINANCIAL_ACCOUNT, rd["financial_account"], param="financial_account")
-    reversal: Obj = {
-        "id": ctx.new_id("debrev"),
-        "object": DEBIT_REVERSAL,
-        "amount": rd["amount"],
-        "created": ctx.now,
-        "currency": rd["currency"],
-        "financial_account": fa["id"],
-        "hosted_regulatory_receipt_url": None,
-        "linked_flows": {"issuing_dispute": None},
-        "livemode": False,
-        "metadata": common.merge_metadata({}, p.get("metadata")),
-        "network": rd["network"],
-        "received_debit": rd["id"],
-        "status": "processing",
-        "status_transitions": {"completed_at": None},
-        "transaction": None,
-    }
-    reversal["hosted_regulatory_receipt_url"] = f"https://payments.stripe.com/regulatory-receipt/{reversal['id']}"
+    reversal = _new_reversal(ctx, rd, fa, rd["amount"], metadata=p.get("metadata"))
     ctx.scope.add(reversal)
-    _mark_reversed(rd, reversal)
+    reversibility.mark_reversed(rd, reversal["id"])
     ctx.emit("treasury.debit_reversal.created", reversal)
     ctx.after_response.append(lambda: complete(ctx, reversal))
     return reversal
@@ -162,22 +134,22 @@ def complete(ctx: Ctx, reversal: Obj) -> None:
     ctx.emit("treasury.debit_reversal.completed", reversal, before)
 
 
-def list_reversals(ctx: Ctx) -> Obj:
-    p = ctx.params
-    fa = common.get(ctx, FINANCIAL_ACCOUNT, p["financial_account"], param="financial_account")
-    preds: list[Any] = [lambda r: r["financial_account"] == fa["id"]]
+def _filters(p: dict[str, Any]) -> list[Predicate | None]:
+    """``received_debit``, ``status`` and ``resolution``."""
+    preds: list[Predicate | None] = []
     if p.get("received_debit"):
-        rd_id = p["received_debit"]
-        preds.append(lambda r: r["received_debit"] == rd_id)
+        preds.append(common.equals("received_debit", p["received_debit"]))
     if p.get("status"):
         # the list filter says ``completed`` for what the object calls ``succeeded``
-        wanted = STATUS_FILTER.get(p["status"], p["status"])
-        preds.append(lambda r: r["status"] == wanted)
+        preds.append(common.equals("status", STATUS_FILTER.get(p["status"], p["status"])))
     if p.get("resolution"):
         # Stripe's resolution of a reversal (won/lost); a reversal the emulator created was won.
         wanted = p["resolution"]
         preds.append(lambda r: wanted == "won")
-    return paginate(ctx.scope.store(DEBIT_REVERSAL), URL, p, preds, noun=common.noun(DEBIT_REVERSAL))
+    return preds
+
+
+list_reversals = account_lists.handler(DEBIT_REVERSAL, URL, _filters)
 
 
 def retrieve(ctx: Ctx) -> Obj:
