@@ -62,9 +62,10 @@ async def drop(send: Send, rule_id: str, request_id: str, version: str, *, head:
     """Close the client's connection without sending a byte (a lost answer).
 
     ASGI has no message for this, so the server's transport is closed directly (uvicorn's
-    ``send`` is a method of the request cycle that holds it). Under a server without one the
-    request gets a 502 instead."""
-    cycle = getattr(send, "__self__", None)
+    ``send`` is a method of the request cycle that holds it, or the emulator's
+    :class:`~emulator.http.one_write.OneWrite` around it, whose ``cycle`` it is). Under a server
+    without one the request gets a 502 instead."""
+    cycle = getattr(send, "cycle", None) or getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)
     if transport is None or not hasattr(transport, "close"):
         log.warning(CANNOT_DROP, rule_id)
