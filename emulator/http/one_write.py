@@ -15,6 +15,7 @@ Rules (what keeps this equal to uvicorn's own ``send``):
   back is written first).
 * A trusted header value never holds a control character: the API marks only answers whose
   echoed values (``Idempotency-Key``, ``Origin``) it checked, with its own content type.
+* No reference cycle: the cycle does not hold its :class:`OneWrite` (the app is given it).
 * The state uvicorn keeps on its cycle is set as its ``send`` sets it (``response_started``,
   ``response_complete``, ``expected_content_length``, ``connection: close`` when the connection is
   not kept alive, the message event, ``on_response``): ``tests/wire/test_one_write.py`` runs
@@ -112,8 +113,15 @@ class OneWriteAnswers:
     _defaults_joined: bytes = b""
 
     def _start_asgi_task(self, cycle: Any, app: Any) -> None:
-        cycle.send = OneWrite(cycle, self._default_headers, self.status_lines)
-        super()._start_asgi_task(cycle, app)  # type: ignore[misc]
+        # The writer is handed to the app, not stored on the cycle: a cycle holding its writer
+        # that holds it would be a reference cycle per request, freed only by the garbage
+        # collector (and frozen by emulator.gc_tuning until its full collection).
+        send = OneWrite(cycle, self._default_headers, self.status_lines)
+
+        async def with_one_write(scope: Any, receive: Any, _: Any) -> None:
+            await app(scope, receive, send)
+
+        super()._start_asgi_task(cycle, with_one_write)  # type: ignore[misc]
 
     def _default_headers(self, current: list[tuple[bytes, bytes]]) -> bytes:
         """uvicorn's ``date`` and ``server`` headers, joined once per list (the date changes each second)."""

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import socket
 from collections.abc import Iterator
@@ -276,3 +277,24 @@ def test_the_default_server_takes_the_one_write_path(monkeypatch: pytest.MonkeyP
     finally:
         emulator.stop()
     assert finished == [body]
+
+
+def test_requests_leave_no_reference_cycles(srv: EmulatorServer) -> None:
+    """Per-request garbage must be freed by reference counting: the CLI freezes what survives a
+    second (emulator.gc_tuning), so a cycle made per request would stay until a full collection."""
+    with socket.create_connection((srv.host, srv.port), timeout=10) as sock:
+        reader = Reader(sock)
+
+        def serve(n: int) -> None:
+            for _ in range(n):
+                sock.sendall(get("/v1/accounts"))
+                assert reader.response()[0] == 200
+
+        serve(50)  # caches and first-use objects
+        gc.collect()
+        gc.disable()
+        try:
+            serve(200)
+            assert gc.collect() == 0
+        finally:
+            gc.enable()
