@@ -40,7 +40,8 @@ STAGES = [
     ("JSON encoding (jsonutil.dumps)", "dumps", "emulator/core/jsonutil.py"),
     ("the request log and its line (Api._record)", "_record", "emulator/http/api.py"),
     ("logging (Logger.info, handler, formatter)", "info", "logging/__init__.py"),
-    ("response sent (uvicorn send)", "send", "httptools_impl.py"),
+    ("response sent (one write: emulator/http/one_write.py)", "__call__", "emulator/http/one_write.py"),
+    ("response sent (uvicorn send: answers not written in one piece)", "send", "httptools_impl.py"),
 ]
 
 

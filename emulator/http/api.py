@@ -1,7 +1,7 @@
 """The ``/v1`` ASGI application: one pass of Stripe's wire protocol around each handler.
 
 auth -> ``Stripe-Version`` -> ``Stripe-Account`` -> route -> body/query decoding -> parameter
-checks -> idempotency -> handler -> rendering and ``expand[]`` -> response headers and log.
+checks -> idempotency -> handler -> rendering and ``expand[]`` -> response headers, log and recording.
 """
 
 from __future__ import annotations
