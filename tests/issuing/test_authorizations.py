@@ -636,3 +636,35 @@ def test_increment_asks_the_endpoint_too(client: stripe.StripeClient) -> None:
     ]
     assert out.amount == 1000 and out.status == "pending"
     assert s.balance() == {"cash": 4_000, "inbound_pending": 0, "outbound_pending": 1000}
+
+
+def test_an_authorizations_money_stays_where_it_was_made(client: stripe.StripeClient) -> None:
+    """The card moves to another financial account while a purchase is pending: the purchase's
+    increment is checked against, and its capture and refund settle on, the account it was made on."""
+    from tests.support import flows
+
+    s = issuing_flows.spender(client, funds=10_000)
+    th = client.v1.test_helpers.issuing
+    auth = th.authorizations.create({"card": s.card, "amount": 1_000}, s.opts)
+    other = flows.financial_account(client, s.account).id  # nothing on it
+    client.v1.issuing.cards.update(s.card, {"financial_account": other}, s.opts)
+
+    grown = th.authorizations.increment(auth.id, {"increment_amount": 500}, s.opts)
+    assert grown.amount == 1_500 and grown.request_history[-1].approved
+    assert s.balance() == {"cash": 8_500, "inbound_pending": 0, "outbound_pending": 1_500}
+
+    captured = th.authorizations.capture(auth.id, options=s.opts)
+    capture = client.v1.issuing.transactions.retrieve(captured.transactions[0].id, options=s.opts)
+    assert capture.treasury is not None and capture.treasury.received_debit is not None
+    debit = client.v1.treasury.received_debits.retrieve(capture.treasury.received_debit, options=s.opts)
+    assert debit.financial_account == s.fa
+    assert s.balance() == {"cash": 8_500, "inbound_pending": 0, "outbound_pending": 0}
+
+    th.transactions.refund(capture.id, {"refund_amount": 200}, s.opts)
+    assert s.balance()["cash"] == 8_700
+    moved = client.v1.treasury.financial_accounts.retrieve(other, options=s.opts)
+    assert moved.balance.cash.to_dict().get("usd", 0) == 0
+
+    # a new purchase draws on the card's account as it is now
+    refused = th.authorizations.create({"card": s.card, "amount": 100}, s.opts)
+    assert not refused.approved and refused.request_history[-1].reason == "insufficient_funds"

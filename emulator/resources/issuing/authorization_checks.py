@@ -177,5 +177,7 @@ def decline_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request, params: dic
     return (
         reason
         or spending_reason(ctx, card, auth, request)
-        or money.of_card(ctx, card).shortfall(auth["currency"], request.amount)
+        or (money.of_authorization(ctx, auth) if request.increment else money.of_card(ctx, card)).shortfall(
+            auth["currency"], request.amount
+        )
     )

@@ -15,8 +15,10 @@ and the settlement of a capture or refund. Its two implementations:
   decision is awaited is only reserved (``book=False``) and written once decided (:meth:`Funds.decided`).
 
 The place is chosen once per authorization, when it is made: :func:`of_authorization` follows
-its book's ``fa`` (:mod:`authorization_books`). The funds check and settlement follow the card as it
-is now (:func:`of_card`), as they always did (a card's ``financial_account`` may change later).
+its book's ``fa`` (:mod:`authorization_books`), and everything of that authorization stays there
+(its increments' funds check, its holds, its captures and their refunds) even when the card's
+``financial_account`` changes later. A new purchase, and a capture or refund without an
+authorization, use the card's place as it is now (:func:`of_card`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ class Funds(ABC):
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx
 
+    def financial_account(self) -> Obj | None:
+        """The Treasury financial account the money is on (None: the Issuing balance)."""
+        return None
+
     @abstractmethod
     def shortfall(self, currency: str, amount: int) -> str | None:
         """Why these funds cannot take a request of ``amount`` (a decline reason), or None."""
@@ -102,6 +108,9 @@ class TreasuryFunds(Funds):
 
     def _fa(self) -> Obj | None:
         return self.ctx.scope.get(FINANCIAL_ACCOUNT, self.fa_id)
+
+    def financial_account(self) -> Obj | None:
+        return self._fa()
 
     def shortfall(self, currency: str, amount: int) -> str | None:
         fa = self._fa()

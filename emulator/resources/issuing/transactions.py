@@ -78,9 +78,11 @@ def create_transaction(
     wallet: str | None,
     amount_details: Obj | None,
 ) -> Obj:
-    """A new capture (money out) or refund (money in) on ``card``, settled on its financial account."""
+    """A new capture (money out) or refund (money in) on ``card``, settled where its authorization
+    holds its money (without one: where the card's money is now)."""
     sign = -1 if kind == "capture" else 1
-    fa = money.financial_account(ctx, card)
+    funds = money.of_authorization(ctx, authorization) if authorization is not None else money.of_card(ctx, card)
+    fa = funds.financial_account()
     tx: Obj = {
         "id": ctx.new_id("ipi"),
         "object": ISSUING_TRANSACTION,
@@ -106,7 +108,7 @@ def create_transaction(
     }
     transaction_book_of(ctx.scope, tx["id"])["purchase_details"] = purchase_details
     ctx.scope.add(tx)
-    settled = money.of_card(ctx, card).settle(
+    settled = funds.settle(
         money.Settlement(
             card,
             sign * amount,
