@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from emulator.http import errors
 from emulator.http.errors import StripeError
 
@@ -373,8 +375,7 @@ def _merge_property(schema: dict[str, Any], dotted: str, extra: dict[str, Any], 
 
 @cache
 def load_spec() -> dict[str, Any]:
-    with open(SPEC_DIR / "openapi-subset.json", encoding="utf-8") as fh:
-        spec: dict[str, Any] = json.load(fh)
+    spec: dict[str, Any] = orjson.loads((SPEC_DIR / "openapi-subset.json").read_bytes())  # 2 MB: orjson for start-up
     return spec
 
 
@@ -383,8 +384,7 @@ def load_overlay() -> dict[str, Any]:
     """Merge ``spec/overlay*.json`` (one file per area, so each stays small)."""
     merged: dict[str, Any] = {"operations": {}, "add_properties": {}, "responses": {}, "expandable_fields": {}}
     for path in sorted(SPEC_DIR.glob("overlay*.json")):
-        with open(path, encoding="utf-8") as fh:
-            part: dict[str, Any] = json.load(fh)
+        part: dict[str, Any] = orjson.loads(path.read_bytes())
         merged["operations"].update(part.get("operations", {}))
         merged["responses"].update(part.get("responses", {}))
         for object_type, fields in part.get("expandable_fields", {}).items():
