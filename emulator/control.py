@@ -151,7 +151,7 @@ class Control:
         from emulator.recording import export
 
         if export.requested_format(request) == "fixture":  # the session as a fixture document
-            return export.fixture_response(self.state, self.api.recorder.codec, request)
+            return export.fixture_response(self.state, request)
         key = api_key(request)
         limit = limit_param(request)
         status_raw = request.query_params.get("status")

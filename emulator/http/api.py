@@ -145,7 +145,7 @@ class Api:
         self.timekeeper = Timekeeper(state, settings, representation)
         self.timekeeper.after_move.append(self._forget_old_keys)
         self.lines: request_lines.Line | None = None  # the CLI's request-line writer
-        self.recorder = Recorder()  # each platform's state-changing requests, for export
+        self.recorder = Recorder(state.codec)  # each platform's state-changing requests, for export
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
 

@@ -17,7 +17,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.core.packing import Codec
 from emulator.core.state import State
 from emulator.http import auth, forms
 from emulator.http.errors import StripeError
@@ -63,13 +62,13 @@ def _params(query: bytes, body: bytes) -> dict[str, Any]:
     return tree
 
 
-def fixture_document(recording: Recording, platform_account: str, state: State, codec: Codec) -> dict[str, Any]:
+def fixture_document(recording: Recording, platform_account: str, state: State) -> dict[str, Any]:
     if recording.dropped:
         raise StripeError(INCOMPLETE.format(kept=len(recording.entries), dropped=recording.dropped), status=409)
     refs: dict[str, str] = {}
     names: Counter[str] = Counter()
     steps: list[dict[str, Any]] = []
-    for done in read(recording, state, codec):
+    for done in read(recording, state):
         entry = done.entry
         base = (done.object or "request").replace(".", "_")
         names[base] += 1
@@ -95,14 +94,14 @@ def requested_format(request: Request) -> str:
     return fmt
 
 
-def fixture_response(state: State, codec: Codec, request: Request) -> Response:
+def fixture_response(state: State, request: Request) -> Response:
     """The calling key's session as a fixture document (an empty one for a key never used)."""
     try:
         key = auth.key_from_header(request.headers.get("authorization"))
         platform = state.platforms.get(key)
         if platform is None:
             return JSONResponse({"_meta": {"template_version": 0}, "fixtures": []})
-        document = fixture_document(recording_of(platform), platform.account_id, state, codec)
+        document = fixture_document(recording_of(platform), platform.account_id, state)
     except StripeError as exc:
         return JSONResponse(exc.body(), status_code=exc.status)
     return JSONResponse(document)

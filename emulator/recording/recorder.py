@@ -38,7 +38,7 @@ class Entry:
     query: bytes
     body: bytes
     account: str | None
-    answer: bytes  # compressed with the recorder's codec
+    answer: bytes  # compressed with the state's codec
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +121,12 @@ def locate(doc: Any, wanted: set[str]) -> dict[str, str]:
     }
 
 
-def read(recording: Recording, state: State, codec: Codec) -> Iterator[Step]:
-    """The recorded requests in order, each with what its answer first held (``codec``: the
-    recorder's, which compressed the answers)."""
+def read(recording: Recording, state: State) -> Iterator[Step]:
+    """The recorded requests in order, each with what its answer first held."""
     ids = id_pattern(frozenset(state.prefixes))
     known: set[str] = set()  # every id an earlier step says where to find
     for entry in recording.entries:
-        kind, places = _read_answer(codec.decompress(entry.answer), ids, known)
+        kind, places = _read_answer(state.codec.decompress(entry.answer), ids, known)
         known.update(places)
         yield Step(entry, kind, tuple(places.items()))
 
@@ -160,14 +159,10 @@ def _read_answer(answer: bytes, ids: re.Pattern[bytes], known: set[str]) -> tupl
 
 
 class Recorder:
-    """Notes what changed state. The API calls :meth:`note` after each answer it sent.
+    """Notes what changed state. The API calls :meth:`note` after each answer it sent."""
 
-    It has a codec of its own, not the state's: it compresses after the answer went out, when the
-    client may already be reading the state (a test in another thread, cooling a store with the
-    state's codec), and a zstd context must never be used by two threads at once."""
-
-    def __init__(self) -> None:
-        self.codec = Codec()
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
 
     def note(
         self,
