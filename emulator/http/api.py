@@ -492,7 +492,11 @@ class Api:
             if not log.isEnabledFor(logging.INFO):
                 return
             line = request_lines.log_through
-        line(method, path, status, elapsed_ms, request_id, meta["account"], meta["idempotency_key"], meta["replayed"])
+        line(
+            request_lines.Served(
+                method, path, status, elapsed_ms, request_id, meta["account"], meta["idempotency_key"], meta["replayed"]
+            )
+        )
 
 
 def _is_form(content_type: str | None) -> bool:

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import orjson
 
@@ -23,60 +23,49 @@ TEXT_TIME = "%Y-%m-%d %H:%M:%S"  # logging.Formatter's asctime, without its mill
 JSON_TIME = "%Y-%m-%dT%H:%M:%S"
 
 log = logging.getLogger(LOGGER)
-# (method, path, status, elapsed_ms, request_id, account, idempotency key, replayed)
-Line = Callable[[str, str, int, float, str, "str | None", "str | None", bool], None]
 
 
-def message(
-    method: str, path: str, status: int, elapsed_ms: float, request_id: str, account: str | None, idem: str | None
-) -> str:
-    """``POST /v1/x -> 200 (1.2 ms) req_… acct_… idem=…`` (``replayed`` is added by the caller)."""
-    line = f"{method} {path} -> {status} ({elapsed_ms:.1f} ms) {request_id}"
-    if account:
-        line += f" {account}"
-    if idem:
-        line += f" idem={idem}"
-    return line
+class Served(NamedTuple):
+    """What one line says of a request."""
+
+    method: str
+    path: str
+    status: int
+    elapsed_ms: float
+    request_id: str
+    account: str | None
+    idempotency_key: str | None
+    replayed: bool
+
+    def message(self) -> str:
+        """``POST /v1/x -> 200 (1.2 ms) req_… acct_… idem=… replayed``"""
+        line = f"{self.method} {self.path} -> {self.status} ({self.elapsed_ms:.1f} ms) {self.request_id}"
+        if self.account:
+            line += f" {self.account}"
+        if self.idempotency_key:
+            line += f" idem={self.idempotency_key}"
+        return line + " replayed" if self.replayed else line
+
+    def fields(self) -> dict[str, Any]:
+        """What a JSON line carries besides time, level, logger and message."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "duration_ms": round(self.elapsed_ms, 3),
+            "request_id": self.request_id,
+            "account": self.account,
+            "idempotency_key": self.idempotency_key,
+            "replayed": self.replayed,
+        }
 
 
-def fields(
-    method: str,
-    path: str,
-    status: int,
-    elapsed_ms: float,
-    request_id: str,
-    account: str | None,
-    idem: str | None,
-    replayed: bool,
-) -> dict[str, Any]:
-    """What a JSON line carries besides time, level, logger and message."""
-    return {
-        "method": method,
-        "path": path,
-        "status": status,
-        "duration_ms": round(elapsed_ms, 3),
-        "request_id": request_id,
-        "account": account,
-        "idempotency_key": idem,
-        "replayed": replayed,
-    }
+Line = Callable[[Served], None]
 
 
-def log_through(
-    method: str,
-    path: str,
-    status: int,
-    elapsed_ms: float,
-    request_id: str,
-    account: str | None,
-    idem: str | None,
-    replayed: bool,
-) -> None:
+def log_through(served: Served) -> None:
     """The line as a :mod:`logging` record (fields in ``emulator_request``, for a JSON formatter)."""
-    text = message(method, path, status, elapsed_ms, request_id, account, idem) + (" replayed" if replayed else "")
-    log.info(
-        text, extra={"emulator_request": fields(method, path, status, elapsed_ms, request_id, account, idem, replayed)}
-    )
+    log.info(served.message(), extra={"emulator_request": served.fields()})
 
 
 class RequestLines:
@@ -89,17 +78,7 @@ class RequestLines:
         self._second = -1
         self._stamp = ""
 
-    def __call__(
-        self,
-        method: str,
-        path: str,
-        status: int,
-        elapsed_ms: float,
-        request_id: str,
-        account: str | None,
-        idem: str | None,
-        replayed: bool,
-    ) -> None:
+    def __call__(self, served: Served) -> None:
         now = time.time()
         second = int(now)
         if second != self._second:
@@ -110,10 +89,10 @@ class RequestLines:
                 else time.strftime(TEXT_TIME, time.localtime(now))
             )
         millis = int((now - second) * 1000)
-        text = message(method, path, status, elapsed_ms, request_id, account, idem) + (" replayed" if replayed else "")
+        text = served.message()
         if self.json_lines:
             out = {"time": f"{self._stamp}.{millis:03d}Z", "level": "info", "logger": LOGGER, "message": text}
-            out.update(fields(method, path, status, elapsed_ms, request_id, account, idem, replayed))
+            out.update(served.fields())
             line = orjson.dumps(out).decode() + "\n"
         else:
             line = f"{self._stamp},{millis:03d} INFO {LOGGER}: {text}\n"

@@ -317,7 +317,7 @@ def test_request_lines_write_one_turn_of_lines_at_once() -> None:
     import io
     import re
 
-    from emulator.http.request_lines import RequestLines
+    from emulator.http.request_lines import RequestLines, Served
 
     class Counting(io.StringIO):
         writes = 0
@@ -327,8 +327,8 @@ def test_request_lines_write_one_turn_of_lines_at_once() -> None:
             return super().write(text)
 
     async def serve(lines: RequestLines) -> None:
-        lines("POST", "/v1/accounts", 200, 1.25, "req_1", "acct_1", "k-1", True)
-        lines("GET", "/v1/account", 401, 0.5, "req_2", None, None, False)
+        lines(Served("POST", "/v1/accounts", 200, 1.25, "req_1", "acct_1", "k-1", True))
+        lines(Served("GET", "/v1/account", 401, 0.5, "req_2", None, None, False))
         await asyncio.sleep(0)  # the end of the turn: both lines in one write
 
     text, json_lines = Counting(), Counting()
