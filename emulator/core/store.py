@@ -35,7 +35,7 @@ class ObjectStore:
 
     def __init__(self, codec: Codec | None = None, hot_limit: int = HOT_OBJECTS) -> None:
         """Without a codec (a store made for one request), every object stays decoded."""
-        self.objects: dict[str, Obj | Packed | bytes] = {}
+        self.objects: dict[str, Obj | Packed] = {}
         self.order: list[str] = []
         self._pos: dict[str, int] | None = None
         self.codec = codec
@@ -76,22 +76,42 @@ class ObjectStore:
         return obj
 
     def _cool(self) -> None:
-        """Pack the oldest decoded objects nobody else holds, down to the hot limit."""
+        """Pack the oldest decoded objects nobody else holds, down to the hot limit, a frame of
+        ``packing.FRAME_OBJECTS`` at a time."""
         hot, objects, codec, limit = self._hot, self.objects, self.codec, self.hot_limit
         if codec is not None:
-            pack = packing.pack_entry
+            encode = packing.encode_entry
+            ids: list[str] = []
+            texts: list[bytes] = []
+            kept: list[tuple[tuple[Any, ...], ...]] = []
             for _ in range(min(len(hot) - limit, 2 * self._batch + 4)):
                 obj_id = hot.popleft()
                 if objects.get(obj_id).__class__ is not dict:
                     continue  # packed already, or removed
-                packed = pack(objects, obj_id, codec)
-                if packed is None:
+                encoded = encode(objects, obj_id, codec)
+                if encoded is None:
                     hot.append(obj_id)  # held (or not packable): try again next round
-                else:
-                    objects[obj_id] = packed
+                    continue
+                ids.append(obj_id)
+                texts.append(encoded[0])
+                kept.append(encoded[1])
+                if len(ids) == packing.FRAME_OBJECTS:
+                    self._pack(ids, texts, kept, codec)
+            if ids:
+                self._pack(ids, texts, kept, codec)
         self._cool_at = max(len(hot), limit) + self._batch
 
-    def _thaw(self, obj_id: str, packed: Obj | Packed | bytes) -> Obj:
+    def _pack(self, ids: list[str], texts: list[bytes], kept: list[tuple[tuple[Any, ...], ...]], codec: Codec) -> None:
+        """Replace the objects ``ids`` (checked and encoded just now) with their places in one frame."""
+        frame = codec.frame(texts)
+        objects = self.objects
+        for index, obj_id in enumerate(ids):
+            objects[obj_id] = Packed(frame, index, kept[index])
+        ids.clear()
+        texts.clear()
+        kept.clear()
+
+    def _thaw(self, obj_id: str, packed: Obj | Packed) -> Obj:
         obj = self._decoded(packed)
         self.objects[obj_id] = obj
         hot = self._hot
@@ -106,7 +126,7 @@ class ObjectStore:
             return False  # nothing was ever removed: an id that is not stored is new
         return obj_id in self.pos
 
-    def _decoded(self, value: Obj | Packed | bytes) -> Obj:
+    def _decoded(self, value: Obj | Packed) -> Obj:
         if isinstance(value, dict):
             return value
         assert self.codec is not None  # only a store with a codec packs

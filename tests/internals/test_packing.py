@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -40,7 +41,7 @@ json_values = st.recursive(
 objects = st.dictionaries(st.text(max_size=8), json_values, max_size=6)
 
 
-def packed(obj: dict[str, Any]) -> Packed | bytes | None:
+def packed(obj: dict[str, Any]) -> Packed | None:
     holder = {"x": obj}
     del obj  # the holder is the only owner now
     return packing.pack_entry(holder, "x", CODEC)
@@ -69,8 +70,31 @@ def _deep_copy(value: Any) -> Any:
 @pytest.mark.parametrize("sample", [CARD, *SAMPLES])
 def test_wire_shapes_pack_small_and_read_back(sample: dict[str, Any]) -> None:
     result = packed(_deep_copy(sample))
-    assert isinstance(result, bytes) and len(result) < len(repr(sample)) / 3
+    assert isinstance(result, Packed) and result.kept == ()
+    assert len(result.frame.blob) < len(repr(sample)) / 3
     assert packing.unpack(result, CODEC) == sample
+
+
+def test_objects_packed_together_share_one_frame_and_each_reads_back() -> None:
+    codec = Codec()
+    store = ObjectStore(codec, 16)  # packs in rounds of 2 over the limit
+    samples = [_deep_copy(s) for s in (CARD, *SAMPLES)] * 6
+    for i, sample in enumerate(samples):
+        store.add(dict(_deep_copy(sample), id=f"x_{i}"))  # nothing inside shared: packable
+    frames = {id(v.frame) for v in store.objects.values() if isinstance(v, Packed)}
+    packed_count = len(_packed_ids(store))
+    assert packed_count >= 2 * len(frames) > 0  # more objects than frames
+    for i, sample in enumerate(samples):
+        assert store.get(f"x_{i}") == dict(sample, id=f"x_{i}")
+
+
+def test_a_frame_is_several_times_smaller_than_its_objects_packed_alone() -> None:
+    codec = Codec()
+    texts = [orjson.dumps(dict(CARD, id=f"ic_{i}", last4=f"{i:04d}")) for i in range(packing.FRAME_OBJECTS)]
+    alone = sum(len(codec.frame([t]).blob) for t in texts)
+    together = codec.frame(texts)
+    assert len(together.blob) * 2 < alone
+    assert [bytes(codec.text(together, i)) for i in range(len(texts))] == texts
 
 
 def test_a_snapshot_is_packed_with_its_event_and_frozen_again() -> None:
