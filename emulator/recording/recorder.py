@@ -6,7 +6,9 @@ compressed. What the answer holds is read only when the recording is exported (:
 the answer's ``object`` and each id the answer is the first to hold, with its place in it
 (``id``, ``transactions.0.id``), so an export can write later uses of an id as a reference to the
 step that produced it. Reading it then rather than on every request keeps recording off the
-request's path: compressing an answer (a few microseconds) costs a fraction of finding its ids.
+request's path: compressing an answer costs a fraction of finding its ids. Answers are compressed
+``FRAME_OBJECTS`` at a time, in one frame (:mod:`emulator.core.packing` says why); until then
+the newest few are kept as sent.
 At most :data:`MAX_ENTRIES` requests per platform are kept; beyond that the recording is marked
 incomplete (an export then refuses rather than rebuild half a session).
 """
@@ -16,11 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
-from emulator.core.packing import Codec
+from emulator.core.packing import FRAME_OBJECTS, Codec, Frame
 from emulator.core.state import Platform, State
 
 EXTRA_KEY = "recording"
@@ -31,14 +33,18 @@ RECORDED_METHODS = frozenset({"POST", "DELETE"})
 _UNREFERABLE = frozenset("|}\n")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
     method: str
     path: str
     query: bytes
     body: bytes
     account: str | None
-    answer: bytes  # compressed with the state's codec
+    answer: bytes | tuple[Frame, int]  # as sent, then its place in a frame of the state's codec
+
+    def answer_text(self, codec: Codec) -> bytes:
+        answer = self.answer
+        return answer if isinstance(answer, bytes) else bytes(codec.text(*answer))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +59,25 @@ class Step:
 class Recording:
     """One platform's recorded requests (``platform.extra["recording"]``)."""
 
-    __slots__ = ("dropped", "entries")
+    __slots__ = ("dropped", "entries", "unframed")
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self.dropped = 0
+        self.unframed = 0  # the newest entries whose answers are as sent
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: Entry, codec: Codec) -> None:
         if len(self.entries) >= MAX_ENTRIES:
             self.dropped += 1
             return
         self.entries.append(entry)
+        self.unframed += 1
+        if self.unframed >= FRAME_OBJECTS:
+            newest = self.entries[-self.unframed :]
+            frame = codec.frame([cast(bytes, e.answer) for e in newest])  # all still as sent
+            for index, e in enumerate(newest):
+                e.answer = (frame, index)
+            self.unframed = 0
 
     def mark(self) -> tuple[int, int]:
         """Where the recording stands (:meth:`rewind` goes back there)."""
@@ -71,7 +85,9 @@ class Recording:
 
     def rewind(self, mark: tuple[int, int]) -> None:
         """Forget what was recorded since ``mark`` (a fixture file that failed half-way is undone)."""
+        removed = len(self.entries) - mark[0]
         del self.entries[mark[0] :]
+        self.unframed = max(self.unframed - removed, 0)
         self.dropped = mark[1]
 
 
@@ -126,7 +142,7 @@ def read(recording: Recording, state: State) -> Iterator[Step]:
     ids = id_pattern(frozenset(state.prefixes))
     known: set[str] = set()  # every id an earlier step says where to find
     for entry in recording.entries:
-        kind, places = _read_answer(state.codec.decompress(entry.answer), ids, known)
+        kind, places = _read_answer(entry.answer_text(state.codec), ids, known)
         known.update(places)
         yield Step(entry, kind, tuple(places.items()))
 
@@ -183,4 +199,4 @@ class Recorder:
             recording.dropped += 1  # the export is refused from now on: nothing more to keep
             return
         account = account.strip() if account is not None else None
-        recording.add(Entry(method, path, query, body, account or None, self.codec.compress(answer)))
+        recording.add(Entry(method, path, query, body, account or None, answer), self.codec)

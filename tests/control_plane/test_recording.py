@@ -283,3 +283,27 @@ def test_only_form_bodies_are_recorded(server: EmulatorServer, http: httpx.Clien
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
     )
     assert [s["params"] for s in exported(server, api_key)["fixtures"]] == [{"country": "US"}]
+
+
+def test_answers_are_framed_in_groups_and_a_rewind_keeps_the_rest_readable() -> None:
+    from emulator.core.packing import FRAME_OBJECTS, Codec
+    from emulator.recording.recorder import Entry, Recording
+
+    codec, recording = Codec(), Recording()
+
+    def add(n: int) -> None:
+        answer = json.dumps({"id": f"ic_{n:06d}", "object": "issuing.card", "n": n}).encode()
+        recording.add(Entry("POST", "/v1/issuing/cards", b"", b"", None, answer), codec)
+
+    for n in range(2 * FRAME_OBJECTS + 3):
+        add(n)
+    framed = [e for e in recording.entries if not isinstance(e.answer, bytes)]
+    assert len(framed) == 2 * FRAME_OBJECTS and recording.unframed == 3
+    mark = recording.mark()
+    for n in range(100, 100 + FRAME_OBJECTS):  # frames the 3 older answers with 5 of these
+        add(n)
+    recording.rewind(mark)
+    assert recording.unframed == 0 and len(recording.entries) == 2 * FRAME_OBJECTS + 3
+    add(200)
+    answers = [json.loads(e.answer_text(codec))["n"] for e in recording.entries]
+    assert answers == [*range(2 * FRAME_OBJECTS + 3), 200]
