@@ -33,6 +33,9 @@ def server(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
     # every response body of every test is validated against Stripe's OpenAPI schema (tests/support/schema.py),
     # and so is every event body the emulator delivers to a webhook receiver
     recorder = request.config.stash[CONFORMANCE] = schema.attach(srv)
+    # an answer taken from an event's snapshot (``Ctx.emit(answer=True)``) must be the object as
+    # rendered at the end of the request: a mismatch is a 500, which fails the test
+    srv.app.api.check_answers = True
     srv.start()
     patch = pytest.MonkeyPatch()
     patch.setattr(transport, "payload", _observed_payload(transport.payload, recorder, srv._thread))

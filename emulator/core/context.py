@@ -35,6 +35,7 @@ class Ctx:
         "includes",
         "origin",
         "after_response",
+        "answer",
         "_plain",
     )
 
@@ -69,6 +70,8 @@ class Ctx:
         self.includes: frozenset[str] = frozenset()  # includable fields asked for (card number/cvc)
         self.origin = ""  # scheme://host[:port] the client reached the emulator at (links it hands out)
         self.after_response: list[Callable[[], Any]] = []
+        # (object, its event's snapshot) when the handler returns that object as the event showed it
+        self.answer: tuple[Obj, FrozenJSON] | None = None
         self._plain: Ctx | None = None
 
     def in_scope(self, scope: Scope) -> Ctx:
@@ -131,10 +134,18 @@ class Ctx:
 
     # --- events --------------------------------------------------------------------------------
 
-    def emit(self, event_type: str, obj: Obj, before: Obj | None = None) -> Obj:
-        """Record an event about ``obj``; ``before`` (a snapshot) makes ``previous_attributes``."""
+    def emit(self, event_type: str, obj: Obj, before: Obj | None = None, *, answer: bool = False) -> Obj:
+        """Record an event about ``obj``; ``before`` (a snapshot) makes ``previous_attributes``.
+
+        ``answer``: the handler promises to return ``obj`` unchanged from here on, so the API may
+        answer with this event's snapshot rather than render and encode ``obj`` again (only when
+        the request asks for no ``expand[]``; the test suite compares each such answer with a
+        fresh render)."""
         now = self.rendered(obj)
-        data: dict[str, Any] = {"object": FrozenJSON(now)}  # an immutable snapshot, ~100-300 bytes
+        snapshot = FrozenJSON(now)  # immutable, ~100-300 bytes once packed with its event
+        if answer:
+            self.answer = (obj, snapshot)
+        data: dict[str, Any] = {"object": snapshot}
         if before is not None:
             data["previous_attributes"] = previous_attributes(before, now)
         event: Obj = {"id": self.new_id("evt"), "object": "event"}

@@ -148,6 +148,8 @@ class Api:
         self.recorder = Recorder(state.codec)  # each platform's state-changing requests, for export
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
+        # Tests: compare every answer taken from an event's snapshot with a fresh render of the object.
+        self.check_answers = False
 
     def records(self) -> list[RequestRecord]:
         """The recent-requests log, oldest first."""
@@ -346,11 +348,16 @@ class Api:
                     raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=[*expand, *includes][0]), param="expand")
                 meta["content_type"] = result.content_type
                 return 200, result.data, version
-            if isinstance(result, dict) and result.get("object") == "list":
-                out = self.representation.render_list(ctx, result, expand)
+            answer = ctx.answer
+            if answer is not None and answer[0] is result and not expand and not includes:
+                body = answer[1].raw()  # the object as its event just showed it (``Ctx.emit``)
+                if self.check_answers:
+                    self._check_answer(ctx, result, body)
+            elif isinstance(result, dict) and result.get("object") == "list":
+                body = dumps(self.representation.render_list(ctx, result, expand))
             else:
-                out = self.representation.render(ctx, result, expand)
-            status, body = 200, dumps(out)
+                body = dumps(self.representation.render(ctx, result, expand))
+            status = 200
         except StripeError as exc:
             if store is not None and idem_key:
                 if exc.status in (400, 402, 404):
@@ -368,6 +375,11 @@ class Api:
         for hook in ctx.after_response:
             hook()
         return status, body, version
+
+    def _check_answer(self, ctx: Ctx, result: Any, body: bytes) -> None:
+        fresh = dumps(self.representation.render(ctx, result, []))
+        if fresh != body:
+            raise AssertionError(f"{ctx.request_id}: the event's snapshot is not the object as rendered now")
 
     def _scope_for(self, platform: Platform, key: str, account: str | None) -> Scope:
         if not account:

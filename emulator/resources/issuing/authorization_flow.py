@@ -81,7 +81,7 @@ async def authorize(ctx: Ctx, card: Obj, params: dict[str, Any]) -> Obj:
     outcome = await _decide(ctx, card, auth, request, params)  # 2. to 5.
     if outcome.reason == "suspected_fraud":  # 5. record: what only a new authorization has
         auth["fraud_challenges"] = _fraud_challenges(ctx, card)
-    ctx.emit("issuing_authorization.created", auth)
+    ctx.emit("issuing_authorization.created", auth, answer=True)
     if auth["status"] == "pending":
         lifecycle.schedule_expiry(ctx, auth)
     return auth

@@ -296,7 +296,7 @@ def create(ctx: Ctx) -> Obj:
     ctx.scope.add(cardholder)
     if company is not None and company.get("tax_id"):
         ctx.scope.meta_of(cardholder["id"])["tax_id"] = company["tax_id"]
-    ctx.emit("issuing_cardholder.created", cardholder)
+    ctx.emit("issuing_cardholder.created", cardholder, answer=True)
     return cardholder
 
 

@@ -337,7 +337,7 @@ def create(ctx: Ctx) -> Obj:
     meta["cvc"] = ctx.state.ids.digits(3)
     if p.get("pin"):
         meta["pin"] = p["pin"].get("encrypted_number")
-    ctx.emit("issuing_card.created", card)
+    ctx.emit("issuing_card.created", card, answer=True)
     if old is not None:
         before = ctx.snapshot(old)
         old["replaced_by"] = card["id"]
