@@ -156,7 +156,10 @@ class EmulatorApp:
         if body is None:
             return
         if is_api:
-            await self.front(scope, body, send)  # fault rules, then serve()
+            if self.faults.rules or self.journal is not None:
+                await self.front(scope, body, send)  # fault rules, then serve()
+            else:
+                await self.api(scope, body, send)  # what front() -> serve() -> dispatch() come to
             return
         await self.serve(scope, body, send)
 
