@@ -317,9 +317,12 @@ class Api:
             if store is not None and idem_key:
                 store.release(tenant.account_id, idem_key)  # not executed: the key may be used again
             raise
-        expand = [p for p in (params.pop("expand", None) or []) if p]
-        includes = frozenset(p for p in expand if p in route.includes)
-        expand = [p for p in expand if p not in includes]
+        expand: list[str] = params.pop("expand", None) or []
+        includes: frozenset[str] = frozenset()
+        if expand:
+            expand = [p for p in expand if p]
+            includes = frozenset(p for p in expand if p in route.includes)
+            expand = [p for p in expand if p not in includes]
 
         ctx = Ctx(
             self.state,
