@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from emulator.core.context import Ctx
 from emulator.core.objects import CARDHOLDER
@@ -63,8 +62,7 @@ log = logging.getLogger("emulator.issuing")
 ENGINE_ERROR = "The real-time authorization could not be completed ({detail})."
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):  # a tuple: made on every authorization, and cheaper than a frozen dataclass
     approved: bool
     reason: str
     amount: int  # approved amount (the requested one when declined)

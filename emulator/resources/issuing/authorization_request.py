@@ -8,8 +8,7 @@ in the authorization's currency, its merchant amount in proportion to what was a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from emulator.core.context import Ctx
 from emulator.core.objects import AUTHORIZATION
@@ -27,8 +26,7 @@ CURRENCY_CONFLICT = (
 )
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):  # a tuple: made on every authorization, and cheaper than a frozen dataclass
     """One request on an authorization: the first one, or an increment."""
 
     amount: int  # in the authorization's (card's) currency
