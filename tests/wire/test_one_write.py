@@ -120,6 +120,16 @@ def test_a_post_echoes_its_idempotency_key(srv: EmulatorServer) -> None:
         assert again[b"idempotent-replayed"] == [b"true"]
 
 
+def test_a_non_ascii_idempotency_key_is_answered_through_uvicorns_checks(srv: EmulatorServer) -> None:
+    """A key with a latin-1 byte is not one of the API's trusted values: uvicorn's send checks it."""
+    with socket.create_connection((srv.host, srv.port), timeout=10) as sock:
+        reader = Reader(sock)
+        sock.sendall(post("/v1/accounts", "country=US").replace(b"\r\n\r\n", b"\r\nIdempotency-Key: cl\xe9\r\n\r\n", 1))
+        status, headers, body = reader.response()
+        assert status == 200, body
+        assert headers[b"idempotency-key"] == [b"cl\xe9"]
+
+
 def test_connection_close_is_said_and_done(srv: EmulatorServer) -> None:
     with socket.create_connection((srv.host, srv.port), timeout=10) as sock:
         reader = Reader(sock)
