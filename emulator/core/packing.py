@@ -2,7 +2,7 @@
 
 :class:`~emulator.core.store.ObjectStore` keeps its cold objects packed: their JSON compressed
 with zstd against the preset dictionary of :mod:`emulator.core.snapshot_dictionary`, several
-objects of one store to a :class:`Frame` (an authorization goes from ~3 KB of dicts to ~150 bytes).
+objects of one store to a :class:`Frame` (an authorization goes from ~3 KB of dicts to ~120 bytes).
 
 Why frames (measured on the objects the bench's POSTs make; ``bench/RESULTS.md``): each zstd call
 costs ~4 µs before it reads a byte (the context is reset), about as much as compressing a whole
