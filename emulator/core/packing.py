@@ -15,8 +15,9 @@ object decoded again (hot) leaves its old copy in the frame, which is freed with
 packed object. An object may only be packed when
 the store holds the **only** reference to it and to every dict and list inside it. Otherwise a
 request handler, a webhook delivery or any other holder could change a dict that the store had
-already thrown away, and the change would be lost. Reference counts tell: :func:`pack_entry`
-refuses (returns None) when any container has an owner besides its parent.
+already thrown away, and the change would be lost. Reference counts tell: :func:`encode_entry`
+(the store's first step; :func:`pack_entry` packs one object alone) refuses (returns None) when
+any container has an owner besides its parent.
 
 The counts a sole owner shows depend on the interpreter (how it keeps loop variables and
 arguments), so they are measured once, at import, by running the same check on probe data
@@ -39,7 +40,7 @@ with the rest of the JSON and frozen again when the object is unpacked. Other va
 not plain JSON (a tuple, any other object) are kept aside as they are, with their path, and put
 back when the object is unpacked: they keep their identity. A float that JSON cannot carry (NaN,
 infinity), an integer beyond 64 bits, a non-string key or a string with a lone surrogate makes
-:func:`pack_entry` refuse.
+:func:`encode_entry` refuse.
 """
 
 from __future__ import annotations
