@@ -166,7 +166,6 @@ class State:
 
     def reset(self, key: str | None = None) -> None:
         """Forget everything, or only one key's platform."""
-        self.put_off.clear()  # a forgotten store must not wait here (another one asks again when it grows)
         if key is None:
             self.platforms.clear()
             self.ids = IdFactory(self.seed)

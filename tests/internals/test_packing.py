@@ -336,13 +336,3 @@ def test_the_api_packs_what_a_request_put_off_once_the_answer_is_sent() -> None:
             assert len(listed) == 40 and listed[-1]["id"] in _packed_ids(store)
     finally:
         server.stop()
-
-
-def test_a_reset_lets_go_of_the_stores_waiting_to_be_packed() -> None:
-    state = State(hot_objects=16)
-    store = state.platform("sk_test_reset").scope().store("x")
-    for i in range(19):
-        store.add({"id": f"x_{i}"})
-    assert state.put_off == {store}
-    state.reset("sk_test_reset")
-    assert not state.put_off
