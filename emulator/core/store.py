@@ -30,28 +30,11 @@ HOT_OBJECTS = 2_000  # per store; 0 keeps every object decoded
 _BATCH = 256
 
 
-class PutOff(set["ObjectStore"]):
-    """Stores over their hot limit that wait to be packed until the answer to the request that
-    put them there has been sent (one per State; the API drains it with :meth:`cool` after each
-    answer, off the answer's path). A copy of a store (a fixture file's snapshot of a platform)
-    shares its State's set."""
-
-    def cool(self) -> None:
-        while self:
-            self.pop().cool()
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> PutOff:
-        return self
-
-
 class ObjectStore:
-    __slots__ = ("_batch", "_cool_at", "_hot", "_pos", "codec", "hot_limit", "objects", "order", "put_off")
+    __slots__ = ("_batch", "_cool_at", "_hot", "_pos", "codec", "hot_limit", "objects", "order")
 
-    def __init__(self, codec: Codec | None = None, hot_limit: int = HOT_OBJECTS, put_off: PutOff | None = None) -> None:
-        """Without a codec (a store made for one request), every object stays decoded. With
-        ``put_off``, packing waits for ``put_off.cool()`` unless the store is a whole batch past
-        its limit (so memory stays bounded wherever objects are added)."""
-        self.put_off = put_off
+    def __init__(self, codec: Codec | None = None, hot_limit: int = HOT_OBJECTS) -> None:
+        """Without a codec (a store made for one request), every object stays decoded."""
         self.objects: dict[str, Obj | Packed] = {}
         self.order: list[str] = []
         self._pos: dict[str, int] | None = None
@@ -89,18 +72,10 @@ class ObjectStore:
             hot = self._hot
             hot.append(obj_id)
             if len(hot) > self._cool_at:
-                self._over()
+                self._cool()
         return obj
 
-    def _over(self) -> None:
-        """Past the limit by a batch: pack now, or once the answer is sent (``put_off``)."""
-        put_off = self.put_off
-        if put_off is None or len(self._hot) > self._cool_at + self._batch:
-            self.cool()
-        else:
-            put_off.add(self)
-
-    def cool(self) -> None:
+    def _cool(self) -> None:
         """Pack the oldest decoded objects nobody else holds, down to the hot limit, a frame of
         ``packing.FRAME_OBJECTS`` at a time."""
         hot, objects, codec, limit = self._hot, self.objects, self.codec, self.hot_limit
@@ -142,7 +117,7 @@ class ObjectStore:
         hot = self._hot
         hot.append(obj_id)
         if len(hot) > self._cool_at:
-            self._over()
+            self._cool()
         return obj
 
     def _placed(self, obj_id: str) -> bool:

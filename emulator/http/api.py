@@ -217,8 +217,6 @@ class Api:
             observer("GET" if method == "HEAD" else method, path, status, body)
         # a file's bytes are not kept in the request log
         self._record(method, path, status, elapsed, request_id, meta, b"" if "content_type" in meta else body)
-        if self.state.put_off:
-            self.state.put_off.cool()  # stores the request filled past their limit (the answer is out)
 
     def _version_of(self, headers: dict[str, str]) -> str:
         """The version a refusal answers with: the one sent when Stripe would accept it, else the default."""

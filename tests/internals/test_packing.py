@@ -7,25 +7,20 @@ change made through any reference that exists is never lost, for any sequence of
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from emulator import EmulatorServer
 from emulator.core import packing
 from emulator.core.jsonutil import FrozenJSON
 from emulator.core.packing import Codec, Packed
 from emulator.core.snapshot_dictionary import CARD, SAMPLES
-from emulator.core.state import State
-from emulator.core.store import ObjectStore, PutOff
-from tests.support import flows
+from emulator.core.store import ObjectStore
 
 CODEC = Codec()
 
@@ -296,43 +291,3 @@ class StoreMachine(RuleBasedStateMachine):
 
 TestStoreMachine = StoreMachine.TestCase
 TestStoreMachine.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
-
-
-def test_a_store_with_put_off_packs_when_told_or_a_whole_batch_past_its_limit() -> None:
-    put_off = PutOff()
-    store = ObjectStore(Codec(), 16, put_off)  # batches of 2: waits from 19 decoded objects on
-    for i in range(19):
-        store.add({"id": f"x_{i}", "n": i})
-    assert _packed_ids(store) == set() and put_off == {store}  # over the limit: waiting
-    put_off.cool()
-    assert len(_packed_ids(store)) == 3 and not put_off  # down to the limit
-    for i in range(19, 40):
-        store.add({"id": f"x_{i}", "n": i})  # never drained: packed once a batch past the limit
-    assert len(store.objects) - len(_packed_ids(store)) <= 16 + 2 * 2
-    assert [o["n"] for o in store.scan()] == list(range(40))
-
-
-def test_a_copied_store_shares_its_states_put_off() -> None:
-    put_off = PutOff()
-    store = ObjectStore(Codec(), 16, put_off)
-    copied = copy.deepcopy({"store": store})["store"]
-    assert copied is not store and copied.put_off is put_off
-
-
-def test_the_api_packs_what_a_request_put_off_once_the_answer_is_sent() -> None:
-    state = State(hot_objects=16)
-    server = EmulatorServer(state=state)
-    server.start()
-    try:
-        key = "sk_test_putoff"
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}) as http:
-            for _ in range(40):
-                answer = http.post("/v1/issuing/cardholders", data=flows.minimal_cardholder_form())
-                assert answer.status_code == 200, answer.text
-            store = state.platform(key).scope().store("issuing.cardholder")
-            assert not state.put_off
-            assert len(_packed_ids(store)) >= 40 - 16 - 2 * 2
-            listed = http.get("/v1/issuing/cardholders", params={"limit": 100}).json()["data"]
-            assert len(listed) == 40 and listed[-1]["id"] in _packed_ids(store)
-    finally:
-        server.stop()
