@@ -30,8 +30,8 @@ holders):
 
 * ``store.get``/``store.values``/``scope.get`` hand out **the stored object**: changes are kept, and
   while the caller holds it (or any dict or list inside it) it stays decoded.
-* ``store.scan``/``newest_first``/``oldest_first_after`` hand out **read-only views**: a packed
-  object is decoded into a fresh copy for the caller. Never change what they yield.
+* ``store.read``/``scan``/``newest_first``/``oldest_first_after`` hand out **read-only views**: a
+  packed object is decoded into a fresh copy for the caller. Never change what they give.
 * Whatever outlives a request (webhook deliveries, retries, the dashboard) keeps **ids**, not the
   dicts, and fetches the object again when it needs it.
 

@@ -3,8 +3,8 @@
 Objects are plain dicts in Stripe's wire shape. Only the ``hot`` objects most recently added
 or fetched are kept decoded; an older one is packed (:mod:`emulator.core.packing`: ~10x
 smaller) as soon as nothing but the store holds it, and decoded again, and hot again, by
-:meth:`ObjectStore.get`. The read-only iterators decode a packed object for the caller and
-leave it packed.
+:meth:`ObjectStore.get`. :meth:`ObjectStore.read` and the read-only iterators decode a packed
+object for the caller and leave it packed.
 
 ``order`` is append-only, so an object's position never changes and a page costs only the
 objects it looks at. ``pos`` (id -> position, for ``starting_after``/``ending_before``) is built
@@ -138,6 +138,12 @@ class ObjectStore:
         if obj is None or obj.__class__ is dict:
             return obj
         return self._thaw(obj_id, obj)
+
+    def read(self, obj_id: str) -> Obj | None:
+        """Read only, as :meth:`scan`: a packed object is decoded into a fresh copy for the caller
+        and stays packed (a pass over many objects does not make them all hot again)."""
+        obj = self.objects.get(obj_id)
+        return None if obj is None else self._decoded(obj)
 
     def remove(self, obj_id: str) -> Obj | None:
         obj = self.objects.pop(obj_id, None)

@@ -222,6 +222,18 @@ def test_values_gives_the_objects_themselves_and_remove_gives_a_packed_one_back(
     assert "x_0" not in store and store.get("x_0") is None
 
 
+def test_read_gives_a_copy_of_a_packed_object_and_leaves_it_packed() -> None:
+    store = _store(2)
+    before = _packed_ids(store)
+    copy = store.read("x_0")
+    assert copy == {"id": "x_0", "n": 0, "tags": ["0"]}
+    assert _packed_ids(store) == before  # not decoded for good, not hot again
+    copy["n"] = 100  # a copy: the stored object does not change
+    assert store.get("x_0") == {"id": "x_0", "n": 0, "tags": ["0"]}
+    assert store.read("x_9") is store.get("x_9")  # a decoded one is the object itself
+    assert store.read("x_missing") is None
+
+
 def test_a_store_without_a_codec_or_with_limit_0_never_packs() -> None:
     for store in (ObjectStore(), ObjectStore(Codec(), 0)):
         for i in range(50):
@@ -282,6 +294,12 @@ class StoreMachine(RuleBasedStateMachine):
         obj_id = self._some_id(n)
         assert self.store.remove(obj_id) == self.model.pop(obj_id)
         self.held.pop(obj_id, None)
+
+    @precondition(lambda self: self.model)
+    @rule(n=st.integers(min_value=0))
+    def read(self, n: int) -> None:
+        obj_id = self._some_id(n)
+        assert self.store.read(obj_id) == self.model[obj_id]
 
     @invariant()
     def agrees(self) -> None:

@@ -97,7 +97,7 @@ def _tally(scope: Scope, owner_id: str) -> SpendTally:
         tally = book["issuing_spend"] = {}
         store = scope.store(AUTHORIZATION)
         for auth_id in authorizations_of(scope, owner_id):
-            auth = store.get(auth_id)
+            auth = store.read(auth_id)  # read only: a long history is not made hot again
             amount = committed(scope, auth_id)
             if auth is not None and amount:
                 _add(tally, auth, amount)
