@@ -105,10 +105,6 @@ class Codec:
         # the result sits in a buffer of the worst-case size (more than ``raw``): copy it out
         return trimmed(packed)
 
-    def decompress(self, blob: bytes) -> bytes:
-        with self._lock:
-            return self._decompressor.decompress(blob)
-
     def frame(self, texts: list[bytes]) -> Frame:
         """One frame of these JSON texts."""
         ends: list[int] = []
