@@ -342,6 +342,7 @@ class Api:
         if produced is not None and (expand or includes):
             self.representation.precheck(produced[0], produced[1], expand, includes)
 
+        exact_size = False  # the body is already in a buffer of its own size (kept as it is)
         try:
             result = route.handler(ctx)
             if result.__class__ is not dict and inspect.isawaitable(result):  # most handlers return the object
@@ -354,6 +355,7 @@ class Api:
             answer = ctx.answer
             if answer is not None and answer[0] is result and not expand and not includes:
                 body = answer[1].raw()  # the object as its event just showed it (``Ctx.emit``)
+                exact_size = True
                 if self.check_answers:
                     self._check_answer(ctx, result, body)
             elif isinstance(result, dict) and result.get("object") == "list":
@@ -374,7 +376,7 @@ class Api:
                 store.release(tenant.account_id, idem_key)
             raise
         if store is not None and idem_key:
-            store.finish(tenant.account_id, idem_key, status, body)
+            store.finish(tenant.account_id, idem_key, status, body, exact_size)
         for hook in ctx.after_response:
             hook()
         return status, body, version

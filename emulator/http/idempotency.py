@@ -25,7 +25,8 @@ def _path(endpoint: str) -> str:
 
 class Saved:
     """One key's first execution. The body is kept as sent, in a buffer of its own size (deflating
-    it would cost ~7 us of every POST for at most ``max_entries`` bodies per platform)."""
+    it would cost ~7 us of every POST for at most ``max_entries`` bodies per platform): a copy of
+    an encoder's buffer, or the very bytes an event's snapshot keeps (already of their own size)."""
 
     __slots__ = ("_body", "created", "endpoint", "fingerprint", "in_flight", "request_id", "status")
 
@@ -43,9 +44,11 @@ class Saved:
         """The response body, byte for byte as first sent."""
         return self._body
 
-    @body.setter
-    def body(self, value: bytes) -> None:
-        self._body = trimmed(value)
+    def keep(self, status: int, body: bytes, exact_size: bool) -> None:
+        """The execution's answer; ``exact_size``: ``body`` is already in a buffer of its own size."""
+        self.status = status
+        self._body = body if exact_size else trimmed(body)
+        self.in_flight = False
 
 
 class IdempotencyStore:
@@ -93,12 +96,11 @@ class IdempotencyStore:
         self.entries[(account, key)] = Saved(endpoint, fingerprint, now, request_id)
         return None
 
-    def finish(self, account: str, key: str, status: int, body: bytes) -> None:
+    def finish(self, account: str, key: str, status: int, body: bytes, exact_size: bool = False) -> None:
+        """Keep the answer of the execution that reserved the key (see :meth:`Saved.keep`)."""
         saved = self.entries.get((account, key))
         if saved is not None:
-            saved.status = status
-            saved.body = body
-            saved.in_flight = False
+            saved.keep(status, body, exact_size)
 
     def release(self, account: str, key: str) -> None:
         """Forget a reservation whose request was not executed (it may be retried)."""

@@ -109,6 +109,20 @@ def test_saved_responses_replay_byte_for_byte() -> None:
     assert not hasattr(saved, "__dict__")  # slots: no per-entry attribute dict
 
 
+def test_a_saved_response_shares_bytes_already_of_their_own_size_and_copies_others() -> None:
+    store = IdempotencyStore()
+    snapshot = FrozenJSON(CARD).raw()  # what a create answers with: its event's snapshot
+    encoded = orjson.dumps(CARD)  # an encoder's buffer, maybe larger than its bytes
+    store.begin("acct_1", "a", "POST /v1/issuing/cards", "f", "req_1", 0.0)
+    store.finish("acct_1", "a", 200, snapshot, exact_size=True)
+    store.begin("acct_1", "b", "POST /v1/issuing/cards", "f", "req_2", 0.0)
+    store.finish("acct_1", "b", 200, encoded)
+    shared = store.begin("acct_1", "a", "POST /v1/issuing/cards", "f", "req_3", 1.0)
+    copied = store.begin("acct_1", "b", "POST /v1/issuing/cards", "f", "req_4", 1.0)
+    assert shared is not None and shared.body is snapshot
+    assert copied is not None and copied.body == encoded and copied.body is not encoded
+
+
 def _card_params(client: stripe.StripeClient, account: str, fa: str) -> dict[str, str]:
     holder = client.v1.issuing.cardholders.create(flows.guide_cardholder_params(), {"stripe_account": account})
     return {"cardholder": holder.id, "currency": "usd", "type": "virtual", "financial_account": fa}
