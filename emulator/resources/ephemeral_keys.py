@@ -12,7 +12,9 @@ The flow, as Stripe.js runs it:
    (what the key may do is checked in :mod:`emulator.http.limited_keys`).
 
 A nonce this emulator did not make is accepted as is (a test double of Stripe.js may make its own),
-and the key made from it then needs no private nonce. ``customer`` and ``verification_session`` keys
+and the key made from it then needs no private nonce. Without a nonce, the key is the one Stripe's
+mobile SDKs ask a backend for (``STPIssuingCardEphemeralKeyProvider``: ``issuing_card`` and the API
+version only); it may do what a key made from a nonce may, and needs no private nonce either. ``customer`` and ``verification_session`` keys
 are for objects this emulator does not have: refused. Keys expire an hour after creation;
 ``DELETE /v1/ephemeral_keys/{key}`` ends one at once.
 """
@@ -38,7 +40,6 @@ MIN_ISSUING_VERSION = "2020-03-02"  # Stripe's Issuing Elements guide: the oldes
 NOTHING_TO_ACCESS = "You must pass one of issuing_card, customer or verification_session."
 ONE_TARGET = "You may only pass one of issuing_card, customer or verification_session."
 NOT_EMULATED = "Ephemeral keys for a {param} are not emulated: this emulator has no {noun} objects."
-NONCE_REQUIRED = "Missing required param: nonce."
 OLD_VERSION = "Ephemeral keys for Issuing cards need API version {minimum} or newer (Stripe-Version: {version})."
 NONCE_USED = "This ephemeral key nonce has already been used: create a new one with stripe.createEphemeralKeyNonce."
 NONCE_OTHER_CARD = "This ephemeral key nonce was created for Issuing card '{card}', not for '{given}'."
@@ -59,9 +60,7 @@ def create(ctx: Ctx) -> Obj:
         raise StripeError(OLD_VERSION.format(minimum=MIN_ISSUING_VERSION, version=ctx.api_version))
     card = common.get(ctx, CARD, p["issuing_card"], param="issuing_card")
     public = p.get("nonce")
-    if not public:
-        raise StripeError(NONCE_REQUIRED, code="parameter_missing", param="nonce")
-    private = _spend_nonce(ctx, public, card["id"])
+    private = _spend_nonce(ctx, public, card["id"]) if public else None
     key_id = ctx.new_id("ephkey")
     account64 = base64.urlsafe_b64encode(ctx.scope.account_id.encode()).decode().rstrip("=")
     secret = ctx.state.ids.secret(f"ek_test_{account64}")

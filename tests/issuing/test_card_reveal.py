@@ -140,7 +140,22 @@ def test_a_nonce_made_elsewhere_needs_no_private_half(server: EmulatorServer, cl
     assert r.status_code == 200 and len(r.json()["number"]) == 16
 
 
-def test_create_needs_an_explicit_version_a_card_and_a_nonce(client: stripe.StripeClient, http: httpx.Client) -> None:
+def test_a_key_without_a_nonce_is_a_mobile_sdks_key_for_its_card(
+    server: EmulatorServer, client: stripe.StripeClient
+) -> None:
+    """What a backend makes for STPIssuingCardEphemeralKeyProvider: issuing_card and the version only."""
+    s = issuing_flows.spender(client)
+    key = s.client.v1.ephemeral_keys.create(
+        {"issuing_card": s.card}, {"stripe_version": ELEMENTS_VERSION, "stripe_account": s.account}
+    )
+    assert key.secret is not None and key.secret.startswith("ek_test_")
+    r = _reveal(server, key.secret, s.card, None)
+    assert r.status_code == 200 and len(r.json()["number"]) == 16
+    other = issuing_flows.spender(client).card
+    assert _reveal(server, key.secret, other, None).status_code == 403
+
+
+def test_create_needs_an_explicit_version_and_a_card(client: stripe.StripeClient, http: httpx.Client) -> None:
     s = issuing_flows.spender(client)
     headers = {"Stripe-Account": s.account}
     r = http.post("/v1/ephemeral_keys", data={"issuing_card": s.card, "nonce": "ephkn_pub_x"}, headers=headers)
@@ -149,7 +164,6 @@ def test_create_needs_an_explicit_version_a_card_and_a_nonce(client: stripe.Stri
     assert "Stripe-Version" in r.json()["error"]["message"]
     versioned = {**headers, "Stripe-Version": ELEMENTS_VERSION}
     cases: list[tuple[dict[str, str], int, str | None, str]] = [
-        ({"issuing_card": s.card}, 400, "nonce", "nonce"),
         ({"nonce": "ephkn_pub_x"}, 400, None, "issuing_card"),
         ({"issuing_card": "ic_nope", "nonce": "ephkn_pub_x"}, 404, "issuing_card", "No such issuing_card"),
         ({"customer": "cus_123"}, 400, "customer", "not emulated"),
