@@ -309,6 +309,12 @@ def is_capability_active(ctx: Ctx, account_id: str, name: str) -> bool:
     return bool(account) and account.get("capabilities", {}).get(name) == "active"  # type: ignore[union-attr]
 
 
+def is_capability_requested(ctx: Ctx, account_id: str, name: str) -> bool:
+    """Requested, whether active yet or not (an account still onboarding has it inactive)."""
+    account = ctx.platform.account_by_id(account_id)
+    return account is not None and name in account.get("capabilities", {})
+
+
 def account_changed(ctx: Ctx) -> None:
     """Tell the resources that follow an account (``Resource.on_account_change``) that its
     capabilities or standing changed; ``ctx`` acts on that account."""

@@ -59,8 +59,8 @@ OUTBOUND = frozenset(
 # The guide's ``treasury[access][requested]=true`` asks for the core Treasury features.
 TREASURY_ACCESS = ("deposit_insurance", "financial_addresses.aba", "intra_stripe_flows")
 
-TREASURY_NOT_ACTIVE = (
-    "The `treasury` capability must be active on account {account} before it can have a FinancialAccount. "
+TREASURY_NOT_REQUESTED = (
+    "The `treasury` capability must be requested on account {account} before it can have a FinancialAccount. "
     "Request it with `capabilities[treasury][requested]=true` (which also needs `transfers`)."
 )
 TOO_MANY = "This account already has the maximum of {n} open FinancialAccounts."
@@ -209,8 +209,9 @@ def _open(ctx: Ctx, fa_id: str) -> Obj:
 
 def create(ctx: Ctx) -> Obj:
     p = ctx.params
-    if not accounts.is_capability_active(ctx, ctx.scope.account_id, "treasury"):
-        raise StripeError(TREASURY_NOT_ACTIVE.format(account=ctx.scope.account_id))
+    # an account still onboarding may have one: its features stay pending until the capability is active
+    if not accounts.is_capability_requested(ctx, ctx.scope.account_id, "treasury"):
+        raise StripeError(TREASURY_NOT_REQUESTED.format(account=ctx.scope.account_id))
     store = ctx.scope.store(FINANCIAL_ACCOUNT)
     if sum(1 for fa in store.values() if fa["status"] == "open") >= MAX_PER_ACCOUNT:
         raise StripeError(TOO_MANY.format(n=MAX_PER_ACCOUNT))
