@@ -56,7 +56,9 @@ class Settings:
     log_level: str = _opt("info", "log level; info shows one line per request", choices=LOG_LEVELS)
     log_format: str = _opt("text", "log lines as text or JSON lines", choices=LOG_FORMATS)
     seed: int | None = _opt(None, "seed for ids and generated numbers: the same requests give the same ids")
-    api_version: str = _opt("2026-10-28.endive", "API version answered when a request sends no Stripe-Version")
+    api_version: str = _opt(
+        "2026-10-28.endive", "the accounts' default API version: answers without Stripe-Version, and every event"
+    )
     max_body_bytes: int = _opt(1_000_000, "largest request body accepted (413 above)")
     idempotency_ttl: float = _opt(24 * 3600.0, "seconds an Idempotency-Key is remembered")
     idempotency_max_entries: int = _opt(20_000, "most Idempotency-Keys remembered per platform (oldest dropped)")

@@ -29,6 +29,7 @@ class Ctx:
         "request_id",
         "idempotency_key",
         "api_version",
+        "account_version",
         "renderer",
         "now",
         "pinned",
@@ -51,6 +52,7 @@ class Ctx:
         request_id: str | None = None,
         idempotency_key: str | None = None,
         api_version: str = DEFAULT_API_VERSION,
+        account_version: str | None = None,
         now: int | None = None,
         pinned: bool = False,
     ) -> None:
@@ -63,6 +65,8 @@ class Ctx:
         self.request_id = request_id
         self.idempotency_key = idempotency_key
         self.api_version = api_version
+        # the account's default API version: its events are rendered in it, whatever the request's
+        self.account_version = account_version or api_version
         # the platform's time when the request began; ``pinned``: work that fell due at ``now``
         # runs as if it were that time (its events are stamped ``now`` too)
         self.now = platform.now() if now is None else now
@@ -88,6 +92,7 @@ class Ctx:
             request_id=self.request_id,
             idempotency_key=self.idempotency_key,
             api_version=self.api_version,
+            account_version=self.account_version,
             now=self.now,
             pinned=self.pinned,
         )
@@ -107,24 +112,35 @@ class Ctx:
     def lookup(self, obj_id: str) -> Obj | None:
         return self.scope.lookup(obj_id)
 
-    def rendered(self, obj: Obj) -> Obj:
-        """The object as the API shows it now. It may share parts with the stored object: read only."""
+    def _plain_in(self, version: str) -> Ctx:
+        """This request without parameters or includes, in ``version`` (kept for the request's own)."""
         plain = self._plain
-        if plain is None:  # made once per request: no parameters, no includes, this request's clock
-            plain = self._plain = Ctx(
+        if plain is None or plain.api_version != version:
+            plain = Ctx(
                 self.state,
                 self.platform,
                 self.scope,
                 self.renderer,
-                api_version=self.api_version,
+                api_version=version,
                 now=self.now,
                 pinned=self.pinned,
             )
-        return self.renderer.render(plain, obj, [])
+            if version == self.api_version:
+                self._plain = plain
+        return plain
+
+    def rendered(self, obj: Obj) -> Obj:
+        """The object as the API shows it now. It may share parts with the stored object: read only."""
+        return self.renderer.render(self._plain_in(self.api_version), obj, [])
+
+    def _as_events_show(self, obj: Obj) -> Obj:
+        """The object as the account's default API version shows it now (what an event carries)."""
+        return self.renderer.render(self._plain_in(self.account_version), obj, [])
 
     def snapshot(self, obj: Obj) -> Obj:
-        """The object as the API shows it now, detached from the stored one."""
-        snap: Obj = clone(self.rendered(obj))
+        """The object as an event shows it now, detached from the stored one (a ``before`` image,
+        or what a deleted object was)."""
+        snap: Obj = clone(self._as_events_show(obj))
         return snap
 
     def current_time(self) -> int:
@@ -139,11 +155,12 @@ class Ctx:
 
         ``answer``: the handler promises to return ``obj`` unchanged from here on, so the API may
         answer with this event's snapshot rather than render and encode ``obj`` again (only when
-        the request asks for no ``expand[]``; the test suite compares each such answer with a
-        fresh render)."""
-        now = self.rendered(obj)
+        the request asks for no ``expand[]`` and is made in the account's default API version,
+        the one events are rendered in; the test suite compares each such answer with a fresh
+        render)."""
+        now = self._as_events_show(obj)
         snapshot = FrozenJSON(now)  # immutable, ~100-300 bytes once packed with its event
-        if answer:
+        if answer and self.account_version == self.api_version:  # else the answer is rendered apart
             self.answer = (obj, snapshot)
         data: dict[str, Any] = {"object": snapshot}
         if before is not None:
@@ -151,7 +168,7 @@ class Ctx:
         event: Obj = {"id": self.new_id("evt"), "object": "event"}
         if self.scope.is_connected:
             event["account"] = self.scope.account_id
-        event["api_version"] = self.api_version
+        event["api_version"] = self.account_version
         event["created"] = self.current_time()
         event["data"] = data
         event["livemode"] = False

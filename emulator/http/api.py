@@ -334,6 +334,7 @@ class Api:
             request_id=request_id,
             idempotency_key=idem_key,
             api_version=version,
+            account_version=self.settings.api_version,
             now=now,
         )
         ctx.includes = includes

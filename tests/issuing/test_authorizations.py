@@ -181,6 +181,22 @@ def test_expire_and_versioned_status(spender: Spender, http: httpx.Client) -> No
     assert [a.id for a in listed.data] == [auth.id]
 
 
+def test_an_old_version_request_answers_in_its_version_and_its_event_in_the_accounts(
+    spender: Spender, http: httpx.Client
+) -> None:
+    s = spender
+    auth = s.authorize(1000)
+    headers = {"Stripe-Account": s.account, "Stripe-Version": "2024-06-20"}
+    out = http.post(f"/v1/test_helpers/issuing/authorizations/{auth.id}/expire", headers=headers)
+    assert out.status_code == 200, out.text
+    assert out.json()["status"] == "reversed"  # the request's version names it so
+    (event,) = s.client.v1.events.list({"type": "issuing_authorization.updated", "limit": 1}, s.opts).data
+    assert event.api_version == "2026-10-28.endive"
+    assert event.data.object["id"] == auth.id and event.data.object["status"] == "expired"
+    assert event.data.previous_attributes is not None
+    assert event.data.previous_attributes["status"] == "pending"
+
+
 def test_finalize_amount_adjusts_the_hold(spender: Spender) -> None:
     s = spender
     th = s.client.v1.test_helpers.issuing.authorizations

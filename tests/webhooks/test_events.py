@@ -56,7 +56,11 @@ def test_event_object_shape(client: stripe.StripeClient, http: httpx.Client) -> 
     assert validator.check_object(raw["data"]["object"], "data.object") == []
 
 
-def test_event_api_version_follows_the_request(client: stripe.StripeClient, http: httpx.Client) -> None:
+def test_events_are_in_the_accounts_default_version_whatever_the_request_sent(
+    client: stripe.StripeClient, http: httpx.Client
+) -> None:
+    """Stripe: an event is rendered in the account's default API version, even when the request
+    that caused it set another with Stripe-Version (docs.stripe.com/webhooks, versioning)."""
     r = http.post(
         "/v1/treasury/financial_accounts",
         data={"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"},
@@ -64,7 +68,8 @@ def test_event_api_version_follows_the_request(client: stripe.StripeClient, http
     )
     assert r.status_code == 200, r.text
     (event,) = events(http)
-    assert event["api_version"] == "2024-06-20"
+    assert event["api_version"] == "2026-10-28.endive"
+    assert event["data"]["object"] == r.json()
     assert event["request"]["id"] == r.headers["request-id"]
     assert event["request"]["idempotency_key"] is None
 

@@ -1,5 +1,5 @@
 """An endpoint's pinned ``api_version`` names the version of the events it receives (Stripe renders
-each endpoint's copy in it); the stored event, and endpoints without a pin, keep the request's."""
+each endpoint's copy in it); the stored event, and endpoints without a pin, keep the account's default."""
 
 from __future__ import annotations
 
