@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import stripe
@@ -282,6 +284,24 @@ def test_received_credit_keeps_the_senders_bank_details(
     assert details.billing_details.name == "Homebox Inc"
     assert details.us_bank_account is not None
     assert (details.us_bank_account.last4, details.us_bank_account.routing_number) == ("8777", "021000021")
+
+
+@pytest.mark.parametrize(
+    ("details", "holder"),
+    [
+        ({"business_type": "individual", "individual": {"first_name": "Ada", "last_name": "Lovelace"}}, "Ada Lovelace"),
+        ({"business_type": "company", "company": {"name": "Homebox Inc"}}, "Homebox Inc"),
+        ({"business_profile": {"name": "Homebox"}}, "Homebox"),
+        ({}, "Jenny Rosen"),
+    ],
+)
+def test_the_aba_address_holder_is_the_accounts_legal_name(
+    client: stripe.StripeClient, details: dict[str, Any], holder: str
+) -> None:
+    account = flows.connected_account(client, **details)
+    fa = flows.financial_account(client, account.id)
+    assert fa.financial_addresses[0].aba is not None
+    assert fa.financial_addresses[0].aba.account_holder_name == holder
 
 
 def test_full_aba_account_number_is_includable(

@@ -107,6 +107,16 @@ def feature_state(ctx: Ctx, fa: Obj, path: str) -> tuple[str, list[Obj]]:
     return "active", []
 
 
+def _holder_name(account: Obj) -> str:
+    """Whose the ABA address is: the account's legal name (its individual's or its company's), else
+    its public business name, else the name of Stripe's examples."""
+    person = account.get("individual") or {}
+    full = " ".join(part for part in (person.get("first_name"), person.get("last_name")) if part)
+    company = (account.get("company") or {}).get("name")
+    legal = (full or company) if account.get("business_type") == "individual" else (company or full)
+    return legal or (account.get("business_profile") or {}).get("name") or "Jenny Rosen"
+
+
 def refresh(ctx: Ctx, fa: Obj, *, emit: bool = True) -> bool:
     """Recompute the feature lists; emit features_status_updated when they change."""
     requested: list[str] = sorted(_meta(ctx, fa).setdefault("requested", []))
@@ -120,8 +130,7 @@ def refresh(ctx: Ctx, fa: Obj, *, emit: bool = True) -> bool:
         {"active": active, "pending": pending, "restricted": restricted}[status].append(path)
     fa["active_features"], fa["pending_features"], fa["restricted_features"] = active, pending, restricted
     if "financial_addresses.aba" in active and not fa["financial_addresses"]:
-        account = ctx.platform.account_by_id(ctx.scope.account_id) or {}
-        holder = (account.get("business_profile") or {}).get("name") or "Jenny Rosen"
+        holder = _holder_name(ctx.platform.account_by_id(ctx.scope.account_id) or {})
         fa["financial_addresses"] = [
             {
                 "aba": {
