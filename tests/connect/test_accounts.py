@@ -271,3 +271,25 @@ def test_treasury_issuing_cards_capability_update_example(client: stripe.StripeC
     assert upd.capabilities.card_issuing == "active"
     assert upd.capabilities.treasury == "active"
     assert upd.capabilities.transfers == "active"
+
+
+def test_individual_details_only_for_an_individuals_account(client: stripe.StripeClient) -> None:
+    """Stripe refuses ``individual`` on a company's account, and either without a business_type."""
+    company = flows.connected_account(client, business_type="company", company={"name": "Homebox Inc"})
+    with pytest.raises(stripe.InvalidRequestError) as wrong:
+        client.v1.accounts.update(company.id, {"individual": {"first_name": "Jenny", "last_name": "Rosen"}})
+    assert wrong.value.param == "individual"
+    assert "business_type` of 'individual'" in str(wrong.value.user_message)
+    assert "individual" not in client.v1.accounts.retrieve(company.id).to_dict()
+    before = len(client.v1.accounts.list({"limit": 100}).data)
+    with pytest.raises(stripe.InvalidRequestError) as untyped:
+        flows.connected_account(client, individual={"first_name": "Jenny"})
+    assert untyped.value.param == "individual" and "business_type" in str(untyped.value.user_message)
+    assert len(client.v1.accounts.list({"limit": 100}).data) == before  # nothing made
+    person = flows.connected_account(client, business_type="individual", individual={"first_name": "Jenny"})
+    assert person.individual is not None and person.individual.first_name == "Jenny"
+    # a company's account may become an individual's in the same request
+    changed = client.v1.accounts.update(
+        company.id, {"business_type": "individual", "individual": {"first_name": "Jenny", "last_name": "Rosen"}}
+    )
+    assert changed.business_type == "individual" and changed.individual is not None

@@ -367,6 +367,7 @@ def create(ctx: Ctx) -> Obj:
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, None)
     params = token_use.account_params(ctx, ctx.params)
+    onboarding.check_legal_entity(params, None)
     account_id = ctx.state.ids.account()
     account = new_account(ctx.platform, account_id, ctx.now, params)
     ctx.platform.accounts.add(account)
@@ -403,6 +404,7 @@ def update(ctx: Ctx) -> Obj:
     before = ctx.snapshot(account)
     before_caps = capability_snapshots(ctx, account)
     p = token_use.account_params(ctx, ctx.params)
+    onboarding.check_legal_entity(p, account)
     onboarding.apply_params(ctx, account, p)
     for name in UPDATABLE:
         if name in p:

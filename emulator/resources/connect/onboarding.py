@@ -14,6 +14,7 @@ from typing import Any
 from emulator.core.context import Ctx
 from emulator.core.objects import PERSON
 from emulator.core.store import Obj
+from emulator.http.errors import StripeError
 from emulator.resources.connect import legal_entity, requirements, token_use
 
 
@@ -37,6 +38,24 @@ def start(ctx: Ctx, account: Obj) -> None:
     """A new connected account: onboarded at once, or with requirements (platform switch)."""
     if ctx.platform.settings.onboarding == requirements.REQUIRED and account["id"] != ctx.platform.account_id:
         _meta(ctx, account)["onboarding"] = requirements.REQUIRED
+
+
+INDIVIDUAL_ONLY = "You can only provide `individual` parameters for accounts with `business_type` of 'individual'."
+BUSINESS_TYPE_NEEDED = (
+    "The `business_type` must be provided when sending either of `individual` or `company` parameters."
+)
+
+
+def check_legal_entity(params: dict[str, Any], current: Obj | None) -> None:
+    """Refuse ``individual`` details for an account that is not an individual's, as Stripe does
+    (``current``: the account being updated; ``params`` with any account token's merged in)."""
+    if not params.get("individual") and not params.get("company"):
+        return
+    business_type = params.get("business_type") or (current or {}).get("business_type")
+    if not business_type:
+        raise StripeError(BUSINESS_TYPE_NEEDED, param="individual" if params.get("individual") else "company")
+    if params.get("individual") and business_type != "individual":
+        raise StripeError(INDIVIDUAL_ONLY, param="individual")
 
 
 def apply_params(ctx: Ctx, account: Obj, params: dict[str, Any]) -> dict[str, Any]:
