@@ -206,6 +206,10 @@ def test_past_due_requirements_block_activation(
     holder = create_cardholder(client, individual={"dob": {"day": 1, "month": 1, "year": 1980}})
     err = error_of(lambda: new_card(client, cardholder=holder.id, status="active"))
     assert err.param == "status"
+    # Stripe's sentence, which integrations match on, then what is missing
+    assert "cardholder has outstanding requirements preventing them from activating an issued card" in str(
+        err.user_message
+    )
     assert "individual.first_name" in str(err.user_message)
     card = new_card(client, cardholder=holder.id)
     assert card.status == "inactive"

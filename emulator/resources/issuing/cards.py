@@ -69,9 +69,10 @@ PHONE_REQUIRED = (
     "The cardholder {cardholder} must have a `phone_number` before {currency} cards can be issued to them "
     "(it is required for 3D Secure on cards issued in Europe and the UK)."
 )
+# Stripe's own sentence first (integrations match on it), then what is missing
 REQUIREMENTS_PAST_DUE = (
-    "The cardholder {cardholder} has past-due requirements ({fields}): its cards can't be activated until "
-    "they are provided."
+    "This cardholder has outstanding requirements preventing them from activating an issued card. "
+    "Provide the cardholder's past-due requirements ({fields}) on {cardholder} first."
 )
 CANCELED_FINAL = "Card {card} is canceled: a canceled card can't be reactivated or changed to `{status}`."
 CANCELED_LOCKED = "Card {card} is canceled: its `{field}` can no longer be changed."
