@@ -293,3 +293,53 @@ def test_individual_details_only_for_an_individuals_account(client: stripe.Strip
         company.id, {"business_type": "individual", "individual": {"first_name": "Jenny", "last_name": "Rosen"}}
     )
     assert changed.business_type == "individual" and changed.individual is not None
+
+
+def test_payout_settings_and_support_address_are_kept(client: stripe.StripeClient) -> None:
+    account = flows.connected_account(
+        client,
+        settings={"payouts": {"schedule": {"interval": "manual"}}},
+        business_profile={"support_address": {"line1": "1 Main St", "city": "San Francisco", "country": "US"}},
+    )
+    assert account.settings is not None and account.settings.payouts is not None
+    assert account.settings.payouts.schedule.to_dict() == {"delay_days": 2, "interval": "manual"}
+    assert account.business_profile is not None and account.business_profile.support_address is not None
+    assert account.business_profile.support_address.to_dict() == {
+        "city": "San Francisco",
+        "country": "US",
+        "line1": "1 Main St",
+        "line2": None,
+        "postal_code": None,
+        "state": None,
+    }
+    weekly = client.v1.accounts.update(
+        account.id,
+        {
+            "settings": {
+                "payouts": {
+                    "schedule": {"interval": "weekly", "weekly_anchor": "friday"},
+                    "statement_descriptor": "HOMEBOX",
+                    "debit_negative_balances": False,
+                },
+                "payments": {"statement_descriptor": "HOMEBOX INC"},
+            }
+        },
+    )
+    payouts = weekly.settings.payouts  # type: ignore[union-attr]
+    assert payouts.schedule.to_dict() == {"delay_days": 2, "interval": "weekly", "weekly_anchor": "friday"}
+    assert payouts.statement_descriptor == "HOMEBOX" and payouts.debit_negative_balances is False
+    assert weekly.settings.payments.statement_descriptor == "HOMEBOX INC"  # type: ignore[union-attr]
+    with pytest.raises(stripe.InvalidRequestError) as missing:  # an anchor goes with its interval
+        client.v1.accounts.update(account.id, {"settings": {"payouts": {"schedule": {"interval": "monthly"}}}})
+    assert missing.value.param == "settings[payouts][schedule][monthly_anchor]"
+    kept = client.v1.accounts.retrieve(account.id)
+    assert kept.settings.payouts.schedule.interval == "weekly"  # type: ignore[union-attr]
+    monthly = client.v1.accounts.update(
+        account.id,
+        {"settings": {"payouts": {"schedule": {"interval": "monthly", "monthly_anchor": 15, "delay_days": "minimum"}}}},
+    )
+    assert monthly.settings.payouts.schedule.to_dict() == {  # type: ignore[union-attr]
+        "delay_days": 2,
+        "interval": "monthly",
+        "monthly_anchor": 15,
+    }

@@ -20,7 +20,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import paginate, plain_list
 from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.connect import legal_entity, onboarding, token_use
+from emulator.resources.connect import account_settings, legal_entity, onboarding, token_use
 from emulator.resources.resource import Resource
 
 # capability -> capabilities that must be requested for it to become active
@@ -368,8 +368,10 @@ def create(ctx: Ctx) -> Obj:
     _check_documents(ctx, ctx.params, None)
     params = token_use.account_params(ctx, ctx.params)
     onboarding.check_legal_entity(params, None)
+    settings = account_settings.changes(account_settings.DEFAULT_SCHEDULE, params)
     account_id = ctx.state.ids.account()
     account = new_account(ctx.platform, account_id, ctx.now, params)
+    account_settings.apply(account, settings)
     ctx.platform.accounts.add(account)
     ctx.platform.index[account_id] = ctx.platform.scope(account_id)
     onboarding.start(ctx, account)
@@ -405,7 +407,9 @@ def update(ctx: Ctx) -> Obj:
     before_caps = capability_snapshots(ctx, account)
     p = token_use.account_params(ctx, ctx.params)
     onboarding.check_legal_entity(p, account)
+    settings_changes = account_settings.changes(account["settings"]["payouts"]["schedule"], p)
     onboarding.apply_params(ctx, account, p)
+    account_settings.apply(account, settings_changes)
     for name in UPDATABLE:
         if name in p:
             account[name] = p[name]

@@ -1,0 +1,99 @@
+"""What an account create/update keeps of ``settings`` and ``business_profile`` (beyond the terms
+acceptances, which onboarding reads).
+
+:func:`changes` checks the parameters and works out the new values without touching the account,
+so a refused request changes nothing; :func:`apply` then writes them.
+
+The payout schedule follows Stripe's parameter rules: ``weekly_anchor`` is required with
+``interval=weekly`` and ``monthly_anchor`` (1-31) with ``interval=monthly``; an anchor is shown
+only with its interval; ``delay_days=minimum`` is the country's minimum (2 days here, as for US
+accounts). The emulator makes no automatic payouts whatever the schedule says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.store import Obj
+from emulator.http.errors import StripeError
+
+MINIMUM_DELAY_DAYS = 2
+DEFAULT_SCHEDULE: Obj = {"delay_days": MINIMUM_DELAY_DAYS, "interval": "daily"}
+SCHEDULE = "settings[payouts][schedule]"
+ANCHOR_REQUIRED = "Missing required param: {param} (required when `interval` is `{interval}`)."
+MONTHLY_ANCHOR_RANGE = "`monthly_anchor` must be a day of the month, from 1 to 31."
+DELAY_RANGE = "`delay_days` must be `minimum` or a number of days from 2 to 365."
+ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+# settings groups whose plain values are kept as given ("" clears one)
+PLAIN_SETTINGS = {
+    "payments": ("statement_descriptor", "statement_descriptor_kana", "statement_descriptor_kanji"),
+    "branding": ("icon", "logo", "primary_color", "secondary_color"),
+    "card_payments": (
+        "statement_descriptor_prefix",
+        "statement_descriptor_prefix_kana",
+        "statement_descriptor_prefix_kanji",
+    ),
+    "dashboard": ("display_name", "timezone"),
+}
+
+Change = tuple[tuple[str, ...], Any]  # a path in the account and its new value
+
+
+def _schedule(current: Obj, given: dict[str, Any]) -> Obj:
+    interval = given.get("interval") or current.get("interval", "daily")
+    delay = given.get("delay_days", current.get("delay_days", MINIMUM_DELAY_DAYS))
+    if delay == "minimum":
+        delay = MINIMUM_DELAY_DAYS
+    if not isinstance(delay, int) or not MINIMUM_DELAY_DAYS <= delay <= 365:
+        raise StripeError(DELAY_RANGE, param=f"{SCHEDULE}[delay_days]")
+    schedule: Obj = {"delay_days": delay, "interval": interval}
+    if interval == "weekly":
+        anchor = given.get("weekly_anchor") or current.get("weekly_anchor")
+        if not anchor:
+            param = f"{SCHEDULE}[weekly_anchor]"
+            raise StripeError(ANCHOR_REQUIRED.format(param=param, interval=interval), param=param)
+        schedule["weekly_anchor"] = anchor
+    elif interval == "monthly":
+        anchor = given.get("monthly_anchor") or current.get("monthly_anchor")
+        param = f"{SCHEDULE}[monthly_anchor]"
+        if not anchor:
+            raise StripeError(ANCHOR_REQUIRED.format(param=param, interval=interval), param=param)
+        if not 1 <= anchor <= 31:
+            raise StripeError(MONTHLY_ANCHOR_RANGE, param=param)
+        schedule["monthly_anchor"] = anchor
+    return schedule
+
+
+def changes(schedule: Obj, params: dict[str, Any]) -> list[Change]:
+    """The account's new ``settings``/``business_profile`` values asked for by ``params``, checked
+    (``schedule``: the account's payout schedule now; :data:`DEFAULT_SCHEDULE` for a new one)."""
+    out: list[Change] = []
+    settings = params.get("settings") or {}
+    payouts = settings.get("payouts") or {}
+    if payouts:
+        if "debit_negative_balances" in payouts:
+            out.append((("settings", "payouts", "debit_negative_balances"), bool(payouts["debit_negative_balances"])))
+        if "statement_descriptor" in payouts:
+            out.append((("settings", "payouts", "statement_descriptor"), payouts["statement_descriptor"] or None))
+        if payouts.get("schedule"):
+            out.append((("settings", "payouts", "schedule"), _schedule(schedule, payouts["schedule"])))
+    for group, names in PLAIN_SETTINGS.items():
+        given = settings.get(group) or {}
+        for name in names:
+            if name in given and not isinstance(given[name], dict):
+                out.append((("settings", group, name), given[name] or None))
+    profile = params.get("business_profile") or {}
+    address = profile.get("support_address")
+    if isinstance(address, dict):
+        out.append((("business_profile", "support_address"), {k: address.get(k) or None for k in ADDRESS_FIELDS}))
+    elif address == "":
+        out.append((("business_profile", "support_address"), None))
+    return out
+
+
+def apply(account: Obj, checked: list[Change]) -> None:
+    for path, value in checked:
+        node = account
+        for step in path[:-1]:
+            node = node.setdefault(step, {})
+        node[path[-1]] = value
