@@ -67,6 +67,8 @@ def create(ctx: Ctx) -> Obj:
     obj: Obj = {
         "id": key_id,
         "object": EPHEMERAL_KEY,
+        # not in the 2023 spec, but in Stripe's answers; the mobile SDKs look for their card here
+        "associated_objects": [{"id": card["id"], "type": "issuing.card"}],
         "created": ctx.now,
         "expires": ctx.now + LIFETIME,
         "livemode": False,

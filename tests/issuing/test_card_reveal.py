@@ -149,6 +149,7 @@ def test_a_key_without_a_nonce_is_a_mobile_sdks_key_for_its_card(
         {"issuing_card": s.card}, {"stripe_version": ELEMENTS_VERSION, "stripe_account": s.account}
     )
     assert key.secret is not None and key.secret.startswith("ek_test_")
+    assert key.to_dict()["associated_objects"] == [{"id": s.card, "type": "issuing.card"}]
     r = _reveal(server, key.secret, s.card, None)
     assert r.status_code == 200 and len(r.json()["number"]) == 16
     other = issuing_flows.spender(client).card
