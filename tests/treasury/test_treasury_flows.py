@@ -468,3 +468,30 @@ def test_list_outbound_payments_filters(m: Mover) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
         listing.retrieve("obp_missing", options=m.opts)
     assert exc.value.http_status == 404
+
+
+# --- closing -----------------------------------------------------------------------------------------
+
+
+def test_close_waits_for_inbound_transfers_and_canceled_cards(m: Mover) -> None:
+    """Stripe: a FinancialAccount "can only be closed if it has a zero balance, has no pending
+    InboundTransfers, and has canceled all attached Issuing cards"."""
+    from tests.support import issuing_flows
+
+    card = issuing_flows.card(m.client, m.account, issuing_flows.cardholder(m.client, m.account), m.fa)
+    ibt = m.inbound_transfer(500)
+    cash = m.balance()["cash"]
+    m.th.received_debits.create(
+        {"amount": cash, "currency": "usd", "financial_account": m.fa, "network": "ach"}, m.opts
+    )
+    assert m.balance()["cash"] == 0
+    with pytest.raises(stripe.InvalidRequestError) as cards:
+        m.treasury.financial_accounts.close(m.fa, options=m.opts)
+    assert card in str(cards.value.user_message) and "canceled" in str(cards.value.user_message)
+    m.client.v1.issuing.cards.update(card, {"status": "canceled"}, m.opts)
+    with pytest.raises(stripe.InvalidRequestError) as pending:
+        m.treasury.financial_accounts.close(m.fa, options=m.opts)
+    assert ibt.id in str(pending.value.user_message)
+    assert m.treasury.financial_accounts.retrieve(m.fa, options=m.opts).status == "open"
+    m.th.inbound_transfers.succeed(ibt.id, options=m.opts)
+    assert m.treasury.financial_accounts.close(m.fa, options=m.opts).status == "closed"

@@ -19,7 +19,7 @@ import hashlib
 from typing import Any
 
 from emulator.core.context import Ctx
-from emulator.core.objects import FINANCIAL_ACCOUNT
+from emulator.core.objects import CARD, FINANCIAL_ACCOUNT, INBOUND_TRANSFER
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
@@ -70,6 +70,13 @@ CLOSE_NONZERO = (
     "outbound_pending."
 )
 ALREADY_CLOSED = "This FinancialAccount is already closed."
+CLOSE_CARDS = (
+    "A FinancialAccount can only be closed when all its Issuing cards are canceled: {cards} {verb} not canceled."
+)
+CLOSE_INBOUND = (
+    "A FinancialAccount can only be closed when it has no pending InboundTransfers: {transfers} "
+    "{verb} still processing."
+)
 # ``expand[]=financial_addresses.aba.account_number`` shows the full account number (retrieve only)
 ACCOUNT_NUMBER = "financial_addresses.aba.account_number"
 LIST_ACCOUNT_NUMBER = "data." + ACCOUNT_NUMBER  # the same through the list's ``data``
@@ -346,6 +353,22 @@ def close(ctx: Ctx) -> Obj:
     pending = sum(fa["balance"]["outbound_pending"].values())
     if cash != 0 or pending != 0:
         raise StripeError(CLOSE_NONZERO.format(cash=cash, pending=pending))
+    # Stripe: "only ... if it has a zero balance, has no pending InboundTransfers, and has
+    # canceled all attached Issuing cards"
+    live = [
+        c["id"]
+        for c in ctx.scope.store(CARD).scan()
+        if c.get("financial_account") == fa["id"] and c["status"] != "canceled"
+    ]
+    if live:
+        raise StripeError(CLOSE_CARDS.format(cards=", ".join(live), verb="is" if len(live) == 1 else "are"))
+    inbound = [
+        t["id"]
+        for t in ctx.scope.store(INBOUND_TRANSFER).scan()
+        if t["financial_account"] == fa["id"] and t["status"] == "processing"
+    ]
+    if inbound:
+        raise StripeError(CLOSE_INBOUND.format(transfers=", ".join(inbound), verb="is" if len(inbound) == 1 else "are"))
     before = ctx.snapshot(fa)
     fa["status"] = "closed"
     fa["status_details"] = {"closed": {"reasons": ["closed_by_platform"]}}
