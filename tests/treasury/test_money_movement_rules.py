@@ -163,3 +163,31 @@ def test_reversal_details_follow_stripes_table(client: stripe.StripeClient) -> N
     )
     assert wire.reversal_details is not None
     assert (wire.reversal_details.deadline, wire.reversal_details.restricted_reason) == (None, "network_restricted")
+
+
+def test_source_flow_details_expand_to_the_flow_that_sent_the_credit(m: Mover) -> None:
+    """Stripe: ``linked_flows.source_flow_details`` is "the expandable object of the source flow"."""
+    payee = money_flows.mover(m.client, funds=0)
+    rc = m.pay(payee, 700)
+    assert rc.linked_flows.source_flow_details is None  # not expanded
+    details = payee.treasury.received_credits.retrieve(
+        rc.id, {"expand": ["linked_flows.source_flow_details"]}, payee.opts
+    ).linked_flows.source_flow_details
+    assert details is not None and details.type == "outbound_payment"
+    assert details.outbound_payment is not None
+    assert details.outbound_payment.id == rc.linked_flows.source_flow
+    assert details.outbound_payment.object == "treasury.outbound_payment" and details.outbound_payment.amount == 700
+    listed = payee.treasury.received_credits.list(
+        {"financial_account": payee.fa, "expand": ["data.linked_flows.source_flow_details"]}, payee.opts
+    ).data[0]
+    assert listed.linked_flows.source_flow_details is not None
+    assert listed.linked_flows.source_flow_details.type == "outbound_payment"
+    unexpanded = payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data
+    assert all(c.linked_flows.source_flow_details is None for c in unexpanded)
+    # a credit that no flow sent (the test helper's ACH credit) has nothing to expand
+    helper_credit = m.treasury.received_credits.list({"financial_account": m.fa}, m.opts).data[-1]
+    assert helper_credit.linked_flows.source_flow is None
+    again = m.treasury.received_credits.retrieve(
+        helper_credit.id, {"expand": ["linked_flows.source_flow_details"]}, m.opts
+    )
+    assert again.linked_flows.source_flow_details is None

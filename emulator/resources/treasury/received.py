@@ -24,6 +24,9 @@ from emulator.resources.treasury import account_lists, ledger
 CURRENCY_NOT_SUPPORTED = "The FinancialAccount {fa} does not support the currency {currency}."
 AMOUNT_TOO_SMALL = "This value must be greater than or equal to 1."
 REVERSAL_WINDOW = 5 * 24 * 3600
+# ``expand[]=linked_flows.source_flow_details``: the flow that sent a credit, as an object
+SOURCE_FLOW_DETAILS = "linked_flows.source_flow_details"
+LIST_SOURCE_FLOW_DETAILS = "data." + SOURCE_FLOW_DETAILS  # the same through the list's ``data``
 
 
 def _payment_method_details(params: dict[str, Any] | None) -> Obj:
@@ -297,12 +300,33 @@ def _filters(p: dict[str, Any]) -> list[Predicate | None]:
     return [*account_lists.by_status(p), by_flow]
 
 
-list_credits = account_lists.handler(RECEIVED_CREDIT, "/v1/treasury/received_credits", _filters)
 list_debits = account_lists.handler(RECEIVED_DEBIT, "/v1/treasury/received_debits", _filters)
 
 
+def with_source_flow_details(ctx: Ctx, rc: Obj) -> Obj:
+    """The credit as shown with ``expand[]=linked_flows.source_flow_details``: ``{"type": <flow
+    type>, <flow type>: <the flow object>}`` (null when no flow of the platform's sent it)."""
+    flows = rc.get("linked_flows") or {}
+    source, kind = flows.get("source_flow"), flows.get("source_flow_type")
+    found = ctx.platform.find(source) if source and kind else None
+    if found is None:
+        return rc
+    scope, flow = found
+    shown = dict(rc)  # a copy for the response: the stored credit keeps the id only
+    shown["linked_flows"] = {**flows, "source_flow_details": {"type": kind, kind: ctx.in_scope(scope).rendered(flow)}}
+    return shown
+
+
+def list_credits(ctx: Ctx) -> Obj:
+    page = account_lists.of_account(ctx, RECEIVED_CREDIT, "/v1/treasury/received_credits", _filters)
+    if LIST_SOURCE_FLOW_DETAILS in ctx.includes:
+        page["data"] = [with_source_flow_details(ctx, rc) for rc in page["data"]]
+    return page
+
+
 def retrieve_credit(ctx: Ctx) -> Obj:
-    return common.get(ctx, RECEIVED_CREDIT, ctx.path["id"])
+    rc = common.get(ctx, RECEIVED_CREDIT, ctx.path["id"])
+    return with_source_flow_details(ctx, rc) if SOURCE_FLOW_DETAILS in ctx.includes else rc
 
 
 def retrieve_debit(ctx: Ctx) -> Obj:
@@ -312,8 +336,8 @@ def retrieve_debit(ctx: Ctx) -> Obj:
 ROUTES: list[Route] = [
     route("POST", "/v1/test_helpers/treasury/received_credits", test_create_credit),
     route("POST", "/v1/test_helpers/treasury/received_debits", test_create_debit),
-    route("GET", "/v1/treasury/received_credits", list_credits),
-    route("GET", "/v1/treasury/received_credits/{id}", retrieve_credit),
+    route("GET", "/v1/treasury/received_credits", list_credits, includes=[LIST_SOURCE_FLOW_DETAILS]),
+    route("GET", "/v1/treasury/received_credits/{id}", retrieve_credit, includes=[SOURCE_FLOW_DETAILS]),
     route("GET", "/v1/treasury/received_debits", list_debits),
     route("GET", "/v1/treasury/received_debits/{id}", retrieve_debit),
 ]
