@@ -495,3 +495,49 @@ def test_close_waits_for_inbound_transfers_and_canceled_cards(m: Mover) -> None:
     assert m.treasury.financial_accounts.retrieve(m.fa, options=m.opts).status == "open"
     m.th.inbound_transfers.succeed(ibt.id, options=m.opts)
     assert m.treasury.financial_accounts.close(m.fa, options=m.opts).status == "closed"
+
+
+def test_transactions_by_when_they_posted(m: Mover, http: httpx.Client) -> None:
+    """Stripe: the ``status_transitions[posted_at]`` filter needs ``status=posted`` and
+    ``order_by=posted_at``, which lists posted transactions by when they posted, newest first."""
+    first, second = m.outbound_transfer(100), m.outbound_transfer(200)
+    assert http.post("/_emulator/clock", data={"advance": "60"}).status_code == 200
+    m.th.outbound_transfers.post(second.id, options=m.opts)
+    assert http.post("/_emulator/clock", data={"advance": "60"}).status_code == 200
+    m.th.outbound_transfers.post(first.id, options=m.opts)
+    by_posting = m.treasury.transactions.list(
+        {"financial_account": m.fa, "status": "posted", "order_by": "posted_at", "limit": 2}, m.opts
+    )
+    assert [t.flow for t in by_posting.data] == [first.id, second.id] and by_posting.has_more is True
+    by_creation = m.treasury.transactions.list({"financial_account": m.fa, "status": "posted", "limit": 2}, m.opts)
+    assert [t.flow for t in by_creation.data] == [second.id, first.id]
+    rest = m.treasury.transactions.list(
+        {
+            "financial_account": m.fa,
+            "status": "posted",
+            "order_by": "posted_at",
+            "starting_after": by_posting.data[-1].id,
+        },
+        m.opts,
+    )
+    assert [t.flow for t in rest.data] == [
+        m.treasury.transactions.list({"financial_account": m.fa}, m.opts).data[-1].flow
+    ]
+    posted_at = by_posting.data[0].status_transitions.posted_at
+    window = {"gte": posted_at}
+    only_first = m.treasury.transactions.list(
+        {
+            "financial_account": m.fa,
+            "status": "posted",
+            "order_by": "posted_at",
+            "status_transitions": {"posted_at": window},
+        },
+        m.opts,
+    )
+    assert [t.flow for t in only_first.data] == [first.id]
+    for missing in ({"order_by": "posted_at"}, {"status": "posted"}, {}):
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            m.treasury.transactions.list(
+                {"financial_account": m.fa, "status_transitions": {"posted_at": window}, **missing}, m.opts
+            )
+        assert refused.value.param == "status_transitions[posted_at]"

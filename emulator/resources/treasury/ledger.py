@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
-from emulator.core.objects import TREASURY_TRANSACTION, TREASURY_TRANSACTION_ENTRY
+from emulator.core.objects import FINANCIAL_ACCOUNT, TREASURY_TRANSACTION, TREASURY_TRANSACTION_ENTRY
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -138,9 +138,18 @@ def expand_entries_list(ctx: Ctx, trxn: Obj) -> Obj:
 # --- handlers -------------------------------------------------------------------------------------
 
 
+POSTED_AT_FILTER = (
+    "When using the `status_transitions[posted_at]` filter, `status=posted` and `order_by=posted_at` must "
+    "also be specified."
+)
+
+
 def _transaction_filters(p: dict[str, Any]) -> list[Predicate | None]:
-    """``status`` and ``status_transitions[posted_at]``."""
+    """``status`` and ``status_transitions[posted_at]`` (Stripe: only with ``status=posted`` and
+    ``order_by=posted_at``)."""
     posted_at = (p.get("status_transitions") or {}).get("posted_at")
+    if posted_at not in (None, "") and (p.get("status") != "posted" or p.get("order_by") != "posted_at"):
+        raise StripeError(POSTED_AT_FILTER, param="status_transitions[posted_at]")
     return [*account_lists.by_status(p), range_filter(posted_at, "status_transitions.posted_at")]
 
 
@@ -150,7 +159,54 @@ def _entry_filters(p: dict[str, Any]) -> list[Predicate | None]:
     return [by_transaction, range_filter(p.get("effective_at"), "effective_at")]
 
 
-list_transactions = account_lists.handler(TREASURY_TRANSACTION, "/v1/treasury/transactions", _transaction_filters)
+TRANSACTIONS_URL = "/v1/treasury/transactions"
+
+
+def list_transactions(ctx: Ctx) -> Obj:
+    """Newest first by creation, or with ``order_by=posted_at`` (only with ``status=posted``:
+    ``_transaction_filters``) by when they posted, newest first."""
+    if ctx.params.get("order_by") != "posted_at":
+        return account_lists.of_account(ctx, TREASURY_TRANSACTION, TRANSACTIONS_URL, _transaction_filters)
+    return _by_posted_at(ctx)
+
+
+def _by_posted_at(ctx: Ctx) -> Obj:
+    p = ctx.params
+    limit = p.get("limit")
+    if limit is None:
+        limit = 10
+    if not 1 <= limit <= 100:
+        raise StripeError(errors.LIMIT_RANGE.format(value=limit), param="limit", code="parameter_invalid_integer")
+    if p.get("starting_after") and p.get("ending_before"):
+        raise StripeError(errors.CURSORS_EXCLUSIVE, code="parameters_exclusive", param="ending_before")
+    fa_id = common.get(ctx, FINANCIAL_ACCOUNT, p["financial_account"], param="financial_account")["id"]
+    preds = [pred for pred in (*_transaction_filters(p), range_filter(p.get("created"), "created")) if pred]
+    found = [
+        trxn
+        for trxn in ctx.scope.store(TREASURY_TRANSACTION).scan()
+        if trxn["financial_account"] == fa_id and all(pred(trxn) for pred in preds)
+    ]
+    found.sort(key=lambda trxn: trxn["status_transitions"]["posted_at"] or 0)  # stable: ties by creation
+    found.reverse()
+    ids = [trxn["id"] for trxn in found]
+    noun = common.noun(TREASURY_TRANSACTION)
+    if p.get("ending_before"):
+        if p["ending_before"] not in ids:
+            raise errors.no_such(noun, p["ending_before"], param="ending_before")
+        end = ids.index(p["ending_before"])
+        return plain_page(found[max(0, end - limit) : end], end - limit > 0)
+    start = 0
+    if p.get("starting_after"):
+        if p["starting_after"] not in ids:
+            raise errors.no_such(noun, p["starting_after"], param="starting_after")
+        start = ids.index(p["starting_after"]) + 1
+    return plain_page(found[start : start + limit], len(found) > start + limit)
+
+
+def plain_page(items: list[Obj], has_more: bool) -> Obj:
+    return {"object": "list", "data": items, "has_more": has_more, "url": TRANSACTIONS_URL}
+
+
 list_entries = account_lists.handler(TREASURY_TRANSACTION_ENTRY, "/v1/treasury/transaction_entries", _entry_filters)
 
 
