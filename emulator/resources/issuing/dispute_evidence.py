@@ -11,7 +11,8 @@ reason                         required fields
 canceled                       explanation, canceled_at, cancellation_reason, product_type
 duplicate                      explanation, and original_transaction or one document
                                (card_statement, cash_receipt, check_image)
-fraudulent                     explanation
+fraudulent                     nothing (stripe-cli's ``issuing_dispute.submitted`` trigger submits
+                               ``evidence[reason]=fraudulent`` alone)
 merchandise_not_as_described   explanation, received_at, return_status
 no_valid_authorization         explanation
 not_received                   explanation, expected_at, product_description, product_type
@@ -71,7 +72,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 REQUIRED: dict[str, tuple[str, ...]] = {
     "canceled": ("explanation", "canceled_at", "cancellation_reason", "product_type"),
     "duplicate": ("explanation",),
-    "fraudulent": ("explanation",),
+    "fraudulent": (),
     "merchandise_not_as_described": ("explanation", "received_at", "return_status"),
     "no_valid_authorization": ("explanation",),
     "not_received": ("explanation", "expected_at", "product_description", "product_type"),
