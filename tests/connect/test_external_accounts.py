@@ -69,6 +69,12 @@ def test_second_account_in_a_currency_takes_the_default_only_when_asked(
     assert "account.external_account.deleted" in types
 
 
+def test_btok_us_is_a_test_token_too(client: stripe.StripeClient, account: stripe.Account) -> None:
+    """stripe-cli's ``account.external_account.*`` triggers attach ``btok_us``."""
+    bank = client.v1.accounts.external_accounts.create(account.id, {"external_account": "btok_us"})
+    assert (bank["object"], bank["last4"], bank["routing_number"]) == ("bank_account", "6789", "110000000")
+
+
 def test_same_bank_details_twice_is_bank_account_exists(client: stripe.StripeClient, account: stripe.Account) -> None:
     client.v1.accounts.external_accounts.create(account.id, {"external_account": US_BANK})
     with pytest.raises(stripe.InvalidRequestError) as exc:

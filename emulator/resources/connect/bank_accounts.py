@@ -73,6 +73,7 @@ TEST_IBAN_OUTCOMES: dict[str, str | None] = {"0": None, **{str(i + 1): f for i, 
 # Stripe's test bank account tokens (usable any number of times): token -> account number (US).
 TEST_ROUTING = "110000000"
 MAGIC_TOKENS: dict[str, str] = {
+    "btok_us": "000123456789",  # what stripe-cli's external-account triggers send
     "btok_us_verified": "000123456789",
     "btok_us_verified_noAccount": "000111111116",
     "btok_us_verified_accountClosed": "000111111113",
