@@ -121,6 +121,27 @@ def test_numbers_are_distinct_luhn_valid_visa(client: stripe.StripeClient, http:
     assert len(numbers) == 20
 
 
+def test_signature_on_delivery_follows_the_shipping_service(client: stripe.StripeClient) -> None:
+    """Stripe: standard shipping has no signature on delivery; express and priority default to one."""
+    holder = create_cardholder(client)
+    for service, signed in (("standard", False), ("express", True), ("priority", True)):
+        card = new_card(client, cardholder=holder.id, type="physical", shipping={**SHIPPING, "service": service})
+        assert card.shipping is not None and card.shipping.require_signature is signed, service
+    unsigned = new_card(
+        client,
+        cardholder=holder.id,
+        type="physical",
+        shipping={**SHIPPING, "service": "express", "require_signature": False},
+    )
+    assert unsigned.shipping is not None and unsigned.shipping.require_signature is False
+    err = error_of(
+        lambda: new_card(
+            client, cardholder=holder.id, type="physical", shipping={**SHIPPING, "require_signature": True}
+        )
+    )
+    assert err.param == "shipping[require_signature]"
+
+
 def test_physical_card_shipping(client: stripe.StripeClient) -> None:
     holder = create_cardholder(client)
     card = new_card(

@@ -52,6 +52,7 @@ TRACKING_URLS = {
 
 NOT_PHYSICAL = "Card {card} is a virtual card: only physical cards have shipping to simulate."
 SHIPPING_ON_VIRTUAL = "`shipping` can only be set on physical cards."
+NO_SIGNATURE_ON_STANDARD = "Standard shipping service does not support signature on delivery."
 SHIPPING_REQUIRED = "Physical cards require `shipping` (at least `shipping[name]` and `shipping[address]`)."
 SHIPPING_LOCKED = "The shipping details of this card can no longer be changed: its shipment is already `{status}`."
 BAD_TRANSITION = (
@@ -74,6 +75,13 @@ def new_shipping(ctx: Ctx, params: dict[str, Any], path: str = "shipping") -> Ob
         }
     customs = params.get("customs")
     phone = params.get("phone_number")
+    service = params.get("service") or "standard"
+    # Stripe: standard service has no signature on delivery; express and priority default to one
+    signature = params.get("require_signature")
+    if signature is None:
+        signature = service != "standard"
+    elif signature and service == "standard":
+        raise StripeError(NO_SIGNATURE_ON_STANDARD, param=f"{path}[require_signature]")
     return {
         "address": address,
         "address_validation": validation,
@@ -86,8 +94,8 @@ def new_shipping(ctx: Ctx, params: dict[str, Any], path: str = "shipping") -> Ob
         "phone_number": cardholders.normalize_phone(phone, address["country"], f"{path}[phone_number]")
         if phone
         else None,
-        "require_signature": params.get("require_signature"),
-        "service": params.get("service") or "standard",
+        "require_signature": signature,
+        "service": service,
         "shipped_at": None,
         "status": "pending",
         "tracking_number": None,
