@@ -684,3 +684,19 @@ def test_an_authorizations_money_stays_where_it_was_made(client: stripe.StripeCl
     # a new purchase draws on the card's account as it is now
     refused = th.authorizations.create({"card": s.card, "amount": 100}, s.opts)
     assert not refused.approved and refused.request_history[-1].reason == "insufficient_funds"
+
+
+def test_lifecycle_controls_cancel_the_card_at_its_payment_count(client: stripe.StripeClient) -> None:
+    """Stripe: "After the card reaches this payment count, its status automatically updates to
+    `canceled`, and all future authorizations are declined." (approved authorizations over 1 USD)"""
+    s = issuing_flows.spender(client, lifecycle_controls={"cancel_after": {"payment_count": 2}})
+    assert s.authorize(100).approved is True  # 1 USD: not counted
+    assert s.authorize(2_500).approved is True
+    assert s.client.v1.issuing.cards.retrieve(s.card, options=s.opts).status == "active"
+    assert s.authorize(2_500).approved is True
+    card = s.client.v1.issuing.cards.retrieve(s.card, options=s.opts)
+    assert card.status == "canceled"
+    declined = s.authorize(2_500)
+    assert declined.approved is False and declined.request_history[-1].reason == "card_canceled"
+    updated = s.client.v1.events.list({"type": "issuing_card.updated"}, s.opts).data
+    assert updated[0].data.object["status"] == "canceled"
