@@ -49,13 +49,8 @@ def _dig(obj: Obj, dotted: str) -> Any:
     return node
 
 
-def paginate(
-    store: ObjectStore,
-    url: str,
-    params: dict[str, Any],
-    predicates: list[Predicate | None] | None = None,
-    noun: str = "object",
-) -> Obj:
+def _page_params(params: dict[str, Any]) -> tuple[int, str | None, str | None]:
+    """``limit`` (1-100, default 10) and the one cursor a list request may give."""
     limit = params.get("limit", 10)
     if limit is None:
         limit = 10
@@ -65,6 +60,35 @@ def paginate(
     ending_before = params.get("ending_before")
     if starting_after and ending_before:
         raise StripeError(errors.CURSORS_EXCLUSIVE, code="parameters_exclusive", param="ending_before")
+    return limit, starting_after, ending_before
+
+
+def paginate_ordered(items: list[Obj], url: str, params: dict[str, Any], noun: str = "object") -> Obj:
+    """A page of ``items``, already filtered and in the list's order (for an order other than the
+    store's), with the same ``limit`` and cursor rules as :func:`paginate`."""
+    limit, starting_after, ending_before = _page_params(params)
+    ids = [item["id"] for item in items]
+    if ending_before:
+        if ending_before not in ids:
+            raise errors.no_such(noun, ending_before, param="ending_before")
+        end = ids.index(ending_before)
+        return {"object": "list", "data": items[max(0, end - limit) : end], "has_more": end > limit, "url": url}
+    start = 0
+    if starting_after:
+        if starting_after not in ids:
+            raise errors.no_such(noun, starting_after, param="starting_after")
+        start = ids.index(starting_after) + 1
+    return {"object": "list", "data": items[start : start + limit], "has_more": len(items) > start + limit, "url": url}
+
+
+def paginate(
+    store: ObjectStore,
+    url: str,
+    params: dict[str, Any],
+    predicates: list[Predicate | None] | None = None,
+    noun: str = "object",
+) -> Obj:
+    limit, starting_after, ending_before = _page_params(params)
     preds = [p for p in (predicates or []) if p is not None]
     created = range_filter(params.get("created"), "created")
     if created is not None:

@@ -16,7 +16,7 @@ from emulator.core.objects import FINANCIAL_ACCOUNT, TREASURY_TRANSACTION, TREAS
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
-from emulator.http.listing import Predicate, range_filter
+from emulator.http.listing import Predicate, paginate_ordered, range_filter
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
@@ -172,13 +172,6 @@ def list_transactions(ctx: Ctx) -> Obj:
 
 def _by_posted_at(ctx: Ctx) -> Obj:
     p = ctx.params
-    limit = p.get("limit")
-    if limit is None:
-        limit = 10
-    if not 1 <= limit <= 100:
-        raise StripeError(errors.LIMIT_RANGE.format(value=limit), param="limit", code="parameter_invalid_integer")
-    if p.get("starting_after") and p.get("ending_before"):
-        raise StripeError(errors.CURSORS_EXCLUSIVE, code="parameters_exclusive", param="ending_before")
     fa_id = common.get(ctx, FINANCIAL_ACCOUNT, p["financial_account"], param="financial_account")["id"]
     preds = [pred for pred in (*_transaction_filters(p), range_filter(p.get("created"), "created")) if pred]
     found = [
@@ -188,23 +181,7 @@ def _by_posted_at(ctx: Ctx) -> Obj:
     ]
     found.sort(key=lambda trxn: trxn["status_transitions"]["posted_at"] or 0)  # stable: ties by creation
     found.reverse()
-    ids = [trxn["id"] for trxn in found]
-    noun = common.noun(TREASURY_TRANSACTION)
-    if p.get("ending_before"):
-        if p["ending_before"] not in ids:
-            raise errors.no_such(noun, p["ending_before"], param="ending_before")
-        end = ids.index(p["ending_before"])
-        return plain_page(found[max(0, end - limit) : end], end - limit > 0)
-    start = 0
-    if p.get("starting_after"):
-        if p["starting_after"] not in ids:
-            raise errors.no_such(noun, p["starting_after"], param="starting_after")
-        start = ids.index(p["starting_after"]) + 1
-    return plain_page(found[start : start + limit], len(found) > start + limit)
-
-
-def plain_page(items: list[Obj], has_more: bool) -> Obj:
-    return {"object": "list", "data": items, "has_more": has_more, "url": TRANSACTIONS_URL}
+    return paginate_ordered(found, TRANSACTIONS_URL, p, noun=common.noun(TREASURY_TRANSACTION))
 
 
 list_entries = account_lists.handler(TREASURY_TRANSACTION_ENTRY, "/v1/treasury/transaction_entries", _entry_filters)
