@@ -14,8 +14,8 @@ The flow, as Stripe.js runs it:
 A nonce this emulator did not make is accepted as is (a test double of Stripe.js may make its own),
 and the key made from it then needs no private nonce. Without a nonce, the key is the one Stripe's
 mobile SDKs ask a backend for (``STPIssuingCardEphemeralKeyProvider``: ``issuing_card`` and the API
-version only); it may do what a key made from a nonce may, and needs no private nonce either. ``customer`` and ``verification_session`` keys
-are for objects this emulator does not have: refused. Keys expire an hour after creation;
+version only); it may do what a key made from a nonce may, and needs no private nonce either.
+``customer`` and ``verification_session`` keys are for objects this emulator does not have: refused. Keys expire an hour after creation;
 ``DELETE /v1/ephemeral_keys/{key}`` ends one at once.
 """
 
