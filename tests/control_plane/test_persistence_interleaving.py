@@ -151,7 +151,7 @@ def test_decisions_made_through_the_api_inside_the_window_come_back(tmp_path: Pa
             client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
             shop = Shop(client, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}), receiver)
             holder.append(shop)
-            amounts = [3000, 3001, 3002, 3003, 3004, 3005]
+            amounts = [1000, 1001, 1002, 1003, 1004, 1005]  # 6,015 together: all fit in 10,000
 
             def buy(amount: int) -> dict[str, Any]:
                 own = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
