@@ -10,6 +10,8 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
     # in every answer and in docs.stripe.com/api/ephemeral_keys/object, not in the spec; Stripe's
     # mobile SDKs read it (the card an Issuing key is for)
     "ephemeral_key": frozenset({"associated_objects"}),
+    # stripe-python 16 / stripe-node types and docs.stripe.com/api/test_clocks/object
+    "test_helpers.test_clock": frozenset({"status_details"}),
     "payout": frozenset({"application_fee", "application_fee_amount", "payout_method", "trace_id"}),
     "account_bacs_debit_payments_settings": frozenset({"service_user_number"}),
     "account_business_profile": frozenset(
