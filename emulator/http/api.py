@@ -26,7 +26,7 @@ from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
 from emulator.http.one_write import TRUSTED
 from emulator.http.params import ParamSpecs
-from emulator.http.render import Representation, response_types
+from emulator.http.render import Representation, not_expandable, response_types
 from emulator.http.responses import RawBody
 from emulator.http.router import Router
 from emulator.recording.recorder import Recorder
@@ -350,7 +350,7 @@ class Api:
                 result = await result
             if isinstance(result, RawBody):
                 if expand or includes:
-                    raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=[*expand, *includes][0]), param="expand")
+                    raise not_expandable([*expand, *includes][0])
                 meta["content_type"] = result.content_type
                 return 200, result.data, version
             answer = ctx.answer
@@ -365,6 +365,7 @@ class Api:
                 body = dumps(self.representation.render(ctx, result, expand))
             status = 200
         except StripeError as exc:
+            errors.missing_in_request(exc, path_params.values())  # an id from the body or query: 400
             if store is not None and idem_key:
                 if exc.status in (400, 402, 404):
                     body = dumps(exc.body(request_id, _log_base(scope, headers)))

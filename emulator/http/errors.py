@@ -8,6 +8,7 @@ Message texts live here as constants so that one place holds Stripe's wording.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 DOCS = "https://stripe.com/docs/error-codes/"
@@ -62,7 +63,8 @@ INVALID_ENUM = "Invalid {name}: must be one of {choices}"
 INVALID_ARRAY = "Invalid array"
 INVALID_HASH = "Invalid object"
 INVALID_STRING = "Invalid string: {value}"
-STRING_TOO_LONG = "Invalid {name}: must be at most {max} characters"
+# the value shown shortened to its first and last four characters (``P1_e...Gvxg``)
+STRING_TOO_LONG = "Invalid string: {value}; must be at most {max} characters"
 EMPTY_NOT_ALLOWED = (
     "You passed an empty string for '{param}'. We assume empty values are an attempt to unset a parameter; "
     "however '{param}' cannot be unset. You should remove '{param}' from your request or supply a non-empty value."
@@ -91,11 +93,22 @@ IDEMPOTENCY_IN_USE = (
     "submitted twice, and the other request is still going through): {key}. Please try again later."
 )
 IDEMPOTENCY_KEY_TOO_LONG = "Invalid idempotency key: must be at most 255 characters long."
-METADATA_TOO_MANY_KEYS = "Invalid metadata: metadata cannot have more than 50 keys"
-METADATA_KEY_TOO_LONG = "Invalid metadata: keys can be at most 40 characters long (key '{key}')"
-METADATA_VALUE_TOO_LONG = "Invalid metadata: values can be at most 500 characters long (key '{key}')"
+METADATA_TOO_MANY_KEYS = (
+    "Metadata can have up to 50 keys, but you've set {count}. Email us at support+metadata@stripe.com for more "
+    "information."
+)
+METADATA_KEY_TOO_LONG = (
+    "Metadata keys can have up to 40 characters, but you passed in a key that is {length} characters. "
+    "Invalid key: {key}"
+)
+METADATA_VALUE_TOO_LONG = (
+    "Metadata values can have up to 500 characters, but you passed in a value that is {length} characters. "
+    "Invalid value: {value}"
+)
 METADATA_KEY_BRACKETS = "Invalid metadata: keys cannot contain '[' or ']' (key '{key}')"
+# names the first segment of the path that cannot be expanded (``invalid`` of ``invalid.deep.path``)
 EXPAND_NOT_EXPANDABLE = "This property cannot be expanded ({path})."
+EXPAND_TOO_DEEP_CODE = "property_expansion_max_depth"
 EXPAND_TOO_DEEP = "You cannot expand more than 4 levels of a property. Property: {path}"
 LIMIT_RANGE = "Invalid limit: must be between 1 and 100 (got {value})"
 CURSORS_EXCLUSIVE = "You may only specify one of these parameters: ending_before, starting_after."
@@ -126,6 +139,9 @@ class StripeError(Exception):
         self.decline_code = decline_code
         self.doc_url = doc_url if doc_url is not None else (DOCS + code.replace("_", "-") if code else None)
         self.extra = extra or {}
+        # the id a ``resource_missing`` error could not find (the API answers 400 when the request
+        # named it in a parameter, 404 when in the URL path)
+        self.missing_id: str | None = None
 
     def body(self, request_id: str | None = None, log_base: str | None = None) -> dict[str, Any]:
         """The error JSON; ``log_base`` + ``request_id`` becomes ``request_log_url`` (when both are known)."""
@@ -154,7 +170,37 @@ def invalid(message: str, *, param: str | None = None, code: str | None = None) 
 
 
 def no_such(noun: str, obj_id: str, param: str = "id") -> StripeError:
-    return StripeError(NO_SUCH.format(noun=noun, id=obj_id), status=404, code="resource_missing", param=param)
+    """Stripe's ``resource_missing``: a 404 as raised; the API makes it a 400 when ``obj_id`` came in a
+    request parameter rather than the URL path (:func:`missing_in_request`)."""
+    return resource_missing(NO_SUCH.format(noun=noun, id=obj_id), obj_id, param)
+
+
+def resource_missing(message: str, obj_id: str, param: str) -> StripeError:
+    """:func:`no_such` with a message of the resource's own (``No such file upload: 'file_x'``)."""
+    err = StripeError(message, status=404, code="resource_missing", param=param)
+    err.missing_id = obj_id
+    return err
+
+
+# list cursors: an unknown one is a 404 although it is a parameter (as Stripe answers)
+CURSOR_PARAMS = frozenset({"starting_after", "ending_before"})
+
+
+def missing_in_request(err: StripeError, path_ids: Iterable[str]) -> None:
+    """Stripe answers 404 for an unknown id in the URL path, 400 for one named in the body or query:
+    turn ``err`` (from :func:`no_such`) into a 400 unless its id is one of ``path_ids`` or a cursor."""
+    if (
+        err.status == 404
+        and err.missing_id is not None
+        and err.param not in CURSOR_PARAMS
+        and err.missing_id not in path_ids
+    ):
+        err.status = 400
+
+
+def shortened(value: str) -> str:
+    """A long value as Stripe shows it in an error: its first and last four characters."""
+    return value if len(value) <= 8 else f"{value[:4]}...{value[-4:]}"
 
 
 def missing(param: str) -> StripeError:

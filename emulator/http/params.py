@@ -174,7 +174,9 @@ class Compiler:
             self._nonempty(text, path)
             if max_len is not None and len(text) > max_len:
                 raise StripeError(
-                    errors.STRING_TOO_LONG.format(name=_name(path), max=max_len), param=path, code="parameter_invalid"
+                    errors.STRING_TOO_LONG.format(value=errors.shortened(text), max=max_len),
+                    param=path,
+                    code="parameter_invalid",
                 )
             return text
 
@@ -287,9 +289,11 @@ def check_metadata(meta: dict[str, Any]) -> None:
         if "[" in key or "]" in key:
             raise StripeError(errors.METADATA_KEY_BRACKETS.format(key=key[:60]), param=f"metadata[{key}]")
         if len(key) > 40:
-            raise StripeError(errors.METADATA_KEY_TOO_LONG.format(key=key[:60]), param=f"metadata[{key}]")
+            raise StripeError(errors.METADATA_KEY_TOO_LONG.format(length=len(key), key=key), param=f"metadata[{key}]")
         if value is not None and len(value) > 500:
-            raise StripeError(errors.METADATA_VALUE_TOO_LONG.format(key=key), param=f"metadata[{key}]")
+            raise StripeError(
+                errors.METADATA_VALUE_TOO_LONG.format(length=len(value), value=value), param=f"metadata[{key}]"
+            )
 
 
 class ParamSpecs:

@@ -95,45 +95,47 @@ class Representation:
         self.not_in_lists = not_in_lists
 
     def precheck(self, object_type: str, is_list: bool, expand: list[str], includes: frozenset[str]) -> None:
-        """Refuse an ``expand[]`` whose first field cannot be expanded, before the handler runs
-        (so a POST with a bad ``expand[]`` changes nothing). Deeper levels are checked on render."""
+        """Refuse an ``expand[]`` too deep (on a list ``data`` is one of the four levels) or whose first
+        field cannot be expanded, before the handler runs (so a POST with a bad ``expand[]`` changes
+        nothing). Deeper levels are checked on render."""
         for path in expand:
             if path in includes:
                 continue  # the route shows it itself (``data.financial_addresses.aba.account_number``)
             segments = path.split(".")
-            if len(segments) > MAX_EXPAND_DEPTH + (1 if is_list else 0):
-                raise StripeError(errors.EXPAND_TOO_DEEP.format(path=path), param="expand")
+            _check_depth(path, segments)
             if is_list:
                 if segments[0] != "data" or len(segments) < 2:
-                    raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+                    raise not_expandable(segments[0])
                 segments = segments[1:]
                 if (object_type, segments[0]) in self.not_in_lists:
-                    raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+                    raise not_expandable(segments[0])
             if segments[0] in includes:
                 continue
             if segments[0] not in self.expandable.get(object_type, frozenset()):
-                raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+                raise not_expandable(segments[0])
 
     def render(self, ctx: Ctx, obj: Obj, expand: list[str]) -> Obj:
         fn = self.renderers.get(obj.get("object", ""))
         out = fn(ctx, obj) if fn is not None else obj
         for path in expand:
             segments = path.split(".")
-            if len(segments) > MAX_EXPAND_DEPTH:
-                raise StripeError(errors.EXPAND_TOO_DEEP.format(path=path), param="expand")
+            _check_depth(path, segments)
             out = self._expand(ctx, out, segments, path)
         return out
 
     def render_list(self, ctx: Ctx, page: Obj, expand: list[str]) -> Obj:
         item_expand: list[str] = []
         for path in expand:
-            if not path.startswith("data."):
-                raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+            segments = path.split(".")
+            _check_depth(path, segments)
+            if segments[0] != "data" or len(segments) < 2:
+                raise not_expandable(segments[0])
             item_expand.append(path[5:])
         for item in page["data"][:1]:
             for path in item_expand:
-                if (item.get("object"), path.split(".")[0]) in self.not_in_lists:
-                    raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path="data." + path), param="expand")
+                field = path.split(".")[0]
+                if (item.get("object"), field) in self.not_in_lists:
+                    raise not_expandable(field)
         data = [self.render(ctx, item, item_expand) for item in page["data"]]
         return {**page, "data": data}
 
@@ -146,7 +148,7 @@ class Representation:
             return node  # includable field, already handled by the renderer
         allowed = self.expandable.get(obj_type, frozenset())
         if field not in allowed:
-            raise StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path), param="expand")
+            raise not_expandable(field)
         child_schema = self.children.get(obj_type, {}).get(field)
         virtual = self.virtual.get((obj_type, field))
         if virtual is not None:
@@ -180,3 +182,15 @@ class Representation:
         if isinstance(value, list):
             return [self._expand_value(ctx, v, rest, path, schema) for v in value]
         return value
+
+
+def _check_depth(path: str, segments: list[str]) -> None:
+    """Stripe expands at most four levels, ``data`` of a list's ``data.x.y.z`` being one of them."""
+    if len(segments) > MAX_EXPAND_DEPTH:
+        raise StripeError(errors.EXPAND_TOO_DEEP.format(path=path), param="expand", code=errors.EXPAND_TOO_DEEP_CODE)
+
+
+def not_expandable(path: str) -> StripeError:
+    """``path``'s first segment cannot be expanded: Stripe's message names that segment only
+    (``invalid`` of ``invalid.deep.path``)."""
+    return StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path.split(".")[0]), param="expand")

@@ -16,8 +16,9 @@ CURRENCIES = ("usd", "eur", "gbp")
 
 
 def noun(object_type: str) -> str:
-    """How ``No such <noun>: 'id'`` names an object type."""
-    return object_type.replace(".", "_")
+    """How ``No such <noun>: 'id'`` names an object type: the dot of a namespaced type becomes a space
+    (``issuing card``, ``treasury financial_account``), as a real Stripe answer shows."""
+    return object_type.replace(".", " ")
 
 
 def merge_metadata(current: dict[str, str] | None, update: dict[str, Any] | None | str) -> dict[str, str]:
@@ -32,12 +33,13 @@ def merge_metadata(current: dict[str, str] | None, update: dict[str, Any] | None
             else:
                 merged[key] = value
     if len(merged) > 50:
-        raise StripeError(errors.METADATA_TOO_MANY_KEYS, param="metadata")
+        raise StripeError(errors.METADATA_TOO_MANY_KEYS.format(count=len(merged)), param="metadata")
     return merged
 
 
 def get(ctx: Ctx, object_type: str, obj_id: str, param: str = "id") -> Obj:
-    """An object of the calling account, or Stripe's 404."""
+    """An object of the calling account, or Stripe's ``resource_missing`` (404 for an id in the URL path,
+    400 for one in a request parameter: see ``errors.missing_in_request``)."""
     obj = ctx.scope.get(object_type, obj_id)
     if obj is None:
         raise errors.no_such(noun(object_type), obj_id, param=param)

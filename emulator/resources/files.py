@@ -19,6 +19,7 @@ from typing import Any
 from emulator.core.context import Ctx
 from emulator.core.objects import FILE
 from emulator.core.store import Obj
+from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
 from emulator.http.multipart import Upload
@@ -186,7 +187,7 @@ def create(ctx: Ctx) -> Obj:
 def _live(ctx: Ctx, file_id: str, param: str = "file") -> Obj:
     obj = ctx.scope.get(FILE, file_id)
     if obj is None or (obj["expires_at"] is not None and obj["expires_at"] <= ctx.now):
-        raise StripeError(NO_SUCH_FILE.format(id=file_id), status=404, code="resource_missing", param=param)
+        raise errors.resource_missing(NO_SUCH_FILE.format(id=file_id), file_id, param)
     return obj
 
 

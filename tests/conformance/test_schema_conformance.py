@@ -128,7 +128,7 @@ def test_lists_errors_and_server_errors() -> None:
     error = {
         "error": {
             "type": "invalid_request_error",
-            "message": "No such issuing_card: 'ic_1'",
+            "message": "No such issuing card: 'ic_1'",
             "code": "resource_missing",
             "doc_url": "https://stripe.com/docs/error-codes/resource-missing",
         }

@@ -68,6 +68,9 @@ SHAPE_ERRORS = (
     "Invalid decimal",
 )
 ENUM_ERROR = "must be one of"
+# a string over its maxLength is Stripe's "Invalid string: abcd...wxyz; must be at most N characters":
+# the value's length, not its shape (an SDK example value may be longer than the spec allows)
+LENGTH_ERROR = "; must be at most"
 MISSING_ID = "sdk_params_missing"
 ACCOUNT = "@account"  # in a recipe's objects: the connected account the request is made on
 
@@ -357,7 +360,8 @@ def problem(trial: Trial, err: stripe.StripeError) -> str | None:
     if trial.kind == "empty" and code == "parameter_invalid_empty":
         return f"'' refused: {message[:160]}"
     own = tuple(x for x in trial.param.path if x != sdk_params.LIST)
-    if message.startswith(SHAPE_ERRORS) and _unbracket(param)[: len(own)] == own[: len(_unbracket(param))]:
+    shape = message.startswith(SHAPE_ERRORS) and LENGTH_ERROR not in message
+    if shape and _unbracket(param)[: len(own)] == own[: len(_unbracket(param))]:
         return f"shape refused: {param}: {message[:160]}"
     return None
 

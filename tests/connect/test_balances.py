@@ -94,7 +94,7 @@ def test_unknown_ids_and_bad_filters_are_stripe_errors(client: stripe.StripeClie
     assert "No such balance_transaction: 'txn_nope'" in str(err.value.user_message)
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.balance_transactions.list({"payout": "po_nope"})
-    assert err.value.http_status == 404 and err.value.param == "payout"
+    assert err.value.http_status == 400 and err.value.param == "payout"
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.balance_transactions.list({"limit": 0})
     assert err.value.param == "limit"

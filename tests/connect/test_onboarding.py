@@ -412,7 +412,7 @@ def test_identity_documents_are_uploads_or_stripes_test_tokens(client: stripe.St
     )
     assert token.verification.document.back == "file_identity_document_success"
     logo = flows.upload(client, "dispute_evidence", flows.PDF, "receipt.pdf", account.id)
-    for bad, status in (("file_nope", 404), (logo.id, 400)):
+    for bad, status in (("file_nope", 400), (logo.id, 400)):
         with pytest.raises(stripe.StripeError) as exc:
             client.v1.accounts.persons.create(account.id, {"verification": {"document": {"front": bad}}})
         assert exc.value.http_status == status

@@ -166,7 +166,7 @@ def test_create_needs_an_explicit_version_and_a_card(client: stripe.StripeClient
     versioned = {**headers, "Stripe-Version": ELEMENTS_VERSION}
     cases: list[tuple[dict[str, str], int, str | None, str]] = [
         ({"nonce": "ephkn_pub_x"}, 400, None, "issuing_card"),
-        ({"issuing_card": "ic_nope", "nonce": "ephkn_pub_x"}, 404, "issuing_card", "No such issuing_card"),
+        ({"issuing_card": "ic_nope", "nonce": "ephkn_pub_x"}, 400, "issuing_card", "No such issuing card"),
         ({"customer": "cus_123"}, 400, "customer", "not emulated"),
         ({"verification_session": "vs_123"}, 400, "verification_session", "not emulated"),
         ({"issuing_card": s.card, "customer": "cus_1", "nonce": "n"}, 400, "customer", "only pass one"),
@@ -225,7 +225,7 @@ def test_publishable_key_only_makes_nonces(server: EmulatorServer, api_key: str,
         data={"issuing_card": "ic_nope"},
         headers={"Authorization": f"Bearer {_publishable(api_key)}"},
     )
-    assert r.status_code == 404 and r.json()["error"]["param"] == "issuing_card"
+    assert r.status_code == 400 and r.json()["error"]["param"] == "issuing_card"
     # the control plane takes secret keys only
     r = httpx.get(f"{server.url}/_emulator/requests", headers={"Authorization": f"Bearer {_publishable(api_key)}"})
     assert r.status_code == 401

@@ -185,7 +185,7 @@ def test_financial_account_rules(client: stripe.StripeClient, account: stripe.Ac
     assert err.param == "financial_account"
     assert err.code == "financial_account_capability_restricted"
     err = error_of(lambda: new_card(client, account.id, cardholder=holder.id, financial_account="fa_nope"))
-    assert err.http_status == 404 and err.param == "financial_account"
+    assert err.http_status == 400 and err.param == "financial_account"  # named in the body: 400
     good = flows.financial_account(client, account.id)
     err = error_of(
         lambda: new_card(client, account.id, cardholder=holder.id, financial_account=good.id, currency="eur")
@@ -214,7 +214,7 @@ def test_cardholder_is_required_and_scoped(client: stripe.StripeClient, account:
     assert err.code == "parameter_missing" and err.param == "cardholder"
     other = create_cardholder(client)  # on the platform, not on the connected account
     err = error_of(lambda: new_card(client, account.id, cardholder=other.id))
-    assert err.http_status == 404 and err.param == "cardholder"
+    assert err.http_status == 400 and err.param == "cardholder"
     err = error_of(lambda: new_card(client, cardholder=other.id, currency="jpy"))
     assert err.param == "currency"
     err = error_of(lambda: new_card(client, cardholder=other.id, type="plastic"))
@@ -353,7 +353,7 @@ def test_replacement_rules(client: stripe.StripeClient) -> None:
     err = error_of(lambda: new_card(client, cardholder=holder.id, replacement_for=old.id))
     assert err.param == "replacement_reason" and err.code == "parameter_missing"
     err = error_of(lambda: new_card(client, cardholder=holder.id, replacement_for="ic_nope", replacement_reason="lost"))
-    assert err.http_status == 404 and err.param == "replacement_for"
+    assert err.http_status == 400 and err.param == "replacement_for"
     assert client.v1.issuing.cards.retrieve(old.id).replaced_by is None
 
 
@@ -592,7 +592,7 @@ def test_update_metadata_and_unknown_card(client: stripe.StripeClient, server: E
     err = error_of(lambda: client.v1.issuing.cards.retrieve("ic_1nothere"))
     assert err.http_status == 404 and err.code == "resource_missing"
     err = error_of(lambda: client.v1.issuing.cards.update(card.id, {"personalization_design": "pd_123"}))
-    assert err.http_status == 404 and err.param == "personalization_design"
+    assert err.http_status == 400 and err.param == "personalization_design"
 
 
 def test_lifecycle_controls_pin_and_wallets(client: stripe.StripeClient, http: httpx.Client) -> None:
@@ -648,5 +648,5 @@ def test_cards_are_scoped_to_their_account(
     moved = client.v1.issuing.cards.update(card.id, {"financial_account": moved_fa.id}, on(account))
     assert moved.financial_account == moved_fa.id
     err = error_of(lambda: client.v1.issuing.cards.update(card.id, {"financial_account": "fa_nope"}, on(account)))
-    assert err.http_status == 404 and err.param == "financial_account"
+    assert err.http_status == 400 and err.param == "financial_account"
     assert client.v1.issuing.cards.retrieve(card.id, options=on(account)).financial_account == moved_fa.id

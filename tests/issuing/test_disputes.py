@@ -181,7 +181,7 @@ def test_duplicate_with_original_transaction(spender: Spender) -> None:
     )
     with pytest.raises(stripe.InvalidRequestError) as err:
         s.client.v1.issuing.disputes.submit(dispute.id, options=s.opts)
-    assert err.value.http_status == 404
+    assert err.value.http_status == 400
     s.client.v1.issuing.disputes.update(
         dispute.id, {"evidence": {"duplicate": {"original_transaction": first.id}}}, s.opts
     )
@@ -234,7 +234,7 @@ def test_eligibility(spender: Spender) -> None:
     assert err.value.code == "parameter_missing"
     with pytest.raises(stripe.InvalidRequestError) as err:
         api.create({"transaction": "ipi_missing"}, s.opts)
-    assert err.value.http_status == 404
+    assert err.value.http_status == 400 and err.value.code == "resource_missing"
     with pytest.raises(stripe.InvalidRequestError, match="not created by an Issuing card"):
         ach = s.client.v1.test_helpers.treasury.received_debits.create(
             {"amount": 10, "currency": "usd", "financial_account": s.fa, "network": "ach"}, s.opts

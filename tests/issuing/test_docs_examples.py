@@ -393,7 +393,7 @@ def test_dispute_losing_evidence_test_value(docs: Docs) -> None:
 def test_dispute_of_uncaptured_authorization_refused(docs: Docs) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
         docs.client.v1.issuing.disputes.create({"transaction": "ipi_doesnotexist"}, docs.opts)
-    assert exc.value.http_status == 404
+    assert exc.value.http_status == 400  # a missing object named in the body
     assert exc.value.code == "resource_missing"
     assert exc.value.param == "transaction"
 

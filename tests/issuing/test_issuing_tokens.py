@@ -56,7 +56,7 @@ def test_test_mode_cards_have_no_tokens(
     assert listed.data == [] and listed.has_more is False and listed.url == "/v1/issuing/tokens"
     err = error_of(lambda: client.v1.issuing.tokens.retrieve("intok_1MzDbE2eZvKYlo2C26a98MDg", options=opts))
     assert err.http_status == 404 and err.code == "resource_missing" and err.param == "token"
-    assert err.user_message == "No such issuing_token: 'intok_1MzDbE2eZvKYlo2C26a98MDg'"
+    assert err.user_message == "No such issuing token: 'intok_1MzDbE2eZvKYlo2C26a98MDg'"
     err = error_of(lambda: client.v1.issuing.tokens.update("intok_nope", {"status": "suspended"}, opts))
     assert err.http_status == 404 and err.param == "token"
 
@@ -68,10 +68,10 @@ def test_list_needs_a_card_of_the_account(
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "parameter_missing" and r.json()["error"]["param"] == "card"
     err = error_of(lambda: client.v1.issuing.tokens.list({"card": "ic_nope"}))
-    assert err.http_status == 404 and err.param == "card"
+    assert err.http_status == 400 and err.param == "card"  # named in the query: 400
     theirs = new_card(client, account.id)  # a connected account's card, asked for by the platform
     err = error_of(lambda: client.v1.issuing.tokens.list({"card": theirs.id}))
-    assert err.http_status == 404 and err.param == "card"
+    assert err.http_status == 400 and err.param == "card"
     r = http.get(
         "/v1/issuing/tokens", params={"card": theirs.id, "status": "expired"}, headers={"Stripe-Account": account.id}
     )

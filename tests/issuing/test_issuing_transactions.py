@@ -104,7 +104,7 @@ def test_force_capture_and_unlinked_refund(client: stripe.StripeClient) -> None:
     assert err.value.param == "amount"
     with pytest.raises(stripe.InvalidRequestError) as err:
         th.create_force_capture({"card": "ic_missing", "amount": 10}, s.opts)
-    assert err.value.http_status == 404
+    assert err.value.http_status == 400 and err.value.code == "resource_missing"
 
 
 def test_capture_purchase_details(spender: Spender) -> None:

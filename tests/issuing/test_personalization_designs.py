@@ -87,7 +87,7 @@ def test_bundle_filters_and_pages(client: stripe.StripeClient) -> None:
 def test_bundle_errors(client: stripe.StripeClient, http: httpx.Client) -> None:
     err = error_of(lambda: client.v1.issuing.physical_bundles.retrieve("ics_nope"))
     assert err.http_status == 404 and err.code == "resource_missing" and err.param == "physical_bundle"
-    assert err.user_message == "No such issuing_physical_bundle: 'ics_nope'"
+    assert err.user_message == "No such issuing physical_bundle: 'ics_nope'"
     r = http.get("/v1/issuing/physical_bundles", params={"colour": "black"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "parameter_unknown"
 
@@ -181,8 +181,8 @@ def test_expand_physical_bundle(client: stripe.StripeClient, http: httpx.Client)
 @pytest.mark.parametrize(
     ("params", "status", "param"),
     [
-        ({"physical_bundle": "ics_nope"}, 404, "physical_bundle"),
-        ({"card_logo": "logo.png"}, 404, "card_logo"),
+        ({"physical_bundle": "ics_nope"}, 400, "physical_bundle"),
+        ({"card_logo": "logo.png"}, 400, "card_logo"),
         ({"carrier_text": {"header_title": "x" * 31}}, 400, "carrier_text[header_title]"),
         ({"carrier_text": {"footer_body": "x" * 201}}, 400, "carrier_text[footer_body]"),
         ({"lookup_key": "k" * 201}, 400, "lookup_key"),
@@ -361,7 +361,7 @@ def test_helpers_on_unknown_designs(client: stripe.StripeClient) -> None:
     ):
         err = error_of(call)
         assert err.http_status == 404 and err.code == "resource_missing" and err.param == "personalization_design"
-        assert err.user_message == "No such issuing_personalization_design: 'ipcd_nope'"
+        assert err.user_message == "No such issuing personalization_design: 'ipcd_nope'"
 
 
 # --- updating designs -----------------------------------------------------------------------------------------
@@ -485,7 +485,7 @@ def test_physical_cards_use_usable_designs(client: stripe.StripeClient) -> None:
         err = error_of(lambda d=design.id: physical_card(client, personalization_design=d))
         assert err.http_status == 400 and err.param == "personalization_design" and f"`{status}`" in err.user_message
     err = error_of(lambda: physical_card(client, personalization_design="ipcd_nope"))
-    assert err.http_status == 404 and err.param == "personalization_design"
+    assert err.http_status == 400 and err.param == "personalization_design"
     holder = create_cardholder(client)
     err = error_of(
         lambda: client.v1.issuing.cards.create(

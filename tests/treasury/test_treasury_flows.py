@@ -261,7 +261,7 @@ def test_transfer_between_own_financial_accounts(m: Mover) -> None:
             destination_payment_method=None,
             destination_payment_method_data={"type": "financial_account", "financial_account": stranger.fa},
         )
-    assert exc.value.http_status == 404
+    assert exc.value.http_status == 400 and exc.value.code == "resource_missing"
 
 
 def test_tracking_details_update(m: Mover, http: httpx.Client) -> None:

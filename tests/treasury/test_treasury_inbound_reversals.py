@@ -98,7 +98,7 @@ def test_fail_defaults_to_other(m: Mover) -> None:
 def test_inbound_transfer_refusals(m: Mover, client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
         m.inbound_transfer(100, origin_payment_method="src_123")
-    assert exc.value.http_status == 404 and "PaymentMethod" in str(exc.value.user_message)
+    assert exc.value.http_status == 400 and "PaymentMethod" in str(exc.value.user_message)
     for params in ({"amount": 0}, {"currency": "gbp"}, {"statement_descriptor": "bad!"}):
         with pytest.raises(stripe.InvalidRequestError):
             m.inbound_transfer(**{"amount": 100, **params})
@@ -159,7 +159,7 @@ def test_credit_reversal_refusals(m: Mover) -> None:
         m.treasury.credit_reversals.create({"received_credit": wire.id}, m.opts)
     with pytest.raises(stripe.InvalidRequestError) as exc:
         m.treasury.credit_reversals.create({"received_credit": "rc_missing"}, m.opts)
-    assert exc.value.http_status == 404
+    assert exc.value.http_status == 400 and exc.value.code == "resource_missing"
     big = m.fund(5000)
     m.outbound_transfer(15_000)
     with pytest.raises(stripe.InvalidRequestError) as exc:
@@ -257,7 +257,7 @@ def test_debit_reversal_refusals(m: Mover) -> None:
         m.treasury.debit_reversals.create({"received_debit": failed.id}, m.opts)
     with pytest.raises(stripe.InvalidRequestError) as exc:
         m.treasury.debit_reversals.create({"received_debit": "rd_missing"}, m.opts)
-    assert exc.value.http_status == 404
+    assert exc.value.http_status == 400 and exc.value.code == "resource_missing"
     # the debit of a returned InboundTransfer cannot be reversed
     ibt = m.inbound_transfer(100)
     m.th.inbound_transfers.succeed(ibt.id, options=m.opts)

@@ -145,7 +145,10 @@ ERRORS: list[tuple[Callable[[Received], Answer], str]] = [
     (lambda r: (200, VERSION, b"{}"), "missing required field `approved`"),
     (lambda r: json_answer(200, {"approved": "yes"}, VERSION), "`approved` must be a boolean"),
     (lambda r: json_answer(200, {"approved": True, "metadata": {"k": 1}}, VERSION), "`metadata`"),
-    (lambda r: json_answer(200, {"approved": True, "metadata": {"k" * 41: "v"}}, VERSION), "Invalid metadata"),
+    (
+        lambda r: json_answer(200, {"approved": True, "metadata": {"k" * 41: "v"}}, VERSION),
+        "Metadata keys can have up to 40 characters",
+    ),
     (lambda r: json_answer(500, {"approved": True}, VERSION), "HTTP status 500"),
     (lambda r: json_answer(204, {}, VERSION), "HTTP status 204"),
 ]

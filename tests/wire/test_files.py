@@ -199,8 +199,8 @@ def test_dispute_evidence_files_are_checked(client: stripe.StripeClient) -> None
     logo = flows.upload(client, "issuing_logo", flows.png(), "logo.png", account=s.account)
     platform_file = flows.upload(client, "dispute_evidence")
     cases: list[tuple[str, int, str]] = [
-        ("file_nope", 404, "No such file upload: 'file_nope'"),
-        (platform_file.id, 404, f"No such file upload: '{platform_file.id}'"),  # another account's file
+        ("file_nope", 400, "No such file upload: 'file_nope'"),
+        (platform_file.id, 400, f"No such file upload: '{platform_file.id}'"),  # another account's file
         (logo.id, 400, "purpose dispute_evidence"),
     ]
     for file_id, status, message in cases:

@@ -35,6 +35,7 @@ from typing import Any
 from emulator.core.context import Ctx
 from emulator.core.objects import DISPUTE, ISSUING_TRANSACTION, RECEIVED_DEBIT
 from emulator.core.store import Obj
+from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
@@ -62,7 +63,6 @@ ATM_CATEGORIES = frozenset({"automated_cash_disburse"})  # MCC 6011
 AMOUNT_RANGE = "The dispute amount must be between 1 and the transaction amount ({max})."
 NOT_UNSUBMITTED = "This dispute is {status}; only metadata can be updated once a dispute has been submitted."
 ALREADY_SUBMITTED = "This dispute is {status} and cannot be submitted again."
-ORIGINAL_MISSING = "No such issuing_transaction: '{id}'"
 
 
 def _transaction_for(ctx: Ctx) -> tuple[Obj, Obj | None]:
@@ -186,12 +186,7 @@ def _check_original(ctx: Ctx, dispute: Obj) -> None:
         and original
         and ctx.scope.get(ISSUING_TRANSACTION, original) is None
     ):
-        raise StripeError(
-            ORIGINAL_MISSING.format(id=original),
-            status=404,
-            code="resource_missing",
-            param="evidence[duplicate][original_transaction]",
-        )
+        raise errors.no_such(common.noun(ISSUING_TRANSACTION), original, "evidence[duplicate][original_transaction]")
 
 
 def submit(ctx: Ctx) -> Obj:

@@ -1,8 +1,8 @@
 """The lists of one financial account's objects (``GET /v1/treasury/...?financial_account=fa_...``).
 
 Every Treasury list names a financial account (``financial_account``, required): it must be the
-caller's (else Stripe's 404 on ``financial_account``); then the list's own filters apply, then
-Stripe's paging (``limit``, cursors, ``created``).
+caller's (else Stripe's 400 ``resource_missing`` on ``financial_account``); then the list's own
+filters apply, then Stripe's paging (``limit``, cursors, ``created``).
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ def _bank(network: str, *, routing: str, last4: str, seed: str, holder: str | No
 
 def check_payment_method(pm_id: str, param: str) -> None:
     if not pm_id.startswith(PM_PREFIXES) or len(pm_id) <= 3:
-        raise StripeError(NO_SUCH_PAYMENT_METHOD.format(id=pm_id), status=404, code="resource_missing", param=param)
+        raise errors.resource_missing(NO_SUCH_PAYMENT_METHOD.format(id=pm_id), pm_id, param)
     if pm_id.startswith(CARD_TEST_PREFIX):
         raise StripeError(CARD_PAYMENT_METHOD.format(id=pm_id[:60]), param=param)
 
@@ -169,11 +169,8 @@ def _inline_bank(data: dict[str, Any], network: str) -> Obj:
     routing, number = bank.get("routing_number"), bank.get("account_number")
     if fc_account:
         if not fc_account.startswith("fca_"):
-            raise StripeError(
-                BAD_FC_ACCOUNT.format(id=fc_account),
-                status=404,
-                code="resource_missing",
-                param=f"{param}[financial_connections_account]",
+            raise errors.resource_missing(
+                BAD_FC_ACCOUNT.format(id=fc_account), fc_account, f"{param}[financial_connections_account]"
             )
         routing, number = routing or TEST_ROUTING, number or "000123456789"
     if not routing or not number:

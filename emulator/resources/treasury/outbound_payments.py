@@ -18,7 +18,6 @@ from typing import Any
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
 from emulator.http import errors
-from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate
 from emulator.http.router import Route
 from emulator.resources.resource import Resource
@@ -41,7 +40,7 @@ def _customer(ctx: Ctx) -> str | None:
     p = ctx.params
     customer: str | None = p.get("customer")
     if customer is not None and not customer.startswith("cus_"):
-        raise StripeError(BAD_CUSTOMER.format(id=customer), status=404, code="resource_missing", param="customer")
+        raise errors.resource_missing(BAD_CUSTOMER.format(id=customer), customer, "customer")
     if p.get("destination_payment_method") and not p.get("destination_payment_method_data") and not customer:
         raise errors.missing("customer")
     return customer
