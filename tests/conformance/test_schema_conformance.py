@@ -50,7 +50,7 @@ def test_stripe_2023_examples_validate_without_allowances(name: str) -> None:
     assert problems == []
 
 
-@pytest.mark.parametrize("name", sorted(set(fixtures("fixtures-subset-latest.json")) - {"issuing.settlement"}))
+@pytest.mark.parametrize("name", sorted(fixtures("fixtures-subset-latest.json")))
 def test_stripe_latest_examples_validate_with_the_allowances(name: str) -> None:
     problems = VALIDATOR.check_object(fixtures("fixtures-subset-latest.json")[name])
     assert problems == (['event.data.object: unknown object type "plan"'] if name == "event" else [])

@@ -156,6 +156,32 @@ def test_partial_then_full_reversal(spender: Spender) -> None:
     assert hold.status == "void" and hold.balance_impact.cash == 0
 
 
+def test_reversing_nothing_changes_nothing_and_sends_no_event(spender: Spender) -> None:
+    """``reverse_amount=0`` while something is held: answered unchanged, no empty
+    ``issuing_authorization.updated`` (docs/issuing.md, Choices)."""
+    s = spender
+    th = s.client.v1.test_helpers.issuing.authorizations
+    auth = s.authorize(1000)
+    updates = len(events_of(s, "issuing_authorization.updated"))
+    same = th.reverse(auth.id, {"reverse_amount": 0}, s.opts)
+    assert (same.status, same.amount, same.merchant_amount) == ("pending", 1000, 1000)
+    assert len(events_of(s, "issuing_authorization.updated")) == updates
+    assert s.balance() == {"cash": 49_000, "inbound_pending": 0, "outbound_pending": 1000}
+    hold = s.client.v1.treasury.transactions.retrieve(auth.treasury.transaction, {"expand": ["entries"]}, s.opts)
+    assert (hold.status, len(hold.entries.data)) == ("open", 1)
+    # everything captured but still open: reversing 0 ends it, with its event
+    th.capture(auth.id, {"capture_amount": 1000, "close_authorization": False}, s.opts)
+    updates = len(events_of(s, "issuing_authorization.updated"))
+    ended = th.reverse(auth.id, {"reverse_amount": 0}, s.opts)
+    assert (ended.status, ended.amount) == ("closed", 1000)
+    (event, *_) = events_of(s, "issuing_authorization.updated")
+    assert len(events_of(s, "issuing_authorization.updated")) == updates + 1
+    assert event.data.previous_attributes is not None and event.data.previous_attributes["status"] == "pending"
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        th.reverse(s.authorize(500).id, {"reverse_amount": -1}, s.opts)
+    assert err.value.param == "reverse_amount"
+
+
 def test_reversal_after_a_partial_capture_closes(spender: Spender) -> None:
     s = spender
     th = s.client.v1.test_helpers.issuing.authorizations
@@ -261,6 +287,29 @@ def test_request_details_are_recorded(spender: Spender) -> None:
     assert auth.verification_data.three_d_secure.result == "authenticated"
     assert auth.network_data.acquiring_institution_id == "123456"
     assert auth.amount_details.atm_fee == 100
+
+
+def test_amount_details_is_an_object_in_every_request(client: stripe.StripeClient) -> None:
+    """``amount_details`` is an object (null fields when not given) on the authorization, in the
+    ``pending_request`` the real-time endpoint sees, and in every ``request_history`` entry
+    (increments too), as Stripe's fixtures and a live event show it."""
+    s = issuing_flows.spender(client, funds=5_000)
+    empty = {"atm_fee": None, "cashback_amount": None}
+    with Receiver(lambda r: json_answer(200, {"approved": True}, {"Stripe-Version": "2026-10-28.endive"})) as rx:
+        client.v1.webhook_endpoints.create(
+            {"url": rx.url, "enabled_events": ["issuing_authorization.request"], "connect": True}
+        )
+        auth = s.authorize(1000)
+        out = s.client.v1.test_helpers.issuing.authorizations.increment(auth.id, {"increment_amount": 200}, s.opts)
+        given = s.authorize(300, amount_details={"atm_fee": 25})
+        pending = [r.json()["data"]["object"]["pending_request"] for r in rx.requests]
+    assert [p["amount_details"] for p in pending] == [empty, empty, {"atm_fee": 25, "cashback_amount": None}]
+    assert out.amount_details.to_dict() == empty
+    assert [r.amount_details.to_dict() for r in out.request_history] == [empty, empty]
+    assert given.request_history[0].amount_details.to_dict() == {"atm_fee": 25, "cashback_amount": None}
+    assert given.amount_details.to_dict() == {"atm_fee": 25, "cashback_amount": None}
+    declined_one = s.authorize(99_999)  # declined by Stripe (insufficient funds): recorded the same way
+    assert declined_one.request_history[0].amount_details.to_dict() == empty
 
 
 def test_legacy_card_test_authorizations_path(spender: Spender, http: httpx.Client) -> None:

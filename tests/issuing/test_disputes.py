@@ -50,6 +50,9 @@ def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
     assert submitted.status == "submitted"
     won = disputes.retrieve(dispute.id, options=s.opts)
     assert won.status == "won" and won.treasury.debit_reversal.startswith("debrev_")
+    assert "balance_transactions" not in won
+    expanded = disputes.retrieve(dispute.id, {"expand": ["balance_transactions"]}, s.opts)
+    assert expanded.balance_transactions == []  # the money came back through Treasury
     assert s.balance() == {"cash": 50_000, "inbound_pending": 0, "outbound_pending": 0}
     reversal = s.client.v1.treasury.debit_reversals.retrieve(won.treasury.debit_reversal, options=s.opts)
     assert (reversal.amount, reversal.network, reversal.status) == (1000, "card", "succeeded")

@@ -190,11 +190,27 @@ def test_won_dispute_credits_the_issuing_balance(program: Program) -> None:
         },
         p.opts,
     )
-    p.client.v1.issuing.disputes.submit(dispute.id, options=p.opts)
-    won = p.client.v1.issuing.disputes.retrieve(dispute.id, options=p.opts)
+    disputes = p.client.v1.issuing.disputes
+    assert "balance_transactions" not in dispute
+    before = disputes.retrieve(dispute.id, {"expand": ["balance_transactions"]}, p.opts)
+    assert before.balance_transactions == []  # asked for before any money moved: an empty list
+    disputes.submit(dispute.id, options=p.opts)
+    won = disputes.retrieve(dispute.id, options=p.opts)
     assert won.status == "won"
-    assert won.balance_transactions is not None
-    assert [(t.type, t.amount, t.source) for t in won.balance_transactions] == [("issuing_dispute", 3_000, dispute.id)]
+    assert "balance_transactions" not in won  # includable: only when asked for
+    assert all("balance_transactions" not in d for d in disputes.list(options=p.opts).data)
+    expanded = disputes.retrieve(dispute.id, {"expand": ["balance_transactions"]}, p.opts)
+    assert expanded.balance_transactions is not None
+    assert [(t.type, t.amount, t.source) for t in expanded.balance_transactions] == [
+        ("issuing_dispute", 3_000, dispute.id)
+    ]
+    listed = disputes.list({"expand": ["data.balance_transactions"]}, p.opts).data
+    assert [[t.id for t in d.balance_transactions] for d in listed] == [[expanded.balance_transactions[0].id]]
+    deep = disputes.retrieve(dispute.id, {"expand": ["balance_transactions.source"]}, p.opts)
+    assert deep.balance_transactions[0].source.id == dispute.id
+    for event in p.client.v1.events.list({"limit": 100}, p.opts).data:
+        if event.type.startswith("issuing_dispute."):
+            assert "balance_transactions" not in event.data.object, event.type
     assert p.issuing_available() == 10_000
     p.check_sum()
 

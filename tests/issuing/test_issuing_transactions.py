@@ -203,3 +203,30 @@ def test_force_capture_and_unlinked_refund_in_a_foreign_currency(spender: Spende
     with pytest.raises(stripe.InvalidRequestError) as err:
         th.create_force_capture({"card": s.card, "amount": 10, "currency": "xyz"}, s.opts)
     assert (err.value.http_status, err.value.param) == (400, "currency")
+
+
+def test_captures_and_refunds_carry_their_authorizations_network_ids(spender: Spender) -> None:
+    """``network_data.transaction_id`` is the card network's id "for the authorization", used to match
+    later messages and transactions: every capture and refund of an authorization carries it."""
+    s = spender
+    th = s.client.v1.test_helpers
+    auth = s.authorize(1000)
+    network_id = auth.network_data.transaction_id
+    assert network_id is not None and len(network_id) == 15
+    th.issuing.authorizations.capture(auth.id, {"capture_amount": 400, "close_authorization": False}, s.opts)
+    closed = th.issuing.authorizations.capture(auth.id, {"capture_amount": 600}, s.opts)
+    th.issuing.transactions.refund(closed.transactions[0].id, {"refund_amount": 100}, s.opts)
+    linked = s.client.v1.issuing.authorizations.retrieve(auth.id, options=s.opts).transactions
+    assert [t.type for t in linked] == ["capture", "capture", "refund"]
+    assert {t.network_data.transaction_id for t in linked} == {network_id}
+    code = closed.request_history[-1].authorization_code
+    assert {t.network_data.authorization_code for t in linked} == {code}
+    listed = s.client.v1.issuing.transactions.list({"limit": 10}, s.opts).data
+    assert {t.network_data.transaction_id for t in listed} == {network_id}
+    # without an authorization: an id of their own, each
+    forced = th.issuing.transactions.create_force_capture({"card": s.card, "amount": 300}, s.opts)
+    unlinked = th.issuing.transactions.create_unlinked_refund({"card": s.card, "amount": 200}, s.opts)
+    own = [forced.network_data.transaction_id, unlinked.network_data.transaction_id]
+    assert all(i is not None and len(i) == 15 and i.isdigit() for i in own)
+    assert len({network_id, *own}) == 3
+    assert forced.network_data.authorization_code is None and unlinked.network_data.authorization_code is None

@@ -8,6 +8,8 @@ Those allowances live in ``tests/support/schema_allowances.py``:
 - ``NEWER_FIELDS``: properties a component schema gained (from the stripe-python 16.1 resource
   classes, e.g. ``stripe/issuing/_authorization.py``, cross-checked with
   ``emulator/spec/fixtures-subset-latest.json``). Their values are not checked further.
+- ``RENAMED_FIELDS``: required properties that newer API versions show under another name (the
+  ``issuing.settlement`` amounts); either name satisfies ``required``.
 - ``NEWER_ENUMS``: enum values added to a property (``"<schema>.<property>"``).
 - ``NEWER_NULLABLE``: properties that became nullable (seen as ``null`` in the newest fixtures).
 - ``NEWER_OBJECTS``: whole objects the 2023 spec does not have; only their top-level field names
@@ -43,7 +45,7 @@ import pytest
 from emulator.http.params import load_spec
 from tests.support import schema_2026
 from tests.support.schema_2026 import NewerShapes
-from tests.support.schema_allowances import NEWER_ENUMS, NEWER_FIELDS, NEWER_NULLABLE, NEWER_OBJECTS
+from tests.support.schema_allowances import NEWER_ENUMS, NEWER_FIELDS, NEWER_NULLABLE, NEWER_OBJECTS, RENAMED_FIELDS
 
 __all__ = ["NEWER_ENUMS", "NEWER_FIELDS", "NEWER_NULLABLE", "NEWER_OBJECTS", "ConformanceRecorder", "SchemaValidator"]
 
@@ -100,6 +102,7 @@ class SchemaValidator:
         newer_enums: dict[str, frozenset[str]] | None = None,
         newer_objects: dict[str, frozenset[str]] | None = None,
         newer_nullable: frozenset[str] | None = None,
+        renamed_fields: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.spec = spec if spec is not None else load_spec()
         self.schemas: dict[str, Schema] = self.spec["components"]["schemas"]
@@ -107,6 +110,7 @@ class SchemaValidator:
         self.newer_enums = NEWER_ENUMS if newer_enums is None else newer_enums
         self.newer_objects = NEWER_OBJECTS if newer_objects is None else newer_objects
         self.newer_nullable = NEWER_NULLABLE if newer_nullable is None else newer_nullable
+        self.renamed_fields = RENAMED_FIELDS if renamed_fields is None else renamed_fields
         # ``object`` value -> component schema names carrying it ("account" -> account, deleted_account)
         self.by_object: dict[str, list[str]] = {}
         for name, schema in self.schemas.items():
@@ -268,8 +272,9 @@ class SchemaValidator:
                 self._check(sub, extra, f"{where}.{key}", owner, key, out)
             else:
                 out.append(f"{where}.{key}: unknown property of {owner or 'object'}")
+        renamed = self.renamed_fields.get(owner, {})
         for key in schema.get("required", ()):
-            if key not in value:
+            if key not in value and renamed.get(key) not in value:
                 out.append(f"{where}.{key}: required property missing")
 
     def _any_of(self, value: Any, options: list[Schema], where: str, owner: str, prop: str, out: Problems) -> None:

@@ -1,5 +1,5 @@
 """What Stripe added after API 2023-08-16, allowed explicitly by ``tests/support/schema.py`` (see its docstring):
-newer properties, enum values, nullable properties and whole objects."""
+newer properties (and renamed ones), enum values, nullable properties and whole objects."""
 
 from __future__ import annotations
 
@@ -91,6 +91,10 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
     "issuing.dispute": frozenset({"loss_reason"}),
+    # API versions from 2025-03-31 (fixtures-subset-latest.json): the amounts renamed (RENAMED_FIELDS), and status
+    "issuing.settlement": frozenset(
+        {"interchange_fees_amount", "net_total_amount", "network_fees_amount", "status", "transaction_amount"}
+    ),
     "issuing.transaction": frozenset({"network_data", "token"}),
     "issuing_authorization_merchant_data": frozenset({"tax_id", "url"}),
     "issuing_authorization_network_data": frozenset({"system_trace_audit_number", "transaction_id"}),
@@ -175,6 +179,17 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
     "connect_embedded_base_config": frozenset({"features"}),
     "person": frozenset({"additional_tos_acceptances", "us_cfpb_data"}),
     "person_relationship": frozenset({"authorizer", "legal_guardian"}),
+}
+
+# "<schema>" -> {2023 name: newer name}: required properties that newer API versions show under another name
+# (either name satisfies ``required``)
+RENAMED_FIELDS: dict[str, dict[str, str]] = {
+    "issuing.settlement": {
+        "interchange_fees": "interchange_fees_amount",
+        "net_total": "net_total_amount",
+        "network_fees": "network_fees_amount",
+        "transaction_volume": "transaction_amount",
+    },
 }
 
 NEWER_ENUMS: dict[str, frozenset[str]] = {

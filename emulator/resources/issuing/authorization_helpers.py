@@ -16,6 +16,7 @@ changes themselves: :mod:`authorization_lifecycle`):
   declined, leaving the amount unchanged).
 * ``/reverse``: gives back ``reverse_amount`` (default: all still held); the authorized amount
   shrinks by it. Nothing left held: ``reversed`` (or ``closed`` when part was captured).
+  ``reverse_amount=0`` while something is held changes nothing: answered as it is, no event.
 * ``/expire``: releases what is held; ``expired`` (rendered ``reversed`` before API 2025-03-31).
   Stripe does the same by itself to an authorization still pending 7 days after it was created
   (31 at hotels and car rentals), when the platform's time passes it (``/_emulator/clock``).

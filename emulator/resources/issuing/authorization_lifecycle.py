@@ -59,7 +59,10 @@ def capture(ctx: Ctx, auth: Obj, card: Obj, amount: int, *, close: bool, details
 
 def reverse(ctx: Ctx, auth: Obj, amount: int) -> None:
     """Give back ``amount`` of the hold; the authorized amount shrinks by it. Nothing left held:
-    ``reversed`` (or ``closed`` when part was captured)."""
+    ``reversed`` (or ``closed`` when part was captured). Reversing 0 while something is held
+    changes nothing: no event (an ``.updated`` event always names what changed)."""
+    if amount == 0 and book_of(ctx.scope, auth["id"])["hold"] > 0:
+        return
     before = ctx.snapshot(auth)
     funds = money.of_authorization(ctx, auth)
     funds.release(auth, amount)

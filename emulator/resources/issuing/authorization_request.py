@@ -32,7 +32,7 @@ class Request(NamedTuple):  # a tuple: made on every authorization, and cheaper 
     amount: int  # in the authorization's (card's) currency
     merchant_amount: int
     merchant_currency: str
-    amount_details: Obj | None
+    amount_details: Obj  # ``{"atm_fee": ..., "cashback_amount": ...}``, never null (as Stripe shows it)
     is_amount_controllable: bool
     increment: bool = False
     network_risk_score: int | None = None
@@ -88,12 +88,12 @@ def first_request(card: Obj, p: dict[str, Any]) -> Request:
         amount = objects.convert(merchant_amount, merchant_currency, currency)
     else:
         raise StripeError(AMOUNT_REQUIRED, param="amount", code="parameter_missing")
-    details = p.get("amount_details")
+    details: dict[str, Any] | None = p.get("amount_details")
     return Request(
         amount=amount,
         merchant_amount=merchant_amount,
         merchant_currency=merchant_currency,
-        amount_details=objects.amount_details(details) if details else None,
+        amount_details=objects.amount_details(details),
         is_amount_controllable=bool(p.get("is_amount_controllable", False)),
     )
 
@@ -113,7 +113,7 @@ def increment_request(auth: Obj, p: dict[str, Any]) -> Request:
         amount=amount,
         merchant_amount=merchant_amount_of(auth, amount),
         merchant_currency=auth["merchant_currency"],
-        amount_details=None,
+        amount_details=objects.amount_details(None),
         is_amount_controllable=bool(p.get("is_amount_controllable", False)),
         increment=True,
     )
@@ -163,7 +163,7 @@ def pending_request(auth: Obj, request: Request) -> Obj:
     """``pending_request`` while the request awaits the real-time decision."""
     return {
         "amount": request.amount,
-        "amount_details": request.amount_details,
+        "amount_details": dict(request.amount_details),  # the request's own copy goes to request_history
         "currency": auth["currency"],
         "is_amount_controllable": request.is_amount_controllable,
         "merchant_amount": request.merchant_amount,

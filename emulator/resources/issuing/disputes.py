@@ -18,8 +18,11 @@ by the ``explanation`` of the evidence for the dispute's reason:
 * anything else -> ``won``: for a financial-account card the disputed amount comes back to the
   account through a ``treasury.debit_reversal`` of the ReceivedDebit (``dispute.treasury.
   debit_reversal``), for a card on the Issuing balance through an ``issuing_dispute`` balance
-  transaction (listed in ``dispute.balance_transactions``), and ``issuing_dispute.funds_reinstated``
-  is sent.
+  transaction, and ``issuing_dispute.funds_reinstated`` is sent.
+
+``balance_transactions`` is includable, as at Stripe: it is in the answer only when
+``expand[]=balance_transactions`` (``data.balance_transactions`` on the list) asks for it, then the
+dispute's balance transactions (``[]`` while none was written); never in event payloads.
 
 An ``unsubmitted`` dispute whose capture is more than 110 days old becomes ``expired``: each new
 dispute puts that moment on the platform's agenda, so it happens as the platform's time passes it
@@ -266,5 +269,6 @@ RESOURCE = Resource(
     prefix="idp",
     title="Disputes",
     routes=ROUTES,
+    virtual={"balance_transactions": issuing_balance.dispute_balance_transactions},
     events=tuple(f"issuing_dispute.{e}" for e in ("created", "updated", "submitted", "closed", "funds_reinstated")),
 )

@@ -9,7 +9,8 @@ balance of the account that issued the card:
 * a capture (also a force capture) is ``issuing_transaction`` (-amount, ``source`` the
   ``issuing.transaction``, which shows it as its ``balance_transaction``); a refund (also an
   unlinked one) is ``issuing_transaction`` (+amount);
-* a won dispute gives the disputed amount back: ``issuing_dispute`` (+amount, ``source`` the dispute).
+* a won dispute gives the disputed amount back: ``issuing_dispute`` (+amount, ``source`` the dispute),
+  shown on the dispute only when asked for (``expand[]=balance_transactions``).
 
 While a request waits for the real-time decision its amount is *reserved* (per account and
 currency, in the account's book: :mod:`authorization_books`), not yet written to the ledger: the
@@ -21,7 +22,6 @@ authorization holds and what its balance transactions already hold.
 from __future__ import annotations
 
 from emulator.core.context import Ctx
-from emulator.core.jsonutil import clone
 from emulator.core.store import Obj
 from emulator.resources.balance import ledger
 from emulator.resources.issuing.authorization_books import AuthorizationBook, account_book_of
@@ -95,8 +95,14 @@ def dispute_won(ctx: Ctx, dispute: Obj) -> Obj:
         balance="issuing",
         description=DISPUTE_DESCRIPTION,
     )
-    dispute["balance_transactions"] = [*(dispute.get("balance_transactions") or []), clone(txn)]
     return txn
+
+
+def dispute_balance_transactions(ctx: Ctx, dispute: Obj) -> list[Obj]:
+    """``expand[]=balance_transactions`` on a dispute: what it moved, oldest first (``[]`` before a
+    win, and for a card on a financial account, whose money comes back through Treasury)."""
+    found = ctx.platform.find(dispute["id"])
+    return ledger.transactions_of(found[0] if found else ctx.scope, dispute["id"])
 
 
 def balance_transactions(ctx: Ctx, auth: Obj) -> list[Obj]:

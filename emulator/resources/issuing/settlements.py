@@ -13,9 +13,14 @@ no network fees (both 0), so ``net_total`` = volume - interchange + network fees
 ``network`` visa, ``settlement_service`` international, ``bin`` the emulator's card BIN, the
 ``clearing_date`` the midnight that ended the day, ``created`` the same instant.
 
-Field names are those of the vendored 2023-08-16 spec (the 2026 SDKs have no settlement class; newer
-API versions renamed the amounts ``*_amount``). Only the platform sees settlements: with
-``Stripe-Account`` the list is empty.
+Field names depend on the request's API version (events: the account's default version). Stored and
+shown before 2025-03-31 as in the vendored 2023-08-16 spec (``interchange_fees``, ``net_total``,
+``network_fees``, ``transaction_volume``); from 2025-03-31 (basil) on, as Stripe's newest fixtures
+show them: ``interchange_fees_amount``, ``net_total_amount``, ``network_fees_amount``,
+``transaction_amount`` and ``status`` (``complete``: a settlement is made once its day is over). The
+SDKs' changelogs removed the old names and added the new ones with the 2025-03-31 preview version;
+the exact GA version is not documented (docs/issuing.md, Choices). Only the platform sees
+settlements: with ``Stripe-Account`` the list is empty.
 """
 
 from __future__ import annotations
@@ -38,6 +43,13 @@ URL = "/v1/issuing/settlements"
 DAY = 86_400
 ID_LENGTH = 24
 CURSORS = "settlement_cursors"  # platform meta: account id -> transactions of its store already batched
+AMOUNTS_RENAMED_SINCE = "2025-03-31"  # API version that shows the ``*_amount`` names and ``status``
+RENAMED = {
+    "interchange_fees": "interchange_fees_amount",
+    "net_total": "net_total_amount",
+    "network_fees": "network_fees_amount",
+    "transaction_volume": "transaction_amount",
+}
 
 
 def settlement_id(account_id: str, currency: str, day: int) -> str:
@@ -118,6 +130,16 @@ def _apply(ctx: Ctx, batches: Batches, cursors: dict[str, int]) -> None:
         sub.emit("issuing_settlement.created", settlement)
 
 
+def render(ctx: Ctx, settlement: Obj) -> Obj:
+    """The settlement in the request's API version: newer versions name the amounts ``*_amount``
+    and add ``status``."""
+    if ctx.api_version[:10] < AMOUNTS_RENAMED_SINCE:
+        return settlement
+    out: Obj = {RENAMED.get(key, key): value for key, value in settlement.items()}
+    out["status"] = "complete"
+    return out
+
+
 def catch_up(ctx: Ctx) -> None:
     """Make the settlements of every ended day that has unbatched transactions."""
     _apply(ctx, *_pending(ctx))
@@ -172,5 +194,6 @@ RESOURCE = Resource(
     prefix=PREFIX,
     title="Settlements",
     routes=ROUTES,
+    render=render,
     events=("issuing_settlement.created", "issuing_settlement.updated"),
 )

@@ -53,14 +53,20 @@ def refunded(ctx: Ctx, tx: Obj) -> int:
 
 
 def _network_data(ctx: Ctx, authorization: Obj | None) -> Obj:
-    code = None
-    if authorization is not None:
-        approved = [r for r in authorization["request_history"] if r["approved"]]
-        code = approved[-1]["authorization_code"] if approved else None
+    """A capture or refund of an authorization carries its authorization code and its network
+    ``transaction_id`` (the id "used to match subsequent messages, disputes, and transactions");
+    a force capture or unlinked refund gets an id of its own."""
+    if authorization is None:
+        return {
+            "authorization_code": None,
+            "processing_date": objects.processing_date(ctx.now),
+            "transaction_id": ctx.state.ids.digits(15),
+        }
+    approved = [r for r in authorization["request_history"] if r["approved"]]
     return {
-        "authorization_code": code,
+        "authorization_code": approved[-1]["authorization_code"] if approved else None,
         "processing_date": objects.processing_date(ctx.now),
-        "transaction_id": ctx.state.ids.digits(15),
+        "transaction_id": (authorization.get("network_data") or {}).get("transaction_id"),
     }
 
 
