@@ -193,14 +193,14 @@ class HostedPages:
             calls = test_values.calls(account, due, self.state.clock.now(), ip)
             if not calls:
                 break
-            for path, params in calls:
-                failure = await self._call(platform.key, path, params)
+            for path, params, acting_as in calls:
+                failure = await self._call(platform.key, path, params, acting_as)
                 if failure:
                     return _page(TITLE_FAILED, el("p", None, failure), status=400, link=link)
         return _redirect(link.return_url, TITLE_DONE, DONE_NO_RETURN, link)
 
-    async def _call(self, key: str, path: str, params: dict[str, str]) -> str | None:
-        """One API request as the platform; the error message when it fails."""
+    async def _call(self, key: str, path: str, params: dict[str, str], acting_as: str | None = None) -> str | None:
+        """One API request as the platform (or as the account ``acting_as``); the error message when it fails."""
         from urllib.parse import urlencode
 
         headers = [
@@ -208,6 +208,8 @@ class HostedPages:
             ("content-type", "application/x-www-form-urlencoded"),
             ("user-agent", USER_AGENT),
         ]
+        if acting_as:
+            headers.append(("stripe-account", acting_as))
         status, body = await call_app(self.app, "POST", path, body=urlencode(params).encode(), headers=headers)
         if status < 400:
             return None

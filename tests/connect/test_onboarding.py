@@ -91,22 +91,20 @@ def test_required_mode_lists_what_stripe_asks_and_blocks_capabilities(
         "individual.id_number",  # treasury asks for the full number
         "external_account",
         "tos_acceptance.date",
-        "card_issuing.tos_acceptance.date",
-        "treasury.tos_acceptance.ip",
+        "settings.card_issuing.tos_acceptance.date",
+        "settings.treasury.tos_acceptance.ip",
     ):
         assert field in due, field
     assert reqs.past_due == reqs.currently_due
     assert reqs.disabled_reason == "requirements.past_due"
-    assert account.future_requirements is not None
-    assert account.future_requirements.currently_due == reqs.currently_due
     assert account.charges_enabled is False and account.payouts_enabled is False
     assert account.details_submitted is False
     assert account.capabilities is not None
     assert account.capabilities.card_issuing == "inactive" and account.capabilities.treasury == "inactive"
     cap = client.v1.accounts.capabilities.retrieve(account.id, "card_issuing")
     assert cap.status == "inactive"
-    assert "card_issuing.tos_acceptance.date" in (cap.requirements.currently_due or [])
-    assert "treasury.tos_acceptance.date" not in (cap.requirements.currently_due or [])
+    assert "settings.card_issuing.tos_acceptance.date" in (cap.requirements.currently_due or [])
+    assert "settings.treasury.tos_acceptance.date" not in (cap.requirements.currently_due or [])
     # a financial account may be made before onboarding (Stripe's issuing-treasury sample does):
     # its features wait for the capabilities
     fa = client.v1.treasury.financial_accounts.create(

@@ -36,7 +36,8 @@ def test_instant_accounts_owe_nothing() -> None:
 
 def test_an_untyped_account_is_asked_its_type_first() -> None:
     due = due_for(account(), "card_issuing")
-    assert "business_type" in due and "card_issuing.tos_acceptance.date" in due
+    assert "business_type" in due and "settings.card_issuing.tos_acceptance.date" in due
+    assert "card_issuing.tos_acceptance.date" not in due  # Stripe's name has the settings. prefix
     assert "external_account" not in due  # card_issuing does not pay out
     assert "external_account" in due_for(account(), "transfers")
 
@@ -140,13 +141,32 @@ def test_sensitive_numbers_are_not_stored() -> None:
 
 
 def test_the_page_provides_every_requirement_it_knows() -> None:
-    acct = account("US", "company", company=legal_entity.new_company())
+    custom = {"requirement_collection": "application"}
+    acct = account("US", "company", company=legal_entity.new_company(), controller=custom)
     due = due_for(acct, "treasury") + due_for(acct, "transfers")
+    assert "settings.treasury.tos_acceptance.date" in due
     calls = test_values.calls(acct, sorted(set(due)), 1_700_000_000, "10.0.0.1")
-    paths = [path for path, _ in calls]
-    assert paths == ["/v1/accounts/acct_1Test", "/v1/accounts/acct_1Test/persons"]
+    assert [(path, acting_as) for path, _, acting_as in calls] == [
+        ("/v1/accounts/acct_1Test", None),
+        ("/v1/accounts/acct_1Test/persons", None),
+    ]
     update, person = calls[0][1], calls[1][1]
     assert update["company[tax_id]"] == "000000000" and update["tos_acceptance[ip]"] == "10.0.0.1"
     assert update["settings[treasury][tos_acceptance][date]"] == "1700000000"
+    assert update["settings[treasury][tos_acceptance][ip]"] == "10.0.0.1"
     assert person["relationship[representative]"] == "true" and person["dob[year]"] == "1901"
     assert test_values.nest("individual", "address[line1]") == "individual[address][line1]"
+
+
+def test_the_page_accepts_the_terms_as_the_account_where_stripe_collects() -> None:
+    """Stripe refuses a platform's ``tos_acceptance`` for Standard and Express accounts: the page
+    sends it as the account itself (``Stripe-Account``), apart from the platform's update."""
+    acct = account("US", "individual", controller={"requirement_collection": "stripe"})
+    calls = test_values.calls(acct, due_for(acct, "card_issuing"), 1_700_000_000, "10.0.0.1")
+    assert [(path, acting_as) for path, _, acting_as in calls] == [
+        ("/v1/accounts/acct_1Test", None),
+        ("/v1/accounts/acct_1Test", "acct_1Test"),
+    ]
+    update, terms = calls[0][1], calls[1][1]
+    assert "tos_acceptance[date]" not in update and update["settings[card_issuing][tos_acceptance][ip]"] == "10.0.0.1"
+    assert terms == {"tos_acceptance[date]": "1700000000", "tos_acceptance[ip]": "10.0.0.1"}

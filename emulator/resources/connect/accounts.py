@@ -2,6 +2,9 @@
 
 Rules: a requested capability becomes ``active`` at once (test mode), except ``treasury``,
 which stays ``inactive`` until ``transfers`` is requested too (Stripe's dependency rule).
+``card_payments`` without ``transfers`` is refused, as Stripe does. ``tos_acceptance`` is refused
+for accounts whose requirements Stripe collects (Standard, Express), unless the request acts as
+the account itself (``Stripe-Account``: what the hosted onboarding page does).
 ``card_issuing`` on a connected account is allowed: the emulated platform counts as already
 onboarded to Issuing. Capability changes emit ``capability.updated`` and ``account.updated``
 and refresh the features of the account's financial accounts.
@@ -21,14 +24,27 @@ from emulator.http.listing import paginate, plain_list
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.connect import account_settings, legal_entity, onboarding, token_use
+from emulator.resources.connect.requirements import FIELDS_NEEDED
 from emulator.resources.resource import Resource
 
 # capability -> capabilities that must be requested for it to become active
 DEPENDS_ON: dict[str, tuple[str, ...]] = {"treasury": ("transfers",)}
 # capabilities that cannot be unrequested once requested
 PERMANENT = frozenset({"treasury", "card_issuing"})
+# capability -> capabilities that must stay requested with it (Stripe refuses the request otherwise)
+REQUIRES: dict[str, tuple[str, ...]] = {"card_payments": ("transfers",)}
+# what an application pays when the account was made with ``type`` (Stripe's fees.payer values)
+TYPED_FEES_PAYER = {"custom": "application_custom", "express": "application_express"}
 
 CAPABILITY_PERMANENT = "The capability {name} cannot be unrequested once it has been requested."
+CARD_PAYMENTS_WITHOUT_TRANSFERS = (
+    "Accounts do not currently support `card_payments` without `transfers`. Please visit "
+    "https://stripe.com/docs/connect/account-capabilities#card-payments for more details."
+)
+TOS_COLLECTED_BY_STRIPE = (
+    "You cannot accept the Terms of Service on behalf of accounts where controller[requirement_collection]=stripe, "
+    "which includes Standard and Express accounts."
+)
 ACCOUNT_REJECTED = "This account has been rejected and can no longer be modified."
 ACCOUNT_NOT_REJECTED = "This account is not rejected."
 CANNOT_DELETE_PLATFORM = "You cannot delete your own platform account."
@@ -88,24 +104,26 @@ def default_currency_of(country: str) -> str:
     return "gbp" if country == "GB" else "eur" if country in EURO_COUNTRIES else "usd"
 
 
-def _controller(controller_in: dict[str, Any], account_type: str) -> Obj:
-    """``controller`` as Stripe shows it: an application controls custom and express accounts."""
+def _controller(controller_in: dict[str, Any], account_type: str, typed: bool = False) -> Obj:
+    """``controller`` as Stripe shows it: an application controls custom and express accounts
+    (``typed``: made with ``type``, whose fees Stripe shows as ``application_custom|express``)."""
     if not controller_in and account_type == "standard":
         return {"type": "account"}
     dashboard = {"custom": "none", "express": "express"}.get(account_type, "full")
     collection = "application" if account_type == "custom" else "stripe"
+    payer = TYPED_FEES_PAYER.get(account_type, "application") if typed else "application"
     return {
         "is_controller": True,
         "type": "application",
-        "fees": {"payer": (controller_in.get("fees") or {}).get("payer", "application")},
+        "fees": {"payer": (controller_in.get("fees") or {}).get("payer", payer)},
         "losses": {"payments": (controller_in.get("losses") or {}).get("payments", "application")},
         "requirement_collection": controller_in.get("requirement_collection", collection),
         "stripe_dashboard": {"type": (controller_in.get("stripe_dashboard") or {}).get("type", dashboard)},
     }
 
 
-def new_account(platform: Platform, account_id: str, created: int, params: dict[str, Any]) -> Obj:
-    """The account object for a new connected account (or the platform's own)."""
+def _type_of(params: dict[str, Any]) -> str:
+    """The account type: ``type``, else what the ``controller`` parameters make it."""
     controller_in = params.get("controller") or {}
     account_type = params.get("type")
     if account_type is None:
@@ -113,13 +131,28 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
         account_type = {"none": "custom", "express": "express"}.get(
             dashboard or "", "standard" if not controller_in else "custom"
         )
+    return str(account_type)
+
+
+def _controller_of(params: dict[str, Any]) -> Obj:
+    return _controller(params.get("controller") or {}, _type_of(params), params.get("type") is not None)
+
+
+def stripe_collects(controller: Obj) -> bool:
+    """Whether Stripe collects the account's requirements (Standard and Express accounts)."""
+    return bool(controller.get("requirement_collection", "stripe") == "stripe")
+
+
+def new_account(platform: Platform, account_id: str, created: int, params: dict[str, Any]) -> Obj:
+    """The account object for a new connected account (or the platform's own)."""
+    account_type = _type_of(params)
     country = country_of(params)
     profile = params.get("business_profile") or {}
     tos = params.get("tos_acceptance") or {}
     settings = params.get("settings") or {}
     card_issuing_tos = ((settings.get("card_issuing") or {}).get("tos_acceptance")) or {}
     treasury_tos = ((settings.get("treasury") or {}).get("tos_acceptance")) or {}
-    controller = _controller(controller_in, account_type)
+    controller = _controller_of(params)
     return {
         "id": account_id,
         "object": "account",
@@ -232,12 +265,43 @@ def capability_snapshots(ctx: Ctx, account: Obj, extra: Iterable[str] = ()) -> d
     return {name: capability_object(ctx, account, name) for name in names}
 
 
+def requested_of(params: dict[str, Any]) -> dict[str, bool]:
+    """``capabilities[<name>][requested]`` of a create/update: name -> requested."""
+    return {name: bool(v.get("requested")) for name, v in (params.get("capabilities") or {}).items() if v is not None}
+
+
+def check_capability_requests(caps: dict[str, dict[str, Any]], requested: dict[str, bool]) -> None:
+    """Refuse, before anything changes, what Stripe refuses of a capability request: unrequesting
+    a permanent capability, or leaving ``card_payments`` requested without ``transfers``."""
+    for name, want in requested.items():
+        cap = caps.get(name)
+        if not want and name in PERMANENT and cap is not None and cap["requested"]:
+            raise StripeError(CAPABILITY_PERMANENT.format(name=name), param=f"capabilities[{name}][requested]")
+    after = {name for name, cap in caps.items() if cap["requested"]}
+    after = (after | {n for n, want in requested.items() if want}) - {n for n, want in requested.items() if not want}
+    for name, needed in REQUIRES.items():
+        if name in after and not all(n in after for n in needed):
+            raise StripeError(CARD_PAYMENTS_WITHOUT_TRANSFERS, param="capabilities")
+
+
+def check_tos_acceptance(ctx: Ctx, params: dict[str, Any], controller: Obj, account_id: str | None) -> None:
+    """``tos_acceptance`` only for accounts whose requirements the platform collects, or given by
+    the account itself (a request with ``Stripe-Account`` set to it, as the hosted page sends)."""
+    if not params.get("tos_acceptance") or account_id == ctx.platform.account_id:
+        return
+    if ctx.scope.is_connected and ctx.scope.account_id == account_id:
+        return
+    if stripe_collects(controller):
+        raise StripeError(TOS_COLLECTED_BY_STRIPE, param="tos_acceptance")
+
+
 def apply_capability_requests(
     ctx: Ctx, account: Obj, requested: dict[str, bool], before_objs: dict[str, Obj] | None = None
 ) -> dict[str, Obj]:
     """Record requested/unrequested capabilities, settle statuses against requirements; return
     {name: capability before} for those that changed (``before_objs``: taken earlier in the request)."""
     caps = _caps_meta(ctx, account)
+    check_capability_requests(caps, requested)
     if before_objs is None:
         before_objs = capability_snapshots(ctx, account, requested)
     for name, want in requested.items():
@@ -246,8 +310,6 @@ def apply_capability_requests(
             if cap is None or not cap["requested"]:
                 caps[name] = {"requested": True, "requested_at": ctx.now}
         elif cap is not None and cap["requested"]:
-            if name in PERMANENT:
-                raise StripeError(CAPABILITY_PERMANENT.format(name=name), param=f"capabilities[{name}][requested]")
             cap["requested"] = False
             cap["requested_at"] = None
     blocked = onboarding.refresh(ctx, account)
@@ -274,7 +336,7 @@ def capability_object(ctx: Ctx, account: Obj, name: str) -> Obj:
         requirements = onboarding.capability_requirements(ctx, account, name)
     elif status == "inactive":
         missing = [d for d in DEPENDS_ON.get(name, ()) if not caps.get(d, {}).get("requested")]
-        requirements["disabled_reason"] = "requirements.fields_needed"
+        requirements["disabled_reason"] = FIELDS_NEEDED
         requirements["currently_due"] = [f"capabilities.{d}" for d in missing]
         requirements["eventually_due"] = list(requirements["currently_due"])
     return {
@@ -366,6 +428,8 @@ def create(ctx: Ctx) -> Obj:
 
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, None)
+    check_capability_requests({}, requested_of(ctx.params))
+    check_tos_acceptance(ctx, ctx.params, _controller_of(ctx.params), None)
     params = token_use.account_params(ctx, ctx.params)
     onboarding.check_legal_entity(params, None)
     settings = account_settings.changes(account_settings.DEFAULT_SCHEDULE, params)
@@ -376,8 +440,7 @@ def create(ctx: Ctx) -> Obj:
     ctx.platform.index[account_id] = ctx.platform.scope(account_id)
     onboarding.start(ctx, account)
     onboarding.apply_params(ctx, account, params)
-    requested = {name: bool(v.get("requested")) for name, v in (params.get("capabilities") or {}).items()}
-    _after_capability_change(ctx, account, apply_capability_requests(ctx, account, requested, {}))
+    _after_capability_change(ctx, account, apply_capability_requests(ctx, account, requested_of(params), {}))
     external_accounts.attach_from_account(ctx, account, params)
     return account
 
@@ -403,6 +466,8 @@ def update(ctx: Ctx) -> Obj:
 
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, account["id"])
+    check_capability_requests(_caps_meta(ctx, account), requested_of(ctx.params))
+    check_tos_acceptance(ctx, ctx.params, account["controller"], account["id"])
     before = ctx.snapshot(account)
     before_caps = capability_snapshots(ctx, account)
     p = token_use.account_params(ctx, ctx.params)
@@ -431,8 +496,7 @@ def update(ctx: Ctx) -> Obj:
             for k in ("date", "ip"):
                 if k in tos:
                     target[k] = tos[k]
-    requested = {name: bool(v.get("requested")) for name, v in (p.get("capabilities") or {}).items() if v is not None}
-    changed = apply_capability_requests(ctx, account, requested, before_caps)
+    changed = apply_capability_requests(ctx, account, requested_of(p), before_caps)
     external_accounts.attach_from_account(ctx, account, p)
     sub = _account_ctx(ctx, account)
     if account["id"] != ctx.platform.account_id and ctx.snapshot(account) != before:  # no event for a no-op

@@ -7,7 +7,8 @@ accounts onboard and manage themselves.
   browser to ``refresh_url``.
 * ``POST /v1/account_sessions``: an ``account_session`` for embedded components, with a
   ``client_secret``; every component is listed, enabled or not, with its features.
-* ``POST /v1/accounts/{account}/login_links``: Express accounts only (as Stripe).
+* ``POST /v1/accounts/{account}/login_links``: Express accounts that completed onboarding
+  (``details_submitted``) only, as Stripe.
 
 Links live in ``platform.extra[LINKS]`` (token -> :class:`Link`), not in the API's object stores:
 they have no id and cannot be retrieved.
@@ -42,6 +43,7 @@ UPDATE_NOT_STANDARD = (
 )
 EXCLUSIVE = "You may only specify one of these parameters: collect, collection_options."
 NOT_EXPRESS = "Login links can only be created for Express accounts, and {account} is not an Express account."
+NOT_ONBOARDED = "Cannot create a login link for an account that has not completed onboarding."
 
 # Embedded components (API 2026-10-28): name -> {feature: default}. Defaults follow Stripe's
 # documented ones where known; the rest are choices (docs/onboarding.md).
@@ -235,6 +237,8 @@ def create_login_link(ctx: Ctx) -> Obj:
     account = accounts._connected(ctx, ctx.path["account"])
     if account["id"] == ctx.platform.account_id or account.get("type") != "express":
         raise StripeError(NOT_EXPRESS.format(account=account["id"]), param="account")
+    if not account.get("details_submitted"):
+        raise StripeError(NOT_ONBOARDED)
     token = IdFactory.token()
     ctx.platform.extra.setdefault(LOGIN_LINKS, {})[token] = account["id"]
     return {"object": "login_link", "created": ctx.now, "url": f"{ctx.origin}{LOGIN_PATH}{token}"}

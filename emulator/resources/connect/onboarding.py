@@ -27,11 +27,19 @@ def _meta(ctx: Ctx, account: Obj) -> dict[str, Any]:
 
 
 def persons_of(ctx: Ctx, account: Obj) -> list[Obj]:
+    """The account's persons other than its ``individual`` (which is a person too, kept apart here:
+    its requirements are the account's ``individual.*`` ones)."""
     scope = ctx.platform.scope(account["id"])
     store = scope.stores.get(PERSON)
     if store is None:
         return []
-    return list(store.values())
+    individual_id = (account.get("individual") or {}).get("id")
+    return [p for p in store.values() if p["id"] != individual_id]
+
+
+def is_individual(account: Obj, person: Obj) -> bool:
+    """Whether ``person`` is the account's ``individual`` (one stored person object, shown in both)."""
+    return bool((account.get("individual") or {}).get("id") == person["id"])
 
 
 def start(ctx: Ctx, account: Obj) -> None:
@@ -71,9 +79,12 @@ def apply_params(ctx: Ctx, account: Obj, params: dict[str, Any]) -> dict[str, An
         account["company"] = company
     if params.get("individual"):
         individual = account.get("individual")
-        if individual is None:
-            individual = legal_entity.new_person(ctx.new_id("person"), account["id"], ctx.now)
         scope = ctx.platform.scope(account["id"])
+        if individual is None:
+            # the individual is a person of the account (Persons API), its representative
+            individual = legal_entity.new_person(ctx.new_id("person"), account["id"], ctx.now)
+            individual["relationship"]["representative"] = True
+            scope.add(individual)
         legal_entity.apply_person(individual, scope.meta_of(individual["id"]), params["individual"])
         account["individual"] = individual
     if params.get("external_account"):
@@ -109,7 +120,7 @@ def refresh(ctx: Ctx, account: Obj) -> frozenset[str]:
     if meta.get("rejected"):
         reqs["disabled_reason"] = account["requirements"].get("disabled_reason")
     account["requirements"] = reqs
-    account["future_requirements"] = requirements.future(reqs)
+    account["future_requirements"] = requirements.future()
     if not meta.get("rejected"):
         account["charges_enabled"] = not due
         account["payouts_enabled"] = not due
@@ -117,14 +128,14 @@ def refresh(ctx: Ctx, account: Obj) -> frozenset[str]:
     for person in persons:
         person_due, person_errors = outcome.persons.get(person["id"], ([], []))
         person["requirements"] = requirements.person_requirements(person_due, person_errors)
-        person["future_requirements"] = requirements.person_requirements(person_due)
+        person["future_requirements"] = requirements.person_requirements()
         requirements.verification_status(person, person_due)
     if individual is not None:
         individual_due = [r[len("individual.") :] for r in due if r.startswith("individual.")]
         individual["requirements"] = requirements.person_requirements(
             individual_due, [e for e in outcome.errors if e["requirement"].startswith("individual.")]
         )
-        individual["future_requirements"] = requirements.person_requirements(individual_due)
+        individual["future_requirements"] = requirements.person_requirements()
         requirements.verification_status(individual, individual_due)
     return frozenset(name for name in requested if outcome.for_capability(name))
 
@@ -136,7 +147,10 @@ def capability_requirements(ctx: Ctx, account: Obj, name: str) -> Obj:
     outcome = _outcome(ctx, account, persons_of(ctx, account))
     due = outcome.for_capability(name)
     eventually = outcome.for_capability(name, outcome.eventually)
-    return requirements.blank(due, eventually, [e for e in outcome.errors if e["requirement"] in due])
+    reqs = requirements.blank(due, eventually, [e for e in outcome.errors if e["requirement"] in due])
+    if due:  # a capability's reason (the account hash keeps requirements.past_due)
+        reqs["disabled_reason"] = requirements.FIELDS_NEEDED
+    return reqs
 
 
 def blocked(ctx: Ctx, account: Obj) -> frozenset[str]:

@@ -5,7 +5,9 @@ Rules: a person belongs to one account and lives in that account's scope. Only o
 ``person_token`` (a ``cpt_`` token) carries the person's details; the request may then not repeat
 them. Creating, changing and deleting a person emits ``person.created|updated|deleted`` on the
 connected account, and re-evaluates the account's requirements (``account.updated`` and
-``capability.updated`` when they change).
+``capability.updated`` when they change). An individual's account shows its person (made by the
+account's ``individual`` parameters, its ``representative``) as ``account.individual``: one stored
+object, so a change through either API shows in both; deleting it removes ``individual`` (choice).
 """
 
 from __future__ import annotations
@@ -111,6 +113,8 @@ def delete(ctx: Ctx) -> Obj:
     scope = ctx.platform.scope(account["id"])
     scope.store(PERSON).remove(person["id"])
     ctx.platform.index.pop(person["id"], None)
+    if onboarding.is_individual(account, person):
+        del account["individual"]
     sub.emit("person.deleted", person)
     onboarding.refresh(ctx, account)
     _settle(ctx, account, before_account, before_caps)

@@ -23,16 +23,17 @@ ALL = "*"  # a requirement of every requested capability
 REQUIRED = "required"
 INSTANT = "instant"
 PAST_DUE = "requirements.past_due"
+FIELDS_NEEDED = "requirements.fields_needed"  # a capability's disabled_reason (API 2024-06-20 enum)
 
 # The acceptances of Stripe's terms asked of every account, whatever its business type: the
 # account's own, then Issuing's and Treasury's (for those capabilities).
 TERMS: dict[str, tuple[str, ...]] = {
     "tos_acceptance.date": (ALL,),
     "tos_acceptance.ip": (ALL,),
-    "card_issuing.tos_acceptance.date": ("card_issuing",),
-    "card_issuing.tos_acceptance.ip": ("card_issuing",),
-    "treasury.tos_acceptance.date": ("treasury",),
-    "treasury.tos_acceptance.ip": ("treasury",),
+    "settings.card_issuing.tos_acceptance.date": ("card_issuing",),
+    "settings.card_issuing.tos_acceptance.ip": ("card_issuing",),
+    "settings.treasury.tos_acceptance.date": ("treasury",),
+    "settings.treasury.tos_acceptance.ip": ("treasury",),
 }
 # Stripe's "required verification information" for custom (platform-collected) accounts, kept
 # to what Issuing and Treasury platforms meet. requirement -> capabilities that need it.
@@ -159,15 +160,10 @@ def blank(past_due: Iterable[str] = (), eventually: Iterable[str] = (), errors: 
     }
 
 
-def future(requirements: Obj) -> Obj:
-    """``future_requirements``: what stays due after Stripe's announced changes (nothing new)."""
-    out = dict(requirements)
-    out["currently_due"] = list(requirements["currently_due"])
-    out["eventually_due"] = list(requirements["eventually_due"])
-    out["errors"] = []
-    out["past_due"] = []
-    out["disabled_reason"] = None
-    return out
+def future() -> Obj:
+    """``future_requirements``: empty, as Stripe shows it while no change of its rules is announced
+    (its lists merge into ``requirements`` at ``current_deadline``, they never copy them)."""
+    return blank()
 
 
 def person_requirements(due: Iterable[str] = (), errors: Iterable[Obj] = ()) -> Obj:
@@ -325,8 +321,6 @@ def _met(account: Obj, requirement: str, persons: list[Obj], account_meta: dict[
         if role == "owner" and (account.get("company") or {}).get("owners_provided"):
             return True
         return any((p.get("relationship") or {}).get(role) for p in persons)
-    if requirement.startswith(("card_issuing.", "treasury.")):
-        return _get(account.get("settings") or {}, requirement) is not None
     if requirement == "company.tax_id":
         return bool((account.get("company") or {}).get("tax_id_provided"))
     if requirement.startswith("individual."):

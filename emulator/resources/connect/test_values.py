@@ -31,7 +31,8 @@ TEST_PERSON = {"first_name": "Jenny", "last_name": "Rosen", "email": "jenny.rose
 TEST_COMPANY_NAME = "Rocket Rides Test Company"
 UNTYPED_BUSINESS_TYPE = "individual"  # what the page picks for an account without a type (choice)
 
-Call = tuple[str, dict[str, str]]  # (API path, form parameters)
+# (API path, form parameters, the account the request acts as (Stripe-Account) or None: the platform)
+Call = tuple[str, dict[str, str], str | None]
 
 
 def _address(country: str) -> dict[str, str]:
@@ -80,10 +81,14 @@ def _full_person(country: str) -> dict[str, str]:
 
 
 def calls(account: Obj, due: list[str], now: int, ip: str) -> list[Call]:
-    """The requests that provide every requirement in ``due`` (one account update, then persons)."""
+    """The requests that provide every requirement in ``due`` (one account update, then persons).
+    The account's own terms are accepted by the account itself (``Stripe-Account``) where Stripe
+    collects its requirements: the platform may not accept them for it (Standard, Express)."""
     account_id = account["id"]
     country = account.get("country") or "US"
+    by_stripe = (account.get("controller") or {}).get("requirement_collection", "stripe") == "stripe"
     update: dict[str, str] = {}
+    terms: dict[str, str] = {}
     persons: dict[str, dict[str, str]] = {}
     new_person: dict[str, str] = {}
     for requirement in due:
@@ -97,11 +102,11 @@ def calls(account: Obj, due: list[str], now: int, ip: str) -> list[Call]:
         elif requirement == "external_account":
             update["external_account"] = TEST_BANK_TOKEN
         elif requirement in ("tos_acceptance.date", "tos_acceptance.ip"):
-            update["tos_acceptance[date]"] = str(now)
-            update["tos_acceptance[ip]"] = ip
-        elif head in ("card_issuing", "treasury") and rest.startswith("tos_acceptance."):
-            update[f"settings[{head}][tos_acceptance][date]"] = str(now)
-            update[f"settings[{head}][tos_acceptance][ip]"] = ip
+            (terms if by_stripe else update).update({"tos_acceptance[date]": str(now), "tos_acceptance[ip]": ip})
+        elif head == "settings" and rest.endswith((".tos_acceptance.date", ".tos_acceptance.ip")):
+            product = rest.split(".", 1)[0]  # settings.card_issuing.tos_acceptance.date
+            update[f"settings[{product}][tos_acceptance][date]"] = str(now)
+            update[f"settings[{product}][tos_acceptance][ip]"] = ip
         elif head == "individual":
             update.update({nest("individual", k): v for k, v in person_field(rest, country).items()})
         elif head == "company":
@@ -120,12 +125,14 @@ def calls(account: Obj, due: list[str], now: int, ip: str) -> list[Call]:
             persons.setdefault(head, {}).update(person_field(rest, country))
     out: list[Call] = []
     if update:
-        out.append((f"/v1/accounts/{account_id}", update))
+        out.append((f"/v1/accounts/{account_id}", update, None))
+    if terms:
+        out.append((f"/v1/accounts/{account_id}", terms, account_id))
     if new_person:
-        out.append((f"/v1/accounts/{account_id}/persons", new_person))
+        out.append((f"/v1/accounts/{account_id}/persons", new_person, None))
     for person_id, params in sorted(persons.items()):
         if params:
-            out.append((f"/v1/accounts/{account_id}/persons/{person_id}", params))
+            out.append((f"/v1/accounts/{account_id}/persons/{person_id}", params, None))
     return out
 
 
