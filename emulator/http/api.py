@@ -271,7 +271,7 @@ class Api:
         if key.startswith(("ek_test_", "pk_test_")):  # keys that may make only some requests
             template = match[0].template if match is not None else None
             card = match[1].get("card") if match is not None else None
-            access = self.limited.access(key, verb, template, card, self.state.clock.now())
+            access = self.limited.access(key, verb, template, card)
             platform = access.platform
             meta["key"] = platform.key  # logged with the platform it acts for
             tenant = self._limited_scope(access, key, headers.get("stripe-account"))

@@ -76,26 +76,27 @@ class LimitedKeys:
         self.state = state
         self._platform_of: dict[str, str] = {}  # ephemeral key secret -> platform key
 
-    def access(self, key: str, method: str, template: str | None, card: str | None, now: int) -> Access:
-        """The access ``key`` (``ek_test_``/``pk_test_``) gives for this request, or Stripe's refusal."""
+    def access(self, key: str, method: str, template: str | None, card: str | None) -> Access:
+        """The access ``key`` (``ek_test_``/``pk_test_``) gives for this request, or Stripe's refusal.
+        An ephemeral key expires on its platform's time (the clock its ``expires`` was set by)."""
         if key.startswith("pk_test_"):
             if (method, template) != NONCE_ROUTE:
                 raise StripeError(errors.PUBLISHABLE_KEY, status=401)
             platform = self.state.platform(publishable_to_secret(key))
             return Access(platform, platform.account_id, None)
-        platform, grant = self._grant(key, now)
+        platform, grant = self._grant(key)
         if (method, template) != CARD_ROUTE or card != grant.card:
             raise StripeError(NO_PERMISSION.format(masked=errors.mask_key(key), account=grant.account), status=403)
         return Access(platform, grant.account, grant)
 
-    def _grant(self, secret: str, now: int) -> tuple[Platform, Grant]:
+    def _grant(self, secret: str) -> tuple[Platform, Grant]:
         platform_key = self._platform_of.get(secret)
         if platform_key is None:
             self._reindex()
             platform_key = self._platform_of.get(secret)
         platform = self.state.platforms.get(platform_key) if platform_key is not None else None
         grant: Grant | None = platform.extra.get(GRANTS, {}).get(secret) if platform is not None else None
-        if platform is None or grant is None or grant.expires <= now:
+        if platform is None or grant is None or grant.expires <= platform.now():
             raise StripeError(errors.INVALID_API_KEY.format(masked=errors.mask_key(secret)), status=401)
         return platform, grant
 
