@@ -167,6 +167,9 @@ async def emulator_app(hot: int, protocol: bool) -> tuple[Send, dict[str, str]]:
         found: str = json.loads(body)["id"]
         return found
 
+    status, body = await send("POST", "/_emulator/platform_settings", base, run_bench.NO_DEFAULT_LIMITS.encode())
+    if status != 200:
+        raise RuntimeError(f"set-up platform_settings: {status} {body[:300]!r}")
     acct = await api("/v1/accounts", run_bench.CONNECTED_ACCOUNT)
     fa = await api("/v1/treasury/financial_accounts", run_bench.FINANCIAL_ACCOUNT, acct)
     await api("/v1/test_helpers/treasury/received_credits", run_bench.received_credit(fa, 10**12), acct)

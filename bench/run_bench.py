@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import bench_startup  # bench/ is on sys.path when this script runs
 
@@ -85,6 +85,11 @@ FINANCIAL_ACCOUNT = {"supported_currencies[0]": "usd", "features[card_issuing][r
 def received_credit(fa: str, amount: int) -> dict[str, str]:
     """A test-helper ACH credit of ``amount`` cents to the financial account ``fa``."""
     return {"amount": str(amount), "currency": "usd", "financial_account": fa, "network": "ach"}
+
+
+# The benchmarks spend far more than Stripe's default limits of a card (500 USD a day, 10,000 USD
+# per authorization) allow: their platforms have them off, as Stripe Support can do.
+NO_DEFAULT_LIMITS = "default_spending_limits=false"
 
 
 def active_card(holder: str, fa: str) -> dict[str, str]:
@@ -233,6 +238,7 @@ class Api:
 
 def set_up(port: int, key: str) -> dict[str, str]:
     api = Api(port, key)
+    api.call("POST", "/_emulator/platform_settings", dict(parse_qsl(NO_DEFAULT_LIMITS)))
     acct = api.call("POST", "/v1/accounts", CONNECTED_ACCOUNT)["id"]
     fa = api.call("POST", "/v1/treasury/financial_accounts", FINANCIAL_ACCOUNT, acct)["id"]
     api.call("POST", "/v1/test_helpers/treasury/received_credits", received_credit(fa, 10**12), acct)

@@ -31,6 +31,7 @@ class PlatformSettingsChanges(BaseModel):
     rta_timeout_seconds: float | None = Field(default=None, ge=0, le=MAX_RTA_TIMEOUT, allow_inf_nan=False)
     require_terms_acceptance: bool | None = None
     onboarding: Literal["instant", "required"] | None = None
+    default_spending_limits: bool | None = None
 
 
 def parse_changes(body: dict[str, Any], *, allowed: frozenset[str] | None = None) -> dict[str, Any]:

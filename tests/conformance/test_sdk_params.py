@@ -150,7 +150,9 @@ def _world(client: stripe.StripeClient) -> World:
     account = flows.connected_account(client).id
     fa = flows.funded_financial_account(client, account, amount=5_000_000).id
     holder = issuing_flows.cardholder(client, account)
-    card = issuing_flows.card(client, account, holder, fa)
+    # the recipes spend more in a day than Stripe's default 500 USD a day of a card without limits
+    roomy = {"spending_limits": [{"amount": 5_000_000, "interval": "daily"}]}
+    card = issuing_flows.card(client, account, holder, fa, spending_controls=roomy)
     spare = issuing_flows.card(client, account, holder, fa)
     we = client.v1.webhook_endpoints.create(
         {"url": "http://127.0.0.1:9/sdk-params", "enabled_events": ["account.updated"]}

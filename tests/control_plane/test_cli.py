@@ -259,6 +259,7 @@ def test_platform_settings_switches(server: EmulatorServer, api_key: str) -> Non
         "rta_timeout_seconds": 2.0,
         "require_terms_acceptance": False,
         "onboarding": "instant",
+        "default_spending_limits": True,
     }
     got = httpx.post(url, data={"rta_timeout_approves": "true", "rta_timeout_seconds": "0.5"}, headers=auth).json()
     assert got["rta_timeout_approves"] is True and got["rta_timeout_seconds"] == 0.5

@@ -277,9 +277,9 @@ def test_simulated_purchases_show_the_decision(
     assert auth.approved and auth.amount == 1234
     assert auth.merchant_data.category == "fast_food_restaurants" and auth.merchant_data.country == "GB"
     assert auth.merchant_data.name == "Corner Cafe"
-    ok, text, page = dash.act_and_follow("purchase", flow.ids["card"], amount="1000000")
-    assert not ok and "declined: insufficient_funds" in text
-    assert "insufficient_funds" in page.text and "Declined" in page.text
+    ok, text, page = dash.act_and_follow("purchase", flow.ids["card"], amount="1000000")  # over 10,000 USD
+    assert not ok and "declined: spending_controls" in text
+    assert "spending_controls" in page.text and "Declined" in page.text
 
 
 def test_bad_purchase_input_is_refused_without_calling_the_api(

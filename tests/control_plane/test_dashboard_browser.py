@@ -149,22 +149,22 @@ def test_find_the_card_and_see_a_declined_purchase(page: Any, site: Site) -> Non
     assert "active" in summary and "Jenny Rosen" in summary
     shot(page, "card")
     purchase = page.locator('form[data-action="purchase"]')
-    purchase.locator("input[name=amount]").fill("100000.00")  # far more than the financial account holds
+    purchase.locator("input[name=amount]").fill("100000.00")  # past Stripe's 10,000 USD per authorization
     purchase.locator("select[name=category]").select_option("electronics_stores")
     purchase.locator("input[name=country]").fill("US")
     purchase.locator("input[name=merchant_name]").fill("Big Screen TVs")
     purchase.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/objects/iauth_\w+\?flash="))
     flash = page.locator(".flash").inner_text()
-    assert "declined: insufficient_funds" in flash
+    assert "declined: spending_controls" in flash
     summary = page.locator("#summary").inner_text()
-    assert "Declined" in summary and "insufficient_funds" in summary
+    assert "Declined" in summary and "spending_controls" in summary
     history = page.locator("table.t-request-history").inner_text()
-    assert "insufficient_funds" in history and "$100,000.00" in history
+    assert "spending_controls" in history and "$100,000.00" in history
     auth_id = page.url.split("/objects/")[1].split("?")[0]
     auth = site.client.v1.issuing.authorizations.retrieve(auth_id, options=site.opts)
     assert auth.approved is False and auth.merchant_data.category == "electronics_stores"
-    assert auth.request_history[-1].reason == "insufficient_funds"
+    assert auth.request_history[-1].reason == "spending_controls"
     shot(page, "declined-purchase")
 
 

@@ -296,7 +296,7 @@ def test_cardholder_spending_controls(client: stripe.StripeClient, http: httpx.C
     assert controls.blocked_card_presences == ["not_present"]
     assert controls.allowed_card_presences is None
     assert [limit.to_dict() for limit in controls.spending_limits or []] == [
-        {"amount": 5000, "categories": None, "interval": "per_authorization"},
+        {"amount": 5000, "categories": [], "interval": "per_authorization"},
         {"amount": 20000, "categories": ["eating_places_restaurants"], "interval": "monthly"},
     ]
     assert controls.spending_limits_currency == "usd"

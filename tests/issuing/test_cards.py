@@ -61,7 +61,7 @@ def test_guide_virtual_card_on_financial_account(
     assert card.spending_controls.spending_limits is not None
     assert card.spending_controls.spending_limits[0].to_dict() == {
         "amount": 5000,
-        "categories": None,
+        "categories": [],
         "interval": "daily",
     }
     assert card.spending_controls.spending_limits_currency == "usd"

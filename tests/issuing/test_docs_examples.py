@@ -511,7 +511,11 @@ def test_authorization_on_inactive_card_declined_card_inactive(docs: Docs) -> No
 
 
 def test_authorization_insufficient_funds(docs: Docs) -> None:
-    auth = docs.th.authorizations.create({"amount": 10_000_000, "card": docs.card.id}, docs.opts)
+    # $600 on $500 of cash, within the card's limits (a card without limits allows $500 a day)
+    card = docs.new_card(
+        status="active", spending_controls={"spending_limits": [{"amount": 100_000, "interval": "daily"}]}
+    )
+    auth = docs.th.authorizations.create({"amount": 60_000, "card": card.id}, docs.opts)
     assert auth.approved is False
     assert auth.request_history[0].reason == "insufficient_funds"
     assert auth.treasury is None or auth.treasury.transaction is None

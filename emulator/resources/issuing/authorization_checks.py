@@ -12,7 +12,8 @@ the real-time endpoint:
    ``highest``; the flow then opens an SMS fraud challenge). Once the cardholder confirmed such a
    challenge, retries on the same card at the same merchant within :data:`FRAUD_VERIFIED_FOR`
    seconds bypass the fraud check and are marked ``verified_by_fraud_challenge: true``;
-5. ``spending_controls`` of the card (its ``replacement_for`` chain shares interval limits) and
+5. ``spending_controls``: Stripe's fixed 10,000 USD per authorization (the platform setting
+   ``default_spending_limits``), then the card's controls (its ``replacement_for`` chain shares interval limits) and
    of the cardholder (all their cards): categories, merchant countries, card presence,
    per-authorization limits and interval limits summed over what the authorizations of the
    window hold or captured (including requests still waiting for a decision);
@@ -41,6 +42,7 @@ from emulator.resources.issuing.authorization_objects import convert
 from emulator.resources.issuing.authorization_request import Request
 
 FRAUD_VERIFIED_FOR = 24 * 3600
+AUTHORIZATION_CAP_USD = 1_000_000  # Stripe's fixed limit per authorization (default_spending_limits)
 
 
 def card_reason(ctx: Ctx, card: Obj) -> str | None:
@@ -156,6 +158,11 @@ def _controls_allow(
 def spending_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request) -> str | None:
     # An increment is judged on the whole authorization: what it already commits plus the increment.
     amount = request.amount + (committed(ctx.scope, auth["id"]) if request.increment else 0)
+    if (
+        ctx.platform.settings.default_spending_limits
+        and convert(amount, auth["currency"], "usd") > AUTHORIZATION_CAP_USD
+    ):
+        return "spending_controls"
     if not _controls_allow(ctx, card.get("spending_controls"), auth, amount, _card_chain(ctx, card), card["currency"]):
         return "spending_controls"
     holder = ctx.scope.get(CARDHOLDER, card["cardholder"]) if card.get("cardholder") else None

@@ -44,6 +44,7 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.connect import accounts
 from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
+from emulator.resources.issuing.authorization_objects import convert
 from emulator.resources.resource import Resource
 
 URL = "/v1/issuing/cards"
@@ -51,6 +52,7 @@ BIN = "400000"
 VALID_YEARS = 3
 MAX_CUSTOM_MONTHS = 60
 SECOND_LINE_MAX = 24
+DEFAULT_DAILY_LIMIT_USD = 50_000  # Stripe's default limit of a card created without spending_limits
 KEEPS_NUMBER = frozenset({"damaged", "expired"})
 NEEDS_OLD_CANCELED = frozenset({"lost", "stolen"})  # the old card must be canceled with this reason first
 PHONE_CURRENCIES = frozenset({"eur", "gbp"})
@@ -106,6 +108,12 @@ PAYMENT_COUNT = "This value must be greater than or equal to 1."
 # a digit's share of the Luhn sum at an even distance from the check digit: doubled, digits summed
 _DOUBLED = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(10)}
 _SINGLE = {str(d): d for d in range(10)}
+
+
+def default_daily_limit(currency: str) -> Obj:
+    """Stripe's limit on a card created without ``spending_limits``: 500 USD a day, in the card's
+    currency (converted at the emulator's fixed rates for other currencies)."""
+    return {"amount": convert(DEFAULT_DAILY_LIMIT_USD, "usd", currency), "categories": [], "interval": "daily"}
 
 
 def luhn_check_digit(partial: str) -> str:
@@ -301,6 +309,9 @@ def create(ctx: Ctx) -> Obj:
     controls = spending_controls.apply(
         None, p.get("spending_controls"), kind=spending_controls.KIND_CARD, currency=currency
     )
+    if ctx.platform.settings.default_spending_limits and "spending_limits" not in (p.get("spending_controls") or {}):
+        controls["spending_limits"] = [default_daily_limit(currency)]
+        controls["spending_limits_currency"] = currency
     reason = p.get("replacement_reason")
     number = ctx.scope.meta_of(old["id"]).get("number") if old is not None and reason in KEEPS_NUMBER else None
     number = number or _new_number(ctx)

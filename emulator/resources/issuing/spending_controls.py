@@ -175,7 +175,7 @@ def _limits(value: Any, path: str) -> list[Obj]:
             raise StripeError(LIMIT_NEGATIVE, param=f"{path}[{i}][amount]", code="parameter_invalid_integer")
         categories = limit.get("categories")
         out.append(
-            {"amount": amount, "categories": list(categories) if categories else None, "interval": limit["interval"]}
+            {"amount": amount, "categories": list(categories) if categories else [], "interval": limit["interval"]}
         )
     return out
 
