@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from emulator import EmulatorServer
 from emulator.core import objects
+from emulator.core.jsonutil import thaw
 from emulator.core.state import State
 from emulator.resources.issuing import physical_bundles
 from tests.support.cards import (
@@ -544,6 +545,59 @@ def test_card_update_changes_the_design_until_shipped(client: stripe.StripeClien
     virtual = client.v1.issuing.cards.create({"cardholder": holder.id, "currency": "usd", "type": "virtual"})
     err = error_of(lambda: client.v1.issuing.cards.update(virtual.id, {"personalization_design": first.id}))
     assert err.param == "personalization_design"
+
+
+def test_rejecting_a_design_cancels_the_cards_waiting_for_it(
+    client: stripe.StripeClient, account: stripe.Account, server: EmulatorServer, api_key: str
+) -> None:
+    """Stripe: cards of a design in review are fulfilled once it is approved; a rejected design's cards are
+    canceled with ``cancellation_reason: design_rejected`` (docs/issuing.md, Choices)."""
+    cards, shipping = client.v1.issuing.cards, client.v1.test_helpers.issuing.cards
+    design, other = new_design(client), new_design(client)
+    opts: Opts = {"stripe_account": account.id}
+    pending = physical_card(client, personalization_design=design.id)
+    submitted = physical_card(client, personalization_design=design.id, status="active")
+    shipping.submit_card(submitted.id)
+    shipped = physical_card(client, personalization_design=design.id)
+    shipping.ship_card(shipped.id)
+    lost = physical_card(client, personalization_design=design.id)
+    cards.update(lost.id, {"status": "canceled", "cancellation_reason": "lost"})
+    unrelated = physical_card(client, personalization_design=other.id)
+    connected = physical_card(client, opts, personalization_design=design.id)
+
+    _act(client, design.id, "reject")
+
+    for card_id, options in ((pending.id, {}), (submitted.id, {}), (connected.id, opts)):
+        card = cards.retrieve(card_id, options=options)  # type: ignore[arg-type]
+        assert (card.status, card.cancellation_reason) == ("canceled", "design_rejected"), card_id
+        assert card.shipping is not None and card.shipping.status == "canceled"
+    for card_id, status, reason, shipment in (
+        (shipped.id, "inactive", None, "shipped"),
+        (lost.id, "canceled", "lost", "canceled"),
+        (unrelated.id, "inactive", None, "pending"),
+    ):
+        card = cards.retrieve(card_id)
+        assert card.shipping is not None
+        assert (card.status, card.cancellation_reason, card.shipping.status) == (status, reason, shipment), card_id
+    # one issuing_card.updated per canceled card, on the card's account, after the design's event
+    platform_events = [thaw(e) for e in server.state.platform(api_key).scope().store("event").values()]
+    types = [(e["type"], e["data"]["object"]["id"]) for e in platform_events]
+    rejected_at = types.index(("issuing_personalization_design.rejected", design.id))
+    assert types[rejected_at + 1 :] == [("issuing_card.updated", pending.id), ("issuing_card.updated", submitted.id)]
+    updated = {e["data"]["object"]["id"]: e for e in events_of(server, api_key, None, "issuing_card.updated")}
+    assert updated[pending.id]["data"]["previous_attributes"] == {
+        "cancellation_reason": None,
+        "shipping": {"status": "pending"},
+        "status": "inactive",
+    }
+    assert updated[submitted.id]["data"]["previous_attributes"]["status"] == "active"
+    on_connected = events_of(server, api_key, account.id, "issuing_card.updated")
+    assert [e["data"]["object"]["cancellation_reason"] for e in on_connected] == ["design_rejected"]
+    # a card of a connected account's own design: only that account's cards are looked at
+    own = new_design(client, opts)
+    own_card = physical_card(client, opts, personalization_design=own.id)
+    _act(client, own.id, "reject", opts)
+    assert cards.retrieve(own_card.id, options=opts).cancellation_reason == "design_rejected"  # type: ignore[arg-type]
 
 
 # --- the status machine, property-tested ----------------------------------------------------------------------

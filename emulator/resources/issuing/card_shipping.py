@@ -15,6 +15,15 @@ Canceling a card whose shipment has not left yet (``pending``/``submitted``) mak
 ``issuing_card.updated``. The carrier follows the destination (USPS in the US, FedEx for US
 express/priority, Royal Mail in GB, Correos in ES, DHL elsewhere); the eta is 7/4/2 days after
 shipping for standard/express/priority service.
+
+``shipping.address_validation`` (Stripe's address validation guide): without ``mode``, requests in
+API versions from 2024-09-30 (acacia) on get ``validation_and_normalization`` (that version's
+changelog made it the default), older ones ``normalization_only`` (the guide's default before).
+``disabled`` reports nothing (``normalized_address`` and ``result`` null); the other modes report
+the address as given and a ``result``. The test-mode magic ``line1=address_invalid`` is an
+undeliverable address: a 400 in ``validation_and_normalization`` mode, ``result:
+likely_undeliverable`` in ``normalization_only``. The mode is stored with the card as the request
+that set it chose it.
 """
 
 from __future__ import annotations
@@ -34,6 +43,9 @@ from emulator.resources.resource import Resource
 DAY = 86_400
 ETA_DAYS = {"standard": 7, "express": 4, "priority": 2}
 NOT_LEFT_YET = frozenset({"pending", "submitted"})
+VALIDATING_SINCE = "2024-09-30"  # acacia: validation_and_normalization becomes the default mode
+UNDELIVERABLE_LINE1 = "address_invalid"  # Stripe's test-mode magic value for an undeliverable address
+UNDELIVERABLE_CODE = "shipping_address_invalid"  # Stripe documents only the message: our choice
 # action -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "submit": (frozenset({"pending"}), "submitted"),
@@ -55,6 +67,10 @@ SHIPPING_ON_VIRTUAL = "`shipping` can only be set on physical cards."
 NO_SIGNATURE_ON_STANDARD = "Standard shipping service does not support signature on delivery."
 SHIPPING_REQUIRED = "Physical cards require `shipping` (at least `shipping[name]` and `shipping[address]`)."
 SHIPPING_LOCKED = "The shipping details of this card can no longer be changed: its shipment is already `{status}`."
+UNDELIVERABLE = (
+    "The address is undeliverable based on given inputs. Please ensure that the address was inputted correctly and "
+    "can be delivered to."
+)
 BAD_TRANSITION = (
     "Cannot {action} the shipment of card {card}: its shipping status is `{status}`, and {action} is only "
     "possible from {allowed}."
@@ -64,15 +80,7 @@ BAD_TRANSITION = (
 def new_shipping(ctx: Ctx, params: dict[str, Any], path: str = "shipping") -> Obj:
     """The ``shipping`` hash of a physical card from the checked ``shipping`` params."""
     address = cardholders.check_address(params["address"], f"{path}[address]")
-    validation_in = params.get("address_validation")
-    validation: Obj | None = None
-    if validation_in is not None:
-        mode = validation_in["mode"]
-        validation = {
-            "mode": mode,
-            "normalized_address": None if mode == "disabled" else dict(address),
-            "result": "likely_deliverable" if mode == "validation_and_normalization" else None,
-        }
+    validation = _address_validation(ctx, params.get("address_validation"), address, path)
     customs = params.get("customs")
     phone = params.get("phone_number")
     service = params.get("service") or "standard"
@@ -101,6 +109,26 @@ def new_shipping(ctx: Ctx, params: dict[str, Any], path: str = "shipping") -> Ob
         "tracking_number": None,
         "tracking_url": None,
         "type": params.get("type") or "individual",
+    }
+
+
+def default_validation_mode(ctx: Ctx) -> str:
+    """The ``address_validation[mode]`` of a request that names none (it depends on its API version)."""
+    return "validation_and_normalization" if ctx.api_version[:10] >= VALIDATING_SINCE else "normalization_only"
+
+
+def _address_validation(ctx: Ctx, asked: Obj | None, address: Obj, path: str) -> Obj:
+    """``shipping.address_validation``: the mode asked for (else the default) and what it reports."""
+    mode = (asked or {}).get("mode") or default_validation_mode(ctx)
+    if mode == "disabled":
+        return {"mode": mode, "normalized_address": None, "result": None}
+    deliverable = address["line1"] != UNDELIVERABLE_LINE1
+    if not deliverable and mode == "validation_and_normalization":
+        raise StripeError(UNDELIVERABLE, param=f"{path}[address]", code=UNDELIVERABLE_CODE)
+    return {
+        "mode": mode,
+        "normalized_address": dict(address),
+        "result": "likely_deliverable" if deliverable else "likely_undeliverable",
     }
 
 

@@ -24,6 +24,12 @@ it tells whether a platform design is the platform's default (``false`` for the 
 Cards (:func:`design_for_card`): a physical card may use a design in ``active`` or ``review`` status
 (cards of a design in review are fulfilled once it is activated); without one it gets the account's
 default design, else (connected accounts) the platform's default. Virtual cards have none.
+Rejecting a design cancels the cards still waiting for it (shipment ``pending``/``submitted``, not yet
+canceled; a platform design's cards on connected accounts too): ``status: canceled``,
+``cancellation_reason: design_rejected``, ``shipping.status: canceled``, one
+``issuing_card.updated`` each (on the card's account), after the design's ``rejected`` event.
+Stripe documents the reason ("rejected by Stripe for violating our partner guidelines") and that
+cards of a design in review are only fulfilled once it is approved, not these mechanics.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
-from emulator.core.objects import FILE, PERSONALIZATION_DESIGN
+from emulator.core.objects import CARD, FILE, PERSONALIZATION_DESIGN
 from emulator.core.state import Scope
 from emulator.core.store import Obj, ObjectStore
 from emulator.http import errors
@@ -56,6 +62,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "reject": (frozenset({"review"}), "rejected"),
 }
 EVENTS = {"activate": "activated", "deactivate": "deactivated", "reject": "rejected"}
+DESIGN_REJECTED = "design_rejected"  # the cancellation_reason of the cards a rejection cancels
 
 BUNDLE_INACTIVE = "The physical bundle {bundle} is inactive: it can't be used for new personalization designs."
 FEATURE_UNSUPPORTED = "The physical bundle {bundle} does not support {what}: remove `{param}`."
@@ -366,7 +373,38 @@ def _move(ctx: Ctx, action: str, reasons: Obj | None = None) -> Obj:
         "carrier_text": list((reasons or {}).get("carrier_text") or []),
     }
     ctx.emit(f"issuing_personalization_design.{EVENTS[action]}", design, before)
+    if action == "reject":
+        _cancel_waiting_cards(ctx, scope, design["id"])
     return design
+
+
+def _waiting_for(card: Obj, design_id: str) -> bool:
+    shipping = card.get("shipping") or {}
+    return (
+        card.get("personalization_design") == design_id
+        and card["status"] != "canceled"
+        and shipping.get("status") in card_shipping.NOT_LEFT_YET
+    )
+
+
+def _cancel_waiting_cards(ctx: Ctx, scope: Scope, design_id: str) -> None:
+    """A rejected design is never printed: cancel the cards whose shipment still waits for it."""
+    scopes = [scope] if scope.is_connected else list(ctx.platform.scopes.values())
+    for card_scope in scopes:
+        store = card_scope.stores.get(CARD)
+        if store is None:
+            continue
+        waiting = [card["id"] for card in store.scan() if _waiting_for(card, design_id)]
+        sub = ctx.in_scope(card_scope)
+        for card_id in waiting:
+            card = store.get(card_id)
+            if card is None:
+                continue
+            before = sub.snapshot(card)
+            card["status"] = "canceled"
+            card["cancellation_reason"] = DESIGN_REJECTED
+            card_shipping.cancel_shipment(card)
+            sub.emit("issuing_card.updated", card, before)
 
 
 def activate(ctx: Ctx) -> Obj:
