@@ -63,19 +63,23 @@ def test_treasury_asks_the_full_id_number() -> None:
 
 def test_company_roles_and_person_fields() -> None:
     acct = account("US", "company", company=legal_entity.new_company())
-    due = due_for(acct, "card_issuing")
+    due = due_for(acct, "transfers")
     assert {"relationship.representative", "relationship.owner", "company.tax_id"} <= set(due)
+    assert "relationship.owner" not in due_for(acct, "card_issuing")  # Issuing needs no beneficial owners
     rep = legal_entity.new_person("person_1A", acct["id"], 0)
     rep["relationship"]["representative"] = True
     owner = legal_entity.new_person("person_1B", acct["id"], 0)
     owner["relationship"]["owner"] = True
-    due = due_for(acct, "card_issuing", [rep, owner])
+    due = due_for(acct, "transfers", [rep, owner])
     assert "relationship.representative" not in due and "relationship.owner" not in due
     assert "person_1A.relationship.title" in due and "person_1A.phone" in due
     assert "person_1B.relationship.title" not in due and "person_1B.phone" not in due
-    assert "person_1B.ssn_last_4" in due
+    assert "person_1B.first_name" in due and "person_1B.ssn_last_4" not in due  # an owner's: eventually
+    outcome = requirements.evaluate(acct, [rep, owner], {}, REQUIRED)
+    assert "person_1B.ssn_last_4" in outcome.for_capability("transfers", outcome.eventually)
+    assert not [r for r in due_for(acct, "card_issuing", [rep, owner]) if r.startswith("person_1B.")]
     acct["company"]["owners_provided"] = True
-    assert "relationship.owner" not in due_for(acct, "card_issuing", [rep])
+    assert "relationship.owner" not in due_for(acct, "transfers", [rep])
 
 
 def test_alternatives_meet_requirements() -> None:
@@ -104,6 +108,14 @@ def person_with(**params: Any) -> tuple[Obj, dict[str, Any]]:
             "verification_failed_keyed_identity",
         ),
         ({"id_number": "111111111"}, ["verification.document"], "verification_failed_keyed_identity"),
+        # any other date of birth is a no-match, unless a test id number matched
+        (
+            {"dob": {"day": 10, "month": 11, "year": 1980}},
+            ["verification.document"],
+            "verification_failed_keyed_identity",
+        ),
+        ({"dob": {"day": 10, "month": 11, "year": 1980}, "ssn_last_4": "0000"}, [], None),
+        ({"dob": {"day": 10, "month": 11, "year": 1980}, "id_number": "000000000"}, [], None),
         (
             {
                 "dob": {"day": 1, "month": 1, "year": 1900},
@@ -132,7 +144,16 @@ def test_test_values(params: dict[str, Any], due: list[str], code: str | None) -
 def test_sensitive_numbers_are_not_stored() -> None:
     person, meta = person_with(id_number="123456789", ssn_last_4="6789")
     assert person["id_number_provided"] and person["ssn_last_4_provided"]
-    assert "123456789" not in repr(person) and "6789" not in repr(person) and meta == {"id_number_failed": False}
+    assert (
+        "123456789" not in repr(person)
+        and "6789" not in repr(person)
+        and meta
+        == {
+            "id_number_failed": False,
+            "id_number_matched": False,
+            "ssn_last_4_matched": False,
+        }
+    )
     company = legal_entity.new_company()
     company_meta: dict[str, Any] = {}
     legal_entity.apply_company(company, company_meta, {"tax_id": "111111112"})

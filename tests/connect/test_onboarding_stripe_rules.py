@@ -1,7 +1,9 @@
 """Connect rules Stripe enforces on onboarding, through the real SDK: the Issuing/Treasury terms
 requirement names, the individual as a person, ``card_payments`` needing ``transfers``, the
 capability's ``disabled_reason``, login links and terms acceptance for Stripe-collected accounts,
-typed accounts' ``fees.payer``, and an empty ``future_requirements``."""
+typed accounts' ``fees.payer``, an empty ``future_requirements``; Stripe's testing-verification
+walk-through, accounts without capabilities, test dates of birth and company addresses, and
+``card_issuing`` without beneficial owners (all under ``onboarding=required``)."""
 
 from __future__ import annotations
 
@@ -309,3 +311,289 @@ def test_future_requirements_stay_empty(server: EmulatorServer, api_key: str, cl
     assert person.requirements is not None and person.requirements.currently_due
     assert person.future_requirements is not None and person.future_requirements.currently_due == []
     assert person.future_requirements.eventually_due == [] and person.future_requirements.past_due == []
+
+
+# --- 4. Stripe's testing-verification walk-through completes; owners' details come later ----------
+
+SCHENECTADY = {"city": "Schenectady", "line1": "123 State St", "postal_code": "12345", "state": "NY"}
+
+
+def test_stripes_verification_walkthrough_completes(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    """docs.stripe.com/connect/testing-verification, request by request."""
+    require_onboarding(server, api_key)
+    account = client.v1.accounts.create(
+        {
+            "country": "US",
+            "controller": {
+                "losses": {"payments": "application"},
+                "fees": {"payer": "application"},
+                "stripe_dashboard": {"type": "none"},
+                "requirement_collection": "application",
+            },
+            "business_type": "company",
+            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+            "external_account": "btok_us",
+            "tos_acceptance": {"date": 1547923073, "ip": "172.18.80.19"},
+        }
+    )
+    assert account.charges_enabled is False and account.payouts_enabled is False
+    account = client.v1.accounts.update(
+        account.id,
+        {
+            "business_profile": {"mcc": "5045", "url": "https://bestcookieco.com"},
+            "company": {
+                "address": SCHENECTADY,
+                "tax_id": "000000000",
+                "name": "The Best Cookie Co",
+                "phone": "8888675309",
+            },
+        },
+    )
+    assert sorted(account.requirements.currently_due or []) == [  # type: ignore[union-attr]
+        "relationship.owner",
+        "relationship.representative",
+    ]
+    jenny = client.v1.accounts.persons.create(
+        account.id,
+        {"first_name": "Jenny", "last_name": "Rosen", "relationship": {"representative": True, "title": "CEO"}},
+    )
+    jenny = client.v1.accounts.persons.update(
+        account.id,
+        jenny.id,
+        {
+            "address": SCHENECTADY,
+            "dob": {"day": 10, "month": 11, "year": 1980},  # not 1901-01-01, but ssn_last_4 0000 matches
+            "ssn_last_4": "0000",
+            "phone": "8888675309",
+            "email": "jenny@bestcookieco.com",
+            "relationship": {"executive": True},
+        },
+    )
+    assert jenny.requirements is not None and jenny.requirements.currently_due == []
+    assert jenny.verification is not None and jenny.verification.status == "verified"
+    kathleen = client.v1.accounts.persons.create(
+        account.id,
+        {
+            "first_name": "Kathleen",
+            "last_name": "Banks",
+            "email": "kathleen@bestcookieco.com",
+            "relationship": {"owner": True, "percent_ownership": 80},
+        },
+    )
+    assert kathleen.requirements is not None and kathleen.requirements.currently_due == []
+    later = kathleen.requirements.eventually_due or []
+    assert {"address.line1", "dob.day", "dob.year", "ssn_last_4"} <= set(later)
+    done = client.v1.accounts.update(account.id, {"company": {"owners_provided": True}})
+    assert done.requirements is not None and done.requirements.currently_due == []
+    assert done.charges_enabled is True and done.payouts_enabled is True and done.details_submitted is True
+    assert done.capabilities is not None and done.capabilities.to_dict() == {
+        "card_payments": "active",
+        "transfers": "active",
+    }
+    assert f"{kathleen.id}.dob.day" in (done.requirements.eventually_due or [])  # collected later
+    assert f"{kathleen.id}.dob.day" not in (done.requirements.past_due or [])
+    assert events_of(client, account.id, "account.updated")[0].data.object["charges_enabled"] is True
+
+
+# --- 11. no requested capability: nothing enabled, details_submitted follows what was given ------
+
+
+def test_an_account_without_capabilities_cannot_charge_or_pay_out(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    instant = client.v1.accounts.create({"type": "custom"})  # the default mode is unchanged
+    assert instant.charges_enabled is True and instant.payouts_enabled is True and instant.details_submitted is True
+    require_onboarding(server, api_key)
+    bare = client.v1.accounts.create({"type": "custom", "business_type": "individual"})
+    assert bare.charges_enabled is False and bare.payouts_enabled is False and bare.details_submitted is False
+    assert bare.requirements is not None and bare.requirements.currently_due == []
+    assert bare.requirements.disabled_reason == "action_required.requested_capabilities"
+    given = client.v1.accounts.update(
+        bare.id,
+        {
+            "business_profile": {"mcc": "5734", "url": "https://accessible.stripe.com"},
+            "tos_acceptance": TOS,
+            "individual": {
+                "first_name": "Jenny",
+                "last_name": "Rosen",
+                "email": "jenny@example.com",
+                "phone": "0000000000",
+                "dob": {"day": 1, "month": 1, "year": 1901},
+                "address": US_ADDRESS,
+                "ssn_last_4": "0000",
+            },
+        },
+    )
+    assert given.details_submitted is True  # everything every capability asks was given
+    assert given.charges_enabled is False and given.payouts_enabled is False
+    enabled = client.v1.accounts.update(
+        bare.id, {"capabilities": {"transfers": {"requested": True}}, "external_account": "btok_us_verified"}
+    )
+    assert enabled.charges_enabled is True and enabled.payouts_enabled is True
+    assert enabled.requirements is not None and enabled.requirements.disabled_reason is None
+    assert enabled.capabilities is not None and enabled.capabilities.transfers == "active"
+
+
+# --- 12. test dates of birth: 1901-01-01 matches, any other is a no-match ------------------------
+
+
+def test_only_stripes_test_date_of_birth_matches(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    require_onboarding(server, api_key)
+
+    def individual_account(dob: dict[str, int], **more: Any) -> stripe.Account:
+        return flows.connected_account(
+            client,
+            business_type="individual",
+            capabilities={"card_issuing": {"requested": True}},
+            business_profile={"mcc": "5734", "url": "https://accessible.stripe.com"},
+            tos_acceptance=TOS,
+            settings={"card_issuing": {"tos_acceptance": TOS}},
+            individual={
+                "first_name": "Jenny",
+                "last_name": "Rosen",
+                "email": "jenny@example.com",
+                "phone": "0000000000",
+                "address": US_ADDRESS,
+                "dob": dob,
+                **more,
+            },
+        )
+
+    # a no-match (an arbitrary date, an SSN that is no test match): the keyed identity fails
+    other = individual_account({"day": 2, "month": 3, "year": 1990}, ssn_last_4="1234")
+    assert other.requirements is not None
+    assert other.requirements.currently_due == ["individual.verification.document"]
+    assert [e.code for e in other.requirements.errors or []] == ["verification_failed_keyed_identity"]
+    assert other.individual is not None and other.individual.verification is not None
+    assert other.individual.verification.status == "unverified"
+    assert other.capabilities is not None and other.capabilities.card_issuing == "inactive"
+    # the matching test SSN verifies it (as in Stripe's walk-through, whose DOB is 1980-11-10)
+    fixed = client.v1.accounts.update(other.id, {"individual": {"ssn_last_4": "0000"}})
+    assert fixed.requirements is not None and fixed.requirements.currently_due == []
+    assert fixed.capabilities is not None and fixed.capabilities.card_issuing == "active"
+    # 1901-01-01 matches whatever the SSN; so does 1902-01-01 (Stripe's "immediate" match)
+    for year in (1901, 1902):
+        matched = individual_account({"day": 1, "month": 1, "year": year}, ssn_last_4="1234")
+        assert matched.requirements is not None and matched.requirements.currently_due == []
+        assert matched.individual is not None and matched.individual.verification is not None
+        assert matched.individual.verification.status == "verified"
+    # 1900-01-01 (an OFAC alert) fails even with the matching SSN
+    ofac = individual_account({"day": 1, "month": 1, "year": 1900}, ssn_last_4="0000")
+    assert ofac.requirements is not None
+    assert ofac.requirements.currently_due == ["individual.verification.document"]
+
+
+# --- 13. the company's test addresses -------------------------------------------------------------
+
+
+def test_company_test_addresses(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
+    require_onboarding(server, api_key)
+
+    def company_account(line1: str) -> stripe.Account:
+        account = client.v1.accounts.create(
+            {
+                "type": "custom",
+                "country": "US",
+                "business_type": "company",
+                "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+                "business_profile": {"mcc": "5045", "url": "https://accessible.stripe.com"},
+                "company": {
+                    "name": "Co",
+                    "phone": "0000000000",
+                    "tax_id": "000000000",
+                    "owners_provided": True,
+                    "address": {**SCHENECTADY, "line1": line1},
+                },
+                "tos_acceptance": TOS,
+                "external_account": "btok_us_verified",
+            }
+        )
+        client.v1.accounts.persons.create(
+            account.id,
+            {
+                "first_name": "Jenny",
+                "last_name": "Rosen",
+                "email": "jenny@example.com",
+                "phone": "0000000000",
+                "dob": {"day": 1, "month": 1, "year": 1901},
+                "ssn_last_4": "0000",
+                "address": US_ADDRESS,
+                "relationship": {"representative": True, "executive": True, "title": "CEO"},
+            },
+        )
+        return client.v1.accounts.retrieve(account.id)
+
+    full = company_account("address_full_match")
+    assert full.charges_enabled is True and full.payouts_enabled is True
+    # address_no_match: only charges are enabled, line1 is listed again
+    charges_only = company_account("address_no_match")
+    assert charges_only.charges_enabled is True and charges_only.payouts_enabled is False
+    reqs = charges_only.requirements
+    assert reqs is not None and reqs.currently_due == ["company.address.line1"]
+    assert [(e.requirement, e.code) for e in reqs.errors or []] == [
+        ("company.address.line1", "verification_failed_address_match")
+    ]
+    assert charges_only.capabilities is not None and charges_only.capabilities.card_payments == "active"
+    # address_line1_no_match: neither, and the address attributes are listed again
+    neither = company_account("address_line1_no_match")
+    assert neither.charges_enabled is False and neither.payouts_enabled is False
+    assert neither.requirements is not None and neither.requirements.currently_due == [
+        "company.address.city",
+        "company.address.line1",
+        "company.address.postal_code",
+        "company.address.state",
+    ]
+    assert neither.capabilities is not None and neither.capabilities.card_payments == "inactive"
+    # a matching address clears it
+    fixed = client.v1.accounts.update(neither.id, {"company": {"address": {"line1": "address_full_match"}}})
+    assert fixed.charges_enabled is True and fixed.payouts_enabled is True
+    assert fixed.requirements is not None and fixed.requirements.errors == []
+
+
+# --- 15. card_issuing alone needs no beneficial owners --------------------------------------------
+
+
+def test_card_issuing_alone_needs_no_beneficial_owners(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    require_onboarding(server, api_key)
+    account = flows.connected_account(
+        client,
+        business_type="company",
+        capabilities={"card_issuing": {"requested": True}},
+        business_profile={"mcc": "5734", "url": "https://accessible.stripe.com"},
+        tos_acceptance=TOS,
+        settings={"card_issuing": {"tos_acceptance": TOS}},
+        company={"name": "Co", "phone": "0000000000", "tax_id": "000000000", "address": US_ADDRESS},
+    )
+    assert account.requirements is not None
+    assert account.requirements.currently_due == ["relationship.representative"]
+    client.v1.accounts.persons.create(
+        account.id,
+        {
+            "first_name": "Jenny",
+            "last_name": "Rosen",
+            "email": "jenny@example.com",
+            "phone": "0000000000",
+            "dob": {"day": 1, "month": 1, "year": 1901},
+            "ssn_last_4": "0000",
+            "address": US_ADDRESS,
+            "relationship": {"representative": True, "title": "CEO"},
+        },
+    )
+    owner = client.v1.accounts.persons.create(account.id, {"relationship": {"owner": True}})
+    assert owner.requirements is not None and owner.requirements.currently_due == []  # not for card_issuing
+    done = client.v1.accounts.retrieve(account.id)
+    assert done.requirements is not None and done.requirements.currently_due == []
+    assert done.capabilities is not None and done.capabilities.card_issuing == "active"
+    # transfers needs them: the owner's name (and, without owners, relationship.owner)
+    more = client.v1.accounts.update(account.id, {"capabilities": {"transfers": {"requested": True}}})
+    due = more.requirements.currently_due or []  # type: ignore[union-attr]
+    assert f"{owner.id}.first_name" in due and "external_account" in due
+    assert more.capabilities is not None and more.capabilities.card_issuing == "active"
+    client.v1.accounts.persons.delete(account.id, owner.id)
+    assert "relationship.owner" in (client.v1.accounts.retrieve(account.id).requirements.currently_due or [])  # type: ignore[union-attr]

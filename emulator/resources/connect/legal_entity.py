@@ -2,7 +2,7 @@
 
 Sensitive values are never stored: ``id_number`` and ``ssn_last_4`` only set the
 ``*_provided`` flags (and, in the object's meta, whether the value is one of Stripe's failing
-test numbers); ``company.tax_id`` likewise.
+or matching test numbers); ``company.tax_id`` likewise.
 """
 
 from __future__ import annotations
@@ -121,10 +121,12 @@ def apply_person(person: Obj, meta: dict[str, Any], params: dict[str, Any]) -> N
     if params.get("id_number"):
         person["id_number_provided"] = True
         meta["id_number_failed"] = params["id_number"] in requirements.FAILING_ID_NUMBERS
+        meta["id_number_matched"] = params["id_number"] in requirements.MATCHING_ID_NUMBERS
     if params.get("id_number_secondary"):
         person["id_number_secondary_provided"] = True
     if params.get("ssn_last_4"):
         person["ssn_last_4_provided"] = True
+        meta["ssn_last_4_matched"] = params["ssn_last_4"] == requirements.MATCHING_SSN_LAST_4
     if "relationship" in params and "relationship" in person:
         for k in RELATIONSHIP_FIELDS:
             if k in (params["relationship"] or {}):

@@ -3,8 +3,9 @@
 :func:`refresh` recomputes, from what the account and its persons hold, the account's
 ``requirements``/``future_requirements``, ``charges_enabled``, ``payouts_enabled`` and
 ``details_submitted``, each person's ``requirements`` and ``verification``, and which requested
-capabilities requirements still block. Accounts onboarded instantly (the default) keep their
-empty requirements and every flag ``true``.
+capabilities requirements still block. An account without a requested capability can neither
+charge nor pay out. Accounts onboarded instantly (the default) keep their empty requirements and
+every flag ``true``.
 """
 
 from __future__ import annotations
@@ -114,29 +115,48 @@ def refresh(ctx: Ctx, account: Obj) -> frozenset[str]:
     individual = account.get("individual")
     outcome = _outcome(ctx, account, persons)
     requested = sorted(n for n, c in (meta.get("capabilities") or {}).items() if c.get("requested"))
-    due = sorted({r for name in requested for r in outcome.for_capability(name)})
+    blocking = {r for name in requested for r in outcome.for_capability(name)}
+    # due as well: what blocks payouts only (a company address that failed as address_no_match)
+    due = sorted(blocking | {r for name in requested for r in outcome.for_capability(name, outcome.payouts_only)})
     eventually = sorted({r for name in requested for r in outcome.for_capability(name, outcome.eventually)})
     reqs = requirements.blank(due, eventually, [e for e in outcome.errors if e["requirement"] in due])
+    if not requested:  # nothing to enable: Stripe asks for capabilities first
+        reqs["disabled_reason"] = requirements.NO_CAPABILITIES
     if meta.get("rejected"):
         reqs["disabled_reason"] = account["requirements"].get("disabled_reason")
     account["requirements"] = reqs
     account["future_requirements"] = requirements.future()
     if not meta.get("rejected"):
-        account["charges_enabled"] = not due
-        account["payouts_enabled"] = not due
-    account["details_submitted"] = not due or bool(meta.get("details_submitted"))
+        account["charges_enabled"] = bool(requested) and not blocking
+        account["payouts_enabled"] = bool(requested) and not due
+    # without a capability: whether what every capability asks has been given
+    account["details_submitted"] = not (due if requested else outcome.of_every_capability())
+    listed, later = set(due), set(reqs["eventually_due"])
     for person in persons:
-        person_due, person_errors = outcome.persons.get(person["id"], ([], []))
-        person["requirements"] = requirements.person_requirements(person_due, person_errors)
+        person_due, person_errors, person_later = outcome.persons.get(person["id"], ([], [], []))
+        prefix = person["id"] + "."
+        # the person's own hash lists what the account's requested capabilities need of it
+        person["requirements"] = requirements.person_requirements(
+            [n for n in person_due if prefix + n in listed],
+            [e for e in person_errors if e["requirement"] in listed],
+            [n for n in person_later if prefix + n in later],
+        )
         person["future_requirements"] = requirements.person_requirements()
         requirements.verification_status(person, person_due)
     if individual is not None:
         individual_due = [r[len("individual.") :] for r in due if r.startswith("individual.")]
+        individual_later = [r[len("individual.") :] for r in eventually if r.startswith("individual.")]
         individual["requirements"] = requirements.person_requirements(
-            individual_due, [e for e in outcome.errors if e["requirement"].startswith("individual.")]
+            individual_due,
+            [e for e in outcome.errors if e["requirement"].startswith("individual.")],
+            individual_later,
         )
         individual["future_requirements"] = requirements.person_requirements()
-        requirements.verification_status(individual, individual_due)
+        # a failed check leaves it unverified whichever capabilities are requested
+        failed = [
+            e["requirement"][len("individual.") :] for e in outcome.errors if e["requirement"].startswith("individual.")
+        ]
+        requirements.verification_status(individual, individual_due + failed)
     return frozenset(name for name in requested if outcome.for_capability(name))
 
 

@@ -3,9 +3,11 @@
 Only accounts created while their platform's ``onboarding`` switch is ``required`` have
 requirements (``meta["onboarding"] == "required"``); every other account counts as onboarded,
 as before. The table of what Stripe asks for (by country, business type and capability) is
-:data:`FIELDS` and :data:`PERSON_FIELDS`; the test values that verify or fail are
-:data:`FAILING_DOBS`, :data:`FAILING_ID_NUMBERS`, :data:`FAILING_ADDRESS_LINES`,
-:data:`FAILING_TAX_IDS` and :data:`DOCUMENTS`.
+:data:`FIELDS`, :data:`PERSON_FIELDS` and :data:`PERSON_EVENTUALLY`; the test values that verify
+or fail are :data:`MATCHING_DOBS`, :data:`FAILING_DOBS`, :data:`MATCHING_ID_NUMBERS`,
+:data:`FAILING_ID_NUMBERS`, :data:`FAILING_ADDRESS_LINES`, the company's
+:data:`ADDRESS_NO_MATCH`/:data:`ADDRESS_LINE1_NO_MATCH`, :data:`FAILING_TAX_IDS` and
+:data:`DOCUMENTS`.
 
 Verification is synchronous: a value is checked when it is provided, so a requirement is either
 due or met (``pending_verification`` stays empty).
@@ -20,9 +22,14 @@ from typing import Any
 from emulator.core.store import Obj
 
 ALL = "*"  # a requirement of every requested capability
+# a requirement of every capability that needs beneficial owners (docs.stripe.com/issuing/connect:
+# for card_issuing "Beneficial owners aren't required")
+OWNERS = "owners"
+NO_OWNERS_NEEDED = frozenset({"card_issuing"})
 REQUIRED = "required"
 INSTANT = "instant"
 PAST_DUE = "requirements.past_due"
+NO_CAPABILITIES = "action_required.requested_capabilities"  # the account's reason while none is requested
 FIELDS_NEEDED = "requirements.fields_needed"  # a capability's disabled_reason (API 2024-06-20 enum)
 
 # The acceptances of Stripe's terms asked of every account, whatever its business type: the
@@ -63,7 +70,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "company.phone": (ALL,),
         "company.tax_id": (ALL,),
         "external_account": ("card_payments", "transfers"),
-        "relationship.owner": (ALL,),
+        "relationship.owner": (OWNERS,),
         "relationship.representative": (ALL,),
         **TERMS,
     },
@@ -81,7 +88,7 @@ EVENTUALLY: dict[str, tuple[str, ...]] = {
     "individual": ("individual.id_number",),
     "company": (),
 }
-# What each person of a company provides, by the role that makes it due.
+# What each person of a company provides now, by the role that makes it due.
 PERSON_FIELDS: dict[str, tuple[str, ...]] = {
     "representative": (
         "{address}",
@@ -95,7 +102,12 @@ PERSON_FIELDS: dict[str, tuple[str, ...]] = {
         "relationship.title",
         "{id_field}",
     ),
-    "owner": ("{address}", "dob.day", "dob.month", "dob.year", "email", "first_name", "last_name", "{id_field}"),
+    "owner": ("email", "first_name", "last_name"),
+}
+# What a person provides later (eventually due): an owner's address, date of birth and id number
+# (Stripe's testing-verification walk-through completes with an owner given only name and email).
+PERSON_EVENTUALLY: dict[str, tuple[str, ...]] = {
+    "owner": ("{address}", "dob.day", "dob.month", "dob.year", "{id_field}"),
 }
 # Country groups: the address fields and the personal id number Stripe asks for.
 ADDRESS_WITH_STATE = ("address.city", "address.line1", "address.postal_code", "address.state")
@@ -108,10 +120,18 @@ COUNTRY_RULES: dict[str, tuple[tuple[str, ...], str | None]] = {
 DEFAULT_COUNTRY_RULES: tuple[tuple[str, ...], str | None] = (ADDRESS_WITHOUT_STATE, None)
 
 # Stripe's Connect test values (docs.stripe.com/connect/testing).
+# A date of birth matches only as 1901-01-01 (1902-01-01: "immediate" match); any other is a
+# no-match, which fails the keyed identity unless a matching id number verified it; 1900-01-01
+# (an OFAC alert) always fails it.
 VERIFIED_DOB = (1901, 1, 1)
+MATCHING_DOBS = frozenset({VERIFIED_DOB, (1902, 1, 1)})
 FAILING_DOBS = frozenset({(1900, 1, 1)})
+MATCHING_ID_NUMBERS = frozenset({"000000000", "222222222"})
+MATCHING_SSN_LAST_4 = "0000"
 FAILING_ID_NUMBERS = frozenset({"111111111"})
-FAILING_ADDRESS_LINES = frozenset({"address_no_match", "address_line1_no_match"})
+ADDRESS_NO_MATCH = "address_no_match"  # a company's: line1 due again, only charges enabled
+ADDRESS_LINE1_NO_MATCH = "address_line1_no_match"  # a company's: the address due again, nothing enabled
+FAILING_ADDRESS_LINES = frozenset({ADDRESS_NO_MATCH, ADDRESS_LINE1_NO_MATCH})
 FAILING_TAX_IDS: dict[str, str] = {
     "111111111": "verification_failed_tax_id_match",
     "111111112": "verification_failed_tax_id_not_issued",
@@ -137,12 +157,23 @@ class Outcome:
 
     due: dict[str, tuple[str, ...]] = field(default_factory=dict)  # requirement -> capabilities
     eventually: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    payouts_only: dict[str, tuple[str, ...]] = field(default_factory=dict)  # due, blocking payouts only
     errors: list[Obj] = field(default_factory=list)
-    persons: dict[str, tuple[list[str], list[Obj]]] = field(default_factory=dict)  # id -> (due, errors)
+    # person id -> (due, errors, eventually due)
+    persons: dict[str, tuple[list[str], list[Obj], list[str]]] = field(default_factory=dict)
 
     def for_capability(self, name: str, table: dict[str, tuple[str, ...]] | None = None) -> list[str]:
         entries = self.due if table is None else table
-        return sorted(r for r, caps in entries.items() if ALL in caps or name in caps)
+        return sorted(r for r, caps in entries.items() if applies(caps, name))
+
+    def of_every_capability(self) -> list[str]:
+        """What is due whichever capability is requested (what an account without any owes)."""
+        return sorted(r for r, caps in self.due.items() if ALL in caps)
+
+
+def applies(caps: tuple[str, ...], name: str) -> bool:
+    """Whether a requirement listed for ``caps`` is one of capability ``name``."""
+    return ALL in caps or name in caps or (OWNERS in caps and name not in NO_OWNERS_NEEDED)
 
 
 def blank(past_due: Iterable[str] = (), eventually: Iterable[str] = (), errors: Iterable[Obj] = ()) -> Obj:
@@ -166,14 +197,14 @@ def future() -> Obj:
     return blank()
 
 
-def person_requirements(due: Iterable[str] = (), errors: Iterable[Obj] = ()) -> Obj:
+def person_requirements(due: Iterable[str] = (), errors: Iterable[Obj] = (), eventually: Iterable[str] = ()) -> Obj:
     """A ``person_requirements``-shaped hash."""
     listed = sorted(due)
     return {
         "alternatives": [],
         "currently_due": list(listed),
         "errors": list(errors),
-        "eventually_due": list(listed),
+        "eventually_due": sorted(set(listed) | set(eventually)),
         "past_due": list(listed),
         "pending_verification": [],
     }
@@ -224,9 +255,10 @@ def check_person(person: Obj, meta: dict[str, Any], fields: Iterable[str], prefi
         errors.append(_error("verification_failed_address_match", REASON_ADDRESS, prefix + "address.line1"))
     front = _get(person, "verification.document.front")
     dob = person.get("dob") or {}
-    keyed_failed = (dob.get("year"), dob.get("month"), dob.get("day")) in FAILING_DOBS or meta.get(
-        "id_number_failed", False
-    )
+    given = (dob.get("year"), dob.get("month"), dob.get("day"))
+    id_matched = bool(meta.get("id_number_matched") or meta.get("ssn_last_4_matched"))
+    no_match = None not in given and given not in MATCHING_DOBS and not id_matched
+    keyed_failed = given in FAILING_DOBS or no_match or meta.get("id_number_failed", False)
     if front == DOCUMENT_FAILURE:
         due.append("verification.document")
         errors.append(
@@ -281,27 +313,49 @@ def evaluate(
             outcome.due.setdefault(f"individual.{name}", (ALL,))
         outcome.errors.extend(errors)
     if kind == "company":
-        _company_checks(account, account_meta, outcome)
+        _company_checks(account, account_meta, country, outcome)
         for person in persons:
-            roles = [r for r in PERSON_FIELDS if (person.get("relationship") or {}).get(r)]
-            wanted: list[str] = []
-            for role in roles:
-                for template in PERSON_FIELDS[role]:
-                    wanted.extend(n for n in _expand(template, country) if n not in wanted)
-            due, errors = check_person(person, metas.get(person["id"], {}), wanted, f"{person['id']}.")
-            outcome.persons[person["id"]] = (due, errors)
-            for name in due:
-                outcome.due[f"{person['id']}.{name}"] = (ALL,)
-            outcome.errors.extend(errors)
+            _person_checks(person, metas.get(person["id"], {}), country, outcome)
     return outcome
 
 
-def _company_checks(account: Obj, account_meta: dict[str, Any], outcome: Outcome) -> None:
+def _person_checks(person: Obj, meta: dict[str, Any], country: str, outcome: Outcome) -> None:
+    """One person of a company: its fields by role (a representative's for every capability, an
+    owner's only for those that need beneficial owners), its failures."""
+    relationship = person.get("relationship") or {}
+    roles = [r for r in PERSON_FIELDS if relationship.get(r)]
+    caps = (OWNERS,) if relationship.get("owner") and not relationship.get("representative") else (ALL,)
+    wanted: list[str] = []
+    later: list[str] = []
+    for role in roles:
+        for template in PERSON_FIELDS[role]:
+            wanted.extend(n for n in _expand(template, country) if n not in wanted)
+        for template in PERSON_EVENTUALLY.get(role, ()):
+            later.extend(n for n in _expand(template, country) if n not in later)
+    due, errors = check_person(person, meta, wanted, f"{person['id']}.")
+    eventually = [n for n in later if n not in wanted and n not in due and not person_provided(person, n)]
+    outcome.persons[person["id"]] = (due, errors, eventually)
+    for name in due:
+        outcome.due[f"{person['id']}.{name}"] = caps
+    for name in eventually:
+        outcome.eventually[f"{person['id']}.{name}"] = caps
+    outcome.errors.extend(errors)
+
+
+def _company_checks(account: Obj, account_meta: dict[str, Any], country: str, outcome: Outcome) -> None:
+    """The company's test values (docs.stripe.com/connect/testing, "Test business addresses"):
+    ``address_no_match`` lists ``line1`` again and leaves only charges enabled;
+    ``address_line1_no_match`` lists the address attributes again and enables neither."""
     company = account.get("company") or {}
     line1 = _get(company, "address.line1")
-    if line1 in FAILING_ADDRESS_LINES:
-        outcome.due["company.address.line1"] = (ALL,)
-        outcome.errors.append(_error("verification_failed_address_match", REASON_ADDRESS, "company.address.line1"))
+    failed: list[str] = []
+    if line1 == ADDRESS_NO_MATCH:
+        failed = ["company.address.line1"]
+        outcome.payouts_only[failed[0]] = (ALL,)
+    elif line1 == ADDRESS_LINE1_NO_MATCH:
+        failed = [f"company.{name}" for name in country_rules(country)[0]]
+        outcome.due.update({name: (ALL,) for name in failed})
+    outcome.errors.extend(_error("verification_failed_address_match", REASON_ADDRESS, name) for name in failed)
     code = account_meta.get("tax_id_failure")
     if code:
         outcome.due["company.tax_id"] = (ALL,)
