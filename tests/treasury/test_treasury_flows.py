@@ -440,7 +440,7 @@ def test_outbound_payment_to_another_connected_account(m: Mover) -> None:
         obp.id,
         "outbound_payment",
     )
-    assert payee.event_types(rc.id) == ["treasury.received_credit.created", "treasury.received_credit.succeeded"]
+    assert payee.event_types(rc.id) == ["treasury.received_credit.created"]
     with pytest.raises(stripe.InvalidRequestError):
         m.th.outbound_payments.update(obp.id, {"tracking_details": {"type": "ach", "ach": {"trace_id": "x"}}}, m.opts)
     # a payee whose inbound flows are restricted after the payment was sent refuses: it comes back as returned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -56,7 +57,7 @@ def test_inbound_transfer_succeeds_and_returns(m: Mover) -> None:
     assert (back.status, back.returned) == ("succeeded", True)
     rd = m.treasury.received_debits.retrieve(back.linked_flows.received_debit, options=m.opts)
     assert (rd.amount, rd.network, rd.status, rd.linked_flows.inbound_transfer) == (2500, "ach", "succeeded", ibt.id)
-    assert rd.reversal_details.restricted_reason == "source_flow_restricted"
+    assert (rd.reversal_details.restricted_reason, rd.reversal_details.deadline) == ("source_flow_restricted", None)
     assert m.entries(rd.transaction) == [("inbound_transfer_return", cash(-2500))]
     assert m.balance() == cash(10_000)
     with pytest.raises(stripe.InvalidRequestError):
@@ -184,6 +185,15 @@ def test_reversal_deadline() -> None:
         rd = m.th.received_debits.create(
             {"amount": 100, "currency": "usd", "financial_account": m.fa, "network": "ach"}, m.opts
         )
+        # 00:00 UTC of the second business day after arrival, as Stripe's examples show
+        for flow in (rc, rd):
+            assert flow.reversal_details is not None
+            deadline = flow.reversal_details.deadline
+            assert deadline is not None and deadline % 86_400 == 0
+            days = [dt.datetime.fromtimestamp(flow.created + d * 86_400, dt.UTC) for d in range(1, 5)]
+            business = [d for d in days if d.weekday() < 5]
+            assert dt.datetime.fromtimestamp(deadline, dt.UTC).date() == business[1].date()
+            assert flow.reversal_details.restricted_reason is None
         server.state.clock.advance(6 * 24 * 3600)
         with pytest.raises(stripe.InvalidRequestError) as exc:
             m.treasury.credit_reversals.create({"received_credit": rc.id}, m.opts)
@@ -192,6 +202,11 @@ def test_reversal_deadline() -> None:
             m.treasury.debit_reversals.create({"received_debit": rd.id}, m.opts)
         assert "deadline" in str(exc.value.user_message)
         assert m.balance() == cash(10_000)
+        later_rc = m.treasury.received_credits.retrieve(rc.id, options=m.opts)
+        later_rd = m.treasury.received_debits.retrieve(rd.id, options=m.opts)
+        for later in (later_rc, later_rd):
+            assert later.reversal_details is not None
+            assert later.reversal_details.restricted_reason == "deadline_passed"
     finally:
         server.stop()
 

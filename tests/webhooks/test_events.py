@@ -121,17 +121,16 @@ def test_type_filters_and_wildcards(client: stripe.StripeClient, http: httpx.Cli
     flows.fund(client, None, fa.id, 1000)  # type: ignore[arg-type]
     all_types = [e["type"] for e in events(http)]
     assert all_types == [
-        "treasury.received_credit.succeeded",
-        "treasury.received_credit.created",
+        "treasury.received_credit.created",  # succeeded/failed are sent for check deposits only
         "treasury.financial_account.created",
     ]
-    assert [e["type"] for e in events(http, type="treasury.received_credit.*")] == all_types[:2]
-    assert [e["type"] for e in events(http, type="*.created")] == [all_types[1], all_types[2]]
-    assert [e["type"] for e in events(http, type="treasury.financial_account.created")] == [all_types[2]]
+    assert [e["type"] for e in events(http, type="treasury.received_credit.*")] == all_types[:1]
+    assert [e["type"] for e in events(http, type="*.created")] == all_types
+    assert [e["type"] for e in events(http, type="treasury.financial_account.created")] == [all_types[1]]
     assert events(http, type="treasury.received_credit") == []  # no implicit prefix match
     picked = events(http, **{"types[0]": "treasury.financial_account.created", "types[1]": "nothing.here"})
-    assert [e["type"] for e in picked] == [all_types[2]]
-    sdk = client.v1.events.list({"types": ["treasury.received_credit.succeeded"]})
+    assert [e["type"] for e in picked] == [all_types[1]]
+    sdk = client.v1.events.list({"types": ["treasury.received_credit.created"]})
     assert [e.type for e in sdk.data] == [all_types[0]]
 
 
@@ -146,7 +145,7 @@ def test_type_and_types_are_exclusive(client: stripe.StripeClient) -> None:
 
 def test_created_filter_and_paging(client: stripe.StripeClient, http: httpx.Client) -> None:
     fa = platform_fa(client)
-    for _ in range(3):
+    for _ in range(6):  # an event each
         flows.fund(client, None, fa.id, 100)  # type: ignore[arg-type]
     everything = events(http, limit=100)
     assert len(everything) == 7
@@ -209,7 +208,7 @@ def test_every_event_of_the_guide_flow_validates(client: stripe.StripeClient, ht
         "issuing_card.updated",
         "issuing_authorization.created",
         "issuing_transaction.created",
-        "treasury.received_credit.succeeded",
+        "treasury.received_credit.created",
     } <= types
     validator = SchemaValidator()
     problems: list[str] = []

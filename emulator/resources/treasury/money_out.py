@@ -24,7 +24,6 @@ refuses the credit (closed, inbound flows restricted) the flow is returned at on
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate
 from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.treasury import account_lists, flow_destinations, ledger, received
+from emulator.resources.treasury import account_lists, business_days, flow_destinations, ledger, received
 from emulator.resources.treasury.flow_destinations import Destination
 
 DAY = 24 * 3600
@@ -177,13 +176,7 @@ def expected_arrival(now: int, network: str) -> int:
     (00:00 UTC, weekends skipped)."""
     if network != "ach":
         return now
-    day = dt.datetime.fromtimestamp(now, tz=dt.UTC).date()
-    left = ACH_BUSINESS_DAYS
-    while left:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+    return business_days.midnight_after(now, ACH_BUSINESS_DAYS)
 
 
 # --- creation ------------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 """Money arriving at and leaving a financial account from outside: received credits and debits.
 
-``ReceivedCredit``/``ReceivedDebit`` objects are born ``succeeded`` or ``failed`` and never
-change. A succeeded one posts a ``treasury.transaction`` with one entry; a failed one moves
-no money. The test helpers simulate ACH/wire transfers; the Issuing engine creates ``card``
+``ReceivedCredit``/``ReceivedDebit`` objects are born ``succeeded`` or ``failed``: only
+``treasury.received_credit.created`` / ``treasury.received_debit.created`` are sent (Stripe sends
+``received_credit.succeeded``/``.failed`` for check deposits only, which the emulator does not
+receive). A succeeded one posts a ``treasury.transaction`` with one entry; a failed one moves
+no money. A reversible one may be reversed until ``reversal_details.deadline``, 00:00 UTC of the
+second business day after it arrived (Stripe's examples); after it, its ``restricted_reason`` is
+``deadline_passed``. One whose reversal is restricted from the start has no deadline. The test helpers simulate ACH/wire transfers; the Issuing engine creates ``card``
 network ones for captures (debits) and refunds (credits) through the same functions.
 """
 
@@ -19,11 +23,11 @@ from emulator.http.listing import Predicate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.resource import Resource
-from emulator.resources.treasury import account_lists, ledger
+from emulator.resources.treasury import account_lists, business_days, ledger
 
 CURRENCY_NOT_SUPPORTED = "The FinancialAccount {fa} does not support the currency {currency}."
 AMOUNT_TOO_SMALL = "This value must be greater than or equal to 1."
-REVERSAL_WINDOW = 5 * 24 * 3600
+REVERSAL_BUSINESS_DAYS = 2
 # ``expand[]=linked_flows.source_flow_details``: the flow that sent a credit, as an object
 SOURCE_FLOW_DETAILS = "linked_flows.source_flow_details"
 LIST_SOURCE_FLOW_DETAILS = "data." + SOURCE_FLOW_DETAILS  # the same through the list's ``data``
@@ -177,7 +181,7 @@ def receive_credit(
         _settle(ctx, fa, rc, "received_credit", "received_credit", amount)
     ctx.scope.add(rc)
     ctx.emit("treasury.received_credit.created", rc)
-    ctx.emit("treasury.received_credit.failed" if failure else "treasury.received_credit.succeeded", rc)
+    _plan_deadline(ctx, rc)
     return rc
 
 
@@ -187,7 +191,7 @@ def _credit_reversal_details(ctx: Ctx, network: str, source_flow_type: str | Non
     (``source_flow_restricted`` otherwise); wires never (``network_restricted``). Card-network
     credits (Issuing refunds) have none."""
     if network == "ach":
-        return {"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": None}
+        return {"deadline": reversal_deadline(ctx.now), "restricted_reason": None}
     if network == "stripe":
         restricted = None if source_flow_type == "outbound_payment" else "source_flow_restricted"
         return {"deadline": None, "restricted_reason": restricted}
@@ -245,13 +249,37 @@ def receive_debit(
             "topup": None,
             **(linked_flows or {}),
         },
-        reversal_details={"deadline": ctx.now + REVERSAL_WINDOW, "restricted_reason": reversal_restricted},
+        reversal_details={
+            "deadline": None if reversal_restricted else reversal_deadline(ctx.now),
+            "restricted_reason": reversal_restricted,
+        },
     )
     if failure is None:
         _settle(ctx, fa, rd, "received_debit", entry_type, -amount)
     ctx.scope.add(rd)
     ctx.emit("treasury.received_debit.created", rd)
+    _plan_deadline(ctx, rd)
     return rd
+
+
+def reversal_deadline(now: int) -> int:
+    return business_days.midnight_after(now, REVERSAL_BUSINESS_DAYS)
+
+
+def _plan_deadline(ctx: Ctx, received: Obj) -> None:
+    deadline = (received.get("reversal_details") or {}).get("deadline")
+    if deadline is not None:
+        ctx.platform.agenda.add(deadline + 1, deadline_passed, ctx.scope.account_id, received["id"])
+
+
+def deadline_passed(ctx: Ctx, received_id: str) -> None:
+    """The agenda's work just after a received flow's reversal deadline: ``deadline_passed``, unless
+    it is restricted for another reason already (reversed, for one)."""
+    kind = RECEIVED_CREDIT if received_id.startswith("rc_") else RECEIVED_DEBIT
+    received = ctx.scope.get(kind, received_id)
+    details = (received or {}).get("reversal_details")
+    if details is not None and details.get("restricted_reason") is None:
+        details["restricted_reason"] = "deadline_passed"
 
 
 # --- handlers ------------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ def check_window(ctx: Ctx, received: Obj, param: str) -> None:
     """Nothing restricts the reversal and its deadline has not passed."""
     noun = NOUNS[received["object"]]
     details = received.get("reversal_details") or {}
+    if details.get("restricted_reason") == "deadline_passed":
+        raise StripeError(DEADLINE_PASSED.format(noun=noun, id=received["id"]), param=param)
     if details.get("restricted_reason"):
         text = RESTRICTED.format(noun=noun, id=received["id"], reason=details["restricted_reason"])
         raise StripeError(text, param=param)
