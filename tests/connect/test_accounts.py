@@ -92,8 +92,8 @@ def test_metadata_clear_and_limits(http: httpx.Client) -> None:
 def test_reject_and_unreject(client: stripe.StripeClient) -> None:
     acct = flows.connected_account(client)
     fa = flows.financial_account(client, acct.id)
-    rejected = client.v1.accounts.reject(acct.id, {"reason": "fraud"})
-    assert rejected.requirements.disabled_reason == "rejected.fraud"  # type: ignore[union-attr]
+    rejected = client.v1.accounts.reject(acct.id, {"reason": "fraud_other"})
+    assert rejected.requirements.disabled_reason == "rejected.platform_fraud"  # type: ignore[union-attr]
     fa = client.v1.treasury.financial_accounts.retrieve(fa.id, options={"stripe_account": acct.id})
     assert fa.active_features == []
     with pytest.raises(stripe.InvalidRequestError):
@@ -151,28 +151,44 @@ def test_reject_reason_must_be_stripes(client: stripe.StripeClient) -> None:
     assert exc.value.error is not None and exc.value.error.param == "reason"
     assert client.v1.accounts.retrieve(account.id).requirements.disabled_reason is None  # type: ignore[union-attr]
     rejected = client.v1.accounts.reject(account.id, {"reason": "terms_of_service"})
-    assert rejected.requirements.disabled_reason == "rejected.terms_of_service"  # type: ignore[union-attr]
+    assert rejected.requirements.disabled_reason == "rejected.platform_terms_of_service"  # type: ignore[union-attr]
     assert (rejected.charges_enabled, rejected.payouts_enabled) == (False, False)
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.accounts.reject(account.id, {"reason": "fraud_other"})
     assert exc.value.user_message == "This account has already been rejected."
-    assert client.v1.accounts.retrieve(account.id).requirements.disabled_reason == "rejected.terms_of_service"  # type: ignore[union-attr]
+    assert client.v1.accounts.retrieve(account.id).requirements.disabled_reason == "rejected.platform_terms_of_service"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
     ("reason", "disabled"),
     [
-        ("fraud_other", "rejected.fraud"),
-        ("fraud_payment_method_tester", "rejected.fraud"),
-        ("credit", "rejected.other"),
-        ("fraud", "rejected.fraud"),
-        ("other", "rejected.other"),
+        ("fraud_other", "rejected.platform_fraud"),
+        ("fraud_payment_method_tester", "rejected.platform_fraud"),
+        ("credit", "rejected.platform_other"),
+        ("other", "rejected.platform_other"),
     ],
 )
 def test_reject_reasons_of_2026(client: stripe.StripeClient, reason: str, disabled: str) -> None:
     account = flows.connected_account(client)
     rejected = client.v1.accounts.reject(account.id, {"reason": reason})  # type: ignore[typeddict-item]
     assert rejected.requirements is not None and rejected.requirements.disabled_reason == disabled
+
+
+def test_reject_reasons_follow_the_api_version(client: stripe.StripeClient, http: httpx.Client) -> None:
+    """API 2026-09-30 replaced ``fraud`` by the ``fraud_*`` reasons (``fraud`` is then a 400) and
+    shows a platform's rejection as ``rejected.platform_*``; older versions keep the old ones."""
+    old = {"Stripe-Version": "2023-08-16"}
+    account = flows.connected_account(client)
+    r = http.post(f"/v1/accounts/{account.id}/reject", data={"reason": "fraud"})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "reason"
+    r = http.post(f"/v1/accounts/{account.id}/reject", data={"reason": "fraud_other"}, headers=old)
+    assert r.status_code == 400 and r.json()["error"]["message"].endswith("fraud, terms_of_service, or other")
+    r = http.post(f"/v1/accounts/{account.id}/reject", data={"reason": "fraud"}, headers=old)
+    assert r.status_code == 200 and r.json()["requirements"]["disabled_reason"] == "rejected.fraud"
+    now = client.v1.accounts.retrieve(account.id)
+    assert now.requirements is not None and now.requirements.disabled_reason == "rejected.platform_fraud"
+    event = client.v1.events.list({"type": "account.updated"}, {"stripe_account": account.id}).data[0]
+    assert event.data.object["requirements"]["disabled_reason"] == "rejected.platform_fraud"
 
 
 def test_reject_can_leave_payouts_enabled(client: stripe.StripeClient) -> None:

@@ -395,7 +395,7 @@ def test_cardholder_declines(server: EmulatorServer, api_key: str, spender: Spen
 
 
 def test_rejected_account_is_disabled(spender: Spender) -> None:
-    spender.client.v1.accounts.reject(spender.account, {"reason": "fraud"})
+    spender.client.v1.accounts.reject(spender.account, {"reason": "fraud_other"})
     declined(spender.authorize(10), "account_disabled")
 
 

@@ -55,10 +55,16 @@ UNKNOWN_COUNTRY = (
     "'EG', or 'GB'. A full list of country codes is available at https://stripe.com/global"
 )
 ALREADY_REJECTED = "This account has already been rejected."
-# reject reasons -> requirements.disabled_reason; API 2026-09-30 replaced ``fraud`` with the
-# ``fraud_*`` reasons and added ``credit``: both generations are accepted
-REJECT_REASONS: dict[str, str] = {
+# reject reasons -> requirements.disabled_reason (stored as before API 2026-09-30, rendered with
+# PLATFORM_REJECTED from it on). That version replaced ``fraud`` with the ``fraud_*`` reasons and
+# added ``credit`` (docs.stripe.com/changelog/endive/2026-09-30/updated-reject-reason-codes)
+REASONS_CHANGED = "2026-09-30"
+OLD_REJECT_REASONS: dict[str, str] = {
     "fraud": "rejected.fraud",
+    "terms_of_service": "rejected.terms_of_service",
+    "other": "rejected.other",
+}
+REJECT_REASONS: dict[str, str] = {
     "fraud_payment_method_casher": "rejected.fraud",
     "fraud_payment_method_tester": "rejected.fraud",
     "fraud_no_intent_to_fulfill": "rejected.fraud",
@@ -71,6 +77,14 @@ INVALID_REJECT_REASON = (
     "Invalid reason: must be one of fraud_payment_method_casher, fraud_payment_method_tester, "
     "fraud_no_intent_to_fulfill, fraud_other, credit, terms_of_service, or other"
 )
+INVALID_OLD_REJECT_REASON = "Invalid reason: must be one of fraud, terms_of_service, or other"
+# what a platform's rejection shows from API 2026-09-30 on
+# (docs.stripe.com/changelog/endive/2026-09-30/platform-rejection-reasons)
+PLATFORM_REJECTED = {
+    "rejected.fraud": "rejected.platform_fraud",
+    "rejected.terms_of_service": "rejected.platform_terms_of_service",
+    "rejected.other": "rejected.platform_other",
+}
 # an account's default currency follows its country (usd where the emulator has no better answer)
 EURO_COUNTRIES = frozenset("AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split())
 
@@ -528,8 +542,11 @@ def delete(ctx: Ctx) -> Obj:
 def reject(ctx: Ctx) -> Obj:
     account = _connected(ctx, ctx.path["account"])
     reason = ctx.params["reason"]
-    if reason not in REJECT_REASONS:
-        raise StripeError(INVALID_REJECT_REASON, param="reason", code="parameter_invalid")
+    newer = ctx.api_version[:10] >= REASONS_CHANGED
+    reasons = REJECT_REASONS if newer else OLD_REJECT_REASONS
+    if reason not in reasons:
+        text = INVALID_REJECT_REASON if newer else INVALID_OLD_REJECT_REASON
+        raise StripeError(text, param="reason", code="parameter_invalid")
     if account["id"] == ctx.platform.account_id:
         raise StripeError(CANNOT_REJECT_PLATFORM)
     meta = ctx.platform.scope(account["id"]).meta_of(account["id"])
@@ -537,7 +554,7 @@ def reject(ctx: Ctx) -> Obj:
         raise StripeError(ALREADY_REJECTED)
     before = ctx.snapshot(account)
     meta["rejected"] = True
-    account["requirements"]["disabled_reason"] = REJECT_REASONS[reason]
+    account["requirements"]["disabled_reason"] = reasons[reason]
     account["charges_enabled"] = False
     if ctx.params.get("payouts_action", "pause") == "pause":
         account["payouts_enabled"] = False
@@ -613,11 +630,22 @@ ROUTES: list[Route] = [
     route("POST", "/v1/accounts/{account}/capabilities/{capability}", update_capability),
 ]
 
+
+def render(ctx: Ctx, account: Obj) -> Obj:
+    """The account in the request's API version: a platform's rejection is ``rejected.platform_*``
+    from 2026-09-30 on."""
+    reason = (account.get("requirements") or {}).get("disabled_reason")
+    if reason not in PLATFORM_REJECTED or ctx.api_version[:10] < REASONS_CHANGED:
+        return account
+    return {**account, "requirements": {**account["requirements"], "disabled_reason": PLATFORM_REJECTED[reason]}}
+
+
 RESOURCE = Resource(
     "account",
     prefix="acct",
     title="Accounts",
     routes=ROUTES,
+    render=render,
     events=("account.updated",),
     on_new_platform=init_platform,
 )
