@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
-from emulator.core import jsonutil
+from emulator.core import api_changes, jsonutil
 from emulator.http.guard import OUTBOUND_HEADER
 from emulator.webhooks import self_target, signing
 
@@ -54,10 +54,29 @@ def payload(event: dict[str, Any], api_version: str | None = None) -> bytes:
     """The event as the request body (pretty-printed, like Stripe's webhook bodies).
 
     ``api_version`` is the endpoint's pinned version, if any: Stripe renders each endpoint's
-    copy in it, so the delivered ``api_version`` names it (the stored event keeps its own)."""
-    if api_version and api_version != event.get("api_version"):
-        event = {**event, "api_version": api_version}
+    copy in it, so the delivered copy names it and shows ``data`` as that version does
+    (:func:`emulator.core.api_changes.adapt`; the stored event keeps its own)."""
+    source = event.get("api_version")
+    if api_version and source and api_version != source:
+        event = {**event, "api_version": api_version, "data": _adapted(event.get("data") or {}, source, api_version)}
     return jsonutil.dumps_pretty(event)
+
+
+def _adapted(data: dict[str, Any], source: str, target: str) -> dict[str, Any]:
+    obj = _plain(data.get("object"))
+    if not isinstance(obj, dict):
+        return data
+    kind = str(obj.get("object", ""))
+    out = {**data, "object": api_changes.adapt(obj, kind, source, target)}
+    previous = _plain(data.get("previous_attributes"))
+    if isinstance(previous, dict):
+        out["previous_attributes"] = api_changes.adapt(previous, kind, source, target)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """An event's snapshot as a dict (stored events keep ``data`` as frozen JSON bytes)."""
+    return value.value() if isinstance(value, jsonutil.FrozenJSON) else value
 
 
 def headers(body: bytes, secret: str, *, realtime: bool = False) -> dict[str, str]:

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import stripe
 
+from emulator.core import api_changes
+from tests.support import issuing_flows
 from tests.support.receiver import Receiver
 
 FA_PARAMS: dict[str, Any] = {"supported_currencies": ["usd"], "features": {"card_issuing": {"requested": True}}}
@@ -50,3 +52,61 @@ def test_pinned_endpoint_receives_its_api_version(
     for field in ("api_version", "pending_webhooks"):
         body.pop(field), other.pop(field)
     assert body == other
+
+
+def test_a_pinned_endpoint_gets_data_as_its_version_shows_it(
+    client: stripe.StripeClient, pinned: Receiver, unpinned: Receiver
+) -> None:
+    """An authorization Stripe expired is ``reversed`` before 2025-03-31, a platform's rejection is
+    ``rejected.fraud`` before 2026-09-30: an endpoint pinned to 2023-08-16 gets them so."""
+    old = client.v1.webhook_endpoints.create(
+        {
+            "url": pinned.url,
+            "enabled_events": ["issuing_authorization.updated", "account.updated"],
+            "connect": True,
+            "api_version": "2023-08-16",
+        }  # fmt: skip
+    )
+    new = client.v1.webhook_endpoints.create(
+        {"url": unpinned.url, "enabled_events": ["issuing_authorization.updated", "account.updated"], "connect": True}
+    )
+    s = issuing_flows.spender(client)
+    auth = s.authorize(1000)
+    s.client.v1.test_helpers.issuing.authorizations.expire(auth.id, options=s.opts)  # type: ignore[arg-type]
+    client.v1.accounts.reject(s.account, {"reason": "fraud_other"})
+    pinned.wait_for(2)
+    unpinned.wait_for(2)
+
+    def by_type(receiver: Receiver, secret: str) -> dict[str, stripe.Event]:
+        return {e.type: e for e in (r.event(secret) for r in receiver.requests)}
+
+    got_old, got_new = by_type(pinned, str(old.secret)), by_type(unpinned, str(new.secret))
+    expired_old, expired_new = got_old["issuing_authorization.updated"], got_new["issuing_authorization.updated"]
+    assert (expired_old.api_version, expired_old.data.object["status"]) == ("2023-08-16", "reversed")
+    assert expired_new.data.object["status"] == "expired"
+    assert expired_old.data.previous_attributes is not None
+    assert expired_old.data.previous_attributes["status"] == "pending"
+    rejected_old, rejected_new = got_old["account.updated"], got_new["account.updated"]
+    assert rejected_old.data.object["requirements"]["disabled_reason"] == "rejected.fraud"
+    assert rejected_new.data.object["requirements"]["disabled_reason"] == "rejected.platform_fraud"
+    assert (
+        client.v1.events.retrieve(expired_old.id, options={"stripe_account": s.account}).data.object["status"]
+        == "expired"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "target"), [("2026-10-28.endive", "2023-08-16"), ("2023-08-16", "2026-10-28.endive")]
+)
+def test_settlement_names_are_adapted_both_ways(source: str, target: str) -> None:
+    old = {"id": "ist_1", "object": "issuing.settlement", "net_total": 5, "transaction_volume": 7}
+    new = {
+        "id": "ist_1",
+        "object": "issuing.settlement",
+        "net_total_amount": 5,
+        "transaction_amount": 7,
+        "status": "complete",
+    }
+    given, wanted = (new, old) if source > target else (old, new)
+    assert api_changes.adapt(given, "issuing.settlement", source, target) == wanted
+    assert api_changes.adapt(given, "issuing.settlement", source, source) is given

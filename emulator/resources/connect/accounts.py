@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from emulator.core import api_changes
 from emulator.core.context import Ctx
 from emulator.core.state import Platform
 from emulator.core.store import Obj
@@ -58,7 +59,7 @@ ALREADY_REJECTED = "This account has already been rejected."
 # reject reasons -> requirements.disabled_reason (stored as before API 2026-09-30, rendered with
 # PLATFORM_REJECTED from it on). That version replaced ``fraud`` with the ``fraud_*`` reasons and
 # added ``credit`` (docs.stripe.com/changelog/endive/2026-09-30/updated-reject-reason-codes)
-REASONS_CHANGED = "2026-09-30"
+REASONS_CHANGED = api_changes.PLATFORM_REJECTIONS
 OLD_REJECT_REASONS: dict[str, str] = {
     "fraud": "rejected.fraud",
     "terms_of_service": "rejected.terms_of_service",
@@ -80,11 +81,7 @@ INVALID_REJECT_REASON = (
 INVALID_OLD_REJECT_REASON = "Invalid reason: must be one of fraud, terms_of_service, or other"
 # what a platform's rejection shows from API 2026-09-30 on
 # (docs.stripe.com/changelog/endive/2026-09-30/platform-rejection-reasons)
-PLATFORM_REJECTED = {
-    "rejected.fraud": "rejected.platform_fraud",
-    "rejected.terms_of_service": "rejected.platform_terms_of_service",
-    "rejected.other": "rejected.platform_other",
-}
+PLATFORM_REJECTED = api_changes.PLATFORM_REJECTED
 # an account's default currency follows its country (usd where the emulator has no better answer)
 EURO_COUNTRIES = frozenset("AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split())
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from emulator.core import ids
+from emulator.core import api_changes, ids
 from emulator.core.context import Ctx
 from emulator.core.objects import AUTHORIZATION, CARD, ISSUING_TRANSACTION
 from emulator.core.store import Obj
@@ -28,7 +28,7 @@ from emulator.resources.resource import Resource
 from emulator.webhooks import realtime
 
 URL = "/v1/issuing/authorizations"
-EXPIRED_SINCE = "2025-03-31"
+EXPIRED_SINCE = api_changes.AUTHORIZATION_EXPIRED
 DECISION_WAIT_SECONDS = 5.0  # how long /approve or /decline waits for the engine to apply the decision
 
 NOT_AWAITING = (

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 
+from emulator.core import api_changes
 from emulator.core.context import Ctx
 from emulator.core.ids import ALPHABET
 from emulator.core.objects import ISSUING_TRANSACTION, SETTLEMENT
@@ -43,13 +44,8 @@ URL = "/v1/issuing/settlements"
 DAY = 86_400
 ID_LENGTH = 24
 CURSORS = "settlement_cursors"  # platform meta: account id -> transactions of its store already batched
-AMOUNTS_RENAMED_SINCE = "2025-03-31"  # API version that shows the ``*_amount`` names and ``status``
-RENAMED = {
-    "interchange_fees": "interchange_fees_amount",
-    "net_total": "net_total_amount",
-    "network_fees": "network_fees_amount",
-    "transaction_volume": "transaction_amount",
-}
+AMOUNTS_RENAMED_SINCE = api_changes.SETTLEMENT_AMOUNTS  # the ``*_amount`` names and ``status``
+RENAMED = api_changes.SETTLEMENT_RENAMED
 
 
 def settlement_id(account_id: str, currency: str, day: int) -> str:

@@ -1,0 +1,60 @@
+"""What the emulator shows differently by API version, in one place.
+
+Objects are stored in one shape; a resource's renderer shows them in the request's version with
+these constants. Events are rendered once, in the account's default version; a webhook endpoint
+pinned to another version (``api_version``) gets its copy adapted by :func:`adapt`, as Stripe
+renders each endpoint's copy in its version. Each change: the first version that shows it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# issuing.authorization ``status``: ``expired`` (before: ``reversed``)
+AUTHORIZATION_EXPIRED = "2025-03-31"
+# issuing.settlement amounts renamed ``*_amount`` and ``status`` added (before: the 2023 names)
+SETTLEMENT_AMOUNTS = "2025-03-31"
+SETTLEMENT_RENAMED = {
+    "interchange_fees": "interchange_fees_amount",
+    "net_total": "net_total_amount",
+    "network_fees": "network_fees_amount",
+    "transaction_volume": "transaction_amount",
+}
+# account ``requirements.disabled_reason`` of a platform's rejection (before: ``rejected.*``)
+PLATFORM_REJECTIONS = "2026-09-30"
+PLATFORM_REJECTED = {
+    "rejected.fraud": "rejected.platform_fraud",
+    "rejected.terms_of_service": "rejected.platform_terms_of_service",
+    "rejected.other": "rejected.platform_other",
+}
+
+
+def since(version: str, change: str) -> bool:
+    """Whether ``version`` (``2026-10-28.endive``) shows ``change``."""
+    return version[:10] >= change
+
+
+def adapt(data: dict[str, Any], object_type: str, source: str, target: str) -> dict[str, Any]:
+    """``data`` (an event's ``data.object`` or ``previous_attributes``, of ``object_type``) rendered
+    in ``source`` as ``target`` shows it. A copy when anything changes; what cannot be told apart
+    stays (a ``reversed`` authorization of an older version is not known to have expired)."""
+    if object_type == "issuing.authorization":
+        if data.get("status") == "expired" and not since(target, AUTHORIZATION_EXPIRED):
+            return {**data, "status": "reversed"}
+    elif object_type == "issuing.settlement":
+        newer, older = since(source, SETTLEMENT_AMOUNTS), since(target, SETTLEMENT_AMOUNTS)
+        if newer and not older:
+            back = {new: old for old, new in SETTLEMENT_RENAMED.items()}
+            return {back.get(k, k): v for k, v in data.items() if k != "status"}
+        if older and not newer:
+            out = {SETTLEMENT_RENAMED.get(k, k): v for k, v in data.items()}
+            return {**out, "status": "complete"} if "id" in data else out
+    elif object_type == "account":
+        reason = (data.get("requirements") or {}).get("disabled_reason")
+        newer, older = since(source, PLATFORM_REJECTIONS), since(target, PLATFORM_REJECTIONS)
+        table = {new: old for old, new in PLATFORM_REJECTED.items()} if newer and not older else {}
+        if older and not newer:
+            table = PLATFORM_REJECTED
+        if reason in table:
+            return {**data, "requirements": {**data["requirements"], "disabled_reason": table[reason]}}
+    return data
