@@ -101,7 +101,10 @@ def financial_account(client: stripe.StripeClient, account_id: str, **extra: Any
         },
     }
     params.update(extra)
-    return client.v1.treasury.financial_accounts.create(params, {"stripe_account": account_id})
+    made = client.v1.treasury.financial_accounts.create(params, {"stripe_account": account_id})
+    # the answer shows the features activating; they are active right after it (what an integration
+    # that waits for treasury.financial_account.features_status_updated then reads)
+    return client.v1.treasury.financial_accounts.retrieve(made.id, options={"stripe_account": account_id})
 
 
 def fund(client: stripe.StripeClient, account_id: str, fa_id: str, amount: int) -> stripe.treasury.ReceivedCredit:

@@ -32,6 +32,32 @@ def test_create_financial_account(client: stripe.StripeClient, account: stripe.A
     assert expanded.features.card_issuing.status_details == []  # type: ignore[union-attr]
 
 
+def test_features_activate_right_after_the_answer_with_their_event(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    """Stripe's financial-accounts guide: the create answer shows the account processing, and the
+    platform waits for ``treasury.financial_account.features_status_updated``."""
+    asked = {"card_issuing": {"requested": True}, "financial_addresses": {"aba": {"requested": True}}}
+    made = client.v1.treasury.financial_accounts.create(
+        {"supported_currencies": ["usd"], "features": asked}, opts(account)
+    )
+    assert made.active_features == [] and made.pending_features == ["card_issuing", "financial_addresses.aba"]
+    assert made.financial_addresses == []  # empty until financial_addresses.aba is active
+    now = client.v1.treasury.financial_accounts.retrieve(made.id, options=opts(account))
+    assert now.pending_features == [] and now.active_features == ["card_issuing", "financial_addresses.aba"]
+    assert now.financial_addresses[0].aba is not None
+    events = client.v1.events.list({"limit": 10}, opts(account)).data  # type: ignore[arg-type]
+    mine = [e for e in events if e.data.object["id"] == made.id]
+    assert [e.type for e in mine] == [
+        "treasury.financial_account.features_status_updated",
+        "treasury.financial_account.created",
+    ]
+    updated = mine[0]
+    assert updated.data.object["active_features"] == ["card_issuing", "financial_addresses.aba"]
+    assert updated.data.previous_attributes is not None
+    assert updated.data.previous_attributes["pending_features"] == ["card_issuing", "financial_addresses.aba"]
+
+
 def test_needs_treasury_capability(client: stripe.StripeClient) -> None:
     acct = client.v1.accounts.create({"capabilities": {"card_issuing": {"requested": True}}})
     with pytest.raises(stripe.InvalidRequestError) as exc:
@@ -46,7 +72,11 @@ def test_feature_request_forms(client: stripe.StripeClient, account: stripe.Acco
     features = client.v1.treasury.financial_accounts.features.update(
         fa.id, {"card_issuing": {"requested": True}}, opts(account)
     )
-    assert features.card_issuing.requested is True and features.card_issuing.status == "active"  # type: ignore[union-attr]
+    assert features.card_issuing.requested is True and features.card_issuing.status == "pending"  # type: ignore[union-attr]
+    assert features.card_issuing.status_details[0].code == "activating"  # type: ignore[union-attr]
+    assert (
+        "card_issuing" in client.v1.treasury.financial_accounts.retrieve(fa.id, options=opts(account)).active_features
+    )
     # the guide's form on update
     r = http.post(
         f"/v1/treasury/financial_accounts/{fa.id}",
@@ -54,7 +84,9 @@ def test_feature_request_forms(client: stripe.StripeClient, account: stripe.Acco
         headers={"Stripe-Account": account.id, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code == 200, r.text
-    assert set(r.json()["active_features"]) >= {"card_issuing", "financial_addresses.aba", "deposit_insurance"}
+    assert set(r.json()["pending_features"]) >= {"financial_addresses.aba", "deposit_insurance"}
+    now = client.v1.treasury.financial_accounts.retrieve(fa.id, options=opts(account))
+    assert set(now.active_features) >= {"card_issuing", "financial_addresses.aba", "deposit_insurance"}
     # features[...] on update; requested=false removes it
     updated = client.v1.treasury.financial_accounts.update(
         fa.id, {"features": {"card_issuing": {"requested": False}}}, opts(account)
@@ -215,7 +247,12 @@ def test_guide_form_on_the_features_endpoint(
     headers = {"Stripe-Account": account.id, "Content-Type": "application/x-www-form-urlencoded"}
     r = http.post(f"/v1/treasury/financial_accounts/{fa.id}/features", content=body, headers=headers)
     assert r.status_code == 200, r.text
-    assert r.json()["financial_addresses"]["aba"] == {"requested": True, "status": "active", "status_details": []}
+    activating = [{"code": "activating", "resolution": None}]
+    assert r.json()["financial_addresses"]["aba"] == {
+        "requested": True,
+        "status": "pending",
+        "status_details": activating,
+    }
     again = client.v1.treasury.financial_accounts.retrieve(fa.id, options=opts(account))
     assert {"deposit_insurance", "financial_addresses.aba", "intra_stripe_flows"} <= set(again.active_features)
     # card_issuing takes only ``requested`` on this endpoint

@@ -15,12 +15,10 @@ from tests.support.schema import SchemaValidator
 # CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
 
-FA_FEATURES: dict[str, Any] = {"card_issuing": {"requested": True}, "intra_stripe_flows": {"requested": True}}
-
 
 def platform_fa(client: stripe.StripeClient, **options: Any) -> stripe.treasury.FinancialAccount:
     return client.v1.treasury.financial_accounts.create(
-        {"supported_currencies": ["usd"], "features": FA_FEATURES},  # type: ignore[typeddict-item]
+        {"supported_currencies": ["usd"]},  # no features: one event (treasury.financial_account.created)
         options or None,  # type: ignore[arg-type]
     )
 
@@ -67,8 +65,9 @@ def test_events_are_in_the_accounts_default_version_whatever_the_request_sent(
         headers={"Stripe-Version": "2024-06-20"},
     )
     assert r.status_code == 200, r.text
-    (event,) = events(http)
-    assert event["api_version"] == "2026-10-28.endive"
+    activated, event = events(http)  # newest first: the features' activation, then the creation
+    assert activated["type"] == "treasury.financial_account.features_status_updated"
+    assert event["api_version"] == activated["api_version"] == "2026-10-28.endive"
     assert event["data"]["object"] == r.json()
     assert event["request"]["id"] == r.headers["request-id"]
     assert event["request"]["idempotency_key"] is None

@@ -11,6 +11,12 @@ the platform restrictions and the account's own status:
 
 Features sit in ``active_features``/``pending_features``/``restricted_features`` as dotted
 paths; a status change emits ``treasury.financial_account.features_status_updated``.
+
+A feature that can be active is first ``pending`` (``activating``) in the answer of the request that
+asked for it (create, or a features update), and ``active`` right after that answer, with
+``features_status_updated``: Stripe's financial-accounts guide has the platform wait for that event
+("The response confirms the account is processing"), and ``financial_addresses`` stays empty until
+``financial_addresses.aba`` is active.
 """
 
 from __future__ import annotations
@@ -86,6 +92,9 @@ def _meta(ctx: Ctx, fa: Obj) -> dict[str, Any]:
     return ctx.scope.meta_of(fa["id"])
 
 
+ACTIVATING = "activating"  # meta: features that turn active right after the current answer
+
+
 def feature_state(ctx: Ctx, fa: Obj, path: str) -> tuple[str, list[Obj]]:
     """Status and status_details of one requested feature."""
     if fa["status"] == "closed":
@@ -111,7 +120,24 @@ def feature_state(ctx: Ctx, fa: Obj, path: str) -> tuple[str, list[Obj]]:
         )
     if details:
         return "restricted", details
+    if path in _meta(ctx, fa).get(ACTIVATING, ()):
+        return "pending", [{"code": "activating", "resolution": None}]
     return "active", []
+
+
+def _activate_after_answer(ctx: Ctx, fa: Obj, paths: list[str]) -> None:
+    """``paths`` are ``pending`` in this answer and turn ``active`` right after it."""
+    meta = _meta(ctx, fa)
+    newly = [p for p in paths if p not in fa["active_features"]]
+    if not newly:
+        return
+    meta[ACTIVATING] = sorted({*meta.get(ACTIVATING, ()), *newly})
+
+    def activate() -> None:
+        meta.pop(ACTIVATING, None)
+        refresh(ctx, fa)
+
+    ctx.after_response.append(activate)
 
 
 def _holder_name(account: Obj) -> str:
@@ -261,7 +287,9 @@ def create(ctx: Ctx) -> Obj:
         "supported_currencies": currencies,
     }
     ctx.scope.add(fa)
-    _apply_requests(ctx, fa, {**_requested_paths(p.get("features") or {}), **_guide_access_paths(p)})
+    asked = {**_requested_paths(p.get("features") or {}), **_guide_access_paths(p)}
+    _apply_requests(ctx, fa, asked)
+    _activate_after_answer(ctx, fa, [path for path, want in asked.items() if want])
     refresh(ctx, fa, emit=False)
     ctx.emit("treasury.financial_account.created", fa)
     return fa
@@ -310,6 +338,7 @@ def update(ctx: Ctx) -> Obj:
             fa["platform_restrictions"][key] = value
     changes = {**_requested_paths(p.get("features") or {}), **_guide_access_paths(p)}
     _apply_requests(ctx, fa, changes)
+    _activate_after_answer(ctx, fa, [path for path, want in changes.items() if want])
     refresh(ctx, fa)
     return fa
 
@@ -341,6 +370,7 @@ def update_features(ctx: Ctx) -> Obj:
         raise StripeError(CLOSED)
     changes = {**_requested_paths(ctx.params), **_guide_access_paths(ctx.params)}
     _apply_requests(ctx, fa, changes)
+    _activate_after_answer(ctx, fa, [path for path, want in changes.items() if want])
     refresh(ctx, fa)
     return features_object(ctx, fa)
 
