@@ -19,6 +19,17 @@ from tests.support.errors import error_of
 
 US_ADDRESS = {"line1": "address_full_match", "city": "South San Francisco", "state": "CA", "postal_code": "94080"}
 TOS = {"date": 1_700_000_000, "ip": "127.0.0.1"}
+# a representative with every detail Stripe's test values verify
+REPRESENTATIVE: dict[str, Any] = {
+    "first_name": "Jenny",
+    "last_name": "Rosen",
+    "email": "jenny@example.com",
+    "phone": "0000000000",
+    "dob": {"day": 1, "month": 1, "year": 1901},
+    "ssn_last_4": "0000",
+    "address": US_ADDRESS,
+    "relationship": {"representative": True, "title": "CEO"},
+}
 CARD_PAYMENTS_ERROR = (
     "Accounts do not currently support `card_payments` without `transfers`. Please visit "
     "https://stripe.com/docs/connect/account-capabilities#card-payments for more details."
@@ -514,16 +525,7 @@ def test_company_test_addresses(server: EmulatorServer, api_key: str, client: st
         )
         client.v1.accounts.persons.create(
             account.id,
-            {
-                "first_name": "Jenny",
-                "last_name": "Rosen",
-                "email": "jenny@example.com",
-                "phone": "0000000000",
-                "dob": {"day": 1, "month": 1, "year": 1901},
-                "ssn_last_4": "0000",
-                "address": US_ADDRESS,
-                "relationship": {"representative": True, "executive": True, "title": "CEO"},
-            },
+            {**REPRESENTATIVE, "relationship": {"representative": True, "executive": True, "title": "CEO"}},
         )
         return client.v1.accounts.retrieve(account.id)
 
@@ -574,16 +576,7 @@ def test_card_issuing_alone_needs_no_beneficial_owners(
     assert account.requirements.currently_due == ["relationship.representative"]
     client.v1.accounts.persons.create(
         account.id,
-        {
-            "first_name": "Jenny",
-            "last_name": "Rosen",
-            "email": "jenny@example.com",
-            "phone": "0000000000",
-            "dob": {"day": 1, "month": 1, "year": 1901},
-            "ssn_last_4": "0000",
-            "address": US_ADDRESS,
-            "relationship": {"representative": True, "title": "CEO"},
-        },
+        REPRESENTATIVE,
     )
     owner = client.v1.accounts.persons.create(account.id, {"relationship": {"owner": True}})
     assert owner.requirements is not None and owner.requirements.currently_due == []  # not for card_issuing
