@@ -749,3 +749,21 @@ def test_lifecycle_controls_cancel_the_card_at_its_payment_count(client: stripe.
     assert declined.approved is False and declined.request_history[-1].reason == "card_canceled"
     updated = s.client.v1.events.list({"type": "issuing_card.updated"}, s.opts).data
     assert updated[0].data.object["status"] == "canceled"
+
+
+def test_an_expired_authorization_can_still_be_captured(spender: Spender) -> None:
+    """Stripe's basil changelog: "Authorizations that have been expired by Stripe can be captured
+    later" (a reversed one cannot). Nothing is held any more: the late capture moves the money."""
+    s = spender
+    th = s.client.v1.test_helpers.issuing.authorizations
+    auth = s.authorize(1000)
+    expired = th.expire(auth.id, options=s.opts)
+    assert expired.status == "expired" and s.balance()["cash"] == 50_000
+    late = th.capture(auth.id, {"capture_amount": 800}, s.opts)
+    assert late.status == "closed" and [t.amount for t in late.transactions] == [-800]
+    assert s.balance() == {"cash": 49_200, "inbound_pending": 0, "outbound_pending": 0}
+    reversed_one = s.authorize(500)
+    th.reverse(reversed_one.id, options=s.opts)
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        th.capture(reversed_one.id, options=s.opts)
+    assert "reversed" in str(err.value.user_message)

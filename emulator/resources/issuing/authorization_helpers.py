@@ -20,6 +20,9 @@ changes themselves: :mod:`authorization_lifecycle`):
 * ``/expire``: releases what is held; ``expired`` (rendered ``reversed`` before API 2025-03-31).
   Stripe does the same by itself to an authorization still pending 7 days after it was created
   (31 at hotels and car rentals), when the platform's time passes it (``/_emulator/clock``).
+  An expired authorization may still be captured (a late capture: "Authorizations that have been
+  expired by Stripe can be captured later", Stripe's basil changelog): nothing is held any more,
+  so the capture moves the money at once; ``close_authorization`` (default true) then closes it.
 * ``/finalize_amount``: sets the authorized amount to ``final_amount`` (not below what was
   captured), adjusting the hold, and records ``fleet``/``fuel`` data.
 * ``/fraud_challenges/respond``: answers the pending SMS fraud challenge of an authorization
@@ -99,7 +102,9 @@ def _pending(ctx: Ctx, verb: str) -> Obj:
 
 
 def capture(ctx: Ctx) -> Obj:
-    auth = _pending(ctx, "captured")
+    auth = common.get(ctx, AUTHORIZATION, ctx.path["authorization"], param="authorization")
+    if auth["status"] != "expired" or auth["pending_request"] is not None:
+        auth = _pending(ctx, "captured")
     p = ctx.params
     card = _card(ctx, auth["card"], "card")
     remaining = auth["amount"] - book_of(ctx.scope, auth["id"])["captured"]
