@@ -271,6 +271,11 @@ def test_outbound_transfer_example(mover: Mover) -> None:
     assert ot.destination_payment_method == "pm_usBankAccount"
     assert ot.destination_payment_method_details.type == "us_bank_account"
     assert mover.balance()["cash"] == before - 500
+    # the transaction's description is Stripe's composed text (its example: "Jane Austen (6789) |
+    # Outbound transfer | transfer"), whatever the flow's own description
+    trxn = mover.treasury.transactions.retrieve(str(ot.transaction), options=mover.opts)
+    name = ot.destination_payment_method_details.billing_details.name
+    assert trxn.description == f"{name} (6789) | Outbound transfer | {ot.statement_descriptor}"
     posted = mover.th.outbound_transfers.post(ot.id, None, mover.opts)
     assert posted.status == "posted"
     returned = mover.th.outbound_transfers.return_outbound_transfer(

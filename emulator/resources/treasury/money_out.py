@@ -223,6 +223,19 @@ def new_object(ctx: Ctx, flow: Flow, prefix: str, fa: Obj, currency: str, destin
     }
 
 
+def transaction_description(flow: Flow, obj: Obj) -> str:
+    """What the flow's transaction says: to a bank account, Stripe's composed text (its examples:
+    ``Jane Austen (6789) | Outbound transfer | transfer``, whatever the flow's own description);
+    otherwise the flow's description, else its noun."""
+    details = obj.get("destination_payment_method_details") or {}
+    name = (details.get("billing_details") or {}).get("name")
+    last4 = (details.get("us_bank_account") or {}).get("last4")
+    if details.get("type") == "us_bank_account" and name and last4:
+        kind = flow.flow_type.replace("_", " ").capitalize()  # "Outbound transfer"
+        return f"{name} ({last4}) | {kind} | {obj['statement_descriptor']}"
+    return str(obj["description"] or flow.noun)
+
+
 def start(ctx: Ctx, flow: Flow, fa: Obj, obj: Obj, destination: Destination) -> Obj:
     """Hold the money (cash -> outbound_pending), store the object, emit ``.created``."""
     amount = obj["amount"]
@@ -232,7 +245,7 @@ def start(ctx: Ctx, flow: Flow, fa: Obj, obj: Obj, destination: Destination) -> 
         flow_type=flow.flow_type,
         flow=obj["id"],
         currency=obj["currency"],
-        description=obj["description"] or flow.noun,
+        description=transaction_description(flow, obj),
         amount=-amount,
     )
     ledger.add_entry(ctx, fa, trxn, flow.flow_type, cash=-amount, outbound_pending=amount)
