@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# issuing.transaction ``purchase_details.fuel``: ``quantity_decimal`` and ``industry_product_code``
+# (before: ``volume_decimal``; the test helpers' ``purchase_details[fuel][volume_decimal]`` too)
+FUEL_QUANTITY = "2024-06-20"
 # issuing.authorization ``status``: ``expired`` (before: ``reversed``)
 AUTHORIZATION_EXPIRED = "2025-03-31"
 # issuing.settlement amounts renamed ``*_amount`` and ``status`` added (before: the 2023 names)
@@ -32,6 +35,14 @@ PLATFORM_REJECTED = {
 def since(version: str, change: str) -> bool:
     """Whether ``version`` (``2026-10-28.endive``) shows ``change``."""
     return version[:10] >= change
+
+
+def fuel_as_shown(fuel: dict[str, Any], version: str) -> dict[str, Any]:
+    """A transaction's stored ``purchase_details.fuel`` as ``version`` shows it."""
+    if since(version, FUEL_QUANTITY):
+        return fuel
+    kept = {k: v for k, v in fuel.items() if k not in ("quantity_decimal", "industry_product_code")}
+    return {**kept, "volume_decimal": fuel.get("quantity_decimal")}
 
 
 def adapt(data: dict[str, Any], object_type: str, source: str, target: str) -> dict[str, Any]:

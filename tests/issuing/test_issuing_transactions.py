@@ -3,9 +3,13 @@ their links to Treasury objects, list filters and purchase details."""
 
 from __future__ import annotations
 
+import uuid
+
+import httpx
 import pytest
 import stripe
 
+from emulator import EmulatorServer
 from tests.support import issuing_flows
 from tests.support.issuing_flows import Spender
 
@@ -230,3 +234,34 @@ def test_captures_and_refunds_carry_their_authorizations_network_ids(spender: Sp
     assert all(i is not None and len(i) == 15 and i.isdigit() for i in own)
     assert len({network_id, *own}) == 3
     assert forced.network_data.authorization_code is None and unlinked.network_data.authorization_code is None
+
+
+def test_fuel_volume_decimal_before_2024_06_20() -> None:
+    """API 2024-06-20 renamed the fuel quantity ``volume_decimal`` -> ``quantity_decimal`` (stripe-node
+    16's breaking changes): older versions send and see the old name, newer ones may not send it.
+    Its own server: the session's checks every answer against the 2026 shapes."""
+    server = EmulatorServer()
+    server.start()
+    try:
+        key = "sk_test_" + uuid.uuid4().hex
+        s = issuing_flows.spender(stripe.StripeClient(key, base_addresses={"api": server.url}))
+        http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"})
+        old = {"Stripe-Version": "2023-08-16", "Stripe-Account": s.account}
+        new = {"Stripe-Version": "2026-10-28.endive", "Stripe-Account": s.account}
+        fuel = {"purchase_details[fuel][volume_decimal]": "6.5", "purchase_details[fuel][type]": "diesel"}
+        auth = s.authorize(1000)
+        r = http.post(f"/v1/test_helpers/issuing/authorizations/{auth.id}/capture", data=fuel, headers=new)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "parameter_unknown"
+        assert r.json()["error"]["param"] == "purchase_details[fuel][volume_decimal]"
+        r = http.post(f"/v1/test_helpers/issuing/authorizations/{auth.id}/capture", data=fuel, headers=old)
+        assert r.status_code == 200, r.text
+        tx_id = r.json()["transactions"][-1]["id"]
+        shown = {"expand[]": "purchase_details"}
+        as_old = http.get(f"/v1/issuing/transactions/{tx_id}", params=shown, headers=old).json()
+        as_new = http.get(f"/v1/issuing/transactions/{tx_id}", params=shown, headers=new).json()
+        assert as_old["purchase_details"]["fuel"]["volume_decimal"] == "6.5"
+        assert "quantity_decimal" not in as_old["purchase_details"]["fuel"]
+        assert as_new["purchase_details"]["fuel"]["quantity_decimal"] == "6.5"
+        assert "volume_decimal" not in as_new["purchase_details"]["fuel"]
+    finally:
+        server.stop()

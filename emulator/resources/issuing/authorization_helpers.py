@@ -115,7 +115,9 @@ def capture(ctx: Ctx) -> Obj:
         amount = remaining
     positive(amount, "capture_amount")
     close = p.get("close_authorization")
-    details = objects.purchase_details(p.get("purchase_details"))  # may refuse: before anything changes
+    details = objects.purchase_details(
+        p.get("purchase_details"), ctx.api_version
+    )  # may refuse: before anything changes
     lifecycle.capture(ctx, auth, card, amount, close=True if close is None else close, details=details)
     return auth
 

@@ -12,9 +12,11 @@ import datetime as dt
 import re
 from typing import Any
 
+from emulator.core import api_changes
 from emulator.core.context import Ctx
 from emulator.core.jsonutil import clone
 from emulator.core.store import Obj
+from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.resources.issuing.reference import category_code
 from emulator.resources.issuing.spending_controls import normalize_country
@@ -202,14 +204,20 @@ def _breakdown(breakdown: dict[str, Any], param: str, part: str, field: str) -> 
     return decimal((breakdown.get(part) or {}).get(field), f"{param}[{part}][{field}]")
 
 
-def purchase_details(params: dict[str, Any] | None) -> Obj | None:
-    """``purchase_details`` of an issuing.transaction from capture / force-capture params."""
+def purchase_details(params: dict[str, Any] | None, api_version: str) -> Obj | None:
+    """``purchase_details`` of an issuing.transaction from capture / force-capture params. Before API
+    2024-06-20 the fuel quantity is ``volume_decimal`` (stored as ``quantity_decimal``); from it on
+    that name is unknown."""
     if not params:
         return None
     flight = params.get("flight")
     lodging = params.get("lodging")
     receipt = params.get("receipt")
     fuel_in = params.get("fuel")
+    if fuel_in and "volume_decimal" in fuel_in:
+        if api_changes.since(api_version, api_changes.FUEL_QUANTITY):
+            raise errors.unknown_params(["purchase_details[fuel][volume_decimal]"], "quantity_decimal")
+        fuel_in = {**fuel_in, "quantity_decimal": fuel_in["volume_decimal"]}
     return {
         "fleet": fleet(params.get("fleet"), "purchase_details[fleet]", authorization=False),
         "flight": None

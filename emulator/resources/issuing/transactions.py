@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.core import api_changes
 from emulator.core.context import Ctx
 from emulator.core.objects import AUTHORIZATION, CARD, DISPUTE, ISSUING_TRANSACTION
 from emulator.core.store import Obj
@@ -137,7 +138,10 @@ def purchase_details_field(ctx: Ctx, tx: Obj) -> Obj | None:
     """``expand[]=purchase_details``: stored aside, returned only on request."""
     found = ctx.platform.find(tx["id"])
     scope = found[0] if found else ctx.scope
-    return transaction_book_of(scope, tx["id"]).get("purchase_details")
+    details: Obj | None = transaction_book_of(scope, tx["id"]).get("purchase_details")
+    if details and details.get("fuel"):
+        return {**details, "fuel": api_changes.fuel_as_shown(details["fuel"], ctx.api_version)}
+    return details
 
 
 # --- handlers -------------------------------------------------------------------------------------
@@ -220,7 +224,7 @@ def _unlinked(ctx: Ctx, kind: str) -> Obj:
         merchant_currency=merchant_currency,
         merchant_data=objects.merchant_data(p.get("merchant_data")),
         authorization=None,
-        purchase_details=objects.purchase_details(p.get("purchase_details")),
+        purchase_details=objects.purchase_details(p.get("purchase_details"), ctx.api_version),
         wallet=None,
         amount_details=None,
     )
