@@ -52,10 +52,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_bench import CONNECTED_ACCOUNT, ROOT, free_port, wait_healthy  # noqa: E402
+from run_bench import CONNECTED_ACCOUNT, NO_DEFAULT_LIMITS, ROOT, free_port, wait_healthy  # noqa: E402
 from soak import Client, check_books, issuing_program, tally  # noqa: E402
 
 REQUEST = "issuing_authorization.request"
@@ -171,6 +172,9 @@ class Emulator:
 
 def set_up(world: World, endpoint_url: str) -> None:
     api = Client(world.port, world.key)
+    # without Stripe's default card limits (500 USD a day), which would decline most of the traffic
+    # before the real-time endpoint is asked: this soak is about those decisions surviving restarts
+    api.ok("POST", "/_emulator/platform_settings", dict(parse_qsl(NO_DEFAULT_LIMITS)))
     world.account = api.ok("POST", "/v1/accounts", CONNECTED_ACCOUNT)["id"]
     api.ok("POST", "/v1/webhook_endpoints", {"url": endpoint_url, "enabled_events[0]": REQUEST, "connect": "true"})
     api.account = world.account
