@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+# the version of the shape objects are stored in: renderers adapt from it (:func:`adapt`)
+STORED = "2023-08-16"
 # issuing.transaction ``purchase_details.fuel``: ``quantity_decimal`` and ``industry_product_code``
 # (before: ``volume_decimal``; the test helpers' ``purchase_details[fuel][volume_decimal]`` too)
 FUEL_QUANTITY = "2024-06-20"

@@ -56,8 +56,8 @@ UNKNOWN_COUNTRY = (
     "'EG', or 'GB'. A full list of country codes is available at https://stripe.com/global"
 )
 ALREADY_REJECTED = "This account has already been rejected."
-# reject reasons -> requirements.disabled_reason (stored as before API 2026-09-30, rendered with
-# PLATFORM_REJECTED from it on). That version replaced ``fraud`` with the ``fraud_*`` reasons and
+# reject reasons -> requirements.disabled_reason (stored as before API 2026-09-30, rendered as
+# ``rejected.platform_*`` from it on: api_changes.PLATFORM_REJECTED). That version replaced ``fraud`` with the ``fraud_*`` reasons and
 # added ``credit`` (docs.stripe.com/changelog/endive/2026-09-30/updated-reject-reason-codes)
 REASONS_CHANGED = api_changes.PLATFORM_REJECTIONS
 OLD_REJECT_REASONS: dict[str, str] = {
@@ -79,9 +79,6 @@ INVALID_REJECT_REASON = (
     "fraud_no_intent_to_fulfill, fraud_other, credit, terms_of_service, or other"
 )
 INVALID_OLD_REJECT_REASON = "Invalid reason: must be one of fraud, terms_of_service, or other"
-# what a platform's rejection shows from API 2026-09-30 on
-# (docs.stripe.com/changelog/endive/2026-09-30/platform-rejection-reasons)
-PLATFORM_REJECTED = api_changes.PLATFORM_REJECTED
 # an account's default currency follows its country (usd where the emulator has no better answer)
 EURO_COUNTRIES = frozenset("AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split())
 
@@ -631,10 +628,7 @@ ROUTES: list[Route] = [
 def render(ctx: Ctx, account: Obj) -> Obj:
     """The account in the request's API version: a platform's rejection is ``rejected.platform_*``
     from 2026-09-30 on."""
-    reason = (account.get("requirements") or {}).get("disabled_reason")
-    if reason not in PLATFORM_REJECTED or ctx.api_version[:10] < REASONS_CHANGED:
-        return account
-    return {**account, "requirements": {**account["requirements"], "disabled_reason": PLATFORM_REJECTED[reason]}}
+    return api_changes.adapt(account, "account", api_changes.STORED, ctx.api_version)
 
 
 RESOURCE = Resource(

@@ -44,8 +44,6 @@ URL = "/v1/issuing/settlements"
 DAY = 86_400
 ID_LENGTH = 24
 CURSORS = "settlement_cursors"  # platform meta: account id -> transactions of its store already batched
-AMOUNTS_RENAMED_SINCE = api_changes.SETTLEMENT_AMOUNTS  # the ``*_amount`` names and ``status``
-RENAMED = api_changes.SETTLEMENT_RENAMED
 
 
 def settlement_id(account_id: str, currency: str, day: int) -> str:
@@ -129,11 +127,7 @@ def _apply(ctx: Ctx, batches: Batches, cursors: dict[str, int]) -> None:
 def render(ctx: Ctx, settlement: Obj) -> Obj:
     """The settlement in the request's API version: newer versions name the amounts ``*_amount``
     and add ``status``."""
-    if ctx.api_version[:10] < AMOUNTS_RENAMED_SINCE:
-        return settlement
-    out: Obj = {RENAMED.get(key, key): value for key, value in settlement.items()}
-    out["status"] = "complete"
-    return out
+    return api_changes.adapt(settlement, SETTLEMENT, api_changes.STORED, ctx.api_version)
 
 
 def catch_up(ctx: Ctx) -> None:
