@@ -38,17 +38,6 @@ MAX_REPORTED = 50  # unknown parameter names named in one error
 SUGGEST_CUTOFF = 0.75  # difflib similarity above which an unknown name is taken for a typo of a known one
 
 
-def _name(path: str) -> str:
-    """The last segment of a bracket path, as Stripe names a parameter in enum errors."""
-    while path.endswith("]"):
-        open_at = path.rfind("[")
-        name = path[open_at + 1 : -1]
-        if not _is_index(name):
-            return name
-        path = path[:open_at]
-    return path
-
-
 def _choices(values: list[str]) -> str:
     vals = [v for v in values if v != ""]
     if len(vals) <= 1:
@@ -166,7 +155,7 @@ class Compiler:
                     if text == "":
                         self._nonempty(text, path)
                     raise StripeError(
-                        errors.INVALID_ENUM.format(name=_name(path), choices=_choices(list(enum or []))),
+                        errors.INVALID_ENUM.format(name=path, choices=_choices(list(enum or []))),
                         param=path,
                         code="parameter_invalid",
                     )

@@ -102,7 +102,30 @@ def test_missing_and_invalid_params(client: stripe.StripeClient, account: stripe
             {"stripe_account": account.id},
         )
     assert exc.value.param == "network"
-    assert "must be one of" in str(exc.value.user_message)
+    assert str(exc.value.user_message).startswith("Invalid network: must be one of ach, ")
+
+
+def test_enum_errors_name_the_whole_bracket_path(http: httpx.Client) -> None:
+    """Stripe's enum errors name the parameter as sent (``Invalid recurring[interval]: ...``)."""
+    r = http.post("/v1/webhook_endpoints", data={"url": "https://example.com/h", "enabled_events[0]": "nope.happened"})
+    assert r.status_code == 400
+    assert r.json()["error"]["message"].startswith("Invalid enabled_events[0]: must be one of ")
+    r = http.post(
+        "/v1/issuing/cardholders",
+        data={
+            "name": "Jane",
+            "type": "individual",
+            "billing[address][line1]": "1 A St",
+            "billing[address][city]": "X",
+            "billing[address][postal_code]": "94111",
+            "billing[address][country]": "US",
+            "spending_controls[spending_limits][0][amount]": "100",
+            "spending_controls[spending_limits][0][interval]": "fortnightly",
+        },
+    )
+    error = r.json()["error"]
+    assert (r.status_code, error["param"]) == (400, "spending_controls[spending_limits][0][interval]")
+    assert error["message"].startswith("Invalid spending_controls[spending_limits][0][interval]: must be one of ")
 
 
 def test_json_body_is_rejected(http: httpx.Client) -> None:

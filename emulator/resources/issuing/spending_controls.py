@@ -128,7 +128,7 @@ def apply(
         elif name in COUNTRY_LISTS:
             out[name] = [_country(c, f"{path}[{i}]") for i, c in enumerate(value)]
         elif name in PRESENCE_LISTS:
-            out[name] = [_presence(p, f"{path}[{i}]", name) for i, p in enumerate(value)]
+            out[name] = [_presence(p, f"{path}[{i}]") for i, p in enumerate(value)]
         else:
             out[name] = list(value)
     if "spending_limits" in params:
@@ -187,9 +187,9 @@ def _country(value: str, path: str) -> str:
     return code
 
 
-def _presence(value: str, path: str, name: str) -> str:
+def _presence(value: str, path: str) -> str:
     if value not in CARD_PRESENCES:
-        raise StripeError(PRESENCE_INVALID.format(name=name), param=path, code="parameter_invalid")
+        raise StripeError(PRESENCE_INVALID.format(name=path), param=path, code="parameter_invalid")
     return value
 
 
