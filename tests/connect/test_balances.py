@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import stripe
@@ -11,6 +13,7 @@ from emulator.core import objects
 from emulator.core.context import Ctx
 from emulator.resources.balance import ledger
 from tests.support import flows
+from tests.support.errors import error_of
 
 # CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
@@ -91,7 +94,7 @@ def test_unknown_ids_and_bad_filters_are_stripe_errors(client: stripe.StripeClie
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.balance_transactions.retrieve("txn_nope")
     assert err.value.http_status == 404 and err.value.code == "resource_missing"
-    assert "No such balance_transaction: 'txn_nope'" in str(err.value.user_message)
+    assert err.value.user_message == "No such balance transaction: 'txn_nope'" and err.value.param == "id"
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.balance_transactions.list({"payout": "po_nope"})
     assert err.value.http_status == 400 and err.value.param == "payout"
@@ -117,8 +120,9 @@ def test_topup_to_the_issuing_balance_succeeds_after_the_response(client: stripe
         {"amount": 20_000, "currency": "usd", "destination_balance": "issuing", "statement_descriptor": "Top-up"}  # type: ignore[typeddict-unknown-key]
     )
     assert created.status == "pending" and created.balance_transaction is None
+    assert created["destination_balance"] == "issuing"
     topup = client.v1.topups.retrieve(created.id, {"expand": ["balance_transaction"]})
-    assert topup.status == "succeeded"
+    assert topup.status == "succeeded" and topup["destination_balance"] == "issuing"
     txn = topup.balance_transaction
     assert isinstance(txn, stripe.BalanceTransaction)
     assert (txn.type, txn.amount, txn.net, txn.source, txn.reporting_category) == (
@@ -131,13 +135,17 @@ def test_topup_to_the_issuing_balance_succeeds_after_the_response(client: stripe
     balance = client.v1.balance.retrieve()
     assert balance.issuing is not None and balance.issuing.available[0].amount == 20_000
     assert balance.available[0].amount == 0
-    events = [e.type for e in client.v1.events.list({"limit": 10}).data]
-    assert events[:3] == ["topup.succeeded", "balance.available", "topup.created"]
+    events = client.v1.events.list({"limit": 10}).data
+    assert [e.type for e in events[:3]] == ["topup.succeeded", "balance.available", "topup.created"]
+    assert [e.data.object["destination_balance"] for e in (events[0], events[2])] == ["issuing", "issuing"]
 
 
 def test_topup_to_the_payments_balance_and_listing(client: stripe.StripeClient) -> None:
     a = client.v1.topups.create({"amount": 5_000, "currency": "usd"})
-    b = client.v1.topups.create({"amount": 7_000, "currency": "usd", "metadata": {"k": "v"}})
+    b = client.v1.topups.create(
+        {"amount": 7_000, "currency": "usd", "metadata": {"k": "v"}, "destination_balance": "payments"}  # type: ignore[typeddict-unknown-key]
+    )
+    assert [t["destination_balance"] for t in (a, b)] == ["payments", "payments"]
     assert client.v1.balance.retrieve().available[0].amount == 12_000
     assert [t.id for t in client.v1.topups.list().data] == [b.id, a.id]
     assert [t.id for t in client.v1.topups.list({"amount": {"gt": 6_000}}).data] == [b.id]
@@ -194,6 +202,51 @@ def test_bad_topups_are_refused_and_move_nothing(
         assert err.value.code == code
     assert client.v1.topups.list().data == []
     assert client.v1.balance_transactions.list().data == []
+
+
+@pytest.mark.parametrize(
+    ("country", "currency", "message"),
+    [
+        (None, "eur", "Top-up creation is not supported for country US and currency EUR."),
+        (None, "gbp", "Top-up creation is not supported for country US and currency GBP."),
+        ("GB", "gbp", "Top-up creation is not supported for country GB and currency GBP."),
+        ("GB", "usd", "Top-up creation is not supported for country GB and currency USD."),
+        ("CA", "usd", "Top-up creation is not supported for country CA and currency USD."),
+        ("DE", "eur", "Top-up creation is not supported for country DE and currency EUR."),
+    ],
+)
+def test_topups_are_us_usd_only(client: stripe.StripeClient, country: str | None, currency: str, message: str) -> None:
+    """Pull funding is offered in the US only: other countries and currencies push funds (fund_balance)."""
+    opts: Any = {"stripe_account": flows.connected_account(client, country=country).id} if country else {}
+    for destination in ("issuing", "payments"):
+        params: Any = {"amount": 900, "currency": currency, "destination_balance": destination}
+        err = error_of(lambda params=params: client.v1.topups.create(params, opts))
+        assert (err.http_status, err.user_message) == (400, message)
+        assert err.json_body is not None and err.json_body["error"]["type"] == "invalid_request_error"
+    assert client.v1.topups.list(options=opts).data == []
+    assert client.v1.balance_transactions.list(options=opts).data == []
+
+
+def test_payout_filter_refuses_manual_payouts(client: stripe.StripeClient) -> None:
+    platform = client.v1.accounts.retrieve_current()
+    client.v1.topups.create({"amount": 2_000, "currency": "usd"})
+    bank = {
+        "object": "bank_account",
+        "country": "US",
+        "currency": "usd",
+        "routing_number": "110000000",
+        "account_number": "000123456789",
+    }
+    client.v1.accounts.external_accounts.create(platform.id, {"external_account": bank})  # type: ignore[typeddict-item]
+    payout = client.v1.payouts.create({"amount": 1_500, "currency": "usd"})
+    assert payout.automatic is False
+    err = error_of(lambda: client.v1.balance_transactions.list({"payout": payout.id}))
+    assert (err.http_status, err.param, err.user_message) == (
+        400,
+        "payout",
+        "Balance transaction history can only be filtered on automatic transfers, not manual.",
+    )
+    assert [t.type for t in client.v1.balance_transactions.list({"source": payout.id}).data] == ["payout"]
 
 
 def test_issuing_topup_needs_card_issuing(client: stripe.StripeClient) -> None:

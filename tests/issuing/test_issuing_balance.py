@@ -95,6 +95,14 @@ def test_hold_then_capture_settles_on_the_issuing_balance(program: Program) -> N
         auth.id,
         "issuing_authorization_hold",
     )
+    # the fields of a livemode issuing_authorization.created payload's hold
+    assert (hold.description, hold.status, hold.fee, hold.fee_details, hold.net) == (
+        "Hold for authorization",
+        "available",
+        0,
+        [],
+        -2_500,
+    )
     assert p.issuing_available() == 7_500
     captured = p.client.v1.test_helpers.issuing.authorizations.capture(auth.id, {"capture_amount": 2_000}, p.opts)
     assert [t.type for t in captured.balance_transactions] == [
@@ -315,6 +323,9 @@ def test_uk_expense_management_program(client: stripe.StripeClient, http: httpx.
     assert p.issuing_available() == 50_000
     [topup] = client.v1.topups.list().data
     assert (topup.status, topup.amount, topup.currency) == ("succeeded", 50_000, "gbp")
+    assert topup["destination_balance"] == "issuing"
+    pushed = [e.data.object for e in client.v1.events.list({"limit": 100}).data if e.type.startswith("topup.")]
+    assert [t["destination_balance"] for t in pushed] == ["issuing", "issuing"]
     auth = p.authorize(12_345, merchant_data={"category": "taxicabs_limousines", "name": "London Cabs"})
     assert auth.approved and p.issuing_available() == 37_655
     client.v1.test_helpers.issuing.authorizations.capture(auth.id)

@@ -114,7 +114,9 @@ def fund_balance(ctx: Ctx) -> Obj:
     topups.check_amount(p["amount"], currency)
     _check_issuing(ctx)
     instructions = instructions_for(ctx, currency)
-    topup = topups.new_topup(ctx, amount=p["amount"], currency=currency, description=FUND_DESCRIPTION)
+    topup = topups.new_topup(
+        ctx, amount=p["amount"], currency=currency, description=FUND_DESCRIPTION, destination_balance="issuing"
+    )
     ctx.emit("topup.created", topup)
     before = ctx.snapshot(topup)
     txn = ledger.post(

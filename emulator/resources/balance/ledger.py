@@ -27,9 +27,11 @@ API (stable; other modules move money only through it)::
 
 Amounts are kept per account in ``scope.meta_of(scope.account_id)[BALANCES_KEY]``:
 ``{"available": {cur: int}, "pending": {...}, "issuing": {...}}``; ``connect_reserved`` is
-always 0 (the emulator has no negative-balance reserves). The list filter ``payout=<po_...>`` gives
-the transactions whose ``source`` is the payout, and those whose ids a payout module lists in
-``scope.meta_of(payout id)[PAID_OUT_KEY]`` (what an automatic payout paid out).
+always 0 (the emulator has no negative-balance reserves). The list filter ``payout=<po_...>`` is
+for automatic payouts only: a manual one (``automatic: false``, every API payout) is Stripe's 400
+:data:`MANUAL_PAYOUT`; for an automatic payout it gives the transactions whose ``source`` is the
+payout, and those whose ids a payout module lists in ``scope.meta_of(payout id)[PAID_OUT_KEY]``
+(what the payout paid out).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ FEE_DESCRIPTION = "Stripe processing fees"
 ZERO_AMOUNT = "A balance transaction cannot move an amount of 0."
 UNKNOWN_BALANCE = "Unknown balance {balance!r}: must be one of available, pending, issuing."
 NOT_PENDING = "Balance transaction {id} is not pending."
+MANUAL_PAYOUT = "Balance transaction history can only be filtered on automatic transfers, not manual."
+NOUN = "balance transaction"  # as Stripe's "No such balance transaction: 'txn_...'" names it
 LEDGER_MISMATCH = "balance ledger mismatch on {account} {balance} {currency}: {held} held, {summed} summed"
 
 # Positive movements that do not announce ``balance.available`` (a hold given back is no new money).
@@ -268,14 +272,20 @@ def list_transactions(ctx: Ctx) -> Obj:
     if p.get("payout"):
         payout_id = p["payout"]
         paid_out: set[str] = set(ctx.scope.meta.get(payout_id, {}).get(PAID_OUT_KEY, ()))
-        if ctx.scope.get("payout", payout_id) is None and not paid_out:
+        payout = ctx.scope.get("payout", payout_id)
+        if payout is None and not paid_out:
             raise errors.no_such("payout", payout_id, param="payout")
+        if payout is not None and not payout.get("automatic"):
+            raise StripeError(MANUAL_PAYOUT, param="payout")
         preds.append(lambda t: t["id"] in paid_out or t["source"] == payout_id)
     return paginate(ctx.scope.store(BALANCE_TRANSACTION), URL, p, preds, noun=BALANCE_TRANSACTION)
 
 
 def retrieve_transaction(ctx: Ctx) -> Obj:
-    return common.get(ctx, BALANCE_TRANSACTION, ctx.path["id"])
+    txn = ctx.scope.get(BALANCE_TRANSACTION, ctx.path["id"])
+    if txn is None:
+        raise errors.no_such(NOUN, ctx.path["id"], param="id")
+    return txn
 
 
 ROUTES: list[Route] = [

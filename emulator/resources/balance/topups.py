@@ -3,7 +3,12 @@
 ``destination_balance=issuing`` (Stripe's Issuing funding guide for US pull funding) funds the
 Issuing balance; without it (or ``payments``) the payments balance (``available``) is funded, which
 is how the emulator lets a platform fund transfers and payouts in test mode. Funding the Issuing
-balance needs the account's ``card_issuing`` capability to be active.
+balance needs the account's ``card_issuing`` capability to be active. The top-up shows its
+``destination_balance`` (``issuing`` | ``payments``), as live top-ups do.
+
+Top-ups are Stripe's pull funding, offered to US accounts in ``usd`` only (UK and euro-area programs
+push funds: ``funding_instructions.py``); any other account country or currency is refused
+(:data:`NOT_SUPPORTED`, Stripe's wording for a CA account).
 
 Status machine (test mode settles at once)::
 
@@ -58,6 +63,9 @@ DESCRIPTOR_TOO_LONG = "The statement descriptor must be at most 15 characters."
 DESCRIPTOR_NO_LETTER = "The statement descriptor must contain at least one letter."
 NOT_PENDING = "This top-up cannot be canceled because its status is {status}. Only pending top-ups can be canceled."
 DESCRIPTION = "Top-up to the Issuing balance"
+NOT_SUPPORTED = "Top-up creation is not supported for country {country} and currency {currency}."
+# where Stripe offers pull funding: account country -> currencies
+SUPPORTED: dict[str, frozenset[str]] = {"US": frozenset({"usd"})}
 
 
 def check_amount(amount: int, currency: str, param: str = "amount") -> None:
@@ -90,8 +98,9 @@ def new_topup(
     metadata: Any = None,
     statement_descriptor: str | None = None,
     transfer_group: str | None = None,
+    destination_balance: str = "payments",
 ) -> Obj:
-    """A stored ``pending`` top-up (no event, no money yet)."""
+    """A stored ``pending`` top-up (no event, no money yet) to ``destination_balance`` (issuing | payments)."""
     topup: Obj = {
         "id": ctx.new_id("tu"),
         "object": TOPUP,
@@ -100,6 +109,7 @@ def new_topup(
         "created": ctx.now,
         "currency": currency,
         "description": description,
+        "destination_balance": destination_balance,
         "expected_availability_date": ctx.now,
         "failure_code": None,
         "failure_message": None,
@@ -114,11 +124,19 @@ def new_topup(
     return topup
 
 
+def _check_supported(ctx: Ctx, currency: str) -> None:
+    account = ctx.scope.platform.account_by_id(ctx.scope.account_id) or {}
+    country = str(account.get("country") or "US")
+    if currency not in SUPPORTED.get(country, frozenset()):
+        raise StripeError(NOT_SUPPORTED.format(country=country, currency=currency.upper()))
+
+
 def create(ctx: Ctx) -> Obj:
     p = ctx.params
     currency = common.currency(p["currency"])
     check_amount(p["amount"], currency)
     _check_descriptor(p.get("statement_descriptor"))
+    _check_supported(ctx, currency)
     destination = p.get("destination_balance") or "payments"
     if destination == "issuing" and not accounts.is_capability_active(ctx, ctx.scope.account_id, "card_issuing"):
         raise StripeError(NO_ISSUING, param="destination_balance")
@@ -130,9 +148,9 @@ def create(ctx: Ctx) -> Obj:
         metadata=p.get("metadata"),
         statement_descriptor=p.get("statement_descriptor"),
         transfer_group=p.get("transfer_group"),
+        destination_balance=destination,
     )
     meta = ctx.scope.meta_of(topup["id"])
-    meta["destination_balance"] = destination
     meta["source"] = p.get("source")
     meta["payment_method"] = p.get("payment_method")
     ctx.emit("topup.created", topup)
@@ -153,7 +171,7 @@ def settle(ctx: Ctx, topup: Obj) -> None:
         topup["failure_code"], topup["failure_message"] = failure
         ctx.emit("topup.failed", topup, before)
         return
-    to_issuing = meta.get("destination_balance") == "issuing"
+    to_issuing = topup["destination_balance"] == "issuing"
     txn = ledger.post(
         ctx,
         type="topup",

@@ -26,7 +26,8 @@ from emulator.core.store import Obj
 from emulator.resources.balance import ledger
 from emulator.resources.issuing.authorization_books import AuthorizationBook, account_book_of
 
-HOLD_DESCRIPTION = "Issuing authorization hold"
+# Stripe's text (a livemode issuing_authorization.created payload); the release's is the emulator's wording
+HOLD_DESCRIPTION = "Hold for authorization"
 RELEASE_DESCRIPTION = "Issuing authorization release"
 DISPUTE_DESCRIPTION = "Issuing dispute won"
 
