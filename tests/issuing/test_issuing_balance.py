@@ -270,7 +270,16 @@ def test_funding_instructions_are_created_once_per_currency(http: httpx.Client) 
         "/v1/issuing/funding_instructions",
         data={"currency": "eur", "funding_type": "bank_transfer", "bank_transfer[type]": "eu_bank_transfer"},
     ).json()
-    assert eur["bank_transfer"]["financial_addresses"][0]["iban"]["bic"] == "SXPYDEHH"
+    iban = eur["bank_transfer"]["financial_addresses"][0]["iban"]
+    assert iban["bic"] == "SXPYDEHH"
+    # stripe-node 17.3 added both addresses to the records, typed as always present
+    address_fields = {"city", "country", "line1", "line2", "postal_code", "state"}
+    for record in (address["sort_code"], iban):
+        assert set(record["account_holder_address"]) == set(record["bank_address"]) == address_fields
+    assert (address["sort_code"]["account_holder_address"]["country"], iban["account_holder_address"]["country"]) == (
+        "GB",
+        "IE",
+    )
     listed = http.get("/v1/issuing/funding_instructions").json()
     assert [i["currency"] for i in listed["data"]] == ["eur", "gbp"]
 

@@ -32,6 +32,24 @@ HOLDER = "Stripe Payments UK Limited"
 EU_HOLDER = "Stripe Technology Europe Limited"
 EU_BIC = "SXPYDEHH"
 UK_SORT_CODE = "108800"
+# The holders' registered offices. Stripe's examples leave the addresses out and its docs do not say what
+# they hold; the bank is shown at the holder's address (docs/balances.md, Choices).
+UK_ADDRESS: Obj = {
+    "city": "London",
+    "country": "GB",
+    "line1": "211 Old Street",
+    "line2": "The Bower Warehouse",
+    "postal_code": "EC1V 9NR",
+    "state": None,
+}
+EU_ADDRESS: Obj = {
+    "city": "Dublin 2",
+    "country": "IE",
+    "line1": "1 Grand Canal Street Lower",
+    "line2": "The One Building",
+    "postal_code": "D02 H210",
+    "state": "Co. Dublin",
+}
 PUSH_CURRENCIES = "Push funding of the Issuing balance is available in gbp and eur only; got {currency}."
 TYPE_MISMATCH = "bank_transfer[type] {given} cannot be used for {currency}: use {wanted}."
 NO_ISSUING = "This account cannot fund an Issuing balance: its card_issuing capability is not active."
@@ -54,13 +72,21 @@ def _address(ctx: Ctx, currency: str) -> Obj:
     digits = ctx.state.ids.digits(8)
     if currency == "gbp":
         return {
-            "sort_code": {"account_holder_name": HOLDER, "account_number": digits, "sort_code": UK_SORT_CODE},
+            "sort_code": {
+                "account_holder_address": dict(UK_ADDRESS),
+                "account_holder_name": HOLDER,
+                "account_number": digits,
+                "bank_address": dict(UK_ADDRESS),
+                "sort_code": UK_SORT_CODE,
+            },
             "supported_networks": ["bacs", "fps"],
             "type": "sort_code",
         }
     return {
         "iban": {
+            "account_holder_address": dict(EU_ADDRESS),
             "account_holder_name": EU_HOLDER,
+            "bank_address": dict(EU_ADDRESS),
             "bic": EU_BIC,
             "country": "DE",
             "iban": f"DE0010000000{digits}00",
