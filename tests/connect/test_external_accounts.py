@@ -9,7 +9,7 @@ import pytest
 import stripe
 
 from emulator import EmulatorServer
-from emulator.resources.connect import bank_accounts
+from emulator.resources.connect import bank_accounts, external_accounts
 from tests.support import flows
 from tests.support.errors import error_json
 
@@ -22,6 +22,7 @@ US_BANK = {
     "account_holder_name": "Jenny Rosen",
     "account_holder_type": "individual",
 }
+IBAN = "DE89370400440532013000"  # Stripe's test IBAN: payouts succeed
 
 
 def _event_types(client: stripe.StripeClient, account_id: str) -> list[str]:
@@ -196,3 +197,77 @@ def test_a_bad_external_account_creates_no_account(client: stripe.StripeClient) 
         flows.connected_account(client, external_account={**US_BANK, "routing_number": "123"})
     assert error_json(exc)["param"] == "external_account[routing_number]"
     assert len(client.v1.accounts.list().data) == before
+
+
+def test_the_default_in_the_accounts_default_currency_cannot_be_deleted(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    """Stripe: "You cannot delete a bank account if ... The bank account's currency is the same as the
+    connected account's default_currency" (even when it is the only one)."""
+    assert account.default_currency == "usd"
+    only = client.v1.accounts.external_accounts.create(account.id, {"external_account": "btok_us_verified"})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.delete(account.id, only.id)
+    err = error_json(exc)
+    assert (err["message"], err["param"]) == (external_accounts.DELETE_DEFAULT, "id")
+    assert [b.id for b in client.v1.accounts.external_accounts.list(account.id).data] == [only.id]
+
+
+def test_the_only_bank_account_of_another_currency_can_be_deleted(client: stripe.StripeClient) -> None:
+    gb = client.v1.accounts.create(
+        {
+            "country": "GB",
+            "controller": {"requirement_collection": "application", "stripe_dashboard": {"type": "none"}},
+            "capabilities": {"transfers": {"requested": True}},
+        }
+    )
+    assert gb.default_currency == "gbp"
+    eur = client.v1.accounts.external_accounts.create(
+        gb.id,
+        {"external_account": {"object": "bank_account", "country": "DE", "currency": "eur", "account_number": IBAN}},
+    )
+    assert eur["default_for_currency"] is True
+    assert client.v1.accounts.external_accounts.delete(gb.id, eur.id)["deleted"] is True
+    assert client.v1.accounts.external_accounts.list(gb.id).data == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"type": "express", "capabilities": {"transfers": {"requested": True}}},
+        {"type": "standard"},
+        {"controller": {"requirement_collection": "stripe", "stripe_dashboard": {"type": "express"}}},
+    ],
+)
+def test_stripe_collected_accounts_bank_accounts_are_not_the_platforms_to_change(
+    client: stripe.StripeClient, params: dict[str, Any]
+) -> None:
+    """Stripe: "You can only specify connected accounts where account.controller.requirement_collection
+    is application" (create; update and delete say the same)."""
+    managed = client.v1.accounts.create({"country": "US", **params})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.create(managed.id, {"external_account": "btok_us_verified"})
+    assert error_json(exc)["message"] == external_accounts.STRIPE_MANAGES
+    for call in (
+        lambda: client.v1.accounts.external_accounts.update(managed.id, "ba_any", {"metadata": {"a": "b"}}),
+        lambda: client.v1.accounts.external_accounts.delete(managed.id, "ba_any"),
+    ):
+        with pytest.raises(stripe.InvalidRequestError) as exc:
+            call()
+        assert error_json(exc)["message"] == external_accounts.STRIPE_MANAGES
+    assert client.v1.accounts.external_accounts.list(managed.id).data == []  # reading is allowed
+
+
+def test_the_platforms_own_account_keeps_its_bank_accounts(client: stripe.StripeClient) -> None:
+    """The platform's own account (a Standard account) is not refused: the emulator lets it add a payout account."""
+    platform = client.v1.accounts.retrieve_current()
+    bank = client.v1.accounts.external_accounts.create(platform.id, {"external_account": "btok_us_verified"})
+    updated = client.v1.accounts.external_accounts.update(platform.id, bank.id, {"metadata": {"a": "b"}})
+    assert updated.metadata is not None and updated.metadata["a"] == "b"
+
+
+def test_tokens_carry_the_callers_address(client: stripe.StripeClient) -> None:
+    """Stripe's responses show the caller's IP in ``client_ip`` (the suite calls from 127.0.0.1)."""
+    token = client.v1.tokens.create({"bank_account": {k: v for k, v in US_BANK.items() if k != "object"}})
+    assert token.client_ip == "127.0.0.1"
+    assert client.v1.tokens.retrieve(token.id).client_ip == "127.0.0.1"

@@ -8,9 +8,12 @@ tokens (``btok_us_verified``...). Card external accounts are not emulated.
 Rules as Stripe: the first bank account in a currency becomes ``default_for_currency``, as does
 one created or updated with ``default_for_currency=true`` (the previous default loses it); the
 same routing and account number twice on one account is ``bank_account_exists``; the default
-account of a currency cannot be deleted while another account in that currency exists. The
-account's embedded ``external_accounts`` list follows every change. Events (on the account's
-scope): ``account.external_account.created|updated|deleted``.
+account of a currency cannot be deleted while another account in that currency exists, nor when
+its currency is the account's ``default_currency``. Bank accounts of connected accounts whose
+requirements Stripe collects (``controller.requirement_collection=stripe``: Standard and Express)
+cannot be created, updated or deleted (:data:`STRIPE_MANAGES`, our text); the platform's own
+account is not refused. The account's embedded ``external_accounts`` list follows every change.
+Events (on the account's scope): ``account.external_account.created|updated|deleted``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,12 @@ DELETE_DEFAULT = (
     "You cannot delete the default external account for your default currency. Please make another external "
     "account the default using the `default_for_currency` param, and then delete this one."
 )
+# Stripe: "You can only specify connected accounts where account.controller.requirement_collection is
+# application"; its error text for this case was not found, so this one is ours
+STRIPE_MANAGES = (
+    "You cannot manage the external accounts of accounts where controller[requirement_collection]=stripe, "
+    "which includes Standard and Express accounts."
+)
 DEFAULT_FALSE = (
     "You cannot set default_for_currency to false. Set another external account in this currency as the default "
     "instead."
@@ -66,6 +75,14 @@ EVENTS = (
 def _account_ctx(ctx: Ctx) -> tuple[Ctx, Obj]:
     account = accounts._connected(ctx, ctx.path["account"])
     return ctx.in_scope(ctx.platform.scope(account["id"])), account
+
+
+def _managed_ctx(ctx: Ctx) -> tuple[Ctx, Obj]:
+    """:func:`_account_ctx` for a change: refused on connected accounts whose requirements Stripe collects."""
+    sub, account = _account_ctx(ctx)
+    if account["id"] != ctx.platform.account_id and accounts.stripe_collects(account.get("controller") or {}):
+        raise StripeError(STRIPE_MANAGES)
+    return sub, account
 
 
 def _get(sub: Ctx, bank_id: str) -> Obj:
@@ -150,7 +167,7 @@ def _store(sub: Ctx, account: Obj, prepared: tuple[Obj, str | None, str | None],
 
 
 def create(ctx: Ctx) -> Obj:
-    sub, account = _account_ctx(ctx)
+    sub, account = _managed_ctx(ctx)
     p = ctx.params
     value = p.get("external_account") if p.get("external_account") is not None else p.get("bank_account")
     prepared = _prepare(sub, account, value)
@@ -206,7 +223,7 @@ def _url(account: Obj) -> str:
 
 
 def update(ctx: Ctx) -> Obj:
-    sub, account = _account_ctx(ctx)
+    sub, account = _managed_ctx(ctx)
     bank = _get(sub, ctx.path["id"])
     p = ctx.params
     for name in CARD_PARAMS:
@@ -228,9 +245,11 @@ def update(ctx: Ctx) -> Obj:
 
 
 def delete(ctx: Ctx) -> Obj:
-    sub, account = _account_ctx(ctx)
+    sub, account = _managed_ctx(ctx)
     bank = _get(sub, ctx.path["id"])
-    if bank.get("default_for_currency") and len(_in_currency(sub, bank["currency"])) > 1:
+    if bank.get("default_for_currency") and (
+        bank["currency"] == account.get("default_currency") or len(_in_currency(sub, bank["currency"])) > 1
+    ):
         raise StripeError(DELETE_DEFAULT, param="id")
     snapshot = sub.snapshot(bank)
     sub.scope.store(BANK_ACCOUNT).remove(bank["id"])
