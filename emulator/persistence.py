@@ -60,6 +60,7 @@ from emulator.fixtures.inprocess import call_app
 from emulator.http import auth
 from emulator.http.errors import StripeError
 from emulator.http.guard import cross_site
+from emulator.http.limited_keys import publishable_to_secret
 from emulator.webhooks import routing
 from emulator.webhooks.book import Book, Delivery, Target, book_of
 
@@ -705,14 +706,20 @@ def _delivered(book: Book, delivery: Delivery) -> Delivered:
 
 
 def _key_of(headers: dict[str, str]) -> tuple[bool, str]:
-    """``(valid, key)``: the API key of a request, ``(True, "")`` without Authorization."""
+    """``(valid, key)``: the platform key of a request (a publishable key's secret twin), ``(True, "")``
+    without Authorization."""
     header = headers.get("authorization")
     if not header:
         return True, ""
     try:
-        return True, auth.key_from_header(header)
+        key = auth.key_from_header(header, limited=True)
     except StripeError:
         return False, ""
+    if key.startswith("pk_test_"):  # nonces, tokens, uploads: kept with the platform the key belongs to
+        return True, publishable_to_secret(key)
+    if key.startswith("ek_test_"):  # an ephemeral key only reads its card: nothing to keep
+        return False, ""
+    return True, key
 
 
 async def restore(app: EmulatorApp) -> Persistence:

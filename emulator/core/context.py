@@ -35,6 +35,7 @@ class Ctx:
         "pinned",
         "includes",
         "origin",
+        "client_ip",
         "after_response",
         "answer",
         "_plain",
@@ -73,6 +74,7 @@ class Ctx:
         self.pinned = pinned
         self.includes: frozenset[str] = frozenset()  # includable fields asked for (card number/cvc)
         self.origin = ""  # scheme://host[:port] the client reached the emulator at (links it hands out)
+        self.client_ip: str | None = None  # the address the request came from (a token's client_ip)
         self.after_response: list[Callable[[], Any]] = []
         # (object, its event's snapshot) when the handler returns that object as the event showed it
         self.answer: tuple[Obj, FrozenJSON] | None = None
@@ -98,6 +100,7 @@ class Ctx:
         )
         sub.after_response = self.after_response
         sub.origin = self.origin
+        sub.client_ip = self.client_ip
         return sub
 
     # --- objects -----------------------------------------------------------------------------

@@ -275,6 +275,8 @@ class Api:
             platform = access.platform
             meta["key"] = platform.key  # logged with the platform it acts for
             tenant = self._limited_scope(access, key, headers.get("stripe-account"))
+            if (verb, template) == limited_keys.TOKENS_ROUTE and _is_form(headers.get("content-type")):
+                meta["platform"] = platform  # a token the platform's secret key can make as well
         else:
             platform = self.state.platform(key)
             tenant = self._scope_for(platform, key, headers.get("stripe-account"))
@@ -339,6 +341,8 @@ class Api:
         )
         ctx.includes = includes
         ctx.origin = self._origin(scope, headers)
+        client = scope.get("client")
+        ctx.client_ip = client[0] if client else None
         produced = self.response_types.get((verb, route.spec_template or route.template))
         if produced is not None and (expand or includes):
             self.representation.precheck(produced[0], produced[1], expand, includes)

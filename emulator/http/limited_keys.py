@@ -4,9 +4,14 @@
   one Issuing card; its secret may only ``GET /v1/issuing/cards/{that card}`` (what Stripe.js's Issuing
   Elements do, with ``expand[]=number``/``cvc`` and ``ephemeral_key_private_nonce``), until it expires
   or is deleted. Any other request with it is Stripe's 403; an unknown, deleted or expired one is a 401.
-* A publishable key ``pk_test_<rest>`` belongs to the platform of ``sk_test_<rest>`` and may only
-  create ephemeral key nonces (``POST /v1/ephemeral_key_nonces``, what ``stripe.createEphemeralKeyNonce``
-  calls); anything else is Stripe's 401 for publishable keys.
+* A publishable key ``pk_test_<rest>`` belongs to the platform of ``sk_test_<rest>`` and may only make
+  what Stripe.js and the mobile SDKs make with it (:data:`PUBLISHABLE_ROUTES`): ephemeral key nonces
+  (``POST /v1/ephemeral_key_nonces``, ``stripe.createEphemeralKeyNonce``), tokens (``POST /v1/tokens``:
+  ``stripe.createToken('account'|'person'|'bank_account', ...)``; Stripe: "In test mode, you can only
+  create account tokens with your secret key or publishable key") and file uploads (``POST /v1/files``,
+  the mobile SDKs' ``createFile``). It names a connected account with ``Stripe-Account`` as a secret key
+  does, and what it makes lands where the secret key's would. Anything else is Stripe's 401 for
+  publishable keys.
 
 The grants live on their platform (``Platform.extra[GRANTS]``: secret -> :class:`Grant`);
 :class:`LimitedKeys` finds the platform of a secret (an index rebuilt from the platforms on a miss).
@@ -24,6 +29,9 @@ GRANTS = "ephemeral_keys"  # Platform.extra key: ephemeral key secret -> Grant
 NONCES = "ephemeral_key_nonces"  # Platform.extra key: public nonce -> Nonce
 CARD_ROUTE = ("GET", "/v1/issuing/cards/{card}")
 NONCE_ROUTE = ("POST", "/v1/ephemeral_key_nonces")
+TOKENS_ROUTE = ("POST", "/v1/tokens")
+FILES_ROUTE = ("POST", "/v1/files")
+PUBLISHABLE_ROUTES = frozenset({NONCE_ROUTE, TOKENS_ROUTE, FILES_ROUTE})
 PRIVATE_NONCE = "ephemeral_key_private_nonce"
 MAX_INDEX = 100_000
 
@@ -80,7 +88,7 @@ class LimitedKeys:
         """The access ``key`` (``ek_test_``/``pk_test_``) gives for this request, or Stripe's refusal.
         An ephemeral key expires on its platform's time (the clock its ``expires`` was set by)."""
         if key.startswith("pk_test_"):
-            if (method, template) != NONCE_ROUTE:
+            if (method, template) not in PUBLISHABLE_ROUTES:
                 raise StripeError(errors.PUBLISHABLE_KEY, status=401)
             platform = self.state.platform(publishable_to_secret(key))
             return Access(platform, platform.account_id, None)

@@ -12,7 +12,8 @@ The flow, as Stripe.js runs it:
    (what the key may do is checked in :mod:`emulator.http.limited_keys`).
 
 A nonce this emulator did not make is accepted as is (a test double of Stripe.js may make its own),
-and the key made from it then needs no private nonce. Without a nonce, the key is the one Stripe's
+and the key made from it then needs no private nonce; a private nonce (``ephkn_priv_``) sent instead
+of the public one is refused, the usual wiring mistake. Without a nonce, the key is the one Stripe's
 mobile SDKs ask a backend for (``STPIssuingCardEphemeralKeyProvider``: ``issuing_card`` and the API
 version only); it may do what a key made from a nonce may, and needs no private nonce either.
 ``customer`` and ``verification_session`` keys are for objects this emulator does not have: refused. Keys expire an hour after creation;
@@ -42,6 +43,11 @@ ONE_TARGET = "You may only pass one of issuing_card, customer or verification_se
 NOT_EMULATED = "Ephemeral keys for a {param} are not emulated: this emulator has no {noun} objects."
 OLD_VERSION = "Ephemeral keys for Issuing cards need API version {minimum} or newer (Stripe-Version: {version})."
 NONCE_USED = "This ephemeral key nonce has already been used: create a new one with stripe.createEphemeralKeyNonce."
+PRIVATE_AS_NONCE = (
+    "Invalid nonce: this is the private half of an ephemeral key nonce. Send the public_nonce of "
+    "stripe.createEphemeralKeyNonce to your server; the private_nonce stays in the browser."
+)
+PRIVATE_PREFIX = "ephkn_priv_"
 NONCE_OTHER_CARD = "This ephemeral key nonce was created for Issuing card '{card}', not for '{given}'."
 NO_SUCH_KEY = "No such ephemeral key: '{id}'"
 
@@ -83,6 +89,8 @@ def create(ctx: Ctx) -> Obj:
 
 def _spend_nonce(ctx: Ctx, public: str, card_id: str) -> str | None:
     """The private half of a nonce this emulator made (used up now); ``None`` for a nonce it did not make."""
+    if public.startswith(PRIVATE_PREFIX):
+        raise StripeError(PRIVATE_AS_NONCE, param="nonce")
     nonces: dict[str, Nonce] = ctx.platform.extra.get(NONCES, {})
     nonce = nonces.get(public)
     if nonce is None or nonce.account != ctx.scope.account_id:
@@ -114,7 +122,7 @@ def create_nonce(ctx: Ctx) -> Obj:
     if card_id:
         common.get(ctx, CARD, card_id, param="issuing_card")
     public = ctx.state.ids.secret("ephkn_pub")
-    private = ctx.state.ids.secret("ephkn_priv")
+    private = ctx.state.ids.secret(PRIVATE_PREFIX[:-1])
     nonces: dict[str, Nonce] = ctx.platform.extra.setdefault(NONCES, {})
     nonces[public] = Nonce(ctx.scope.account_id, card_id or None, private)
     return {"object": NONCE_OBJECT, "public_nonce": public, "private_nonce": private}

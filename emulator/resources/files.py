@@ -4,7 +4,9 @@
 address: point it at the emulator). The file's format is read from its first bytes, not from the
 declared Content-Type (the SDKs send ``application/octet-stream``); each ``purpose`` accepts some
 formats up to a size, as Stripe's file upload guide lists them (:data:`PURPOSES`). Files of a
-downloadable purpose have a ``url``; ``GET /v1/files/{file}/contents`` answers their bytes.
+downloadable purpose have a ``url``; ``GET /v1/files/{file}/contents`` answers their bytes. A file
+belongs to the account that uploaded it (``Stripe-Account``), whether a secret or a publishable key
+(the mobile SDKs' ``createFile``, :mod:`emulator.http.limited_keys`) uploaded it.
 
 Other resources take file ids through :func:`check_file` (dispute evidence, a design's card logo,
 person verification documents).
@@ -79,7 +81,8 @@ PURPOSES: dict[str, Purpose] = {
     "business_icon": Purpose(("jpg", "png", "gif"), 512 * KB, None, True),
     "business_logo": Purpose(("jpg", "png", "gif"), 512 * KB, None, True),
     "customer_signature": Purpose(("jpg", "png", "svg"), 4 * MB, 7 * DAY, True),
-    "dispute_evidence": Purpose(_IMAGES_AND_PDF, 5 * MB, 274 * DAY, True),
+    # 270 days: Stripe's API reference example (expires_at - created); the guide says "9 months"
+    "dispute_evidence": Purpose(_IMAGES_AND_PDF, 5 * MB, 270 * DAY, True),
     "identity_document": Purpose(_IMAGES_AND_PDF, 32 * MB, None, False),
     # a choice: Stripe asks for a 1000x200 black-and-white PNG and lists no size limit
     "issuing_logo": Purpose(("png",), 512 * KB, None, True),

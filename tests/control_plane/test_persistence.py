@@ -89,6 +89,32 @@ def test_everything_comes_back_after_a_restart(running: Running) -> None:
     assert client.v1.issuing.cards.retrieve(ids["card"], options=opts).metadata.to_dict() == {"after": "restart"}
 
 
+def test_what_a_publishable_key_made_comes_back_after_a_restart(running: Running) -> None:
+    """Stripe.js makes account tokens with the publishable key; the platform's server then uses them."""
+    key = new_key()
+    publishable = "pk_test_" + key[len("sk_test_") :]
+    url = running.start()
+    made = httpx.post(
+        url + "/v1/tokens",
+        data={"account[business_type]": "individual", "account[tos_shown_and_accepted]": "true"},
+        headers={"Authorization": f"Bearer {publishable}"},
+    )
+    assert made.status_code == 200, made.text
+    token = made.json()["id"]
+    nonce = httpx.post(url + "/v1/ephemeral_key_nonces", headers={"Authorization": f"Bearer {publishable}"})
+    assert nonce.status_code == 200, nonce.text
+    running.stop()
+    url = running.start()
+    client = stripe.StripeClient(key, base_addresses={"api": url})
+    account = client.v1.accounts.create({"country": "US", "type": "custom", "account_token": token})
+    assert account.business_type == "individual"
+    # a reset of the platform's key forgets them on disk too
+    httpx.post(url + "/_emulator/reset", headers={"Authorization": f"Bearer {key}"})
+    running.stop()
+    url = running.start()
+    assert state_of(url, key) == {"platforms": {}}
+
+
 def test_seeded_ids_continue_as_if_there_had_been_no_restart(tmp_path: Path) -> None:
     def accounts(server_path: Path | None, restart: bool) -> list[str]:
         made: list[str] = []

@@ -12,7 +12,7 @@ import stripe
 
 from emulator import EmulatorServer
 from emulator.http import errors
-from tests.support import issuing_flows
+from tests.support import cards, issuing_flows
 from tests.support.issuing_flows import Spender
 from tests.support.node import run_node, steps_of
 
@@ -74,6 +74,20 @@ def test_reveal_number_and_cvc_with_an_ephemeral_key(
     assert _reveal(server, key.secret, s.card, nonce["private_nonce"]).json()["number"] == own.number
 
 
+def test_physical_cards_are_revealed_too(server: EmulatorServer, client: stripe.StripeClient, api_key: str) -> None:
+    """Stripe: "You can only retrieve these fields for physical cards in test mode" (the emulator is test mode)."""
+    s = issuing_flows.spender(client)
+    physical = cards.physical_card(client, s.opts, financial_account=s.fa)
+    own = client.v1.issuing.cards.retrieve(physical.id, {"expand": ["number", "cvc"]}, s.opts)  # type: ignore[arg-type]
+    assert own.number is not None and own.number[-4:] == physical.last4 and own.cvc is not None
+    nonce = _nonce(server, api_key, physical.id, s.account)
+    key = _ephemeral_key(s, nonce["public_nonce"], card=physical.id)
+    assert key.secret is not None
+    r = _reveal(server, key.secret, physical.id, nonce["private_nonce"])
+    assert r.status_code == 200, r.text
+    assert (r.json()["type"], r.json()["number"], r.json()["cvc"]) == ("physical", own.number, own.cvc)
+
+
 def test_the_key_reads_its_card_and_nothing_else(
     server: EmulatorServer, client: stripe.StripeClient, api_key: str
 ) -> None:
@@ -129,6 +143,18 @@ def test_nonces_are_single_use_and_bound_to_their_card(
     with pytest.raises(stripe.InvalidRequestError, match="was created for Issuing card") as wrong:
         _ephemeral_key(s, fresh["public_nonce"], card=other)
     assert wrong.value.param == "nonce"
+
+
+def test_the_private_half_sent_as_the_nonce_is_refused(
+    server: EmulatorServer, client: stripe.StripeClient, api_key: str
+) -> None:
+    """The usual wiring mistake: the browser sends its private nonce to the server instead of the public one."""
+    s = issuing_flows.spender(client)
+    pair = _nonce(server, api_key, s.card, s.account)
+    with pytest.raises(stripe.InvalidRequestError, match="private half of an ephemeral key nonce") as exc:
+        _ephemeral_key(s, pair["private_nonce"])
+    assert exc.value.param == "nonce"
+    assert _ephemeral_key(s, pair["public_nonce"]).secret is not None  # the pair is still good
 
 
 def test_a_nonce_made_elsewhere_needs_no_private_half(server: EmulatorServer, client: stripe.StripeClient) -> None:
@@ -219,7 +245,9 @@ def test_keys_expire_after_an_hour() -> None:
         server.stop()
 
 
-def test_publishable_key_only_makes_nonces(server: EmulatorServer, api_key: str, client: stripe.StripeClient) -> None:
+def test_publishable_key_makes_nonces_and_reads_no_card(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
     client.v1.accounts.create({"country": "US"})  # the platform exists
     r = httpx.get(f"{server.url}/v1/issuing/cards", headers={"Authorization": f"Bearer {_publishable(api_key)}"})
     assert r.status_code == 401

@@ -104,10 +104,13 @@ def test_number_and_cvc_only_on_retrieve(client: stripe.StripeClient, http: http
     )
     assert r.status_code == 400
     assert len(client.v1.issuing.cards.list().data) == 1
-    # physical card numbers are never shown
+    # physical cards show them too (Stripe: "You can only retrieve these fields for physical cards in test mode")
     physical = new_card(client, cardholder=holder.id, type="physical", shipping=SHIPPING)
     shown = client.v1.issuing.cards.retrieve(physical.id, {"expand": ["number", "cvc"]})
-    assert "number" not in shown and "cvc" not in shown
+    assert shown.number is not None and cards.luhn_valid(shown.number) and shown.number[-4:] == physical.last4
+    assert shown.cvc is not None and len(shown.cvc) == 3 and shown.number != number
+    r = http.post(f"/v1/test_helpers/issuing/cards/{physical.id}/shipping/submit", data={"expand[]": "number"})
+    assert r.status_code == 400  # still the retrieve only
 
 
 def test_numbers_are_distinct_luhn_valid_visa(client: stripe.StripeClient, http: httpx.Client) -> None:

@@ -31,7 +31,8 @@ def test_upload_retrieve_list_and_contents(client: stripe.StripeClient, http: ht
         "receipt.pdf",
     )
     assert uploaded.url == f"https://files.stripe.com/v1/files/{uploaded.id}/contents"
-    assert uploaded.expires_at is not None and uploaded.expires_at > uploaded.created
+    # Stripe's API reference example: expires_at - created = 23,328,000 s, 270 days
+    assert uploaded.expires_at == uploaded.created + 270 * 86_400
     assert client.v1.files.retrieve(uploaded.id).to_dict() == uploaded.to_dict()
     logo = flows.upload(client, "issuing_logo", flows.png(), "logo.png")
     assert (logo.type, logo.expires_at) == ("png", None)

@@ -7,6 +7,10 @@ the onboarding code): a token is a ``token`` object stored in the **platform's**
 ``{"bank_account": {...}}``); :func:`use` checks the type, refuses a used token and marks it
 ``used``. Ids: ``btok_`` bank account, ``ct_`` account, ``cpt_`` person (as Stripe).
 
+A publishable key may create tokens too (Stripe.js's ``createToken``; :mod:`emulator.http.limited_keys`);
+they land in the same platform scope. ``client_ip`` is the address the request came from (kept on the
+request's tape, so a replay from the persistence journal shows the same one).
+
 Stripe's test tokens ``btok_us_verified...`` (:data:`bank_accounts.MAGIC_TOKENS`) are not stored:
 they stand for a test bank account and may be used any number of times. Card, PII, CVC-update and
 customer tokens are not emulated (the request is refused).
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.core import ids
 from emulator.core.context import Ctx
 from emulator.core.objects import TOKEN
 from emulator.core.store import Obj
@@ -60,7 +65,7 @@ def create(ctx: Ctx) -> Obj:
             raise StripeError(BANK_ACCOUNT_STRING, param="bank_account")
         bank, _ = bank_accounts.build(sub, details, "bank_account", account_id=None)
         token["bank_account"] = bank
-    token["client_ip"] = None
+    token["client_ip"] = ids.recorded("client_ip", lambda: ctx.client_ip)
     token["created"] = ctx.now
     token["livemode"] = False
     token["type"] = kind

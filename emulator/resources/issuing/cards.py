@@ -4,7 +4,8 @@ Storage: cards live in ``ctx.scope.store("issuing.card")`` in wire shape with ``
 the cardholder **id** and without the derived ``wallets`` (eligibility follows the cardholder's
 contact details, so the renderer computes it). The renderer (:func:`render`) shows the full
 cardholder object and adds ``number``/``cvc`` only when the retrieve endpoint was asked for them
-(``expand[]=number``), only for virtual cards and only on the retrieved card itself. The full
+(``expand[]=number``), only on the retrieved card itself; for physical cards too (Stripe: "You can only
+retrieve these fields for physical cards in test mode", and the emulator is test mode). The full
 number and CVC sit in ``scope.meta_of(card_id)``.
 
 Rules:
@@ -182,7 +183,7 @@ def render(ctx: Ctx, card: Obj) -> Obj:
     if holder is not None:
         out["cardholder"] = cardholders.render(ctx, holder)
     out["wallets"] = _wallets(holder)
-    if ctx.includes and card["type"] == "virtual" and ctx.path.get("card") == card["id"]:
+    if ctx.includes and ctx.path.get("card") == card["id"]:
         meta = ctx.scope.meta_of(card["id"])
         if "number" in ctx.includes:
             out["number"] = meta.get("number")
