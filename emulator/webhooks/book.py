@@ -1,4 +1,5 @@
-"""A platform's webhook book-keeping: delivery records, per-endpoint queues, waiting decisions.
+"""A platform's webhook book-keeping: delivery records, per-endpoint queues of first attempts and
+lists of deliveries waiting for a retry, waiting decisions.
 
 Kept in ``platform.extra["webhooks"]``, so resetting a platform drops it with everything else.
 """
@@ -100,7 +101,8 @@ class Book:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.deliveries: OrderedDict[str, Delivery] = OrderedDict()
-        self.queues: dict[str, deque[Delivery]] = {}
+        self.queues: dict[str, deque[Delivery]] = {}  # per endpoint: not attempted yet, in event order
+        self.retries: dict[str, list[Delivery]] = {}  # per endpoint: attempted, waiting for the next attempt
         self.workers: dict[str, asyncio.Task[None]] = {}
         self.wake: dict[str, asyncio.Event] = {}
         self.waiters: dict[str, list[Waiter]] = {}
@@ -146,6 +148,12 @@ class Book:
         if q is None:
             q = self.queues[key] = deque()
         return q
+
+    def retrying(self, key: str) -> list[Delivery]:
+        waiting = self.retries.get(key)
+        if waiting is None:
+            waiting = self.retries[key] = []
+        return waiting
 
     def wake_event(self, key: str) -> asyncio.Event:
         ev = self.wake.get(key)

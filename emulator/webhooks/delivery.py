@@ -1,20 +1,23 @@
-"""Asynchronous, ordered, retried delivery of events to webhook endpoints.
+"""Asynchronous, retried delivery of events to webhook endpoints.
 
 The engine listens to every new event (``State.event_listeners``). For each endpoint that
 should hear the event (see ``routing``) it records a delivery, counts it in the event's
-``pending_webhooks`` and appends it to that endpoint's queue. One worker task per queue sends
-the head of the queue, signed; a 2xx answer delivers it (``pending_webhooks`` counts down),
-anything else is retried after the next delay of the retry schedule while later events wait
-behind it, so each endpoint sees events in the order they happened. After the last delay the
-delivery is ``failed`` and the queue moves on; ``/_emulator/webhooks/deliveries/{id}/replay``
-sends it again on demand. Nothing here runs inside the API request: the listener only
-schedules work on the server's event loop.
+``pending_webhooks`` and appends it to that endpoint's queue of first attempts. One worker task
+per endpoint sends, signed, one attempt at a time: first attempts in the order the events
+happened. A 2xx answer delivers it (``pending_webhooks`` counts down); anything else puts the
+delivery aside until the next delay of the retry schedule has passed on the platform's clock,
+and later events go on meanwhile (as at Stripe, which does not order deliveries). A retry that
+is due is sent before any first attempt still waiting, so a frozen platform clock holds back
+the retries only. After the last delay the delivery is ``failed``;
+``/_emulator/webhooks/deliveries/{id}/replay`` sends it again on demand. Nothing here runs inside
+the API request: the listener only schedules work on the server's event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -84,14 +87,23 @@ class DeliveryEngine:
             delivery = book.new_delivery(event, scope, target, now, counts=counts)
             if counts and self.recorder is not None:
                 self.recorder.created(book, delivery)
-            book.queue(target.key).append(delivery)
-            self._ensure_worker(book, target.key)
+            self._enqueue(book, delivery)
 
     def resume(self, book: Book, delivery: Delivery) -> None:
         """Queue a delivery restored after a restart (its attempts go on where they stopped)."""
         self.books.add(book)
-        book.queue(delivery.target.key).append(delivery)
-        self._ensure_worker(book, delivery.target.key)
+        self._enqueue(book, delivery)
+
+    def _enqueue(self, book: Book, delivery: Delivery) -> None:
+        """A delivery never attempted joins its endpoint's first attempts; one attempted before (restored)
+        waits for its retry. The endpoint's worker is woken, or started if none runs."""
+        key = delivery.target.key
+        if delivery.automatic_attempts or delivery.next_attempt_at is not None:
+            book.retrying(key).append(delivery)
+        else:
+            book.queue(key).append(delivery)
+        book.wake_event(key).set()
+        self._ensure_worker(book, key)
 
     def _ensure_worker(self, book: Book, key: str) -> None:
         task = book.workers.get(key)
@@ -103,87 +115,81 @@ class DeliveryEngine:
 
     async def _work(self, book: Book, key: str) -> None:
         queue = book.queue(key)
+        retries = book.retrying(key)
+        wake = book.wake_event(key)
         clock = book.platform.clock
         import httpx  # imported on first delivery: it costs ~50 ms of start-up
 
         while True:
             async with httpx.AsyncClient() as client:
-                while queue and book.alive:
-                    delivery = queue[0]
-                    if delivery.status != "pending":
-                        queue.popleft()
+                while book.alive:
+                    wake.clear()  # before looking: an event queued, a replay or a clock move after this sets it
+                    delivery = _next(queue, retries, clock.wall())
+                    if delivery is not None:
+                        await self._send(book, client, delivery)
                         continue
-                    due = delivery.next_attempt_at
-                    if due is not None and due > clock.wall():  # restored after a restart: due later
-                        await self._wait_due(book, key, delivery)
-                        continue
-                    started = clock.wall()
-                    await self.attempt(client, delivery, "automatic")
-                    schedule = self.schedule(book)
-                    if delivery.status == "pending" and delivery.automatic_attempts > len(schedule):
-                        delivery.fail()
-                    if delivery.status != "pending":
-                        self._changed(book, delivery)
-                        queue.popleft()
-                        continue
-                    # the next retry is due ``delay`` after this attempt, on the platform's clock: after a
-                    # jump of that clock, an attempt that was due at T counts from T (retries catch up)
-                    took = max(clock.wall() - started, 0.0)
-                    base = (due if due is not None and due < started else started) + took
-                    delivery.next_attempt_at = base + schedule[delivery.automatic_attempts - 1]
-                    self._changed(book, delivery)
-                    await self._wait_due(book, key, delivery)
+                    if not retries:
+                        break
+                    # every retry is due later: wait for the soonest, or for news (never by itself while frozen)
+                    soonest = min(d.next_attempt_at or 0.0 for d in retries)
+                    timeout = None if clock.frozen else max(soonest - clock.wall(), 0.0)
+                    try:
+                        await asyncio.wait_for(wake.wait(), timeout=timeout)
+                    except TimeoutError:
+                        pass
             # no await from here on: an event queued now finds this worker gone and starts another
-            if queue and book.alive:
+            if (queue or retries) and book.alive:
                 continue
             if book.workers.get(key) is asyncio.current_task():
                 del book.workers[key]
             return
 
-    @staticmethod
-    async def _wait_due(book: Book, key: str, delivery: Delivery) -> None:
-        """Sleep until the delivery's next attempt is due on the platform's clock (which may jump or
-        freeze), or until it is no longer pending (a replay delivered it)."""
+    async def _send(self, book: Book, client: httpx.AsyncClient, delivery: Delivery) -> None:
+        """One automatic attempt; if it did not settle the delivery, its next attempt's due time."""
         clock = book.platform.clock
-        wake = book.wake_event(key)
-        while delivery.status == "pending" and book.alive and delivery.next_attempt_at is not None:
-            wake.clear()  # before reading the clock: a move after this read sets it again
-            remaining = delivery.next_attempt_at - clock.wall()
-            if remaining <= 0:
-                return
-            try:
-                await asyncio.wait_for(wake.wait(), timeout=None if clock.frozen else remaining)
-            except TimeoutError:
-                pass
+        due = delivery.next_attempt_at
+        started = clock.wall()
+        await self.attempt(client, delivery, "automatic")
+        schedule = self.schedule(book)
+        if delivery.status == "pending" and delivery.automatic_attempts > len(schedule):
+            delivery.fail()
+        if delivery.status == "pending":
+            # the next retry is due ``delay`` after this attempt, on the platform's clock: after a
+            # jump of that clock, an attempt that was due at T counts from T (retries catch up)
+            took = max(clock.wall() - started, 0.0)
+            base = (due if due is not None and due < started else started) + took
+            delivery.next_attempt_at = base + schedule[delivery.automatic_attempts - 1]
+        self._changed(book, delivery)
 
     # --- the platform's clock moved ------------------------------------------------------------------
 
-    def _behind(self, book: Book, until: float) -> int:
-        """Endpoints whose first pending delivery is due at or before ``until`` (woken, and their
-        workers started if none runs)."""
+    def _wake_behind(self, book: Book, until: float) -> int:
+        """Endpoints with a first attempt to make or a retry due at or before ``until`` (their workers
+        started if none runs). Every worker is woken: one that began waiting on a frozen clock has
+        no timeout, and a clock that runs again must give it one."""
         behind = 0
-        for key, queue in book.queues.items():
-            head = next((d for d in queue if d.status == "pending"), None)
-            if head is None or (head.next_attempt_at is not None and head.next_attempt_at > until):
-                continue
-            behind += 1
+        for key in book.queues.keys() | book.retries.keys():
             book.wake_event(key).set()
-            self._ensure_worker(book, key)
+            if any(d.status == "pending" for d in book.queues.get(key, ())) or any(
+                _is_due(d, until) for d in book.retries.get(key, ())
+            ):
+                behind += 1
+                self._ensure_worker(book, key)
         return behind
 
     async def catch_up(self, platform: Platform, now: int) -> None:
-        """After ``platform``'s time jumped: attempt every delivery whose retry fell due, in each
-        endpoint's order, and return once none due by the new time is left (or, should a receiver
-        hang, once no attempt was made for longer than one attempt may take)."""
+        """After ``platform``'s time jumped: attempt every delivery whose retry fell due, with the first
+        attempts still queued, and return once none due by the new time is left (or, should a
+        receiver hang, once no attempt was made for longer than one attempt may take)."""
         book = platform.extra.get(EXTRA_KEY)
-        if not isinstance(book, Book) or not book.queues:
+        if not isinstance(book, Book) or not (book.queues or book.retries):
             return
         until = platform.clock.wall()
         loop = asyncio.get_running_loop()
         attempts = -1
         progress_at = loop.time()
-        while book.alive and self._behind(book, until):
-            made = sum(len(d.attempts) for q in book.queues.values() for d in q)
+        while book.alive and self._wake_behind(book, until):
+            made = sum(len(d.attempts) for q in (*book.queues.values(), *book.retries.values()) for d in q)
             if made != attempts:
                 attempts, progress_at = made, loop.time()
             elif loop.time() - progress_at > ASYNC_TIMEOUT + CATCH_UP_SLACK:
@@ -255,3 +261,24 @@ class DeliveryEngine:
             for task in (*book.workers.values(), *book.background):
                 task.cancel()
             book.workers.clear()
+
+
+def _is_due(delivery: Delivery, now: float) -> bool:
+    """Pending, and its next attempt is due by ``now`` (a restored delivery without a time: at once)."""
+    due = delivery.next_attempt_at
+    return delivery.status == "pending" and (due is None or due <= now)
+
+
+def _next(queue: deque[Delivery], retries: list[Delivery], now: float) -> Delivery | None:
+    """What an endpoint's worker sends now: the retry due longest ago, else the oldest first attempt
+    (which then waits among the retries). Settled deliveries are dropped on the way."""
+    retries[:] = [d for d in retries if d.status == "pending"]
+    due = [d for d in retries if _is_due(d, now)]
+    if due:
+        return min(due, key=lambda d: d.next_attempt_at or 0.0)
+    while queue:
+        delivery = queue.popleft()
+        if delivery.status == "pending":
+            retries.append(delivery)  # counted by a clock move while it is being attempted
+            return delivery
+    return None

@@ -4,8 +4,10 @@ Endpoints are stored in the scope of the account that created them (normally the
 An event of the platform's own account goes to the platform's endpoints with ``connect=false``;
 an event of a connected account goes to the platform's endpoints with ``connect=true`` and to
 the connected account's own endpoints. Only ``enabled`` endpoints count, oldest first.
-``enabled_events: ["*"]`` matches every event except those that need explicit selection
-(``issuing_authorization.request``, which asks the endpoint for a synchronous decision).
+``enabled_events: ["*"]`` matches every event except those that need explicit selection:
+``issuing_authorization.request``, which asks the endpoint for a synchronous decision, and the
+``issuing_settlement.*`` events, which Stripe restricts to users enrolled in its Settlement feature
+(they are not in the SDKs' GA event types, so a ``*`` handler would not know them).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from emulator.core.store import Obj
 
 WEBHOOK_ENDPOINT = "webhook_endpoint"
 REALTIME_EVENT = "issuing_authorization.request"
+SETTLEMENT_EVENTS = frozenset({"issuing_settlement.created", "issuing_settlement.updated"})
 # Event types that "*" does not cover: an endpoint must name them.
-EXPLICIT_ONLY = frozenset({REALTIME_EVENT})
+EXPLICIT_ONLY = frozenset({REALTIME_EVENT, *SETTLEMENT_EVENTS})
 
 
 def enabled_for(endpoint: Obj, event_type: str) -> bool:

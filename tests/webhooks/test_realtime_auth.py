@@ -371,6 +371,20 @@ def test_sdk_bad_answers_decline_with_webhook_error(
     assert shop.cash() == 10_000
 
 
+def test_sdk_an_answer_without_a_decision_is_an_error_at_once(shop: Shop) -> None:
+    """200 without ``Stripe-Version`` and ``approved`` (an app that acknowledges the event and decides
+    later) is ``webhook_error`` at once: a later ``approve`` call finds no decision waiting."""
+    shop.receiver.respond = lambda r: json_answer(200, {"received": True, "authorization": {"approved": True}})
+    started = time.monotonic()
+    auth = shop.buy(700)
+    assert time.monotonic() - started < 1.5  # not the 2 s window
+    assert (auth.approved, auth.status) == (False, "closed")
+    assert auth.request_history[-1].reason == "webhook_error"
+    assert auth.request_history[-1].reason_message == realtime.INVALID_VERSION.format(version="")
+    with pytest.raises(stripe.InvalidRequestError):
+        shop.client.v1.issuing.authorizations.approve(auth.id, options=shop.options)  # type: ignore[arg-type]
+
+
 def test_sdk_server_keeps_answering_during_a_decision(shop: Shop, server: Any) -> None:
     release = threading.Event()
     arrived = threading.Event()

@@ -1,4 +1,4 @@
-"""Webhook endpoints and signed, ordered, retried delivery to a real receiver on loopback."""
+"""Webhook endpoints and signed, retried delivery (first attempts in order) to a real receiver on loopback."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from emulator import EmulatorServer
 from emulator.cli import settings_from_args
 from emulator.settings import Settings
 from emulator.webhooks import forward, signing
-from tests.support import flows
+from tests.support import flows, issuing_flows
 from tests.support.receiver import Answer, Received, Receiver, json_answer
 from tests.support.schema import SchemaValidator
 from tests.support.webhooks import FA_PARAMS, deliveries, endpoint, fast_retries, platform_events, wait_until
@@ -176,6 +176,26 @@ def test_enabled_events_select_what_is_sent(client: stripe.StripeClient, receive
     assert [r.event(we.secret).type for r in got] == ["treasury.received_credit.created"] * 2
 
 
+def test_settlement_events_need_explicit_selection(client: stripe.StripeClient, http: httpx.Client) -> None:
+    """``issuing_settlement.*`` are gated (Settlement feature) types outside the SDKs' GA event
+    list: ``*`` does not cover them, naming them does."""
+    settlement_types = ["issuing_settlement.created", "issuing_settlement.updated"]
+    with Receiver() as everything, Receiver() as named:
+        endpoint(client, everything.url)
+        we = endpoint(client, named.url, settlement_types)
+        assert we.enabled_events == settlement_types
+        spender = issuing_flows.spender(client)
+        auth = spender.authorize(1_000)
+        client.v1.test_helpers.issuing.authorizations.capture(auth.id, options=spender.opts)  # type: ignore[arg-type]
+        assert http.post("/_emulator/clock", data={"advance": "86400"}).status_code == 200
+        assert len(http.get("/v1/issuing/settlements").json()["data"]) == 1  # the ended day is settled now
+        (got,) = named.wait_for(1)
+        assert got.event(we.secret).type == "issuing_settlement.created"
+        # deliveries are recorded when the event is made: the "*" endpoint has none for it
+        assert [d["endpoint"] for d in deliveries(http, type="issuing_settlement.created")] == [we.id]
+        assert "issuing_settlement.created" not in [r.json()["type"] for r in everything.requests]
+
+
 def test_deliveries_keep_event_order(client: stripe.StripeClient, receiver: Receiver) -> None:
     def slow(received: Received) -> Answer:
         time.sleep(0.02)
@@ -246,8 +266,10 @@ def test_retries_after_the_receiver_was_down(client: stripe.StripeClient, http: 
         assert client.v1.events.retrieve(made[0]).pending_webhooks == 1
         assert [e.id for e in client.v1.events.list({"delivery_success": False}).data] == made[::-1]
         receiver.up()
-        got = receiver.wait_for(len(made), timeout=15)
-        assert [r.event(we.secret).id for r in got] == made  # nothing lost, still in order
+        receiver.wait_for(len(made), timeout=15)
+        wait_until(lambda: all(d["status"] == "succeeded" for d in deliveries(http)), timeout=15)
+        got = [r.event(we.secret).id for r in receiver.requests]
+        assert sorted(got) == sorted(made) and len(got) == len(made)  # nothing lost, each once
         wait_until(lambda: all(d["status"] == "succeeded" for d in deliveries(http)))
         assert client.v1.events.list({"delivery_success": False}).data == []
         assert all(e.pending_webhooks == 0 for e in client.v1.events.list().data)
@@ -293,22 +315,77 @@ def test_exhausted_retries_fail_then_replay(
     assert [d["event"] for d in deliveries(http, status="succeeded")] == [made[0]]
 
 
-def test_replay_of_a_waiting_delivery_unblocks_the_queue(
-    client: stripe.StripeClient, http: httpx.Client, receiver: Receiver
-) -> None:
+def test_replay_of_a_waiting_delivery(client: stripe.StripeClient, http: httpx.Client, receiver: Receiver) -> None:
     status = {"code": 500}
     receiver.respond = lambda r: json_answer(status["code"], {})
-    fast_retries(http, 30.0)  # the worker would wait 30 s before retrying
-    we = endpoint(client, receiver.url)
+    fast_retries(http, 30.0)  # each failed delivery would wait 30 s before its retry
+    endpoint(client, receiver.url)
     made = platform_events(client, 3)
-    receiver.wait_for(1)
-    wait_until(lambda: deliveries(http)[0]["next_attempt_at"] is not None)  # the worker now waits 30 s
+    receiver.wait_for(len(made))  # every first attempt is made: none waits behind another's retry
+    wait_until(lambda: all(d["next_attempt_at"] is not None for d in deliveries(http)))
     status["code"] = 200
     head = deliveries(http)[0]
     assert head["status"] == "pending" and len(head["attempts"]) == 1
-    assert http.post(f"/_emulator/webhooks/deliveries/{head['id']}/replay").json()["status"] == "succeeded"
-    got = receiver.wait_for(1 + len(made))
-    assert [r.event(we.secret).id for r in got[1:]] == made
+    replayed = http.post(f"/_emulator/webhooks/deliveries/{head['id']}/replay").json()
+    assert replayed["status"] == "succeeded" and replayed["next_attempt_at"] is None
+    assert client.v1.events.retrieve(made[0]).pending_webhooks == 0
+    time.sleep(0.2)
+    assert len(receiver.requests) == len(made) + 1  # the replay only: the worker does not send it again
+    assert [d["status"] for d in deliveries(http)] == ["succeeded", "pending", "pending"]
+
+
+def test_a_failing_event_does_not_hold_back_later_ones(
+    client: stripe.StripeClient, http: httpx.Client, receiver: Receiver
+) -> None:
+    """A receiver that refuses one event type (400, as handlers often answer types they do not
+    handle) still gets the later events at once; the refused one waits for its retry on its own."""
+    receiver.respond = lambda r: json_answer(400 if r.json()["type"] == "issuing_cardholder.created" else 200, {})
+    we = endpoint(client, receiver.url)
+    holder = client.v1.issuing.cardholders.create(flows.guide_cardholder_params())  # type: ignore[arg-type]
+    card = client.v1.issuing.cards.create({"cardholder": holder.id, "currency": "usd", "type": "virtual"})
+    client.v1.issuing.cards.update(card.id, {"metadata": {"a": "1"}})
+    got = receiver.wait_for(3, timeout=5)  # the default schedule's first retry is 1 s away, the next 5 s
+    assert [r.event(we.secret).type for r in got[:3]] == [
+        "issuing_cardholder.created",
+        "issuing_card.created",
+        "issuing_card.updated",
+    ]
+    events = {e.type: e for e in client.v1.events.list().data}
+    wait_until(lambda: client.v1.events.retrieve(events["issuing_card.updated"].id).pending_webhooks == 0)
+    assert client.v1.events.retrieve(events["issuing_card.created"].id).pending_webhooks == 0
+    assert client.v1.events.retrieve(events["issuing_cardholder.created"].id).pending_webhooks == 1
+    (refused,) = deliveries(http, status="pending")
+    assert refused["event_type"] == "issuing_cardholder.created"
+    assert [a["status_code"] for a in refused["attempts"]][:1] == [400]
+    assert [e.type for e in client.v1.events.list({"delivery_success": False}).data] == ["issuing_cardholder.created"]
+
+
+def test_a_frozen_clock_holds_back_retries_not_new_events(
+    client: stripe.StripeClient, http: httpx.Client, receiver: Receiver
+) -> None:
+    assert http.post("/_emulator/clock", data={"freeze": "true"}).json()["frozen"] is True
+    status = {"code": 503}
+    receiver.respond = lambda r: json_answer(status["code"], {})
+    we = endpoint(client, receiver.url, ["issuing_cardholder.created"])
+    client.v1.issuing.cardholders.create(flows.guide_cardholder_params(name="First One"))  # type: ignore[arg-type]
+    receiver.wait_for(1)
+    wait_until(lambda: deliveries(http)[0]["next_attempt_at"] is not None)  # due 1 s later on the frozen clock
+    status["code"] = 200
+    client.v1.issuing.cardholders.create(flows.guide_cardholder_params(name="Second One"))  # type: ignore[arg-type]
+    got = receiver.wait_for(2)
+    assert got[1].event(we.secret).data.object["name"] == "Second One"
+    time.sleep(1.5)  # real time passes the retry's due time; the frozen platform clock does not
+    first, second = deliveries(http)
+    assert (first["status"], len(first["attempts"]), second["status"]) == ("pending", 1, "succeeded")
+    assert len(receiver.requests) == 2
+    # the clock runs again (from the frozen instant): the retry falls due a second later and is sent
+    assert http.post("/_emulator/clock", data={"freeze": "false"}).json()["frozen"] is False
+    wait_until(lambda: deliveries(http)[0]["status"] == "succeeded", timeout=5)
+    assert [r.event(we.secret).data.object["name"] for r in receiver.requests] == [
+        "First One",
+        "Second One",
+        "First One",
+    ]
 
 
 def test_api_is_not_blocked_by_a_slow_receiver(client: stripe.StripeClient, receiver: Receiver) -> None:
