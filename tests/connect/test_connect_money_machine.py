@@ -4,7 +4,7 @@ Random sequences of platform top-ups, transfers to two connected accounts (any a
 than the platform holds), transfer reversals (any amount, often more than remains or than the
 connected account still holds), payouts from any of the three accounts to bank accounts that pay,
 fail (Stripe's test numbers) or stay pending (the emulator's number), payout cancels and payout
-reversals run through the real SDK against a model of each account's available balance. After
+reversals (connected accounts' payouts only) run through the real SDK against a model of each account's available balance. After
 every step, for every account:
 
 * ``GET /v1/balance`` ``available`` equals the sum of the account's balance transactions (listed
@@ -159,7 +159,8 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             if not payout:
                 return
             p = self.p[payout]
-            if p.status != "paid" or not p.reversible:
+            # Stripe reverses only connected accounts' payouts (the platform's own are refused)
+            if p.status != "paid" or not p.reversible or p.account == self.platform:
                 self.refused(self.client.v1.payouts.reverse, payout, None, self.opts(p.account))
                 return
             reversal = self.client.v1.payouts.reverse(payout, options=self.opts(p.account))

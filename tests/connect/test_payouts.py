@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import stripe
 
-from emulator.resources.connect import bank_accounts
+from emulator.resources.connect import bank_accounts, payouts
 from tests.support import flows
 from tests.support.errors import error_json
 
@@ -24,15 +25,18 @@ def _funded(client: stripe.StripeClient, account: stripe.Account, amount: int) -
     client.v1.transfers.create({"amount": amount, "currency": "usd", "destination": account.id})
 
 
-def _bank(client: stripe.StripeClient, account_id: str, number: str, default: bool = True) -> stripe.BankAccount:
+def _bank(
+    client: stripe.StripeClient, account_id: str, number: str, default: bool = True, country: str = "US"
+) -> stripe.BankAccount:
+    gb = country == "GB"  # a GB bank account in usd (the emulator's top-ups are usd only)
     bank = client.v1.accounts.external_accounts.create(
         account_id,
         {
             "external_account": {
                 "object": "bank_account",
-                "country": "US",
+                "country": country,
                 "currency": "usd",
-                "routing_number": "110000000",
+                "routing_number": "108800" if gb else "110000000",
                 "account_number": number,
             },
             "default_for_currency": default,
@@ -111,6 +115,15 @@ def test_cancel_a_pending_payout(client: stripe.StripeClient, account: stripe.Ac
     assert sorted(kinds) == ["payout", "payout_cancel"]
 
 
+def _events(client: stripe.StripeClient, account_id: str, prefix: str) -> list[tuple[str, str, Any]]:
+    events = client.v1.events.list({"limit": 100}, _opts(account_id)).data
+    return [
+        (e.type, e.data.object.to_dict().get("id"), e.data.to_dict().get("previous_attributes"))
+        for e in reversed(events)
+        if e.type.startswith(prefix)
+    ]
+
+
 def test_reverse_a_paid_payout(client: stripe.StripeClient, account: stripe.Account) -> None:
     _funded(client, account, 700)
     _bank(client, account.id, "000123456789")
@@ -119,6 +132,17 @@ def test_reverse_a_paid_payout(client: stripe.StripeClient, account: stripe.Acco
         client.v1.payouts.cancel(payout.id, options=_opts(account.id))
     reversal = client.v1.payouts.reverse(payout.id, {"metadata": {"r": "1"}}, _opts(account.id))
     assert reversal.original_payout == payout.id
+    assert reversal.amount == -700  # Stripe's reversing payout is a debit (API example: -1100)
+    txn = client.v1.balance_transactions.retrieve(reversal.balance_transaction, options=_opts(account.id))  # type: ignore[arg-type]
+    assert (txn.type, txn.amount, txn.available_on) == ("payout", 700, reversal.arrival_date)
+    # Stripe: "a payout.updated event is sent for the original payout. Then, events for the payout reversal"
+    after = [(t, i) for t, i, _ in _events(client, account.id, "payout.")][3:]
+    assert after == [
+        ("payout.updated", payout.id),
+        ("payout.created", reversal.id),
+        ("payout.updated", reversal.id),
+        ("payout.paid", reversal.id),
+    ]
     assert client.v1.payouts.retrieve(payout.id, options=_opts(account.id)).reversed_by == reversal.id
     assert flows.available(client, account.id) == 700
     with pytest.raises(stripe.InvalidRequestError):
@@ -133,6 +157,10 @@ def test_payout_refusals_move_nothing(client: stripe.StripeClient, account: stri
         client.v1.payouts.create({"amount": 100, "currency": "usd"}, _opts(account.id))
     assert "external accounts in that currency (usd)" in error_json(exc)["message"]
     bank = _bank(client, account.id, "000123456789")
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payouts.create({"amount": 1_001, "currency": "usd"}, _opts(account.id))
+    assert error_json(exc)["message"] == payouts.BALANCE_INSUFFICIENT
+    assert "too low.  You can use" in payouts.BALANCE_INSUFFICIENT  # Stripe's two spaces (stripe-node#1147)
     cases: list[tuple[dict[str, Any], str | None]] = [
         ({"amount": 1_001}, "balance_insufficient"),
         ({"amount": 0}, "parameter_invalid_integer"),
@@ -163,3 +191,112 @@ def test_payout_update_and_platform_payouts(client: stripe.StripeClient) -> None
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.payouts.retrieve("po_nothing")
     assert error_json(exc)["code"] == "resource_missing"
+
+
+def test_failed_payout_errors_its_bank_account_until_its_details_are_updated(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    _funded(client, account, 2_000)
+    bank = _bank(client, account.id, "000111111116")
+    assert bank.status == "new"
+    first = client.v1.payouts.create({"amount": 500, "currency": "usd"}, _opts(account.id))
+    assert client.v1.payouts.retrieve(first.id, options=_opts(account.id)).status == "failed"
+    errored = client.v1.accounts.external_accounts.retrieve(account.id, bank.id)
+    assert errored.status == "errored"
+    embedded = client.v1.accounts.retrieve(account.id).external_accounts
+    assert embedded is not None and [b.status for b in embedded.data] == ["errored"]
+    events = _events(client, account.id, "")
+    updated = [e for e in events if e[0] == "account.external_account.updated"]
+    assert updated == [("account.external_account.updated", bank.id, {"status": "new"})]
+    kinds = [t for t, _, _ in events]
+    assert kinds.index("payout.failed") < kinds.index("account.external_account.updated")
+    # a manual payout to an errored bank account is accepted (Stripe stops scheduled payouts only)
+    second = client.v1.payouts.create({"amount": 500, "currency": "usd"}, _opts(account.id))
+    assert client.v1.payouts.retrieve(second.id, options=_opts(account.id)).failure_code == "no_account"
+    assert len([e for e in _events(client, account.id, "account.external_account.updated")]) == 1
+    # metadata is not "account details": it stays errored; a new holder name clears it
+    kept = client.v1.accounts.external_accounts.update(account.id, bank.id, {"metadata": {"k": "v"}})
+    assert kept.status == "errored"
+    fixed = client.v1.accounts.external_accounts.update(account.id, bank.id, {"account_holder_name": "Jenny Rosen"})
+    assert fixed.status == "new"
+    assert _events(client, account.id, "account.external_account.updated")[-1][2] == {
+        "account_holder_name": None,
+        "status": "errored",
+    }
+
+
+def test_payout_balance_transactions_carry_arrival_and_description(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    _funded(client, account, 3_000)
+    _bank(client, account.id, "000123456789")
+    payout = client.v1.payouts.create({"amount": 1_000, "currency": "usd", "description": "weekly"}, _opts(account.id))
+    txn = client.v1.balance_transactions.retrieve(payout.balance_transaction, options=_opts(account.id))  # type: ignore[arg-type]
+    assert (txn.available_on, txn.description, txn.status) == (payout.arrival_date, "weekly", "available")
+    plain = client.v1.payouts.create({"amount": 500, "currency": "usd"}, _opts(account.id))
+    assert (
+        client.v1.balance_transactions.retrieve(plain.balance_transaction, options=_opts(account.id)).description
+        is None
+    )  # type: ignore[arg-type]
+    _bank(client, account.id, bank_accounts.PENDING_NUMBER)
+    held = client.v1.payouts.create({"amount": 500, "currency": "usd", "description": "held"}, _opts(account.id))
+    canceled = client.v1.payouts.cancel(held.id, options=_opts(account.id))
+    back = client.v1.balance_transactions.retrieve(canceled.failure_balance_transaction, options=_opts(account.id))  # type: ignore[arg-type]
+    assert (back.type, back.description) == ("payout_cancel", "REFUND FOR PAYOUT (held)")
+    _bank(client, account.id, "000111111113")
+    failing = client.v1.payouts.create({"amount": 500, "currency": "usd", "description": "nope"}, _opts(account.id))
+    failed = client.v1.payouts.retrieve(failing.id, options=_opts(account.id))
+    back = client.v1.balance_transactions.retrieve(failed.failure_balance_transaction, options=_opts(account.id))  # type: ignore[arg-type]
+    assert (back.type, back.description) == ("payout_failure", "REFUND FOR PAYOUT (nope)")
+
+
+def test_reversal_requirements(client: stripe.StripeClient, account: stripe.Account, http: httpx.Client) -> None:
+    platform = client.v1.accounts.retrieve_current()
+    client.v1.topups.create({"amount": 2_000, "currency": "usd"})
+    _bank(client, platform.id, "000123456789")
+    own = client.v1.payouts.create({"amount": 500, "currency": "usd"})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payouts.reverse(own.id)
+    assert error_json(exc)["message"] == payouts.REVERSE_OWN_PAYOUT
+    _funded(client, account, 2_000)
+    _bank(client, account.id, "00012345", country="GB")
+    gb = client.v1.payouts.create({"amount": 500, "currency": "usd"}, _opts(account.id))
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payouts.reverse(gb.id, options=_opts(account.id))
+    assert error_json(exc)["message"] == payouts.REVERSE_COUNTRY.format(country="GB")
+    _bank(client, account.id, "000123456789", country="CA")
+    ca = client.v1.payouts.create({"amount": 500, "currency": "usd"}, _opts(account.id))
+    assert client.v1.payouts.reverse(ca.id, options=_opts(account.id)).amount == -500
+    _bank(client, account.id, "000123456789")
+    old = client.v1.payouts.create({"amount": 800, "currency": "usd"}, _opts(account.id))
+    assert http.post("/_emulator/clock", data={"advance": str(89 * 86_400)}).status_code == 200
+    recent = client.v1.payouts.create({"amount": 100, "currency": "usd"}, _opts(account.id))  # 89 days: allowed
+    # old arrived (next midnight after creation) at least 90 days ago now
+    assert http.post("/_emulator/clock", data={"advance": str(2 * 86_400)}).status_code == 200
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payouts.reverse(old.id, options=_opts(account.id))
+    assert error_json(exc)["message"] == payouts.REVERSE_TOO_OLD
+    assert client.v1.payouts.reverse(recent.id, options=_opts(account.id)).amount == -100
+    assert flows.available(client, account.id) == 700  # 2000 - 500 (GB) - 500 + 500 (CA) - 800 - 100 + 100
+
+
+def test_payouts_refused_while_payouts_are_disabled(server: Any, client: stripe.StripeClient, api_key: str) -> None:
+    resp = httpx.post(
+        server.url + "/_emulator/platform_settings",
+        data={"onboarding": "required"},
+        headers={"Authorization": f"Bearer {api_key}"},
+    )
+    assert resp.status_code == 200
+    account = flows.connected_account(client)
+    assert account.payouts_enabled is False
+    _bank(client, account.id, "000123456789")
+    client.v1.topups.create({"amount": 1_000, "currency": "usd"}, _opts(account.id))
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payouts.create({"amount": 500, "currency": "usd"}, _opts(account.id))
+    body = error_json(exc)
+    assert body["message"] == (
+        "Cannot create payouts; please contact us via https://support.stripe.com/contact with details for assistance."
+    )
+    assert "code" not in body and "param" not in body
+    assert flows.available(client, account.id) == 1_000
+    assert client.v1.payouts.list(options=_opts(account.id)).data == []

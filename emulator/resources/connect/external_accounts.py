@@ -13,7 +13,10 @@ its currency is the account's ``default_currency``. Bank accounts of connected a
 requirements Stripe collects (``controller.requirement_collection=stripe``: Standard and Express)
 cannot be created, updated or deleted (:data:`STRIPE_MANAGES`, our text); the platform's own
 account is not refused. The account's embedded ``external_accounts`` list follows every change.
-Events (on the account's scope): ``account.external_account.created|updated|deleted``.
+Events (on the account's scope): ``account.external_account.created|updated|deleted``. A failed
+payout sets the bank account's ``status`` to ``errored`` (:func:`mark_errored`); an update of its
+details (``account_holder_name``, ``account_holder_type``, ``account_type``) sets it back to ``new``
+(Stripe: "transfers are stopped until account details are updated").
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from emulator.resources.resource import Resource
 BANK_ACCOUNT = bank_accounts.BANK_ACCOUNT
 NOUN = "external account"
 EMBEDDED = 10  # bank accounts an account object embeds (newest first), as Stripe's sublists
+ERRORED = "errored"
+DETAILS = ("account_holder_name", "account_holder_type", "account_type")
 
 MISSING_EXTERNAL_ACCOUNT = "Missing required param: external_account."
 CARDS_NOT_EMULATED = (
@@ -117,6 +122,18 @@ def _refresh_embedded(sub: Ctx, account: Obj) -> None:
         return
     embedded["data"] = [dict(b) for b in banks[:EMBEDDED]]
     embedded["has_more"] = len(banks) > EMBEDDED
+
+
+def mark_errored(sub: Ctx, bank: Obj) -> None:
+    """A payout to ``bank`` failed: its ``status`` turns ``errored`` (``sub`` is its account's scope)."""
+    if bank["status"] == ERRORED:
+        return
+    before = sub.snapshot(bank)
+    bank["status"] = ERRORED
+    account = sub.platform.account_by_id(sub.scope.account_id)
+    if account is not None:
+        _refresh_embedded(sub, account)
+    sub.emit("account.external_account.updated", bank, before)
 
 
 def _details(value: Any) -> tuple[dict[str, Any] | None, str | None]:
@@ -232,9 +249,11 @@ def update(ctx: Ctx) -> Obj:
     if p.get("default_for_currency") is False and bank.get("default_for_currency"):
         raise StripeError(DEFAULT_FALSE, param="default_for_currency")
     before = sub.snapshot(bank)
-    for name in ("account_holder_name", "account_holder_type", "account_type"):
+    for name in DETAILS:
         if name in p:
             bank[name] = p[name]
+            if bank["status"] == ERRORED:
+                bank["status"] = "new"
     common.update_metadata(bank, p)
     if p.get("default_for_currency"):
         _make_default(sub, bank)

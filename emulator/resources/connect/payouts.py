@@ -2,17 +2,25 @@
 
 The account is the caller's (the platform, or the connected account named by ``Stripe-Account``);
 ``destination`` is one of its bank accounts, by default its ``default_for_currency`` one. Money
-moves only through :mod:`emulator.resources.balance.ledger`: ``payout`` (-amount) when the payout
-is created, ``payout_failure`` (+amount) when it fails, ``payout_cancel`` (+amount) when it is
-canceled; a reversal is a new payout (``original_payout``) crediting the amount back (``payout``,
-+amount).
+moves only through :mod:`emulator.resources.balance.ledger`: ``payout`` (-amount, ``available_on``
+the payout's ``arrival_date``, ``description`` the payout's) when the payout is created,
+``payout_failure`` (+amount) when it fails, ``payout_cancel`` (+amount) when it is canceled (both
+described ``REFUND FOR PAYOUT (<description>)`` when the payout has a description); a reversal is a
+new payout (``original_payout``, ``amount`` -original as Stripe's debit payouts) crediting the
+amount back (``payout``, +amount). An account whose ``payouts_enabled`` is false cannot pay out.
 
 Status machine (test mode settles right after the create response, as top-ups do)::
 
     pending --> in_transit --> paid        payout.created, payout.updated, payout.paid
                           \\--> failed      payout.failed (Stripe's failing test bank numbers)
     pending --cancel--> canceled           payout.canceled
-    paid --reverse--> reversed_by = a new payout (original_payout) that is paid back
+    paid --reverse--> reversed_by = a new payout (original_payout) that is paid back:
+                      payout.updated (original), then the reversal's payout.created, updated, paid
+
+A failed payout sets its bank account's ``status`` to ``errored`` (``account.external_account.updated``);
+payouts to an errored bank account are still accepted (Stripe only says scheduled payouts stop).
+Reversals (Stripe's requirements): only a connected account's payouts (``Stripe-Account``), to a US
+or Canadian bank account, expected to arrive less than 90 days ago.
 
 A payout to the emulator's own test account number :data:`PENDING_NUMBER` stays ``pending`` (so
 ``cancel`` can be tested). Arrival: standard payouts arrive at the start of the next UTC day,
@@ -50,8 +58,12 @@ FAILURE_MESSAGES: dict[str, str] = {
     "because the bank account cannot accept payments in that currency.",
 }
 BALANCE_INSUFFICIENT = (
-    "You have insufficient funds in your Stripe account for this transfer. Your card balance is too low. You can "
-    "use the /v1/balance endpoint to view your Stripe balance (for more details, see stripe.com/docs/api#balance)."
+    "You have insufficient funds in your Stripe account for this transfer. Your card balance is too low.  You "
+    "can use the /v1/balance endpoint to view your Stripe balance (for more details, see stripe.com/docs/api#balance)."
+)
+# Stripe's text (gumroad matches it; no code or param known)
+PAYOUTS_DISABLED = (
+    "Cannot create payouts; please contact us via https://support.stripe.com/contact with details for assistance."
 )
 NO_EXTERNAL_ACCOUNT = "Sorry, you don't have any external accounts in that currency ({currency})."
 CURRENCY_MISMATCH = (
@@ -66,6 +78,18 @@ CANNOT_CANCEL = "Payouts can only be canceled while they are pending. This payou
 CANNOT_REVERSE = "Only paid payouts can be reversed. This payout's status is {status}."
 ALREADY_REVERSED = "This payout has already been reversed."
 REVERSAL_OF_REVERSAL = "A payout reversal cannot be reversed."
+# Stripe's payout-reversal requirements; its texts for these refusals were not found, so these are ours
+REVERSE_OWN_PAYOUT = (
+    "You can only reverse payouts of connected accounts: make the request with the Stripe-Account header of the "
+    "account that made the payout."
+)
+REVERSE_COUNTRY = (
+    "You can only reverse payouts to US and Canadian bank accounts. This payout's bank account is in {country}."
+)
+REVERSE_TOO_OLD = "You can only reverse payouts that were expected to arrive less than 90 days ago."
+REVERSIBLE_COUNTRIES = frozenset({"US", "CA"})
+REVERSAL_WINDOW = 90 * DAY
+REFUND_DESCRIPTION = "REFUND FOR PAYOUT ({description})"
 EVENTS = ("payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.canceled")
 
 
@@ -130,6 +154,9 @@ def create(ctx: Ctx) -> Obj:
     currency = common.currency(p["currency"])
     amount: int = p["amount"]
     topups.check_amount(amount, currency)
+    account = ctx.platform.account_by_id(ctx.scope.account_id) or {}
+    if account.get("payouts_enabled") is False:
+        raise StripeError(PAYOUTS_DISABLED)
     if p.get("payout_method") is not None:
         raise StripeError(PAYOUT_METHOD_NOT_EMULATED, param="payout_method")
     bank = _destination(ctx, p, currency)
@@ -139,13 +166,38 @@ def create(ctx: Ctx) -> Obj:
     if source_type != "card" or ledger.available(ctx.scope, currency) < amount:
         raise StripeError(BALANCE_INSUFFICIENT, code="balance_insufficient", param="amount")
     payout = _new(ctx, p, amount, currency, bank, None)
-    txn = ledger.post(ctx, type="payout", amount=-amount, currency=currency, source=payout["id"])
-    payout["balance_transaction"] = txn["id"]
+    payout["balance_transaction"] = _post(ctx, payout, -amount)["id"]
     ctx.scope.add(payout)
     ctx.emit("payout.created", payout)
     if not _stays_pending(ctx, bank):
         ctx.after_response.append(lambda: settle(ctx, payout))
     return payout
+
+
+def _post(ctx: Ctx, payout: Obj, amount: int) -> Obj:
+    """The payout's own balance transaction: available on its arrival date, with its description."""
+    return ledger.post(
+        ctx,
+        type="payout",
+        amount=amount,
+        currency=payout["currency"],
+        source=payout["id"],
+        available_on=payout["arrival_date"],
+        description=payout["description"],
+    )
+
+
+def _refund(ctx: Ctx, payout: Obj, kind: str) -> Obj:
+    """The ``payout_failure``/``payout_cancel`` transaction that gives a payout's money back."""
+    description = payout["description"]
+    return ledger.post(
+        ctx,
+        type=kind,
+        amount=payout["amount"],
+        currency=payout["currency"],
+        source=payout["id"],
+        description=REFUND_DESCRIPTION.format(description=description) if description else None,
+    )
 
 
 def _stays_pending(ctx: Ctx, bank: Obj) -> bool:
@@ -163,15 +215,13 @@ def settle(ctx: Ctx, payout: Obj) -> None:
     bank = ctx.scope.get(bank_accounts.BANK_ACCOUNT, payout["destination"])
     failure = bank_accounts.payout_failure(ctx, bank) if bank is not None else None
     if payout["original_payout"] is None and failure in FAILURE_MESSAGES:
-        assert failure is not None
-        back = ledger.post(
-            ctx, type="payout_failure", amount=payout["amount"], currency=payout["currency"], source=payout["id"]
-        )
+        assert failure is not None and bank is not None
         payout["status"] = "failed"
-        payout["failure_balance_transaction"] = back["id"]
+        payout["failure_balance_transaction"] = _refund(ctx, payout, "payout_failure")["id"]
         payout["failure_code"] = failure
         payout["failure_message"] = FAILURE_MESSAGES[failure]
         ctx.emit("payout.failed", payout, before)
+        external_accounts.mark_errored(ctx, bank)
         return
     payout["status"] = "paid"
     ctx.emit("payout.paid", payout, before)
@@ -194,17 +244,16 @@ def cancel(ctx: Ctx) -> Obj:
     if payout["status"] != "pending":
         raise errors.state_error(CANNOT_CANCEL.format(status=payout["status"]))
     before = ctx.snapshot(payout)
-    back = ledger.post(
-        ctx, type="payout_cancel", amount=payout["amount"], currency=payout["currency"], source=payout["id"]
-    )
     payout["status"] = "canceled"
-    payout["failure_balance_transaction"] = back["id"]
+    payout["failure_balance_transaction"] = _refund(ctx, payout, "payout_cancel")["id"]
     ctx.emit("payout.canceled", payout, before)
     return payout
 
 
 def reverse(ctx: Ctx) -> Obj:
     original = _get(ctx, ctx.path["payout"])
+    if not ctx.scope.is_connected:
+        raise StripeError(REVERSE_OWN_PAYOUT)
     if original["original_payout"] is not None:
         raise errors.state_error(REVERSAL_OF_REVERSAL)
     if original["reversed_by"] is not None:
@@ -212,16 +261,17 @@ def reverse(ctx: Ctx) -> Obj:
     if original["status"] != "paid":
         raise errors.state_error(CANNOT_REVERSE.format(status=original["status"]))
     bank = ctx.scope.get(bank_accounts.BANK_ACCOUNT, original["destination"]) or {"id": original["destination"]}
-    reversal = _new(ctx, ctx.params, original["amount"], original["currency"], bank, original["id"])
-    txn = ledger.post(
-        ctx, type="payout", amount=original["amount"], currency=original["currency"], source=reversal["id"]
-    )
-    reversal["balance_transaction"] = txn["id"]
-    ctx.scope.add(reversal)
+    if bank.get("country", "US") not in REVERSIBLE_COUNTRIES:
+        raise StripeError(REVERSE_COUNTRY.format(country=bank["country"]))
+    if original["arrival_date"] <= ctx.now - REVERSAL_WINDOW:
+        raise StripeError(REVERSE_TOO_OLD)
+    reversal = _new(ctx, ctx.params, -original["amount"], original["currency"], bank, original["id"])
     before = ctx.snapshot(original)
     original["reversed_by"] = reversal["id"]
-    ctx.emit("payout.created", reversal)
     ctx.emit("payout.updated", original, before)
+    reversal["balance_transaction"] = _post(ctx, reversal, original["amount"])["id"]
+    ctx.scope.add(reversal)
+    ctx.emit("payout.created", reversal)
     ctx.after_response.append(lambda: settle(ctx, reversal))
     return reversal
 
