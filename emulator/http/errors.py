@@ -110,8 +110,14 @@ METADATA_KEY_BRACKETS = "Invalid metadata: keys cannot contain '[' or ']' (key '
 EXPAND_NOT_EXPANDABLE = "This property cannot be expanded ({path})."
 EXPAND_TOO_DEEP_CODE = "property_expansion_max_depth"
 EXPAND_TOO_DEEP = "You cannot expand more than 4 levels of a property. Property: {path}"
-LIMIT_RANGE = "Invalid limit: must be between 1 and 100 (got {value})"
-CURSORS_EXCLUSIVE = "You may only specify one of these parameters: ending_before, starting_after."
+# on a list, a path without ``data.`` (real answers: "... (application). You may want to try expanding
+# 'data.application' instead.")
+EXPAND_LIST_HINT = " You may want to try expanding 'data.{path}' instead."
+# Stripe's bound errors ("This value must be greater than or equal to 0.01 (it currently is '0.0').");
+# its text for ``limit`` itself has not been seen
+LIMIT_TOO_SMALL = "This value must be greater than or equal to 1 (it currently is '{value}')."
+LIMIT_TOO_LARGE = "This value must be less than or equal to 100 (it currently is '{value}')."
+CURSORS_EXCLUSIVE = "Received both starting_after and ending_before parameters. Please pass in only one."
 INTERNAL = "An unexpected error occurred in the emulator while handling this request ({detail})."
 
 

@@ -55,11 +55,12 @@ def _page_params(params: dict[str, Any]) -> tuple[int, str | None, str | None]:
     if limit is None:
         limit = 10
     if not 1 <= limit <= 100:
-        raise StripeError(errors.LIMIT_RANGE.format(value=limit), param="limit", code="parameter_invalid_integer")
+        text = errors.LIMIT_TOO_SMALL if limit < 1 else errors.LIMIT_TOO_LARGE
+        raise StripeError(text.format(value=limit), param="limit", code="parameter_invalid_integer")
     starting_after = params.get("starting_after")
     ending_before = params.get("ending_before")
     if starting_after and ending_before:
-        raise StripeError(errors.CURSORS_EXCLUSIVE, code="parameters_exclusive", param="ending_before")
+        raise StripeError(errors.CURSORS_EXCLUSIVE)  # Stripe's answers carry no code and no param
     return limit, starting_after, ending_before
 
 

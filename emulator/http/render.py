@@ -105,7 +105,7 @@ class Representation:
             _check_depth(path, segments)
             if is_list:
                 if segments[0] != "data" or len(segments) < 2:
-                    raise not_expandable(segments[0])
+                    raise not_expandable_in_list(path)
                 segments = segments[1:]
                 if (object_type, segments[0]) in self.not_in_lists:
                     raise not_expandable(segments[0])
@@ -129,7 +129,7 @@ class Representation:
             segments = path.split(".")
             _check_depth(path, segments)
             if segments[0] != "data" or len(segments) < 2:
-                raise not_expandable(segments[0])
+                raise not_expandable_in_list(path)
             item_expand.append(path[5:])
         for item in page["data"][:1]:
             for path in item_expand:
@@ -194,3 +194,13 @@ def not_expandable(path: str) -> StripeError:
     """``path``'s first segment cannot be expanded: Stripe's message names that segment only
     (``invalid`` of ``invalid.deep.path``)."""
     return StripeError(errors.EXPAND_NOT_EXPANDABLE.format(path=path.split(".")[0]), param="expand")
+
+
+def not_expandable_in_list(path: str) -> StripeError:
+    """A list's ``expand[]`` path that does not start with ``data.``: Stripe names its first segment and
+    suggests the path under ``data``."""
+    first = path.split(".")[0]
+    if first == "data":
+        return not_expandable(path)
+    text = errors.EXPAND_NOT_EXPANDABLE.format(path=first) + errors.EXPAND_LIST_HINT.format(path=path)
+    return StripeError(text, param="expand")

@@ -94,7 +94,6 @@ def test_list_expansions_count_data_as_a_level(client: stripe.StripeClient, http
         ("card", "cardholder.bogus.x", "bogus"),
         ("list", "data.bogus.x.y", "bogus"),
         ("list", "data.cardholder.bogus", "bogus"),
-        ("list", "cardholder", "cardholder"),
         ("list", "data.number", "number"),
     ],
 )
@@ -106,6 +105,40 @@ def test_invalid_expand_names_the_segment(
     err = _error(http.get(url, params={"expand[]": expand}, headers={"Stripe-Account": s.account}), 400)
     assert err["message"] == f"This property cannot be expanded ({named})."
     assert err["param"] == "expand"
+
+
+@pytest.mark.parametrize(("expand", "named"), [("cardholder", "cardholder"), ("cardholder.bogus", "cardholder")])
+def test_a_list_expansion_without_data_gets_stripes_hint(
+    client: stripe.StripeClient, http: httpx.Client, expand: str, named: str
+) -> None:
+    """Real answers: "This property cannot be expanded (application). You may want to try expanding
+    'data.application' instead." (stripe-python#316, stripe-dotnet#3135)."""
+    s = issuing_flows.spender(client)
+    err = _error(http.get("/v1/issuing/cards", params={"expand[]": expand}, headers={"Stripe-Account": s.account}), 400)
+    assert err["message"] == (
+        f"This property cannot be expanded ({named}). You may want to try expanding 'data.{expand}' instead."
+    )
+    assert err["param"] == "expand"
+
+
+@pytest.mark.parametrize(
+    ("limit", "message"),
+    [
+        ("0", "This value must be greater than or equal to 1 (it currently is '0')."),
+        ("101", "This value must be less than or equal to 100 (it currently is '101')."),
+    ],
+)
+def test_limit_out_of_range(http: httpx.Client, limit: str, message: str) -> None:
+    err = _error(http.get("/v1/issuing/cards", params={"limit": limit}), 400)
+    assert (err["message"], err["param"], err["code"]) == (message, "limit", "parameter_invalid_integer")
+
+
+def test_both_cursors_is_stripes_refusal(client: stripe.StripeClient, http: httpx.Client) -> None:
+    """Real answers (stripe-dotnet#1848, async-stripe#753): this text, no code. stripe-python's
+    ``previous_page()`` after ``next_page()`` sends both."""
+    err = _error(http.get("/v1/issuing/cards", params={"starting_after": "ic_1", "ending_before": "ic_2"}), 400)
+    assert err["message"] == "Received both starting_after and ending_before parameters. Please pass in only one."
+    assert "code" not in err
 
 
 # --- over-long strings ----------------------------------------------------------------------------
