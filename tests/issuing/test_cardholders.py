@@ -470,3 +470,26 @@ def test_past_due_order_matches_stripes_guide(
         "individual.first_name",
         "individual.last_name",
     ]
+
+
+def test_verification_documents_are_identity_document_uploads(client: stripe.StripeClient) -> None:
+    """Stripe: the front/back are "an ID returned by a file upload with a purpose value of identity_document"."""
+    holder = create_cardholder(client)
+    good = flows.upload(client, "identity_document")
+    evidence = flows.upload(client, "dispute_evidence")
+    for front, param in (
+        ("file_does_not_exist", "individual[verification][document][front]"),
+        (evidence.id, "individual[verification][document][front]"),
+    ):
+        err = error_of(
+            lambda front=front: client.v1.issuing.cardholders.update(
+                holder.id, {"individual": {"verification": {"document": {"front": front}}}}
+            )
+        )
+        assert (err.http_status, err.param) == (400, param)
+    assert client.v1.issuing.cardholders.retrieve(holder.id).individual.verification is None  # type: ignore[union-attr]
+    for front in (good.id, "file_identity_document_success"):
+        updated = client.v1.issuing.cardholders.update(
+            holder.id, {"individual": {"verification": {"document": {"front": front}}}}
+        )
+        assert updated.individual.verification.document.front == front  # type: ignore[union-attr]

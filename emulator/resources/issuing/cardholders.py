@@ -35,6 +35,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.connect import legal_entity
 from emulator.resources.issuing import spending_controls
 from emulator.resources.resource import Resource
 
@@ -244,6 +245,8 @@ def _merge_individual(ctx: Ctx, current: Obj | None, given: dict[str, Any]) -> O
         out["card_issuing"] = {"user_terms_acceptance": terms}
     document = (given.get("verification") or {}).get("document")
     if document is not None:
+        # Stripe: "an ID returned by a file upload with a purpose value of identity_document"
+        legal_entity.check_documents(ctx, given, "individual", legal_entity.PERSON_DOCUMENT_PURPOSES)
         old_doc = ((out.get("verification") or {}).get("document")) or {}
         out["verification"] = {
             "document": {
