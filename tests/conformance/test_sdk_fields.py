@@ -118,7 +118,7 @@ def scenario(server: EmulatorServer) -> Iterator[Scenario]:
 
 
 PLATFORM_PREFIXES = ("/v1/accounts", "/v1/account", "/v1/webhook_endpoints")
-SINGLETONS = frozenset({"/v1/balance"})  # one object, not a list: no paging parameters
+SINGLETONS = frozenset({"/v1/balance", "/v1/balance_settings"})  # one object, not a list: no paging parameters
 
 
 def _gets() -> list[str]:

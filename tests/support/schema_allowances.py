@@ -315,6 +315,8 @@ NEWER_NULLABLE: frozenset[str] = frozenset(
 )
 
 NEWER_OBJECTS: dict[str, frozenset[str]] = {
+    # GET/POST /v1/balance_settings (stripe-python 16 BalanceSettings, docs.stripe.com/api/balance-settings/object)
+    "balance_settings": frozenset({"object", "payments"}),
     # what stripe.createEphemeralKeyNonce receives (POST /v1/ephemeral_key_nonces); not in any spec or SDK
     "ephemeral_key_nonce": frozenset({"object", "private_nonce", "public_nonce"}),
     # Issuing funding instructions (docs.stripe.com/api/issuing/funding_instructions/object)

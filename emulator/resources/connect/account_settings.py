@@ -8,6 +8,11 @@ The payout schedule follows Stripe's parameter rules: ``weekly_anchor`` is requi
 ``interval=weekly`` and ``monthly_anchor`` (1-31) with ``interval=monthly``; an anchor is shown
 only with its interval; ``delay_days=minimum`` is the country's minimum (2 days here, as for US
 accounts). The emulator makes no automatic payouts whatever the schedule says.
+
+Balance settings (``/v1/balance_settings``, :mod:`emulator.resources.connect.balance_settings`) read
+and write the same ``settings.payouts`` of the account, showing the schedule with day lists:
+``weekly_payout_days`` <-> ``weekly_anchor`` and ``monthly_payout_days`` <-> ``monthly_anchor``, the
+anchor being the list's first day (:func:`days_schedule`, :func:`anchored_schedule`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,30 @@ PLAIN_SETTINGS = {
 }
 
 Change = tuple[tuple[str, ...], Any]  # a path in the account and its new value
+# interval -> (the account's anchor, balance settings' day list)
+DAYS_OF = {"weekly": ("weekly_anchor", "weekly_payout_days"), "monthly": ("monthly_anchor", "monthly_payout_days")}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def days_schedule(schedule: Obj, kept: list[Any] | None) -> Obj:
+    """The account's payout ``schedule`` as balance settings show it. ``kept``: the days last set
+    through balance settings, shown while their first day is still the account's anchor (an account
+    update to another anchor or interval makes the list that one anchor)."""
+    interval = schedule["interval"]
+    out: Obj = {"interval": interval}
+    if interval in DAYS_OF:
+        anchor_name, days_name = DAYS_OF[interval]
+        anchor = schedule.get(anchor_name)
+        out[days_name] = list(kept) if kept and kept[0] == anchor else [anchor]
+    return out
+
+
+def anchored_schedule(delay_days: int, interval: str, days: list[Any]) -> Obj:
+    """The account's payout schedule for balance settings' ``interval`` and (sorted, checked) days."""
+    schedule: Obj = {"delay_days": delay_days, "interval": interval}
+    if interval in DAYS_OF:
+        schedule[DAYS_OF[interval][0]] = days[0]
+    return schedule
 
 
 def _schedule(current: Obj, given: dict[str, Any]) -> Obj:
