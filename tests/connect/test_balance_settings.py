@@ -38,6 +38,7 @@ def test_defaults(client: stripe.StripeClient, account: stripe.Account) -> None:
         "payments": {
             "debit_negative_balances": True,
             "payouts": {
+                "automatic_transfer_rules_by_currency": {},
                 "minimum_balance_by_currency": None,
                 "schedule": {"interval": "daily"},
                 "statement_descriptor": None,
@@ -186,7 +187,7 @@ def test_fields_of_its_own(
         _opts(account),
     )
     assert settings.payments.payouts.minimum_balance_by_currency is None  # type: ignore[union-attr]
-    assert "automatic_transfer_rules_by_currency" not in settings.payments.payouts.to_dict()  # type: ignore[union-attr]
+    assert settings.payments.payouts.to_dict()["automatic_transfer_rules_by_currency"] == {}  # type: ignore[union-attr]
     assert settings.payments.settlement_timing.start_of_day is None
 
 

@@ -46,11 +46,24 @@ FILES = (
     "AccountSessions.d.ts",
     "LoginLinks.d.ts",
     "Persons.d.ts",
+    # balances, funding and files
+    "Balance.d.ts",
+    "BalanceSettings.d.ts",
+    "BalanceTransactions.d.ts",
+    "EphemeralKeys.d.ts",
+    "Files.d.ts",
+    "FundingInstructions.d.ts",
+    "Topups.d.ts",
 )
 FOLDERS = ("Issuing", "Treasury")
 
 # "<object>.<path without indices>: <kind>" -> why it is tolerated for now (remove once fixed)
 KNOWN_GAPS: dict[str, str] = {}
+# "<object>.<path>: unknown" -> where Stripe is seen sending a field its public 2026 types lack
+UNTYPED_FIELDS: dict[str, str] = {
+    "topup.destination_balance: unknown": "live top-ups carry it (hackclub/hcb reads it on every listed top-up)",
+    "ephemeral_key.associated_objects: unknown": "in Stripe's answers; the mobile SDKs look for their card in it",
+}
 # "<object>.<path>" -> literal values Stripe sends beyond the public types' closed union: event types
 # Stripe restricts to users enrolled in a gated feature (its changelog: "restricted to users enrolled
 # in the Settlement feature"), absent from the public SDK's ``Event.Type``.
@@ -190,7 +203,7 @@ class NewerShapes:
         self._interface(value, key, _At(key.split(":")[0], key.split(":")[1], where, kind), out)
         if kind == "event":
             self._event(value, where, out)
-        return [p for p in out if p.split(" @ ")[0] not in KNOWN_GAPS]
+        return [p for p in out if p.split(" @ ")[0] not in KNOWN_GAPS and p.split(" @ ")[0] not in UNTYPED_FIELDS]
 
     # --- the walk ----------------------------------------------------------------------------
 

@@ -141,8 +141,9 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
     "outbound_payments_payment_method_details_us_bank_account": frozenset({"mandate"}),
     "outbound_transfers_payment_method_details": frozenset({"financial_account"}),
     "outbound_transfers_payment_method_details_us_bank_account": frozenset({"mandate"}),
-    # on every live top-up (hackclub/hcb's TopupStripeJob reads it), in no spec or SDK type (docs/balances.md)
-    "topup": frozenset({"destination_balance"}),
+    # destination_balance: on every live top-up (hackclub/hcb's TopupStripeJob reads it), in no spec or SDK
+    # type (docs/balances.md); initiated_by: in the 2026 types
+    "topup": frozenset({"destination_balance", "initiated_by"}),
     "transfer_schedule": frozenset({"monthly_payout_days", "weekly_payout_days"}),
     "treasury.financial_account": frozenset({"is_default", "nickname"}),
     "treasury.outbound_payment": frozenset({"tracking_details"}),

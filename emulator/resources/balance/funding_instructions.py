@@ -141,7 +141,12 @@ def fund_balance(ctx: Ctx) -> Obj:
     _check_issuing(ctx)
     instructions = instructions_for(ctx, currency)
     topup = topups.new_topup(
-        ctx, amount=p["amount"], currency=currency, description=FUND_DESCRIPTION, destination_balance="issuing"
+        ctx,
+        amount=p["amount"],
+        currency=currency,
+        description=FUND_DESCRIPTION,
+        destination_balance="issuing",
+        initiated_by="stripe",
     )
     ctx.emit("topup.created", topup)
     before = ctx.snapshot(topup)

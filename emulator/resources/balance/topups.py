@@ -99,6 +99,7 @@ def new_topup(
     statement_descriptor: str | None = None,
     transfer_group: str | None = None,
     destination_balance: str = "payments",
+    initiated_by: str = "user",
 ) -> Obj:
     """A stored ``pending`` top-up (no event, no money yet) to ``destination_balance`` (issuing | payments)."""
     topup: Obj = {
@@ -113,6 +114,7 @@ def new_topup(
         "expected_availability_date": ctx.now,
         "failure_code": None,
         "failure_message": None,
+        "initiated_by": initiated_by,
         "livemode": False,
         "metadata": common.merge_metadata({}, metadata),
         "source": None,

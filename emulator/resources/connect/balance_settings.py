@@ -79,9 +79,9 @@ def view(ctx: Ctx, account: Obj) -> Obj:
         timing["delay_days_override"] = delay
     timing["start_of_day"] = book.get("start_of_day")
     shown: Obj = {}
-    rules = book.get("automatic_transfer_rules_by_currency")
-    if rules is not None:  # absent, not null, while unset: stripe-python 16 fails on a null there
-        shown["automatic_transfer_rules_by_currency"] = rules
+    # ``{}``, not null, while unset: stripe-node types the field as always present, and stripe-python 16
+    # fails to read a null there
+    shown["automatic_transfer_rules_by_currency"] = book.get("automatic_transfer_rules_by_currency") or {}
     shown["minimum_balance_by_currency"] = book.get("minimum_balance_by_currency")
     shown["schedule"] = account_settings.days_schedule(payouts["schedule"], book.get("payout_days"))
     shown["statement_descriptor"] = payouts["statement_descriptor"]
