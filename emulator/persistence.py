@@ -73,7 +73,9 @@ APPLICATION_ID = 0x5354454D  # "STEM": PRAGMA application_id of every journal fi
 SCHEMA_VERSION = 2  # 2: a request that waits in the middle is journaled in parts (part_of, done)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Request headers the API reads; only these are journaled (not the SDKs' user-agent blobs).
-KEPT_HEADERS = frozenset({"authorization", "content-type", "idempotency-key", "stripe-account", "stripe-version"})
+KEPT_HEADERS = frozenset(
+    {"authorization", "content-type", "idempotency-key", "stripe-account", "stripe-context", "stripe-version"}
+)
 # Control-plane POSTs that change settings state and are journaled (others are not: a fixture
 # load's API calls are journaled one by one, a webhook delivery replay only sends a request).
 JOURNALED_CONTROL = frozenset({"/_emulator/platform_settings", "/_emulator/webhooks/settings", "/_emulator/clock"})

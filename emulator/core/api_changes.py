@@ -25,6 +25,8 @@ SETTLEMENT_RENAMED = {
     "network_fees": "network_fees_amount",
     "transaction_volume": "transaction_amount",
 }
+# event ``context`` (a connected account's events carry it besides ``account``)
+EVENT_CONTEXT = "2025-04-30"
 # account ``requirements.disabled_reason`` of a platform's rejection (before: ``rejected.*``)
 PLATFORM_REJECTIONS = "2026-09-30"
 PLATFORM_REJECTED = {
@@ -71,3 +73,12 @@ def adapt(data: dict[str, Any], object_type: str, source: str, target: str) -> d
         if reason in table:
             return {**data, "requirements": {**data["requirements"], "disabled_reason": table[reason]}}
     return data
+
+
+def event_as_shown(event: dict[str, Any], target: str) -> dict[str, Any]:
+    """An event's envelope (not its ``data``) as ``target`` shows it."""
+    if "context" in event and not since(target, EVENT_CONTEXT):
+        return {k: v for k, v in event.items() if k != "context"}
+    if "context" not in event and event.get("account") and since(target, EVENT_CONTEXT):
+        return {**event, "context": event["account"]}
+    return event

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from emulator.core import api_changes
 from emulator.core.jsonutil import FrozenJSON, clone, previous_attributes
 from emulator.core.state import Platform, Scope, State
 from emulator.core.store import Obj
@@ -172,6 +173,8 @@ class Ctx:
         if self.scope.is_connected:
             event["account"] = self.scope.account_id
         event["api_version"] = self.account_version
+        if self.scope.is_connected and api_changes.since(self.account_version, api_changes.EVENT_CONTEXT):
+            event["context"] = self.scope.account_id  # Stripe: "Connect events include both"
         event["created"] = self.current_time()
         event["data"] = data
         event["livemode"] = False

@@ -212,7 +212,7 @@ class Api:
         recorded_for: Platform | None = meta["platform"]
         if recorded_for is not None and status == 200 and not meta["replayed"]:
             query, sent = meta["body"]
-            self.recorder.note(recorded_for, method, path, query, sent, headers.get("stripe-account"), body)
+            self.recorder.note(recorded_for, method, path, query, sent, account_header(headers), body)
         for observer in self.observers:
             observer("GET" if method == "HEAD" else method, path, status, body)
         # a file's bytes are not kept in the request log
@@ -274,12 +274,12 @@ class Api:
             access = self.limited.access(key, verb, template, card)
             platform = access.platform
             meta["key"] = platform.key  # logged with the platform it acts for
-            tenant = self._limited_scope(access, key, headers.get("stripe-account"))
+            tenant = self._limited_scope(access, key, account_header(headers))
             if (verb, template) == limited_keys.TOKENS_ROUTE and _is_form(headers.get("content-type")):
                 meta["platform"] = platform  # a token the platform's secret key can make as well
         else:
             platform = self.state.platform(key)
-            tenant = self._scope_for(platform, key, headers.get("stripe-account"))
+            tenant = self._scope_for(platform, key, account_header(headers))
             if _is_form(headers.get("content-type")):  # what a fixture step can send again
                 meta["platform"] = platform
         meta["account"] = tenant.account_id if tenant.is_connected else None
@@ -520,6 +520,16 @@ class Api:
                 method, path, status, elapsed_ms, request_id, meta["account"], meta["idempotency_key"], meta["replayed"]
             )
         )
+
+
+def account_header(headers: dict[str, str]) -> str | None:
+    """The account a request acts on: ``Stripe-Context`` ("supersedes the Stripe-Account header",
+    Stripe's docs; what ``stripe_context``/``stripeContext`` send), else ``Stripe-Account``. A context
+    path (``acct_platform/acct_child``) acts on its last account."""
+    context = headers.get("stripe-context")
+    if context:
+        return context.strip().rsplit("/", 1)[-1]
+    return headers.get("stripe-account")
 
 
 def _is_form(content_type: str | None) -> bool:

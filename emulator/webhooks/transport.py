@@ -58,7 +58,8 @@ def payload(event: dict[str, Any], api_version: str | None = None) -> bytes:
     (:func:`emulator.core.api_changes.adapt`; the stored event keeps its own)."""
     source = event.get("api_version")
     if api_version and source and api_version != source:
-        event = {**event, "api_version": api_version, "data": _adapted(event.get("data") or {}, source, api_version)}
+        data = _adapted(event.get("data") or {}, source, api_version)
+        event = {**api_changes.event_as_shown(event, api_version), "api_version": api_version, "data": data}
     return jsonutil.dumps_pretty(event)
 
 
