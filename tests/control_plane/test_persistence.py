@@ -115,6 +115,20 @@ def test_what_a_publishable_key_made_comes_back_after_a_restart(running: Running
     assert state_of(url, key) == {"platforms": {}}
 
 
+def test_a_request_made_in_a_stripe_context_comes_back_on_its_account(running: Running) -> None:
+    key = new_key()
+    url = running.start()
+    client = stripe.StripeClient(key, base_addresses={"api": url})
+    account = client.v1.accounts.create({"country": "US", "capabilities": CAPABILITIES})  # type: ignore[typeddict-item]
+    context: Any = {"stripe_context": account.id}
+    made = client.v1.issuing.cardholders.create({"name": "Jenny Rosen", "billing": {"address": GUIDE_ADDRESS}}, context)
+    running.stop()
+    url = running.start()
+    client = stripe.StripeClient(key, base_addresses={"api": url})
+    listed = client.v1.issuing.cardholders.list(options={"stripe_account": account.id})  # type: ignore[arg-type]
+    assert [h.id for h in listed.data] == [made.id]
+
+
 def test_seeded_ids_continue_as_if_there_had_been_no_restart(tmp_path: Path) -> None:
     def accounts(server_path: Path | None, restart: bool) -> list[str]:
         made: list[str] = []
