@@ -42,6 +42,7 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 dumps = jsonutil.dumps
+UNSAVED_STATUSES = frozenset({409, 429})  # a handler's refusals not kept under an Idempotency-Key
 FORM_TYPES = ("application/x-www-form-urlencoded", "")
 
 _EXPOSE = (
@@ -371,7 +372,9 @@ class Api:
         except StripeError as exc:
             errors.missing_in_request(exc, path_params.values())  # an id from the body or query: 400
             if store is not None and idem_key:
-                if exc.status in (400, 402, 404):
+                # Stripe keeps the result of a request that began executing "regardless of what [it was]"
+                # (500s included); a conflict or a rate limit is an answer the key may be retried after
+                if exc.status not in UNSAVED_STATUSES:
                     body = dumps(exc.body(request_id, _log_base(scope, headers)))
                     store.finish(tenant.account_id, idem_key, exc.status, body)
                 else:

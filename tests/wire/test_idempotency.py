@@ -138,3 +138,15 @@ def test_idempotency_keys_expire_on_the_emulators_clock() -> None:
         fresh = http.post("/v1/accounts", data={"country": "GB"}, headers=headers)
         assert fresh.status_code == 200 and "idempotent-replayed" not in fresh.headers
         assert fresh.json()["id"] != first.json()["id"]
+
+
+def test_a_handlers_403_is_saved_and_replayed(http: httpx.Client) -> None:
+    """Stripe keeps the result of a request that began executing, "regardless of what [it was]"."""
+    first, again = (
+        http.post("/v1/accounts/acct_1Unknown00000000", data={"metadata[a]": "1"}, headers={"Idempotency-Key": "k403"})
+        for _ in range(2)
+    )
+    assert (first.status_code, again.status_code) == (403, 403)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["original-request"] == first.headers["request-id"]
+    assert again.content == first.content
