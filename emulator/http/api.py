@@ -200,6 +200,8 @@ class Api:
         ]
         if status >= 400:
             out_headers.append((b"stripe-should-retry", b"true" if status == 409 else b"false"))
+        if meta["account"] is not None:  # stripe-node reads it back (lastResponse.stripeAccount)
+            out_headers.append((b"stripe-account", meta["account"].encode()))
         out_headers.extend(extra_headers)
         # every value is the emulator's own or checked (origin, version); a file's type and an
         # echoed Idempotency-Key are not: those answers go through uvicorn's header checks

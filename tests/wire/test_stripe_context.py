@@ -56,3 +56,11 @@ def test_an_older_versions_event_has_no_context() -> None:
     old = {"id": "evt_1", "account": "acct_1", "api_version": "2024-06-20"}
     assert api_changes.event_as_shown(old, "2026-10-28.endive")["context"] == "acct_1"
     assert api_changes.event_as_shown({"id": "evt_2"}, "2026-10-28.endive") == {"id": "evt_2"}
+
+
+def test_connected_answers_name_their_account(http: httpx.Client, account: stripe.Account) -> None:
+    """stripe-node fills ``lastResponse.stripeAccount`` (and its ``response`` event's ``account``) from it."""
+    for header in ("Stripe-Account", "Stripe-Context"):
+        r = http.get("/v1/issuing/cardholders", headers={header: account.id})
+        assert r.status_code == 200 and r.headers["stripe-account"] == account.id
+    assert "stripe-account" not in http.get("/v1/issuing/cardholders").headers
