@@ -298,7 +298,7 @@ class Api:
 
         tree, raw = await self._read_params(scope, receive, method, headers, route.uploads)
         if access is not None and access.grant is not None:
-            limited_keys.LimitedKeys.check_nonce(access.grant, tree.pop(limited_keys.PRIVATE_NONCE, None))
+            limited_keys.LimitedKeys.take_elements_params(access.grant, tree)
         meta["body"] = raw  # the query string and body as sent (the request log decodes them when read)
         idem_key = headers.get("idempotency-key") if method == "POST" else None
         store: IdempotencyStore | None = None
@@ -327,6 +327,8 @@ class Api:
         if expand:
             expand = [p for p in expand if p]
             includes = frozenset(p for p in expand if p in route.includes)
+            if not includes.isdisjoint(limited_keys.ELEMENTS_ONLY) and (access is None or access.grant is None):
+                includes -= limited_keys.ELEMENTS_ONLY  # a PIN is shown to Issuing Elements only
             expand = [p for p in expand if p not in includes]
 
         ctx = Ctx(

@@ -33,6 +33,10 @@ TOKENS_ROUTE = ("POST", "/v1/tokens")
 FILES_ROUTE = ("POST", "/v1/files")
 PUBLISHABLE_ROUTES = frozenset({NONCE_ROUTE, TOKENS_ROUTE, FILES_ROUTE})
 PRIVATE_NONCE = "ephemeral_key_private_nonce"
+# what Stripe.js's issuingCardPinDisplay adds to the card read: ``expand[]=pin.number`` (shown to an
+# ephemeral key only) and ``safe_expands=true`` (taken and ignored: every expansion it may ask is allowed)
+SAFE_EXPANDS = "safe_expands"
+ELEMENTS_ONLY = frozenset({"pin.number"})
 MAX_INDEX = 100_000
 
 NO_PERMISSION = (
@@ -114,6 +118,12 @@ class LimitedKeys:
         for key, platform in self.state.platforms.items():
             for secret in platform.extra.get(GRANTS, {}):
                 self._platform_of[secret] = key
+
+    @staticmethod
+    def take_elements_params(grant: Grant, tree: dict[str, object]) -> None:
+        """Take what Stripe.js adds to an ephemeral key's card read out of the parameters, checked."""
+        tree.pop(SAFE_EXPANDS, None)
+        LimitedKeys.check_nonce(grant, tree.pop(PRIVATE_NONCE, None))
 
     @staticmethod
     def check_nonce(grant: Grant, given: object) -> None:

@@ -88,6 +88,32 @@ def test_physical_cards_are_revealed_too(server: EmulatorServer, client: stripe.
     assert (r.json()["type"], r.json()["number"], r.json()["cvc"]) == ("physical", own.number, own.cvc)
 
 
+def test_pin_reveal_as_stripe_js_asks_for_it(
+    server: EmulatorServer, client: stripe.StripeClient, api_key: str, http: httpx.Client
+) -> None:
+    """issuingCardPinDisplay: ``expand[]=pin.number`` and ``safe_expands=true`` on the ephemeral key's read;
+    "In test mode, all PINs are set to 0000 by default" (Stripe's PIN guide)."""
+    s = issuing_flows.spender(client)
+    nonce = _nonce(server, api_key, s.card, s.account)
+    key = _ephemeral_key(s, nonce["public_nonce"])
+    assert key.secret is not None
+    r = _reveal(
+        server, key.secret, s.card, nonce["private_nonce"], **{"expand[2]": "pin.number", "safe_expands": "true"}
+    )
+    assert r.status_code == 200, r.text
+    shown = r.json()
+    assert shown["pin"] == {"number": "0000"} and len(shown["number"]) == 16 and len(shown["cvc"]) == 3
+    # a secret key may not read the PIN, and safe_expands is not one of its parameters
+    err = http.get(
+        f"/v1/issuing/cards/{s.card}", params={"expand[]": "pin.number"}, headers={"Stripe-Account": s.account}
+    )
+    assert err.status_code == 400 and err.json()["error"]["message"] == "This property cannot be expanded (pin)."
+    err = http.get(
+        f"/v1/issuing/cards/{s.card}", params={"safe_expands": "true"}, headers={"Stripe-Account": s.account}
+    )
+    assert err.status_code == 400 and err.json()["error"]["code"] == "parameter_unknown"
+
+
 def test_the_key_reads_its_card_and_nothing_else(
     server: EmulatorServer, client: stripe.StripeClient, api_key: str
 ) -> None:

@@ -87,6 +87,8 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
             "latest_fraud_warning",
             "lifecycle_controls",
             "personalization_design",
+            # pin.number, shown to Issuing Elements (an ephemeral key) only, as public integrations read it
+            "pin",
             "second_line",
         }
     ),

@@ -6,7 +6,8 @@ contact details, so the renderer computes it). The renderer (:func:`render`) sho
 cardholder object and adds ``number``/``cvc`` only when the retrieve endpoint was asked for them
 (``expand[]=number``), only on the retrieved card itself; for physical cards too (Stripe: "You can only
 retrieve these fields for physical cards in test mode", and the emulator is test mode). The full
-number and CVC sit in ``scope.meta_of(card_id)``.
+number and CVC sit in ``scope.meta_of(card_id)``. An ephemeral key's read may also ask for
+``expand[]=pin.number`` (Stripe.js's PIN display): ``pin: {"number": ...}``, :func:`shown_pin`.
 
 Rules:
 
@@ -189,7 +190,17 @@ def render(ctx: Ctx, card: Obj) -> Obj:
             out["number"] = meta.get("number")
         if "cvc" in ctx.includes:
             out["cvc"] = meta.get("cvc")
+        if "pin.number" in ctx.includes:
+            out["pin"] = {"number": shown_pin(meta.get("pin"))}
     return out
+
+
+def shown_pin(stored: object) -> str:
+    """The PIN Issuing Elements show: Stripe's test-mode default 0000, or a PIN set in plain digits
+    (one set encrypted, as ``pin[encrypted_number]`` asks, cannot be read back here)."""
+    if isinstance(stored, str) and stored.isascii() and stored.isdigit() and 4 <= len(stored) <= 12:
+        return stored
+    return TEST_PIN
 
 
 # --- checks shared by create and update ------------------------------------------------------------
@@ -467,12 +478,13 @@ def replacement_chain(ctx: Ctx, card: Obj) -> list[str]:
 
 
 INCLUDABLE = ("number", "cvc")
+TEST_PIN = "0000"  # "In test mode, all PINs are set to 0000 by default" (Stripe's PIN guide)
 
 ROUTES: list[Route] = [
     # create and update declare the includable fields only to refuse them before changing anything
     route("POST", URL, create, includes=INCLUDABLE),
     route("GET", URL, list_cards),
-    route("GET", URL + "/{card}", retrieve, includes=INCLUDABLE),
+    route("GET", URL + "/{card}", retrieve, includes=(*INCLUDABLE, "pin.number")),
     route("POST", URL + "/{card}", update, includes=INCLUDABLE),
 ]
 
