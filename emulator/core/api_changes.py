@@ -25,6 +25,10 @@ SETTLEMENT_RENAMED = {
     "network_fees": "network_fees_amount",
     "transaction_volume": "transaction_amount",
 }
+# test-helper authorizations' ``risk_assessment[card_testing_risk|merchant_dispute_risk][level]``
+# (before: ``[risk_level]``, from 2025-09-30.clover when the hashes came)
+RISK_LEVEL = "2026-03-25"
+RISK_LEVEL_HASHES = ("card_testing_risk", "merchant_dispute_risk")
 # event ``context`` (a connected account's events carry it besides ``account``)
 EVENT_CONTEXT = "2025-04-30"
 # account ``requirements.disabled_reason`` of a platform's rejection (before: ``rejected.*``)

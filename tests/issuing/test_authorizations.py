@@ -4,6 +4,7 @@ lifecycle (capture, increment, reverse, expire, finalize) and the money each ste
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -767,3 +768,43 @@ def test_an_expired_authorization_can_still_be_captured(spender: Spender) -> Non
     with pytest.raises(stripe.InvalidRequestError) as err:
         th.capture(reversed_one.id, options=s.opts)
     assert "reversed" in str(err.value.user_message)
+
+
+def test_risk_level_names_follow_the_api_version() -> None:
+    """2026-03-25.dahlia renamed ``risk_level`` to ``level`` in the test helper's card-testing and
+    merchant-dispute risk (Stripe's changelog; stripe-node 21's breaking changes). Its own server: the
+    session's checks every answer against the 2026 shapes."""
+    server = EmulatorServer()
+    server.start()
+    try:
+        key = "sk_test_" + uuid.uuid4().hex
+        s = issuing_flows.spender(stripe.StripeClient(key, base_addresses={"api": server.url}))
+        http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"})
+        base = {"card": s.card, "amount": "100"}
+
+        def ask(version: str, hash_name: str, name: str) -> httpx.Response:
+            data = {**base, f"risk_assessment[{hash_name}][{name}]": "normal"}
+            return http.post(
+                "/v1/test_helpers/issuing/authorizations",
+                data=data,
+                headers={"Stripe-Version": version, "Stripe-Account": s.account},
+            )
+
+        for hash_name in ("card_testing_risk", "merchant_dispute_risk"):
+            assert ask("2025-11-17.clover", hash_name, "risk_level").status_code == 200
+            assert ask("2026-03-25.dahlia", hash_name, "level").status_code == 200
+            for version, wrong in (("2025-11-17.clover", "level"), ("2026-10-28.endive", "risk_level")):
+                error = ask(version, hash_name, wrong).json()["error"]
+                assert (error["code"], error["param"]) == (
+                    "parameter_unknown",
+                    f"risk_assessment[{hash_name}][{wrong}]",
+                )
+        r = http.post(
+            "/v1/test_helpers/issuing/authorizations",
+            data={**base, "risk_assessment[card_testing_risk][invalid_credentials_decline_rate_past_hour]": "5"},
+            headers={"Stripe-Account": s.account},
+        )
+        assert r.json()["error"]["code"] == "parameter_missing"
+        assert r.json()["error"]["param"] == "risk_assessment[card_testing_risk][level]"
+    finally:
+        server.stop()

@@ -85,7 +85,11 @@ class Sampler:
         props: dict[str, Schema] = schema.get("properties", {})
         if depth >= MAX_DEPTH:
             return {k: self.value(props[k], depth + 1) for k in schema.get("required", []) if k in props}
-        out = {k: self.value(v, depth + 1, k) for k, v in props.items() if not (depth == 0 and k == "expand")}
+        out = {
+            k: self.value(v, depth + 1, k)
+            for k, v in props.items()
+            if not (depth == 0 and k == "expand") and "x-before-version" not in v  # the newest version's names
+        }
         extra = schema.get("additionalProperties")
         if not props and isinstance(extra, dict):
             out["k1"] = self.value(extra, depth + 1, "k1")

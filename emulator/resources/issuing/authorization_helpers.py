@@ -36,6 +36,9 @@ None of these is possible while a request waits for the real-time decision.
 
 from __future__ import annotations
 
+from typing import Any
+
+from emulator.core import api_changes
 from emulator.core.context import Ctx
 from emulator.core.objects import AUTHORIZATION, CARD
 from emulator.core.store import Obj
@@ -72,8 +75,24 @@ def _card(ctx: Ctx, card_id: str, param: str) -> Obj:
 
 async def create(ctx: Ctx) -> Obj:
     p = ctx.params
+    _check_risk_names(ctx, p.get("risk_assessment") or {})
     card = _card(ctx, p["card"], "card")
     return await flow.authorize(ctx, card, p)
+
+
+def _check_risk_names(ctx: Ctx, risk: dict[str, Any]) -> None:
+    """The level of a card-testing or merchant-dispute risk is ``level`` from 2026-03-25 and ``risk_level``
+    before (Stripe's breaking rename): the other name is an unknown parameter in the request's version."""
+    newer = api_changes.since(ctx.api_version, api_changes.RISK_LEVEL)
+    name, other = ("level", "risk_level") if newer else ("risk_level", "level")
+    for hash_name in api_changes.RISK_LEVEL_HASHES:
+        given = risk.get(hash_name)
+        if given is None:
+            continue
+        if other in given:
+            raise errors.unknown_params([f"risk_assessment[{hash_name}][{other}]"])
+        if name not in given:
+            raise errors.missing(f"risk_assessment[{hash_name}][{name}]")
 
 
 async def create_legacy(ctx: Ctx) -> Obj:
