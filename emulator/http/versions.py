@@ -2,7 +2,9 @@
 ``emulator/spec/api-versions.json`` (see ``spec/SOURCE.md``).
 
 A version is accepted when it is one of them, or when it is newer than the newest one known here
-(``YYYY-MM-DD.name`` dated after it: a release this copy of the list does not know yet). Beta flags
+(``YYYY-MM-DD.name`` dated after it: a release this copy of the list does not know yet), or a public
+preview (``YYYY-MM-DD.preview``, which Stripe's changelog publishes beside each release) of a known
+release's date or a later one; a preview is answered as the release of its date. Beta flags
 after a ``;`` (``2026-10-28.endive; issuing_beta=v2``) are allowed on any accepted version.
 Everything else (``1999-01-01.nonsense``, ``2024-09-30`` without its release name) is refused.
 """
@@ -21,10 +23,14 @@ _SHAPE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:\.([a-z]{1,32}))?")
 _FLAG = re.compile(r"\w{1,64}=v\d{1,4}")
 
 
+PREVIEW = "preview"
+
+
 @dataclass(frozen=True)
 class KnownVersions:
     versions: frozenset[str]
     newest_date: str
+    dates: frozenset[str]
 
     def accepts(self, header: str) -> bool:
         if header in self.versions:  # what nearly every request sends
@@ -36,7 +42,9 @@ class KnownVersions:
         if base in self.versions:
             return True
         shape = _SHAPE.fullmatch(base)
-        # a named release dated after the newest known one (on a real calendar day)
+        if shape is not None and shape.group(2) == PREVIEW and shape.group(1) in self.dates:
+            return True
+        # a named release (or preview) dated after the newest known one (on a real calendar day)
         if shape is None or shape.group(2) is None or shape.group(1) <= self.newest_date:
             return False
         try:
@@ -50,9 +58,14 @@ class KnownVersions:
 def known() -> KnownVersions:
     with open(SPEC_DIR / "api-versions.json", encoding="utf-8") as fh:
         versions: list[str] = json.load(fh)["versions"]
-    return KnownVersions(frozenset(versions), max(v[:10] for v in versions))
+    return KnownVersions(frozenset(versions), max(v[:10] for v in versions), frozenset(v[:10] for v in versions))
 
 
 def is_known(header: str) -> bool:
     """Whether Stripe would accept ``header`` as a ``Stripe-Version``."""
     return known().accepts(header)
+
+
+def is_release(value: str) -> bool:
+    """Whether ``value`` names a release (no beta flags): what a webhook endpoint's ``api_version`` takes."""
+    return ";" not in value and known().accepts(value)

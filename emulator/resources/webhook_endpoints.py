@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from emulator.core.context import Ctx
 from emulator.core.objects import WEBHOOK_ENDPOINT
 from emulator.core.store import Obj
-from emulator.http import errors
+from emulator.http import errors, versions
 from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
 from emulator.http.router import Route, route
@@ -30,6 +30,8 @@ URL_INVALID = "Invalid URL: {url}"
 URL_CODE = "url_invalid"  # Stripe's error code for a refused URL
 TOO_MANY_ENDPOINTS = "You have reached the maximum of {max} test webhook endpoints."
 EMPTY_EVENTS = "Invalid enabled_events: must contain at least one event type"
+# a release the emulator knows (or a newer one): emulator.http.versions, as Stripe-Version is checked
+INVALID_API_VERSION = "Invalid api_version: {version} is not a Stripe API version."
 
 
 def _check_url(url: str) -> str:
@@ -70,6 +72,12 @@ def create(ctx: Ctx) -> Obj:
         raise StripeError(TOO_MANY_ENDPOINTS.format(max=MAX_ENDPOINTS))
     url = _check_url(params["url"])
     enabled_events = _events(params["enabled_events"])
+    if params.get("api_version") is not None and not versions.is_release(params["api_version"]):
+        raise StripeError(
+            INVALID_API_VERSION.format(version=params["api_version"][:100]),
+            param="api_version",
+            code="parameter_invalid",
+        )
     endpoint_id = ctx.new_id("we")
     secret = ctx.state.ids.secret()
     endpoint: Obj = {

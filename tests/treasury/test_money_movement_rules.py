@@ -163,6 +163,13 @@ def test_reversal_details_follow_stripes_table(client: stripe.StripeClient) -> N
     )
     assert wire.reversal_details is not None
     assert (wire.reversal_details.deadline, wire.reversal_details.restricted_reason) == (None, "network_restricted")
+    # "Credit reversals for RTP received credits are blocked, with reversal_details.restricted_reason set to
+    # network_restricted" (Stripe's 2026-09-30 changelog)
+    rtp = client.v1.test_helpers.treasury.received_credits.create(
+        {"financial_account": fa.id, "amount": 100, "currency": "usd", "network": "rtp"}, opts
+    )
+    assert rtp.reversal_details is not None
+    assert (rtp.reversal_details.deadline, rtp.reversal_details.restricted_reason) == (None, "network_restricted")
 
 
 def test_source_flow_details_expand_to_the_flow_that_sent_the_credit(m: Mover) -> None:

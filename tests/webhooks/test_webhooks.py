@@ -536,3 +536,20 @@ def test_stripe_node_accepts_the_signature(client: stripe.StripeClient, receiver
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [got.json()["id"], "rejected"]
+
+
+def test_endpoint_api_version_follows_the_known_releases(http: httpx.Client) -> None:
+    """Any release Stripe-Version accepts (a newer named one, a public preview of a release's date), no flags."""
+    for version in ("2026-11-18.endive", "2027-01-27.zeta", "2026-10-28.preview"):
+        r = http.post(
+            "/v1/webhook_endpoints",
+            data={"url": "https://example.com/h", "enabled_events[]": "*", "api_version": version},
+        )
+        assert r.status_code == 200 and r.json()["api_version"] == version, r.text
+    for version in ("2026-08-27.basil", "2026-10-28.endive; issuing_beta=v2", "latest"):
+        r = http.post(
+            "/v1/webhook_endpoints",
+            data={"url": "https://example.com/h", "enabled_events[]": "*", "api_version": version},
+        )
+        error = r.json()["error"]
+        assert (r.status_code, error["param"], error["code"]) == (400, "api_version", "parameter_invalid")

@@ -80,6 +80,9 @@ def test_version_list_is_data_and_knows_the_sdk_version() -> None:
         "2024-06-20",
         "2026-10-28.endive; issuing_beta=v2",
         "2031-01-01.zinnia",
+        "2026-11-18.endive",
+        "2025-07-30.preview",  # the public previews Stripe's changelog publishes beside a release
+        "2026-11-18.preview",
     ):
         assert versions.is_known(good), good
     for bad in (
@@ -89,6 +92,7 @@ def test_version_list_is_data_and_knows_the_sdk_version() -> None:
         "yesterday",
         "2031-02-30.zinnia",
         "2020-03-03",
+        "2025-07-31.preview",  # no release that day
     ):
         assert not versions.is_known(bad), bad
 

@@ -188,14 +188,14 @@ def receive_credit(
 def _credit_reversal_details(ctx: Ctx, network: str, source_flow_type: str | None) -> Obj | None:
     """Whether a CreditReversal may undo the credit, as Stripe's CreditReversal guide tabulates it:
     ACH credits until their deadline; ``stripe`` credits only when an OutboundPayment sent them
-    (``source_flow_restricted`` otherwise); wires never (``network_restricted``). Card-network
-    credits (Issuing refunds) have none."""
+    (``source_flow_restricted`` otherwise); wires and RTP never (``network_restricted``; RTP: Stripe's
+    2026-09-30 changelog). Card-network credits (Issuing refunds) have none."""
     if network == "ach":
         return {"deadline": reversal_deadline(ctx.now), "restricted_reason": None}
     if network == "stripe":
         restricted = None if source_flow_type == "outbound_payment" else "source_flow_restricted"
         return {"deadline": None, "restricted_reason": restricted}
-    if network == "us_domestic_wire":
+    if network in ("us_domestic_wire", "rtp"):
         return {"deadline": None, "restricted_reason": "network_restricted"}
     return None
 
