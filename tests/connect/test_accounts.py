@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 import stripe
 
 from tests.support import flows
+from tests.support.receiver import Receiver
+from tests.support.webhooks import endpoint, wait_until
+
+DEAUTHORIZED = "account.application.deauthorized"
 
 
 def test_guide_account_gets_active_capabilities(client: stripe.StripeClient) -> None:
@@ -359,3 +365,19 @@ def test_payout_settings_and_support_address_are_kept(client: stripe.StripeClien
         "interval": "monthly",
         "monthly_anchor": 15,
     }
+
+
+def test_deleting_a_standard_account_deauthorizes_the_platform(client: stripe.StripeClient) -> None:
+    """stripe-cli's account.application.deauthorized trigger deletes a Standard account (stripe-cli#967)."""
+    with Receiver() as receiver:
+        we = endpoint(client, receiver.url, connect=True)
+        standard = client.v1.accounts.create({"type": "standard"})
+        custom = flows.connected_account(client)
+        client.v1.accounts.delete(custom.id)
+        client.v1.accounts.delete(standard.id)
+        wait_until(lambda: any(e.type == DEAUTHORIZED for e in receiver.events(we.secret)))
+        time.sleep(0.2)
+        deauthorized = [e for e in receiver.events(we.secret) if e.type == DEAUTHORIZED]
+    assert len(deauthorized) == 1 and deauthorized[0].account == standard.id
+    application = deauthorized[0].data.object
+    assert application["object"] == "application" and application["id"].startswith("ca_")

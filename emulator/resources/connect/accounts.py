@@ -49,6 +49,7 @@ TOS_COLLECTED_BY_STRIPE = (
 ACCOUNT_REJECTED = "This account has been rejected and can no longer be modified."
 ACCOUNT_NOT_REJECTED = "This account is not rejected."
 CANNOT_DELETE_PLATFORM = "You cannot delete your own platform account."
+DEAUTHORIZED = "account.application.deauthorized"
 CANNOT_REJECT_PLATFORM = "You cannot reject your own platform account."
 UNKNOWN_CAPABILITY = "No such capability: '{name}'"
 UNKNOWN_COUNTRY = (
@@ -527,10 +528,20 @@ def delete(ctx: Ctx) -> Obj:
     account_id = ctx.path["account"]
     if account_id == ctx.platform.account_id:
         raise StripeError(CANNOT_DELETE_PLATFORM)
-    _connected(ctx, account_id)
+    account = _connected(ctx, account_id)
+    if account.get("type") == "standard":
+        # the platform loses its access to the account: what stripe-cli's account.application.deauthorized
+        # trigger makes (it deletes a Standard account); sent, like Stripe, to the platform's Connect endpoints
+        application = {"id": application_id(ctx.platform.account_id), "object": "application", "name": None}
+        _account_ctx(ctx, account).emit(DEAUTHORIZED, application)
     ctx.platform.accounts.remove(account_id)
     ctx.platform.scopes.pop(account_id, None)
     return {"id": account_id, "object": "account", "deleted": True}
+
+
+def application_id(platform_account: str) -> str:
+    """The platform's Connect application (``ca_``), the same for its whole life (no id drawn)."""
+    return "ca_" + platform_account.removeprefix("acct_")
 
 
 def reject(ctx: Ctx) -> Obj:
