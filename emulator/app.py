@@ -16,7 +16,7 @@ from emulator.faults.control import FaultControl
 from emulator.faults.injector import FaultInjector
 from emulator.faults.rules import FaultBook
 from emulator.hosted import HostedPages
-from emulator.http import errors, guard, limits
+from emulator.http import auth, errors, guard, limits
 from emulator.http.api import Api, Receive, Send, dumps
 from emulator.http.params import ParamSpecs, load_overlay, load_spec
 from emulator.http.render import Representation, child_schemas, expandable_fields
@@ -161,6 +161,8 @@ class EmulatorApp:
             else:
                 await self.api(scope, body, send)  # what front() -> serve() -> dispatch() come to
             return
+        if self.api.loading and scope["method"] not in ("GET", "HEAD"):
+            await self.api.loads.wait(_key_of(headers))  # a fixture load runs: control-plane writes wait
         await self.serve(scope, body, send)
 
     async def serve(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -175,6 +177,17 @@ class EmulatorApp:
             await self.api(scope, receive, send)
             return
         await self.starlette(scope, receive, send)
+
+
+def _key_of(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The API key a control-plane request names (None: none, or not a valid one)."""
+    value = next((v for k, v in headers if k.lower() == b"authorization"), None)
+    if value is None:
+        return None
+    try:
+        return auth.key_from_header(value.decode("latin-1"))
+    except errors.StripeError:
+        return None
 
 
 def create_app(state: State | None = None, settings: Settings | None = None) -> EmulatorApp:

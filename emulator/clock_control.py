@@ -1,6 +1,6 @@
 """``GET|POST /_emulator/clock``: each platform's time (the key in ``Authorization`` names it).
 
-* ``GET`` answers ``{"now", "offset", "frozen"}``: the platform's time in unix seconds, how far
+* ``GET`` (and ``HEAD``, without the body) answers ``{"now", "offset", "frozen"}``: the platform's time in unix seconds, how far
   it is ahead of the server's clock, and whether it is frozen.
 * ``POST`` (form or JSON body) with ``advance=<seconds>`` (> 0) or ``to=<unix seconds>`` (not in
   the platform's past) moves the platform's time forward, and with ``freeze=true|false`` stops or
@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from emulator.core.state import Platform, State
-from emulator.http.control_plane import endpoint, read_body, required_key
+from emulator.http.control_plane import ascii_int, endpoint, read_body, reading, required_key
 from emulator.http.errors import StripeError
 from emulator.http.guard import refuse_cross_site
 
@@ -50,15 +50,11 @@ class Move:
 
 
 def _integer(value: Any, param: str) -> int:
+    number = ascii_int(value)
+    if number is not None:
+        return number
     if isinstance(value, bool):
-        raise StripeError(NOT_INTEGER.format(value=str(value).lower()), param=param, code="parameter_invalid_integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = value.strip() if isinstance(value, str) else None
-    if text and text.lstrip("-").isdigit() and len(text) <= 20:
-        return int(text)
+        value = str(value).lower()
     shown = value if isinstance(value, (str, int, float)) else type(value).__name__
     raise StripeError(NOT_INTEGER.format(value=str(shown)[:100]), param=param, code="parameter_invalid_integer")
 
@@ -125,7 +121,7 @@ class ClockControl:
 
     async def clock(self, request: Request) -> dict[str, Any]:
         key = required_key(request)
-        if request.method == "GET":
+        if reading(request):  # GET, and HEAD (the same answer without its body): never a move
             return clock_json(self.state, self.state.platforms.get(key))
         refuse_cross_site(request)
         body = await read_body(request)

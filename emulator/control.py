@@ -18,6 +18,9 @@
 * ``GET|POST /_emulator/fixtures``: what the fixture files made (ids by step name, ``env``);
   a POST with a stripe CLI fixture document as its JSON body loads it for the calling key
   (the ``--fixtures-key`` without one) and answers the ids, or a 400 naming the failed step.
+
+Starlette serves ``HEAD`` with the ``GET`` endpoint: it answers as ``GET`` does, without the body,
+and never changes anything.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from emulator import __version__
 from emulator.core.state import Platform, PlatformSettings, State
 from emulator.http import errors, redaction
 from emulator.http.api import Api, RequestRecord
-from emulator.http.control_plane import api_key, endpoint, limit_param, read_body, required_key
+from emulator.http.control_plane import api_key, ascii_int, endpoint, limit_param, read_body, reading, required_key
 from emulator.http.errors import StripeError, mask_key
 from emulator.http.guard import refuse_cross_site
 from emulator.http.responses import JSONResponse
@@ -155,10 +158,9 @@ class Control:
         key = api_key(request)
         limit = limit_param(request)
         status_raw = request.query_params.get("status")
-        try:
-            status = int(status_raw) if status_raw else None
-        except ValueError:
-            raise StripeError(INVALID_STATUS, param="status") from None
+        status = ascii_int(status_raw) if status_raw else None
+        if status_raw and status is None:
+            raise StripeError(INVALID_STATUS, param="status")
         reveal = request.query_params.get(REVEAL, "").lower() in ("true", "1")
         method = (request.query_params.get("method") or "").upper()
         prefix = request.query_params.get("path") or ""
@@ -224,7 +226,7 @@ class Control:
 
         loader = self.app.fixture_loader if self.app is not None else None
         key = api_key(request)
-        if request.method == "GET":
+        if reading(request):  # GET or HEAD: never a load
             results = [] if loader is None else list(loader.results)
             return {"fixtures": [r.summary() for r in results if key is None or r.key == key]}
         refuse_cross_site(request)

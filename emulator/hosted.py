@@ -224,6 +224,8 @@ class HostedPages:
         if found is None:
             return _not_found()
         platform, account_id = found
+        if request.method == "HEAD":  # a link checker's look does not use the link up
+            return Response(status_code=200, media_type="text/html")
         platform.extra.get(links.LOGIN_LINKS, {}).pop(str(request.path_params["token"]), None)  # single use
         return _page(
             LOGIN_TITLE, join(el("p", None, "Account ", el("code", None, account_id)), el("p", None, LOGIN_TEXT))

@@ -3,15 +3,17 @@
 Both control endpoints that change them (``/_emulator/platform_settings`` and
 ``/_emulator/webhooks/settings``) read the body through :func:`parse_changes`, a pydantic model
 that coerces form strings (``"true"``, ``"1.5"``) and refuses unknown names and out-of-range
-values with a Stripe-shaped 400.
+values with a Stripe-shaped 400. Seconds are read as the rest of the control plane reads numbers
+(:func:`emulator.http.control_plane.ascii_number`): ASCII digits only, and never a boolean.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from emulator.http.control_plane import ascii_number
 from emulator.http.errors import StripeError
 
 MAX_RTA_TIMEOUT = 60.0
@@ -32,6 +34,17 @@ class PlatformSettingsChanges(BaseModel):
     require_terms_acceptance: bool | None = None
     onboarding: Literal["instant", "required"] | None = None
     default_spending_limits: bool | None = None
+
+    @field_validator("rta_timeout_seconds", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        """``true``, ``"٣"`` or ``"1_0"`` are not seconds (pydantic's lax mode would take them)."""
+        if value is None:
+            return None
+        number = ascii_number(value)
+        if number is None:
+            raise ValueError("not a number")
+        return number
 
 
 def parse_changes(body: dict[str, Any], *, allowed: frozenset[str] | None = None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from emulator.dashboard import data, fmt
 from emulator.dashboard.forms import NETWORKS
 from emulator.dashboard.layout import Flash
 from emulator.dashboard.view import View
+from emulator.http.control_plane import ascii_int
 from emulator.resources.issuing.card_shipping import TRANSITIONS
 
 USER_AGENT = "stripe-emulator-dashboard"
@@ -277,9 +278,10 @@ class Actions:
             raw = form.get(name, "").strip()
             if not raw:
                 continue
-            if not raw.isdigit() or len(raw) > MAX_DURATION_DIGITS:
+            value = ascii_int(raw) if raw.isdigit() and len(raw) <= MAX_DURATION_DIGITS else None  # not "²"
+            if value is None:
                 raise ActionError(INVALID_DURATION.format(name=name, value=raw[:20]))
-            seconds += int(raw) * unit
+            seconds += value * unit
         if seconds <= 0:
             raise ActionError(NO_DURATION)
         status, body = await self.call(view, "POST", CLOCK_PATH, {"advance": str(seconds)}, None)

@@ -33,6 +33,7 @@ from emulator.dashboard.layout import Flash, page
 from emulator.dashboard.view import ROOT, View
 from emulator.fixtures.inprocess import call_app
 from emulator.http import guard
+from emulator.http.control_plane import ascii_int
 from emulator.http.responses import JSONResponse
 
 if TYPE_CHECKING:
@@ -166,10 +167,11 @@ class Dashboard:
         if isinstance(view, Response):
             return view
         raw = request.query_params.get("page", "1")
-        if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+        page = ascii_int(raw) if raw.isdigit() and len(raw) <= 6 else None  # ASCII digits: not "²"
+        if page is None or page < 1:
             return self._error(request, "Bad request", INVALID_PAGE, 400)
         object_type = request.path_params["object_type"][:MAX_QUERY]
-        return self._page(request, object_type, pages.list_page(view, object_type, int(raw)))
+        return self._page(request, object_type, pages.list_page(view, object_type, page))
 
     async def object(self, request: Request) -> Response:
         view = self._view_or_404(request)

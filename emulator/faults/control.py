@@ -3,6 +3,8 @@
 * ``POST /_emulator/faults`` (JSON or form) adds a rule and answers it (``id``, ``remaining``, ...).
 * ``GET /_emulator/faults`` lists the rules, oldest first, with ``remaining`` and ``fired`` counts.
 * ``DELETE /_emulator/faults`` deletes them all; ``GET|DELETE /_emulator/faults/{id}`` one.
+
+``HEAD`` answers as ``GET`` does, without the body (it never adds or deletes a rule).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from starlette.routing import Route
 
 from emulator.core.state import State
 from emulator.faults.rules import FaultBook
-from emulator.http.control_plane import endpoint, read_body, required_key
+from emulator.http.control_plane import endpoint, read_body, reading, required_key
 from emulator.http.errors import StripeError
 from emulator.http.guard import refuse_cross_site
 
@@ -35,7 +37,7 @@ class FaultControl:
 
     async def rules(self, request: Request) -> dict[str, Any]:
         key = required_key(request)
-        if request.method == "GET":
+        if reading(request):  # GET or HEAD: never a change
             data = [r.render() for r in self.book.of(key)]
             return {"object": "list", "url": PATH, "has_more": False, "data": data}
         refuse_cross_site(request)
@@ -49,7 +51,7 @@ class FaultControl:
         found = next((r for r in self.book.of(key) if r.id == rule_id), None)
         if found is None:
             raise StripeError(NO_SUCH_RULE.format(id=rule_id[:100]), status=404, code="resource_missing", param="id")
-        if request.method == "GET":
+        if reading(request):
             return found.render()
         refuse_cross_site(request)
         self.book.delete(key, rule_id)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from emulator.http.control_plane import ascii_int, ascii_number
 from emulator.http.errors import StripeError
 
 STATUSES = (429, 500, 502, 503, 504)
@@ -55,28 +56,18 @@ def _bad(message: str, param: str, code: str | None = None) -> StripeError:
 
 
 def _integer(value: Any, low: int, high: int, message: str, param: str) -> int:
-    if isinstance(value, bool):
+    number = ascii_int(value)  # ASCII digits only: not "５００", "٣" or "1_0"; never a bool
+    if number is None or not low <= number <= high:
         raise _bad(message, param)
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            raise _bad(message, param) from None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or not low <= value <= high:
-        raise _bad(message, param)
-    return value
+    return number
 
 
 def _probability(value: Any) -> float:
-    if isinstance(value, bool):
-        raise _bad(BAD_PROBABILITY, "probability")
     try:
-        number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        raise _bad(BAD_PROBABILITY, "probability") from None
-    if not 0.0 <= number <= 1.0:  # also NaN
+        number = ascii_number(value)  # ASCII digits only; never a bool, NaN or infinity
+    except OverflowError:  # an integer too large for a float (``1e400`` written out)
+        number = None
+    if number is None or not 0.0 <= number <= 1.0:
         raise _bad(BAD_PROBABILITY, "probability")
     return number
 

@@ -21,6 +21,7 @@ import orjson
 from emulator.core import jsonutil
 from emulator.core.context import Ctx
 from emulator.core.state import Platform, Scope, State
+from emulator.fixtures.gate import LoadGate
 from emulator.http import auth, errors, forms, limited_keys, multipart, request_lines, versions
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
@@ -147,6 +148,9 @@ class Api:
         self.timekeeper.after_move.append(self._forget_old_keys)
         self.lines: request_lines.Line | None = None  # the CLI's request-line writer
         self.recorder = Recorder(state.codec)  # each platform's state-changing requests, for export
+        # platforms a fixture document is loading into: their requests wait (emulator.fixtures.gate)
+        self.loads = LoadGate()
+        self.loading = self.loads.loading  # empty unless a load runs: the one check a request pays
         # Called with (method, path, status, body) after every response (tests validate bodies here).
         self.observers: list[Callable[[str, str, int, bytes], None]] = []
         # Tests: compare every answer taken from an event's snapshot with a fresh render of the object.
@@ -285,6 +289,8 @@ class Api:
             tenant = self._scope_for(platform, key, account_header(headers))
             if _is_form(headers.get("content-type")):  # what a fixture step can send again
                 meta["platform"] = platform
+        if self.loading and await self.loads.wait(platform.key, path):  # a fixture load ran meanwhile:
+            return await self._handle(scope, receive, method, path, headers, request_id, meta, extra_headers)
         meta["account"] = tenant.account_id if tenant.is_connected else None
         now = platform.now()  # the platform's time (``/_emulator/clock``), read once per request
         if platform.agenda.due(now):

@@ -14,14 +14,13 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import Route
 
 from emulator.core.state import Platform, PlatformSettings, State
-from emulator.http.control_plane import api_key, endpoint, limit_param, read_body, required_key
+from emulator.http.control_plane import api_key, ascii_int, ascii_number, endpoint, limit_param, read_body, required_key
 from emulator.http.errors import StripeError, mask_key
 from emulator.http.guard import refuse_cross_site
 from emulator.webhooks.book import EXTRA_KEY, Book, book_of
@@ -115,22 +114,27 @@ class WebhookControl:
 
     # --- settings ----------------------------------------------------------------------------------
 
-    def _settings_json(self, platform: Platform) -> dict[str, Any]:
-        book = book_of(platform)
+    def _settings_json(self, platform: Platform | None) -> dict[str, Any]:
+        """The platform's settings (the defaults for a platform not made yet)."""
+        book = self._book(platform.key) if platform is not None else None
+        schedule = self.engine.schedule(book) if book is not None else self.engine.settings.webhook_retry_schedule
+        settings = platform.settings if platform is not None else PlatformSettings()
         return {
-            "retry_schedule": list(self.engine.schedule(book)),
-            "retry_schedule_overridden": book.retry_schedule is not None,
-            "rta_timeout_seconds": platform.settings.rta_timeout_seconds,
-            "rta_timeout_approves": platform.settings.rta_timeout_approves,
+            "retry_schedule": list(schedule),
+            "retry_schedule_overridden": book is not None and book.retry_schedule is not None,
+            "rta_timeout_seconds": settings.rta_timeout_seconds,
+            "rta_timeout_approves": settings.rta_timeout_approves,
             "forward_to": self.engine.forward.url if self.engine.forward is not None else None,
         }
 
     async def settings(self, request: Request) -> dict[str, Any]:
         key = required_key(request)
-        platform = self.state.platform(key)
-        if request.method == "POST":
-            refuse_cross_site(request)
-            _apply(platform, _read_settings(await read_body(request, INVALID_BODY)))
+        if request.method != "POST":  # GET or HEAD: a look makes no platform
+            return self._settings_json(self.state.platforms.get(key))
+        refuse_cross_site(request)
+        changes = _read_settings(await read_body(request, INVALID_BODY))
+        platform = self.state.platform(key)  # only once the request is known to be good
+        _apply(platform, changes)
         return self._settings_json(platform)
 
 
@@ -151,21 +155,6 @@ def _read_settings(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _schedule(value: Any) -> tuple[float, ...] | None:
     """A list (JSON), indexed dict or comma-separated string (form) of delays; None/"" = default."""
     if value is None or value == "":
@@ -173,13 +162,13 @@ def _schedule(value: Any) -> tuple[float, ...] | None:
     items: list[Any]
     if isinstance(value, list):
         items = value
-    elif isinstance(value, dict) and all(k.isdigit() for k in value):
+    elif isinstance(value, dict) and all(k.isdigit() and ascii_int(k) is not None for k in value):
         items = [v for _, v in sorted(value.items(), key=lambda kv: int(kv[0]))]
     elif isinstance(value, str):
         items = [p for p in value.split(",") if p.strip()]
     else:
         items = [None]
-    delays = [_number(v) for v in items]
+    delays = [ascii_number(v) for v in items]  # ASCII digits only: not "٣", "1_0" or true
     if len(delays) > MAX_SCHEDULE or any(d is None or not 0 <= d <= MAX_DELAY for d in delays):
         raise StripeError(INVALID_SCHEDULE.format(max=MAX_SCHEDULE, top=MAX_DELAY), param="retry_schedule")
     return tuple(d for d in delays if d is not None)

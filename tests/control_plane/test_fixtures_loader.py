@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,10 @@ from emulator.fixtures import FixtureError, parse_data, parse_text
 from emulator.fixtures.encoding import pairs, scalar
 from emulator.fixtures.references import Resolver, as_text, lookup, read_dotenv
 from emulator.http import forms
+from tests.support import flows
 from tests.support.flows import GUIDE_ADDRESS
+from tests.support.receiver import Answer, Received, Receiver, json_answer
+from tests.support.shop import VERSION, Shop
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "fixtures"
@@ -301,6 +307,68 @@ def test_a_failing_file_on_a_new_key_leaves_no_platform(server: EmulatorServer) 
     assert key not in server.state.platforms
 
 
+def test_a_reset_forgets_what_the_platforms_loads_made(server: EmulatorServer, api_key: str) -> None:
+    other = "sk_test_" + uuid.uuid4().hex
+    assert load(server, api_key, doc(CARDHOLDER)).status_code == 200
+    assert load(server, other, doc(CARDHOLDER)).status_code == 200
+    httpx.post(server.url + "/_emulator/reset", headers={"Authorization": f"Bearer {api_key}"})
+    mine = httpx.get(server.url + "/_emulator/fixtures", headers={"Authorization": f"Bearer {api_key}"}).json()
+    theirs = httpx.get(server.url + "/_emulator/fixtures", headers={"Authorization": f"Bearer {other}"}).json()
+    assert mine["fixtures"] == [] and len(theirs["fixtures"]) == 1
+
+
+RTA_STEP = {"name": "auth", "path": "/v1/test_helpers/issuing/authorizations", "method": "post"}
+BOOM = {"name": "boom", "path": "/v1/issuing/cards/ic_does_not_exist", "method": "get"}
+
+
+def test_a_failing_load_never_undoes_another_clients_write(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient, http: httpx.Client
+) -> None:
+    """While a load awaits a real-time decision, the platform's other requests wait; its failure
+    then undoes only the load's own steps."""
+    asked, release = threading.Event(), threading.Event()
+
+    def respond(received: Received) -> Answer:
+        asked.set()
+        release.wait(10)
+        return json_answer(200, {"approved": True}, VERSION)
+
+    with Receiver(respond) as receiver, ThreadPoolExecutor(3) as pool:
+        shop = Shop(client, http, receiver)
+        shop.settings(rta_timeout_seconds=10)
+        step = {**RTA_STEP, "params": {"card": shop.card.id, "amount": 100, "currency": "usd"}}
+        loading = pool.submit(load, server, api_key, doc(step, BOOM), stripe_account=shop.account.id)
+        assert asked.wait(10)  # the load's authorization awaits its decision
+        holder_params: Any = flows.guide_cardholder_params()
+        created = pool.submit(client.v1.issuing.cardholders.create, holder_params, shop.options)
+        moved = pool.submit(http.post, "/_emulator/clock", data={"advance": "60"})
+        time.sleep(0.3)
+        assert not created.done() and not moved.done()  # they wait for the load to end
+        release.set()
+        failed = loading.result(timeout=20)
+        assert failed.status_code == 400 and "step 2 of 2 ('boom'" in failed.json()["error"]["message"]
+        holder = created.result(timeout=20)
+        assert moved.result(timeout=20).status_code == 200
+    assert client.v1.issuing.cardholders.retrieve(holder.id, options=shop.options).id == holder.id  # type: ignore[arg-type]
+    assert http.get("/_emulator/clock").json()["offset"] >= 60
+    assert client.v1.issuing.authorizations.list(options=shop.options).data == []  # type: ignore[arg-type]
+
+
+def test_a_receiver_deciding_through_the_api_is_not_held_up_by_the_load(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient, http: httpx.Client
+) -> None:
+    with Receiver() as receiver:
+        shop = Shop(client, http, receiver)
+        shop.settings(rta_timeout_seconds=10)
+        calls = shop.decide_by_call("approve")
+        step = {**RTA_STEP, "params": {"card": shop.card.id, "amount": 100, "currency": "usd"}}
+        started = time.monotonic()
+        resp = load(server, api_key, doc(step), stripe_account=shop.account.id)
+    assert resp.status_code == 200, resp.text
+    assert time.monotonic() - started < 5  # not the 10 s timeout
+    assert resp.json()["responses"]["auth"]["approved"] is True and len(calls) == 1
+
+
 def test_the_fixtures_endpoint_refuses_what_is_not_a_fixture_document(server: EmulatorServer, api_key: str) -> None:
     resp = httpx.post(
         server.url + "/_emulator/fixtures", content=b"nope", headers={"Authorization": f"Bearer {api_key}"}
@@ -360,12 +428,12 @@ def test_shipped_fixtures_load_at_start_and_after_each_reset(folder: Path) -> No
         assert [f["source"] for f in loaded] == files
         first_ids = {f["source"]: f["ids"] for f in loaded}
         assert httpx.post(srv.url + "/_emulator/reset", headers={"Authorization": f"Bearer {key}"}).status_code == 200
-        again = httpx.get(srv.url + "/_emulator/fixtures").json()["fixtures"][len(files) :]
+        again = httpx.get(srv.url + "/_emulator/fixtures").json()["fixtures"]  # the reset forgot the first loads
         assert [f["source"] for f in again] == files
         assert {f["source"]: f["ids"] for f in again} != first_ids  # a new run made new objects
         other = "sk_test_" + uuid.uuid4().hex
         httpx.post(srv.url + "/_emulator/reset", headers={"Authorization": f"Bearer {other}"})
-        assert len(httpx.get(srv.url + "/_emulator/fixtures").json()["fixtures"]) == 2 * len(files)
+        assert httpx.get(srv.url + "/_emulator/fixtures").json()["fixtures"] == again
     finally:
         srv.stop()
 
