@@ -381,3 +381,14 @@ def test_deleting_a_standard_account_deauthorizes_the_platform(client: stripe.St
     assert len(deauthorized) == 1 and deauthorized[0].account == standard.id
     application = deauthorized[0].data.object
     assert application["object"] == "application" and application["id"].startswith("ca_")
+
+
+def test_a_first_capability_request_shows_only_what_changed(client: stripe.StripeClient) -> None:
+    """``previous_attributes`` holds "the names of the updated attributes": never id, object or account."""
+    account = client.v1.accounts.create({"type": "custom", "country": "US"})
+    client.v1.accounts.update(account.id, {"capabilities": {"transfers": {"requested": True}}})
+    (event,) = client.v1.events.list({"type": "capability.updated"}, {"stripe_account": account.id}).data
+    previous = event.data.previous_attributes
+    assert previous is not None
+    assert {"id", "object", "account"}.isdisjoint(previous.to_dict())
+    assert previous.to_dict() == {"requested": False, "requested_at": None, "status": "unrequested"}

@@ -328,11 +328,25 @@ def apply_capability_requests(
         status = _capability_status(name, caps, blocked)
         if status != "unrequested":
             statuses[name] = status
-        before = before_objs.get(name) or {"status": "unrequested", "requested": False}
+        before = before_objs.get(name) or _unrequested(account, name)
         if before["status"] != status or before["requested"] != caps[name]["requested"]:
             changed[name] = before
     account["capabilities"] = statuses
     return changed
+
+
+def _unrequested(account: Obj, name: str) -> Obj:
+    """A capability never requested, as it shows (what a first request's ``previous_attributes`` compare to)."""
+    return {
+        "id": name,
+        "object": "capability",
+        "account": account["id"],
+        "future_requirements": _requirements(),
+        "requested": False,
+        "requested_at": None,
+        "requirements": _requirements(),
+        "status": "unrequested",
+    }
 
 
 def capability_object(ctx: Ctx, account: Obj, name: str) -> Obj:
