@@ -83,6 +83,18 @@ def test_same_bank_details_twice_is_bank_account_exists(client: stripe.StripeCli
     assert error_json(exc)["code"] == "bank_account_exists"
 
 
+def test_a_test_token_may_be_added_twice(client: stripe.StripeClient, account: stripe.Account) -> None:
+    """stripe-cli's account.external_account.deleted trigger: btok_us twice, the second the default, then
+    the first deleted."""
+    first = client.v1.accounts.external_accounts.create(account.id, {"external_account": "btok_us"})
+    second = client.v1.accounts.external_accounts.create(
+        account.id, {"external_account": "btok_us", "default_for_currency": True}
+    )
+    assert first.id != second.id
+    deleted = client.v1.accounts.external_accounts.delete(account.id, first.id)
+    assert deleted.deleted is True
+
+
 @pytest.mark.parametrize(
     ("change", "param", "code"),
     [
