@@ -513,3 +513,19 @@ def test_a_file_nested_too_deeply_is_refused_clearly(tmp_path: Path) -> None:
     srv = EmulatorServer(settings=Settings(port=0, fixtures=(str(path),)))
     with pytest.raises(RuntimeError, match=r"deep\.json: the document nests deeper than 64 levels"):
         srv.start()
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    # the real-time request goes to an endpoint that names it (docs/webhooks.md): not part of this check
+    sorted(p for p in TRIGGERS.glob("*.json") if ".request" not in p.name),
+    ids=lambda p: p.name,
+)
+def test_each_shipped_trigger_fires_the_event_it_is_named_after(server: EmulatorServer, trigger: Path) -> None:
+    key = "sk_test_" + uuid.uuid4().hex
+    auth = {"Authorization": f"Bearer {key}"}
+    loaded = httpx.post(server.url + "/_emulator/fixtures", content=trigger.read_bytes(), headers=auth)
+    assert loaded.status_code == 200, loaded.text
+    event_type = trigger.name.removesuffix(".json").removesuffix(".eu").removesuffix(".gb")
+    events = httpx.get(server.url + "/v1/events", params={"type": event_type}, headers=auth).json()["data"]
+    assert events, f"{trigger.name}: no {event_type} event"
