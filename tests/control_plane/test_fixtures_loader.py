@@ -158,6 +158,7 @@ def test_resolver_fills_defaults_env_time_and_uuids(tmp_path: Path) -> None:
     )
     assert resolver.resolve("${card:missing|eur}") == "eur"
     assert resolver.resolve("${card:missing}") == "${card:missing}"
+    assert resolver.resolve("${card:missing|}") == "${card:missing|}"  # stripe-cli: an empty default is no default
     assert resolver.resolve("${card:limits.0.amount}") == "5"
     assert resolver.resolve("${.env:FROM_ENV}") == "env!"
     assert resolver.resolve("${.env:FROM_FILE}") == "from file"
@@ -529,3 +530,22 @@ def test_each_shipped_trigger_fires_the_event_it_is_named_after(server: Emulator
     event_type = trigger.name.removesuffix(".json").removesuffix(".eu").removesuffix(".gb")
     events = httpx.get(server.url + "/v1/events", params={"type": event_type}, headers=auth).json()["data"]
     assert events, f"{trigger.name}: no {event_type} event"
+
+
+def test_a_reference_path_with_a_trailing_slash_works_as_in_the_cli(server: EmulatorServer) -> None:
+    """stripe-cli joins a path holding references with Go's path.Join, which drops a trailing slash."""
+    key = "sk_test_" + uuid.uuid4().hex
+    doc = {
+        "_meta": {"template_version": 0},
+        "fixtures": [
+            {
+                "name": "holder",
+                "path": "/v1/issuing/cardholders",
+                "method": "post",
+                "params": {"name": "Jenny Rosen", "billing": {"address": GUIDE_ADDRESS}},
+            },
+            {"name": "again", "path": "/v1/issuing/cardholders/${holder:id}/", "method": "get"},
+        ],
+    }
+    r = httpx.post(server.url + "/_emulator/fixtures", json=doc, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
