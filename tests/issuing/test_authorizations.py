@@ -4,7 +4,6 @@ lifecycle (capture, increment, reverse, expire, finalize) and the money each ste
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import httpx
@@ -774,12 +773,7 @@ def test_risk_level_names_follow_the_api_version() -> None:
     """2026-03-25.dahlia renamed ``risk_level`` to ``level`` in the test helper's card-testing and
     merchant-dispute risk (Stripe's changelog; stripe-node 21's breaking changes). Its own server: the
     session's checks every answer against the 2026 shapes."""
-    server = EmulatorServer()
-    server.start()
-    try:
-        key = "sk_test_" + uuid.uuid4().hex
-        s = issuing_flows.spender(stripe.StripeClient(key, base_addresses={"api": server.url}))
-        http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"})
+    with issuing_flows.spender_on_own_server() as (s, http):
         base = {"card": s.card, "amount": "100"}
 
         def ask(version: str, hash_name: str, name: str) -> httpx.Response:
@@ -806,5 +800,3 @@ def test_risk_level_names_follow_the_api_version() -> None:
         )
         assert r.json()["error"]["code"] == "parameter_missing"
         assert r.json()["error"]["param"] == "risk_assessment[card_testing_risk][level]"
-    finally:
-        server.stop()

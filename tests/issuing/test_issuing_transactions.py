@@ -3,13 +3,9 @@ their links to Treasury objects, list filters and purchase details."""
 
 from __future__ import annotations
 
-import uuid
-
-import httpx
 import pytest
 import stripe
 
-from emulator import EmulatorServer
 from tests.support import issuing_flows
 from tests.support.issuing_flows import Spender
 
@@ -240,12 +236,7 @@ def test_fuel_volume_decimal_before_2024_06_20() -> None:
     """API 2024-06-20 renamed the fuel quantity ``volume_decimal`` -> ``quantity_decimal`` (stripe-node
     16's breaking changes): older versions send and see the old name, newer ones may not send it.
     Its own server: the session's checks every answer against the 2026 shapes."""
-    server = EmulatorServer()
-    server.start()
-    try:
-        key = "sk_test_" + uuid.uuid4().hex
-        s = issuing_flows.spender(stripe.StripeClient(key, base_addresses={"api": server.url}))
-        http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"})
+    with issuing_flows.spender_on_own_server() as (s, http):
         old = {"Stripe-Version": "2023-08-16", "Stripe-Account": s.account}
         new = {"Stripe-Version": "2026-10-28.endive", "Stripe-Account": s.account}
         fuel = {"purchase_details[fuel][volume_decimal]": "6.5", "purchase_details[fuel][type]": "diesel"}
@@ -263,5 +254,3 @@ def test_fuel_volume_decimal_before_2024_06_20() -> None:
         assert "quantity_decimal" not in as_old["purchase_details"]["fuel"]
         assert as_new["purchase_details"]["fuel"]["quantity_decimal"] == "6.5"
         assert "volume_decimal" not in as_new["purchase_details"]["fuel"]
-    finally:
-        server.stop()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import stripe
 
+from emulator import EmulatorServer
 from tests.support import flows
 
 
@@ -57,3 +62,18 @@ def spender(client: stripe.StripeClient, funds: int = 50_000, **card_params: Any
     fa = flows.funded_financial_account(client, account, amount=funds).id
     holder = cardholder(client, account)
     return Spender(client, account, fa, holder, card(client, account, holder, fa, **card_params))
+
+
+@contextmanager
+def spender_on_own_server() -> Iterator[tuple[Spender, httpx.Client]]:
+    """A spender (and an httpx client with its key) on an emulator of its own: for requests in other API
+    versions, whose answers the session server's checks against the 2026 shapes would refuse."""
+    server = EmulatorServer()
+    server.start()
+    try:
+        key = "sk_test_" + uuid.uuid4().hex
+        s = spender(stripe.StripeClient(key, base_addresses={"api": server.url}))
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}) as http:
+            yield s, http
+    finally:
+        server.stop()

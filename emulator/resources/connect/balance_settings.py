@@ -21,6 +21,7 @@ only, as ``POST /v1/accounts/{id}`` does).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emulator.core.context import Ctx
@@ -130,32 +131,33 @@ def _delay(current: int, timing: dict[str, Any]) -> int:
     return int(override)
 
 
-def _minimums(current: dict[str, int] | None, given: dict[str, Any] | None) -> dict[str, int] | None:
-    if given is None:  # "" clears them all
-        return None
-    out = dict(current or {})
-    for key, amount in given.items():
-        param = f"payments[payouts][minimum_balance_by_currency][{key}]"
-        cur = common.currency(key, param)
-        if amount is None:
-            out.pop(cur, None)
-        elif (value := _AMOUNT(amount, param)) < 0:
-            raise StripeError(NEGATIVE_MINIMUM, param=param)
-        else:
-            out[cur] = value
-    return out or None
-
-
-def _rules(ctx: Ctx, current: Obj | None, given: dict[str, Any] | None) -> Obj | None:
+def _per_currency(
+    current: dict[str, Any] | None, given: dict[str, Any] | None, name: str, check: Callable[[Any, str], Any]
+) -> dict[str, Any] | None:
+    """A per-currency map after an update: ``""`` clears it all, a currency's ``""`` removes that
+    currency, any other value is ``check(value, param)``-ed."""
     if given is None:
         return None
     out = dict(current or {})
-    for key, rules in given.items():
-        param = f"payments[payouts][automatic_transfer_rules_by_currency][{key}]"
+    for key, value in given.items():
+        param = f"payments[payouts][{name}][{key}]"
         cur = common.currency(key, param)
-        if rules is None:
+        if value is None:
             out.pop(cur, None)
-            continue
+        else:
+            out[cur] = check(value, param)
+    return out or None
+
+
+def _minimum(amount: Any, param: str) -> int:
+    value: int = _AMOUNT(amount, param)
+    if value < 0:
+        raise StripeError(NEGATIVE_MINIMUM, param=param)
+    return value
+
+
+def _rules_of(ctx: Ctx) -> Callable[[Any, str], list[Obj]]:
+    def check(rules: Any, param: str) -> list[Obj]:
         checked = []
         for i, rule in enumerate(_RULES(rules, param)):
             at = f"{param}[{i}]"
@@ -170,8 +172,9 @@ def _rules(ctx: Ctx, current: Obj | None, given: dict[str, Any] | None) -> Obj |
             checked.append(
                 {"payout_method": rule["payout_method"], "transfer_up_to_amount": up_to, "type": rule["type"]}
             )
-        out[cur] = checked
-    return out or None
+        return checked
+
+    return check
 
 
 def _start_of_day(current: Obj | None, given: dict[str, Any] | None) -> Obj | None:
@@ -223,14 +226,12 @@ def update(ctx: Ctx) -> Obj:
         changes.append((("settings", "payouts", "statement_descriptor"), given["statement_descriptor"] or None))
     if "debit_negative_balances" in payments:
         changes.append((("settings", "payouts", "debit_negative_balances"), bool(payments["debit_negative_balances"])))
-    if "minimum_balance_by_currency" in given:
-        minimums = _minimums(book.get("minimum_balance_by_currency"), given["minimum_balance_by_currency"])
-        book_changes["minimum_balance_by_currency"] = minimums
-    if "automatic_transfer_rules_by_currency" in given:
-        current = book.get("automatic_transfer_rules_by_currency")
-        book_changes["automatic_transfer_rules_by_currency"] = _rules(
-            ctx, current, given["automatic_transfer_rules_by_currency"]
-        )
+    for name, check in (
+        ("minimum_balance_by_currency", _minimum),
+        ("automatic_transfer_rules_by_currency", _rules_of(ctx)),
+    ):
+        if name in given:
+            book_changes[name] = _per_currency(book.get(name), given[name], name, check)
     if "start_of_day" in timing:
         book_changes["start_of_day"] = _start_of_day(book.get("start_of_day"), timing["start_of_day"])
     account_before = ctx.snapshot(account)
