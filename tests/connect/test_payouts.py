@@ -300,3 +300,45 @@ def test_payouts_refused_while_payouts_are_disabled(server: Any, client: stripe.
     assert "code" not in body and "param" not in body
     assert flows.available(client, account.id) == 1_000
     assert client.v1.payouts.list(options=_opts(account.id)).data == []
+
+
+def _issuing(client: stripe.StripeClient, account_id: str | None = None) -> int:
+    balance = client.v1.balance.retrieve(options=_opts(account_id) if account_id else {})
+    return sum(a.amount for a in (balance.issuing.available if balance.issuing else []) if a.currency == "usd")
+
+
+def test_pay_out_an_issuing_balance(client: stripe.StripeClient, account: stripe.Account, http: httpx.Client) -> None:
+    """docs.stripe.com/issuing/connect/funding, "Pay out an Issuing balance to an external account":
+    ``POST /v1/payouts`` with ``source_balance=issuing`` (what hackclub/hcb does with won dispute money)."""
+    opts = _opts(account.id)
+    client.v1.topups.create({"amount": 5_000, "currency": "usd", "destination_balance": "issuing"}, opts)
+    _bank(client, account.id, "000123456789")
+    # the doc's own request, sent as curl would
+    r = http.post(
+        "/v1/payouts",
+        data={"source_balance": "issuing", "amount": "100", "currency": "usd"},
+        headers={"Stripe-Account": account.id},
+    )
+    assert r.status_code == 200, r.text
+    payout = client.v1.payouts.retrieve(r.json()["id"], options=opts)
+    assert payout.status == "paid" and _issuing(client, account.id) == 4_900
+    txn = client.v1.balance_transactions.retrieve(payout.balance_transaction, options=opts)  # type: ignore[arg-type]
+    assert (txn.type, txn.amount, txn.balance_type) == ("payout", -100, "issuing")
+    # the payments balance is not touched, and the Issuing balance bounds the amount
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payouts.create({"amount": 100, "currency": "usd"}, opts)
+    assert error_json(exc)["code"] == "balance_insufficient"
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payouts.create(
+            {"amount": 5_000, "currency": "usd", "source_balance": "issuing"},  # type: ignore[typeddict-unknown-key]
+            opts,
+        )
+    assert error_json(exc)["code"] == "balance_insufficient"
+    # a failing bank account gives the money back to the Issuing balance
+    failing = _bank(client, account.id, "000111111116", default=True)
+    failed = client.v1.payouts.create(
+        {"amount": 300, "currency": "usd", "source_balance": "issuing", "destination": failing.id},  # type: ignore[typeddict-unknown-key]
+        opts,
+    )
+    assert client.v1.payouts.retrieve(failed.id, options=opts).status == "failed"
+    assert _issuing(client, account.id) == 4_900

@@ -8,6 +8,8 @@ the payout's ``arrival_date``, ``description`` the payout's) when the payout is 
 described ``REFUND FOR PAYOUT (<description>)`` when the payout has a description); a reversal is a
 new payout (``original_payout``, ``amount`` -original as Stripe's debit payouts) crediting the
 amount back (``payout``, +amount). An account whose ``payouts_enabled`` is false cannot pay out.
+``source_balance=issuing`` (Stripe's Issuing funding guide) draws on the Issuing balance instead,
+and every later movement of that payout (failure, cancel, reversal) goes back to it.
 
 Status machine (test mode settles right after the create response, as top-ups do)::
 
@@ -90,6 +92,8 @@ REVERSE_TOO_OLD = "You can only reverse payouts that were expected to arrive les
 REVERSIBLE_COUNTRIES = frozenset({"US", "CA"})
 REVERSAL_WINDOW = 90 * DAY
 REFUND_DESCRIPTION = "REFUND FOR PAYOUT ({description})"
+ISSUING = "issuing"
+BALANCE_KEY = "balance"  # the payout's book (scope.meta): the balance it draws on (``source_balance``)
 EVENTS = ("payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.canceled")
 
 
@@ -163,15 +167,23 @@ def create(ctx: Ctx) -> Obj:
     if p.get("method") == "instant":
         raise StripeError(INSTANT_UNSUPPORTED, param="method", code="instant_payouts_unsupported")
     source_type = p.get("source_type") or "card"
-    if source_type != "card" or ledger.available(ctx.scope, currency) < amount:
+    balance = ISSUING if p.get("source_balance") == "issuing" else "available"
+    if source_type != "card" or ledger.available(ctx.scope, currency, balance) < amount:
         raise StripeError(BALANCE_INSUFFICIENT, code="balance_insufficient", param="amount")
     payout = _new(ctx, p, amount, currency, bank, None)
+    ctx.scope.meta_of(payout["id"])[BALANCE_KEY] = balance
     payout["balance_transaction"] = _post(ctx, payout, -amount)["id"]
     ctx.scope.add(payout)
     ctx.emit("payout.created", payout)
     if not _stays_pending(ctx, bank):
         ctx.after_response.append(lambda: settle(ctx, payout))
     return payout
+
+
+def _balance_of(ctx: Ctx, payout: Obj) -> str:
+    """The balance a payout draws on (a reversal: its original's), ``available`` unless ``source_balance=issuing``."""
+    kept: str = ctx.scope.meta_of(payout["original_payout"] or payout["id"]).get(BALANCE_KEY, "available")
+    return kept
 
 
 def _post(ctx: Ctx, payout: Obj, amount: int) -> Obj:
@@ -182,6 +194,7 @@ def _post(ctx: Ctx, payout: Obj, amount: int) -> Obj:
         amount=amount,
         currency=payout["currency"],
         source=payout["id"],
+        balance=_balance_of(ctx, payout),
         available_on=payout["arrival_date"],
         description=payout["description"],
     )
@@ -196,6 +209,7 @@ def _refund(ctx: Ctx, payout: Obj, kind: str) -> Obj:
         amount=payout["amount"],
         currency=payout["currency"],
         source=payout["id"],
+        balance=_balance_of(ctx, payout),
         description=REFUND_DESCRIPTION.format(description=description) if description else None,
     )
 
