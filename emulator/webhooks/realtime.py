@@ -10,8 +10,10 @@ the oldest one if several), the event is recorded like any other, POSTed signed 
 including the endpoint's own call to ``/approve`` or ``/decline``, are served meanwhile.
 
 The endpoint decides by answering HTTP 200 with a ``Stripe-Version`` header and a JSON body
-``{"approved": bool, "amount"?: int, "metadata"?: {...}}`` (``amount`` only counts when
-``pending_request.is_amount_controllable``), or by calling ``/approve``/``/decline`` inside the
+``{"approved": bool, "amount"?: int, "metadata"?: {...}, "send_fraud_challenges"?: ["sms"]}``
+(``amount`` only counts when ``pending_request.is_amount_controllable``, and may not be below
+``pending_request.amount_details.cashback_amount``; ``send_fraud_challenges`` on a decline opens an
+SMS fraud challenge on the declined authorization), or by calling ``/approve``/``/decline`` inside the
 window (:func:`resolve_via_api`; that decision counts at once). No answer in time is
 ``timeout``; any other answer is ``error`` with a ``reason_message``.
 """
@@ -43,6 +45,14 @@ APPROVED_MISSING = "Invalid response from the webhook endpoint: missing required
 APPROVED_NOT_BOOLEAN = "Invalid response from the webhook endpoint: `approved` must be a boolean."
 AMOUNT_INVALID = "Invalid response from the webhook endpoint: `amount` must be a positive integer."
 METADATA_INVALID = "Invalid response from the webhook endpoint: `metadata` must be an object of string values."
+BELOW_CASHBACK = (
+    "Invalid response from the webhook endpoint: `amount` ({amount}) cannot be less than the cashback_amount "
+    "({cashback}) of the request."
+)
+FRAUD_CHALLENGES_INVALID = (
+    "Invalid response from the webhook endpoint: `send_fraud_challenges` must be a list of channels (`sms`)."
+)
+FRAUD_CHALLENGE_CHANNELS = ("sms",)
 METADATA_REJECTED = "Invalid response from the webhook endpoint: {detail}"
 UNREACHABLE = "Could not reach the webhook endpoint: {detail}"
 NO_SECRET = "the webhook endpoint has no signing secret"
@@ -57,6 +67,7 @@ class RealtimeDecision:
     amount: int | None = None  # approved amount override (only set when is_amount_controllable)
     metadata: dict[str, str] | None = None
     reason_message: str | None = None  # for "error"
+    fraud_challenge: bool = False  # a decline asking for an SMS fraud challenge (``send_fraud_challenges``)
 
 
 def _window(setting: object) -> float:
@@ -69,6 +80,11 @@ def _window(setting: object) -> float:
 def _controllable(authorization: Obj) -> bool:
     pending = authorization.get("pending_request") or {}
     return bool(pending.get("is_amount_controllable"))
+
+
+def cashback_of(pending_request: Obj) -> int:
+    """The cashback an approval must cover (``pending_request.amount_details.cashback_amount``)."""
+    return int((pending_request.get("amount_details") or {}).get("cashback_amount") or 0)
 
 
 ABANDONED: dict[str, Any] = {"outcome": "timeout"}  # the answer of a wait cut short by a restart
@@ -108,6 +124,7 @@ async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
             secret,
             window,
             ctx.state.served,
+            cashback_of(authorization.get("pending_request") or {}),
         )
         return {**asdict(decision), "pending_webhooks": event.get("pending_webhooks", 0)}
 
@@ -117,7 +134,11 @@ async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
         book.remove_waiter(authorization["id"], waiter)
     event["pending_webhooks"] = answer.get("pending_webhooks", 0)
     return RealtimeDecision(
-        answer.get("outcome", "timeout"), answer.get("amount"), answer.get("metadata"), answer.get("reason_message")
+        answer.get("outcome", "timeout"),
+        answer.get("amount"),
+        answer.get("metadata"),
+        answer.get("reason_message"),
+        bool(answer.get("fraud_challenge", False)),
     )
 
 
@@ -129,6 +150,7 @@ async def _wait(
     secret: str,
     window: float,
     served: set[tuple[str, int]],
+    cashback: int = 0,
 ) -> RealtimeDecision:
     """POST the request to the endpoint and wait for its answer or an ``/approve``/``/decline`` call."""
     url = delivery.target.url
@@ -144,7 +166,7 @@ async def _wait(
         return decision
     if post.done():
         result = post.result()
-        decision = interpret(result, waiter.controllable)
+        decision = interpret(result, waiter.controllable, cashback)
         _record(delivery, result, url, decision.outcome)
         return decision
     post.cancel()
@@ -184,8 +206,9 @@ def _settle(book: Book, delivery: Delivery, post: asyncio.Task[transport.Result]
     post.add_done_callback(done)
 
 
-def interpret(result: transport.Result, controllable: bool) -> RealtimeDecision:
-    """The decision an endpoint's direct answer carries (``error`` when it carries none)."""
+def interpret(result: transport.Result, controllable: bool, cashback: int = 0) -> RealtimeDecision:
+    """The decision an endpoint's direct answer carries (``error`` when it carries none);
+    ``cashback``: the request's ``cashback_amount``, which an approved ``amount`` must cover."""
 
     def error(message: str) -> RealtimeDecision:
         return RealtimeDecision("error", reason_message=message)
@@ -213,7 +236,14 @@ def interpret(result: transport.Result, controllable: bool) -> RealtimeDecision:
         raw = answer["amount"]
         if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
             return error(AMOUNT_INVALID)
+        if approved and raw < cashback:
+            return error(BELOW_CASHBACK.format(amount=raw, cashback=cashback))
         amount = raw
+    challenges = answer.get("send_fraud_challenges")
+    if challenges is not None and (
+        not isinstance(challenges, list) or not all(c in FRAUD_CHALLENGE_CHANNELS for c in challenges)
+    ):
+        return error(FRAUD_CHALLENGES_INVALID)
     metadata: dict[str, str] | None = None
     if answer.get("metadata") is not None:
         raw_meta = answer["metadata"]
@@ -224,7 +254,9 @@ def interpret(result: transport.Result, controllable: bool) -> RealtimeDecision:
         except StripeError as exc:
             return error(METADATA_REJECTED.format(detail=exc.message))
         metadata = {str(k): v for k, v in raw_meta.items()}
-    return RealtimeDecision("approved" if approved else "declined", amount if approved else None, metadata)
+    if approved:
+        return RealtimeDecision("approved", amount, metadata)
+    return RealtimeDecision("declined", None, metadata, fraud_challenge=bool(challenges))
 
 
 def resolve_via_api(

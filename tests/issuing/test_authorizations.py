@@ -408,7 +408,8 @@ def test_verification_and_fraud(spender: Spender) -> None:
     declined(fraud, "suspected_fraud")
     assert [(c.channel, c.status) for c in fraud.fraud_challenges] == [("sms", "pending")]
     out = spender.client.v1.test_helpers.issuing.authorizations.respond(fraud.id, {"confirmed": True}, spender.opts)
-    assert out.fraud_challenges[0].status == "verified" and out.verified_by_fraud_challenge is False
+    # the challenged authorization bypassed nothing: its mark stays as it was
+    assert out.fraud_challenges[0].status == "verified" and out.verified_by_fraud_challenge is None
     assert (out.approved, out.status) == (False, "closed")
     with pytest.raises(stripe.InvalidRequestError):
         spender.client.v1.test_helpers.issuing.authorizations.respond(fraud.id, {"confirmed": False}, spender.opts)
@@ -433,8 +434,11 @@ def test_confirmed_fraud_challenge_lets_the_retry_through(spender: Spender) -> N
     # a rejected challenge lets nothing through
     th.respond(elsewhere.id, {"confirmed": False}, s.opts)
     declined(s.authorize(700, merchant_data={"name": "Other Shop", "network_id": "999"}, **risky), "suspected_fraud")
-    # ordinary purchases are not marked
-    assert s.authorize(10).verified_by_fraud_challenge is None
+    # purchases at merchants without a confirmed challenge are not marked; at the confirmed one they are
+    assert (
+        s.authorize(10, merchant_data={"name": "Third Shop", "network_id": "333"}).verified_by_fraud_challenge is None
+    )
+    assert s.authorize(10).verified_by_fraud_challenge is True
 
 
 def test_card_spending_controls(spender: Spender) -> None:

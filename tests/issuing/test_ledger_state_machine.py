@@ -31,6 +31,7 @@ pytestmark = pytest.mark.packed
 LIMIT_ALL_TIME = 20_000
 LIMIT_PER_AUTH = 8_000
 FLOWS = ("cash", "inbound_pending", "outbound_pending")
+FUEL_DEFAULT_HOLD = 10_000
 
 
 @dataclass
@@ -106,17 +107,26 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             self.model.cash += amount
 
         @rule(target=auths, limited=st.booleans(), amount=st.integers(0, 9_000))
-        def authorize(self, limited: bool, amount: int) -> Any:
+        def authorize(self, limited: bool, amount: int, *, fuel: bool = False) -> Any:
             card = self.limited if limited else self.plain
+            params: dict[str, Any] = {"card": card, "amount": amount}
+            if fuel:  # a fuel dispenser's status check: Stripe's default 100 USD held up to it
+                params["merchant_data"] = {"category": "automated_fuel_dispensers"}
+                amount = max(amount, FUEL_DEFAULT_HOLD)
             expected = self.model.allows(card, limited, amount)
-            auth = self.th.authorizations.create({"card": card, "amount": amount}, self.opts)
+            auth = self.th.authorizations.create(params, self.opts)
             assert auth.approved == expected, (auth.request_history[-1].reason, amount, self.model.cash)
             if not expected:
                 assert auth.status == "closed"
                 return multiple()
+            assert auth.amount == amount
             self.model.cash -= amount
             self.model.auths[auth.id] = AuthModel(card, amount, amount)
             return auth.id
+
+        @rule(target=auths, limited=st.booleans(), amount=st.integers(0, 12_000))
+        def authorize_fuel(self, limited: bool, amount: int) -> Any:
+            return self.authorize(limited, amount, fuel=True)
 
         @rule(target=auths, limited=st.booleans(), delta=st.integers(-1, 1))
         def authorize_all_cash(self, limited: bool, delta: int) -> Any:

@@ -149,6 +149,8 @@ ERRORS: list[tuple[Callable[[Received], Answer], str]] = [
         lambda r: json_answer(200, {"approved": True, "metadata": {"k" * 41: "v"}}, VERSION),
         "Metadata keys can have up to 40 characters",
     ),
+    (lambda r: json_answer(200, {"approved": False, "send_fraud_challenges": "sms"}, VERSION), "send_fraud_challenges"),
+    (lambda r: json_answer(200, {"approved": False, "send_fraud_challenges": ["email"]}, VERSION), "send_fraud"),
     (lambda r: json_answer(500, {"approved": True}, VERSION), "HTTP status 500"),
     (lambda r: json_answer(204, {}, VERSION), "HTTP status 204"),
 ]
@@ -170,6 +172,30 @@ def test_bad_amount_is_an_error_when_controllable(world: World, receiver: Receiv
     world.endpoint(receiver.url, [REQUEST])
     decision = world.decide(world.authorization(controllable=True))
     assert decision.outcome == "error" and "`amount`" in (decision.reason_message or "")
+
+
+def test_decline_may_ask_for_a_fraud_challenge(world: World, receiver: Receiver) -> None:
+    """``send_fraud_challenges: ["sms"]`` counts on a decline (the fraud-challenges guide), not on an approval."""
+    answers = [
+        {"approved": False, "send_fraud_challenges": ["sms"]},
+        {"approved": True, "send_fraud_challenges": ["sms"]},
+    ]
+    receiver.respond = lambda r: json_answer(200, answers.pop(0), VERSION)
+    world.endpoint(receiver.url, [REQUEST])
+    assert world.decide(world.authorization()) == RealtimeDecision("declined", fraud_challenge=True)
+    assert world.decide(world.authorization()) == RealtimeDecision("approved")
+
+
+@pytest.mark.parametrize(("amount", "outcome"), [(1999, "error"), (2000, "approved")])
+def test_approved_amount_covers_the_cashback(world: World, receiver: Receiver, amount: int, outcome: str) -> None:
+    receiver.respond = lambda r: json_answer(200, {"approved": True, "amount": amount}, VERSION)
+    world.endpoint(receiver.url, [REQUEST])
+    auth = world.authorization(controllable=True)
+    auth["pending_request"]["amount_details"] = {"atm_fee": None, "cashback_amount": 2000}
+    decision = world.decide(auth)
+    assert decision.outcome == outcome
+    if outcome == "error":
+        assert decision.reason_message == realtime.BELOW_CASHBACK.format(amount=amount, cashback=2000)
 
 
 def test_unreachable_endpoint_is_an_error(world: World) -> None:

@@ -9,9 +9,10 @@ the real-time endpoint:
 3. the account: ``account_disabled`` (rejected, or ``card_issuing`` not active);
 4. the request itself (new authorizations only): ``verification_failed`` (CVC or expiry
    mismatch, failed 3D Secure) and ``suspected_fraud`` (``risk_assessment.fraud_risk.level``
-   ``highest``; the flow then opens an SMS fraud challenge). Once the cardholder confirmed such a
-   challenge, retries on the same card at the same merchant within :data:`FRAUD_VERIFIED_FOR`
-   seconds bypass the fraud check and are marked ``verified_by_fraud_challenge: true``;
+   ``highest``; the flow then opens an SMS fraud challenge). Once the cardholder confirmed a
+   challenge (Stripe's, or one a real-time decline asked for), retries on the same card at the
+   same merchant within :data:`FRAUD_VERIFIED_FOR` seconds bypass the fraud check and are marked
+   ``verified_by_fraud_challenge: true`` (the real-time endpoint then sees the mark);
 5. ``spending_controls``: Stripe's fixed 10,000 USD per authorization (the platform setting
    ``default_spending_limits``), then the card's controls (its ``replacement_for`` chain shares interval limits) and
    of the cardholder (all their cards): categories, merchant countries, card presence,
@@ -100,12 +101,11 @@ def request_reason(ctx: Ctx, auth: Obj, params: dict[str, Any]) -> str | None:
         return "verification_failed"
     if (checks.get("three_d_secure") or {}).get("result") == "failed":
         return "verification_failed"
-    fraud = ((params.get("risk_assessment") or {}).get("fraud_risk") or {}).get("level")
-    if fraud == "highest":
-        if not _fraud_verified(ctx, auth):
-            return "suspected_fraud"
+    if _fraud_verified(ctx, auth):
         auth["verified_by_fraud_challenge"] = True
-    return None
+        return None
+    fraud = ((params.get("risk_assessment") or {}).get("fraud_risk") or {}).get("level")
+    return "suspected_fraud" if fraud == "highest" else None
 
 
 # --- spending controls ----------------------------------------------------------------------------

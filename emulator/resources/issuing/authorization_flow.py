@@ -16,12 +16,15 @@ A request, a new purchase (:func:`authorize`) or an increment of a pending autho
    ``card_active``; the endpoint's answer gives ``webhook_approved``/``webhook_declined`` (an
    approval may lower the amount when ``is_amount_controllable``); ``timeout`` approves or declines
    by the platform's ``rta_timeout_approves`` setting (reason ``webhook_timeout``); ``error``
-   declines with ``webhook_error`` and its ``reason_message``;
+   declines with ``webhook_error`` and its ``reason_message``. A fuel dispenser's status check is
+   held (and approved in full) at Stripe's default hold, not at the 1 USD asked
+   (:mod:`authorization_request`);
 4. **money** (:mod:`authorization_money`): the outcome applied to the hold through the
    authorization's :class:`~authorization_money.Funds`: the part not approved released, a
    declined new authorization closed, the hold booked;
 5. **record**: the authorized amounts, ``approved`` and ``status``, ``request_history``, the
-   endpoint's metadata, a fraud challenge after ``suspected_fraud``, the event
+   endpoint's metadata, a fraud challenge after ``suspected_fraud`` or a decline that asked for
+   one (``send_fraud_challenges``), the event
    (``issuing_authorization.created``/``.updated``) and the new authorization's expiry on the
    platform's agenda (:mod:`authorization_lifecycle`).
 
@@ -69,6 +72,7 @@ class Outcome(NamedTuple):  # a tuple: made on every authorization, and cheaper 
     amount: int  # approved amount (the requested one when declined)
     reason_message: str | None = None
     metadata: dict[str, str] | None = None
+    fraud_challenge: bool = False  # a decline that asked for an SMS fraud challenge
 
 
 async def authorize(ctx: Ctx, card: Obj, params: dict[str, Any]) -> Obj:
@@ -78,7 +82,7 @@ async def authorize(ctx: Ctx, card: Obj, params: dict[str, Any]) -> Obj:
     ctx.scope.add(auth)
     _index(ctx, auth, card)
     outcome = await _decide(ctx, card, auth, request, params)  # 2. to 5.
-    if outcome.reason == "suspected_fraud":  # 5. record: what only a new authorization has
+    if outcome.reason == "suspected_fraud" or outcome.fraud_challenge:  # 5. record: what only a new authorization has
         auth["fraud_challenges"] = _fraud_challenges(ctx, card)
     if auth["approved"] and card.get("lifecycle_controls"):
         _count_payment(ctx, card, auth)  # before the event: it shows the card as it is now
@@ -169,7 +173,13 @@ def _outcome(ctx: Ctx, request: Request, decision: realtime.RealtimeDecision) ->
             amount = max(0, min(decision.amount, request.amount))
         return Outcome(True, "webhook_approved", amount, metadata=decision.metadata)
     if kind == "declined":
-        return Outcome(False, "webhook_declined", request.amount, metadata=decision.metadata)
+        return Outcome(
+            False,
+            "webhook_declined",
+            request.amount,
+            metadata=decision.metadata,
+            fraud_challenge=decision.fraud_challenge,
+        )
     if kind == "timeout":
         return Outcome(bool(ctx.platform.settings.rta_timeout_approves), "webhook_timeout", request.amount)
     return Outcome(False, "webhook_error", request.amount, reason_message=decision.reason_message)
@@ -219,15 +229,16 @@ def _record(ctx: Ctx, auth: Obj, request: Request, outcome: Outcome, authorized:
     auth["amount"] = authorized
     auth["pending_request"] = None
     requested_at = book_of(ctx.scope, auth["id"]).pop("requested_at", ctx.now)
+    asked, merchant_asked = request.asked
     auth["request_history"].append(
         {
-            "amount": request.amount,
+            "amount": asked,
             "amount_details": request.amount_details,
             "approved": outcome.approved,
             "authorization_code": f"S{ctx.state.ids.digits(6)}" if outcome.approved else None,
             "created": ctx.current_time(),
             "currency": auth["currency"],
-            "merchant_amount": request.merchant_amount,
+            "merchant_amount": merchant_asked,
             "merchant_currency": request.merchant_currency,
             "network_risk_score": request.network_risk_score,
             "reason": outcome.reason,

@@ -26,9 +26,10 @@ changes themselves: :mod:`authorization_lifecycle`):
 * ``/finalize_amount``: sets the authorized amount to ``final_amount`` (not below what was
   captured), adjusting the hold, and records ``fleet``/``fuel`` data.
 * ``/fraud_challenges/respond``: answers the pending SMS fraud challenge of an authorization
-  declined as ``suspected_fraud``: ``confirmed`` true verifies it, false rejects it. The
-  challenged authorization stays declined (``verified_by_fraud_challenge: false``); after a
-  confirmation, a retry on the card at the same merchant within 24 hours passes the fraud check
+  declined as ``suspected_fraud`` (or by a real-time answer with ``send_fraud_challenges``):
+  ``confirmed`` true verifies it, false rejects it. The challenged authorization stays declined
+  and its ``verified_by_fraud_challenge`` unchanged (it bypassed nothing); after a confirmation,
+  a retry on the card at the same merchant within 24 hours passes the fraud check
   (``verified_by_fraud_challenge: true``).
 
 None of these is possible while a request waits for the real-time decision.
@@ -184,8 +185,7 @@ def respond_fraud_challenge(ctx: Ctx) -> Obj:
     before = ctx.snapshot(auth)
     for challenge in pending:
         challenge["status"] = "verified" if confirmed else "rejected"
-    # this authorization stays declined (it did not bypass the fraud check); a retry may
-    auth["verified_by_fraud_challenge"] = False
+    # this authorization stays declined and did not bypass the fraud check; a retry may
     if confirmed:
         checks.remember_fraud_verified(ctx, auth)
     ctx.emit("issuing_authorization.updated", auth, before)

@@ -4,6 +4,10 @@ A new purchase's ``amount`` is in ``currency`` (default: the card's); a currency
 card's is the purchase's merchant currency, converted to the card's currency for the hold
 (``merchant_amount`` and ``merchant_currency`` may be given instead). An increment asks for more
 in the authorization's currency, its merchant amount in proportion to what was authorized.
+
+A fuel dispenser's status check (merchant category ``automated_fuel_dispensers``, a USD purchase on
+a USD card, for at most :data:`FUEL_DEFAULT_HOLD`) is judged, held and approved at Stripe's default
+of 100 USD; ``pending_request`` and ``request_history`` still show the amount the network asked.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from emulator.resources.issuing.authorization_books import open_book
 AMOUNT_REQUIRED = "You must provide either amount or merchant_amount."
 MIN_ZERO = "This value must be greater than or equal to 0."
 MIN_ONE = "This value must be greater than or equal to 1."
+FUEL_CATEGORY = "automated_fuel_dispensers"
+FUEL_DEFAULT_HOLD = 10_000  # "The default amount held is 100 USD" (Stripe's authorizations guide)
 CURRENCY_CONFLICT = (
     "The currency ({currency}) of a purchase on a {card_currency} card is its merchant currency; it cannot differ "
     "from merchant_currency ({merchant_currency})."
@@ -36,6 +42,14 @@ class Request(NamedTuple):  # a tuple: made on every authorization, and cheaper 
     is_amount_controllable: bool
     increment: bool = False
     network_risk_score: int | None = None
+    # a fuel dispenser's status check: (amount, merchant_amount) the network asked; the fields above
+    # are then Stripe's default hold
+    status_check: tuple[int, int] | None = None
+
+    @property
+    def asked(self) -> tuple[int, int]:
+        """(amount, merchant_amount) as ``pending_request`` and ``request_history`` show them."""
+        return self.status_check or (self.amount, self.merchant_amount)
 
 
 def non_negative(value: int, param: str) -> int:
@@ -89,13 +103,19 @@ def first_request(card: Obj, p: dict[str, Any]) -> Request:
     else:
         raise StripeError(AMOUNT_REQUIRED, param="amount", code="parameter_missing")
     details: dict[str, Any] | None = p.get("amount_details")
-    return Request(
+    request = Request(
         amount=amount,
         merchant_amount=merchant_amount,
         merchant_currency=merchant_currency,
         amount_details=objects.amount_details(details),
         is_amount_controllable=bool(p.get("is_amount_controllable", False)),
     )
+    category = (p.get("merchant_data") or {}).get("category")
+    if category == FUEL_CATEGORY and currency == merchant_currency == "usd" and amount <= FUEL_DEFAULT_HOLD:
+        return request._replace(
+            amount=FUEL_DEFAULT_HOLD, merchant_amount=FUEL_DEFAULT_HOLD, status_check=(amount, merchant_amount)
+        )
+    return request
 
 
 def merchant_amount_of(auth: Obj, amount: int) -> int:
@@ -161,12 +181,13 @@ def pending_authorization(ctx: Ctx, card: Obj, fa: Obj | None, p: dict[str, Any]
 
 def pending_request(auth: Obj, request: Request) -> Obj:
     """``pending_request`` while the request awaits the real-time decision."""
+    amount, merchant_amount = request.asked
     return {
-        "amount": request.amount,
+        "amount": amount,
         "amount_details": dict(request.amount_details),  # the request's own copy goes to request_history
         "currency": auth["currency"],
         "is_amount_controllable": request.is_amount_controllable,
-        "merchant_amount": request.merchant_amount,
+        "merchant_amount": merchant_amount,
         "merchant_currency": request.merchant_currency,
         "network_risk_score": request.network_risk_score,
     }

@@ -7,7 +7,9 @@ version 2025-03-31.basil; a request with an older ``Stripe-Version`` sees ``reve
 ``/approve`` and ``/decline`` are the (deprecated) way to answer the
 ``issuing_authorization.request`` webhook: they only work while Stripe waits for that answer
 (:func:`emulator.webhooks.realtime.resolve_via_api`); at any other time they are refused.
-``amount`` on ``/approve`` needs ``pending_request.is_amount_controllable``.
+``amount`` on ``/approve`` needs ``pending_request.is_amount_controllable`` and may not be below
+``pending_request.amount_details.cashback_amount`` ("You can't set the approved amount lower than
+the cashback_amount", Stripe's authorizations guide).
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ AMOUNT_NOT_CONTROLLABLE = (
     "You can only provide an amount when the authorization's pending_request.is_amount_controllable is true."
 )
 MIN_ONE = "This value must be greater than or equal to 1."
+BELOW_CASHBACK = (
+    "The amount ({amount}) cannot be less than the cashback_amount ({cashback}) of the pending request: a "
+    "partially approved cashback authorization must approve the full cashback amount."
+)
 
 
 def status_for(ctx: Ctx, status: str) -> str:
@@ -91,6 +97,9 @@ async def _resolve(ctx: Ctx, approved: bool) -> Obj:
             raise StripeError(AMOUNT_NOT_CONTROLLABLE, param="amount")
         if amount < 1:
             raise StripeError(MIN_ONE, param="amount", code="parameter_invalid_integer")
+        cashback = realtime.cashback_of(pending)
+        if amount < cashback:
+            raise StripeError(BELOW_CASHBACK.format(amount=amount, cashback=cashback), param="amount")
     metadata = ctx.params.get("metadata")
     clean = {k: v for k, v in metadata.items() if v} if isinstance(metadata, dict) else None
     if not realtime.resolve_via_api(ctx, auth["id"], approved, amount, clean):
