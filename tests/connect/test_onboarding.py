@@ -106,15 +106,18 @@ def test_required_mode_lists_what_stripe_asks_and_blocks_capabilities(
     assert "settings.card_issuing.tos_acceptance.date" in (cap.requirements.currently_due or [])
     assert "settings.treasury.tos_acceptance.date" not in (cap.requirements.currently_due or [])
     # a financial account may be made before onboarding (Stripe's issuing-treasury sample does):
-    # its features wait for the capabilities
+    # its features are restricted until the requirements are met (Stripe's features guide)
     fa = client.v1.treasury.financial_accounts.create(
         {"supported_currencies": ["usd"], "features": {"card_issuing": {"requested": True}}},
         {"stripe_account": account.id},
     )
-    assert fa.active_features == [] and fa.pending_features == ["card_issuing"]
+    assert fa.active_features == [] and fa.restricted_features == ["card_issuing"]
+    features = client.v1.treasury.financial_accounts.features.retrieve(fa.id, options={"stripe_account": account.id})
+    detail = features.card_issuing.status_details[0]  # type: ignore[union-attr]
+    assert (detail.code, detail.resolution) == ("requirements_past_due", "provide_information")
     submit_details(client, account.id, individual=INDIVIDUAL)
     after = client.v1.treasury.financial_accounts.retrieve(fa.id, {}, {"stripe_account": account.id})
-    assert after.active_features == ["card_issuing"] and after.pending_features == []
+    assert after.active_features == ["card_issuing"] and after.restricted_features == []
 
 
 def test_providing_the_test_values_activates_the_account(

@@ -82,7 +82,8 @@ MAY_BE_ABSENT: dict[str, frozenset[str]] = {
     "treasury.financial_account": frozenset(
         {"features", "financial_addresses.aba.account_number"}  # only with expand[]
     ),
-    # features only when requested
+    # features only when requested; a feature's status detail names a platform restriction only when
+    # one restricts it (stripe-node: ``restriction?:``; Stripe's features guide shows details without it)
     "treasury.financial_account_features": frozenset(
         {
             "card_issuing",
@@ -92,6 +93,20 @@ MAY_BE_ABSENT: dict[str, frozenset[str]] = {
             "intra_stripe_flows",
             "outbound_payments",
             "outbound_transfers",
+            *(
+                f"{feature}.status_details.restriction"
+                for feature in (
+                    "card_issuing",
+                    "deposit_insurance",
+                    "financial_addresses.aba",
+                    "inbound_transfers.ach",
+                    "intra_stripe_flows",
+                    "outbound_payments.ach",
+                    "outbound_payments.us_domestic_wire",
+                    "outbound_transfers.ach",
+                    "outbound_transfers.us_domestic_wire",
+                )
+            ),
         }
     ),
     "treasury.transaction": frozenset({"entries", "flow_details"}),  # only with expand[]

@@ -8,14 +8,16 @@ import httpx
 import pytest
 import stripe
 
-from tests.support import flows
+from tests.support import flows, money_flows
 
 
 def opts(account: stripe.Account) -> dict[str, str]:
     return {"stripe_account": account.id}
 
 
-def test_create_financial_account(client: stripe.StripeClient, account: stripe.Account) -> None:
+def test_create_financial_account(client: stripe.StripeClient) -> None:
+    # the ACH outbound features need us_bank_account_ach_payments (Stripe's features table)
+    account = flows.connected_account(client, capabilities=money_flows.CAPABILITIES)
     fa = flows.financial_account(client, account.id, metadata={"team": "ops"}, nickname="Ops")
     assert fa.object == "treasury.financial_account"
     assert fa.id.startswith("fa_1")
@@ -41,7 +43,8 @@ def test_features_activate_right_after_the_answer_with_their_event(
     made = client.v1.treasury.financial_accounts.create(
         {"supported_currencies": ["usd"], "features": asked}, opts(account)
     )
-    assert made.active_features == [] and made.pending_features == ["card_issuing", "financial_addresses.aba"]
+    # the guide's example answer: card_issuing active at once, the address activating asynchronously
+    assert made.active_features == ["card_issuing"] and made.pending_features == ["financial_addresses.aba"]
     assert made.financial_addresses == []  # empty until financial_addresses.aba is active
     now = client.v1.treasury.financial_accounts.retrieve(made.id, options=opts(account))
     assert now.pending_features == [] and now.active_features == ["card_issuing", "financial_addresses.aba"]
@@ -55,7 +58,8 @@ def test_features_activate_right_after_the_answer_with_their_event(
     updated = mine[0]
     assert updated.data.object["active_features"] == ["card_issuing", "financial_addresses.aba"]
     assert updated.data.previous_attributes is not None
-    assert updated.data.previous_attributes["pending_features"] == ["card_issuing", "financial_addresses.aba"]
+    assert updated.data.previous_attributes["pending_features"] == ["financial_addresses.aba"]
+    assert updated.data.previous_attributes["active_features"] == ["card_issuing"]
 
 
 def test_needs_treasury_capability(client: stripe.StripeClient) -> None:
@@ -72,8 +76,8 @@ def test_feature_request_forms(client: stripe.StripeClient, account: stripe.Acco
     features = client.v1.treasury.financial_accounts.features.update(
         fa.id, {"card_issuing": {"requested": True}}, opts(account)
     )
-    assert features.card_issuing.requested is True and features.card_issuing.status == "pending"  # type: ignore[union-attr]
-    assert features.card_issuing.status_details[0].code == "activating"  # type: ignore[union-attr]
+    assert features.card_issuing.requested is True and features.card_issuing.status == "active"  # type: ignore[union-attr]
+    assert features.card_issuing.status_details == []  # type: ignore[union-attr]
     assert (
         "card_issuing" in client.v1.treasury.financial_accounts.retrieve(fa.id, options=opts(account)).active_features
     )
@@ -98,11 +102,12 @@ def test_feature_request_forms(client: stripe.StripeClient, account: stripe.Acco
 
 def test_platform_restrictions(client: stripe.StripeClient, account: stripe.Account) -> None:
     fa = flows.financial_account(client, account.id, platform_restrictions={"outbound_flows": "restricted"})
-    assert "card_issuing" in fa.restricted_features
+    assert "card_issuing" in fa.active_features  # N/A in Stripe's table of restrictions
     assert "outbound_payments.ach" in fa.restricted_features
-    assert "financial_addresses.aba" in fa.active_features
+    assert "financial_addresses.aba" in fa.restricted_features  # debits stopped; it still receives
+    assert fa.financial_addresses[0].aba is not None
     features = client.v1.treasury.financial_accounts.features.retrieve(fa.id, options=opts(account))
-    detail = features.card_issuing.status_details[0]  # type: ignore[union-attr]
+    detail = features.financial_addresses.aba.status_details[0]  # type: ignore[union-attr]
     assert (detail.code, detail.resolution, detail.restriction) == (
         "restricted_by_platform",
         "remove_restriction",

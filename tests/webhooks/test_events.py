@@ -61,7 +61,7 @@ def test_events_are_in_the_accounts_default_version_whatever_the_request_sent(
     that caused it set another with Stripe-Version (docs.stripe.com/webhooks, versioning)."""
     r = http.post(
         "/v1/treasury/financial_accounts",
-        data={"supported_currencies[0]": "usd", "features[card_issuing][requested]": "true"},
+        data={"supported_currencies[0]": "usd", "features[deposit_insurance][requested]": "true"},
         headers={"Stripe-Version": "2024-06-20"},
     )
     assert r.status_code == 200, r.text

@@ -4,8 +4,14 @@ A feature is requested by the platform; its status follows from the account's ca
 the platform restrictions and the account's own status:
 
 * capability not requested -> ``restricted`` (``capability_not_requested``)
-* capability requested, not active -> ``pending`` (``activating``)
-* platform restricts the feature's direction -> ``restricted`` (``restricted_by_platform``)
+* capability requested, not active: requirements due -> ``restricted`` (``requirements_past_due``),
+  only verification pending -> ``pending`` (``requirements_pending_verification``), else
+  ``pending`` (``activating``)
+* platform restricts the feature's direction -> ``restricted`` (``restricted_by_platform``): as in
+  Stripe's features guide, ``outbound_flows`` restricts ``financial_addresses.aba`` (debits),
+  ``intra_stripe_flows`` (as a source) and ``outbound_*``, ``inbound_flows`` restricts
+  ``financial_addresses.aba`` (ACH credits), ``inbound_transfers.ach`` and ``intra_stripe_flows``
+  (as a destination); ``card_issuing`` and ``deposit_insurance`` are never restricted by them
 * financial account closed -> ``restricted`` (``financial_account_closed``)
 * otherwise -> ``active``
 
@@ -15,8 +21,10 @@ paths; a status change emits ``treasury.financial_account.features_status_update
 A feature that can be active is first ``pending`` (``activating``) in the answer of the request that
 asked for it (create, or a features update), and ``active`` right after that answer, with
 ``features_status_updated``: Stripe's financial-accounts guide has the platform wait for that event
-("The response confirms the account is processing"), and ``financial_addresses`` stays empty until
-``financial_addresses.aba`` is active.
+("The response confirms the account is processing"). ``card_issuing`` activates at once (the guide:
+"activation can be instantaneous (for example, ``card_issuing``)"). ``financial_addresses`` stays
+empty until ``financial_addresses.aba`` is active or restricted by the platform only (the address
+"can still receive ACH or wire transfers").
 """
 
 from __future__ import annotations
@@ -46,15 +54,15 @@ FEATURES: dict[str, tuple[str, ...]] = {
     "financial_addresses.aba": ("treasury",),
     "inbound_transfers.ach": ("treasury", "us_bank_account_ach_payments"),
     "intra_stripe_flows": ("treasury",),
-    "outbound_payments.ach": ("treasury",),
+    "outbound_payments.ach": ("treasury", "us_bank_account_ach_payments"),
     "outbound_payments.us_domestic_wire": ("treasury",),
-    "outbound_transfers.ach": ("treasury",),
+    "outbound_transfers.ach": ("treasury", "us_bank_account_ach_payments"),
     "outbound_transfers.us_domestic_wire": ("treasury",),
 }
 INBOUND = frozenset({"inbound_transfers.ach", "financial_addresses.aba", "intra_stripe_flows"})
 OUTBOUND = frozenset(
     {
-        "card_issuing",
+        "financial_addresses.aba",
         "intra_stripe_flows",
         "outbound_payments.ach",
         "outbound_payments.us_domestic_wire",
@@ -64,6 +72,12 @@ OUTBOUND = frozenset(
 )
 # The guide's ``treasury[access][requested]=true`` asks for the core Treasury features.
 TREASURY_ACCESS = ("deposit_insurance", "financial_addresses.aba", "intra_stripe_flows")
+INTRA_STRIPE = "intra_stripe_flows"
+ABA = "financial_addresses.aba"
+# features active in the answer that requests them (the guide: "instantaneous (for example, card_issuing)")
+INSTANT = frozenset({"card_issuing"})
+SUPPORTED_CURRENCIES = ("usd",)
+NICKNAME_MAX = 249  # the guide: "Contain less than 250 characters"
 
 TREASURY_NOT_REQUESTED = (
     "The `treasury` capability must be requested on account {account} before it can have a FinancialAccount. "
@@ -76,6 +90,19 @@ CLOSE_NONZERO = (
     "outbound_pending."
 )
 ALREADY_CLOSED = "This FinancialAccount is already closed."
+CURRENCY_NOT_SUPPORTED = (
+    "Invalid supported_currencies: {currency} is not supported. Treasury financial accounts currently support only usd."
+)
+NICKNAME_BLANK = "Invalid nickname: a nickname must be a non-blank string (send an empty string to unset it)."
+NICKNAME_TOO_LONG = "Invalid nickname: a nickname must contain less than 250 characters ({length} given)."
+FORWARD_MISSING = "forwarding_settings[{field}] is required when forwarding_settings[type] is {field}."
+FORWARD_SELF = "forwarding_settings[financial_account] must be another FinancialAccount than the one being closed."
+FORWARD_CLOSED = "forwarding_settings[financial_account] {fa} is closed: forwarding needs an open FinancialAccount."
+FORWARD_PAYMENT_METHOD = (
+    "forwarding_settings[type]=payment_method is not supported by the emulator: it has no PaymentMethod objects, "
+    "so the PaymentMethod {pm} cannot be checked to exist. Forward to another FinancialAccount "
+    "(forwarding_settings[type]=financial_account) or close without forwarding_settings."
+)
 CLOSE_CARDS = (
     "A FinancialAccount can only be closed when all its Issuing cards are canceled: {cards} {verb} not canceled."
 )
@@ -106,8 +133,9 @@ def feature_state(ctx: Ctx, fa: Obj, path: str) -> tuple[str, list[Obj]]:
     needed = FEATURES[path]
     if any(name not in caps for name in needed):
         return "restricted", [{"code": "capability_not_requested", "resolution": "provide_information"}]
-    if any(caps[name] != "active" for name in needed):
-        return "pending", [{"code": "activating", "resolution": None}]
+    inactive = [name for name in needed if caps[name] != "active"]
+    if inactive:
+        return _inactive_capability_state(ctx, account, inactive)
     restrictions = fa.get("platform_restrictions") or {}
     details: list[Obj] = []
     if path in INBOUND and restrictions.get("inbound_flows") == "restricted":
@@ -125,10 +153,42 @@ def feature_state(ctx: Ctx, fa: Obj, path: str) -> tuple[str, list[Obj]]:
     return "active", []
 
 
+def _inactive_capability_state(ctx: Ctx, account: Obj, names: list[str]) -> tuple[str, list[Obj]]:
+    """A feature whose capabilities ``names`` are requested but not active, as the features guide's
+    table has it: requirements still due -> ``restricted`` (``requirements_past_due``), only
+    verification pending -> ``pending`` (``requirements_pending_verification``), else ``activating``."""
+    verifying = False
+    for name in names:
+        reqs = accounts.capability_object(ctx, account, name)["requirements"]
+        if reqs.get("currently_due") or reqs.get("past_due"):
+            return "restricted", [{"code": "requirements_past_due", "resolution": "provide_information"}]
+        verifying = verifying or bool(reqs.get("pending_verification"))
+    if verifying:
+        return "pending", [{"code": "requirements_pending_verification", "resolution": None}]
+    return "pending", [{"code": "activating", "resolution": None}]
+
+
+def platform_only(details: list[Obj]) -> bool:
+    """Whether every reason of a restricted feature is a platform restriction."""
+    return bool(details) and all(d["code"] == "restricted_by_platform" for d in details)
+
+
+def allows_intra_stripe(ctx: Ctx, fa: Obj, direction: str) -> bool:
+    """Whether ``fa`` may send (``direction="outbound_flows"``) or receive (``"inbound_flows"``) money
+    over the ``stripe`` network. Stripe's features guide: a restricted ``intra_stripe_flows`` is only
+    partly restricted; ``outbound_flows`` stops it as the source, ``inbound_flows`` as the destination."""
+    if INTRA_STRIPE in fa["active_features"]:
+        return True
+    if INTRA_STRIPE not in _meta(ctx, fa).get("requested", []):
+        return False
+    status, details = feature_state(ctx, fa, INTRA_STRIPE)
+    return status == "restricted" and platform_only(details) and all(d["restriction"] != direction for d in details)
+
+
 def _activate_after_answer(ctx: Ctx, fa: Obj, paths: list[str]) -> None:
-    """``paths`` are ``pending`` in this answer and turn ``active`` right after it."""
+    """``paths`` are ``pending`` in this answer and turn ``active`` right after it (but ``INSTANT`` ones)."""
     meta = _meta(ctx, fa)
-    newly = [p for p in paths if p not in fa["active_features"]]
+    newly = [p for p in paths if p not in fa["active_features"] and p not in INSTANT]
     if not newly:
         return
     meta[ACTIVATING] = sorted({*meta.get(ACTIVATING, ()), *newly})
@@ -154,15 +214,19 @@ def refresh(ctx: Ctx, fa: Obj, *, emit: bool = True) -> bool:
     """Recompute the feature lists; emit features_status_updated when they change."""
     requested: list[str] = sorted(_meta(ctx, fa).setdefault("requested", []))
     before = (list(fa["active_features"]), list(fa["pending_features"]), list(fa["restricted_features"]))
+    had_address = bool(fa["financial_addresses"])
     snapshot = ctx.snapshot(fa) if emit else None
     active: list[str] = []
     pending: list[str] = []
     restricted: list[str] = []
+    addressable = False  # the ABA address exists while the feature is active or restricted by the platform only
     for path in requested:
-        status, _ = feature_state(ctx, fa, path)
+        status, details = feature_state(ctx, fa, path)
         {"active": active, "pending": pending, "restricted": restricted}[status].append(path)
+        if path == ABA and (status == "active" or (status == "restricted" and platform_only(details))):
+            addressable = ABA not in _meta(ctx, fa).get(ACTIVATING, ())
     fa["active_features"], fa["pending_features"], fa["restricted_features"] = active, pending, restricted
-    if "financial_addresses.aba" in active and not fa["financial_addresses"]:
+    if addressable and not fa["financial_addresses"]:
         holder = _holder_name(ctx.platform.account_by_id(ctx.scope.account_id) or {})
         fa["financial_addresses"] = [
             {
@@ -176,7 +240,7 @@ def refresh(ctx: Ctx, fa: Obj, *, emit: bool = True) -> bool:
                 "type": "aba",
             }
         ]
-    changed = before != (active, pending, restricted)
+    changed = before != (active, pending, restricted) or had_address != bool(fa["financial_addresses"])
     if changed and emit and snapshot is not None:
         ctx.emit("treasury.financial_account.features_status_updated", fa, snapshot)
     return changed
@@ -241,6 +305,17 @@ def _apply_requests(ctx: Ctx, fa: Obj, changes: dict[str, bool]) -> None:
             requested.remove(path)
 
 
+def _nickname(value: str | None) -> str | None:
+    """A nickname as Stripe's guide allows it: non-blank, under 250 characters; ``None`` unsets it."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise StripeError(NICKNAME_BLANK, param="nickname", code="parameter_invalid")
+    if len(value) > NICKNAME_MAX:
+        raise StripeError(NICKNAME_TOO_LONG.format(length=len(value)), param="nickname", code="parameter_invalid")
+    return value
+
+
 def _open(ctx: Ctx, fa_id: str) -> Obj:
     fa = common.get(ctx, FINANCIAL_ACCOUNT, fa_id, param="financial_account")
     return fa
@@ -263,6 +338,14 @@ def create(ctx: Ctx) -> Obj:
             "Missing required param: supported_currencies.", code="parameter_missing", param="supported_currencies"
         )
     currencies = list(dict.fromkeys(currencies))
+    for currency in currencies:
+        if currency not in SUPPORTED_CURRENCIES:
+            raise StripeError(
+                CURRENCY_NOT_SUPPORTED.format(currency=currency[:20]),
+                param="supported_currencies",
+                code="parameter_invalid",
+            )
+    nickname = _nickname(p.get("nickname"))
     restrictions = p.get("platform_restrictions") or {}
     fa: Obj = {
         "id": ctx.new_id("fa"),
@@ -275,7 +358,7 @@ def create(ctx: Ctx) -> Obj:
         "is_default": False,
         "livemode": False,
         "metadata": common.merge_metadata({}, p.get("metadata")),
-        "nickname": p.get("nickname"),
+        "nickname": nickname,
         "pending_features": [],
         "platform_restrictions": {
             "inbound_flows": restrictions.get("inbound_flows", "unrestricted"),
@@ -330,9 +413,9 @@ def update(ctx: Ctx) -> Obj:
     if fa["status"] == "closed":
         raise StripeError(CLOSED)
     p = ctx.params
+    nickname = _nickname(p["nickname"]) if "nickname" in p else fa["nickname"]
     common.update_metadata(fa, p)
-    if "nickname" in p:
-        fa["nickname"] = p["nickname"]
+    fa["nickname"] = nickname
     if p.get("platform_restrictions"):
         for key, value in p["platform_restrictions"].items():
             fa["platform_restrictions"][key] = value
@@ -375,10 +458,31 @@ def update_features(ctx: Ctx) -> Obj:
     return features_object(ctx, fa)
 
 
+def _check_forwarding(ctx: Ctx, fa: Obj, settings: dict[str, Any]) -> None:
+    """``forwarding_settings`` of a close: another open financial account of the same account, or a
+    PaymentMethod (which the emulator cannot check: refused). Checked only; nothing is forwarded."""
+    kind = settings["type"]
+    target_id = settings.get(kind)
+    if not target_id:
+        raise StripeError(
+            FORWARD_MISSING.format(field=kind), code="parameter_missing", param=f"forwarding_settings[{kind}]"
+        )
+    if kind == "payment_method":
+        raise StripeError(FORWARD_PAYMENT_METHOD.format(pm=target_id[:60]), param="forwarding_settings[payment_method]")
+    param = "forwarding_settings[financial_account]"
+    target = common.get(ctx, FINANCIAL_ACCOUNT, target_id, param=param)
+    if target["id"] == fa["id"]:
+        raise StripeError(FORWARD_SELF, param=param)
+    if target["status"] != "open":
+        raise StripeError(FORWARD_CLOSED.format(fa=target["id"]), param=param)
+
+
 def close(ctx: Ctx) -> Obj:
     fa = _open(ctx, ctx.path["financial_account"])
     if fa["status"] == "closed":
         raise StripeError(ALREADY_CLOSED)
+    if ctx.params.get("forwarding_settings"):
+        _check_forwarding(ctx, fa, ctx.params["forwarding_settings"])
     cash = sum(fa["balance"]["cash"].values())
     pending = sum(fa["balance"]["outbound_pending"].values())
     if cash != 0 or pending != 0:

@@ -11,7 +11,9 @@ Stripe's 404 for a PaymentMethod. ``destination_payment_method_data`` describes 
   (4 to 17 digits), or a ``financial_connections_account`` (``fca_…``);
 * ``financial_account``: another open financial account of the same account (OutboundTransfers)
   or of any account of the platform (OutboundPayments), reached over the ``stripe`` network; its
-  ``intra_stripe_flows`` feature must be active (Stripe: both accounts need it).
+  ``intra_stripe_flows`` feature must be active (Stripe: both accounts need it), or restricted by
+  the platform's ``outbound_flows`` only (Stripe's features guide: such an account "can still be
+  the destination of an outbound payment").
 
 Bank destinations use ``ach`` unless ``destination_payment_method_options[us_bank_account]
 [network]`` says ``us_domestic_wire``.
@@ -64,7 +66,8 @@ DESTINATION_CLOSED = "The destination FinancialAccount {fa} is closed and cannot
 DESTINATION_CURRENCY = "The destination FinancialAccount {fa} does not support the currency {currency}."
 DESTINATION_FEATURE = (
     "The destination FinancialAccount {fa} cannot receive funds over the stripe network: its "
-    "`intra_stripe_flows` feature is {status}. Both financial accounts need it active."
+    "`intra_stripe_flows` feature is {status}. Both financial accounts need it active (a destination may "
+    "have only its outbound_flows restricted)."
 )
 INTRA_STRIPE = "intra_stripe_flows"
 
@@ -220,7 +223,9 @@ def _target_account(
         raise StripeError(DESTINATION_CLOSED.format(fa=target["id"]), param=param)
     if currency not in target["supported_currencies"]:
         raise StripeError(DESTINATION_CURRENCY.format(fa=target["id"], currency=currency), param="currency")
-    if INTRA_STRIPE not in target["active_features"]:
+    from emulator.resources.treasury import financial_accounts
+
+    if not financial_accounts.allows_intra_stripe(ctx.in_scope(found[0]), target, "inbound_flows"):
         # Stripe: "Both financial accounts (originator and recipient) need this feature enabled"
         status = _feature_status(target, INTRA_STRIPE)
         raise StripeError(DESTINATION_FEATURE.format(fa=target["id"], status=status), param=param)

@@ -127,11 +127,14 @@ def check_open(fa: Obj) -> None:
 
 
 def check_feature(ctx: Ctx, fa: Obj, feature: str, noun: str) -> None:
-    """The feature must be active (requested, capabilities active, not restricted by the platform)."""
+    """The feature must be active (requested, capabilities active, not restricted by the platform);
+    ``intra_stripe_flows`` restricted only by ``inbound_flows`` still lets the account send."""
     from emulator.resources.treasury import financial_accounts
 
     if feature in fa["active_features"]:
         return
+    if feature == financial_accounts.INTRA_STRIPE and financial_accounts.allows_intra_stripe(ctx, fa, "outbound_flows"):
+        return  # restricted by inbound_flows only: the account may still send over the stripe network
     requested = feature in ctx.scope.meta_of(fa["id"]).get("requested", [])
     status = financial_accounts.feature_state(ctx, fa, feature)[0] if requested else "not requested"
     head, _, tail = feature.partition(".")

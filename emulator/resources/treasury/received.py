@@ -72,7 +72,15 @@ def _blocked(fa: Obj, flows: str) -> str | None:
     return None
 
 
-def credit_failure(fa: Obj) -> str | None:
+# Stripe's features guide: "Restricting inbound flows for the financial_addresses.aba feature doesn't
+# block inbound wires."
+INBOUND_RESTRICTION_EXEMPT = frozenset({"us_domestic_wire"})
+
+
+def credit_failure(fa: Obj, network: str) -> str | None:
+    """Why a credit over ``network`` fails: a closed account, or ``inbound_flows`` restricted (not for wires)."""
+    if network in INBOUND_RESTRICTION_EXEMPT and fa["status"] != "closed":
+        return None
     return _blocked(fa, "inbound_flows")
 
 
@@ -150,11 +158,11 @@ def receive_credit(
     issuing_card: str | None = None,
     initiating_details: Obj | None = None,
 ) -> Obj:
-    """Record a credit; it succeeds unless the account is closed or inbound-restricted.
+    """Record a credit; it succeeds unless the account is closed or inbound-restricted (wires excepted).
 
     ``initiating_details`` replaces the default ``initiating_payment_method_details`` (credits
     from another financial account over the ``stripe`` network)."""
-    failure = None if force else credit_failure(fa)
+    failure = None if force else credit_failure(fa, network)
     rc = _received(
         ctx,
         "rc",
