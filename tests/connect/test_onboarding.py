@@ -12,6 +12,7 @@ import stripe
 from emulator import EmulatorServer
 from emulator.resources.connect import requirements
 from tests.support import flows
+from tests.support.errors import error_of
 
 US_ADDRESS = {"line1": "address_full_match", "city": "South San Francisco", "state": "CA", "postal_code": "94080"}
 INDIVIDUAL = {
@@ -431,3 +432,19 @@ def test_political_exposure_is_one_of_stripes_values(client: stripe.StripeClient
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.accounts.persons.update(account.id, person.id, {"political_exposure": "sometimes"})
     assert err.value.param == "political_exposure" and err.value.code == "parameter_invalid"
+
+
+def test_a_card_on_an_account_still_onboarding_is_refused_with_the_reason(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    """The capability is requested, so the refusal points at the requirements, not at requesting it."""
+    require_onboarding(server, api_key)
+    account = custom_account(client, business_type="individual")
+    holder = client.v1.issuing.cardholders.create(flows.minimal_cardholder_params(), {"stripe_account": account.id})
+    err = error_of(
+        lambda: client.v1.issuing.cards.create(
+            {"cardholder": holder.id, "currency": "usd", "type": "virtual"}, {"stripe_account": account.id}
+        )
+    )
+    assert err.code == "capability_not_active"
+    assert "requested but not active yet" in str(err.user_message) and "currently_due" in str(err.user_message)

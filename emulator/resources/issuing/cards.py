@@ -63,6 +63,10 @@ CAPABILITY_NOT_ACTIVE = (
     "The `card_issuing` capability is not active on account {account}: request it with "
     "`capabilities[card_issuing][requested]=true` before creating cards."
 )
+CAPABILITY_INACTIVE = (
+    "The `card_issuing` capability of account {account} is requested but not active yet: the account still "
+    "owes requirements (see its `requirements.currently_due`)."
+)
 FA_CLOSED = "Financial account {fa} is closed: it can no longer have cards."
 FA_FEATURE_NOT_ACTIVE = (
     "The `card_issuing` feature of financial account {fa} is {status}: it must be active before cards can use it. "
@@ -207,8 +211,11 @@ def shown_pin(stored: object) -> str:
 
 
 def _check_capability(ctx: Ctx) -> None:
-    if not accounts.is_capability_active(ctx, ctx.scope.account_id, "card_issuing"):
-        raise StripeError(CAPABILITY_NOT_ACTIVE.format(account=ctx.scope.account_id), code="capability_not_active")
+    account = ctx.scope.account_id
+    if not accounts.is_capability_active(ctx, account, "card_issuing"):
+        requested = accounts.is_capability_requested(ctx, account, "card_issuing")
+        text = CAPABILITY_INACTIVE if requested else CAPABILITY_NOT_ACTIVE
+        raise StripeError(text.format(account=account), code="capability_not_active")
 
 
 def check_financial_account(ctx: Ctx, fa_id: str, currency: str, param: str = "financial_account") -> Obj:
