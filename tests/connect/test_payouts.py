@@ -342,3 +342,46 @@ def test_pay_out_an_issuing_balance(client: stripe.StripeClient, account: stripe
     )
     assert client.v1.payouts.retrieve(failed.id, options=opts).status == "failed"
     assert _issuing(client, account.id) == 4_900
+
+
+def test_a_payout_to_a_financial_account_arrives_as_a_received_credit(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    """docs.stripe.com/treasury/moving-money/payouts: set the financial account as an external account
+    (its ABA routing and account number), then pay out to it: the money lands as a ReceivedCredit."""
+    opts = _opts(account.id)
+    fa = flows.financial_account(client, account.id)
+    shown = client.v1.treasury.financial_accounts.retrieve(
+        fa.id, {"expand": ["financial_addresses.aba.account_number"]}, opts
+    )
+    aba = shown.financial_addresses[0].aba
+    assert aba is not None and aba.account_number is not None
+    bank = client.v1.accounts.external_accounts.create(
+        account.id,
+        {
+            "external_account": {
+                "object": "bank_account",
+                "country": "US",
+                "currency": "usd",
+                "routing_number": aba.routing_number,
+                "account_number": aba.account_number,
+            },
+            "default_for_currency": True,
+        },
+    )
+    _funded(client, account, 5_000)
+    payout = client.v1.payouts.create({"amount": 5_000, "currency": "usd", "destination": bank.id}, opts)
+    assert client.v1.payouts.retrieve(payout.id, options=opts).status == "paid"
+    after = client.v1.treasury.financial_accounts.retrieve(fa.id, options=opts)
+    assert after.balance.cash["usd"] == fa.balance.cash["usd"] + 5_000
+    (credit,) = client.v1.treasury.received_credits.list({"financial_account": fa.id}, opts).data
+    assert (credit.amount, credit.status, credit.network) == (5_000, "succeeded", "stripe")
+    assert (credit.linked_flows.source_flow, credit.linked_flows.source_flow_type) == (payout.id, "payout")
+    # a financial account that cannot take it (inbound flows restricted): the payout fails, its money goes back
+    client.v1.treasury.financial_accounts.update(
+        fa.id, {"platform_restrictions": {"inbound_flows": "restricted"}}, opts
+    )
+    _funded(client, account, 1_000)
+    failed = client.v1.payouts.create({"amount": 1_000, "currency": "usd", "destination": bank.id}, opts)
+    failed = client.v1.payouts.retrieve(failed.id, options=opts)
+    assert (failed.status, failed.failure_code) == ("failed", "account_closed")

@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
-from emulator.core.objects import PAYOUT
+from emulator.core.objects import FINANCIAL_ACCOUNT, PAYOUT
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -44,6 +44,7 @@ from emulator.resources import common
 from emulator.resources.balance import ledger, topups
 from emulator.resources.connect import bank_accounts, external_accounts
 from emulator.resources.resource import Resource
+from emulator.resources.treasury import financial_accounts, received
 
 URL = "/v1/payouts"
 DAY = 86_400
@@ -93,6 +94,8 @@ REVERSIBLE_COUNTRIES = frozenset({"US", "CA"})
 REVERSAL_WINDOW = 90 * DAY
 REFUND_DESCRIPTION = "REFUND FOR PAYOUT ({description})"
 ISSUING = "issuing"
+FA_NETWORK = "stripe"  # a payout into a financial account of the same account arrives within Stripe
+FA_DESCRIPTION = "STRIPE PAYOUT"
 BALANCE_KEY = "balance"  # the payout's book (scope.meta): the balance it draws on (``source_balance``)
 EVENTS = ("payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.canceled")
 
@@ -228,6 +231,9 @@ def settle(ctx: Ctx, payout: Obj) -> None:
     before = ctx.snapshot(payout)
     bank = ctx.scope.get(bank_accounts.BANK_ACCOUNT, payout["destination"])
     failure = bank_accounts.payout_failure(ctx, bank) if bank is not None else None
+    fa = _financial_account_at(ctx, bank) if bank is not None and payout["original_payout"] is None else None
+    if fa is not None and received.credit_failure(fa, FA_NETWORK) is not None:
+        failure = "account_closed"  # the financial account cannot take it (closed, or inbound-restricted)
     if payout["original_payout"] is None and failure in FAILURE_MESSAGES:
         assert failure is not None and bank is not None
         payout["status"] = "failed"
@@ -239,6 +245,30 @@ def settle(ctx: Ctx, payout: Obj) -> None:
         return
     payout["status"] = "paid"
     ctx.emit("payout.paid", payout, before)
+    if fa is not None:
+        received.receive_credit(
+            ctx,
+            fa,
+            payout["amount"],
+            payout["currency"],
+            network=FA_NETWORK,
+            description=payout["statement_descriptor"] or FA_DESCRIPTION,
+            linked_flows={"source_flow": payout["id"], "source_flow_type": "payout"},
+        )
+
+
+def _financial_account_at(ctx: Ctx, bank: Obj) -> Obj | None:
+    """The account's own financial account whose ABA address ``bank`` was added with, if any (Stripe's
+    "Payouts and top-ups from Stripe Payments": a financial account set as an external account)."""
+    if bank.get("routing_number") != financial_accounts.TEST_ROUTING_NUMBER:
+        return None
+    for fa in ctx.scope.store(FINANCIAL_ACCOUNT).values():
+        for address in fa.get("financial_addresses") or ():
+            aba = address.get("aba") or {}
+            number = financial_accounts.account_number(fa, aba.get("account_number_last4", ""))
+            if bank_accounts.fingerprint("US", aba.get("routing_number"), number) == bank["fingerprint"]:
+                return fa
+    return None
 
 
 def retrieve(ctx: Ctx) -> Obj:
