@@ -47,9 +47,10 @@ def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
     assert dispute.treasury.received_debit == tx.treasury.received_debit and dispute.treasury.debit_reversal is None
     assert s.client.v1.issuing.transactions.retrieve(tx.id, options=s.opts).dispute == dispute.id
     submitted = disputes.submit(dispute.id, options=s.opts)
-    assert submitted.status == "submitted"
+    # the DebitReversal exists once the dispute is submitted (Stripe's disputes guide), processing
+    assert submitted.status == "submitted" and submitted.treasury.debit_reversal.startswith("debrev_")
     won = disputes.retrieve(dispute.id, options=s.opts)
-    assert won.status == "won" and won.treasury.debit_reversal.startswith("debrev_")
+    assert won.status == "won" and won.treasury.debit_reversal == submitted.treasury.debit_reversal
     assert "balance_transactions" not in won
     expanded = disputes.retrieve(dispute.id, {"expand": ["balance_transactions"]}, s.opts)
     assert expanded.balance_transactions == []  # the money came back through Treasury
@@ -57,6 +58,7 @@ def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
     reversal = s.client.v1.treasury.debit_reversals.retrieve(won.treasury.debit_reversal, options=s.opts)
     assert (reversal.amount, reversal.network, reversal.status) == (1000, "card", "succeeded")
     assert reversal.received_debit == tx.treasury.received_debit and reversal.linked_flows.issuing_dispute == won.id
+    assert reversal.status_transitions.completed_at is not None
     trxn = s.client.v1.treasury.transactions.retrieve(reversal.transaction, options=s.opts)
     assert (trxn.flow_type, trxn.status, trxn.amount) == ("debit_reversal", "posted", 1000)
     rd = s.client.v1.treasury.received_debits.retrieve(tx.treasury.received_debit, options=s.opts)
@@ -67,6 +69,7 @@ def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
     assert reversals.list({"financial_account": s.fa, "status": "processing"}, s.opts).data == []
     assert len(reversals.list({"financial_account": s.fa, "received_debit": rd.id}, s.opts).data) == 1
     assert len(reversals.list({"financial_account": s.fa, "resolution": "won"}, s.opts).data) == 1
+    assert reversals.list({"financial_account": s.fa, "resolution": "lost"}, s.opts).data == []
     with pytest.raises(stripe.InvalidRequestError):
         reversals.list({}, s.opts)  # type: ignore[typeddict-item]
     types = [e.type for e in s.client.v1.events.list({"type": "issuing_dispute.*"}, s.opts).data]
@@ -76,6 +79,18 @@ def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
         "issuing_dispute.submitted",
         "issuing_dispute.created",
     ]
+    submitted_event = s.client.v1.events.list({"type": "issuing_dispute.submitted"}, s.opts).data[0]
+    assert submitted_event.data.object["treasury"]["debit_reversal"] == reversal.id
+    created, completed = [
+        s.client.v1.events.list({"type": f"treasury.debit_reversal.{t}"}, s.opts).data for t in ("created", "completed")
+    ]
+    assert [e.data.object["id"] for e in created + completed] == [reversal.id, reversal.id]
+    assert (created[0].data.object["status"], created[0].data.object["transaction"]) == ("processing", None)
+    assert created[0].data.object["network"] == "card"
+    assert completed[0].data.object["status"] == "succeeded" and completed[0].data.object["transaction"] == trxn.id
+    # nothing moved at submission: the only debit_reversal transaction is the win's credit
+    listed = s.client.v1.treasury.transactions.list({"financial_account": s.fa}, s.opts).data
+    assert [t.id for t in listed if t.flow_type == "debit_reversal"] == [trxn.id]
 
 
 def test_dispute_by_received_debit_and_partial_amount(spender: Spender) -> None:
@@ -106,9 +121,16 @@ def test_losing_and_pending_evidence(spender: Spender) -> None:
         },
         s.opts,
     )
-    s.client.v1.issuing.disputes.submit(lose.id, options=s.opts)
+    submitted = s.client.v1.issuing.disputes.submit(lose.id, options=s.opts)
     lost = s.client.v1.issuing.disputes.retrieve(lose.id, options=s.opts)
-    assert (lost.status, lost.loss_reason, lost.treasury.debit_reversal) == ("lost", "other", None)
+    assert (lost.status, lost.loss_reason) == ("lost", "other")
+    assert lost.treasury.debit_reversal == submitted.treasury.debit_reversal
+    reversals = s.client.v1.treasury.debit_reversals
+    lost_reversal = reversals.retrieve(lost.treasury.debit_reversal, options=s.opts)
+    # lost: completed (the network resolved it) without a crediting transaction
+    assert (lost_reversal.status, lost_reversal.transaction) == ("failed", None)
+    assert lost_reversal.status_transitions.completed_at is not None
+    assert lost_reversal.linked_flows.issuing_dispute == lose.id
     stay = s.client.v1.issuing.disputes.create(
         {
             "transaction": capture(s).id,
@@ -117,10 +139,28 @@ def test_losing_and_pending_evidence(spender: Spender) -> None:
         s.opts,
     )
     s.client.v1.issuing.disputes.submit(stay.id, options=s.opts)
-    assert s.client.v1.issuing.disputes.retrieve(stay.id, options=s.opts).status == "submitted"
+    pending = s.client.v1.issuing.disputes.retrieve(stay.id, options=s.opts)
+    assert pending.status == "submitted"
+    pending_reversal = reversals.retrieve(pending.treasury.debit_reversal, options=s.opts)
+    assert (pending_reversal.status, pending_reversal.transaction) == ("processing", None)
+    assert pending_reversal.status_transitions.completed_at is None
+    rd = s.client.v1.treasury.received_debits.retrieve(pending_reversal.received_debit, options=s.opts)
+    assert rd.linked_flows.debit_reversal == pending_reversal.id
+    assert rd.reversal_details.restricted_reason == "already_reversed"
     assert s.balance()["cash"] == 48_000
     closed = s.client.v1.events.list({"type": "issuing_dispute.closed"}, s.opts).data
     assert [e.data.object["id"] for e in closed] == [lose.id]
+    completed = s.client.v1.events.list({"type": "treasury.debit_reversal.completed"}, s.opts).data
+    assert [e.data.object["id"] for e in completed] == [lost_reversal.id]
+
+    def ids(**filters: str) -> list[str]:
+        return [r.id for r in reversals.list({"financial_account": s.fa, **filters}, s.opts).data]  # type: ignore[typeddict-item]
+
+    assert ids(resolution="lost") == [lost_reversal.id]
+    assert ids(resolution="won") == []
+    assert ids(status="completed") == [lost_reversal.id]
+    assert ids(status="processing") == [pending_reversal.id]
+    assert ids(status="canceled") == []
 
 
 @pytest.mark.parametrize(
@@ -268,7 +308,8 @@ def test_atm_withdrawals_cannot_be_disputed(spender: Spender) -> None:
 
 def test_refund_of_a_capture_under_an_unsubmitted_dispute_loses_it(spender: Spender) -> None:
     """A refund while the dispute is still being prepared gives the money back once; the dispute is
-    then lost with ``refund_issued`` (no debit reversal on top of the refund)."""
+    then lost with ``refund_issued`` (its debit reversal, opened on submit, is lost: no money on top
+    of the refund)."""
     s = spender
     api = s.client.v1.issuing.disputes
     tx = capture(s, 1000)
@@ -278,9 +319,10 @@ def test_refund_of_a_capture_under_an_unsubmitted_dispute_loses_it(spender: Spen
     assert s.balance()["cash"] == 49_400
     assert api.submit(dispute.id, options=s.opts).status == "submitted"
     lost = api.retrieve(dispute.id, options=s.opts)
-    assert (lost.status, lost.loss_reason, lost.treasury.debit_reversal) == ("lost", "refund_issued", None)
+    assert (lost.status, lost.loss_reason) == ("lost", "refund_issued")
     assert s.balance() == {"cash": 49_400, "inbound_pending": 0, "outbound_pending": 0}
-    assert s.client.v1.treasury.debit_reversals.list({"financial_account": s.fa}, s.opts).data == []
+    listed = s.client.v1.treasury.debit_reversals.list({"financial_account": s.fa}, s.opts).data
+    assert [(r.id, r.status, r.transaction) for r in listed] == [(lost.treasury.debit_reversal, "failed", None)]
     closed = s.client.v1.events.list({"type": "issuing_dispute.closed"}, s.opts).data
     assert [e.data.object["loss_reason"] for e in closed] == ["refund_issued"]
     assert s.client.v1.events.list({"type": "issuing_dispute.funds_reinstated"}, s.opts).data == []

@@ -16,9 +16,15 @@ by the ``explanation`` of the evidence for the dispute's reason:
 * it contains ``losing_evidence`` -> ``lost`` (``loss_reason: other``);
 * it contains ``pending_evidence`` -> stays ``submitted`` (no decision, ever);
 * anything else -> ``won``: for a financial-account card the disputed amount comes back to the
-  account through a ``treasury.debit_reversal`` of the ReceivedDebit (``dispute.treasury.
-  debit_reversal``), for a card on the Issuing balance through an ``issuing_dispute`` balance
-  transaction, and ``issuing_dispute.funds_reinstated`` is sent.
+  account through the dispute's ``treasury.debit_reversal``, for a card on the Issuing balance
+  through an ``issuing_dispute`` balance transaction, and ``issuing_dispute.funds_reinstated`` is
+  sent.
+
+A dispute of a financial-account card gets its DebitReversal of the ReceivedDebit when it is
+submitted (Stripe's disputes guide: "once the dispute is submitted"): ``processing``, named by
+``dispute.treasury.debit_reversal`` in the submit answer and ``issuing_dispute.submitted``; no
+money moves then. The decision resolves it (:func:`reversals.resolve`): won -> ``succeeded`` with
+its crediting transaction, lost -> ``failed`` without one; pending -> stays ``processing``.
 
 ``balance_transactions`` is includable, as at Stripe: it is in the answer only when
 ``expand[]=balance_transactions`` (``data.balance_transactions`` on the list) asks for it, then the
@@ -36,7 +42,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.context import Ctx
-from emulator.core.objects import DISPUTE, ISSUING_TRANSACTION, RECEIVED_DEBIT
+from emulator.core.objects import DEBIT_REVERSAL, DISPUTE, ISSUING_TRANSACTION, RECEIVED_DEBIT
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
@@ -200,6 +206,7 @@ def submit(ctx: Ctx) -> Obj:
     _check_original(ctx, dispute)
     common.update_metadata(dispute, ctx.params)
     dispute["status"] = "submitted"
+    _open_reversal(ctx, dispute)
     ctx.emit("issuing_dispute.submitted", dispute)
     ctx.after_response.append(lambda: decide(ctx, dispute))
     return dispute
@@ -222,13 +229,7 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
     tx = ctx.scope.get(ISSUING_TRANSACTION, dispute["transaction"])
     if tx is not None and tx.get("balance_transaction"):
         issuing_balance.dispute_won(ctx, dispute)
-    treasury = dispute.get("treasury")
-    if treasury is not None:
-        rd = ctx.scope.get(RECEIVED_DEBIT, treasury["received_debit"])
-        if rd is not None:
-            treasury["debit_reversal"] = reversals.reverse_debit(ctx, rd, dispute["amount"], dispute_id=dispute["id"])[
-                "id"
-            ]
+    _resolve_reversal(ctx, dispute, won=True)
     ctx.emit("issuing_dispute.closed", dispute)
     ctx.emit("issuing_dispute.funds_reinstated", dispute)
 
@@ -236,7 +237,28 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
 def _lose(ctx: Ctx, dispute: Obj, reason: str) -> None:
     dispute["status"] = "lost"
     dispute["loss_reason"] = reason
+    _resolve_reversal(ctx, dispute, won=False)
     ctx.emit("issuing_dispute.closed", dispute)
+
+
+def _open_reversal(ctx: Ctx, dispute: Obj) -> None:
+    """A financial-account card's dispute, on submit: its ``processing`` DebitReversal."""
+    treasury = dispute.get("treasury")
+    if treasury is None or treasury["debit_reversal"] is not None:
+        return
+    rd = ctx.scope.get(RECEIVED_DEBIT, treasury["received_debit"])
+    if rd is not None:
+        treasury["debit_reversal"] = reversals.open_for_dispute(ctx, rd, dispute["amount"], dispute_id=dispute["id"])[
+            "id"
+        ]
+
+
+def _resolve_reversal(ctx: Ctx, dispute: Obj, *, won: bool) -> None:
+    """The decision completes the dispute's DebitReversal (if it has one)."""
+    reversal_id = (dispute.get("treasury") or {}).get("debit_reversal")
+    reversal = ctx.scope.get(DEBIT_REVERSAL, reversal_id) if reversal_id else None
+    if reversal is not None:
+        reversals.resolve(ctx, reversal, won=won)
 
 
 def retrieve(ctx: Ctx) -> Obj:

@@ -1,10 +1,16 @@
 """Debit reversals (``/v1/treasury/debit_reversals``): money of a ReceivedDebit given back.
 
-The emulator creates them when an Issuing dispute on a financial-account card is won
-(:func:`reverse_debit`): the disputed amount returns to the account's ``cash`` through a posted
-``treasury.transaction`` with ``flow_type: debit_reversal``. The reversal is ``succeeded`` at
-once (``status_transitions.completed_at`` set), ``linked_flows.issuing_dispute`` names the
-dispute and the ReceivedDebit's ``linked_flows.debit_reversal`` names the reversal.
+An Issuing dispute on a financial-account card has its reversal from the moment it is submitted
+(Stripe's disputes guide: "a corresponding DebitReversal once the dispute is submitted"):
+:func:`open_for_dispute` creates it ``processing``, ``network: card``, ``transaction: null``,
+``linked_flows.issuing_dispute`` naming the dispute (no money moves yet), links it from the
+ReceivedDebit and sends ``treasury.debit_reversal.created``. The dispute's decision resolves it
+(:func:`resolve`): won -> the disputed amount returns to the account's ``cash`` through a posted
+``treasury.transaction`` with ``flow_type: debit_reversal``, ``status: succeeded``; lost ->
+``status: failed`` and no transaction ("no Transactions will be created"). Both set
+``status_transitions.completed_at`` (the list's ``completed``: "the network has provided a
+resolution") and send ``treasury.debit_reversal.completed``. A dispute that stays submitted keeps
+its reversal ``processing``.
 
 ``POST /v1/treasury/debit_reversals`` reverses an ``ach`` ReceivedDebit (card debits are
 disputed through Issuing instead): it must have ``succeeded``, not be reversed yet, be within
@@ -15,6 +21,11 @@ on a posted transaction), ``status: succeeded``, ``completed_at`` set. Events:
 ``treasury.debit_reversal.created``, then ``.initial_credit_granted`` and ``.completed``. The
 ReceivedDebit gets ``linked_flows.debit_reversal`` and ``reversal_details.restricted_reason:
 already_reversed``.
+
+The list filters ``status`` (``processing``; ``completed``: a resolution was given, won or lost;
+``canceled``: failed without a resolution, which the emulator never makes) and ``resolution``
+(``won``: ``succeeded``; ``lost``: ``failed`` with a resolution). The object has no
+``resolution`` field; its status and ``completed_at`` tell it.
 """
 
 from __future__ import annotations
@@ -32,7 +43,6 @@ from emulator.resources.resource import Resource
 from emulator.resources.treasury import account_lists, ledger, reversibility
 
 URL = "/v1/treasury/debit_reversals"
-STATUS_FILTER = {"completed": "succeeded", "canceled": "failed"}
 
 CARD_DEBIT = (
     "ReceivedDebits from Issuing card transactions cannot be reversed directly; open an Issuing dispute "
@@ -41,18 +51,27 @@ CARD_DEBIT = (
 PARAM = "received_debit"
 
 
-def reverse_debit(ctx: Ctx, received_debit: Obj, amount: int, *, dispute_id: str | None = None) -> Obj:
-    """Give ``amount`` of a ReceivedDebit back to its financial account (posted at once)."""
+def open_for_dispute(ctx: Ctx, received_debit: Obj, amount: int, *, dispute_id: str) -> Obj:
+    """The ``processing`` DebitReversal of a submitted Issuing dispute (no money moves yet)."""
     fa = common.get(ctx, FINANCIAL_ACCOUNT, received_debit["financial_account"], param="financial_account")
     reversal = _new_reversal(ctx, received_debit, fa, amount, dispute_id=dispute_id)
-    reversal["status"] = "succeeded"
-    reversal["status_transitions"]["completed_at"] = ctx.now
-    _credit(ctx, fa, reversal)
     ctx.scope.add(reversal)
     reversibility.mark_reversed(received_debit, reversal["id"])
     ctx.emit("treasury.debit_reversal.created", reversal)
-    ctx.emit("treasury.debit_reversal.completed", reversal)
     return reversal
+
+
+def resolve(ctx: Ctx, reversal: Obj, *, won: bool) -> None:
+    """The network's resolution of a ``processing`` reversal: won credits the account, lost does not."""
+    if reversal["status"] != "processing":
+        return
+    before = ctx.snapshot(reversal)
+    fa = ctx.scope.get(FINANCIAL_ACCOUNT, reversal["financial_account"])
+    if won and fa is not None:
+        _credit(ctx, fa, reversal)
+    reversal["status"] = "succeeded" if won else "failed"
+    reversal["status_transitions"]["completed_at"] = ctx.now
+    ctx.emit("treasury.debit_reversal.completed", reversal, before)
 
 
 def _new_reversal(
@@ -134,18 +153,31 @@ def complete(ctx: Ctx, reversal: Obj) -> None:
     ctx.emit("treasury.debit_reversal.completed", reversal, before)
 
 
+def _resolution(reversal: Obj) -> str | None:
+    """``won``/``lost`` once the network resolved the reversal (``completed_at`` set), else ``None``."""
+    if reversal["status_transitions"]["completed_at"] is None:
+        return None
+    return "won" if reversal["status"] == "succeeded" else "lost"
+
+
+def _list_status(reversal: Obj) -> str:
+    """The list filter's status: ``processing``, ``completed`` (resolved) or ``canceled``."""
+    if reversal["status"] == "processing":
+        return "processing"
+    return "canceled" if _resolution(reversal) is None else "completed"
+
+
 def _filters(p: dict[str, Any]) -> list[Predicate | None]:
     """``received_debit``, ``status`` and ``resolution``."""
     preds: list[Predicate | None] = []
     if p.get("received_debit"):
         preds.append(common.equals("received_debit", p["received_debit"]))
     if p.get("status"):
-        # the list filter says ``completed`` for what the object calls ``succeeded``
-        preds.append(common.equals("status", STATUS_FILTER.get(p["status"], p["status"])))
+        status = p["status"]
+        preds.append(lambda r: _list_status(r) == status)
     if p.get("resolution"):
-        # Stripe's resolution of a reversal (won/lost); a reversal the emulator created was won.
-        wanted = p["resolution"]
-        preds.append(lambda r: wanted == "won")
+        resolution = p["resolution"]
+        preds.append(lambda r: _resolution(r) == resolution)
     return preds
 
 
