@@ -104,16 +104,15 @@ def advance(ctx: Ctx) -> Obj:
     latest = two_years_after(current) if current <= LATEST - 2 * 366 * 86_400 else LATEST
     if target > latest:
         raise StripeError(TOO_FAR.format(latest=latest), param="frozen_time")
-    before = ctx.snapshot(clock)
     clock["status"] = "advancing"
     clock["status_details"] = {"advancing": {"target_frozen_time": target}}
-    ctx.emit(ADVANCING, clock, before)
+    # no previous_attributes: Stripe includes them "only in events of type *.updated"
+    ctx.emit(ADVANCING, clock)
     answer = ctx.snapshot(clock)
-    before = answer
     clock["frozen_time"] = target
     clock["status"] = "ready"
     clock["status_details"] = {}
-    ctx.emit(READY, clock, before)
+    ctx.emit(READY, clock)
     return answer
 
 
