@@ -36,7 +36,7 @@ def test_defaults(client: stripe.StripeClient, account: stripe.Account) -> None:
     assert settings.to_dict() == {
         "object": "balance_settings",
         "payments": {
-            "debit_negative_balances": True,
+            "debit_negative_balances": False,  # Stripe's default where the platform collects requirements
             "payouts": {
                 "automatic_transfer_rules_by_currency": {},
                 "minimum_balance_by_currency": None,

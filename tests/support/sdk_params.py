@@ -255,6 +255,7 @@ STRING_HINTS: dict[str, str] = {
     "support_url": "https://example.com",
     "line2": "Suite 5",
     "mcc": "5734",
+    "service_agreement": "full",
     "network_id": "1234567890",
     "api_version": "2023-08-16",
     "description": "sdk parameter check",

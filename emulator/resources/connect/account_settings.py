@@ -1,5 +1,6 @@
 """What an account create/update keeps of ``settings`` and ``business_profile`` (beyond the terms
-acceptances, which onboarding reads).
+acceptances, which onboarding reads). ``business_profile``'s ``annual_revenue``,
+``monthly_estimated_revenue`` and ``estimated_worker_count`` appear once provided ("" clears them).
 
 :func:`changes` checks the parameters and works out the new values without touching the account,
 so a refused request changes nothing; :func:`apply` then writes them.
@@ -29,6 +30,11 @@ ANCHOR_REQUIRED = "Missing required param: {param} (required when `interval` is 
 MONTHLY_ANCHOR_RANGE = "`monthly_anchor` must be a day of the month, from 1 to 31."
 DELAY_RANGE = "`delay_days` must be `minimum` or a number of days from 2 to 365."
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+# business_profile hashes shown only once provided (what Issuing platforms collect for card_issuing)
+REVENUE_FIELDS = {
+    "annual_revenue": ("amount", "currency", "fiscal_year_end"),
+    "monthly_estimated_revenue": ("amount", "currency"),
+}
 # settings groups whose plain values are kept as given ("" clears one)
 PLAIN_SETTINGS = {
     "payments": ("statement_descriptor", "statement_descriptor_kana", "statement_descriptor_kanji"),
@@ -117,6 +123,15 @@ def changes(schedule: Obj, params: dict[str, Any]) -> list[Change]:
         out.append((("business_profile", "support_address"), {k: address.get(k) or None for k in ADDRESS_FIELDS}))
     elif address == "":
         out.append((("business_profile", "support_address"), None))
+    for name, keys in REVENUE_FIELDS.items():
+        given = profile.get(name)
+        if isinstance(given, dict):
+            out.append((("business_profile", name), {k: given.get(k) for k in keys}))
+        elif given == "":
+            out.append((("business_profile", name), None))
+    if "estimated_worker_count" in profile:
+        count = profile["estimated_worker_count"]
+        out.append((("business_profile", "estimated_worker_count"), None if count == "" else count))
     return out
 
 

@@ -2,7 +2,9 @@
 
 Rules: a requested capability becomes ``active`` at once (test mode), except ``treasury``,
 which stays ``inactive`` until ``transfers`` is requested too (Stripe's dependency rule).
-``card_payments`` without ``transfers`` is refused, as Stripe does. ``tos_acceptance`` is refused
+``card_payments`` without ``transfers`` is refused, as Stripe does, and so is ``card_payments`` under
+the ``recipient`` service agreement (``tos_acceptance.service_agreement``, ``full`` by default, fixed
+once the terms are accepted). ``tos_acceptance`` is refused
 for accounts whose requirements Stripe collects (Standard, Express), unless the request acts as
 the account itself (``Stripe-Account``: what the hosted onboarding page does).
 ``card_issuing`` on a connected account is allowed: the emulated platform counts as already
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from emulator.core import api_changes
 from emulator.core.context import Ctx
@@ -27,6 +30,7 @@ from emulator.resources import common
 from emulator.resources.connect import account_settings, legal_entity, onboarding, token_use
 from emulator.resources.connect.requirements import FIELDS_NEEDED
 from emulator.resources.resource import Resource
+from emulator.resources.webhook_endpoints import URL_CODE
 
 # capability -> capabilities that must be requested for it to become active
 DEPENDS_ON: dict[str, tuple[str, ...]] = {"treasury": ("transfers",)}
@@ -46,6 +50,18 @@ TOS_COLLECTED_BY_STRIPE = (
     "You cannot accept the Terms of Service on behalf of accounts where controller[requirement_collection]=stripe, "
     "which includes Standard and Express accounts."
 )
+SERVICE_AGREEMENTS = ("full", "recipient")
+SERVICE_AGREEMENT = "tos_acceptance[service_agreement]"
+INVALID_SERVICE_AGREEMENT = errors.INVALID_ENUM.format(name=SERVICE_AGREEMENT, choices="full or recipient")
+# the emulator's wording (docs/connect.md, Choices): Stripe's documents state both rules, no error text was found
+RECIPIENT_CARD_PAYMENTS = (
+    "Accounts under the `recipient` service agreement cannot request the `card_payments` capability."
+)
+SERVICE_AGREEMENT_LOCKED = (
+    "The service agreement of an account cannot be changed once the account has accepted the Terms of Service."
+)
+URL_NOT_VALID = "Not a valid URL"  # Stripe's text for a refused URL (code url_invalid)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0"})
 ACCOUNT_REJECTED = "This account has been rejected and can no longer be modified."
 ACCOUNT_NOT_REJECTED = "This account is not rejected."
 CANNOT_DELETE_PLATFORM = "You cannot delete your own platform account."
@@ -220,14 +236,20 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
                 "statement_descriptor_prefix_kanji": None,
             },
             "payouts": {
-                "debit_negative_balances": True,
+                # Stripe's default: false where the platform collects requirements (Custom accounts)
+                "debit_negative_balances": controller.get("requirement_collection") != "application",
                 "schedule": {"delay_days": 2, "interval": "daily"},
                 "statement_descriptor": None,
             },
             "sepa_debit_payments": {},
             "treasury": {"tos_acceptance": {"date": treasury_tos.get("date"), "ip": treasury_tos.get("ip")}},
         },
-        "tos_acceptance": {"date": tos.get("date"), "ip": tos.get("ip"), "user_agent": tos.get("user_agent")},
+        "tos_acceptance": {
+            "date": tos.get("date"),
+            "ip": tos.get("ip"),
+            "service_agreement": tos.get("service_agreement") or "full",
+            "user_agent": tos.get("user_agent"),
+        },
         "type": account_type,
     }
 
@@ -279,9 +301,12 @@ def requested_of(params: dict[str, Any]) -> dict[str, bool]:
     return {name: bool(v.get("requested")) for name, v in (params.get("capabilities") or {}).items() if v is not None}
 
 
-def check_capability_requests(caps: dict[str, dict[str, Any]], requested: dict[str, bool]) -> None:
+def check_capability_requests(
+    caps: dict[str, dict[str, Any]], requested: dict[str, bool], agreement: str = "full"
+) -> None:
     """Refuse, before anything changes, what Stripe refuses of a capability request: unrequesting
-    a permanent capability, or leaving ``card_payments`` requested without ``transfers``."""
+    a permanent capability, leaving ``card_payments`` requested without ``transfers``, or
+    ``card_payments`` on an account under the ``recipient`` service ``agreement``."""
     for name, want in requested.items():
         cap = caps.get(name)
         if not want and name in PERMANENT and cap is not None and cap["requested"]:
@@ -291,12 +316,54 @@ def check_capability_requests(caps: dict[str, dict[str, Any]], requested: dict[s
     for name, needed in REQUIRES.items():
         if name in after and not all(n in after for n in needed):
             raise StripeError(CARD_PAYMENTS_WITHOUT_TRANSFERS, param="capabilities")
+    if agreement == "recipient" and "card_payments" in after:
+        raise StripeError(RECIPIENT_CARD_PAYMENTS, param="capabilities")
+
+
+def service_agreement_of(params: dict[str, Any], account: Obj | None) -> str:
+    """The account's service agreement once the request is done: ``full`` or ``recipient``,
+    which cannot change after the account (``None``: a new one) has accepted the terms."""
+    tos = account["tos_acceptance"] if account is not None else {}
+    current = str(tos.get("service_agreement") or "full")
+    given = (params.get("tos_acceptance") or {}).get("service_agreement")
+    if given is None:
+        return current
+    if given not in SERVICE_AGREEMENTS:
+        raise StripeError(INVALID_SERVICE_AGREEMENT, param=SERVICE_AGREEMENT, code="parameter_invalid")
+    if given != current and tos.get("date") is not None:
+        raise StripeError(SERVICE_AGREEMENT_LOCKED, param=SERVICE_AGREEMENT)
+    return str(given)
+
+
+def _valid_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        _ = parts.port  # raises for a bad port
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or any(c.isspace() for c in url):
+        return False
+    return "." in host and host not in LOCAL_HOSTS and not host.endswith(".localhost")
+
+
+def check_contact(params: dict[str, Any]) -> None:
+    """``email`` (as cardholders' emails are checked) and ``business_profile[url]``: an http(s) URL
+    with a public host name (Stripe refuses local URLs)."""
+    from emulator.resources.issuing.cardholders import check_email
+
+    if params.get("email"):
+        check_email(str(params["email"]))
+    url = (params.get("business_profile") or {}).get("url")
+    if url and not _valid_url(str(url)):
+        raise StripeError(URL_NOT_VALID, param="business_profile[url]", code=URL_CODE)
 
 
 def check_tos_acceptance(ctx: Ctx, params: dict[str, Any], controller: Obj, account_id: str | None) -> None:
     """``tos_acceptance`` only for accounts whose requirements the platform collects, or given by
     the account itself (a request with ``Stripe-Account`` set to it, as the hosted page sends)."""
-    if not params.get("tos_acceptance") or account_id == ctx.platform.account_id:
+    accepted = {k for k in params.get("tos_acceptance") or {} if k != "service_agreement"}
+    if not accepted or account_id == ctx.platform.account_id:
         return
     if ctx.scope.is_connected and ctx.scope.account_id == account_id:
         return
@@ -451,7 +518,8 @@ def create(ctx: Ctx) -> Obj:
 
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, None)
-    check_capability_requests({}, requested_of(ctx.params))
+    check_contact(ctx.params)
+    check_capability_requests({}, requested_of(ctx.params), service_agreement_of(ctx.params, None))
     check_tos_acceptance(ctx, ctx.params, _controller_of(ctx.params), None)
     params = token_use.account_params(ctx, ctx.params)
     onboarding.check_legal_entity(params, None)
@@ -489,7 +557,9 @@ def update(ctx: Ctx) -> Obj:
 
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, account["id"])
-    check_capability_requests(_caps_meta(ctx, account), requested_of(ctx.params))
+    check_contact(ctx.params)
+    agreement = service_agreement_of(ctx.params, account)
+    check_capability_requests(_caps_meta(ctx, account), requested_of(ctx.params), agreement)
     check_tos_acceptance(ctx, ctx.params, account["controller"], account["id"])
     before = ctx.snapshot(account)
     before_caps = capability_snapshots(ctx, account)
@@ -508,7 +578,7 @@ def update(ctx: Ctx) -> Obj:
             if k in account["business_profile"] and not isinstance(v, dict):
                 account["business_profile"][k] = v
     if p.get("tos_acceptance"):
-        for k in ("date", "ip", "user_agent"):
+        for k in ("date", "ip", "service_agreement", "user_agent"):
             if k in p["tos_acceptance"]:
                 account["tos_acceptance"][k] = p["tos_acceptance"][k]
     settings = p.get("settings") or {}
@@ -625,6 +695,9 @@ def retrieve_capability(ctx: Ctx) -> Obj:
 def update_capability(ctx: Ctx) -> Obj:
     account = _connected(ctx, ctx.path["account"])
     name = _capability_name(ctx)
+    recipient = account["tos_acceptance"].get("service_agreement") == "recipient"
+    if name == "card_payments" and ctx.params.get("requested") and recipient:
+        raise StripeError(RECIPIENT_CARD_PAYMENTS, param="requested")
     before = ctx.snapshot(account)
     changed: dict[str, Obj] = {}
     if "requested" in ctx.params:
