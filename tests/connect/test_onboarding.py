@@ -13,33 +13,13 @@ from emulator import EmulatorServer
 from emulator.resources.connect import requirements
 from tests.support import flows
 from tests.support.errors import error_of
+from tests.support.onboarding import PERSON, PROFILE, TOS, US_ADDRESS, require_onboarding
 
-US_ADDRESS = {"line1": "address_full_match", "city": "South San Francisco", "state": "CA", "postal_code": "94080"}
-INDIVIDUAL = {
-    "first_name": "Jenny",
-    "last_name": "Rosen",
-    "email": "jenny@example.com",
-    "phone": "0000000000",
-    "dob": {"day": 1, "month": 1, "year": 1901},
-    "address": US_ADDRESS,
-    "ssn_last_4": "0000",
-    "id_number": "000000000",
-}
-PROFILE = {"mcc": "5734", "url": "https://accessible.stripe.com"}
-TOS = {"date": 1_700_000_000, "ip": "127.0.0.1"}
+INDIVIDUAL = {**PERSON, "id_number": "000000000"}
 SETTINGS = {
     "card_issuing": {"tos_acceptance": TOS},
     "treasury": {"tos_acceptance": TOS},
 }
-
-
-def require_onboarding(server: EmulatorServer, api_key: str, mode: str = "required") -> None:
-    resp = httpx.post(
-        server.url + "/_emulator/platform_settings",
-        data={"onboarding": mode},
-        headers={"Authorization": f"Bearer {api_key}"},
-    )
-    assert resp.status_code == 200 and resp.json()["onboarding"] == mode
 
 
 def custom_account(client: stripe.StripeClient, **extra: Any) -> stripe.Account:

@@ -16,20 +16,10 @@ from emulator import EmulatorServer
 from emulator.resources.connect import accounts, links
 from tests.support import flows
 from tests.support.errors import error_of
+from tests.support.onboarding import PERSON, PROFILE, TOS, US_ADDRESS, require_onboarding
 
-US_ADDRESS = {"line1": "address_full_match", "city": "South San Francisco", "state": "CA", "postal_code": "94080"}
-TOS = {"date": 1_700_000_000, "ip": "127.0.0.1"}
 # a representative with every detail Stripe's test values verify
-REPRESENTATIVE: dict[str, Any] = {
-    "first_name": "Jenny",
-    "last_name": "Rosen",
-    "email": "jenny@example.com",
-    "phone": "0000000000",
-    "dob": {"day": 1, "month": 1, "year": 1901},
-    "ssn_last_4": "0000",
-    "address": US_ADDRESS,
-    "relationship": {"representative": True, "title": "CEO"},
-}
+REPRESENTATIVE: dict[str, Any] = {**PERSON, "relationship": {"representative": True, "title": "CEO"}}
 CARD_PAYMENTS_ERROR = (
     "Accounts do not currently support `card_payments` without `transfers`. Please visit "
     "https://stripe.com/docs/connect/account-capabilities#card-payments for more details."
@@ -39,15 +29,6 @@ TOS_ERROR = (
     "which includes Standard and Express accounts."
 )
 LOGIN_ERROR = "Cannot create a login link for an account that has not completed onboarding."
-
-
-def require_onboarding(server: EmulatorServer, api_key: str) -> None:
-    resp = httpx.post(
-        server.url + "/_emulator/platform_settings",
-        data={"onboarding": "required"},
-        headers={"Authorization": f"Bearer {api_key}"},
-    )
-    assert resp.status_code == 200
 
 
 def events_of(client: stripe.StripeClient, account: str, kind: str) -> list[stripe.Event]:
@@ -124,7 +105,7 @@ def test_the_individual_is_verified_through_the_persons_api(
     account = flows.connected_account(
         client,
         business_type="individual",
-        business_profile={"mcc": "5734", "url": "https://accessible.stripe.com"},
+        business_profile=PROFILE,
         external_account="btok_us_verified",
         tos_acceptance=TOS,
         settings={"card_issuing": {"tos_acceptance": TOS}, "treasury": {"tos_acceptance": TOS}},
@@ -424,17 +405,9 @@ def test_an_account_without_capabilities_cannot_charge_or_pay_out(
     given = client.v1.accounts.update(
         bare.id,
         {
-            "business_profile": {"mcc": "5734", "url": "https://accessible.stripe.com"},
+            "business_profile": PROFILE,
             "tos_acceptance": TOS,
-            "individual": {
-                "first_name": "Jenny",
-                "last_name": "Rosen",
-                "email": "jenny@example.com",
-                "phone": "0000000000",
-                "dob": {"day": 1, "month": 1, "year": 1901},
-                "address": US_ADDRESS,
-                "ssn_last_4": "0000",
-            },
+            "individual": PERSON,
         },
     )
     assert given.details_submitted is True  # everything every capability asks was given
@@ -460,7 +433,7 @@ def test_only_stripes_test_date_of_birth_matches(
             client,
             business_type="individual",
             capabilities={"card_issuing": {"requested": True}},
-            business_profile={"mcc": "5734", "url": "https://accessible.stripe.com"},
+            business_profile=PROFILE,
             tos_acceptance=TOS,
             settings={"card_issuing": {"tos_acceptance": TOS}},
             individual={
@@ -567,7 +540,7 @@ def test_card_issuing_alone_needs_no_beneficial_owners(
         client,
         business_type="company",
         capabilities={"card_issuing": {"requested": True}},
-        business_profile={"mcc": "5734", "url": "https://accessible.stripe.com"},
+        business_profile=PROFILE,
         tos_acceptance=TOS,
         settings={"card_issuing": {"tos_acceptance": TOS}},
         company={"name": "Co", "phone": "0000000000", "tax_id": "000000000", "address": US_ADDRESS},

@@ -11,6 +11,7 @@ import stripe
 from emulator.resources.connect import bank_accounts, payouts
 from tests.support import flows
 from tests.support.errors import error_json
+from tests.support.onboarding import require_onboarding
 
 # CI runs this module again with every object packed as soon as nothing holds it (.ci/run: -m packed)
 pytestmark = pytest.mark.packed
@@ -281,12 +282,7 @@ def test_reversal_requirements(client: stripe.StripeClient, account: stripe.Acco
 
 
 def test_payouts_refused_while_payouts_are_disabled(server: Any, client: stripe.StripeClient, api_key: str) -> None:
-    resp = httpx.post(
-        server.url + "/_emulator/platform_settings",
-        data={"onboarding": "required"},
-        headers={"Authorization": f"Bearer {api_key}"},
-    )
-    assert resp.status_code == 200
+    require_onboarding(server, api_key)
     account = flows.connected_account(client)
     assert account.payouts_enabled is False
     _bank(client, account.id, "000123456789")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 import stripe
 
@@ -16,6 +15,7 @@ from tests.support import flows, money_flows
 from tests.support.cards import create_cardholder, new_card
 from tests.support.errors import error_json, error_of
 from tests.support.money_flows import Mover
+from tests.support.onboarding import require_onboarding
 
 OUTBOUND_RESTRICTED = [
     "financial_addresses.aba",
@@ -173,12 +173,7 @@ def test_ach_outbound_features_need_the_ach_capability(client: stripe.StripeClie
 def test_features_of_an_account_owing_requirements_are_restricted(
     server: EmulatorServer, api_key: str, client: stripe.StripeClient
 ) -> None:
-    resp = httpx.post(
-        server.url + "/_emulator/platform_settings",
-        data={"onboarding": "required"},
-        headers={"Authorization": f"Bearer {api_key}"},
-    )
-    assert resp.status_code == 200
+    require_onboarding(server, api_key)
     acct = flows.connected_account(client, capabilities=money_flows.CAPABILITIES, business_type="individual")
     assert acct.capabilities is not None and acct.capabilities.treasury == "inactive"
     opts: Any = {"stripe_account": acct.id}
