@@ -1,8 +1,11 @@
-"""Rules shared by every resource: metadata merging, look-ups with Stripe's 404s, currencies."""
+"""Rules shared by every resource: metadata merging, look-ups with Stripe's 404s, currencies, the
+checks of contact details (email addresses, URLs)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from emulator.core.context import Ctx
 from emulator.core.store import Obj
@@ -13,6 +16,26 @@ from emulator.http.listing import Predicate
 INVALID_CURRENCY = "Invalid currency: {currency}. Stripe currently supports these currencies: {supported}"
 # Currencies the emulated Issuing and Treasury products accept.
 CURRENCIES = ("usd", "eur", "gbp")
+EMAIL_INVALID = "Invalid email address: {email}"
+URL_CODE = "url_invalid"  # Stripe's error code for a refused URL
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def check_email(value: str, param: str = "email") -> str:
+    """An email address as Stripe takes it (``email_invalid`` otherwise)."""
+    if not _EMAIL.fullmatch(value) or len(value) > 800:
+        raise StripeError(EMAIL_INVALID.format(email=value[:200]), param=param, code="email_invalid")
+    return value
+
+
+def url_parts(url: str) -> SplitResult | None:
+    """``url`` split, or None when it cannot be read (a bad port included); the callers judge the rest."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a bad port
+    except ValueError:
+        return None
+    return parts
 
 
 def noun(object_type: str) -> str:

@@ -10,8 +10,6 @@ endpoint emits no event (Stripe has none for it).
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from emulator.core.context import Ctx
 from emulator.core.objects import WEBHOOK_ENDPOINT
 from emulator.core.store import Obj
@@ -27,7 +25,7 @@ MAX_ENDPOINTS = 16
 URL_NO_SCHEME = "Invalid URL: An explicit scheme (such as https) must be provided."
 URL_BAD_SCHEME = "Invalid URL: URL must use the http or https scheme."
 URL_INVALID = "Invalid URL: {url}"
-URL_CODE = "url_invalid"  # Stripe's error code for a refused URL
+URL_CODE = common.URL_CODE
 TOO_MANY_ENDPOINTS = "You have reached the maximum of {max} test webhook endpoints."
 EMPTY_EVENTS = "Invalid enabled_events: must contain at least one event type"
 # a release the emulator knows (or a newer one): emulator.http.versions, as Stripe-Version is checked
@@ -36,12 +34,10 @@ INVALID_API_VERSION = "Invalid api_version: {version} is not a Stripe API versio
 
 def _check_url(url: str) -> str:
     url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        _ = parts.port  # raises for a bad port
-    except ValueError:
-        raise StripeError(URL_INVALID.format(url=url[:200]), param="url", code=URL_CODE) from None
+    parts = common.url_parts(url)
+    if parts is None:
+        raise StripeError(URL_INVALID.format(url=url[:200]), param="url", code=URL_CODE)
+    host = parts.hostname
     if "://" not in url:
         raise StripeError(URL_NO_SCHEME, param="url", code=URL_CODE)
     if parts.scheme.lower() not in ("http", "https"):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from emulator.core import api_changes
 from emulator.core.context import Ctx
@@ -30,7 +29,6 @@ from emulator.resources import common
 from emulator.resources.connect import account_settings, legal_entity, onboarding, token_use
 from emulator.resources.connect.requirements import FIELDS_NEEDED
 from emulator.resources.resource import Resource
-from emulator.resources.webhook_endpoints import URL_CODE
 
 # capability -> capabilities that must be requested for it to become active
 DEPENDS_ON: dict[str, tuple[str, ...]] = {"treasury": ("transfers",)}
@@ -336,27 +334,21 @@ def service_agreement_of(params: dict[str, Any], account: Obj | None) -> str:
 
 
 def _valid_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        _ = parts.port  # raises for a bad port
-    except ValueError:
+    parts = common.url_parts(url)
+    if parts is None or parts.scheme.lower() not in ("http", "https") or any(c.isspace() for c in url):
         return False
-    if parts.scheme.lower() not in ("http", "https") or any(c.isspace() for c in url):
-        return False
+    host = parts.hostname or ""
     return "." in host and host not in LOCAL_HOSTS and not host.endswith(".localhost")
 
 
 def check_contact(params: dict[str, Any]) -> None:
     """``email`` (as cardholders' emails are checked) and ``business_profile[url]``: an http(s) URL
     with a public host name (Stripe refuses local URLs)."""
-    from emulator.resources.issuing.cardholders import check_email
-
     if params.get("email"):
-        check_email(str(params["email"]))
+        common.check_email(str(params["email"]))
     url = (params.get("business_profile") or {}).get("url")
     if url and not _valid_url(str(url)):
-        raise StripeError(URL_NOT_VALID, param="business_profile[url]", code=URL_CODE)
+        raise StripeError(URL_NOT_VALID, param="business_profile[url]", code=common.URL_CODE)
 
 
 def check_tos_acceptance(ctx: Ctx, params: dict[str, Any], controller: Obj, account_id: str | None) -> None:

@@ -52,7 +52,6 @@ _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _NAME = re.compile(rf"[{_LATIN} .,'&/:()\-]+")
 _PERSON_NAME = re.compile(rf"[{_LATIN} .,'\-]+")
 _HAS_LETTER = re.compile(rf"[{_LATIN}]")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _PHONE_NOISE = re.compile(r"[\s().\-/]")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -65,7 +64,6 @@ NAME_CHARACTERS = (
 PERSON_NAME_CHARACTERS = (
     "Invalid {field}: '{name}' may contain only Latin letters, periods, commas, hyphens, spaces and apostrophes."
 )
-EMAIL_INVALID = "Invalid email address: {email}"
 PHONE_INVALID = "Invalid phone number: {phone}. Provide it in E.164 format, such as +18888675309."
 DOB_MIN = "This value must be greater than or equal to {min}."
 DOB_MAX = "This value must be less than or equal to {max}."
@@ -142,12 +140,6 @@ def _person_name(value: str, field: str, param: str) -> str:
             PERSON_NAME_CHARACTERS.format(field=field, name=name[:60]), param=param, code="invalid_characters"
         )
     return name
-
-
-def check_email(value: str) -> str:
-    if not _EMAIL.fullmatch(value) or len(value) > 800:
-        raise StripeError(EMAIL_INVALID.format(email=value[:200]), param="email", code="email_invalid")
-    return value
 
 
 def normalize_phone(value: str, country: str | None, param: str = "phone_number") -> str:
@@ -281,7 +273,7 @@ def create(ctx: Ctx) -> Obj:
         "billing": {"address": billing},
         "company": {"tax_id_provided": bool(company and company.get("tax_id"))} if kind == "company" else None,
         "created": ctx.now,
-        "email": check_email(p["email"]) if p.get("email") else None,
+        "email": common.check_email(p["email"]) if p.get("email") else None,
         "individual": _merge_individual(ctx, None, p["individual"]) if p.get("individual") is not None else None,
         "livemode": False,
         "metadata": common.merge_metadata({}, p.get("metadata")),
@@ -315,7 +307,7 @@ def update(ctx: Ctx) -> Obj:
         changes["billing"] = {"address": check_address(p["billing"]["address"], "billing[address]")}
     country = (changes.get("billing") or cardholder["billing"])["address"]["country"]
     if "email" in p:
-        changes["email"] = check_email(p["email"]) if p["email"] else None
+        changes["email"] = common.check_email(p["email"]) if p["email"] else None
     if "phone_number" in p:
         changes["phone_number"] = normalize_phone(p["phone_number"], country) if p["phone_number"] else None
     if "individual" in p:
