@@ -28,6 +28,7 @@ from starlette.responses import Response
 
 from emulator.http import auth, errors, forms
 from emulator.http.errors import StripeError
+from emulator.http.params import ASCII_INTEGER
 from emulator.http.responses import JSONResponse
 
 INVALID_BODY = "Invalid request body: send a JSON object or a form."
@@ -36,8 +37,7 @@ READS = ("GET", "HEAD")
 
 log = logging.getLogger("emulator.control")
 
-# as ``emulator.http.params``: ASCII digits, at most 18 of them (no int-string limit, no ``²``)
-_INT = re.compile(r"-?[0-9]{1,18}")
+# decimals: ASCII digits as for /v1 (emulator.http.params), with a fraction and an exponent
 _NUM = re.compile(r"-?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})(?:[eE][-+]?[0-9]{1,3})?")
 
 Handler = Callable[[Request], Awaitable["Response | dict[str, Any]"]]
@@ -78,7 +78,7 @@ def ascii_int(value: Any) -> int | None:
         return int(value) if abs(value) < 10**18 else None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
         return int(value)
-    if isinstance(value, str) and _INT.fullmatch(text := value.strip()):
+    if isinstance(value, str) and ASCII_INTEGER.fullmatch(text := value.strip()):
         return int(text)
     return None
 

@@ -25,7 +25,7 @@ from emulator.http.errors import StripeError
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 # ASCII digits only: ``\d`` and ``str.isdigit`` also take ``\u0663`` or ``²``, which Stripe does not
-_INT = re.compile(r"-?[0-9]{1,18}")
+ASCII_INTEGER = re.compile(r"-?[0-9]{1,18}")  # at most 18 digits: no int-string limit (also the control plane's)
 _NUM = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
@@ -103,11 +103,11 @@ class Compiler:
 
     def _integer(self) -> Coercer:
         def coerce(value: Any, path: str) -> int:
-            if value.__class__ is str and _INT.fullmatch(value):
+            if value.__class__ is str and ASCII_INTEGER.fullmatch(value):
                 return int(value)  # the common case; anything else gets its error below
             text = self._scalar(value, path)
             self._nonempty(text, path)
-            if not _INT.fullmatch(text):
+            if not ASCII_INTEGER.fullmatch(text):
                 raise StripeError(
                     errors.INVALID_INTEGER.format(value=text[:100]), param=path, code="parameter_invalid_integer"
                 )
