@@ -14,7 +14,7 @@ from emulator.core.agenda import Agenda
 from emulator.core.clock import Clock, PlatformClock
 from emulator.core.ids import IdFactory
 from emulator.core.packing import Codec
-from emulator.core.store import HOT_OBJECTS, Obj, ObjectStore
+from emulator.core.store import HOT_OBJECTS, Cooling, Obj, ObjectStore
 
 
 class Scope:
@@ -36,7 +36,8 @@ class Scope:
     def store(self, object_type: str) -> ObjectStore:
         store = self.stores.get(object_type)
         if store is None:
-            store = self.stores[object_type] = ObjectStore(self.platform.state.codec, self.platform.state.hot_objects)
+            state = self.platform.state
+            store = self.stores[object_type] = ObjectStore(state.codec, state.hot_objects, state.cooling)
         return store
 
     def get(self, object_type: str, obj_id: str) -> Obj | None:
@@ -91,7 +92,7 @@ class Platform:
         self.created = state.clock.now()
         self.account_id = state.ids.account()
         self.account: Obj = {}
-        self.accounts = ObjectStore(state.codec, state.hot_objects)  # connected accounts, newest last
+        self.accounts = ObjectStore(state.codec, state.hot_objects, state.cooling)  # connected accounts, newest last
         self.scopes: dict[str, Scope] = {}
         self.index: dict[str, Scope] = {}
         self.settings = PlatformSettings()
@@ -134,6 +135,8 @@ class State:
     # Objects per store kept decoded; older ones are packed (see emulator.core.store).
     hot_objects: int = HOT_OBJECTS
     codec: Codec = field(default_factory=Codec)
+    # Stores due for packing when the request that filled them is answered (the API runs it).
+    cooling: Cooling = field(default_factory=Cooling)
     clock: Clock = field(default_factory=Clock)
     platforms: dict[str, Platform] = field(default_factory=dict)
     # Called with every new event (webhook delivery, dashboards, persistence hook in).

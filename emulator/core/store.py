@@ -3,7 +3,8 @@
 Objects are plain dicts in Stripe's wire shape. Only the ``hot`` objects most recently added
 or fetched are kept decoded; an older one is packed (:mod:`emulator.core.packing`: ~10x
 smaller) as soon as nothing but the store holds it, and decoded again, and hot again, by
-:meth:`ObjectStore.get`. :meth:`ObjectStore.read` and the read-only iterators decode a packed
+:meth:`ObjectStore.get`. A store with a :class:`Cooling` packs after the answer of the request
+that filled it (:meth:`Cooling.run`), not in its way; past a hard limit it packs at once. :meth:`ObjectStore.read` and the read-only iterators decode a packed
 object for the caller and leave it packed.
 
 ``order`` is append-only, so an object's position never changes and a page costs only the
@@ -28,13 +29,43 @@ HOT_OBJECTS = 2_000  # per store; 0 keeps every object decoded
 # a third cheaper than one at a time). A held object is skipped and goes to the back of the line; one
 # round tries at most twice the batch, so a store whose objects are all held costs little.
 _BATCH = 256
+# With a Cooling: a store one frame over its hot limit (at most its batch) is due for packing
+# once the request is answered, and the cooling packs one frame per answer (~30 µs, while the
+# client reads the answer; bench/RESULTS.md, eighth session).
+_DUE = packing.FRAME_OBJECTS
+
+
+class Cooling:
+    """The stores of one :class:`~emulator.core.state.State` that are over their hot limit, in the
+    order they got there. The API runs :meth:`run` once a request's answer is written: one frame
+    of the first store in line is packed, and the store goes to the back of the line while it is
+    still a frame over. At one connection that is done while the client reads the answer; under
+    load it costs what packing in the request did. A store that outgrows its line (more objects
+    per request than answers pack, or code that never runs the cooling, such as a test on the
+    State alone) packs at its hard limit, in the request, as a store without a cooling does."""
+
+    __slots__ = ("due",)
+
+    def __init__(self) -> None:
+        self.due: deque[ObjectStore] = deque()
+
+    def run(self) -> None:
+        due = self.due
+        if due:
+            due.popleft()._cool(packing.FRAME_OBJECTS)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Cooling:
+        return self  # shared by every store of the State, like the codec
 
 
 class ObjectStore:
-    __slots__ = ("_batch", "_cool_at", "_hot", "_pos", "codec", "hot_limit", "objects", "order")
+    __slots__ = ("_batch", "_cool_at", "_cooling", "_due_at", "_hot", "_pos", "codec", "hot_limit", "objects", "order")
 
-    def __init__(self, codec: Codec | None = None, hot_limit: int = HOT_OBJECTS) -> None:
-        """Without a codec (a store made for one request), every object stays decoded."""
+    def __init__(
+        self, codec: Codec | None = None, hot_limit: int = HOT_OBJECTS, cooling: Cooling | None = None
+    ) -> None:
+        """Without a codec (a store made for one request), every object stays decoded. Without a
+        cooling, a store packs in the request that fills it."""
         self.objects: dict[str, Obj | Packed] = {}
         self.order: list[str] = []
         self._pos: dict[str, int] | None = None
@@ -44,6 +75,9 @@ class ObjectStore:
         self._hot: deque[str] = deque()
         self._batch = min(_BATCH, self.hot_limit // 8)
         self._cool_at = self.hot_limit + self._batch  # pack when _hot is longer than this
+        self._cooling = cooling
+        # with a cooling: due for packing after the answer when _hot is longer than this
+        self._due_at = self.hot_limit + min(_DUE, self._batch) if cooling is not None else self._cool_at
 
     @property
     def pos(self) -> dict[str, int]:
@@ -71,35 +105,56 @@ class ObjectStore:
         if self.hot_limit:
             hot = self._hot
             hot.append(obj_id)
-            if len(hot) > self._cool_at:
-                self._cool()
+            if len(hot) > self._due_at:
+                self._over()
         return obj
 
-    def _cool(self) -> None:
-        """Pack the oldest decoded objects nobody else holds, down to the hot limit, a frame of
-        ``packing.FRAME_OBJECTS`` at a time."""
+    def _over(self) -> None:
+        """Past the due mark: wait for the end of the request, or pack now past the hard limit."""
+        cooling = self._cooling
+        if cooling is None or len(self._hot) > self._cool_at:
+            self._cool()
+        else:
+            cooling.due.append(self)
+            self._due_at = self._cool_at  # once in the line (:meth:`_cool` sets it again)
+
+    def _cool(self, most: int | None = None) -> None:
+        """Pack the oldest decoded objects nobody else holds, a frame of ``packing.FRAME_OBJECTS``
+        at a time: down to the hot limit, or (for the cooling) ``most`` of them."""
         hot, objects, codec, limit = self._hot, self.objects, self.codec, self.hot_limit
+        held = packed = 0
         if codec is not None:
             encode = packing.encode_entry
             ids: list[str] = []
             texts: list[bytes] = []
             kept: list[tuple[tuple[Any, ...], ...]] = []
-            for _ in range(min(len(hot) - limit, 2 * self._batch + 4)):
+            for _ in range(min(len(hot) - limit, 2 * self._batch + 4 if most is None else most)):
                 obj_id = hot.popleft()
                 if objects.get(obj_id).__class__ is not dict:
                     continue  # packed already, or removed
                 encoded = encode(objects, obj_id, codec)
                 if encoded is None:
                     hot.append(obj_id)  # held (or not packable): try again next round
+                    held += 1
                     continue
                 ids.append(obj_id)
                 texts.append(encoded[0])
                 kept.append(encoded[1])
                 if len(ids) == packing.FRAME_OBJECTS:
+                    packed += len(ids)
                     self._pack(ids, texts, kept, codec)
             if ids:
+                packed += len(ids)
                 self._pack(ids, texts, kept, codec)
-        self._cool_at = max(len(hot), limit) + self._batch
+        if most is None:
+            base = max(len(hot), limit)  # held objects stay hot: count from what is left
+        else:
+            base = limit + held
+            if packed and len(hot) - base >= _DUE and self._cooling is not None:
+                self._cooling.due.append(self)  # still a frame over: back in line
+                return
+        self._cool_at = base + self._batch
+        self._due_at = base + min(_DUE, self._batch) if self._cooling is not None else self._cool_at
 
     def _pack(self, ids: list[str], texts: list[bytes], kept: list[tuple[tuple[Any, ...], ...]], codec: Codec) -> None:
         """Replace the objects ``ids`` (checked and encoded just now) with their places in one frame."""
@@ -116,8 +171,8 @@ class ObjectStore:
         self.objects[obj_id] = obj
         hot = self._hot
         hot.append(obj_id)
-        if len(hot) > self._cool_at:
-            self._cool()
+        if len(hot) > self._due_at:
+            self._over()
         return obj
 
     def _placed(self, obj_id: str) -> bool:

@@ -224,6 +224,7 @@ class Api:
             observer("GET" if method == "HEAD" else method, path, status, body)
         # a file's bytes are not kept in the request log
         self._record(method, path, status, elapsed, request_id, meta, b"" if "content_type" in meta else body)
+        self.state.cooling.run()  # what this request made packs now, with the answer on its way
 
     def _version_of(self, headers: dict[str, str]) -> str:
         """The version a refusal answers with: the one sent when Stripe would accept it, else the default."""

@@ -20,7 +20,7 @@ from emulator.core import packing
 from emulator.core.jsonutil import FrozenJSON
 from emulator.core.packing import Codec, Packed
 from emulator.core.snapshot_dictionary import CARD, SAMPLES
-from emulator.core.store import ObjectStore
+from emulator.core.store import Cooling, ObjectStore
 
 CODEC = Codec()
 
@@ -241,12 +241,48 @@ def test_a_store_without_a_codec_or_with_limit_0_never_packs() -> None:
         assert _packed_ids(store) == set()
 
 
+def test_with_a_cooling_packing_waits_for_the_answer_one_frame_at_a_time() -> None:
+    cooling = Cooling()
+    store = ObjectStore(Codec(), 256, cooling)  # batch 32: due a frame (8) over the limit, hard 32 over
+    for i in range(280):
+        store.add({"id": f"x_{i}", "n": i})
+    assert _packed_ids(store) == set() and list(cooling.due) == [store]  # due, not packed in the request
+    cooling.run()  # one answer, one frame
+    assert _packed_ids(store) == {f"x_{i}" for i in range(8)} and list(cooling.due) == [store]
+    cooling.run()
+    cooling.run()
+    assert _packed_ids(store) == {f"x_{i}" for i in range(24)} and not cooling.due  # at the limit: out of line
+    for i in range(280, 400):  # nobody runs the cooling: the hard limit packs in the request
+        store.add({"id": f"x_{i}", "n": i})
+    assert len(store.objects) - len(_packed_ids(store)) <= 256 + 32
+    while cooling.due:
+        cooling.run()
+    assert len(store.objects) - len(_packed_ids(store)) < 256 + 8
+    assert [o["n"] for o in store.scan()] == list(range(400))
+
+
+def test_held_objects_are_tried_a_frame_per_answer_and_packed_once_let_go() -> None:
+    cooling = Cooling()
+    store = ObjectStore(Codec(), 256, cooling)
+    held = [store.add({"id": f"x_{i}", "n": i}) for i in range(270)]
+    cooling.run()
+    assert _packed_ids(store) == set() and not cooling.due  # all held: out of line, not retried at once
+    del held
+    for i in range(270, 300):
+        store.add({"id": f"x_{i}", "n": i})
+        cooling.run()
+    assert len(_packed_ids(store)) >= 300 - 256 - 8  # let go: packed a frame per answer since
+    assert [o["n"] for o in store.scan()] == list(range(300))
+
+
 class StoreMachine(RuleBasedStateMachine):
     """Any sequence of adds, fetches, changes, holds and reads: the store agrees with a plain model."""
 
-    @initialize(hot=st.integers(min_value=1, max_value=4))
-    def start(self, hot: int) -> None:
-        self.store = ObjectStore(Codec(), hot)
+    @initialize(hot=st.sampled_from([1, 2, 3, 4, 16, 17]), cooled=st.booleans())
+    def start(self, hot: int, cooled: bool) -> None:
+        # 16 and 17 are the smallest limits with a batch (2 objects), so a cooling defers packing
+        self.cooling = Cooling() if cooled else None
+        self.store = ObjectStore(Codec(), hot, self.cooling)
         self.model: dict[str, dict[str, Any]] = {}
         self.held: dict[str, dict[str, Any]] = {}
         self.next = 0
@@ -300,6 +336,12 @@ class StoreMachine(RuleBasedStateMachine):
     def read(self, n: int) -> None:
         obj_id = self._some_id(n)
         assert self.store.read(obj_id) == self.model[obj_id]
+
+    @rule()
+    def answered(self) -> None:
+        """A request's answer is written: the API runs the cooling."""
+        if self.cooling is not None:
+            self.cooling.run()
 
     @invariant()
     def agrees(self) -> None:
