@@ -6,7 +6,7 @@ process holds mutable data, so two servers in one process never share anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +103,12 @@ class Platform:
         """This platform's time in unix seconds (``created`` of its objects and events)."""
         return self.clock.now()
 
+    def stores(self) -> Iterator[ObjectStore]:
+        """Every object store of this platform (its accounts' and the connected accounts' list)."""
+        yield self.accounts
+        for scope in self.scopes.values():
+            yield from scope.stores.values()
+
     def scope(self, account_id: str | None = None) -> Scope:
         account_id = account_id or self.account_id
         scope = self.scopes.get(account_id)
@@ -172,5 +178,8 @@ class State:
         if key is None:
             self.platforms.clear()
             self.ids = IdFactory(self.seed)
+            self.cooling.due.clear()
         else:
-            self.platforms.pop(key, None)
+            dropped = self.platforms.pop(key, None)
+            if dropped is not None:
+                self.cooling.forget(dropped.stores())

@@ -16,7 +16,7 @@ by cursor does not pay ~70 bytes per object for it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from emulator.core import packing
@@ -53,6 +53,14 @@ class Cooling:
         due = self.due
         if due:
             due.popleft()._cool(packing.FRAME_OBJECTS)
+
+    def forget(self, stores: Iterable[ObjectStore]) -> None:
+        """Take a forgotten platform's stores out of the line (a reset gives their objects back)."""
+        gone = {id(store) for store in stores}
+        if gone:
+            kept = [store for store in self.due if id(store) not in gone]
+            self.due.clear()
+            self.due.extend(kept)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Cooling:
         return self  # shared by every store of the State, like the codec

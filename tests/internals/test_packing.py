@@ -20,6 +20,7 @@ from emulator.core import packing
 from emulator.core.jsonutil import FrozenJSON
 from emulator.core.packing import Codec, Packed
 from emulator.core.snapshot_dictionary import CARD, SAMPLES
+from emulator.core.state import State
 from emulator.core.store import Cooling, ObjectStore
 
 CODEC = Codec()
@@ -273,6 +274,19 @@ def test_held_objects_are_tried_a_frame_per_answer_and_packed_once_let_go() -> N
         cooling.run()
     assert len(_packed_ids(store)) >= 300 - 256 - 8  # let go: packed a frame per answer since
     assert [o["n"] for o in store.scan()] == list(range(300))
+
+
+def test_a_reset_takes_the_platforms_stores_out_of_the_line() -> None:
+    state = State(hot_objects=256)
+    kept, dropped = state.platform("sk_test_kept"), state.platform("sk_test_dropped")
+    for platform in (kept, dropped):
+        for i in range(270):
+            platform.scope().add({"id": f"ic_{i}", "object": "issuing.card"})
+    assert len(state.cooling.due) == 2
+    state.reset("sk_test_dropped")
+    assert list(state.cooling.due) == [kept.scope().store("issuing.card")]
+    state.reset()
+    assert not state.cooling.due
 
 
 class StoreMachine(RuleBasedStateMachine):
