@@ -30,19 +30,20 @@ HOT_OBJECTS = 2_000  # per store; 0 keeps every object decoded
 # round tries at most twice the batch, so a store whose objects are all held costs little.
 _BATCH = 256
 # With a Cooling: a store one frame over its hot limit (at most its batch) is due for packing
-# once the request is answered, and the cooling packs one frame per answer (~30 µs, while the
-# client reads the answer; bench/RESULTS.md, eighth session).
+# once a request is answered, one frame per answer (~30 µs, while the client reads the answer;
+# bench/RESULTS.md, eighth session).
 _DUE = packing.FRAME_OBJECTS
 
 
 class Cooling:
     """The stores of one :class:`~emulator.core.state.State` that are over their hot limit, in the
-    order they got there. The API runs :meth:`run` once a request's answer is written: one frame
-    of the first store in line is packed, and the store goes to the back of the line while it is
-    still a frame over. At one connection that is done while the client reads the answer; under
-    load it costs what packing in the request did. A store that outgrows its line (more objects
-    per request than answers pack, or code that never runs the cooling, such as a test on the
-    State alone) packs at its hard limit, in the request, as a store without a cooling does."""
+    order they got there. Once a request's answer is written, and no other request is waiting
+    (``emulator.http.limits.IN_FLIGHT``), the API runs :meth:`run`: one frame of the first store in
+    line is packed, and the store goes to the back of the line while it is still a frame over. At
+    one connection that is done while the client reads the answer. Under load nobody runs it, and
+    a store packs at its hard limit, a batch inside a request, as before: measured, a frame per
+    answer costs more than a batch there (the packing code and zstd's tables are cold each time).
+    So does code that never answers (a test on the State alone)."""
 
     __slots__ = ("due",)
 

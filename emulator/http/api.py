@@ -25,6 +25,7 @@ from emulator.fixtures.gate import LoadGate
 from emulator.http import auth, errors, forms, limited_keys, multipart, request_lines, versions
 from emulator.http.errors import StripeError
 from emulator.http.idempotency import IdempotencyStore
+from emulator.http.limits import IN_FLIGHT
 from emulator.http.one_write import TRUSTED
 from emulator.http.params import ParamSpecs
 from emulator.http.render import Representation, not_expandable, response_types
@@ -224,7 +225,9 @@ class Api:
             observer("GET" if method == "HEAD" else method, path, status, body)
         # a file's bytes are not kept in the request log
         self._record(method, path, status, elapsed, request_id, meta, b"" if "content_type" in meta else body)
-        self.state.cooling.run()  # what this request made packs now, with the answer on its way
+        in_flight: set[Any] | None = scope.get(IN_FLIGHT)
+        if in_flight is None or len(in_flight) <= 1:  # no other request waits: pack, the answer on its way
+            self.state.cooling.run()
 
     def _version_of(self, headers: dict[str, str]) -> str:
         """The version a refusal answers with: the one sent when Stripe would accept it, else the default."""

@@ -34,6 +34,10 @@ BUSY = (
     "Retry, or reuse fewer connections."
 )
 URL_LIMIT = 65_535  # httptools.parse_url's longest URL
+# In each request's scope: the server's requests being served (uvicorn's task set, every
+# connection's). The API packs after an answer only when its own is the one left
+# (emulator.core.store.Cooling): under load the stores pack in batches, which costs less.
+IN_FLIGHT = "emulator.requests_in_flight"
 REASONS = {400: b"Bad Request", 403: b"Forbidden", 408: b"Request Timeout", 413: b"Payload Too Large"}
 REASONS.update({421: b"Misdirected Request", 503: b"Service Unavailable"})
 
@@ -180,6 +184,7 @@ class ConnectionGuard:
     app: ASGIApp
     cycle: Any
     connections: set[Any]
+    tasks: set[asyncio.Task[None]]
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
 
@@ -191,6 +196,7 @@ class ConnectionGuard:
         served = self.app
 
         async def guarded(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+            scope[IN_FLIGHT] = self.tasks
             if len(self.connections) > self.max_connections:
                 await send_error(
                     send, StripeError(BUSY.format(limit=self.max_connections), status=503, type="api_error")
