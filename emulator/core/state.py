@@ -141,7 +141,7 @@ class State:
     # Objects per store kept decoded; older ones are packed (see emulator.core.store).
     hot_objects: int = HOT_OBJECTS
     codec: Codec = field(default_factory=Codec)
-    # Stores due for packing when the request that filled them is answered (the API runs it).
+    # Stores due for packing after an answer when no other request waits (the API runs it).
     cooling: Cooling = field(default_factory=Cooling)
     clock: Clock = field(default_factory=Clock)
     platforms: dict[str, Platform] = field(default_factory=dict)

@@ -3,9 +3,10 @@
 Objects are plain dicts in Stripe's wire shape. Only the ``hot`` objects most recently added
 or fetched are kept decoded; an older one is packed (:mod:`emulator.core.packing`: ~10x
 smaller) as soon as nothing but the store holds it, and decoded again, and hot again, by
-:meth:`ObjectStore.get`. A store with a :class:`Cooling` packs after the answer of the request
-that filled it (:meth:`Cooling.run`), not in its way; past a hard limit it packs at once. :meth:`ObjectStore.read` and the read-only iterators decode a packed
-object for the caller and leave it packed.
+:meth:`ObjectStore.get`. A store with a :class:`Cooling` packs after an answer, when no other
+request waits, a frame at a time; past a hard limit, or without one, it packs in the request.
+:meth:`ObjectStore.read` and the read-only iterators decode a packed object for the caller and
+leave it packed.
 
 ``order`` is append-only, so an object's position never changes and a page costs only the
 objects it looks at. ``pos`` (id -> position, for ``starting_after``/``ending_before``) is built
@@ -53,11 +54,13 @@ class Cooling:
     def run(self) -> None:
         due = self.due
         if due:
-            due.popleft()._cool(packing.FRAME_OBJECTS)
+            store = due.popleft()
+            store._queued = False
+            store._cool(packing.FRAME_OBJECTS)
 
     def forget(self, stores: Iterable[ObjectStore]) -> None:
         """Take a forgotten platform's stores out of the line (a reset gives their objects back)."""
-        gone = {id(store) for store in stores}
+        gone = {id(store) for store in stores if store._queued}
         if gone:
             kept = [store for store in self.due if id(store) not in gone]
             self.due.clear()
@@ -68,7 +71,19 @@ class Cooling:
 
 
 class ObjectStore:
-    __slots__ = ("_batch", "_cool_at", "_cooling", "_due_at", "_hot", "_pos", "codec", "hot_limit", "objects", "order")
+    __slots__ = (
+        "_batch",
+        "_cool_at",
+        "_cooling",
+        "_due_at",
+        "_hot",
+        "_pos",
+        "_queued",
+        "codec",
+        "hot_limit",
+        "objects",
+        "order",
+    )
 
     def __init__(
         self, codec: Codec | None = None, hot_limit: int = HOT_OBJECTS, cooling: Cooling | None = None
@@ -85,6 +100,7 @@ class ObjectStore:
         self._batch = min(_BATCH, self.hot_limit // 8)
         self._cool_at = self.hot_limit + self._batch  # pack when _hot is longer than this
         self._cooling = cooling
+        self._queued = False  # in the cooling's line (once at most)
         # with a cooling: due for packing after the answer when _hot is longer than this
         self._due_at = self.hot_limit + min(_DUE, self._batch) if cooling is not None else self._cool_at
 
@@ -124,8 +140,10 @@ class ObjectStore:
         if cooling is None or len(self._hot) > self._cool_at:
             self._cool()
         else:
-            cooling.due.append(self)
-            self._due_at = self._cool_at  # once in the line (:meth:`_cool` sets it again)
+            self._due_at = self._cool_at  # in the line: only the hard limit packs in a request
+            if not self._queued:
+                self._queued = True
+                cooling.due.append(self)
 
     def _cool(self, most: int | None = None) -> None:
         """Pack the oldest decoded objects nobody else holds, a frame of ``packing.FRAME_OBJECTS``
@@ -160,7 +178,9 @@ class ObjectStore:
         else:
             base = limit + held
             if packed and len(hot) - base >= _DUE and self._cooling is not None:
-                self._cooling.due.append(self)  # still a frame over: back in line
+                if not self._queued:  # still a frame over: back in line
+                    self._queued = True
+                    self._cooling.due.append(self)
                 return
         self._cool_at = base + self._batch
         self._due_at = base + min(_DUE, self._batch) if self._cooling is not None else self._cool_at

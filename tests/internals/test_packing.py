@@ -256,6 +256,7 @@ def test_with_a_cooling_packing_waits_for_the_answer_one_frame_at_a_time() -> No
     for i in range(280, 400):  # nobody runs the cooling: the hard limit packs in the request
         store.add({"id": f"x_{i}", "n": i})
     assert len(store.objects) - len(_packed_ids(store)) <= 256 + 32
+    assert list(cooling.due) == [store]  # in the line once, however long nobody runs it
     while cooling.due:
         cooling.run()
     assert len(store.objects) - len(_packed_ids(store)) < 256 + 8
