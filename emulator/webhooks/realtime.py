@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -44,7 +45,9 @@ NOT_JSON = "Invalid response from the webhook endpoint: the body is not a JSON o
 APPROVED_MISSING = "Invalid response from the webhook endpoint: missing required field `approved`."
 APPROVED_NOT_BOOLEAN = "Invalid response from the webhook endpoint: `approved` must be a boolean."
 AMOUNT_INVALID = "Invalid response from the webhook endpoint: `amount` must be a positive integer."
-METADATA_INVALID = "Invalid response from the webhook endpoint: `metadata` must be an object of string values."
+METADATA_INVALID = (
+    "Invalid response from the webhook endpoint: `metadata` must be an object of strings, numbers or booleans."
+)
 BELOW_CASHBACK = (
     "Invalid response from the webhook endpoint: `amount` ({amount}) cannot be less than the cashback_amount "
     "({cashback}) of the request."
@@ -247,16 +250,29 @@ def interpret(result: transport.Result, controllable: bool, cashback: int = 0) -
     metadata: dict[str, str] | None = None
     if answer.get("metadata") is not None:
         raw_meta = answer["metadata"]
-        if not isinstance(raw_meta, dict) or not all(isinstance(v, str) for v in raw_meta.values()):
+        if not isinstance(raw_meta, dict) or not all(_is_scalar(v) for v in raw_meta.values()):
             return error(METADATA_INVALID)
+        metadata = {str(k): _metadata_text(v) for k, v in raw_meta.items()}
         try:
-            check_metadata(raw_meta)
+            check_metadata(metadata)
         except StripeError as exc:
             return error(METADATA_REJECTED.format(detail=exc.message))
-        metadata = {str(k): v for k, v in raw_meta.items()}
     if approved:
         return RealtimeDecision("approved", amount, metadata)
     return RealtimeDecision("declined", None, metadata, fraud_challenge=bool(challenges))
+
+
+def _is_scalar(value: object) -> bool:
+    """A JSON string, number or boolean (not null, an object, a list, or Python's NaN/Infinity)."""
+    return isinstance(value, (str, int)) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _metadata_text(value: str | int | float) -> str:
+    """A metadata value of a direct answer as Stripe keeps it: a string (``98245`` -> ``"98245"``,
+    ``false`` -> ``"false"``); JSON has no other scalar a string can stand for."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else repr(value)
 
 
 def resolve_via_api(

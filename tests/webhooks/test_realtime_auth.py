@@ -121,6 +121,16 @@ def test_direct_approval_is_signed_and_recorded(world: World, receiver: Receiver
     assert (record.kind, record.status, record.outcome) == ("realtime", "succeeded", "approved")
 
 
+def test_direct_answer_metadata_numbers_and_booleans_are_kept_as_strings(world: World, receiver: Receiver) -> None:
+    # a live food-card program answers with unquoted postal codes and booleans and reads them back as strings
+    meta = {"postal_code": 98245, "found": False, "ok": True, "ratio": 0.5, "name": "COOP"}
+    receiver.respond = lambda r: json_answer(200, {"approved": True, "metadata": meta}, VERSION)
+    world.endpoint(receiver.url, [REQUEST])
+    decision = world.decide(world.authorization())
+    expected = {"postal_code": "98245", "found": "false", "ok": "true", "ratio": "0.5", "name": "COOP"}
+    assert decision == RealtimeDecision("approved", None, expected)
+
+
 def test_direct_decline(world: World, receiver: Receiver) -> None:
     receiver.respond = lambda r: json_answer(200, {"approved": False}, VERSION)
     world.endpoint(receiver.url, [REQUEST])
@@ -144,7 +154,11 @@ ERRORS: list[tuple[Callable[[Received], Answer], str]] = [
     (lambda r: (200, VERSION, b"[true]"), "not a JSON object"),
     (lambda r: (200, VERSION, b"{}"), "missing required field `approved`"),
     (lambda r: json_answer(200, {"approved": "yes"}, VERSION), "`approved` must be a boolean"),
-    (lambda r: json_answer(200, {"approved": True, "metadata": {"k": 1}}, VERSION), "`metadata`"),
+    (lambda r: json_answer(200, {"approved": True, "metadata": {"k": None}}, VERSION), "`metadata`"),
+    (lambda r: json_answer(200, {"approved": True, "metadata": {"k": [1]}}, VERSION), "`metadata`"),
+    (lambda r: json_answer(200, {"approved": True, "metadata": {"k": {"a": "b"}}}, VERSION), "`metadata`"),
+    (lambda r: json_answer(200, {"approved": True, "metadata": ["k"]}, VERSION), "`metadata`"),
+    (lambda r: (200, VERSION, b'{"approved": true, "metadata": {"k": NaN}}'), "`metadata`"),
     (
         lambda r: json_answer(200, {"approved": True, "metadata": {"k" * 41: "v"}}, VERSION),
         "Metadata keys can have up to 40 characters",
