@@ -267,6 +267,22 @@ def test_eu_cards_need_cardholder_phone(client: stripe.StripeClient) -> None:
     assert new_card(client, cardholder=holder.id, currency="gbp").currency == "gbp"
 
 
+@pytest.mark.parametrize(("country", "allowed"), [("US", "usd"), ("GB", "gbp"), ("FR", "eur"), ("IE", "eur")])
+def test_a_connected_account_issues_in_its_region_currency(
+    client: stripe.StripeClient, country: str, allowed: str
+) -> None:
+    # the spec: "Supported currencies are `usd` in the US, `eur` in the EU, and `gbp` in the UK"
+    acct = flows.connected_account(client, country=country, capabilities={"card_issuing": {"requested": True}})
+    holder = create_cardholder(client, acct.id)
+    for other in sorted({"usd", "eur", "gbp"} - {allowed}):
+        err = error_of(lambda other=other: new_card(client, acct.id, cardholder=holder.id, currency=other))
+        assert (err.http_status, err.param) == (400, "currency")
+        assert acct.id in str(err.user_message) and country in str(err.user_message)
+    assert new_card(client, acct.id, cardholder=holder.id, currency=allowed).currency == allowed
+    # the platform itself stays free to try a UK or EU program (docs/issuing.md)
+    assert new_card(client, cardholder=create_cardholder(client).id, currency="gbp").currency == "gbp"
+
+
 def test_custom_expiry(client: stripe.StripeClient) -> None:
     holder = create_cardholder(client)
     today = dt.datetime.now(dt.UTC)

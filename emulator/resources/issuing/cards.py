@@ -67,6 +67,10 @@ CAPABILITY_INACTIVE = (
     "The `card_issuing` capability of account {account} is requested but not active yet: the account still "
     "owes requirements (see its `requirements.currently_due`)."
 )
+CURRENCY_OF_REGION = (
+    "Cards in `{currency}` cannot be issued on account {account}, which is in {country}: "
+    "Issuing cards are `usd` in the US, `eur` in the EU and `gbp` in the UK."
+)
 FA_CLOSED = "Financial account {fa} is closed: it can no longer have cards."
 FA_FEATURE_NOT_ACTIVE = (
     "The `card_issuing` feature of financial account {fa} is {status}: it must be active before cards can use it. "
@@ -218,6 +222,23 @@ def _check_capability(ctx: Ctx) -> None:
         raise StripeError(text.format(account=account), code="capability_not_active")
 
 
+def _check_region_currency(ctx: Ctx, currency: str) -> None:
+    """A connected account in the US, the euro area or the UK issues cards in its region's currency
+    (the spec: "usd in the US, eur in the EU, and gbp in the UK"); the platform itself is left free
+    (``docs/issuing.md``: UK and EU programs are tried out on it)."""
+    if not ctx.scope.is_connected:
+        return
+    account = ctx.scope.platform.account_by_id(ctx.scope.account_id) or {}
+    country = str(account.get("country") or "US")
+    if country != "US" and country != "GB" and country not in accounts.EURO_COUNTRIES:
+        return  # not a country Stripe issues in: the capability check speaks for it
+    if currency != accounts.default_currency_of(country):
+        raise StripeError(
+            CURRENCY_OF_REGION.format(currency=currency, account=ctx.scope.account_id, country=country),
+            param="currency",
+        )
+
+
 def check_financial_account(ctx: Ctx, fa_id: str, currency: str, param: str = "financial_account") -> Obj:
     """The open financial account a card may draw on, or the Stripe-shaped refusal."""
     fa = common.get(ctx, "treasury.financial_account", fa_id, param=param)
@@ -286,6 +307,7 @@ def create(ctx: Ctx) -> Obj:
         raise errors.missing("cardholder")
     holder = common.get(ctx, CARDHOLDER, p["cardholder"], param="cardholder")
     _check_capability(ctx)
+    _check_region_currency(ctx, currency)
     fa_id = p.get("financial_account")
     if fa_id:
         check_financial_account(ctx, fa_id, currency)
