@@ -214,6 +214,17 @@ def test_normalisation(client: stripe.StripeClient) -> None:
         billing={"address": {"line1": "1", "city": "London", "postal_code": "N1", "country": "GB"}},
     )
     assert gb.phone_number == "+447700900000"
+    # the trunk 0 written in brackets after a country code is not part of the E.164 number
+    for written, e164 in [
+        ("+44 (0)20 7946 0958", "+442079460958"),
+        ("(+44) (0)1234 567890", "+441234567890"),
+        ("0049 (0)151 12345678", "+4915112345678"),
+        ("+39 06 1234 5678", "+390612345678"),  # Italy's 0 is part of the number
+    ]:
+        assert create_cardholder(client, phone_number=written).phone_number == e164
+    # someone known by one name: apps send "." as the last name
+    single = create_cardholder(client, name="Satoshi", individual={"first_name": "Satoshi", "last_name": "."})
+    assert single.individual.last_name == "."
 
 
 def test_update_validation_leaves_cardholder_unchanged(client: stripe.StripeClient) -> None:

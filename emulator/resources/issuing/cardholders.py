@@ -53,6 +53,8 @@ _NAME = re.compile(rf"[{_LATIN} .,'&/:()\-]+")
 _PERSON_NAME = re.compile(rf"[{_LATIN} .,'\-]+")
 _HAS_LETTER = re.compile(rf"[{_LATIN}]")
 _PHONE_NOISE = re.compile(r"[\s().\-/]")
+# "+44 (0)20 7946 0958": the trunk 0 written after a country code is dialled only at home, never in E.164
+_TRUNK_ZERO = re.compile(r"\s*\(?\s*(?:\+|00)\s*\d{1,3}\s*\)?[\s.\-]*(\(\s*0\s*\))")
 _DIGITS = re.compile(r"[0-9]+")
 
 NAME_TOO_LONG = "Invalid name: must be at most 24 characters"
@@ -135,7 +137,8 @@ def _person_name(value: str, field: str, param: str) -> str:
         raise StripeError(
             errors.EMPTY_NOT_ALLOWED.format(param=param), param=param, code="parameter_invalid_string_blank"
         )
-    if not _PERSON_NAME.fullmatch(name) or not _HAS_LETTER.search(name):
+    # no letter needed: apps send `.` as the last name of someone known by one name (run against Stripe)
+    if not _PERSON_NAME.fullmatch(name):
         raise StripeError(
             PERSON_NAME_CHARACTERS.format(field=field, name=name[:60]), param=param, code="invalid_characters"
         )
@@ -144,7 +147,8 @@ def _person_name(value: str, field: str, param: str) -> str:
 
 def normalize_phone(value: str, country: str | None, param: str = "phone_number") -> str:
     """``value`` in E.164, as Stripe stores it, or a 400."""
-    raw = _PHONE_NOISE.sub("", value)
+    trunk = _TRUNK_ZERO.match(value)
+    raw = _PHONE_NOISE.sub("", value if trunk is None else value[: trunk.start(1)] + value[trunk.end(1) :])
     plain = _DIGITS.fullmatch(raw) is not None
     digits: str | None = None
     if raw.startswith("+"):
