@@ -133,6 +133,11 @@ class Compiler:
                 return True
             if text == "false":
                 return False
+            lowered = text.lower()  # stripe-python before 12 sends Python's `True`/`False`; v1 takes any case
+            if lowered == "true":
+                return True
+            if lowered == "false":
+                return False
             raise StripeError(errors.INVALID_BOOLEAN.format(value=text[:100]), param=path, code="parameter_invalid")
 
         return coerce

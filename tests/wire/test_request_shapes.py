@@ -142,3 +142,21 @@ def test_request_log_url_points_at_the_emulator(server: EmulatorServer, http: ht
     gone = httpx.get(f"{server.url}/_emulator/requests/req_nope")
     assert gone.status_code == 404
     assert gone.json()["error"]["code"] == "resource_missing"
+
+
+@pytest.mark.parametrize(("yes", "no"), [("True", "False"), ("TRUE", "FALSE"), ("true", "false")])
+def test_booleans_in_any_case_as_older_stripe_python_sends_them(http: httpx.Client, yes: str, no: str) -> None:
+    # stripe-python before 12 encodes a Python bool as `True`/`False`; Stripe's v1 API takes them
+    account = http.post("/v1/accounts", data={"capabilities[card_issuing][requested]": yes})
+    assert account.status_code == 200, account.text
+    assert account.json()["capabilities"]["card_issuing"] in ("active", "inactive", "pending")
+    listed = http.get("/v1/events", params={"delivery_success": no})
+    assert listed.status_code == 200, listed.text
+
+
+@pytest.mark.parametrize("value", ["1", "0", "yes", "t"])
+def test_other_spellings_of_a_boolean_are_refused(http: httpx.Client, value: str) -> None:
+    r = http.post("/v1/accounts", data={"capabilities[card_issuing][requested]": value})
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert (error["param"], error["message"]) == ("capabilities[card_issuing][requested]", f"Invalid boolean: {value}")
