@@ -112,6 +112,8 @@ def test_reversals_move_money_back_until_nothing_remains(client: stripe.StripeCl
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.transfers.reversals.create(transfer.id, {"amount": 1})
     assert error_json(exc)["code"] == "transfer_already_reversed"
+    # Stripe's text: integrations treat a retried reversal as done when the message ends so
+    assert error_json(exc)["message"] == f"The transfer {transfer.id} is already fully reversed."
     listed = client.v1.transfers.reversals.list(transfer.id)
     assert [r.id for r in listed.data] == [rest.id, partial.id]
     got = client.v1.transfers.reversals.retrieve(transfer.id, partial.id)

@@ -52,7 +52,7 @@ FROM_CONNECTED = (
 REVERSAL_TOO_LARGE = (
     "Transfer reversal amount ({amount}) is greater than the amount remaining on the transfer ({remaining})."
 )
-ALREADY_REVERSED = "Transfer {id} has already been fully reversed."
+ALREADY_REVERSED = "The transfer {id} is already fully reversed."  # Stripe's text: apps match its ending
 DESTINATION_INSUFFICIENT = "Insufficient funds in the destination account {account} to reverse this transfer."
 NO_SUCH_REVERSAL = "No such transfer reversal: '{id}'"
 
