@@ -243,10 +243,14 @@ def test_account_links_and_their_errors(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.account_links.create({"account": "acct_1Nope000000000", "type": "account_onboarding"})
     assert err.value.param == "account"
-    standard = client.v1.accounts.create({"type": "standard"})
-    with pytest.raises(stripe.InvalidRequestError) as err:
-        client.v1.account_links.create({"account": standard.id, "type": "account_update"})
-    assert err.value.param == "type"
+    # account_update only where the platform collects the requirements (Stripe's parameter docs)
+    for kind in ("standard", "express"):
+        stripe_collects = client.v1.accounts.create({"type": kind})
+        with pytest.raises(stripe.InvalidRequestError) as err:
+            client.v1.account_links.create({"account": stripe_collects.id, "type": "account_update"})
+        assert err.value.param == "type" and stripe_collects.id in str(err.value.user_message)
+        onboarding = client.v1.account_links.create({"account": stripe_collects.id, "type": "account_onboarding"})
+        assert onboarding.object == "account_link"
 
 
 def test_account_sessions_list_every_component(client: stripe.StripeClient) -> None:
@@ -266,6 +270,50 @@ def test_account_sessions_list_every_component(client: stripe.StripeClient) -> N
     assert session.components.issuing_card.features.card_management is True
     assert session.components.issuing_card.features.cardholder_management is False
     assert session.components.payments.enabled is False
+
+
+def test_account_session_defaults_follow_the_account(client: stripe.StripeClient) -> None:
+    custom = custom_account(client)  # the platform is liable for losses and collects requirements
+    asked: Any = {
+        "account": custom.id,
+        "components": {
+            "payouts": {"enabled": True},
+            "payments": {"enabled": True, "features": {"dispute_management": False}},
+            "account_onboarding": {"enabled": True, "features": {"external_account_collection": False}},
+        },
+    }
+    session = client.v1.account_sessions.create(asked)
+    payouts = session.components.payouts.features
+    assert (payouts.edit_payout_schedule, payouts.standard_payouts) == (False, False)
+    assert (payouts.external_account_collection, payouts.disable_stripe_user_authentication) == (True, False)
+    assert session.components.payments.features.smart_disputes_management is False
+    assert session.components.disputes_list.features.smart_disputes_management is True
+    onboarding = session.components.account_onboarding.features
+    assert (onboarding.external_account_collection, onboarding.disable_stripe_user_authentication) == (False, True)
+    stripe_liable = client.v1.accounts.create({"type": "standard"})
+    balances: Any = {"account": stripe_liable.id, "components": {"balances": {"enabled": True}}}
+    features = client.v1.account_sessions.create(balances).components.balances.features
+    assert (features.edit_payout_schedule, features.standard_payouts) == (True, True)
+
+
+@pytest.mark.parametrize(
+    ("component", "feature", "value"),
+    [
+        ("account_onboarding", "disable_stripe_user_authentication", True),
+        ("payouts", "external_account_collection", False),
+        ("issuing_cards_list", "disable_stripe_user_authentication", True),
+    ],
+)
+def test_account_session_features_only_for_platform_collected_accounts(
+    client: stripe.StripeClient, component: str, feature: str, value: bool
+) -> None:
+    express = client.v1.accounts.create({"type": "express"})
+    asked: Any = {"account": express.id, "components": {component: {"enabled": True, "features": {feature: value}}}}
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.account_sessions.create(asked)
+    assert err.value.param == f"components[{component}][features][{feature}]"
+    asked["account"] = custom_account(client).id
+    assert client.v1.account_sessions.create(asked).components[component].features[feature] is value
 
 
 def test_login_links_only_for_express(client: stripe.StripeClient) -> None:

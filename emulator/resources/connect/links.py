@@ -37,16 +37,22 @@ LOGIN_PATH = "/_emulator/express/"
 
 NO_SUCH_ACCOUNT = "No such account: '{account}'"
 OWN_ACCOUNT = "You cannot create {what} for your own platform account; pass a connected account."
-UPDATE_NOT_STANDARD = (
-    "account_update links can only be created for accounts whose requirements your platform collects "
-    "(Custom or Express accounts), not for Standard accounts."
+UPDATE_NOT_COLLECTED = (
+    "account_update links can only be created for connected accounts whose requirements your platform collects "
+    "(`controller.requirement_collection` is `application`, like Custom accounts); account {account} has its "
+    "requirements collected by Stripe: use embedded components or its Stripe Dashboard instead."
+)
+ONLY_WHEN_PLATFORM_COLLECTS = (
+    "`{feature}` can only be `{value}` for accounts where `controller.requirement_collection` is `application`, "
+    "and account {account} has its requirements collected by Stripe."
 )
 EXCLUSIVE = "You may only specify one of these parameters: collect, collection_options."
 NOT_EXPRESS = "Login links can only be created for Express accounts, and {account} is not an Express account."
 NOT_ONBOARDED = "Cannot create a login link for an account that has not completed onboarding."
 
 # Embedded components (API 2026-10-28): name -> {feature: default}. Defaults follow Stripe's
-# documented ones where known; the rest are choices (docs/onboarding.md).
+# documented ones where known; the rest are choices (docs/onboarding.md). Some depend on the
+# account, and are worked out in ``_features``: see ``_LOSSES_FEATURES`` and below.
 COMPONENT_FEATURES: dict[str, dict[str, bool]] = {
     "account_management": {"disable_stripe_user_authentication": False, "external_account_collection": True},
     "account_onboarding": {"disable_stripe_user_authentication": False, "external_account_collection": True},
@@ -131,6 +137,12 @@ COMPONENT_FEATURES: dict[str, dict[str, bool]] = {
 }
 
 
+# "Defaults to `true` when `controller.losses.payments` is set to `stripe` for the account, otherwise `false`"
+_LOSSES_FEATURES = ("edit_payout_schedule", "standard_payouts")
+# features only an account whose requirements the platform collects may turn this way (feature -> value)
+_PLATFORM_COLLECTS_ONLY = {"disable_stripe_user_authentication": True, "external_account_collection": False}
+
+
 @dataclass
 class Link:
     """One account link's state (what its page needs to know)."""
@@ -185,8 +197,8 @@ def create_link(ctx: Ctx) -> Obj:
     account = _connected_param(ctx, "an account link")
     if "collect" in p and "collection_options" in p:
         raise StripeError(EXCLUSIVE, param="collection_options", code="parameters_exclusive")
-    if p["type"] == "account_update" and account.get("type") == "standard":
-        raise StripeError(UPDATE_NOT_STANDARD, param="type")
+    if p["type"] == "account_update" and accounts.stripe_collects(account.get("controller") or {}):
+        raise StripeError(UPDATE_NOT_COLLECTED.format(account=account["id"]), param="type")
     options = p.get("collection_options") or {}
     token = IdFactory.token()
     link = Link(
@@ -209,14 +221,39 @@ def create_link(ctx: Ctx) -> Obj:
     }
 
 
-def _components(given: dict[str, Any]) -> Obj:
+def _features(name: str, asked: dict[str, Any], account: Obj) -> Obj:
+    """One component's features: what was asked, else Stripe's documented defaults for this account."""
+    controller = account.get("controller") or {}
+    features = dict(COMPONENT_FEATURES[name])
+    for feature in _LOSSES_FEATURES:
+        if feature in features:
+            # a Standard account's controller names no losses: Stripe is liable for them
+            features[feature] = (controller.get("losses") or {}).get("payments", "stripe") == "stripe"
+    given = {feature: bool(value) for feature, value in asked.items() if feature in features}
+    features.update(given)
+    # "The default value is the opposite of the `external_account_collection` value"
+    if "disable_stripe_user_authentication" not in given and "external_account_collection" in features:
+        features["disable_stripe_user_authentication"] = not features["external_account_collection"]
+    # "Defaults to the value of `dispute_management`"
+    if "smart_disputes_management" not in given and "dispute_management" in features:
+        features["smart_disputes_management"] = features["dispute_management"]
+    if accounts.stripe_collects(controller):
+        for feature, value in _PLATFORM_COLLECTS_ONLY.items():
+            if given.get(feature, not value) == value:
+                raise StripeError(
+                    ONLY_WHEN_PLATFORM_COLLECTS.format(
+                        feature=feature, value=str(value).lower(), account=account["id"]
+                    ),
+                    param=f"components[{name}][features][{feature}]",
+                )
+    return features
+
+
+def _components(given: dict[str, Any], account: Obj) -> Obj:
     out: Obj = {}
-    for name, defaults in COMPONENT_FEATURES.items():
+    for name in COMPONENT_FEATURES:
         asked = given.get(name) or {}
-        features = dict(defaults)
-        for feature, value in (asked.get("features") or {}).items():
-            if feature in features:
-                features[feature] = bool(value)
+        features = _features(name, asked.get("features") or {}, account)
         out[name] = {"enabled": bool(asked.get("enabled")), "features": features}
     return out
 
@@ -227,7 +264,7 @@ def create_session(ctx: Ctx) -> Obj:
         "object": "account_session",
         "account": account["id"],
         "client_secret": ctx.state.ids.secret("accs_secret_"),
-        "components": _components(ctx.params.get("components") or {}),
+        "components": _components(ctx.params.get("components") or {}, account),
         "expires_at": ctx.now + SESSION_TTL,
         "livemode": False,
     }
