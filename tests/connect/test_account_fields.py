@@ -132,3 +132,16 @@ def test_business_url_is_checked(client: stripe.StripeClient, url: str) -> None:
     err = error_of(lambda: client.v1.accounts.update(acct.id, {"business_profile": {"url": url}}))
     assert err.code == "url_invalid"
     assert client.v1.accounts.retrieve(acct.id).business_profile.url == "https://shop.example.com/jenny"  # type: ignore[union-attr]
+
+
+def test_issuing_and_treasury_terms_keep_the_user_agent(client: stripe.StripeClient) -> None:
+    terms = {"date": 1_700_000_000, "ip": "73.12.4.9"}
+    acct = client.v1.accounts.create(
+        {**CUSTOM, "settings": {"card_issuing": {"tos_acceptance": {**terms, "user_agent": "Mozilla/5.0"}}}}
+    )
+    assert acct.settings.card_issuing.tos_acceptance.to_dict() == {**terms, "user_agent": "Mozilla/5.0"}
+    assert acct.settings.treasury.tos_acceptance.to_dict() == {"date": None, "ip": None}  # as Stripe shows it unset
+    later = client.v1.accounts.update(
+        acct.id, {"settings": {"treasury": {"tos_acceptance": {**terms, "user_agent": "curl/8"}}}}
+    )
+    assert later.settings.treasury.tos_acceptance.to_dict() == {**terms, "user_agent": "curl/8"}

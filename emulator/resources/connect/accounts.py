@@ -166,6 +166,15 @@ def stripe_collects(controller: Obj) -> bool:
     return bool(controller.get("requirement_collection", "stripe") == "stripe")
 
 
+def _product_tos(given: dict[str, Any]) -> Obj:
+    """``settings.card_issuing|treasury.tos_acceptance``: ``user_agent`` is shown once it is given
+    (Stripe's account shows only ``date`` and ``ip`` before)."""
+    tos: Obj = {"date": given.get("date"), "ip": given.get("ip")}
+    if given.get("user_agent") is not None:
+        tos["user_agent"] = given["user_agent"]
+    return tos
+
+
 def new_account(platform: Platform, account_id: str, created: int, params: dict[str, Any]) -> Obj:
     """The account object for a new connected account (or the platform's own)."""
     account_type = _type_of(params)
@@ -213,12 +222,7 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
         "settings": {
             "bacs_debit_payments": {"display_name": None, "service_user_number": None},
             "branding": {"icon": None, "logo": None, "primary_color": None, "secondary_color": None},
-            "card_issuing": {
-                "tos_acceptance": {
-                    "date": card_issuing_tos.get("date"),
-                    "ip": card_issuing_tos.get("ip"),
-                }
-            },
+            "card_issuing": {"tos_acceptance": _product_tos(card_issuing_tos)},
             "card_payments": {
                 "decline_on": {"avs_failure": False, "cvc_failure": False},
                 "statement_descriptor_prefix": None,
@@ -240,7 +244,7 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
                 "statement_descriptor": None,
             },
             "sepa_debit_payments": {},
-            "treasury": {"tos_acceptance": {"date": treasury_tos.get("date"), "ip": treasury_tos.get("ip")}},
+            "treasury": {"tos_acceptance": _product_tos(treasury_tos)},
         },
         "tos_acceptance": {
             "date": tos.get("date"),
@@ -581,6 +585,11 @@ def update(ctx: Ctx) -> Obj:
             for k in ("date", "ip"):
                 if k in tos:
                     target[k] = tos[k]
+            if "user_agent" in tos:  # shown once given; an empty value takes it away
+                if tos["user_agent"] is None:
+                    target.pop("user_agent", None)
+                else:
+                    target["user_agent"] = tos["user_agent"]
     changed = apply_capability_requests(ctx, account, requested_of(p), before_caps)
     external_accounts.attach_from_account(ctx, account, p)
     sub = _account_ctx(ctx, account)
