@@ -316,6 +316,35 @@ def test_account_session_features_only_for_platform_collected_accounts(
     assert client.v1.account_sessions.create(asked).components[component].features[feature] is value
 
 
+@pytest.mark.parametrize("version", ["2025-04-30.preview", "2026-10-28.endive; embedded_connect_beta=v2"])
+def test_preview_components_under_a_preview_version(
+    client: stripe.StripeClient, http: httpx.Client, version: str
+) -> None:
+    # Stripe's FurEver demo asks for Capital and tax components with a preview Stripe-Version
+    account = custom_account(client).id
+    form = {
+        "account": account,
+        "components[capital_financing][enabled]": "true",
+        "components[capital_financing][features][financing_promotion]": "true",
+        "components[tax_threshold_monitoring][enabled]": "true",
+        "components[payments][enabled]": "true",
+    }
+    r = http.post("/v1/account_sessions", data=form, headers={"Stripe-Version": version})
+    assert r.status_code == 200, r.text
+    components = r.json()["components"]
+    assert components["capital_financing"] == {"enabled": True, "features": {"financing_promotion": True}}
+    assert components["tax_threshold_monitoring"]["enabled"] is True
+    assert components["export_tax_transactions"]["enabled"] is False
+    assert components["payments"]["enabled"] is True
+    # a released version does not know them: Stripe's unknown-parameter refusal
+    r = http.post("/v1/account_sessions", data=form, headers={"Stripe-Version": "2026-10-28.endive"})
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "parameter_unknown"
+    assert "components[capital_financing]" in r.json()["error"]["message"]
+    released = client.v1.account_sessions.create({"account": account, "components": {"payments": {"enabled": True}}})
+    assert "capital_financing" not in released.components
+
+
 def test_login_links_only_for_express(client: stripe.StripeClient) -> None:
     express = client.v1.accounts.create({"type": "express"})
     link = client.v1.accounts.login_links.create(express.id)

@@ -64,6 +64,16 @@ UNTYPED_FIELDS: dict[str, str] = {
     "topup.destination_balance: unknown": "live top-ups carry it (hackclub/hcb reads it on every listed top-up)",
     "ephemeral_key.associated_objects: unknown": "in Stripe's answers; the mobile SDKs look for their card in it",
     "issuing.card.pin: unknown": "expand[]=pin.number on an ephemeral key's read (Stripe.js's PIN display)",
+    **{
+        f"account_session.components.{name}: unknown": "a preview component, shown under a preview Stripe-Version"
+        for name in (
+            "capital_financing",
+            "capital_financing_application",
+            "capital_financing_promotion",
+            "export_tax_transactions",
+            "tax_threshold_monitoring",
+        )
+    },
 }
 # "<object>.<path>" -> literal values Stripe sends beyond the public types' closed union: event types
 # Stripe restricts to users enrolled in a gated feature (its changelog: "restricted to users enrolled

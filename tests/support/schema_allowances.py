@@ -179,6 +179,12 @@ NEWER_FIELDS: dict[str, frozenset[str]] = {
             "tax_settings",
             "terminal_hardware_orders",
             "terminal_hardware_shop",
+            # preview components, shown under a preview Stripe-Version only (emulator/resources/connect/links.py)
+            "capital_financing",
+            "capital_financing_application",
+            "capital_financing_promotion",
+            "export_tax_transactions",
+            "tax_threshold_monitoring",
         }
     ),
     "connect_embedded_base_config": frozenset({"features"}),

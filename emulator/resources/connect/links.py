@@ -23,6 +23,7 @@ from emulator.core.context import Ctx
 from emulator.core.ids import IdFactory
 from emulator.core.state import Platform, State
 from emulator.core.store import Obj
+from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.router import route
 from emulator.resources.connect import accounts
@@ -136,6 +137,17 @@ COMPONENT_FEATURES: dict[str, dict[str, bool]] = {
     "terminal_hardware_shop": {},
 }
 
+
+# Components in public preview: known (spec/overlay-onboarding.json) but, as at Stripe, taken only
+# under a preview ``Stripe-Version`` (``YYYY-MM-DD.preview``) or with the ``embedded_connect_beta`` flag
+PREVIEW_COMPONENTS = (
+    "capital_financing",
+    "capital_financing_application",
+    "capital_financing_promotion",
+    "export_tax_transactions",
+    "tax_threshold_monitoring",
+)
+PREVIEW_FLAG = "embedded_connect_beta"
 
 # "Defaults to `true` when `controller.losses.payments` is set to `stripe` for the account, otherwise `false`"
 _LOSSES_FEATURES = ("edit_payout_schedule", "standard_payouts")
@@ -258,13 +270,36 @@ def _components(given: dict[str, Any], account: Obj) -> Obj:
     return out
 
 
+def is_preview(version: str) -> bool:
+    """Whether a ``Stripe-Version`` header opens the preview components."""
+    release, *flags = (part.strip() for part in version.split(";"))
+    return release.endswith(".preview") or any(flag.split("=")[0] == PREVIEW_FLAG for flag in flags)
+
+
+def _preview_components(given: dict[str, Any], version: str) -> Obj:
+    asked = [name for name in PREVIEW_COMPONENTS if name in given]
+    if not is_preview(version):
+        if asked:
+            raise errors.unknown_params([f"components[{name}]" for name in asked])
+        return {}
+    out: Obj = {}
+    for name in PREVIEW_COMPONENTS:
+        component = given.get(name) or {}
+        features = {feature: bool(value) for feature, value in (component.get("features") or {}).items()}
+        out[name] = {"enabled": bool(component.get("enabled")), "features": features}
+    return out
+
+
 def create_session(ctx: Ctx) -> Obj:
     account = _connected_param(ctx, "an account session")
+    given = ctx.params.get("components") or {}
+    components = _components(given, account)
+    components.update(_preview_components(given, ctx.api_version))
     return {
         "object": "account_session",
         "account": account["id"],
         "client_secret": ctx.state.ids.secret("accs_secret_"),
-        "components": _components(ctx.params.get("components") or {}, account),
+        "components": dict(sorted(components.items())),
         "expires_at": ctx.now + SESSION_TTL,
         "livemode": False,
     }
