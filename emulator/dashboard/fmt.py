@@ -8,11 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from emulator.dashboard.html import Markup, el
+from emulator.resources.issuing.authorization_objects import exponent as decimals
 
-# Stripe's zero-decimal currencies (amounts are whole units).
-ZERO_DECIMAL = frozenset(
-    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
-)
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 MAX_MAJOR_AMOUNT = Decimal("99999999")  # Stripe's largest amount is 8 digits of major units
 GOOD = frozenset(
@@ -37,7 +34,8 @@ BAD = frozenset(
 
 
 def exponent(currency: str) -> int:
-    return 0 if currency.lower() in ZERO_DECIMAL else 2
+    """The currency's decimals in API amounts (Stripe's zero- and three-decimal currencies included)."""
+    return decimals(currency.lower())
 
 
 def money(amount: Any, currency: Any) -> str:

@@ -211,7 +211,30 @@ def test_unknown_country_is_refused(client: stripe.StripeClient) -> None:
     assert client.v1.accounts.list().data == []
 
 
-@pytest.mark.parametrize(("country", "currency"), [("US", "usd"), ("gb", "gbp"), ("FR", "eur"), ("IE", "eur")])
+@pytest.mark.parametrize(
+    ("country", "currency"),
+    [
+        ("US", "usd"),
+        ("gb", "gbp"),
+        ("FR", "eur"),
+        ("IE", "eur"),
+        ("CA", "cad"),
+        ("AU", "aud"),
+        ("JP", "jpy"),
+        ("MX", "mxn"),
+        ("SG", "sgd"),
+        ("HK", "hkd"),
+        ("CH", "chf"),
+        ("LI", "chf"),
+        ("NZ", "nzd"),
+        ("SE", "sek"),
+        ("NO", "nok"),
+        ("PL", "pln"),
+        ("HU", "huf"),
+        ("BG", "eur"),  # in the euro area since 2026 (Stripe's 2026-01-28 changelog: bgn -> eur)
+        ("AQ", "usd"),  # a country Stripe Connect does not serve
+    ],
+)
 def test_default_currency_follows_the_country(client: stripe.StripeClient, country: str, currency: str) -> None:
     account = client.v1.accounts.create({"type": "custom", "country": country})
     assert (account.country, account.default_currency) == (country.upper(), currency)

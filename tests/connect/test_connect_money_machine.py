@@ -1,11 +1,13 @@
 """A hypothesis state machine over Connect money: top-ups, transfers, reversals, payouts.
 
-Random sequences of platform top-ups, transfers to two connected accounts (any amount, often more
-than the platform holds), transfer reversals (any amount, often more than remains or than the
-connected account still holds), payouts from any of the three accounts to bank accounts that pay,
-fail (Stripe's test numbers) or stay pending (the emulator's number), payout cancels and payout
-reversals (connected accounts' payouts only) run through the real SDK against a model of each account's available balance. After
-every step, for every account:
+Random sequences of platform top-ups, usd transfers to two connected accounts, one in the US and one
+in the UK (any amount, often more than the platform holds; the UK account's settle in gbp at the
+emulator's fixed rates), transfer reversals (any amount, often more than remains or than the
+connected account still holds; partial and full), payouts from any of the three accounts in its own
+currency to bank accounts that pay, fail (Stripe's test numbers) or stay pending (the emulator's
+number, US only), payout cancels and payout reversals (connected accounts' payouts to US bank
+accounts only) run through the real SDK against a model of each account's available balance per
+currency. After every step, for every account and currency:
 
 * ``GET /v1/balance`` ``available`` equals the sum of the account's balance transactions (listed
   through the API) and the model's figure;
@@ -26,17 +28,22 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from emulator import EmulatorServer
 from emulator.resources.balance import ledger
 from emulator.resources.connect import bank_accounts
+from emulator.resources.issuing.authorization_objects import convert
 from tests.support import flows, machines
 
 NUMBERS = {"pays": "000123456789", "fails": "000111111116", "pending": bank_accounts.PENDING_NUMBER}
+GB_NUMBERS = {"pays": "00012345", "fails": "11111116"}  # Stripe's GB test numbers (sort code 108800)
 AMOUNTS = st.integers(min_value=1, max_value=6_000)
+CURRENCIES = ("usd", "gbp")
 
 
 @dataclass
 class Transfer:
     destination: str
     amount: int
+    settled: int  # what the destination received, in its currency
     reversed: int = 0
+    settled_reversed: int = 0
 
 
 @dataclass
@@ -56,9 +63,11 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             super().__init__()
             self.key, self.client = machines.platform(server, max_network_retries=0)
             self.platform = self.client.v1.accounts.retrieve_current().id
-            self.connected = [flows.connected_account(self.client).id for _ in range(2)]
+            gb = flows.connected_account(self.client, country="GB", capabilities={"transfers": {"requested": True}})
+            self.connected = [flows.connected_account(self.client).id, gb.id]
             self.accounts = [self.platform, *self.connected]
-            self.available = dict.fromkeys(self.accounts, 0)
+            self.currency = {self.platform: "usd", self.connected[0]: "usd", gb.id: "gbp"}
+            self.available = {(a, c): 0 for a in self.accounts for c in CURRENCIES}
             self.bank: dict[str, str | None] = dict.fromkeys(self.accounts)
             self.numbers: set[tuple[str, str]] = set()
             self.t: dict[str, Transfer] = {}
@@ -75,19 +84,20 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
         @rule(amount=AMOUNTS)
         def top_up(self, amount: int) -> None:
             self.client.v1.topups.create({"amount": amount, "currency": "usd"})
-            self.available[self.platform] += amount
+            self.available[self.platform, "usd"] += amount
 
         @rule(which=st.sampled_from([0, 1]), amount=AMOUNTS, target=transfers)
         def transfer(self, which: int, amount: int) -> str:
             destination = self.connected[which]
             params = {"amount": amount, "currency": "usd", "destination": destination}
-            if amount > self.available[self.platform]:
+            if amount > self.available[self.platform, "usd"]:
                 self.refused(self.client.v1.transfers.create, params)
                 return ""
             tr = self.client.v1.transfers.create(params)
-            self.available[self.platform] -= amount
-            self.available[destination] += amount
-            self.t[tr.id] = Transfer(destination, amount)
+            settled = convert(amount, "usd", self.currency[destination])
+            self.available[self.platform, "usd"] -= amount
+            self.available[destination, self.currency[destination]] += settled
+            self.t[tr.id] = Transfer(destination, amount, settled)
             return tr.id
 
         @rule(transfer=transfers, amount=st.one_of(st.none(), AMOUNTS))
@@ -95,26 +105,36 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             if not transfer:
                 return
             t = self.t[transfer]
+            currency = self.currency[t.destination]
             remaining = t.amount - t.reversed
             wanted = remaining if amount is None else amount
             params = {} if amount is None else {"amount": amount}
-            if remaining == 0 or wanted > remaining or wanted > self.available[t.destination]:
+            left = t.settled - t.settled_reversed
+            # the converted share, never more than is left; the completing reversal takes all that is left
+            debit = left if wanted == remaining else min(left, convert(wanted, "usd", currency))
+            if remaining == 0 or wanted > remaining or debit > self.available[t.destination, currency]:
                 self.refused(self.client.v1.transfers.reversals.create, transfer, params)
                 return
             self.client.v1.transfers.reversals.create(transfer, params)
             t.reversed += wanted
-            self.available[t.destination] -= wanted
-            self.available[self.platform] += wanted
+            t.settled_reversed += debit
+            self.available[t.destination, currency] -= debit
+            self.available[self.platform, "usd"] += wanted
+            if t.reversed == t.amount:
+                assert t.settled_reversed == t.settled  # a fully reversed transfer took back all it settled
 
         @rule(who=st.sampled_from([0, 1, 2]), kind=st.sampled_from(sorted(NUMBERS)))
         def add_bank_account(self, who: int, kind: str) -> None:
             account = self.accounts[who]
+            gb = self.currency[account] == "gbp"
+            if gb and kind not in GB_NUMBERS:  # the emulator's stays-pending number is a US one
+                return
             details = {
                 "object": "bank_account",
-                "country": "US",
-                "currency": "usd",
-                "routing_number": "110000000",
-                "account_number": NUMBERS[kind],
+                "country": "GB" if gb else "US",
+                "currency": self.currency[account],
+                "routing_number": "108800" if gb else "110000000",
+                "account_number": (GB_NUMBERS if gb else NUMBERS)[kind],
             }
             if (account, kind) in self.numbers:  # the same routing and account number twice
                 self.refused(self.client.v1.accounts.external_accounts.create, account, {"external_account": details})
@@ -129,16 +149,18 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
         @rule(who=st.sampled_from([0, 1, 2]), amount=AMOUNTS, target=payouts)
         def payout(self, who: int, amount: int) -> str:
             account = self.accounts[who]
-            params = {"amount": amount, "currency": "usd"}
+            currency = self.currency[account]
+            params = {"amount": amount, "currency": currency}
             kind = self.bank[account]
-            if kind is None or amount > self.available[account]:
+            if kind is None or amount > self.available[account, currency]:
                 self.refused(self.client.v1.payouts.create, params, self.opts(account))
                 return ""
             po = self.client.v1.payouts.create(params, self.opts(account))
             status = {"pays": "paid", "fails": "failed", "pending": "pending"}[kind]
             if status != "failed":
-                self.available[account] -= amount
-            self.p[po.id] = Payout(account, amount, status, reversible=True)
+                self.available[account, currency] -= amount
+            # Stripe reverses payouts to US and Canadian bank accounts only
+            self.p[po.id] = Payout(account, amount, status, reversible=currency == "usd")
             assert self.client.v1.payouts.retrieve(po.id, options=self.opts(account)).status == status
             return po.id
 
@@ -152,7 +174,7 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
                 return
             self.client.v1.payouts.cancel(payout, options=self.opts(p.account))
             p.status = "canceled"
-            self.available[p.account] += p.amount
+            self.available[p.account, self.currency[p.account]] += p.amount
 
         @rule(payout=payouts)
         def reverse_payout(self, payout: str) -> None:
@@ -166,7 +188,7 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             reversal = self.client.v1.payouts.reverse(payout, options=self.opts(p.account))
             p.reversible = False
             self.p[reversal.id] = Payout(p.account, p.amount, "paid", reversible=False)
-            self.available[p.account] += p.amount
+            self.available[p.account, self.currency[p.account]] += p.amount
 
         @invariant()
         def balances_are_the_sum_of_their_transactions(self) -> None:
@@ -174,10 +196,12 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             for account in self.accounts:
                 opts = self.opts(account)
                 balance = self.client.v1.balance.retrieve(options=opts)
-                shown = sum(a.amount for a in balance.available if a.currency == "usd")
-                txns = self.client.v1.balance_transactions.list({"limit": 100}, opts).auto_paging_iter()
-                summed = sum(t.net for t in txns if t.currency == "usd" and t.balance_type != "issuing")
-                assert shown == summed == self.available[account], account
+                txns = list(self.client.v1.balance_transactions.list({"limit": 100}, opts).auto_paging_iter())
+                for currency in CURRENCIES:
+                    shown = sum(a.amount for a in balance.available if a.currency == currency)
+                    summed = sum(t.net for t in txns if t.currency == currency and t.balance_type != "issuing")
+                    assert shown == summed == self.available[account, currency], (account, currency)
+                assert {t.currency for t in txns} <= {self.currency[account]}, account
                 ledger.check_invariant(platform.scope(account))
 
     return ConnectMoneyMachine

@@ -172,3 +172,129 @@ def test_another_platforms_objects_are_not_found(
         other.v1.transfers.create({"amount": 100, "currency": "usd", "destination": account.id})
     assert error_json(exc)["param"] == "destination"
     assert flows.available(client) == 900 and flows.available(client, account.id) == 100
+
+
+# --- cross-border transfers (the platform is a US platform) ---------------------------------------
+
+USD_TO_GBP = 1_000_000 / 1_270_000  # the emulator's fixed rates (authorization_objects.RATES)
+
+
+def _abroad(client: stripe.StripeClient, country: str, **extra: Any) -> stripe.Account:
+    """A Custom account in ``country`` with the transfers capability."""
+    return flows.connected_account(client, country=country, capabilities={"transfers": {"requested": True}}, **extra)
+
+
+def _gbp_bank(client: stripe.StripeClient, account_id: str) -> stripe.BankAccount:
+    details = {"object": "bank_account", "country": "GB", "routing_number": "108800", "account_number": "00012345"}
+    bank = client.v1.accounts.external_accounts.create(account_id, {"external_account": details})
+    assert isinstance(bank, stripe.BankAccount)
+    return bank
+
+
+def test_a_usd_transfer_to_a_gb_account_settles_in_gbp(client: stripe.StripeClient) -> None:
+    gb = _abroad(client, "GB")
+    assert gb.default_currency == "gbp"
+    _fund_platform(client, 10_000)
+    transfer = client.v1.transfers.create({"amount": 5_000, "currency": "usd", "destination": gb.id})
+    assert (transfer.amount, transfer.currency) == (5_000, "usd")
+    [out] = _txns(client, transfer.id)
+    assert (out.type, out.amount, out.currency, out.exchange_rate) == ("transfer", -5_000, "usd", None)
+    [inbound] = _txns(client, transfer.destination_payment, gb.id)  # type: ignore[arg-type]
+    assert (inbound.type, inbound.amount, inbound.net, inbound.currency) == ("payment", 3_937, 3_937, "gbp")
+    assert inbound.exchange_rate == pytest.approx(USD_TO_GBP)
+    assert flows.available(client, gb.id, "gbp") == 3_937 and flows.available(client, gb.id) == 0
+    assert flows.available(client) == 5_000
+    # the GB account pays out its pounds to its gbp bank account
+    bank = _gbp_bank(client, gb.id)
+    assert bank.currency == "gbp"
+    payout = client.v1.payouts.create({"amount": 3_000, "currency": "gbp"}, {"stripe_account": gb.id})
+    assert (payout.destination, payout.currency) == (bank.id, "gbp")
+    assert client.v1.payouts.retrieve(payout.id, options={"stripe_account": gb.id}).status == "paid"
+    assert flows.available(client, gb.id, "gbp") == 937
+    # a full reversal now needs 3,937 pence the account no longer holds; 1,000 cents (787 pence) it has
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.reversals.create(transfer.id)
+    assert error_json(exc)["code"] == "balance_insufficient"
+    partial = client.v1.transfers.reversals.create(transfer.id, {"amount": 1_000})
+    [refund] = _txns(client, partial.destination_payment_refund, gb.id)  # type: ignore[arg-type]
+    assert (refund.type, refund.amount, refund.currency) == ("payment_refund", -787, "gbp")
+    assert flows.available(client, gb.id, "gbp") == 150 and flows.available(client) == 6_000
+
+
+def test_partial_then_full_reversal_leave_both_sides_where_they_were(client: stripe.StripeClient) -> None:
+    gb = _abroad(client, "GB")
+    _fund_platform(client, 10_000)
+    transfer = client.v1.transfers.create({"amount": 5_000, "currency": "usd", "destination": gb.id})
+    partial = client.v1.transfers.reversals.create(transfer.id, {"amount": 1_000})
+    assert (partial.amount, partial.currency) == (1_000, "usd")
+    [back] = _txns(client, partial.id)
+    assert (back.type, back.amount, back.currency, back.exchange_rate) == ("transfer_refund", 1_000, "usd", None)
+    [refund] = _txns(client, partial.destination_payment_refund, gb.id)  # type: ignore[arg-type]
+    assert (refund.type, refund.amount, refund.currency) == ("payment_refund", -787, "gbp")
+    assert refund.exchange_rate == pytest.approx(USD_TO_GBP)
+    assert flows.available(client, gb.id, "gbp") == 3_150 and flows.available(client) == 6_000
+    rest = client.v1.transfers.reversals.create(transfer.id)
+    assert rest.amount == 4_000
+    [last] = _txns(client, rest.destination_payment_refund, gb.id)  # type: ignore[arg-type]
+    assert (last.amount, last.currency) == (-3_150, "gbp")  # exactly what was left of the 3,937 settled
+    assert flows.available(client, gb.id, "gbp") == 0 and flows.available(client) == 10_000
+    assert client.v1.transfers.retrieve(transfer.id).reversed is True
+    txns = client.v1.balance_transactions.list({"limit": 100}, {"stripe_account": gb.id}).data
+    assert sum(t.net for t in txns if t.currency == "gbp") == 0
+
+
+def test_reversals_of_a_tiny_transfer_never_take_more_than_was_settled(client: stripe.StripeClient) -> None:
+    gb = _abroad(client, "GB")
+    _fund_platform(client, 100)
+    transfer = client.v1.transfers.create({"amount": 3, "currency": "usd", "destination": gb.id})
+    assert flows.available(client, gb.id, "gbp") == 2  # 3 cents are 2.36 pence
+    for _ in range(3):
+        client.v1.transfers.reversals.create(transfer.id, {"amount": 1})
+    # 1 cent is 0.79 pence: the first two take a penny each, the last has nothing left to take
+    assert flows.available(client, gb.id, "gbp") == 0 and flows.available(client) == 100
+    assert [t.type for t in client.v1.balance_transactions.list({}, {"stripe_account": gb.id}).data] == [
+        "payment_refund",
+        "payment_refund",
+        "payment",
+    ]
+
+
+def test_a_transfer_to_a_full_account_outside_the_region_is_refused(client: stripe.StripeClient) -> None:
+    mx = _abroad(client, "MX")
+    assert mx.default_currency == "mxn"
+    _fund_platform(client, 1_000)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.create({"amount": 100, "currency": "usd", "destination": mx.id})
+    assert exc.value.http_status == 400
+    err = error_json(exc)
+    assert err["message"].startswith(
+        "Funds can't be sent to accounts located in MX when the account is under the `full` service agreement."
+    )
+    assert (err["type"], err["param"], err.get("code")) == ("invalid_request_error", "destination", None)
+    assert flows.available(client) == 1_000 and client.v1.transfers.list().data == []
+
+
+def test_recipient_accounts_outside_the_region_and_region_accounts_receive_in_their_currency(
+    client: stripe.StripeClient,
+) -> None:
+    mx = _abroad(client, "MX", tos_acceptance={"service_agreement": "recipient"})
+    ca = _abroad(client, "CA")
+    ch = _abroad(client, "CH")
+    assert (ca.default_currency, ch.default_currency) == ("cad", "chf")
+    _fund_platform(client, 10_000)
+    expected = {mx.id: ("mxn", 18_182), ca.id: ("cad", 1_370), ch.id: ("chf", 885)}
+    for account_id, (currency, amount) in expected.items():
+        transfer = client.v1.transfers.create({"amount": 1_000, "currency": "usd", "destination": account_id})
+        [inbound] = _txns(client, transfer.destination_payment, account_id)  # type: ignore[arg-type]
+        assert (inbound.currency, inbound.amount) == (currency, amount)
+        assert inbound.exchange_rate == pytest.approx(amount / 1_000, rel=1e-3)
+        assert flows.available(client, account_id, currency) == amount
+    assert flows.available(client) == 7_000
+
+
+def test_a_us_account_keeps_what_it_is_sent(client: stripe.StripeClient) -> None:
+    us = _abroad(client, "US", default_currency="eur")
+    _fund_platform(client, 1_000)
+    transfer = client.v1.transfers.create({"amount": 400, "currency": "usd", "destination": us.id})
+    [inbound] = _txns(client, transfer.destination_payment, us.id)  # type: ignore[arg-type]
+    assert (inbound.amount, inbound.currency, inbound.exchange_rate) == (400, "usd", None)

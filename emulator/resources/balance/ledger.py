@@ -3,15 +3,16 @@
 API (stable; other modules move money only through it)::
 
     post(ctx, *, type, amount, currency, source, balance="available", description=None,
-         fee=0, available_on=None, reporting_category=None) -> Obj
+         fee=0, available_on=None, reporting_category=None, exchange_rate=None) -> Obj
         Write one ``balance_transaction`` (prefix ``txn``) in ``ctx.scope`` (the account whose
         money moves; use ``ctx.in_scope(...)`` for another account) and move that account's
         ``balance`` ("available" | "pending" | "issuing") by its ``net`` (``amount - fee``).
         ``amount`` is signed (money in > 0, money out < 0) and never 0; ``source`` is the id of
         the object that moved the money (or None). ``pending`` transactions have
-        ``status: pending`` until :func:`make_available`. Emits ``balance.available`` when money
-        arrives in the available or Issuing balance (none for negative transactions, as Stripe, nor for
-        the release of an authorization hold).
+        ``status: pending`` until :func:`make_available`. ``exchange_rate`` (a float) is set when
+        the money was converted into ``currency`` (a cross-border transfer's settlement). Emits
+        ``balance.available`` when money arrives in the available or Issuing balance (none for
+        negative transactions, as Stripe, nor for the release of an authorization hold).
     make_available(ctx, txn) -> None
         A ``pending`` transaction's funds become available (pending -> available).
     available(scope, currency, balance="available") -> int
@@ -123,6 +124,7 @@ def post(
     fee: int = 0,
     available_on: int | None = None,
     reporting_category: str | None = None,
+    exchange_rate: float | None = None,
 ) -> Obj:
     """Write one balance transaction in ``ctx.scope`` and move its balance (module docstring)."""
     if balance not in BALANCES:
@@ -139,7 +141,7 @@ def post(
         "created": ctx.now,
         "currency": currency,
         "description": description,
-        "exchange_rate": None,
+        "exchange_rate": exchange_rate,
         "fee": fee,
         "fee_details": (
             [

@@ -26,7 +26,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import paginate, plain_list
 from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.connect import account_settings, legal_entity, onboarding, token_use
+from emulator.resources.connect import account_settings, countries, legal_entity, onboarding, token_use
 from emulator.resources.connect.requirements import FIELDS_NEEDED
 from emulator.resources.resource import Resource
 
@@ -94,8 +94,6 @@ INVALID_REJECT_REASON = (
     "fraud_no_intent_to_fulfill, fraud_other, credit, terms_of_service, or other"
 )
 INVALID_OLD_REJECT_REASON = "Invalid reason: must be one of fraud, terms_of_service, or other"
-# an account's default currency follows its country (usd where the emulator has no better answer)
-EURO_COUNTRIES = frozenset("AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split())
 
 
 def _requirements() -> Obj:
@@ -121,10 +119,6 @@ def country_of(params: dict[str, Any]) -> str:
             UNKNOWN_COUNTRY.format(country=params.get("country")), param="country", code="parameter_invalid"
         )
     return country
-
-
-def default_currency_of(country: str) -> str:
-    return "gbp" if country == "GB" else "eur" if country in EURO_COUNTRIES else "usd"
 
 
 def _controller(controller_in: dict[str, Any], account_type: str, typed: bool = False) -> Obj:
@@ -206,7 +200,7 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
         "controller": controller,
         "country": country,
         "created": created,
-        "default_currency": params.get("default_currency") or default_currency_of(country),
+        "default_currency": params.get("default_currency") or countries.currency_of(country),
         "details_submitted": True,
         "email": params.get("email"),
         "external_accounts": {

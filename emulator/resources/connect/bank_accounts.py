@@ -6,9 +6,10 @@ outcome that Stripe's test numbers trigger (:data:`TEST_OUTCOMES`) is kept in th
 ``meta`` (``payout_failure``).
 
 Checks (all as ``invalid_request_error`` naming the parameter): a supported currency
-(:data:`emulator.resources.common.CURRENCIES`, defaulting from the country), for US accounts a
-9-digit ABA routing number with a valid check digit and 4-17 digit account numbers, for GB a 6-digit
-sort code and 8-digit account number, for SEPA countries an IBAN starting with the country code.
+(:data:`emulator.resources.connect.countries.CURRENCIES`, defaulting to the country's currency), for
+US accounts a 9-digit ABA routing number with a valid check digit and 4-17 digit account numbers, for
+GB a 6-digit sort code and 8-digit account number, for euro-area countries an IBAN starting with the
+country code.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from emulator.core.ids import ALPHABET
 from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
-from emulator.resources import common
+from emulator.resources.connect import countries
 from emulator.resources.issuing.reference import COUNTRY_CODES
 
 BANK_ACCOUNT = "bank_account"
@@ -66,7 +67,7 @@ TEST_OUTCOMES: dict[str, str | None] = {
 PENDING_NUMBER = "000999999996"
 STAYS_PENDING = "stays_pending"
 TEST_OUTCOMES[PENDING_NUMBER] = STAYS_PENDING
-# Stripe's test IBANs (any SEPA country code): the last digit after ...053201300 picks the outcome.
+# Stripe's test IBANs (any euro-area country code): the last digit after ...053201300 picks the outcome.
 TEST_IBAN_STEM = "37040044053201300"
 TEST_IBAN_OUTCOMES: dict[str, str | None] = {"0": None, **{str(i + 1): f for i, f in enumerate(FAILURES)}}
 
@@ -82,13 +83,9 @@ MAGIC_TOKENS: dict[str, str] = {
     "btok_us_verified_invalidCurrency": "000444444440",
 }
 
-SEPA = frozenset("AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split())
+IBAN_COUNTRIES = countries.EURO_AREA  # bank accounts given as an IBAN
 _DIGITS = re.compile(r"^[0-9]+$")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
-
-
-def default_currency(country: str) -> str:
-    return "gbp" if country == "GB" else "eur" if country in SEPA else "usd"
 
 
 def magic_details(token: str) -> dict[str, Any] | None:
@@ -120,7 +117,9 @@ def check(details: dict[str, Any], param: str) -> tuple[str, str, str | None, st
             UNKNOWN_COUNTRY.format(country=details.get("country")), param=f"{param}[country]", code="parameter_invalid"
         )
     raw_currency = details.get("currency")
-    currency = common.currency(raw_currency, f"{param}[currency]") if raw_currency else default_currency(country)
+    currency = (
+        countries.currency(raw_currency, f"{param}[currency]") if raw_currency else countries.currency_of(country)
+    )
     number = str(details.get("account_number") or "").replace(" ", "")
     routing = details.get("routing_number")
     routing = str(routing).replace("-", "") if routing else None
@@ -150,7 +149,7 @@ def check(details: dict[str, Any], param: str) -> tuple[str, str, str | None, st
             raise StripeError(SORT_CODE_INVALID, param=routing_param, code="routing_number_invalid")
         if not (_DIGITS.match(number) and len(number) == 8):
             raise StripeError(GB_ACCOUNT_NUMBER_INVALID, param=number_param, code="account_number_invalid")
-    elif country in SEPA:
+    elif country in IBAN_COUNTRIES:
         number = number.upper()
         if not _IBAN.match(number) or not number.startswith(country):
             raise StripeError(IBAN_INVALID.format(value=number), param=number_param, code="account_number_invalid")

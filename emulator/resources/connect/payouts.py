@@ -42,7 +42,7 @@ from emulator.http.listing import Predicate, paginate, range_filter
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.balance import ledger, topups
-from emulator.resources.connect import bank_accounts, external_accounts
+from emulator.resources.connect import bank_accounts, countries, external_accounts
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import financial_accounts, received
 
@@ -158,7 +158,7 @@ def _new(ctx: Ctx, p: dict[str, Any], amount: int, currency: str, bank: Obj, ori
 
 def create(ctx: Ctx) -> Obj:
     p = ctx.params
-    currency = common.currency(p["currency"])
+    currency = countries.currency(p["currency"])
     amount: int = p["amount"]
     topups.check_amount(amount, currency)
     account = ctx.platform.account_by_id(ctx.scope.account_id) or {}

@@ -2,17 +2,30 @@
 
 A transfer moves money from the platform's available (payments) balance to a connected account's:
 two balance transactions through :mod:`emulator.resources.balance.ledger`, ``transfer`` (-amount)
-on the platform and ``payment`` (+amount) on the connected account, whose source is the
+on the platform and ``payment`` on the connected account, whose source is the
 ``destination_payment`` (``py_``; charges are not emulated, so it is an id only). A reversal moves
 (part of) it back: ``payment_refund`` on the connected account (source ``destination_payment_refund``,
 ``pyr_``) and ``transfer_refund`` on the platform.
 
+Cross-border transfers (the platform is a US platform): a transfer settles in the destination's
+``default_currency`` (:mod:`emulator.resources.connect.countries`) when that differs from the
+transfer's currency and the destination is not in the US; its ``payment`` is then the amount
+converted at the emulator's fixed rates (``authorization_objects.convert``) with an
+``exchange_rate``, while the platform's side and the transfer stay in the transfer's currency. The
+transfer's book (``scope.meta``, :data:`SETTLEMENT_KEY`) keeps what was settled and how much of it
+was reversed since: a reversal takes back the converted share of its amount (never more than is
+left), and the reversal that completes a full reversal takes back exactly what is left, so a fully
+reversed transfer leaves the destination where it was. A US account keeps what it is sent.
+
 Refusals as Stripe, before anything moves: amount below 1 or above the limit, an unsupported
 currency, a destination that is not one of the platform's connected accounts or lacks the
-``transfers`` capability, ``source_transaction`` (charges are not emulated: no such charge), more
-than the available balance (``balance_insufficient``; the emulator keeps no ``bank_account`` or
-``fpx`` source balance, so those ``source_type`` values find none), a reversal above what remains.
-Transfers are made by the platform (a request with ``Stripe-Account`` is refused).
+``transfers`` capability, a destination outside the cross-border region (the US, the UK, the EEA,
+Canada, Switzerland) under the ``full`` service agreement (``recipient`` accounts anywhere are
+accepted), ``source_transaction`` (charges are not emulated: no such charge), more than the
+available balance (``balance_insufficient``; the emulator keeps no ``bank_account`` or ``fpx``
+source balance, so those ``source_type`` values find none), a reversal above what remains or above
+what the destination holds in the settlement currency. Transfers are made by the platform (a
+request with ``Stripe-Account`` is refused).
 """
 
 from __future__ import annotations
@@ -26,7 +39,8 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.balance import ledger, topups
-from emulator.resources.connect import accounts
+from emulator.resources.connect import accounts, countries
+from emulator.resources.issuing.authorization_objects import RATES, convert, exchange_rate
 from emulator.resources.resource import Resource
 
 REVERSAL = "transfer_reversal"
@@ -55,6 +69,13 @@ REVERSAL_TOO_LARGE = (
 ALREADY_REVERSED = "The transfer {id} is already fully reversed."  # Stripe's text: apps match its ending
 DESTINATION_INSUFFICIENT = "Insufficient funds in the destination account {account} to reverse this transfer."
 NO_SUCH_REVERSAL = "No such transfer reversal: '{id}'"
+# Stripe's text (integrations quote it; no code is known)
+OUTSIDE_REGION = (
+    "Funds can't be sent to accounts located in {country} when the account is under the `full` service agreement. "
+    "To learn more, see https://stripe.com/docs/connect/service-agreement-types."
+)
+# meta of a transfer: what the destination received ({currency, amount, reversed, exchange_rate})
+SETTLEMENT_KEY = "settlement"
 
 
 def _platform_only(ctx: Ctx) -> None:
@@ -77,7 +98,31 @@ def _destination(ctx: Ctx, account_id: str) -> Obj:
         raise StripeError(NO_SUCH_DESTINATION.format(id=account_id), param="destination", code="resource_missing")
     if not any(accounts.is_capability_active(ctx, account_id, name) for name in TRANSFER_CAPABILITIES):
         raise StripeError(NEEDS_CAPABILITY, param="destination", code="insufficient_capabilities_for_transfer")
+    _check_region(account)
     return account
+
+
+def _check_region(account: Obj) -> None:
+    """Under the ``full`` service agreement only accounts in the platform's cross-border region receive transfers."""
+    country = str(account.get("country") or countries.PLATFORM_COUNTRY)
+    agreement = (account.get("tos_acceptance") or {}).get("service_agreement") or "full"
+    if agreement == "full" and not countries.in_cross_border_region(country):
+        raise StripeError(OUTSIDE_REGION.format(country=country), param="destination")
+
+
+def _settlement(destination: Obj, currency: str, amount: int) -> Obj:
+    """What the destination receives of a transfer (module docstring): converted into its
+    ``default_currency`` unless it is a US account or that is the transfer's currency."""
+    target = str(destination.get("default_currency") or currency).lower()
+    domestic = destination.get("country") == countries.PLATFORM_COUNTRY
+    if domestic or target == currency or target not in RATES:
+        return {"currency": currency, "amount": amount, "reversed": 0, "exchange_rate": None}
+    return {
+        "currency": target,
+        "amount": convert(amount, currency, target),
+        "reversed": 0,
+        "exchange_rate": exchange_rate(currency, target),
+    }
 
 
 def _insufficient(message: str = BALANCE_INSUFFICIENT) -> StripeError:
@@ -101,8 +146,16 @@ def create(ctx: Ctx) -> Obj:
     transfer_id = ctx.new_id("tr")
     payment_id = ctx.new_id("py")
     sub = ctx.in_scope(ctx.platform.scope(destination["id"]))
+    settlement = _settlement(destination, currency, amount)
     out = ledger.post(ctx, type="transfer", amount=-amount, currency=currency, source=transfer_id)
-    ledger.post(sub, type="payment", amount=amount, currency=currency, source=payment_id)
+    ledger.post(
+        sub,
+        type="payment",
+        amount=settlement["amount"],
+        currency=settlement["currency"],
+        source=payment_id,
+        exchange_rate=settlement["exchange_rate"],
+    )
     transfer: Obj = {
         "id": transfer_id,
         "object": TRANSFER,
@@ -123,7 +176,9 @@ def create(ctx: Ctx) -> Obj:
         "transfer_group": p.get("transfer_group"),
     }
     ctx.scope.add(transfer)
-    ctx.scope.meta_of(transfer_id)["destination_payment"] = payment_id
+    meta = ctx.scope.meta_of(transfer_id)
+    meta["destination_payment"] = payment_id
+    meta[SETTLEMENT_KEY] = settlement
     ctx.emit("transfer.created", transfer)
     return transfer
 
@@ -161,6 +216,15 @@ def _refresh_embedded(ctx: Ctx, transfer: Obj) -> None:
     transfer["reversals"]["has_more"] = len(mine) > EMBEDDED
 
 
+def _settled_share(transfer: Obj, settlement: Obj, amount: int) -> int:
+    """What reversing ``amount`` takes back from the destination, in the settlement currency: the
+    converted amount (never more than is left), all that is left when it completes a full reversal."""
+    left: int = settlement["amount"] - settlement["reversed"]
+    if amount == transfer["amount"] - transfer["amount_reversed"]:
+        return left
+    return min(left, convert(amount, transfer["currency"], settlement["currency"]))
+
+
 def create_reversal(ctx: Ctx) -> Obj:
     _platform_only(ctx)
     transfer = get_transfer(ctx, ctx.path["id"])
@@ -172,12 +236,32 @@ def create_reversal(ctx: Ctx) -> Obj:
     topups.check_amount(amount, transfer["currency"])
     if amount > remaining:
         raise StripeError(REVERSAL_TOO_LARGE.format(amount=amount, remaining=remaining), param="amount")
+    meta = ctx.scope.meta_of(transfer["id"])
+    settlement: Obj = meta.setdefault(  # a transfer made before settlements were kept: not converted
+        SETTLEMENT_KEY,
+        {
+            "currency": transfer["currency"],
+            "amount": transfer["amount"],
+            "reversed": transfer["amount_reversed"],
+            "exchange_rate": None,
+        },
+    )
+    debit = _settled_share(transfer, settlement, amount)
     sub = ctx.in_scope(ctx.platform.scope(transfer["destination"]))
-    if ledger.available(sub.scope, transfer["currency"]) < amount:
+    if ledger.available(sub.scope, settlement["currency"]) < debit:
         raise _insufficient(DESTINATION_INSUFFICIENT.format(account=transfer["destination"]))
     reversal_id = ctx.new_id("trr")
     refund_id = ctx.new_id("pyr")
-    ledger.post(sub, type="payment_refund", amount=-amount, currency=transfer["currency"], source=refund_id)
+    if debit:  # a share worth less than half a minor unit moves nothing on the destination
+        ledger.post(
+            sub,
+            type="payment_refund",
+            amount=-debit,
+            currency=settlement["currency"],
+            source=refund_id,
+            exchange_rate=settlement["exchange_rate"],
+        )
+    settlement["reversed"] += debit
     back = ledger.post(ctx, type="transfer_refund", amount=amount, currency=transfer["currency"], source=reversal_id)
     reversal: Obj = {
         "id": reversal_id,

@@ -44,7 +44,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.connect import accounts
+from emulator.resources.connect import accounts, countries
 from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
 from emulator.resources.issuing.authorization_objects import convert
 from emulator.resources.resource import Resource
@@ -230,9 +230,9 @@ def _check_region_currency(ctx: Ctx, currency: str) -> None:
         return
     account = ctx.scope.platform.account_by_id(ctx.scope.account_id) or {}
     country = str(account.get("country") or "US")
-    if country != "US" and country != "GB" and country not in accounts.EURO_COUNTRIES:
+    if country != "US" and country != "GB" and country not in countries.EURO_AREA:
         return  # not a country Stripe issues in: the capability check speaks for it
-    if currency != accounts.default_currency_of(country):
+    if currency != countries.currency_of(country):
         raise StripeError(
             CURRENCY_OF_REGION.format(currency=currency, account=ctx.scope.account_id, country=country),
             param="currency",
