@@ -455,6 +455,10 @@ def test_hosted_page_onboards_accounts_of_other_countries(
     assert account.capabilities is not None and account.capabilities.card_issuing == "active"
     assert account.individual is not None and account.individual.address is not None
     assert (account.individual.address.state is not None) == (country == "CA")
+    # the bank account the page adds is of the account's country, in its currency: payouts work
+    local = {"GB": "gbp", "CA": "cad", "FR": "eur"}[country]
+    banks = client.v1.accounts.external_accounts.list(account.id).data
+    assert [(b.country, b.currency) for b in banks] == [(country, local)] and account.default_currency == local
 
 
 def test_identity_documents_are_uploads_or_stripes_test_tokens(client: stripe.StripeClient) -> None:

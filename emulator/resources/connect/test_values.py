@@ -4,7 +4,9 @@ The hosted onboarding page submits these (in-process, through the API, so events
 and the requirements themselves behave exactly as for a platform's own requests). Each value is
 one that Stripe's Connect testing page documents as verifying: date of birth ``1901-01-01``,
 address line ``address_full_match``, id numbers ``000000000``, document
-``file_identity_document_success``, bank account token ``btok_us_verified``.
+``file_identity_document_success``, bank account token ``btok_us_verified`` (outside the US, a
+bank account of the account's country in its currency: Stripe's test sort code and account number
+in the UK, its paying test IBAN in the euro area, a test account number elsewhere).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.store import Obj
+from emulator.resources.connect import countries
+from emulator.resources.connect.bank_accounts import IBAN_COUNTRIES, TEST_IBAN_STEM
 
 TEST_URL = "https://accessible.stripe.com"
 TEST_MCC = "5734"
@@ -20,6 +24,8 @@ TEST_ID_NUMBER = "000000000"
 TEST_SSN_LAST_4 = "0000"
 TEST_DOCUMENT = "file_identity_document_success"
 TEST_BANK_TOKEN = "btok_us_verified"
+TEST_GB_BANK = {"routing_number": "108800", "account_number": "00012345"}
+TEST_ACCOUNT_NUMBER = "000123456789"
 TEST_DOB = {"day": "1", "month": "1", "year": "1901"}
 TEST_ADDRESSES: dict[str, dict[str, str]] = {
     "US": {"line1": "address_full_match", "city": "South San Francisco", "state": "CA", "postal_code": "94080"},
@@ -33,6 +39,20 @@ UNTYPED_BUSINESS_TYPE = "individual"  # what the page picks for an account witho
 
 # (API path, form parameters, the account the request acts as (Stripe-Account) or None: the platform)
 Call = tuple[str, dict[str, str], str | None]
+
+
+def test_bank_account(country: str) -> dict[str, str]:
+    """``external_account`` parameters of a bank account that pays, in ``country`` and its currency."""
+    if country == "US":
+        return {"external_account": TEST_BANK_TOKEN}
+    if country == "GB":
+        details = dict(TEST_GB_BANK)
+    elif country in IBAN_COUNTRIES:
+        details = {"account_number": f"{country}89{TEST_IBAN_STEM}0"}  # as DE89370400440532013000
+    else:
+        details = {"account_number": TEST_ACCOUNT_NUMBER}
+    details.update(object="bank_account", country=country, currency=countries.currency_of(country))
+    return {f"external_account[{key}]": value for key, value in details.items()}
 
 
 def _address(country: str) -> dict[str, str]:
@@ -100,7 +120,7 @@ def calls(account: Obj, due: list[str], now: int, ip: str) -> list[Call]:
         elif requirement == "business_profile.url":
             update["business_profile[url]"] = TEST_URL
         elif requirement == "external_account":
-            update["external_account"] = TEST_BANK_TOKEN
+            update.update(test_bank_account(country))
         elif requirement in ("tos_acceptance.date", "tos_acceptance.ip"):
             (terms if by_stripe else update).update({"tos_acceptance[date]": str(now), "tos_acceptance[ip]": ip})
         elif head == "settings" and rest.endswith((".tos_acceptance.date", ".tos_acceptance.ip")):
