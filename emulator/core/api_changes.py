@@ -12,6 +12,14 @@ from typing import Any
 
 # the version of the shape objects are stored in: renderers adapt from it (:func:`adapt`)
 STORED = "2023-08-16"
+# account create/update: the ``capabilities`` hash (before: the ``requested_capabilities`` list)
+CAPABILITIES_HASH = "2020-08-27"
+# parameters only older versions take ("<method> <template>" -> names; spec/overlay-old-versions.json):
+# under the default version they are unknown, so tools that send every parameter leave them out
+OLDER_PARAMETERS: dict[str, frozenset[str]] = {
+    "post /v1/accounts": frozenset({"requested_capabilities"}),
+    "post /v1/accounts/{account}": frozenset({"requested_capabilities"}),
+}
 # issuing.transaction ``purchase_details.fuel``: ``quantity_decimal`` and ``industry_product_code``
 # (before: ``volume_decimal``; the test helpers' ``purchase_details[fuel][volume_decimal]`` too)
 FUEL_QUANTITY = "2024-06-20"

@@ -415,3 +415,21 @@ def test_a_first_capability_request_shows_only_what_changed(client: stripe.Strip
     assert previous is not None
     assert {"id", "object", "account"}.isdisjoint(previous.to_dict())
     assert previous.to_dict() == {"requested": False, "requested_at": None, "status": "unrequested"}
+
+
+@pytest.mark.parametrize("version", ["2019-02-19", "2020-03-02"])
+def test_requested_capabilities_of_older_versions(http: httpx.Client, version: str) -> None:
+    # Stripe's 2019-02-19 changelog: requested_capabilities, until 2020-08-27's capabilities hash
+    old = {"Stripe-Version": version}
+    form = {"type": "custom", "country": "US", "requested_capabilities[]": ["card_issuing", "transfers"]}
+    r = http.post("/v1/accounts", data=form, headers=old)
+    assert r.status_code == 200, r.text
+    account = r.json()
+    assert set(account["capabilities"]) == {"card_issuing", "transfers"}
+    r = http.post(f"/v1/accounts/{account['id']}", data={"requested_capabilities[]": ["treasury"]}, headers=old)
+    assert r.status_code == 200 and "treasury" in r.json()["capabilities"], r.text
+    r = http.post("/v1/accounts", data={"requested_capabilities[]": ["card_issuing", "flying"]}, headers=old)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "requested_capabilities[1]"
+    # from 2020-08-27 on it is an unknown parameter, as at Stripe
+    r = http.post("/v1/accounts", data=form, headers={"Stripe-Version": "2020-08-27"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "parameter_unknown"

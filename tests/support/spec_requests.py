@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 from stripe._encode import _api_encode
 
 from emulator.app import EmulatorApp
+from emulator.core import api_changes
 from emulator.http.params import Compiler
 from tests.support import flows
 
@@ -48,6 +49,10 @@ def endpoints(app: EmulatorApp) -> list[Endpoint]:
     for route in app.router.routes:
         spec_template = route.spec_template or route.template
         schema = app.specs.schema_for(route.method, spec_template)
+        older = api_changes.OLDER_PARAMETERS.get(f"{route.method.lower()} {spec_template}", frozenset())
+        if older:  # what only older API versions take is unknown under the default one
+            properties = {k: v for k, v in schema.get("properties", {}).items() if k not in older}
+            schema = {**schema, "properties": properties}
         out.append(Endpoint(route.method, route.template, spec_template, schema))
     return out
 

@@ -40,6 +40,7 @@ REQUIRES: dict[str, tuple[str, ...]] = {"card_payments": ("transfers",)}
 TYPED_FEES_PAYER = {"custom": "application_custom", "express": "application_express"}
 
 CAPABILITY_PERMANENT = "The capability {name} cannot be unrequested once it has been requested."
+INVALID_REQUESTED_CAPABILITY = "Invalid requested_capabilities: {name} is not a capability."
 CARD_PAYMENTS_WITHOUT_TRANSFERS = (
     "Accounts do not currently support `card_payments` without `transfers`. Please visit "
     "https://stripe.com/docs/connect/account-capabilities#card-payments for more details."
@@ -292,6 +293,26 @@ def capability_snapshots(ctx: Ctx, account: Obj, extra: Iterable[str] = ()) -> d
     return {name: capability_object(ctx, account, name) for name in names}
 
 
+def take_requested_capabilities(ctx: Ctx) -> None:
+    """``requested_capabilities[]`` (API versions 2019-02-19 to 2020-08-27) as the ``capabilities``
+    hash that replaced it; under a later version it is the unknown parameter it is there."""
+    names: list[str] | None = ctx.params.pop("requested_capabilities", None)
+    if names is None:
+        return
+    if api_changes.since(ctx.api_version, api_changes.CAPABILITIES_HASH):
+        raise errors.unknown_params(["requested_capabilities"])
+    capabilities = ctx.params.setdefault("capabilities", {})
+    known = capability_names(ctx)
+    for i, name in enumerate(names):
+        if name not in known:
+            raise StripeError(
+                INVALID_REQUESTED_CAPABILITY.format(name=name[:100]),
+                param=f"requested_capabilities[{i}]",
+                code="parameter_invalid",
+            )
+        capabilities.setdefault(name, {"requested": True})
+
+
 def requested_of(params: dict[str, Any]) -> dict[str, bool]:
     """``capabilities[<name>][requested]`` of a create/update: name -> requested."""
     return {name: bool(v.get("requested")) for name, v in (params.get("capabilities") or {}).items() if v is not None}
@@ -504,6 +525,7 @@ def create(ctx: Ctx) -> Obj:
     if ctx.scope.is_connected:
         raise StripeError("Connected accounts cannot create other accounts.", status=400)
     country_of(ctx.params)  # refuse an unknown country before an id is drawn
+    take_requested_capabilities(ctx)
     from emulator.resources.connect import external_accounts
 
     external_accounts.check_account_param(ctx, ctx.params)
@@ -545,6 +567,7 @@ def update(ctx: Ctx) -> Obj:
         raise StripeError(ACCOUNT_REJECTED)
     from emulator.resources.connect import external_accounts
 
+    take_requested_capabilities(ctx)
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, account["id"])
     check_contact(ctx.params)
