@@ -122,6 +122,20 @@ def decode(raw: str | bytes) -> FormTree:
     return tree
 
 
+def _has_path(node: FormTree, path: tuple[str, ...]) -> bool:
+    """Rack's ``params_hash_has_key?``: whether ``a[][<path>]`` would set a key the array's last
+    hash already has (a new element starts then). A path with ``[]`` in it never has: the values
+    of ``a[][categories][]`` go on collecting in the same element."""
+    if "" in path:
+        return False
+    current: Any = node
+    for seg in path:
+        if not isinstance(current, dict) or seg not in current:
+            return False
+        current = current[seg]
+    return True
+
+
 def _insert(node: FormTree, path: tuple[str, ...], value: str) -> None:
     # the common case, nested hashes only (``a[b][c]=v``), without recursion
     if "" not in path:
@@ -156,7 +170,7 @@ def _insert(node: FormTree, path: tuple[str, ...], value: str) -> None:
         if not tail:
             child.append(value)
             return
-        if child and isinstance(child[-1], dict) and tail[0] not in child[-1]:
+        if child and isinstance(child[-1], dict) and not _has_path(child[-1], tail):
             elem = child[-1]
         else:
             elem = {}

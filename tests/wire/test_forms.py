@@ -144,6 +144,28 @@ def test_known_sdk_bytes() -> None:
     assert forms.decode(b"metadata[unset_me]=&metadata[k]=v") == {"metadata": {"unset_me": "", "k": "v"}}
 
 
+def test_arrays_of_hashes_in_the_old_bracket_style_follow_racks_rule() -> None:
+    """stripe-ruby before 4.0, stripe-php before 6.17.1, Rails' to_query and qs send ``a[][k]``:
+    a key the last element already has starts a new one; a key with ``[]`` in it never does."""
+    limits = "spending_controls[spending_limits]"
+    raw = (
+        f"{limits}[][amount]=100&{limits}[][categories][]=bakeries&{limits}[][categories][]=florists"
+        f"&{limits}[][interval]=daily&{limits}[][amount]=200&{limits}[][interval]=weekly"
+    )
+    assert forms.decode(raw) == {
+        "spending_controls": {
+            "spending_limits": [
+                {"amount": "100", "categories": ["bakeries", "florists"], "interval": "daily"},
+                {"amount": "200", "interval": "weekly"},
+            ]
+        }
+    }
+    # a nested key the last element already has starts a new element too
+    assert forms.decode("a[][b][c]=1&a[][b][d]=2&a[][b][c]=3") == {
+        "a": [{"b": {"c": "1", "d": "2"}}, {"b": {"c": "3"}}]
+    }
+
+
 # --- robustness: any bytes -> a tree or FormError ------------------------------------------
 
 

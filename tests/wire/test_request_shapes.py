@@ -160,3 +160,19 @@ def test_other_spellings_of_a_boolean_are_refused(http: httpx.Client, value: str
     assert r.status_code == 400
     error = r.json()["error"]
     assert (error["param"], error["message"]) == ("capabilities[card_issuing][requested]", f"Invalid boolean: {value}")
+
+
+def test_old_bracket_style_spending_limits_through_the_api(http: httpx.Client) -> None:
+    # what stripe-ruby before 4.0 (and Rails' to_query) sends for a limit with two categories
+    limits = "spending_controls[spending_limits]"
+    body = (
+        "name=Jenny+Rosen&billing[address][line1]=1&billing[address][city]=SF&billing[address][postal_code]=94111"
+        f"&billing[address][country]=US&{limits}[][amount]=5000&{limits}[][categories][]=bakeries"
+        f"&{limits}[][categories][]=florists&{limits}[][interval]=daily"
+    )
+    r = http.post(
+        "/v1/issuing/cardholders", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert r.status_code == 200, r.text
+    (limit,) = r.json()["spending_controls"]["spending_limits"]
+    assert limit == {"amount": 5000, "categories": ["bakeries", "florists"], "interval": "daily"}
