@@ -227,6 +227,17 @@ def test_normalisation(client: stripe.StripeClient) -> None:
     assert single.individual.last_name == "."
 
 
+def test_an_empty_phone_number_removes_it(client: stripe.StripeClient, http: httpx.Client) -> None:
+    # hackclub/hcb clears its cardholders' numbers with phone_number="" (stripe-ruby sends it as is)
+    holder = create_cardholder(client, phone_number="+18888675309")
+    r = http.post(f"/v1/issuing/cardholders/{holder.id}", data={"phone_number": ""})
+    assert r.status_code == 200, r.text
+    assert r.json()["phone_number"] is None
+    assert client.v1.issuing.cardholders.retrieve(holder.id).phone_number is None
+    r = http.post("/v1/issuing/cardholders", data={"phone_number": "", "name": "Jenny Rosen"})
+    assert r.json()["error"]["param"] == "phone_number"  # on create it is still not a value
+
+
 def test_update_validation_leaves_cardholder_unchanged(client: stripe.StripeClient) -> None:
     holder = create_cardholder(client)
     err = error_of(lambda: client.v1.issuing.cardholders.update(holder.id, {"email": "x@y.z", "phone_number": "nope"}))
