@@ -3,8 +3,10 @@
 
 A version is accepted when it is one of them, or when it is newer than the newest one known here
 (``YYYY-MM-DD.name`` dated after it: a release this copy of the list does not know yet), or a public
-preview (``YYYY-MM-DD.preview``, which Stripe's changelog publishes beside each release) of a known
-release's date or a later one; a preview is answered as the release of its date. Beta flags
+preview (``YYYY-MM-DD.preview``) of any real day since previews began (:data:`PREVIEWS_SINCE`): Stripe
+publishes one beside each release, and its preview SDK builds pin days between releases too
+(stripe-go ``2026-03-04.preview``, stripe-ruby ``2026-08-12.preview``); a preview is answered as
+the latest release on or before its day (the renderers compare dates). Beta flags
 after a ``;`` (``2026-10-28.endive; issuing_beta=v2``) are allowed on any accepted version.
 Everything else (``1999-01-01.nonsense``, ``2024-09-30`` without its release name) is refused.
 """
@@ -24,6 +26,7 @@ _FLAG = re.compile(r"\w{1,64}=v\d{1,4}")
 
 
 PREVIEW = "preview"
+PREVIEWS_SINCE = "2024-09-30"  # the first release of Stripe's named monthly versions (acacia)
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,15 @@ class KnownVersions:
         if base in self.versions:
             return True
         shape = _SHAPE.fullmatch(base)
-        if shape is not None and shape.group(2) == PREVIEW and shape.group(1) in self.dates:
-            return True
-        # a named release (or preview) dated after the newest known one (on a real calendar day)
-        if shape is None or shape.group(2) is None or shape.group(1) <= self.newest_date:
+        if shape is None or shape.group(2) is None:
+            return False
+        if shape.group(2) == PREVIEW:
+            if shape.group(1) in self.dates:
+                return True
+            if shape.group(1) < PREVIEWS_SINCE:
+                return False
+        # a named release dated after the newest known one, or a preview (on a real calendar day)
+        elif shape.group(1) <= self.newest_date:
             return False
         try:
             date.fromisoformat(shape.group(1))

@@ -83,6 +83,8 @@ def test_version_list_is_data_and_knows_the_sdk_version() -> None:
         "2026-11-18.endive",
         "2025-07-30.preview",  # the public previews Stripe's changelog publishes beside a release
         "2026-11-18.preview",
+        "2026-03-04.preview",  # Stripe's preview SDK builds pin days between releases (stripe-go)
+        "2026-08-12.preview; embedded_connect_beta=v2",  # (stripe-ruby's day)
     ):
         assert versions.is_known(good), good
     for bad in (
@@ -92,7 +94,8 @@ def test_version_list_is_data_and_knows_the_sdk_version() -> None:
         "yesterday",
         "2031-02-30.zinnia",
         "2020-03-03",
-        "2025-07-31.preview",  # no release that day
+        "2023-03-03.preview",  # before Stripe's previews, and no release that day
+        "2026-02-30.preview",  # no such day
     ):
         assert not versions.is_known(bad), bad
 
