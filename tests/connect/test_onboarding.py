@@ -242,7 +242,10 @@ def test_account_links_and_their_errors(client: stripe.StripeClient) -> None:
     assert err.value.code == "parameters_exclusive"
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.account_links.create({"account": "acct_1Nope000000000", "type": "account_onboarding"})
-    assert err.value.param == "account"
+    assert err.value.param == "account" and err.value.code is None
+    assert err.value.user_message == (  # Stripe's text: apps recognise a stale account id by it
+        "You requested an account link for an account that is not connected to your platform or does not exist."
+    )
     # account_update only where the platform collects the requirements (Stripe's parameter docs)
     for kind in ("standard", "express"):
         stripe_collects = client.v1.accounts.create({"type": kind})

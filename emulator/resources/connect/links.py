@@ -37,6 +37,10 @@ ONBOARDING_PATH = "/_emulator/onboarding/"
 LOGIN_PATH = "/_emulator/express/"
 
 NO_SUCH_ACCOUNT = "No such account: '{account}'"
+# Stripe's text, with no code (apps recognise a stale account id by it)
+LINK_NOT_CONNECTED = (
+    "You requested an account link for an account that is not connected to your platform or does not exist."
+)
 OWN_ACCOUNT = "You cannot create {what} for your own platform account; pass a connected account."
 UPDATE_NOT_COLLECTED = (
     "account_update links can only be created for connected accounts whose requirements your platform collects "
@@ -194,19 +198,22 @@ def find_login(state: State, token: str) -> tuple[Platform, str] | None:
     return None
 
 
-def _connected_param(ctx: Ctx, what: str) -> Obj:
+def _connected_param(ctx: Ctx, what: str, unknown: StripeError | None = None) -> Obj:
+    """The connected account ``account`` names; ``unknown``: the refusal when it is not one of the platform's."""
     account_id = ctx.params["account"]
     if account_id == ctx.platform.account_id:
         raise StripeError(OWN_ACCOUNT.format(what=what), param="account")
     account = ctx.platform.accounts.get(account_id)
     if account is None or (ctx.scope.is_connected and account_id != ctx.scope.account_id):
-        raise StripeError(NO_SUCH_ACCOUNT.format(account=account_id), param="account", code="resource_missing")
+        raise unknown or StripeError(
+            NO_SUCH_ACCOUNT.format(account=account_id), param="account", code="resource_missing"
+        )
     return account
 
 
 def create_link(ctx: Ctx) -> Obj:
     p = ctx.params
-    account = _connected_param(ctx, "an account link")
+    account = _connected_param(ctx, "an account link", StripeError(LINK_NOT_CONNECTED, param="account"))
     if "collect" in p and "collection_options" in p:
         raise StripeError(EXCLUSIVE, param="collection_options", code="parameters_exclusive")
     if p["type"] == "account_update" and accounts.stripe_collects(account.get("controller") or {}):
