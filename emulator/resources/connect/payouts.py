@@ -163,7 +163,7 @@ def create(ctx: Ctx) -> Obj:
     topups.check_amount(amount, currency)
     account = ctx.platform.account_by_id(ctx.scope.account_id) or {}
     if account.get("payouts_enabled") is False:
-        raise StripeError(PAYOUTS_DISABLED)
+        raise StripeError(PAYOUTS_DISABLED, code="payouts_not_allowed")  # Stripe's error-codes page
     if p.get("payout_method") is not None:
         raise StripeError(PAYOUT_METHOD_NOT_EMULATED, param="payout_method")
     bank = _destination(ctx, p, currency)
@@ -172,7 +172,7 @@ def create(ctx: Ctx) -> Obj:
     source_type = p.get("source_type") or "card"
     balance = ISSUING if p.get("source_balance") == "issuing" else "available"
     if source_type != "card" or ledger.available(ctx.scope, currency, balance) < amount:
-        raise StripeError(BALANCE_INSUFFICIENT, code="balance_insufficient", param="amount")
+        raise StripeError(BALANCE_INSUFFICIENT, code="balance_insufficient")  # Stripe's body names no param
     payout = _new(ctx, p, amount, currency, bank, None)
     ctx.scope.meta_of(payout["id"])[BALANCE_KEY] = balance
     payout["balance_transaction"] = _post(ctx, payout, -amount)["id"]
