@@ -88,8 +88,8 @@ class IdempotencyStore:
             if saved.in_flight:
                 raise StripeError(
                     errors.IDEMPOTENCY_IN_USE.format(key=key),
-                    status=409,
-                    type="idempotency_error",
+                    status=409,  # Stripe's logged answers: an invalid_request_error (the SDKs key on the 409)
+                    type="invalid_request_error",
                     code="idempotency_key_in_use",
                 )
             return saved

@@ -102,6 +102,7 @@ def test_in_flight_key_is_409_over_the_wire(
         second = other.post("/v1/test_helpers/issuing/authorizations", data=body, headers=headers)
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "idempotency_key_in_use"
+    assert second.json()["error"]["type"] == "invalid_request_error"  # as Stripe's logged 409s show it
     assert second.headers["stripe-should-retry"] == "true"
     release.set()
     t.join(10)
