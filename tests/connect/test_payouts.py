@@ -382,3 +382,12 @@ def test_a_payout_to_a_financial_account_arrives_as_a_received_credit(
     failed = client.v1.payouts.create({"amount": 1_000, "currency": "usd", "destination": bank.id}, opts)
     failed = client.v1.payouts.retrieve(failed.id, options=opts)
     assert (failed.status, failed.failure_code) == ("failed", "account_closed")
+
+
+def test_no_payouts_on_behalf_of_a_standard_account(client: stripe.StripeClient) -> None:
+    standard = client.v1.accounts.create({"type": "standard", "external_account": "btok_us_verified"})
+    client.v1.topups.create({"amount": 5_000, "currency": "usd"}, _opts(standard.id))
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payouts.create({"amount": 1_000, "currency": "usd"}, _opts(standard.id))
+    assert error_json(exc)["code"] == "not_allowed_on_standard_account"  # Stripe's error codes
+    assert client.v1.payouts.list(options=_opts(standard.id)).data == []

@@ -65,6 +65,8 @@ BALANCE_INSUFFICIENT = (
     "can use the /v1/balance endpoint to view your Stripe balance (for more details, see stripe.com/docs/api#balance)."
 )
 # Stripe's text (gumroad matches it; no code or param known)
+# Stripe's error-codes page (the platform cannot pay out for an account with the full Stripe Dashboard)
+ON_STANDARD_ACCOUNT = "Transfers and payouts on behalf of a Standard connected account are not allowed."
 PAYOUTS_DISABLED = (
     "Cannot create payouts; please contact us via https://support.stripe.com/contact with details for assistance."
 )
@@ -162,6 +164,8 @@ def create(ctx: Ctx) -> Obj:
     amount: int = p["amount"]
     topups.check_amount(amount, currency)
     account = ctx.platform.account_by_id(ctx.scope.account_id) or {}
+    if ctx.scope.is_connected and account.get("type") == "standard":
+        raise StripeError(ON_STANDARD_ACCOUNT, code="not_allowed_on_standard_account")
     if account.get("payouts_enabled") is False:
         raise StripeError(PAYOUTS_DISABLED, code="payouts_not_allowed")  # Stripe's error-codes page
     if p.get("payout_method") is not None:
