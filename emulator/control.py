@@ -240,7 +240,9 @@ class Control:
             raise StripeError(FIXTURE_TOO_DEEP) from None
         try:
             document = parse_data(data, "request body")
-            account = request.query_params.get("stripe_account") or None
+            # the connected account every step acts on: ``?stripe_account=``, or a ``Stripe-Account``
+            # header as `stripe fixtures --stripe-account` would send it
+            account = request.query_params.get("stripe_account") or request.headers.get("stripe-account") or None
             result = await loader.run(document, key or self.settings.fixtures_key, stripe_account=account)
         except FixtureError as exc:
             raise StripeError(str(exc)) from None

@@ -390,6 +390,15 @@ def test_stripe_account_applies_to_every_step(
         client.v1.issuing.cardholders.retrieve(cardholder_id, options={"stripe_account": account.id}).id
         == cardholder_id
     )
+    # the same with a Stripe-Account header, as the stripe CLI's --stripe-account sends it
+    resp = httpx.post(
+        server.url + "/_emulator/fixtures",
+        json=doc(CARDHOLDER),
+        headers={"Authorization": f"Bearer {api_key}", "Stripe-Account": account.id},
+    )
+    assert resp.status_code == 200, resp.text
+    other = resp.json()["ids"]["cardholder"]
+    assert client.v1.issuing.cardholders.retrieve(other, options={"stripe_account": account.id}).id == other
 
 
 # --- the shipped files -------------------------------------------------------------------------------
