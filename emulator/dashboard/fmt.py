@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from emulator.dashboard.html import Markup, el
-from emulator.resources.issuing.authorization_objects import exponent as decimals
+from emulator.resources.currencies import exponent as decimals
 
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 MAX_MAJOR_AMOUNT = Decimal("99999999")  # Stripe's largest amount is 8 digits of major units

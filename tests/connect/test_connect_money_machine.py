@@ -28,7 +28,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from emulator import EmulatorServer
 from emulator.resources.balance import ledger
 from emulator.resources.connect import bank_accounts
-from emulator.resources.issuing.authorization_objects import convert
+from emulator.resources.currencies import convert
 from tests.support import flows, machines
 
 NUMBERS = {"pays": "000123456789", "fails": "000111111116", "pending": bank_accounts.PENDING_NUMBER}

@@ -6,7 +6,7 @@ import pytest
 
 from emulator.resources import common
 from emulator.resources.connect import countries
-from emulator.resources.issuing.authorization_objects import RATES, convert, exchange_rate, exponent
+from emulator.resources.currencies import RATES, convert, exchange_rate, exponent
 
 
 def test_every_connect_currency_has_a_fixed_rate() -> None:

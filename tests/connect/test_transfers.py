@@ -176,7 +176,7 @@ def test_another_platforms_objects_are_not_found(
 
 # --- cross-border transfers (the platform is a US platform) ---------------------------------------
 
-USD_TO_GBP = 1_000_000 / 1_270_000  # the emulator's fixed rates (authorization_objects.RATES)
+USD_TO_GBP = 1_000_000 / 1_270_000  # the emulator's fixed rates (emulator/resources/currencies.py)
 
 
 def _abroad(client: stripe.StripeClient, country: str, **extra: Any) -> stripe.Account:

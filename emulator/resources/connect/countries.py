@@ -12,7 +12,7 @@ to accounts under the ``full`` service agreement: the US, the UK, the EEA, Canad
 (docs.stripe.com/connect/cross-border-payouts).
 
 Every currency here has a fixed rate and a number of decimals in
-:mod:`emulator.resources.issuing.authorization_objects` (``RATES``, ``exponent``): transfers
+:mod:`emulator.resources.currencies` (``RATES``, ``exponent``): transfers
 convert with them.
 """
 

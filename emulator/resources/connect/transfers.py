@@ -10,7 +10,7 @@ on the platform and ``payment`` on the connected account, whose source is the
 Cross-border transfers (the platform is a US platform): a transfer settles in the destination's
 ``default_currency`` (:mod:`emulator.resources.connect.countries`) when that differs from the
 transfer's currency and the destination is not in the US; its ``payment`` is then the amount
-converted at the emulator's fixed rates (``authorization_objects.convert``) with an
+converted at the emulator's fixed rates (:mod:`emulator.resources.currencies`) with an
 ``exchange_rate``, while the platform's side and the transfer stay in the transfer's currency. The
 transfer's book (``scope.meta``, :data:`SETTLEMENT_KEY`) keeps what was settled and how much of it
 was reversed since: a reversal takes back the converted share of its amount (never more than is
@@ -40,7 +40,7 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.balance import ledger, topups
 from emulator.resources.connect import accounts, countries
-from emulator.resources.issuing.authorization_objects import RATES, convert, exchange_rate
+from emulator.resources.currencies import RATES, convert, exchange_rate
 from emulator.resources.resource import Resource
 
 REVERSAL = "transfer_reversal"

@@ -35,11 +35,11 @@ from emulator.core.context import Ctx
 from emulator.core.objects import CARD, CARDHOLDER
 from emulator.core.store import Obj
 from emulator.resources.connect import accounts
+from emulator.resources.currencies import convert
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_spend as spend
 from emulator.resources.issuing import cardholders, spending_controls
 from emulator.resources.issuing.authorization_books import committed, holder_book_of
-from emulator.resources.issuing.authorization_objects import convert
 from emulator.resources.issuing.authorization_request import Request
 
 FRAUD_VERIFIED_FOR = 24 * 3600

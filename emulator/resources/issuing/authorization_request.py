@@ -18,6 +18,7 @@ from emulator.core.context import Ctx
 from emulator.core.objects import AUTHORIZATION
 from emulator.core.store import Obj
 from emulator.http.errors import StripeError
+from emulator.resources import currencies
 from emulator.resources.issuing import authorization_objects as objects
 from emulator.resources.issuing.authorization_books import open_book
 
@@ -90,16 +91,16 @@ def first_request(card: Obj, p: dict[str, Any]) -> Request:
     given_merchant: int | None = p.get("merchant_amount")
     if given is not None:
         given = non_negative(given, "amount")
-        amount = objects.convert(given, amount_currency, currency)
+        amount = currencies.convert(given, amount_currency, currency)
         if given_merchant is not None:
             merchant_amount = non_negative(given_merchant, "merchant_amount")
         elif amount_currency == merchant_currency:
             merchant_amount = given
         else:
-            merchant_amount = objects.convert(given, amount_currency, merchant_currency)
+            merchant_amount = currencies.convert(given, amount_currency, merchant_currency)
     elif given_merchant is not None:
         merchant_amount = non_negative(given_merchant, "merchant_amount")
-        amount = objects.convert(merchant_amount, merchant_currency, currency)
+        amount = currencies.convert(merchant_amount, merchant_currency, currency)
     else:
         raise StripeError(AMOUNT_REQUIRED, param="amount", code="parameter_missing")
     details: dict[str, Any] | None = p.get("amount_details")
@@ -123,7 +124,7 @@ def merchant_amount_of(auth: Obj, amount: int) -> int:
     authorization was made at."""
     if auth["amount"] and auth["merchant_amount"] and auth["merchant_currency"] != auth["currency"]:
         return round(int(auth["merchant_amount"]) * amount / int(auth["amount"]))
-    return objects.convert(amount, auth["currency"], auth["merchant_currency"])
+    return currencies.convert(amount, auth["currency"], auth["merchant_currency"])
 
 
 def increment_request(auth: Obj, p: dict[str, Any]) -> Request:

@@ -45,8 +45,8 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.connect import accounts, countries
+from emulator.resources.currencies import convert
 from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
-from emulator.resources.issuing.authorization_objects import convert
 from emulator.resources.resource import Resource
 
 URL = "/v1/issuing/cards"

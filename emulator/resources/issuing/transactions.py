@@ -31,7 +31,7 @@ from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
-from emulator.resources import common
+from emulator.resources import common, currencies
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_objects as objects
 from emulator.resources.issuing.authorization_books import transaction_book_of
@@ -212,7 +212,7 @@ def _unlinked(ctx: Ctx, kind: str) -> Obj:
     merchant_amount = p["amount"]
     if merchant_amount < 1:
         raise StripeError(MIN_ONE, param="amount", code="parameter_invalid_integer")
-    amount = objects.convert(merchant_amount, merchant_currency, card["currency"])
+    amount = currencies.convert(merchant_amount, merchant_currency, card["currency"])
     if amount < 1:
         raise StripeError(MIN_ONE, param="amount", code="parameter_invalid_integer")
     return create_transaction(
