@@ -262,8 +262,8 @@ def test_eligibility(spender: Spender) -> None:
     s = spender
     api = s.client.v1.issuing.disputes
     tx = capture(s, 1000)
-    s.client.v1.test_helpers.issuing.transactions.refund(tx.id, {"refund_amount": 1}, s.opts)
-    with pytest.raises(stripe.InvalidRequestError, match="refunded"):
+    s.client.v1.test_helpers.issuing.transactions.refund(tx.id, options=s.opts)
+    with pytest.raises(stripe.InvalidRequestError, match="has been refunded and can no longer be disputed"):
         api.create({"transaction": tx.id}, s.opts)
     refund = s.client.v1.issuing.authorizations.retrieve(tx.authorization, options=s.opts).transactions[1]
     with pytest.raises(stripe.InvalidRequestError, match="Only transactions of type capture"):
@@ -304,6 +304,32 @@ def test_atm_withdrawals_cannot_be_disputed(spender: Spender) -> None:
         s.client.v1.issuing.disputes.create({"transaction": tx.id}, s.opts)
     assert (err.value.http_status, err.value.param) == (400, "transaction")
     assert s.client.v1.issuing.transactions.retrieve(tx.id, options=s.opts).dispute is None
+
+
+def test_a_partly_refunded_capture_can_be_disputed_for_what_is_left(spender: Spender) -> None:
+    """Stripe's guide: the amount "defaults to the full transaction amount. Account for any
+    refunds". A dispute of what the refund left is decided on its evidence; one that still asks for
+    the refunded part is lost with ``refund_issued``."""
+    s = spender
+    api = s.client.v1.issuing.disputes
+    tx = capture(s, 1000)
+    s.client.v1.test_helpers.issuing.transactions.refund(tx.id, {"refund_amount": 300}, s.opts)
+    assert s.balance()["cash"] == 49_300
+    with pytest.raises(stripe.InvalidRequestError, match=r"between 1 and the transaction amount \(1000\)"):
+        api.create({"transaction": tx.id, "amount": 1001}, s.opts)
+    dispute = api.create({"transaction": tx.id, "amount": 700, "evidence": FRAUD}, s.opts)  # type: ignore[typeddict-item]
+    assert (dispute.amount, dispute.status) == (700, "unsubmitted")
+    api.submit(dispute.id, options=s.opts)
+    assert api.retrieve(dispute.id, options=s.opts).status == "won"
+    assert s.balance()["cash"] == 50_000
+    other = capture(s, 1000)
+    s.client.v1.test_helpers.issuing.transactions.refund(other.id, {"refund_amount": 300}, s.opts)
+    whole = api.create({"transaction": other.id, "evidence": FRAUD}, s.opts)  # type: ignore[typeddict-item]
+    assert whole.amount == 1000  # the default stays the full transaction amount
+    api.submit(whole.id, options=s.opts)
+    lost = api.retrieve(whole.id, options=s.opts)
+    assert (lost.status, lost.loss_reason) == ("lost", "refund_issued")
+    assert s.balance()["cash"] == 49_300
 
 
 def test_refund_of_a_capture_under_an_unsubmitted_dispute_loses_it(spender: Spender) -> None:

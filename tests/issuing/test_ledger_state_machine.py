@@ -49,6 +49,7 @@ class CaptureModel:
     refunded: int = 0
     dispute: str | None = None  # None, "open" (unsubmitted), "won", "lost"
     dispute_id: str = ""
+    dispute_amount: int = 0
     wins: bool = False
 
 
@@ -220,18 +221,30 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             c.refunded += taken
             self.model.cash += taken
 
-        @rule(target=open_disputes, tx=captures, win=st.booleans(), submit=st.booleans())
-        def dispute(self, tx: str, win: bool, submit: bool) -> Any:
-            """Open a dispute; submit it at once, or leave it unsubmitted for ``submit_dispute``."""
+        @rule(
+            target=open_disputes,
+            tx=captures,
+            win=st.booleans(),
+            submit=st.booleans(),
+            amount=st.one_of(st.none(), st.integers(1, 9_000)),
+        )
+        def dispute(self, tx: str, win: bool, submit: bool, amount: int | None) -> Any:
+            """Open a dispute (of the whole capture or of ``amount``); submit it at once, or leave
+            it unsubmitted for ``submit_dispute``."""
             c = self.model.captures[tx]
             explanation = "Not mine" if win else "losing_evidence"
-            evidence = {"reason": "fraudulent", "fraudulent": {"explanation": explanation}}
-            if c.refunded or c.dispute is not None:
+            params: dict[str, Any] = {"transaction": tx}
+            params["evidence"] = {"reason": "fraudulent", "fraudulent": {"explanation": explanation}}
+            if amount is not None:
+                params["amount"] = amount
+            disputed = c.amount if amount is None else amount
+            if c.refunded >= c.amount or c.dispute is not None or disputed > c.amount:
                 with pytest.raises(stripe.InvalidRequestError):
-                    self.client.v1.issuing.disputes.create({"transaction": tx, "evidence": evidence}, self.opts)  # type: ignore[typeddict-item]
+                    self.client.v1.issuing.disputes.create(params, self.opts)  # type: ignore[arg-type]
                 return multiple()
-            d = self.client.v1.issuing.disputes.create({"transaction": tx, "evidence": evidence}, self.opts)  # type: ignore[typeddict-item]
-            c.dispute, c.dispute_id, c.wins = "open", d.id, win
+            d = self.client.v1.issuing.disputes.create(params, self.opts)  # type: ignore[arg-type]
+            assert d.amount == disputed
+            c.dispute, c.dispute_id, c.wins, c.dispute_amount = "open", d.id, win, disputed
             if submit:
                 self.submit_dispute(tx)
                 return multiple()
@@ -247,10 +260,11 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
             if c.dispute != "open":
                 return
             self.client.v1.issuing.disputes.submit(c.dispute_id, options=self.opts)
-            # refunded while unsubmitted: lost (refund_issued), the money came back through the refund
-            c.dispute = "won" if c.wins and not c.refunded else "lost"
+            # refunds reaching into the disputed amount: lost (refund_issued), that money came back
+            overlap = c.refunded > c.amount - c.dispute_amount
+            c.dispute = "won" if c.wins and not overlap else "lost"
             if c.dispute == "won":
-                self.model.cash += c.amount
+                self.model.cash += c.dispute_amount
             status = self.client.v1.issuing.disputes.retrieve(c.dispute_id, options=self.opts).status
             assert status == c.dispute
 

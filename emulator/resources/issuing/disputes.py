@@ -2,17 +2,20 @@
 
 A dispute is opened on a capture: by ``transaction``, or for a card on a Treasury financial
 account by ``treasury[received_debit]`` (the ReceivedDebit the capture posted; ``transaction``
-works for those cards too). Only captures can be disputed, not refunded (even partly) ones, not
-ATM withdrawals (MCC 6011), each at most once, and within 110 days of the capture. ``amount``
-defaults to the whole capture and cannot exceed it. Evidence, amount and metadata can change while ``unsubmitted``; afterwards
+works for those cards too). Only captures can be disputed, not fully refunded ones, not ATM
+withdrawals (MCC 6011), each at most once, and within 110 days of the capture. ``amount``
+defaults to the whole capture and cannot exceed it, even after a partial refund (Stripe's guide:
+the amount "defaults to the full transaction amount. Account for any refunds"): the platform
+lowers it itself. Evidence, amount and metadata can change while ``unsubmitted``; afterwards
 only metadata. ``/submit`` checks the evidence (:mod:`dispute_evidence`) and answers
 ``submitted``.
 
 Outcome in the emulator (deterministic): right after the submit response the network decides,
 by the ``explanation`` of the evidence for the dispute's reason:
 
-* the capture was refunded (even partly) after the dispute was opened -> ``lost``
-  (``loss_reason: refund_issued``): the money already came back through the refund;
+* the capture's refunds, before or after the dispute was opened, reach into the disputed amount
+  (more was refunded than the capture less that amount) -> ``lost`` (``loss_reason:
+  refund_issued``): that money already came back through the refund;
 * it contains ``losing_evidence`` -> ``lost`` (``loss_reason: other``);
 * it contains ``pending_evidence`` -> stays ``submitted`` (no decision, ever);
 * anything else -> ``won``: for a financial-account card the disputed amount comes back to the
@@ -98,7 +101,7 @@ def _transaction_for(ctx: Ctx) -> tuple[Obj, Obj | None]:
 def _check_eligible(ctx: Ctx, tx: Obj) -> None:
     if tx["type"] != "capture":
         raise StripeError(NOT_CAPTURE.format(tx=tx["id"], type=tx["type"]), param="transaction")
-    if transaction_book_of(ctx.scope, tx["id"]).get("refunded"):
+    if transaction_book_of(ctx.scope, tx["id"]).get("refunded", 0) >= -tx["amount"]:
         raise StripeError(REFUNDED.format(tx=tx["id"]), param="transaction")
     if tx.get("dispute"):
         raise StripeError(ALREADY_DISPUTED.format(tx=tx["id"], dispute=tx["dispute"]), param="transaction")
@@ -106,6 +109,15 @@ def _check_eligible(ctx: Ctx, tx: Obj) -> None:
         raise StripeError(TOO_OLD.format(tx=tx["id"]), param="transaction")
     if (tx.get("merchant_data") or {}).get("category") in ATM_CATEGORIES:
         raise StripeError(ATM.format(tx=tx["id"]), param="transaction")
+
+
+def _refunds_overlap(ctx: Ctx, dispute: Obj) -> bool:
+    """Whether the capture's refunds took back part of the money the dispute asks for."""
+    tx = ctx.scope.get(ISSUING_TRANSACTION, dispute["transaction"])
+    refunded = int(transaction_book_of(ctx.scope, dispute["transaction"]).get("refunded", 0))
+    if tx is None:
+        return refunded > 0
+    return refunded > -int(tx["amount"]) - int(dispute["amount"])
 
 
 def _amount(value: int, tx: Obj) -> int:
@@ -217,7 +229,7 @@ def decide(ctx: Ctx, dispute: Obj) -> None:
     if dispute["status"] != "submitted":
         return
     text = evidence.explanation(dispute["evidence"])
-    if transaction_book_of(ctx.scope, dispute["transaction"]).get("refunded"):
+    if _refunds_overlap(ctx, dispute):
         _lose(ctx, dispute, "refund_issued")
         return
     if STAY in text:
