@@ -28,7 +28,7 @@ def test_guide_account_gets_active_capabilities(client: stripe.StripeClient) -> 
 
 
 def test_treasury_needs_transfers(client: stripe.StripeClient) -> None:
-    acct = client.v1.accounts.create({"capabilities": {"treasury": {"requested": True}}})
+    acct = client.v1.accounts.create({"type": "custom", "capabilities": {"treasury": {"requested": True}}})
     assert acct.capabilities.to_dict() == {"treasury": "inactive"}
     cap = client.v1.accounts.capabilities.retrieve(acct.id, "treasury")
     assert cap.status == "inactive"
@@ -37,8 +37,41 @@ def test_treasury_needs_transfers(client: stripe.StripeClient) -> None:
     assert updated.capabilities.to_dict() == {"transfers": "active", "treasury": "active"}
 
 
+@pytest.mark.parametrize(
+    "kind",
+    [
+        {"type": "express"},
+        {"type": "standard"},
+        {},  # neither type nor controller: a Standard account
+        {"controller": {"stripe_dashboard": {"type": "express"}}},
+        {"controller": {"stripe_dashboard": {"type": "none"}, "losses": {"payments": "stripe"}}},
+    ],
+)
+@pytest.mark.parametrize("name", ["card_issuing", "treasury"])
+def test_issuing_and_treasury_only_on_accounts_the_platform_controls(
+    client: stripe.StripeClient, kind: dict[str, object], name: str
+) -> None:
+    """Stripe's Issuing and Treasury Connect guides: only accounts without a Stripe-hosted Dashboard
+    whose requirements and losses the platform carries. Refused on create, update and the
+    capability endpoint alike; nothing changes."""
+    caps = {name: {"requested": True}, "transfers": {"requested": True}}
+    with pytest.raises(stripe.InvalidRequestError, match=f"The `{name}` capability can only be requested") as exc:
+        client.v1.accounts.create({**kind, "capabilities": caps})  # type: ignore[typeddict-item]
+    assert (exc.value.http_status, exc.value.param) == (400, f"capabilities[{name}][requested]")
+    acct = client.v1.accounts.create({**kind, "capabilities": {"transfers": {"requested": True}}})  # type: ignore[typeddict-item]
+    with pytest.raises(stripe.InvalidRequestError, match="can only be requested"):
+        client.v1.accounts.update(acct.id, {"capabilities": caps})  # type: ignore[typeddict-item]
+    with pytest.raises(stripe.InvalidRequestError, match="can only be requested"):
+        client.v1.accounts.capabilities.update(acct.id, name, {"requested": True})
+    assert sorted(client.v1.accounts.retrieve(acct.id).capabilities.to_dict()) == ["transfers"]
+    custom = client.v1.accounts.create(
+        {"controller": {"stripe_dashboard": {"type": "none"}, "requirement_collection": "application"}}
+    )
+    assert client.v1.accounts.capabilities.update(custom.id, name, {"requested": True}).requested
+
+
 def test_request_capability_through_capability_endpoint(client: stripe.StripeClient) -> None:
-    acct = client.v1.accounts.create({"country": "US"})
+    acct = client.v1.accounts.create({"country": "US", "type": "custom"})
     assert acct.capabilities.to_dict() == {}
     cap = client.v1.accounts.capabilities.update(acct.id, "card_issuing", {"requested": True})
     assert cap.status == "active" and cap.requested and cap.requested_at
@@ -52,7 +85,7 @@ def test_request_capability_through_capability_endpoint(client: stripe.StripeCli
 
 def test_capability_change_refreshes_financial_account_features(client: stripe.StripeClient) -> None:
     acct = client.v1.accounts.create(
-        {"capabilities": {"transfers": {"requested": True}, "treasury": {"requested": True}}}
+        {"type": "custom", "capabilities": {"transfers": {"requested": True}, "treasury": {"requested": True}}}
     )
     fa = flows.financial_account(client, acct.id)
     assert "card_issuing" in fa.restricted_features

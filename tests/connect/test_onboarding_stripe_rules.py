@@ -234,7 +234,7 @@ def test_login_links_need_finished_onboarding(
     assert links.NOT_ONBOARDED == LOGIN_ERROR
     require_onboarding(server, api_key)
     express = client.v1.accounts.create(
-        {"type": "express", "capabilities": {"card_issuing": {"requested": True}, "transfers": {"requested": True}}}
+        {"type": "express", "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}}}
     )
     assert express.details_submitted is False
     due = express.requirements.currently_due or []  # type: ignore[union-attr]
@@ -246,7 +246,7 @@ def test_login_links_need_finished_onboarding(
     done = client.v1.accounts.retrieve(express.id)
     assert done.details_submitted is True and done.requirements is not None and done.requirements.currently_due == []
     assert done.tos_acceptance is not None and done.tos_acceptance.date is not None
-    assert done.capabilities is not None and done.capabilities.card_issuing == "active"
+    assert done.capabilities is not None and done.capabilities.card_payments == "active"
     link = client.v1.accounts.login_links.create(express.id)
     assert link.object == "login_link"
 

@@ -85,7 +85,9 @@ def test_bad_transfers_move_nothing(
 
 def test_transfer_needs_the_transfers_capability(client: stripe.StripeClient) -> None:
     _fund_platform(client, 1_000)
-    other = client.v1.accounts.create({"country": "US", "capabilities": {"card_issuing": {"requested": True}}})
+    other = client.v1.accounts.create(
+        {"country": "US", "type": "custom", "capabilities": {"card_issuing": {"requested": True}}}
+    )
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.transfers.create({"amount": 100, "currency": "usd", "destination": other.id})
     assert error_json(exc)["code"] == "insufficient_capabilities_for_transfer"

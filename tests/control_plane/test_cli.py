@@ -200,7 +200,7 @@ def test_seed_makes_ids_deterministic() -> None:
         try:
             client = stripe.StripeClient("sk_test_seed", base_addresses={"api": url})
             account = client.v1.accounts.create(
-                {"country": "US", "capabilities": {"card_issuing": {"requested": True}}}
+                {"country": "US", "type": "custom", "capabilities": {"card_issuing": {"requested": True}}}
             )
             return [account.id, str(account.last_response.headers["request-id"])]
         finally:

@@ -382,7 +382,9 @@ def test_the_fixtures_endpoint_refuses_what_is_not_a_fixture_document(server: Em
 def test_stripe_account_applies_to_every_step(
     server: EmulatorServer, api_key: str, client: stripe.StripeClient
 ) -> None:
-    account = client.v1.accounts.create({"country": "US", "capabilities": {"card_issuing": {"requested": True}}})
+    account = client.v1.accounts.create(
+        {"country": "US", "type": "custom", "capabilities": {"card_issuing": {"requested": True}}}
+    )
     resp = load(server, api_key, doc(CARDHOLDER), stripe_account=account.id)
     assert resp.status_code == 200, resp.text
     cardholder_id = resp.json()["ids"]["cardholder"]

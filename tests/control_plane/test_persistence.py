@@ -33,7 +33,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
 
 def build_some_state(client: stripe.StripeClient) -> dict[str, str]:
     """An account, a funded financial account, a cardholder, a card and an authorization."""
-    account = client.v1.accounts.create({"country": "US", "capabilities": CAPABILITIES})  # type: ignore[typeddict-item]
+    account = client.v1.accounts.create({"country": "US", "type": "custom", "capabilities": CAPABILITIES})  # type: ignore[typeddict-item]
     opts: Any = {"stripe_account": account.id}
     fa = client.v1.treasury.financial_accounts.create(
         {"supported_currencies": ["usd"], "features": {"card_issuing": {"requested": True}}}, opts
@@ -119,7 +119,7 @@ def test_a_request_made_in_a_stripe_context_comes_back_on_its_account(running: R
     key = new_key()
     url = running.start()
     client = stripe.StripeClient(key, base_addresses={"api": url})
-    account = client.v1.accounts.create({"country": "US", "capabilities": CAPABILITIES})  # type: ignore[typeddict-item]
+    account = client.v1.accounts.create({"country": "US", "type": "custom", "capabilities": CAPABILITIES})  # type: ignore[typeddict-item]
     context: Any = {"stripe_context": account.id}
     made = client.v1.issuing.cardholders.create({"name": "Jenny Rosen", "billing": {"address": GUIDE_ADDRESS}}, context)
     running.stop()

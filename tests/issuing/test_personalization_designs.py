@@ -656,7 +656,9 @@ def test_bundles_and_designs_survive_a_restart(tmp_path: Path) -> None:
     try:
         url = running.start()
         c = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
-        account = c.v1.accounts.create({"country": "US", "capabilities": {"card_issuing": {"requested": True}}})
+        account = c.v1.accounts.create(
+            {"country": "US", "type": "custom", "capabilities": {"card_issuing": {"requested": True}}}
+        )
         opts: Opts = {"stripe_account": account.id}
         platform_design = active_design(c, preferences={"is_default": True}, lookup_key="gold")
         own = new_design(c, opts, name="Own")

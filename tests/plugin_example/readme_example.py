@@ -21,7 +21,9 @@ def test_issue_an_active_virtual_card(stripe_client: stripe.StripeClient) -> Non
 
 
 def test_code_that_uses_the_module_level_api(stripe_module) -> None:
-    account = stripe_module.Account.create(country="US", capabilities={"card_issuing": {"requested": True}})
+    account = stripe_module.Account.create(
+        type="custom", country="US", capabilities={"card_issuing": {"requested": True}}
+    )
     assert account.capabilities.card_issuing == "active"
 
 

@@ -63,7 +63,7 @@ def test_features_activate_right_after_the_answer_with_their_event(
 
 
 def test_needs_treasury_capability(client: stripe.StripeClient) -> None:
-    acct = client.v1.accounts.create({"capabilities": {"card_issuing": {"requested": True}}})
+    acct = client.v1.accounts.create({"type": "custom", "capabilities": {"card_issuing": {"requested": True}}})
     with pytest.raises(stripe.InvalidRequestError) as exc:
         flows.financial_account(client, acct.id)
     assert "treasury" in str(exc.value.user_message)

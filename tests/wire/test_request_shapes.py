@@ -150,7 +150,7 @@ def test_request_log_url_points_at_the_emulator(server: EmulatorServer, http: ht
 @pytest.mark.parametrize(("yes", "no"), [("True", "False"), ("TRUE", "FALSE"), ("true", "false")])
 def test_booleans_in_any_case_as_older_stripe_python_sends_them(http: httpx.Client, yes: str, no: str) -> None:
     # stripe-python before 12 encodes a Python bool as `True`/`False`; Stripe's v1 API takes them
-    account = http.post("/v1/accounts", data={"capabilities[card_issuing][requested]": yes})
+    account = http.post("/v1/accounts", data={"type": "custom", "capabilities[card_issuing][requested]": yes})
     assert account.status_code == 200, account.text
     assert account.json()["capabilities"]["card_issuing"] in ("active", "inactive", "pending")
     listed = http.get("/v1/events", params={"delivery_success": no})

@@ -8,7 +8,8 @@ once the terms are accepted). ``tos_acceptance`` is refused
 for accounts whose requirements Stripe collects (Standard, Express), unless the request acts as
 the account itself (``Stripe-Account``: what the hosted onboarding page does).
 ``card_issuing`` on a connected account is allowed: the emulated platform counts as already
-onboarded to Issuing. Capability changes emit ``capability.updated`` and ``account.updated``
+onboarded to Issuing; it and ``treasury`` only on accounts the platform controls (no Stripe-hosted
+Dashboard, requirements and losses on the platform: Stripe's Issuing and Treasury Connect guides). Capability changes emit ``capability.updated`` and ``account.updated``
 and refresh the features of the account's financial accounts.
 """
 
@@ -56,6 +57,13 @@ INVALID_SERVICE_AGREEMENT = errors.INVALID_ENUM.format(name=SERVICE_AGREEMENT, c
 RECIPIENT_CARD_PAYMENTS = (
     "Accounts under the `recipient` service agreement cannot request the `card_payments` capability."
 )
+# the emulator's text: Stripe's own for this refusal is not public (docs/connect.md, choices)
+PLATFORM_CONTROLLED_ONLY = (
+    "The `{name}` capability can only be requested for accounts that don't use a Stripe-hosted "
+    "Dashboard and whose requirements and losses your platform is responsible for (Custom accounts)."
+)
+# capabilities Stripe supports only on such accounts (its Issuing and Treasury Connect guides)
+PLATFORM_CONTROLLED = ("card_issuing", "treasury")
 SERVICE_AGREEMENT_LOCKED = (
     "The service agreement of an account cannot be changed once the account has accepted the Terms of Service."
 )
@@ -318,16 +326,32 @@ def requested_of(params: dict[str, Any]) -> dict[str, bool]:
     return {name: bool(v.get("requested")) for name, v in (params.get("capabilities") or {}).items() if v is not None}
 
 
+def platform_controlled(controller: Obj) -> bool:
+    """Whether the account has no Stripe-hosted Dashboard and the platform collects its
+    requirements and carries its losses: the only accounts Issuing and Treasury support."""
+    return (
+        (controller.get("stripe_dashboard") or {}).get("type") == "none"
+        and controller.get("requirement_collection") == "application"
+        and (controller.get("losses") or {}).get("payments") == "application"
+    )
+
+
 def check_capability_requests(
-    caps: dict[str, dict[str, Any]], requested: dict[str, bool], agreement: str = "full"
+    caps: dict[str, dict[str, Any]],
+    requested: dict[str, bool],
+    agreement: str = "full",
+    controller: Obj | None = None,
 ) -> None:
     """Refuse, before anything changes, what Stripe refuses of a capability request: unrequesting
-    a permanent capability, leaving ``card_payments`` requested without ``transfers``, or
-    ``card_payments`` on an account under the ``recipient`` service ``agreement``."""
+    a permanent capability, leaving ``card_payments`` requested without ``transfers``,
+    ``card_payments`` on an account under the ``recipient`` service ``agreement``, or
+    ``card_issuing``/``treasury`` on an account its platform does not control (``controller``)."""
     for name, want in requested.items():
         cap = caps.get(name)
         if not want and name in PERMANENT and cap is not None and cap["requested"]:
             raise StripeError(CAPABILITY_PERMANENT.format(name=name), param=f"capabilities[{name}][requested]")
+        if want and name in PLATFORM_CONTROLLED and controller is not None and not platform_controlled(controller):
+            raise StripeError(PLATFORM_CONTROLLED_ONLY.format(name=name), param=f"capabilities[{name}][requested]")
     after = {name for name, cap in caps.items() if cap["requested"]}
     after = (after | {n for n, want in requested.items() if want}) - {n for n, want in requested.items() if not want}
     for name, needed in REQUIRES.items():
@@ -388,7 +412,7 @@ def apply_capability_requests(
     """Record requested/unrequested capabilities, settle statuses against requirements; return
     {name: capability before} for those that changed (``before_objs``: taken earlier in the request)."""
     caps = _caps_meta(ctx, account)
-    check_capability_requests(caps, requested)
+    check_capability_requests(caps, requested, controller=account.get("controller"))
     if before_objs is None:
         before_objs = capability_snapshots(ctx, account, requested)
     for name, want in requested.items():
@@ -531,7 +555,9 @@ def create(ctx: Ctx) -> Obj:
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, None)
     check_contact(ctx.params)
-    check_capability_requests({}, requested_of(ctx.params), service_agreement_of(ctx.params, None))
+    check_capability_requests(
+        {}, requested_of(ctx.params), service_agreement_of(ctx.params, None), _controller_of(ctx.params)
+    )
     check_tos_acceptance(ctx, ctx.params, _controller_of(ctx.params), None)
     params = token_use.account_params(ctx, ctx.params)
     onboarding.check_legal_entity(params, None)
@@ -572,7 +598,7 @@ def update(ctx: Ctx) -> Obj:
     _check_documents(ctx, ctx.params, account["id"])
     check_contact(ctx.params)
     agreement = service_agreement_of(ctx.params, account)
-    check_capability_requests(_caps_meta(ctx, account), requested_of(ctx.params), agreement)
+    check_capability_requests(_caps_meta(ctx, account), requested_of(ctx.params), agreement, account.get("controller"))
     check_tos_acceptance(ctx, ctx.params, account["controller"], account["id"])
     before = ctx.snapshot(account)
     before_caps = capability_snapshots(ctx, account)
