@@ -76,8 +76,8 @@ class PlatformSettings:
     # Connected accounts: "instant" (onboarded at once) or "required" (Stripe's requirements
     # per country, business type and capability; see emulator/resources/connect/requirements.py).
     onboarding: str = "instant"
-    # Stripe's default limits (docs.stripe.com/issuing/controls/spending-controls): 500 USD a day on a
-    # card created without ``spending_limits``, 10,000 USD per authorization (Support turns them off).
+    # Stripe's default limits (docs.stripe.com/issuing/controls/spending-controls): 500 a day of the
+    # card's currency on a card created without ``spending_limits``, 10,000 per authorization (Support turns them off).
     default_spending_limits: bool = True
 
 

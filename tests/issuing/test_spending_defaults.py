@@ -1,13 +1,15 @@
-"""Stripe's default limits (docs.stripe.com/issuing/controls/spending-controls): 500 USD a day on a
-card created without ``spending_limits``, 10,000 USD per authorization; a platform setting turns
-both off, as Stripe Support can."""
+"""Stripe's default limits (docs.stripe.com/issuing/controls/spending-controls): 500 a day of the
+card's currency on a card created without ``spending_limits``, 10,000 per authorization (the guide
+reads "500 USD per day" to US readers and "500 EUR per day" to euro-area ones); a platform setting
+turns both off, as Stripe Support can."""
 
 from __future__ import annotations
 
 import httpx
+import pytest
 import stripe
 
-from tests.support import issuing_flows
+from tests.support import flows, issuing_flows
 
 DEFAULT = {"amount": 50_000, "categories": [], "interval": "daily"}
 
@@ -57,6 +59,36 @@ def test_10000_usd_per_authorization_whatever_the_card_allows(client: stripe.Str
         s.opts,  # type: ignore[arg-type]
     )
     assert grown.amount == 900_000 and grown.request_history[-1].reason == "spending_controls"
+
+
+@pytest.mark.parametrize("currency", ["eur", "gbp"])
+def test_the_defaults_are_in_the_cards_currency(client: stripe.StripeClient, http: httpx.Client, currency: str) -> None:
+    """A euro-area or UK program: 500 EUR (GBP) a day and 10,000 per authorization, not 500 USD
+    converted."""
+    r = http.post("/v1/test_helpers/issuing/fund_balance", data={"amount": "5000000", "currency": currency})
+    assert r.status_code == 200, r.text
+    billing = flows.billed_in(flows.COUNTRY_OF_CURRENCY[currency])
+    holder = client.v1.issuing.cardholders.create(flows.guide_cardholder_params(billing=billing))  # type: ignore[arg-type]
+    api = client.v1.issuing.cards
+    card = api.create({"cardholder": holder.id, "currency": currency, "type": "virtual", "status": "active"})
+    assert card.spending_controls.spending_limits_currency == currency
+    assert [limit.to_dict() for limit in card.spending_controls.spending_limits or []] == [DEFAULT]
+    authorize = client.v1.test_helpers.issuing.authorizations.create
+    assert authorize({"card": card.id, "amount": 47_000}).approved  # 470 of 500 a day
+    over = authorize({"card": card.id, "amount": 3_001})
+    assert over.approved is False and over.request_history[0].reason == "spending_controls"
+    roomy = api.create(
+        {
+            "cardholder": holder.id,
+            "currency": currency,
+            "type": "virtual",
+            "status": "active",
+            "spending_controls": {"spending_limits": [{"amount": 3_000_000, "interval": "daily"}]},
+        }
+    )
+    assert authorize({"card": roomy.id, "amount": 1_000_000}).approved  # exactly 10,000
+    capped = authorize({"card": roomy.id, "amount": 1_000_001})
+    assert capped.approved is False and capped.request_history[0].reason == "spending_controls"
 
 
 def test_the_platform_setting_turns_both_off(client: stripe.StripeClient, http: httpx.Client) -> None:

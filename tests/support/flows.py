@@ -20,6 +20,15 @@ GUIDE_ADDRESS: dict[str, str] = {
     "country": "US",
 }
 
+# Billing addresses in the regions of eur and gbp cards (a card goes only to a cardholder billed there)
+ADDRESSES: dict[str, dict[str, str]] = {
+    "US": GUIDE_ADDRESS,
+    "GB": {"line1": "10 Downing Street", "city": "London", "postal_code": "SW1A 2AA", "country": "GB"},
+    "FR": {"line1": "1 Rue de Rivoli", "city": "Paris", "postal_code": "75001", "country": "FR"},
+    "IE": {"line1": "1 O'Connell Street", "city": "Dublin", "postal_code": "D01 F5P2", "country": "IE"},
+}
+COUNTRY_OF_CURRENCY = {"usd": "US", "eur": "FR", "gbp": "GB"}
+
 # Plausible values of free-text parameters by name (the guide's), for requests made up from a
 # parameter schema: they get past the parameter checks into the resource rules.
 GUIDE_STRINGS: dict[str, str] = {
@@ -54,6 +63,11 @@ def guide_cardholder_params(*, terms_accepted: bool = False, **extra: Any) -> di
         acceptance = {"date": int(time.time()), "ip": "127.0.0.1"}
         params["individual"]["card_issuing"] = {"user_terms_acceptance": acceptance}
     return {**params, **extra}
+
+
+def billed_in(country: str) -> dict[str, Any]:
+    """``billing`` for a cardholder of ``country`` (``ADDRESSES``)."""
+    return {"address": dict(ADDRESSES[country])}
 
 
 def minimal_cardholder_params() -> dict[str, Any]:

@@ -13,7 +13,7 @@ the real-time endpoint:
    challenge (Stripe's, or one a real-time decline asked for), retries on the same card at the
    same merchant within :data:`FRAUD_VERIFIED_FOR` seconds bypass the fraud check and are marked
    ``verified_by_fraud_challenge: true`` (the real-time endpoint then sees the mark);
-5. ``spending_controls``: Stripe's fixed 10,000 USD per authorization (the platform setting
+5. ``spending_controls``: Stripe's fixed 10,000 of the card's currency per authorization (the platform setting
    ``default_spending_limits``), then the card's controls (its ``replacement_for`` chain shares interval limits) and
    of the cardholder (all their cards): categories, merchant countries, card presence,
    per-authorization limits and interval limits summed over what the authorizations of the
@@ -35,7 +35,7 @@ from emulator.core.context import Ctx
 from emulator.core.objects import CARD, CARDHOLDER
 from emulator.core.store import Obj
 from emulator.resources.connect import accounts
-from emulator.resources.currencies import convert
+from emulator.resources.currencies import convert, exponent
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_spend as spend
 from emulator.resources.issuing import cardholders, spending_controls
@@ -43,7 +43,8 @@ from emulator.resources.issuing.authorization_books import committed, holder_boo
 from emulator.resources.issuing.authorization_request import Request
 
 FRAUD_VERIFIED_FOR = 24 * 3600
-AUTHORIZATION_CAP_USD = 1_000_000  # Stripe's fixed limit per authorization (default_spending_limits)
+# Stripe's fixed limit per authorization (default_spending_limits): 10,000 of the card's currency
+AUTHORIZATION_CAP_UNITS = 10_000
 
 
 def card_reason(ctx: Ctx, card: Obj) -> str | None:
@@ -158,9 +159,8 @@ def _controls_allow(
 def spending_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request) -> str | None:
     # An increment is judged on the whole authorization: what it already commits plus the increment.
     amount = request.amount + (committed(ctx.scope, auth["id"]) if request.increment else 0)
-    if (
-        ctx.platform.settings.default_spending_limits
-        and convert(amount, auth["currency"], "usd") > AUTHORIZATION_CAP_USD
+    if ctx.platform.settings.default_spending_limits and amount > AUTHORIZATION_CAP_UNITS * 10 ** exponent(
+        auth["currency"]
     ):
         return "spending_controls"
     if not _controls_allow(ctx, card.get("spending_controls"), auth, amount, _card_chain(ctx, card), card["currency"]):

@@ -45,7 +45,7 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.connect import accounts, countries
-from emulator.resources.currencies import convert
+from emulator.resources.currencies import exponent
 from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
 from emulator.resources.resource import Resource
 
@@ -54,7 +54,9 @@ BIN = "400000"
 VALID_YEARS = 3
 MAX_CUSTOM_MONTHS = 60
 SECOND_LINE_MAX = 24
-DEFAULT_DAILY_LIMIT_USD = 50_000  # Stripe's default limit of a card created without spending_limits
+# Stripe's default limit of a card created without spending_limits: 500 a day in the card's currency
+# (its spending-controls guide reads "500 USD per day" for US readers, "500 EUR per day" for euro-area ones)
+DEFAULT_DAILY_LIMIT_UNITS = 500
 KEEPS_NUMBER = frozenset({"damaged", "expired"})
 NEEDS_OLD_CANCELED = frozenset({"lost", "stolen"})  # the old card must be canceled with this reason first
 PHONE_CURRENCIES = frozenset({"eur", "gbp"})
@@ -121,9 +123,10 @@ _SINGLE = {str(d): d for d in range(10)}
 
 
 def default_daily_limit(currency: str) -> Obj:
-    """Stripe's limit on a card created without ``spending_limits``: 500 USD a day, in the card's
-    currency (converted at the emulator's fixed rates for other currencies)."""
-    return {"amount": convert(DEFAULT_DAILY_LIMIT_USD, "usd", currency), "categories": [], "interval": "daily"}
+    """Stripe's limit on a card created without ``spending_limits``: 500 a day of the card's
+    currency (50000 for usd, eur and gbp cards)."""
+    amount = DEFAULT_DAILY_LIMIT_UNITS * 10 ** exponent(currency)
+    return {"amount": amount, "categories": [], "interval": "daily"}
 
 
 def luhn_check_digit(partial: str) -> str:
