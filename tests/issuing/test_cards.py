@@ -256,14 +256,13 @@ def test_eu_cards_need_cardholder_phone(client: stripe.StripeClient) -> None:
     silent = client.v1.issuing.cardholders.create(
         {
             "name": "Jenny Rosen",
-            "billing": GUIDE_CARDHOLDER["billing"],
+            "billing": flows.billed_in("FR"),
             "individual": {"first_name": "Jenny", "last_name": "Rosen"},
         }
     )
     err = error_of(lambda: new_card(client, cardholder=silent.id, currency="eur"))
     assert err.code == "cardholder_phone_number_required"
-    assert new_card(client, cardholder=silent.id).currency == "usd"
-    holder = create_cardholder(client)
+    holder = create_cardholder(client, billing=flows.billed_in("GB"))
     assert new_card(client, cardholder=holder.id, currency="gbp").currency == "gbp"
 
 
@@ -273,14 +272,47 @@ def test_a_connected_account_issues_in_its_region_currency(
 ) -> None:
     # the spec: "Supported currencies are `usd` in the US, `eur` in the EU, and `gbp` in the UK"
     acct = flows.connected_account(client, country=country, capabilities={"card_issuing": {"requested": True}})
-    holder = create_cardholder(client, acct.id)
+    holder = create_cardholder(client, acct.id, billing=flows.billed_in(country))
     for other in sorted({"usd", "eur", "gbp"} - {allowed}):
         err = error_of(lambda other=other: new_card(client, acct.id, cardholder=holder.id, currency=other))
         assert (err.http_status, err.param) == (400, "currency")
         assert acct.id in str(err.user_message) and country in str(err.user_message)
     assert new_card(client, acct.id, cardholder=holder.id, currency=allowed).currency == allowed
     # the platform itself stays free to try a UK or EU program (docs/issuing.md)
-    assert new_card(client, cardholder=create_cardholder(client).id, currency="gbp").currency == "gbp"
+    british = create_cardholder(client, billing=flows.billed_in("GB"))
+    assert new_card(client, cardholder=british.id, currency="gbp").currency == "gbp"
+
+
+@pytest.mark.parametrize(
+    ("country", "currency", "account_country"),
+    [
+        ("BR", "usd", None),
+        ("FR", "usd", None),
+        ("US", "eur", None),
+        ("GB", "eur", None),
+        ("US", "gbp", "GB"),
+        ("BR", "usd", "US"),
+    ],
+)
+def test_a_card_goes_only_to_a_cardholder_billed_in_its_region(
+    client: stripe.StripeClient, country: str, currency: str, account_country: str | None
+) -> None:
+    """Stripe accepts the cardholder and refuses the card (a test-mode answer recorded by a public
+    app: no code, no param): usd cards for the US, eur for the EEA, gbp for the UK."""
+    account = None
+    if account_country is not None:
+        caps = {"card_issuing": {"requested": True}}
+        account = flows.connected_account(client, country=account_country, capabilities=caps).id
+    address = {"line1": "1st Street", "city": "Somewhere", "postal_code": "10004", "country": country}
+    holder = create_cardholder(client, account, billing={"address": address})
+    assert holder.status == "active"
+    err = error_of(lambda: new_card(client, account, cardholder=holder.id, currency=currency))
+    assert (err.http_status, err.code, err.param) == (400, None, None)
+    assert err.user_message == f"Cardholder cannot have a billing address country of {country}."
+    assert client.v1.issuing.cards.list(options={"stripe_account": account} if account else {}).data == []
+    # Denmark is in the EEA, outside the euro area: its cardholders take eur cards
+    danish = create_cardholder(client, billing={"address": {**address, "country": "DK"}})
+    assert new_card(client, cardholder=danish.id, currency="eur").currency == "eur"
 
 
 def test_custom_expiry(client: stripe.StripeClient) -> None:

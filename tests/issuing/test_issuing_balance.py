@@ -31,7 +31,8 @@ class Program:
         self.opts: Any = {}
         if account:
             self.opts = {"stripe_account": account}
-        holder: dict[str, Any] = flows.guide_cardholder_params(phone_number="+442071234567")
+        billing = flows.billed_in(flows.COUNTRY_OF_CURRENCY[currency])
+        holder: dict[str, Any] = flows.guide_cardholder_params(phone_number="+442071234567", billing=billing)
         self.holder = client.v1.issuing.cardholders.create(holder, self.opts).id  # type: ignore[arg-type]
         self.card = client.v1.issuing.cards.create(
             {"cardholder": self.holder, "currency": currency, "type": "virtual", "status": "active"}, self.opts

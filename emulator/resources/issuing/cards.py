@@ -74,6 +74,10 @@ CURRENCY_OF_REGION = (
     "Issuing cards are `usd` in the US, `eur` in the EU and `gbp` in the UK."
 )
 FA_CLOSED = "Financial account {fa} is closed: it can no longer have cards."
+# Stripe's text (a test-mode answer recorded by a public app: no code, no param)
+BILLING_COUNTRY = "Cardholder cannot have a billing address country of {country}."
+# where a card's cardholder may live, by the card's currency (its program's region)
+BILLING_REGION = {"usd": frozenset({"US"}), "eur": countries.EEA, "gbp": frozenset({"GB"})}
 FA_FEATURE_NOT_ACTIVE = (
     "The `card_issuing` feature of financial account {fa} is {status}: it must be active before cards can use it. "
     "Request it with `features[card_issuing][requested]=true`."
@@ -242,6 +246,15 @@ def _check_region_currency(ctx: Ctx, currency: str) -> None:
         )
 
 
+def _check_billing_country(holder: Obj, currency: str) -> None:
+    """A card goes only to a cardholder whose billing address is in its program's region: the US
+    for usd, the EEA for eur, the UK for gbp (Stripe accepts the cardholder, refuses the card)."""
+    country = str(((holder.get("billing") or {}).get("address") or {}).get("country") or "")
+    region = BILLING_REGION.get(currency)
+    if region is not None and country not in region:
+        raise StripeError(BILLING_COUNTRY.format(country=country))
+
+
 def check_financial_account(ctx: Ctx, fa_id: str, currency: str, param: str = "financial_account") -> Obj:
     """The open financial account a card may draw on, or the Stripe-shaped refusal."""
     fa = common.get(ctx, "treasury.financial_account", fa_id, param=param)
@@ -311,6 +324,7 @@ def create(ctx: Ctx) -> Obj:
     holder = common.get(ctx, CARDHOLDER, p["cardholder"], param="cardholder")
     _check_capability(ctx)
     _check_region_currency(ctx, currency)
+    _check_billing_country(holder, currency)
     fa_id = p.get("financial_account")
     if fa_id:
         check_financial_account(ctx, fa_id, currency)
