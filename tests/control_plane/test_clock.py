@@ -183,6 +183,18 @@ def test_authorization_expires_after_seven_days(spender: Spender, http: httpx.Cl
     assert all(t.status != "open" for t in trxns)
 
 
+@pytest.mark.parametrize("category", ["hotels_motels_and_resorts", "car_rental_agencies", "airlines_air_carriers"])
+def test_lodging_car_rental_and_airlines_hold_for_31_days(spender: Spender, http: httpx.Client, category: str) -> None:
+    """Stripe's transactions guide: "hotels, airlines, and car rental companies are able to capture
+    up to 31 days after authorization"."""
+    s = spender
+    auth = s.authorize(1000, merchant_data={"category": category})
+    move(http, advance=30 * DAY)
+    assert s.client.v1.issuing.authorizations.retrieve(auth.id, options=s.opts).status == "pending"
+    move(http, advance=2 * DAY)
+    assert s.client.v1.issuing.authorizations.retrieve(auth.id, options=s.opts).status == "expired"
+
+
 def test_expiry_happens_on_the_next_request_as_real_time_passes(spender: Spender, http: httpx.Client) -> None:
     s = spender
     move(http, freeze=True)

@@ -21,8 +21,8 @@ from emulator.resources.issuing.authorization_request import merchant_amount_of
 
 DAY = 24 * 3600
 EXPIRY = 7 * DAY  # Stripe expires an uncaptured authorization after 7 days ...
-LONG_EXPIRY = 31 * DAY  # ... and up to 31 days at merchants that hold funds long (lodging, car rental)
-LONG_EXPIRY_CATEGORIES = frozenset({"hotels_motels_and_resorts", "car_rental_agencies"})
+LONG_EXPIRY = 31 * DAY  # ... and up to 31 days at merchants that hold funds long (lodging, car rental, airlines)
+LONG_EXPIRY_CATEGORIES = frozenset({"hotels_motels_and_resorts", "car_rental_agencies", "airlines_air_carriers"})
 EXPIRY_RETRY = 60  # a due expiry waits this long while a request awaits its real-time decision
 
 
