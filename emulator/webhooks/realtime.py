@@ -42,6 +42,12 @@ Outcome = Literal["no_endpoint", "approved", "declined", "timeout", "error"]
 INVALID_VERSION = "Invalid Stripe API version: {version}"
 BAD_STATUS = "Invalid response from the webhook endpoint: HTTP status {status} (expected 200)."
 NOT_JSON = "Invalid response from the webhook endpoint: the body is not a JSON object."
+# Stripe's real-time guide: "The only content type accepted for Authorization webhook responses is
+# application/json" (the header itself is optional)
+NOT_JSON_TYPE = (
+    "Invalid response from the webhook endpoint: Content-Type {content_type} (the only content type "
+    "accepted is application/json)."
+)
 APPROVED_MISSING = "Invalid response from the webhook endpoint: missing required field `approved`."
 APPROVED_NOT_BOOLEAN = "Invalid response from the webhook endpoint: `approved` must be a boolean."
 AMOUNT_INVALID = "Invalid response from the webhook endpoint: `amount` must be a positive integer."
@@ -223,6 +229,9 @@ def interpret(result: transport.Result, controllable: bool, cashback: int = 0) -
     version = result.headers.get("stripe-version", "").strip()
     if not versions.is_known(version):  # a released API version (emulator/spec/api-versions.json)
         return error(INVALID_VERSION.format(version=version))
+    content_type = result.headers.get("content-type", "").strip()
+    if content_type and content_type.split(";", 1)[0].strip().lower() != "application/json":
+        return error(NOT_JSON_TYPE.format(content_type=content_type[:100]))
     try:
         answer: Any = json.loads(result.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -396,6 +396,10 @@ def test_sdk_timeout_follows_the_platform_setting(shop: Shop, approves: bool) ->
     [
         (lambda r: (200, {"Content-Type": "application/json"}, b'{"approved": true}'), "Invalid Stripe API version: "),
         (lambda r: (200, VERSION, b"garbage"), realtime.NOT_JSON),
+        (  # Flask returning a string, Express's res.send(JSON.stringify(...)): not application/json
+            lambda r: (200, {**VERSION, "Content-Type": "text/html; charset=utf-8"}, b'{"approved": true}'),
+            realtime.NOT_JSON_TYPE.format(content_type="text/html; charset=utf-8"),
+        ),
         (lambda r: json_answer(503, {"approved": True}, VERSION), realtime.BAD_STATUS.format(status=503)),
     ],
 )
@@ -409,6 +413,14 @@ def test_sdk_bad_answers_decline_with_webhook_error(
     assert last.reason == "webhook_error"
     assert last.reason_message == message
     assert shop.cash() == 10_000
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json", "Application/JSON; charset=utf-8"])
+def test_sdk_answers_as_json_or_without_a_content_type_decide(shop: Shop, content_type: str | None) -> None:
+    headers = dict(VERSION) if content_type is None else {**VERSION, "Content-Type": content_type}
+    shop.receiver.respond = lambda r: (200, headers, b'{"approved": true}')
+    auth = shop.buy(700)
+    assert (auth.approved, auth.request_history[-1].reason) == (True, "webhook_approved")
 
 
 def test_sdk_an_answer_without_a_decision_is_an_error_at_once(shop: Shop) -> None:
