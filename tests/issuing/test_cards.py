@@ -306,6 +306,10 @@ def test_a_card_goes_only_to_a_cardholder_billed_in_its_region(
     address = {"line1": "1st Street", "city": "Somewhere", "postal_code": "10004", "country": country}
     holder = create_cardholder(client, account, billing={"address": address})
     assert holder.status == "active"
+    # billed outside every region the account issues in (the platform: all three): under review,
+    # as Stripe showed the recorded Brazilian cardholder of a US platform
+    outside = country == "BR" or account_country not in (None, country)
+    assert holder.requirements.to_dict() == {"disabled_reason": "under_review" if outside else None, "past_due": []}
     err = error_of(lambda: new_card(client, account, cardholder=holder.id, currency=currency))
     assert (err.http_status, err.code, err.param) == (400, None, None)
     assert err.user_message == f"Cardholder cannot have a billing address country of {country}."

@@ -18,6 +18,11 @@ Rules:
   ``individual.card_issuing.user_terms_acceptance.date`` and ``.ip``. Anything missing is
   ``past_due`` with ``disabled_reason: requirements.past_due``; such a cardholder cannot hold an
   active card (:func:`cardholder_blockers`, used by cards and the authorization engine).
+  Otherwise a cardholder billed outside every region the account issues in (:func:`issuing_region`)
+  is ``under_review``, as a test-mode answer recorded by a public app shows a US platform's
+  cardholder billed in Brazil; cards refuse such a cardholder.
+* ``individual.verification`` is ``{"document": {"back": null, "front": null}}`` until a
+  document is given, as Stripe's answers show it.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.connect import legal_entity
+from emulator.resources.connect import countries, legal_entity
 from emulator.resources.issuing import spending_controls
 from emulator.resources.resource import Resource
 
@@ -84,6 +89,23 @@ DOB_LIMITS = {"day": (1, 31), "month": (1, 12), "year": (1900, 9999)}
 # --- requirements ---------------------------------------------------------------------------------
 
 
+# where a card's cardholder may be billed, by the card's currency (its program's region)
+BILLING_REGION = {"usd": frozenset({"US"}), "eur": countries.EEA, "gbp": frozenset({"GB"})}
+_EVERY_REGION = frozenset().union(*BILLING_REGION.values())
+
+
+def issuing_region(ctx: Ctx) -> frozenset[str]:
+    """The billing countries the account's cards may go to: a connected account's own region (the
+    US, the EEA, the UK), every region for the platform (which may try out any program)."""
+    if not ctx.scope.is_connected:
+        return _EVERY_REGION
+    account = ctx.scope.platform.account_by_id(ctx.scope.account_id) or {}
+    country = str(account.get("country") or countries.PLATFORM_COUNTRY)
+    if country in countries.EEA:
+        return BILLING_REGION["eur"]
+    return frozenset({country}) if country in ("US", "GB") else _EVERY_REGION
+
+
 def compute_requirements(ctx: Ctx, cardholder: Obj) -> Obj:
     """``requirements`` as Stripe reports them, from what the cardholder is missing."""
     past_due: list[str] = []
@@ -100,7 +122,10 @@ def compute_requirements(ctx: Ctx, cardholder: Obj) -> Obj:
             past_due.append("individual.first_name")
         if not individual.get("last_name"):
             past_due.append("individual.last_name")
-    return {"disabled_reason": "requirements.past_due" if past_due else None, "past_due": past_due}
+    if past_due:
+        return {"disabled_reason": "requirements.past_due", "past_due": past_due}
+    country = ((cardholder.get("billing") or {}).get("address") or {}).get("country")
+    return {"disabled_reason": None if country in issuing_region(ctx) else "under_review", "past_due": past_due}
 
 
 def cardholder_blockers(ctx: Ctx, cardholder: Obj) -> list[str]:
@@ -219,7 +244,7 @@ def _merge_individual(ctx: Ctx, current: Obj | None, given: dict[str, Any]) -> O
             "dob": None,
             "first_name": None,
             "last_name": None,
-            "verification": None,
+            "verification": {"document": {"back": None, "front": None}},
         }
     )
     for field in ("first_name", "last_name"):

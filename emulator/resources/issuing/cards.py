@@ -76,8 +76,6 @@ CURRENCY_OF_REGION = (
 FA_CLOSED = "Financial account {fa} is closed: it can no longer have cards."
 # Stripe's text (a test-mode answer recorded by a public app: no code, no param)
 BILLING_COUNTRY = "Cardholder cannot have a billing address country of {country}."
-# where a card's cardholder may live, by the card's currency (its program's region)
-BILLING_REGION = {"usd": frozenset({"US"}), "eur": countries.EEA, "gbp": frozenset({"GB"})}
 FA_FEATURE_NOT_ACTIVE = (
     "The `card_issuing` feature of financial account {fa} is {status}: it must be active before cards can use it. "
     "Request it with `features[card_issuing][requested]=true`."
@@ -250,7 +248,7 @@ def _check_billing_country(holder: Obj, currency: str) -> None:
     """A card goes only to a cardholder whose billing address is in its program's region: the US
     for usd, the EEA for eur, the UK for gbp (Stripe accepts the cardholder, refuses the card)."""
     country = str(((holder.get("billing") or {}).get("address") or {}).get("country") or "")
-    region = BILLING_REGION.get(currency)
+    region = cardholders.BILLING_REGION.get(currency)
     if region is not None and country not in region:
         raise StripeError(BILLING_COUNTRY.format(country=country))
 
