@@ -501,14 +501,12 @@ def test_political_exposure_is_one_of_stripes_values(client: stripe.StripeClient
 def test_a_card_on_an_account_still_onboarding_is_refused_with_the_reason(
     server: EmulatorServer, api_key: str, client: stripe.StripeClient
 ) -> None:
-    """The capability is requested, so the refusal points at the requirements, not at requesting it."""
+    """The capability is requested, so the refusal points at the requirements, not at requesting it
+    (for the cardholder as for the card)."""
     require_onboarding(server, api_key)
     account = custom_account(client, business_type="individual")
-    holder = client.v1.issuing.cardholders.create(flows.minimal_cardholder_params(), {"stripe_account": account.id})
     err = error_of(
-        lambda: client.v1.issuing.cards.create(
-            {"cardholder": holder.id, "currency": "usd", "type": "virtual"}, {"stripe_account": account.id}
-        )
+        lambda: client.v1.issuing.cardholders.create(flows.minimal_cardholder_params(), {"stripe_account": account.id})
     )
     assert err.code == "capability_not_active"
     assert "requested but not active yet" in str(err.user_message) and "currently_due" in str(err.user_message)

@@ -204,10 +204,14 @@ def test_card_issuing_capability_required(client: stripe.StripeClient) -> None:
     bare = flows.connected_account(
         client, capabilities={"transfers": {"requested": True}, "treasury": {"requested": True}}
     )
-    holder = create_cardholder(client, bare.id)
-    err = error_of(lambda: new_card(client, bare.id, cardholder=holder.id))
-    assert err.code == "capability_not_active"
+    # Stripe's Treasury guide: "After the card_issuing capability is active, ... can create
+    # cardholders and cards"
+    err = error_of(lambda: create_cardholder(client, bare.id))
+    assert (err.http_status, err.code) == (400, "capability_not_active")
+    assert "before creating cardholders and cards" in str(err.user_message)
+    assert client.v1.issuing.cardholders.list(options={"stripe_account": bare.id}).data == []
     client.v1.accounts.update(bare.id, {"capabilities": {"card_issuing": {"requested": True}}})
+    holder = create_cardholder(client, bare.id)
     assert new_card(client, bare.id, cardholder=holder.id).status == "inactive"
 
 

@@ -40,7 +40,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.connect import countries, legal_entity
+from emulator.resources.connect import accounts, countries, legal_entity
 from emulator.resources.issuing import spending_controls
 from emulator.resources.resource import Resource
 
@@ -87,6 +87,28 @@ DOB_LIMITS = {"day": (1, 31), "month": (1, 12), "year": (1900, 9999)}
 
 
 # --- requirements ---------------------------------------------------------------------------------
+
+
+# the emulator's texts (Stripe's own for a connected account are not public); the code is Stripe's
+CAPABILITY_NOT_ACTIVE = (
+    "The `card_issuing` capability is not active on account {account}: request it with "
+    "`capabilities[card_issuing][requested]=true` before creating cardholders and cards."
+)
+CAPABILITY_INACTIVE = (
+    "The `card_issuing` capability of account {account} is requested but not active yet: the account still "
+    "owes requirements (see its `requirements.currently_due`)."
+)
+
+
+def check_card_issuing(ctx: Ctx) -> None:
+    """Cardholders and cards are created only once the account's ``card_issuing`` is active
+    (Stripe's Treasury guide: "After the card_issuing capability is active, ... can create
+    cardholders and cards")."""
+    account = ctx.scope.account_id
+    if not accounts.is_capability_active(ctx, account, "card_issuing"):
+        requested = accounts.is_capability_requested(ctx, account, "card_issuing")
+        text = CAPABILITY_INACTIVE if requested else CAPABILITY_NOT_ACTIVE
+        raise StripeError(text.format(account=account), code="capability_not_active")
 
 
 # where a card's cardholder may be billed, by the card's currency (its program's region)
@@ -291,6 +313,7 @@ def create(ctx: Ctx) -> Obj:
     p = ctx.params
     kind = p.get("type") or "individual"
     billing = check_address(p["billing"]["address"], "billing[address]")
+    check_card_issuing(ctx)
     if kind == "company" and p.get("individual") is not None:
         raise StripeError(INDIVIDUAL_ON_COMPANY, param="individual")
     if kind == "individual" and p.get("company") is not None:

@@ -44,7 +44,7 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
-from emulator.resources.connect import accounts, countries
+from emulator.resources.connect import countries
 from emulator.resources.currencies import exponent
 from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
 from emulator.resources.resource import Resource
@@ -61,14 +61,6 @@ KEEPS_NUMBER = frozenset({"damaged", "expired"})
 NEEDS_OLD_CANCELED = frozenset({"lost", "stolen"})  # the old card must be canceled with this reason first
 PHONE_CURRENCIES = frozenset({"eur", "gbp"})
 
-CAPABILITY_NOT_ACTIVE = (
-    "The `card_issuing` capability is not active on account {account}: request it with "
-    "`capabilities[card_issuing][requested]=true` before creating cards."
-)
-CAPABILITY_INACTIVE = (
-    "The `card_issuing` capability of account {account} is requested but not active yet: the account still "
-    "owes requirements (see its `requirements.currently_due`)."
-)
 CURRENCY_OF_REGION = (
     "Cards in `{currency}` cannot be issued on account {account}, which is in {country}: "
     "Issuing cards are `usd` in the US, `eur` in the EU and `gbp` in the UK."
@@ -219,14 +211,6 @@ def shown_pin(stored: object) -> str:
 # --- checks shared by create and update ------------------------------------------------------------
 
 
-def _check_capability(ctx: Ctx) -> None:
-    account = ctx.scope.account_id
-    if not accounts.is_capability_active(ctx, account, "card_issuing"):
-        requested = accounts.is_capability_requested(ctx, account, "card_issuing")
-        text = CAPABILITY_INACTIVE if requested else CAPABILITY_NOT_ACTIVE
-        raise StripeError(text.format(account=account), code="capability_not_active")
-
-
 def _check_region_currency(ctx: Ctx, currency: str) -> None:
     """A connected account in the US, the euro area or the UK issues cards in its region's currency
     (the spec: "usd in the US, eur in the EU, and gbp in the UK"); the platform itself is left free
@@ -320,7 +304,7 @@ def create(ctx: Ctx) -> Obj:
     if not p.get("cardholder"):
         raise errors.missing("cardholder")
     holder = common.get(ctx, CARDHOLDER, p["cardholder"], param="cardholder")
-    _check_capability(ctx)
+    cardholders.check_card_issuing(ctx)
     _check_region_currency(ctx, currency)
     _check_billing_country(holder, currency)
     fa_id = p.get("financial_account")
