@@ -20,6 +20,11 @@ OLDER_PARAMETERS: dict[str, frozenset[str]] = {
     "post /v1/accounts": frozenset({"requested_capabilities"}),
     "post /v1/accounts/{account}": frozenset({"requested_capabilities"}),
 }
+# account and capability ``requirements``: a role's fields while no person has it, under the role's
+# name (``representative.first_name``, ``owners.email``; before: ``relationship.representative``,
+# ``relationship.owner``)
+PERSON_REQUIREMENTS = "2020-08-27"
+ROLE_REQUIREMENTS = {"representative.": "relationship.representative", "owners.": "relationship.owner"}
 # issuing.transaction ``purchase_details.fuel``: ``quantity_decimal`` and ``industry_product_code``
 # (before: ``volume_decimal``; the test helpers' ``purchase_details[fuel][volume_decimal]`` too)
 FUEL_QUANTITY = "2024-06-20"
@@ -61,6 +66,39 @@ def fuel_as_shown(fuel: dict[str, Any], version: str) -> dict[str, Any]:
     return {**kept, "volume_decimal": fuel.get("quantity_decimal")}
 
 
+def _older_requirement(name: str) -> str:
+    for prefix, older in ROLE_REQUIREMENTS.items():
+        if name.startswith(prefix):
+            return older
+    return name
+
+
+def _older_requirements(requirements: Any) -> Any:
+    """``requirements`` (an account's or a capability's) with each role's fields folded into the
+    one ``relationship.*`` entry versions before :data:`PERSON_REQUIREMENTS` show."""
+    if not isinstance(requirements, dict):
+        return requirements
+    out = dict(requirements)
+    for key, value in requirements.items():
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            out[key] = list(dict.fromkeys(_older_requirement(v) for v in value))
+        elif key == "errors" and isinstance(value, list):
+            out[key] = [
+                {**e, "requirement": _older_requirement(e["requirement"])}
+                if isinstance(e, dict) and "requirement" in e
+                else e
+                for e in value
+            ]
+    return out
+
+
+def _with_older_requirements(data: dict[str, Any]) -> dict[str, Any]:
+    changed: dict[str, Any] = {
+        k: _older_requirements(data[k]) for k in ("requirements", "future_requirements") if k in data
+    }
+    return {**data, **changed} if changed else data
+
+
 def adapt(data: dict[str, Any], object_type: str, source: str, target: str) -> dict[str, Any]:
     """``data`` (an event's ``data.object`` or ``previous_attributes``, of ``object_type``) rendered
     in ``source`` as ``target`` shows it. A copy when anything changes; what cannot be told apart
@@ -76,7 +114,10 @@ def adapt(data: dict[str, Any], object_type: str, source: str, target: str) -> d
         if older and not newer:
             out = {SETTLEMENT_RENAMED.get(k, k): v for k, v in data.items()}
             return {**out, "status": "complete"} if "id" in data else out
-    elif object_type == "account":
+    if object_type in ("account", "capability"):
+        if since(source, PERSON_REQUIREMENTS) and not since(target, PERSON_REQUIREMENTS):
+            data = _with_older_requirements(data)
+    if object_type == "account":
         reason = (data.get("requirements") or {}).get("disabled_reason")
         newer, older = since(source, PLATFORM_REJECTIONS), since(target, PLATFORM_REJECTIONS)
         table = {new: old for old, new in PLATFORM_REJECTED.items()} if newer and not older else {}

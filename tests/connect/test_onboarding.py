@@ -155,7 +155,22 @@ def test_company_needs_persons(server: EmulatorServer, api_key: str, client: str
     require_onboarding(server, api_key)
     account = custom_account(client, business_type="company")
     due = set(account.requirements.currently_due or [])  # type: ignore[union-attr]
-    assert {"company.name", "company.tax_id", "relationship.representative", "relationship.owner"} <= due
+    # no person yet: the roles' fields under their names (API 2020-08-27's format)
+    assert {"company.name", "company.tax_id", "representative.first_name", "owners.first_name"} <= due
+    assert "representative.relationship.title" in due and "representative.ssn_last_4" in due
+    headers = {"Stripe-Version": "2020-03-02"}
+    old = httpx.get(f"{server.url}/v1/accounts/{account.id}", auth=(api_key, ""), headers=headers).json()[
+        "requirements"
+    ]
+    assert {"relationship.representative", "relationship.owner"} <= set(old["currently_due"])
+    assert not [r for r in old["currently_due"] if r.startswith(("representative.", "owners."))]
+    path = f"{server.url}/v1/accounts/{account.id}/capabilities/card_issuing"
+    cap = httpx.get(path, auth=(api_key, ""), headers=headers).json()["requirements"]
+    assert "relationship.representative" in cap["currently_due"]
+    assert (
+        "representative.first_name"
+        in client.v1.accounts.capabilities.retrieve(account.id, "card_issuing").requirements.currently_due
+    )  # type: ignore[union-attr, operator]
     company = {"name": "Rocket Rides", "phone": "0000000000", "tax_id": "111111111", "address": US_ADDRESS}
     account = submit_details(client, account.id, company=company)
     assert account.company is not None and account.company.tax_id_provided is True
@@ -169,7 +184,7 @@ def test_company_needs_persons(server: EmulatorServer, api_key: str, client: str
     assert person.requirements is not None and "dob.day" in (person.requirements.currently_due or [])
     account = client.v1.accounts.retrieve(account.id)
     due = set(account.requirements.currently_due or [])  # type: ignore[union-attr]
-    assert f"{person.id}.dob.day" in due and "relationship.representative" not in due
+    assert f"{person.id}.dob.day" in due and not [r for r in due if r.startswith("representative.")]
     assert account.capabilities is not None and account.capabilities.card_issuing == "inactive"
     rest = {k: v for k, v in INDIVIDUAL.items() if k != "first_name"}
     person = client.v1.accounts.persons.update(account.id, person.id, rest)  # type: ignore[arg-type]

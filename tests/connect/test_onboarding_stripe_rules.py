@@ -307,6 +307,11 @@ def test_future_requirements_stay_empty(server: EmulatorServer, api_key: str, cl
 
 # --- 4. Stripe's testing-verification walk-through completes; owners' details come later ----------
 
+# a US representative's fields, as listed while no person has the role (API 2020-08-27's format)
+REPRESENTATIVE_FIELDS = sorted(
+    ["address.city", "address.line1", "address.postal_code", "address.state", "dob.day", "dob.month", "dob.year"]
+    + ["email", "first_name", "last_name", "phone", "relationship.title", "ssn_last_4"]
+)
 SCHENECTADY = {"city": "Schenectady", "line1": "123 State St", "postal_code": "12345", "state": "NY"}
 
 
@@ -344,8 +349,8 @@ def test_stripes_verification_walkthrough_completes(
         },
     )
     assert sorted(account.requirements.currently_due or []) == [  # type: ignore[union-attr]
-        "relationship.owner",
-        "relationship.representative",
+        *(f"owners.{name}" for name in ("email", "first_name", "last_name")),
+        *(f"representative.{name}" for name in REPRESENTATIVE_FIELDS),
     ]
     jenny = client.v1.accounts.persons.create(
         account.id,
@@ -546,7 +551,7 @@ def test_card_issuing_alone_needs_no_beneficial_owners(
         company={"name": "Co", "phone": "0000000000", "tax_id": "000000000", "address": US_ADDRESS},
     )
     assert account.requirements is not None
-    assert account.requirements.currently_due == ["relationship.representative"]
+    assert account.requirements.currently_due == [f"representative.{name}" for name in REPRESENTATIVE_FIELDS]
     client.v1.accounts.persons.create(
         account.id,
         REPRESENTATIVE,
@@ -556,10 +561,10 @@ def test_card_issuing_alone_needs_no_beneficial_owners(
     done = client.v1.accounts.retrieve(account.id)
     assert done.requirements is not None and done.requirements.currently_due == []
     assert done.capabilities is not None and done.capabilities.card_issuing == "active"
-    # transfers needs them: the owner's name (and, without owners, relationship.owner)
+    # transfers needs them: the owner's name (and, without owners, the owners' fields)
     more = client.v1.accounts.update(account.id, {"capabilities": {"transfers": {"requested": True}}})
     due = more.requirements.currently_due or []  # type: ignore[union-attr]
     assert f"{owner.id}.first_name" in due and "external_account" in due
     assert more.capabilities is not None and more.capabilities.card_issuing == "active"
     client.v1.accounts.persons.delete(account.id, owner.id)
-    assert "relationship.owner" in (client.v1.accounts.retrieve(account.id).requirements.currently_due or [])  # type: ignore[union-attr]
+    assert "owners.first_name" in (client.v1.accounts.retrieve(account.id).requirements.currently_due or [])  # type: ignore[union-attr]

@@ -110,3 +110,19 @@ def test_settlement_names_are_adapted_both_ways(source: str, target: str) -> Non
     given, wanted = (new, old) if source > target else (old, new)
     assert api_changes.adapt(given, "issuing.settlement", source, target) == wanted
     assert api_changes.adapt(given, "issuing.settlement", source, source) is given
+
+
+def test_pinned_copies_of_older_versions() -> None:
+    """What an endpoint pinned to an older version gets of the shapes that changed since."""
+    endive, old = "2026-10-28.endive", "2020-03-02"
+    account = {
+        "object": "account",
+        "requirements": {
+            "currently_due": ["company.name", "owners.email", "owners.first_name", "representative.dob.day"],
+            "errors": [{"code": "invalid_value_other", "reason": "x", "requirement": "representative.phone"}],
+        },
+    }
+    shown = api_changes.adapt(account, "account", endive, old)["requirements"]
+    assert shown["currently_due"] == ["company.name", "relationship.owner", "relationship.representative"]
+    assert shown["errors"][0]["requirement"] == "relationship.representative"
+    assert api_changes.adapt(account, "account", endive, "2020-08-27") is account

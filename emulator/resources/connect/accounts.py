@@ -769,8 +769,13 @@ ROUTES: list[Route] = [
 
 def render(ctx: Ctx, account: Obj) -> Obj:
     """The account in the request's API version: a platform's rejection is ``rejected.platform_*``
-    from 2026-09-30 on."""
+    from 2026-09-30 on; before 2020-08-27 a role's fields are one ``relationship.*`` requirement."""
     return api_changes.adapt(account, "account", api_changes.STORED, ctx.api_version)
+
+
+def render_capability(ctx: Ctx, capability: Obj) -> Obj:
+    """A capability in the request's API version (its requirements as :func:`render` shows them)."""
+    return api_changes.adapt(capability, "capability", api_changes.STORED, ctx.api_version)
 
 
 RESOURCE = Resource(
@@ -782,5 +787,5 @@ RESOURCE = Resource(
     events=("account.updated",),
     on_new_platform=init_platform,
 )
-CAPABILITY = Resource("capability", title="Capabilities", events=("capability.updated",))
+CAPABILITY = Resource("capability", title="Capabilities", render=render_capability, events=("capability.updated",))
 RESOURCES = (RESOURCE, CAPABILITY)

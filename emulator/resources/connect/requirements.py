@@ -42,6 +42,24 @@ TERMS: dict[str, tuple[str, ...]] = {
     "settings.treasury.tos_acceptance.date": ("treasury",),
     "settings.treasury.tos_acceptance.ip": ("treasury",),
 }
+# A role's requirements before any person has it: "owners.first_name", "representative.dob.day"
+ROLE_PREFIX = {"owner": "owners.", "representative": "representative."}
+# What each person of a company provides now, by the role that makes it due.
+PERSON_FIELDS: dict[str, tuple[str, ...]] = {
+    "representative": (
+        "{address}",
+        "dob.day",
+        "dob.month",
+        "dob.year",
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "relationship.title",
+        "{id_field}",
+    ),
+    "owner": ("email", "first_name", "last_name"),
+}
 # Stripe's "required verification information" for custom (platform-collected) accounts, kept
 # to what Issuing and Treasury platforms meet. requirement -> capabilities that need it.
 # ``{address}`` expands to the address fields of the account's country group.
@@ -70,8 +88,10 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "company.phone": (ALL,),
         "company.tax_id": (ALL,),
         "external_account": ("card_payments", "transfers"),
-        "relationship.owner": (OWNERS,),
-        "relationship.representative": (ALL,),
+        # while no person has the role, its fields under the role's name (API 2020-08-27's format;
+        # older versions show ``relationship.owner``/``relationship.representative``)
+        **{f"{ROLE_PREFIX['owner']}{name}": (OWNERS,) for name in PERSON_FIELDS["owner"]},
+        **{f"{ROLE_PREFIX['representative']}{name}": (ALL,) for name in PERSON_FIELDS["representative"]},
         **TERMS,
     },
 }
@@ -87,22 +107,6 @@ UNTYPED: dict[str, tuple[str, ...]] = {
 EVENTUALLY: dict[str, tuple[str, ...]] = {
     "individual": ("individual.id_number",),
     "company": (),
-}
-# What each person of a company provides now, by the role that makes it due.
-PERSON_FIELDS: dict[str, tuple[str, ...]] = {
-    "representative": (
-        "{address}",
-        "dob.day",
-        "dob.month",
-        "dob.year",
-        "email",
-        "first_name",
-        "last_name",
-        "phone",
-        "relationship.title",
-        "{id_field}",
-    ),
-    "owner": ("email", "first_name", "last_name"),
 }
 # What a person provides later (eventually due): an owner's address, date of birth and id number
 # (Stripe's testing-verification walk-through completes with an owner given only name and email).
@@ -362,6 +366,14 @@ def _company_checks(account: Obj, account_meta: dict[str, Any], country: str, ou
         outcome.errors.append(_error(code, REASON_TAX_ID, "company.tax_id"))
 
 
+def role_of(requirement: str) -> str | None:
+    """The person role a requirement asks for while no person has it (``owners.email`` -> owner)."""
+    for role, prefix in ROLE_PREFIX.items():
+        if requirement.startswith(prefix):
+            return role
+    return None
+
+
 def _met(account: Obj, requirement: str, persons: list[Obj], account_meta: dict[str, Any]) -> bool:
     if requirement == "business_type":
         return account.get("business_type") is not None
@@ -370,8 +382,8 @@ def _met(account: Obj, requirement: str, persons: list[Obj], account_meta: dict[
         return bool(profile.get("url") or profile.get("product_description"))
     if requirement == "external_account":
         return bool(account_meta.get("external_account")) or bool((account.get("external_accounts") or {}).get("data"))
-    if requirement in ("relationship.owner", "relationship.representative"):
-        role = requirement.split(".")[1]
+    role = role_of(requirement)
+    if role is not None:
         if role == "owner" and (account.get("company") or {}).get("owners_provided"):
             return True
         return any((p.get("relationship") or {}).get(role) for p in persons)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.store import Obj
-from emulator.resources.connect import countries
+from emulator.resources.connect import countries, requirements
 from emulator.resources.connect.bank_accounts import IBAN_COUNTRIES, TEST_IBAN_STEM
 
 TEST_URL = "https://accessible.stripe.com"
@@ -131,9 +131,9 @@ def calls(account: Obj, due: list[str], now: int, ip: str) -> list[Call]:
             update.update({nest("individual", k): v for k, v in person_field(rest, country).items()})
         elif head == "company":
             update.update(_company_field(rest, country))
-        elif requirement == "relationship.owner":
+        elif requirements.role_of(requirement) == "owner":
             update["company[owners_provided]"] = "true"
-        elif requirement == "relationship.representative":
+        elif requirements.role_of(requirement) == "representative":
             new_person = {
                 **_full_person(country),
                 "relationship[representative]": "true",
