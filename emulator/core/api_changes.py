@@ -28,6 +28,17 @@ ROLE_REQUIREMENTS = {"representative.": "relationship.representative", "owners."
 # issuing.transaction ``purchase_details.fuel``: ``quantity_decimal`` and ``industry_product_code``
 # (before: ``volume_decimal``; the test helpers' ``purchase_details[fuel][volume_decimal]`` too)
 FUEL_QUANTITY = "2024-06-20"
+# issuing.authorization ``request_history[].reason``: ``card_canceled``, ``card_expired`` and
+# ``cardholder_blocked`` (Stripe's changelog of 2024-06-20 added them; before, the broader reasons
+# the 2023-08-16 spec lists, the emulator's choice of which: docs/issuing.md)
+REQUEST_REASONS = "2024-06-20"
+OLDER_REASONS = {
+    "card_canceled": "card_inactive",
+    "card_expired": "card_inactive",
+    "cardholder_blocked": "cardholder_inactive",
+}
+# issuing.card ``shipping.status``: ``submitted`` (acacia added it; before: ``pending``)
+SHIPPING_SUBMITTED = "2024-09-30"
 # issuing.authorization ``status``: ``expired`` (before: ``reversed``)
 AUTHORIZATION_EXPIRED = "2025-03-31"
 # issuing.settlement amounts renamed ``*_amount`` and ``status`` added (before: the 2023 names)
@@ -99,14 +110,41 @@ def _with_older_requirements(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, **changed} if changed else data
 
 
+def request_history_as_shown(history: Any, version: str) -> Any:
+    """An authorization's stored ``request_history`` as ``version`` shows it (:data:`OLDER_REASONS`)."""
+    if since(version, REQUEST_REASONS) or not isinstance(history, list):
+        return history
+    if not any(isinstance(r, dict) and r.get("reason") in OLDER_REASONS for r in history):
+        return history
+    return [
+        {**r, "reason": OLDER_REASONS[r["reason"]]} if isinstance(r, dict) and r.get("reason") in OLDER_REASONS else r
+        for r in history
+    ]
+
+
+def shipping_as_shown(shipping: Any, version: str) -> Any:
+    """A card's stored ``shipping`` as ``version`` shows it (``submitted`` is ``pending`` before acacia)."""
+    if isinstance(shipping, dict) and shipping.get("status") == "submitted" and not since(version, SHIPPING_SUBMITTED):
+        return {**shipping, "status": "pending"}
+    return shipping
+
+
 def adapt(data: dict[str, Any], object_type: str, source: str, target: str) -> dict[str, Any]:
     """``data`` (an event's ``data.object`` or ``previous_attributes``, of ``object_type``) rendered
     in ``source`` as ``target`` shows it. A copy when anything changes; what cannot be told apart
     stays (a ``reversed`` authorization of an older version is not known to have expired)."""
     if object_type == "issuing.authorization":
         if data.get("status") == "expired" and not since(target, AUTHORIZATION_EXPIRED):
-            return {**data, "status": "reversed"}
-    elif object_type == "issuing.settlement":
+            data = {**data, "status": "reversed"}
+        if "request_history" in data:
+            history = request_history_as_shown(data["request_history"], target)
+            if history is not data["request_history"]:
+                data = {**data, "request_history": history}
+        return data
+    if object_type == "issuing.card" and "shipping" in data:
+        shipping = shipping_as_shown(data["shipping"], target)
+        return data if shipping is data["shipping"] else {**data, "shipping": shipping}
+    if object_type == "issuing.settlement":
         newer, older = since(source, SETTLEMENT_AMOUNTS), since(target, SETTLEMENT_AMOUNTS)
         if newer and not older:
             back = {new: old for old, new in SETTLEMENT_RENAMED.items()}

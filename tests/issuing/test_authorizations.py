@@ -223,6 +223,20 @@ def test_an_old_version_request_answers_in_its_version_and_its_event_in_the_acco
     assert event.data.previous_attributes["status"] == "pending"
 
 
+def test_reasons_added_in_2024_06_20_show_as_the_older_ones_before(spender: Spender, http: httpx.Client) -> None:
+    """Stripe's 2024-06-20 changelog added ``card_canceled`` (and ``card_expired``,
+    ``cardholder_blocked``) to ``request_history[].reason``; older versions see the 2023 spec's
+    ``card_inactive`` (``cardholder_inactive``)."""
+    s = spender
+    s.client.v1.issuing.cards.update(s.card, {"status": "canceled", "cancellation_reason": "lost"}, s.opts)
+    auth = s.authorize(1000)
+    assert auth.request_history[0].reason == "card_canceled"
+    headers = {"Stripe-Account": s.account}
+    for version, reason in (("2024-04-10", "card_inactive"), ("2024-06-20", "card_canceled")):
+        got = http.get(f"/v1/issuing/authorizations/{auth.id}", headers={**headers, "Stripe-Version": version})
+        assert got.json()["request_history"][0]["reason"] == reason, version
+
+
 def test_finalize_amount_adjusts_the_hold(spender: Spender) -> None:
     s = spender
     th = s.client.v1.test_helpers.issuing.authorizations

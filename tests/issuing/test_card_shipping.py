@@ -136,3 +136,14 @@ def test_shipping_update_validates_the_same_way(client: stripe.StripeClient) -> 
     fixed = _update(client, card.id, _shipping())
     assert _validation(fixed)["mode"] == "validation_and_normalization"
     assert _validation(fixed)["result"] == "likely_deliverable"
+
+
+def test_submitted_is_pending_before_acacia(client: stripe.StripeClient) -> None:
+    """Stripe's acacia changelog added ``submitted`` to ``shipping.status``: older versions see
+    ``pending``, here and in the webhooks of endpoints pinned to them."""
+    card = _create(client, _shipping())
+    submitted = client.v1.test_helpers.issuing.cards.submit_card(card.id)
+    assert submitted.shipping is not None and submitted.shipping.status == "submitted"
+    old = client.v1.issuing.cards.retrieve(card.id, options={"stripe_version": BEFORE_ACACIA})
+    assert old.shipping is not None and old.shipping.status == "pending"
+    assert old.shipping.address.line1 == SHIPPING["address"]["line1"]

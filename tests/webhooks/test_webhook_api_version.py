@@ -115,6 +115,15 @@ def test_settlement_names_are_adapted_both_ways(source: str, target: str) -> Non
 def test_pinned_copies_of_older_versions() -> None:
     """What an endpoint pinned to an older version gets of the shapes that changed since."""
     endive, old = "2026-10-28.endive", "2020-03-02"
+    auth = {"object": "issuing.authorization", "request_history": [{"reason": "cardholder_blocked"}]}
+    got = api_changes.adapt(auth, "issuing.authorization", endive, "2024-04-10")
+    assert got["request_history"] == [{"reason": "cardholder_inactive"}]
+    assert api_changes.adapt(auth, "issuing.authorization", endive, "2024-06-20") is auth
+    card = {"object": "issuing.card", "shipping": {"status": "submitted", "carrier": "usps"}}
+    assert api_changes.adapt(card, "issuing.card", endive, "2024-06-20")["shipping"] == {
+        "status": "pending",
+        "carrier": "usps",
+    }
     account = {
         "object": "account",
         "requirements": {

@@ -64,6 +64,7 @@ def render(ctx: Ctx, auth: Obj) -> Obj:
         ctx.renderer.render(ctx, tx, []) for tx in (store.get(t) for t in auth["transactions"]) if tx is not None
     ]
     out["status"] = status_for(ctx, auth["status"])
+    out["request_history"] = api_changes.request_history_as_shown(auth["request_history"], ctx.api_version)
     if auth.get("treasury") is None:
         out["balance_transactions"] = issuing_balance.balance_transactions(ctx, auth)
     return out

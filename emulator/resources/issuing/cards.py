@@ -36,6 +36,7 @@ import datetime as dt
 import time
 from typing import Any
 
+from emulator.core import api_changes
 from emulator.core.context import Ctx
 from emulator.core.objects import CARD, CARDHOLDER
 from emulator.core.store import Obj
@@ -189,6 +190,7 @@ def render(ctx: Ctx, card: Obj) -> Obj:
     if holder is not None:
         out["cardholder"] = cardholders.render(ctx, holder)
     out["wallets"] = _wallets(holder)
+    out["shipping"] = api_changes.shipping_as_shown(card.get("shipping"), ctx.api_version)
     if ctx.includes and ctx.path.get("card") == card["id"]:
         meta = ctx.scope.meta_of(card["id"])
         if "number" in ctx.includes:
