@@ -36,7 +36,7 @@ from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.router import Route, route
-from emulator.resources import common
+from emulator.resources import common, phones
 from emulator.resources.issuing import cardholders
 from emulator.resources.resource import Resource
 
@@ -99,9 +99,7 @@ def new_shipping(ctx: Ctx, params: dict[str, Any], path: str = "shipping") -> Ob
         "delivered_at": None,
         "eta": None,
         "name": params["name"],
-        "phone_number": cardholders.normalize_phone(phone, address["country"], f"{path}[phone_number]")
-        if phone
-        else None,
+        "phone_number": phones.normalize_phone(phone, address["country"], f"{path}[phone_number]") if phone else None,
         "require_signature": signature,
         "service": service,
         "shipped_at": None,

@@ -42,6 +42,7 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.connect import accounts, countries, legal_entity
 from emulator.resources.issuing import spending_controls
+from emulator.resources.phones import normalize_phone
 from emulator.resources.resource import Resource
 
 URL = "/v1/issuing/cardholders"
@@ -51,16 +52,11 @@ TERMS_NEEDED = (
     "individual.card_issuing.user_terms_acceptance.date",
     "individual.card_issuing.user_terms_acceptance.ip",
 )
-NANP = frozenset({"US", "CA", "PR", "GU", "VI", "AS", "MP"})
 
 _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _NAME = re.compile(rf"[{_LATIN} .,'&/:()\-]+")
 _PERSON_NAME = re.compile(rf"[{_LATIN} .,'\-]+")
 _HAS_LETTER = re.compile(rf"[{_LATIN}]")
-_PHONE_NOISE = re.compile(r"[\s().\-/]")
-# "+44 (0)20 7946 0958": the trunk 0 written after a country code is dialled only at home, never in E.164
-_TRUNK_ZERO = re.compile(r"\s*\(?\s*(?:\+|00)\s*\d{1,3}\s*\)?[\s.\-]*(\(\s*0\s*\))")
-_DIGITS = re.compile(r"[0-9]+")
 
 NAME_TOO_LONG = "Invalid name: must be at most 24 characters"
 NAME_BLANK = "The cardholder name cannot be blank."
@@ -71,7 +67,6 @@ NAME_CHARACTERS = (
 PERSON_NAME_CHARACTERS = (
     "Invalid {field}: '{name}' may contain only Latin letters, periods, commas, hyphens, spaces and apostrophes."
 )
-PHONE_INVALID = "Invalid phone number: {phone}. Provide it in E.164 format, such as +18888675309."
 DOB_MIN = "This value must be greater than or equal to {min}."
 DOB_MAX = "This value must be less than or equal to {max}."
 DOB_NOT_A_DATE = "Invalid date of birth: {year:04d}-{month:02d}-{day:02d} is not a valid date."
@@ -190,27 +185,6 @@ def _person_name(value: str, field: str, param: str) -> str:
             PERSON_NAME_CHARACTERS.format(field=field, name=name[:60]), param=param, code="invalid_characters"
         )
     return name
-
-
-def normalize_phone(value: str, country: str | None, param: str = "phone_number") -> str:
-    """``value`` in E.164, as Stripe stores it, or a 400."""
-    trunk = _TRUNK_ZERO.match(value)
-    raw = _PHONE_NOISE.sub("", value if trunk is None else value[: trunk.start(1)] + value[trunk.end(1) :])
-    plain = _DIGITS.fullmatch(raw) is not None
-    digits: str | None = None
-    if raw.startswith("+"):
-        digits = raw[1:]
-    elif raw.startswith("00"):
-        digits = raw[2:]
-    elif plain and country in NANP and len(raw) == 10:
-        digits = "1" + raw
-    elif plain and country in NANP and len(raw) == 11 and raw.startswith("1"):
-        digits = raw
-    elif plain and country == "GB" and raw.startswith("0") and len(raw) == 11:
-        digits = "44" + raw[1:]
-    if digits is None or not _DIGITS.fullmatch(digits) or not 8 <= len(digits) <= 15 or digits.startswith("0"):
-        raise StripeError(PHONE_INVALID.format(phone=value[:60]), param=param, code="parameter_invalid")
-    return "+" + digits
 
 
 def check_address(address: dict[str, Any], param: str) -> Obj:
