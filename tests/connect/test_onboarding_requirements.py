@@ -192,3 +192,49 @@ def test_the_page_accepts_the_terms_as_the_account_where_stripe_collects() -> No
     update, terms = calls[0][1], calls[1][1]
     assert "tos_acceptance[date]" not in update and update["settings[card_issuing][tos_acceptance][ip]"] == "10.0.0.1"
     assert terms == {"tos_acceptance[date]": "1700000000", "tos_acceptance[ip]": "10.0.0.1"}
+
+
+# --- what recorded Stripe answers list (antiwork/gumroad's cassettes, API 2023-10-16) -----------------
+
+
+def test_a_bare_company_lists_what_stripes_recorded_answer_lists() -> None:
+    """A US company asking card_payments and transfers, nothing given: Stripe's 30 requirements but
+    the statement descriptor (filled in from the business's name from 2023-10-16 on)."""
+    acct = account("US", "company", company=legal_entity.new_company())
+    acct["settings"]["payments"] = {"statement_descriptor": None}
+    outcome = requirements.evaluate(acct, [], {}, REQUIRED)
+    due = sorted(set(outcome.for_capability("card_payments")) | set(outcome.for_capability("transfers")))
+    address = ["address.city", "address.line1", "address.postal_code", "address.state"]
+    assert due == sorted(
+        ["business_profile.mcc", "business_profile.url", "company.name", "company.owners_provided"]
+        + ["company.phone", "company.tax_id", "external_account", "tos_acceptance.date", "tos_acceptance.ip"]
+        + [f"company.{a}" for a in address]
+        + [f"owners.{n}" for n in ("email", "first_name", "last_name")]
+        + [f"representative.{n}" for n in [*address, "dob.day", "dob.month", "dob.year", "email", "first_name"]]
+        + [f"representative.{n}" for n in ("last_name", "phone", "relationship.title", "ssn_last_4")]
+    )
+    later = set(outcome.for_capability("transfers", outcome.eventually))
+    assert {"owners.address.city", "owners.dob.day", "owners.phone"} <= later
+    shown = requirements.blank(due)
+    assert shown["alternatives"] == [
+        {
+            "alternative_fields_due": ["business_profile.product_description"],
+            "original_fields_due": ["business_profile.url"],
+        }
+    ]
+    # an owner person (or the attestation) meets the owners' fields, only the attestation owners_provided
+    owner = legal_entity.new_person("person_1B", acct["id"], 0)
+    owner["relationship"]["owner"] = True
+    with_owner = due_for(acct, "transfers", [owner])
+    assert "company.owners_provided" in with_owner and "owners.email" not in with_owner
+    acct["company"]["owners_provided"] = True
+    assert not [r for r in due_for(acct, "transfers") if r.startswith(("owners.", "company.owners"))]
+
+
+def test_the_mcc_is_not_a_transfers_requirement() -> None:
+    """Recorded answers: ``transfers`` active while ``business_profile.mcc`` is due, a ``recipient``
+    account never asked for it."""
+    acct = account("US", "individual")
+    assert "business_profile.mcc" not in due_for(acct, "transfers")
+    assert "business_profile.mcc" in due_for(acct, "card_payments")
+    assert "business_profile.mcc" in due_for(acct, "card_issuing")

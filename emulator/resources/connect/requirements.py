@@ -60,12 +60,15 @@ PERSON_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "owner": ("email", "first_name", "last_name"),
 }
+# ``business_profile.mcc``: asked for card payments (Stripe's recorded answers: ``transfers`` is active
+# with it due, a ``recipient`` account is never asked), and here for Issuing and Treasury too
+MCC_FOR = ("card_payments", "card_issuing", "treasury")
 # Stripe's "required verification information" for custom (platform-collected) accounts, kept
 # to what Issuing and Treasury platforms meet. requirement -> capabilities that need it.
 # ``{address}`` expands to the address fields of the account's country group.
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "individual": {
-        "business_profile.mcc": (ALL,),
+        "business_profile.mcc": MCC_FOR,
         "business_profile.url": (ALL,),
         "external_account": ("card_payments", "transfers"),
         "individual.{address}": (ALL,),
@@ -81,12 +84,14 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         **TERMS,
     },
     "company": {
-        "business_profile.mcc": (ALL,),
+        "business_profile.mcc": MCC_FOR,
         "business_profile.url": (ALL,),
         "company.{address}": (ALL,),
         "company.name": (ALL,),
         "company.phone": (ALL,),
         "company.tax_id": (ALL,),
+        # met by ``company[owners_provided]=true`` only (a recorded answer lists it beside ``owners.*``)
+        "company.owners_provided": (OWNERS,),
         "external_account": ("card_payments", "transfers"),
         # while no person has the role, its fields under the role's name (API 2020-08-27's format;
         # older versions show ``relationship.owner``/``relationship.representative``)
@@ -98,20 +103,24 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 # What an account without a business type is asked first (Stripe lists the type itself).
 UNTYPED: dict[str, tuple[str, ...]] = {
     "business_type": (ALL,),
-    "business_profile.mcc": (ALL,),
+    "business_profile.mcc": MCC_FOR,
     "business_profile.url": (ALL,),
     "external_account": ("card_payments", "transfers"),
     **TERMS,
-}
-# Fields only ever "eventually" due (collected later at Stripe, by volume).
-EVENTUALLY: dict[str, tuple[str, ...]] = {
-    "individual": ("individual.id_number",),
-    "company": (),
 }
 # What a person provides later (eventually due): an owner's address, date of birth and id number
 # (Stripe's testing-verification walk-through completes with an owner given only name and email).
 PERSON_EVENTUALLY: dict[str, tuple[str, ...]] = {
     "owner": ("{address}", "dob.day", "dob.month", "dob.year", "{id_field}"),
+}
+# Fields only ever "eventually" due (collected later at Stripe, by volume): requirement -> capabilities
+EVENTUALLY: dict[str, dict[str, tuple[str, ...]]] = {
+    "individual": {"individual.id_number": (ALL,)},
+    # while no person is an owner, what Stripe's recorded answer lists as eventually due for them
+    "company": {
+        f"{ROLE_PREFIX['owner']}{name}": (OWNERS,)
+        for name in ("{address}", "dob.day", "dob.month", "dob.year", "phone")
+    },
 }
 # Country groups: the address fields and the personal id number Stripe asks for.
 ADDRESS_WITH_STATE = ("address.city", "address.line1", "address.postal_code", "address.state")
@@ -180,11 +189,19 @@ def applies(caps: tuple[str, ...], name: str) -> bool:
     return ALL in caps or name in caps or (OWNERS in caps and name not in NO_OWNERS_NEEDED)
 
 
+# fields another may stand in for while due (Stripe's answers offer the description for the URL)
+ALTERNATIVES = {"business_profile.url": ["business_profile.product_description"]}
+
+
 def blank(past_due: Iterable[str] = (), eventually: Iterable[str] = (), errors: Iterable[Obj] = ()) -> Obj:
     """An ``account_requirements``-shaped hash; ``past_due`` is also ``currently_due``."""
     due = sorted(past_due)
     return {
-        "alternatives": [],
+        "alternatives": [
+            {"alternative_fields_due": list(ALTERNATIVES[r]), "original_fields_due": [r]}
+            for r in due
+            if r in ALTERNATIVES
+        ],
         "current_deadline": None,
         "currently_due": list(due),
         "disabled_reason": PAST_DUE if due else None,
@@ -306,10 +323,10 @@ def evaluate(
         for requirement in _expand(template, country):
             if not _met(account, requirement, persons, account_meta):
                 outcome.due[requirement] = (*outcome.due.get(requirement, ()), *caps)
-    for template in EVENTUALLY.get(kind or "", ()):
+    for template, caps in EVENTUALLY.get(kind or "", {}).items():
         for requirement in _expand(template, country):
             if not _met(account, requirement, persons, account_meta):
-                outcome.eventually[requirement] = (ALL,)
+                outcome.eventually[requirement] = caps
     if kind == "individual" and account.get("individual"):
         individual = account["individual"]
         fields_due, errors = check_person(individual, metas.get(individual["id"], {}), (), "individual.")
@@ -382,6 +399,8 @@ def _met(account: Obj, requirement: str, persons: list[Obj], account_meta: dict[
         return bool(profile.get("url") or profile.get("product_description"))
     if requirement == "external_account":
         return bool(account_meta.get("external_account")) or bool((account.get("external_accounts") or {}).get("data"))
+    if requirement == "company.owners_provided":
+        return bool((account.get("company") or {}).get("owners_provided"))
     role = role_of(requirement)
     if role is not None:
         if role == "owner" and (account.get("company") or {}).get("owners_provided"):

@@ -160,7 +160,12 @@ def _company_field(field: str, country: str) -> dict[str, str]:
     if field.startswith("address."):
         part = field.split(".", 1)[1]
         return {f"company[address][{part}]": _address(country).get(part, "")}
-    values: dict[str, Any] = {"name": TEST_COMPANY_NAME, "phone": TEST_PHONE, "tax_id": TEST_ID_NUMBER}
+    values: dict[str, Any] = {
+        "name": TEST_COMPANY_NAME,
+        "phone": TEST_PHONE,
+        "tax_id": TEST_ID_NUMBER,
+        "owners_provided": "true",
+    }
     if field in values:
         return {f"company[{field}]": str(values[field])}
     return {}
