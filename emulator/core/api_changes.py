@@ -20,6 +20,9 @@ OLDER_PARAMETERS: dict[str, frozenset[str]] = {
     "post /v1/accounts": frozenset({"requested_capabilities"}),
     "post /v1/accounts/{account}": frozenset({"requested_capabilities"}),
 }
+# account ``settings.payments.statement_descriptor`` (and the card payments prefix) filled in from the
+# business's name when unset (Stripe's changelog of 2023-10-16; before: left empty)
+STATEMENT_DESCRIPTOR_DEFAULT = "2023-10-16"
 # account and capability ``requirements``: a role's fields while no person has it, under the role's
 # name (``representative.first_name``, ``owners.email``; before: ``relationship.representative``,
 # ``relationship.owner``)

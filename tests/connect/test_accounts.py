@@ -466,3 +466,38 @@ def test_requested_capabilities_of_older_versions(http: httpx.Client, version: s
     # from 2020-08-27 on it is an unknown parameter, as at Stripe
     r = http.post("/v1/accounts", data=form, headers={"Stripe-Version": "2020-08-27"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "parameter_unknown"
+
+
+@pytest.mark.parametrize(
+    ("given", "descriptor", "prefix"),
+    [
+        (
+            {"business_profile": {"name": "Chuck Bartowski", "url": "https://vipul.gumroad.com/"}},
+            "CHUCK BARTOWSKI",
+            "CHUCK BART",
+        ),
+        ({"business_profile": {"url": "https://www.bestcookieco.com/shop"}}, "BESTCOOKIECO.COM", "BESTCOOKIE"),
+        (
+            {"business_type": "individual", "individual": {"first_name": "Jenny", "last_name": "Rosen"}},
+            "JENNY ROSEN",
+            "JENNY ROSE",
+        ),
+        ({"business_profile": {"name": "Bob"}}, None, None),  # under 5 characters: left unset
+    ],
+)
+def test_the_statement_descriptor_defaults_to_the_business_name(
+    client: stripe.StripeClient, given: dict[str, object], descriptor: str | None, prefix: str | None
+) -> None:
+    """Stripe's changelog of 2023-10-16 (a recorded answer shows "CHUCK BARTOWSKI" and its prefix
+    "CHUCK BART"); earlier versions leave it unset."""
+    acct = client.v1.accounts.create({"type": "custom", **given})  # type: ignore[arg-type]
+    assert acct.settings is not None and acct.settings.payments is not None
+    assert acct.settings.payments.statement_descriptor == descriptor
+    assert acct.settings.card_payments is not None and acct.settings.card_payments.statement_descriptor_prefix == prefix
+    old = client.v1.accounts.create({"type": "custom", **given}, {"stripe_version": "2023-08-16"})  # type: ignore[arg-type]
+    assert old.settings is not None and old.settings.payments is not None
+    assert old.settings.payments.statement_descriptor is None
+    # a descriptor given stays as given
+    own = client.v1.accounts.update(acct.id, {"settings": {"payments": {"statement_descriptor": "MY SHOP"}}})
+    assert own.settings is not None and own.settings.payments is not None
+    assert own.settings.payments.statement_descriptor == "MY SHOP"

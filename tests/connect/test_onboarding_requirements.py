@@ -198,8 +198,7 @@ def test_the_page_accepts_the_terms_as_the_account_where_stripe_collects() -> No
 
 
 def test_a_bare_company_lists_what_stripes_recorded_answer_lists() -> None:
-    """A US company asking card_payments and transfers, nothing given: Stripe's 30 requirements but
-    the statement descriptor (filled in from the business's name from 2023-10-16 on)."""
+    """A US company asking card_payments and transfers, nothing given: Stripe's 30 requirements."""
     acct = account("US", "company", company=legal_entity.new_company())
     acct["settings"]["payments"] = {"statement_descriptor": None}
     outcome = requirements.evaluate(acct, [], {}, REQUIRED)
@@ -208,6 +207,7 @@ def test_a_bare_company_lists_what_stripes_recorded_answer_lists() -> None:
     assert due == sorted(
         ["business_profile.mcc", "business_profile.url", "company.name", "company.owners_provided"]
         + ["company.phone", "company.tax_id", "external_account", "tos_acceptance.date", "tos_acceptance.ip"]
+        + ["settings.payments.statement_descriptor"]
         + [f"company.{a}" for a in address]
         + [f"owners.{n}" for n in ("email", "first_name", "last_name")]
         + [f"representative.{n}" for n in [*address, "dob.day", "dob.month", "dob.year", "email", "first_name"]]

@@ -18,6 +18,7 @@ anchor being the list's first day (:func:`days_schedule`, :func:`anchored_schedu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from emulator.core.store import Obj
@@ -133,6 +134,43 @@ def changes(schedule: Obj, params: dict[str, Any]) -> list[Change]:
         count = profile["estimated_worker_count"]
         out.append((("business_profile", "estimated_worker_count"), None if count == "" else count))
     return out
+
+
+# what a statement descriptor may not contain, and its length (Stripe's rules for descriptors)
+_NOT_IN_DESCRIPTOR = re.compile(r"[<>\\'\"*]")
+DESCRIPTOR_MAX = 22
+PREFIX_MAX = 10
+
+
+def _descriptor_source(account: Obj) -> str:
+    """The first of ``business_profile.name``, ``business_profile.url`` (its host), ``company.name``,
+    the individual's first and last name (Stripe's changelog of 2023-10-16)."""
+    profile = account.get("business_profile") or {}
+    url = str(profile.get("url") or "")
+    host = re.sub(r"^[a-z]+://", "", url, flags=re.IGNORECASE).split("/", 1)[0].removeprefix("www.")
+    individual = account.get("individual") or {}
+    person = " ".join(str(individual.get(k) or "") for k in ("first_name", "last_name")).strip()
+    for candidate in (profile.get("name"), host, (account.get("company") or {}).get("name"), person):
+        if candidate:
+            return str(candidate)
+    return ""
+
+
+def fill_statement_descriptor(account: Obj) -> None:
+    """Set an unset ``settings.payments.statement_descriptor`` (and ``card_payments``'
+    ``statement_descriptor_prefix``) from the business's name, as Stripe's answers show it: upper
+    case, at most 22 characters (the prefix: its first 10)."""
+    settings = account.get("settings") or {}
+    payments = settings.get("payments")
+    if not isinstance(payments, dict) or payments.get("statement_descriptor"):
+        return
+    text = " ".join(_NOT_IN_DESCRIPTOR.sub("", _descriptor_source(account)).upper().split())[:DESCRIPTOR_MAX].strip()
+    if len(text) < 5 or not any(c.isalpha() for c in text):  # Stripe's minimum: 5 characters, one letter
+        return
+    payments["statement_descriptor"] = text
+    card_payments = settings.get("card_payments")
+    if isinstance(card_payments, dict) and not card_payments.get("statement_descriptor_prefix"):
+        card_payments["statement_descriptor_prefix"] = text[:PREFIX_MAX].strip()
 
 
 def apply(account: Obj, checked: list[Change]) -> None:

@@ -569,6 +569,7 @@ def create(ctx: Ctx) -> Obj:
     ctx.platform.index[account_id] = ctx.platform.scope(account_id)
     onboarding.start(ctx, account)
     onboarding.apply_params(ctx, account, params)
+    _default_statement_descriptor(ctx, account)
     _after_capability_change(ctx, account, apply_capability_requests(ctx, account, requested_of(params), {}))
     external_accounts.attach_from_account(ctx, account, params)
     return account
@@ -633,6 +634,7 @@ def update(ctx: Ctx) -> Obj:
                     target.pop("user_agent", None)
                 else:
                     target["user_agent"] = tos["user_agent"]
+    _default_statement_descriptor(ctx, account)
     changed = apply_capability_requests(ctx, account, requested_of(p), before_caps)
     external_accounts.attach_from_account(ctx, account, p)
     sub = _account_ctx(ctx, account)
@@ -640,6 +642,12 @@ def update(ctx: Ctx) -> Obj:
         sub.emit("account.updated", account, before)
     _after_capability_change(ctx, account, changed)
     return account
+
+
+def _default_statement_descriptor(ctx: Ctx, account: Obj) -> None:
+    """From 2023-10-16 on, an unset statement descriptor takes the business's name (Stripe's changelog)."""
+    if api_changes.since(ctx.api_version, api_changes.STATEMENT_DESCRIPTOR_DEFAULT):
+        account_settings.fill_statement_descriptor(account)
 
 
 def _account_ctx(ctx: Ctx, account: Obj) -> Ctx:

@@ -71,6 +71,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "business_profile.mcc": MCC_FOR,
         "business_profile.url": (ALL,),
         "external_account": ("card_payments", "transfers"),
+        "settings.payments.statement_descriptor": ("card_payments",),
         "individual.{address}": (ALL,),
         "individual.dob.day": (ALL,),
         "individual.dob.month": (ALL,),
@@ -93,6 +94,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         # met by ``company[owners_provided]=true`` only (a recorded answer lists it beside ``owners.*``)
         "company.owners_provided": (OWNERS,),
         "external_account": ("card_payments", "transfers"),
+        "settings.payments.statement_descriptor": ("card_payments",),
         # while no person has the role, its fields under the role's name (API 2020-08-27's format;
         # older versions show ``relationship.owner``/``relationship.representative``)
         **{f"{ROLE_PREFIX['owner']}{name}": (OWNERS,) for name in PERSON_FIELDS["owner"]},
@@ -106,6 +108,7 @@ UNTYPED: dict[str, tuple[str, ...]] = {
     "business_profile.mcc": MCC_FOR,
     "business_profile.url": (ALL,),
     "external_account": ("card_payments", "transfers"),
+    "settings.payments.statement_descriptor": ("card_payments",),
     **TERMS,
 }
 # What a person provides later (eventually due): an owner's address, date of birth and id number

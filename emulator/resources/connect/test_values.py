@@ -35,6 +35,7 @@ TEST_ADDRESSES: dict[str, dict[str, str]] = {
 DEFAULT_ADDRESS = {"line1": "address_full_match", "city": "Berlin", "postal_code": "10115"}
 TEST_PERSON = {"first_name": "Jenny", "last_name": "Rosen", "email": "jenny.rosen@example.com"}
 TEST_COMPANY_NAME = "Rocket Rides Test Company"
+TEST_STATEMENT_DESCRIPTOR = "ROCKET RIDES"
 UNTYPED_BUSINESS_TYPE = "individual"  # what the page picks for an account without a type (choice)
 
 # (API path, form parameters, the account the request acts as (Stripe-Account) or None: the platform)
@@ -123,6 +124,8 @@ def calls(account: Obj, due: list[str], now: int, ip: str) -> list[Call]:
             update.update(test_bank_account(country))
         elif requirement in ("tos_acceptance.date", "tos_acceptance.ip"):
             (terms if by_stripe else update).update({"tos_acceptance[date]": str(now), "tos_acceptance[ip]": ip})
+        elif requirement == "settings.payments.statement_descriptor":
+            update["settings[payments][statement_descriptor]"] = TEST_STATEMENT_DESCRIPTOR
         elif head == "settings" and rest.endswith((".tos_acceptance.date", ".tos_acceptance.ip")):
             product = rest.split(".", 1)[0]  # settings.card_issuing.tos_acceptance.date
             update[f"settings[{product}][tos_acceptance][date]"] = str(now)
