@@ -12,10 +12,10 @@ from typing import Any
 
 # the version of the shape objects are stored in: renderers adapt from it (:func:`adapt`)
 STORED = "2023-08-16"
-# account create/update: the ``capabilities`` hash (before: the ``requested_capabilities`` list)
-CAPABILITIES_HASH = "2020-08-27"
-# parameters only older versions take ("<method> <template>" -> names; spec/overlay-old-versions.json):
-# under the default version they are unknown, so tools that send every parameter leave them out
+# parameters of older versions Stripe still takes but no longer documents ("<method> <template>" ->
+# names; spec/overlay-old-versions.json): the ``requested_capabilities`` list, which the
+# ``capabilities`` hash replaced in 2020-08-27 (recorded answers of 2023-10-16 still honour it);
+# tools that send every documented parameter leave them out
 OLDER_PARAMETERS: dict[str, frozenset[str]] = {
     "post /v1/accounts": frozenset({"requested_capabilities"}),
     "post /v1/accounts/{account}": frozenset({"requested_capabilities"}),

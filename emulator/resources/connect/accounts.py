@@ -302,13 +302,12 @@ def capability_snapshots(ctx: Ctx, account: Obj, extra: Iterable[str] = ()) -> d
 
 
 def take_requested_capabilities(ctx: Ctx) -> None:
-    """``requested_capabilities[]`` (API versions 2019-02-19 to 2020-08-27) as the ``capabilities``
-    hash that replaced it; under a later version it is the unknown parameter it is there."""
+    """``requested_capabilities[]`` (documented from 2019-02-19 to 2020-08-27) as the ``capabilities``
+    hash that replaced it. Later versions still take it: Stripe's recorded answers of 2023-10-16
+    request the capabilities it names (antiwork/gumroad's cassettes)."""
     names: list[str] | None = ctx.params.pop("requested_capabilities", None)
     if names is None:
         return
-    if api_changes.since(ctx.api_version, api_changes.CAPABILITIES_HASH):
-        raise errors.unknown_params(["requested_capabilities"])
     capabilities = ctx.params.setdefault("capabilities", {})
     known = capability_names(ctx)
     for i, name in enumerate(names):
