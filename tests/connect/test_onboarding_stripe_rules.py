@@ -85,9 +85,9 @@ def test_the_individual_is_a_person_of_the_account(client: stripe.StripeClient) 
     assert [p.id for p in reps.data] == [individual.id]
     # a change through the Persons API shows on the account, with account.updated
     changed = client.v1.accounts.persons.update(account.id, individual.id, {"phone": "0000000000"})
-    assert changed.phone == "0000000000"
+    assert changed.phone == "+10000000000"
     shown = client.v1.accounts.retrieve(account.id).individual
-    assert shown is not None and shown.phone == "0000000000" and shown.id == individual.id
+    assert shown is not None and shown.phone == "+10000000000" and shown.id == individual.id
     updated = events_of(client, account.id, "account.updated")[0]
     previous = updated.data.to_dict()["previous_attributes"]
     assert previous["individual"]["phone"] is None

@@ -14,7 +14,10 @@ its currency is the account's ``default_currency``. Bank accounts of connected a
 requirements Stripe collects (``controller.requirement_collection=stripe``: Standard and Express)
 cannot be created, updated or deleted (:data:`STRIPE_MANAGES`, our text); the platform's own
 account is not refused. The account's embedded ``external_accounts`` list follows every change.
-Events (on the account's scope): ``account.external_account.created|updated|deleted``. A failed
+Events (on the account's scope): ``account.external_account.created|updated|deleted``. Account create
+takes the bank account as ``external_account`` or as ``bank_account`` (the 2023-08-16 spec's parameter,
+which Stripe still honours: a hash without ``object``, or a token), not both (:data:`ONE_BANK_PARAM`,
+as Stripe words exclusive parameters); account update has no ``bank_account``. A failed
 payout sets the bank account's ``status`` to ``errored`` (:func:`mark_errored`); an update of its
 details (``account_holder_name``, ``account_holder_type``, ``account_type``) sets it back to ``new``
 (Stripe: "transfers are stopped until account details are updated").
@@ -40,6 +43,9 @@ ERRORED = "errored"
 DETAILS = ("account_holder_name", "account_holder_type", "account_type")
 
 MISSING_EXTERNAL_ACCOUNT = "Missing required param: external_account."
+EXTERNAL_ACCOUNT = "external_account"
+BANK_ACCOUNT_PARAM = "bank_account"  # account create's other name for it
+ONE_BANK_PARAM = f"You may only specify one of these parameters: {BANK_ACCOUNT_PARAM}, {EXTERNAL_ACCOUNT}."
 CARDS_NOT_EMULATED = (
     "Card external accounts are not emulated by stripe-issuing-emulator (see docs/connect-money.md): "
     "use a bank account."
@@ -137,13 +143,14 @@ def mark_errored(sub: Ctx, bank: Obj) -> None:
     sub.emit("account.external_account.updated", bank, before)
 
 
-def _details(value: Any) -> tuple[dict[str, Any] | None, str | None]:
-    """(bank details, or a stored token's id) from an ``external_account`` value."""
+def _details(value: Any, param: str = EXTERNAL_ACCOUNT) -> tuple[dict[str, Any] | None, str | None]:
+    """(bank details, or a stored token's id) from an ``external_account`` value (given as ``param``);
+    a hash without ``object`` is a bank account's."""
     if value is None:
-        raise StripeError(MISSING_EXTERNAL_ACCOUNT, param="external_account", code="parameter_missing")
+        raise StripeError(MISSING_EXTERNAL_ACCOUNT, param=param, code="parameter_missing")
     if isinstance(value, dict):
-        if value.get("object", "bank_account") != "bank_account":
-            raise StripeError(CARDS_NOT_EMULATED, param="external_account[object]")
+        if value.get("object", BANK_ACCOUNT) != BANK_ACCOUNT:
+            raise StripeError(CARDS_NOT_EMULATED, param=f"{param}[object]")
         if value.get("token") is None:
             return value, None
         value = value["token"]
@@ -152,32 +159,32 @@ def _details(value: Any) -> tuple[dict[str, Any] | None, str | None]:
     if magic is not None:
         return magic, None
     if token.startswith(("tok_", "card_")):
-        raise StripeError(CARDS_NOT_EMULATED, param="external_account")
+        raise StripeError(CARDS_NOT_EMULATED, param=param)
     return None, token
 
 
-def _prepare(sub: Ctx, account: Obj, value: Any) -> tuple[Obj, str | None, str | None]:
-    """(the new bank account, its payout outcome, the stored token to mark used) after every check;
-    nothing is stored yet."""
-    details, token_id = _details(value)
+def _prepare(sub: Ctx, account: Obj, value: Any, param: str = EXTERNAL_ACCOUNT) -> tuple[Obj, str | None, str | None]:
+    """(the new bank account, its payout outcome, the stored token to mark used) after every check,
+    errors naming ``param``; nothing is stored yet."""
+    details, token_id = _details(value, param)
     bank_id = None
     if token_id is not None:
-        token, details = tokens.check(sub, token_id, "bank_account", "external_account")
+        token, details = tokens.check(sub, token_id, "bank_account", param)
         bank_id = token["bank_account"]["id"]
     assert details is not None
-    bank, failure = bank_accounts.build(sub, details, "external_account", account_id=account["id"], bank_id=bank_id)
+    bank, failure = bank_accounts.build(sub, details, param, account_id=account["id"], bank_id=bank_id)
     # Stripe's test tokens stand for a bank account anew at each use (stripe-cli's
     # account.external_account.deleted trigger adds btok_us twice to one account)
     test_token = str(value.get("token") if isinstance(value, dict) else value) in bank_accounts.MAGIC_TOKENS
     if not test_token and any(b["fingerprint"] == bank["fingerprint"] for b in sub.scope.store(BANK_ACCOUNT).values()):
-        raise StripeError(BANK_ACCOUNT_EXISTS, param="external_account", code="bank_account_exists")
+        raise StripeError(BANK_ACCOUNT_EXISTS, param=param, code="bank_account_exists")
     return bank, failure, token_id
 
 
 def _store(sub: Ctx, account: Obj, prepared: tuple[Obj, str | None, str | None], default: bool) -> Obj:
     bank, failure, token_id = prepared
     if token_id is not None:
-        tokens.use(sub, token_id, "bank_account", "external_account")
+        tokens.use(sub, token_id, "bank_account", EXTERNAL_ACCOUNT)
     if default or default_for(sub, bank["currency"]) is None:
         _make_default(sub, bank)
     sub.scope.add(bank)
@@ -196,27 +203,38 @@ def create(ctx: Ctx) -> Obj:
     return _store(sub, account, prepared, bool(p.get("default_for_currency")))
 
 
+def _account_param(params: dict[str, Any]) -> tuple[str, Any] | None:
+    """(the parameter's name, its value) of the bank account an account create/update attaches:
+    ``external_account``, or ``bank_account`` (only in account create's parameters); not both."""
+    given = [name for name in (EXTERNAL_ACCOUNT, BANK_ACCOUNT_PARAM) if params.get(name) is not None]
+    if len(given) > 1:
+        raise StripeError(ONE_BANK_PARAM, param=BANK_ACCOUNT_PARAM)
+    return (given[0], params[given[0]]) if given else None
+
+
 def check_account_param(ctx: Ctx, params: dict[str, Any]) -> None:
-    """Account create/update: refuse a bad ``external_account`` before anything changes."""
-    value = params.get("external_account")
-    if value is None:
+    """Account create/update: refuse a bad ``external_account`` (or ``bank_account``) before anything changes."""
+    given = _account_param(params)
+    if given is None:
         return
-    details, token_id = _details(value)
+    param, value = given
+    details, token_id = _details(value, param)
     if token_id is not None:
-        tokens.check(ctx, token_id, "bank_account", "external_account")
+        tokens.check(ctx, token_id, "bank_account", param)
     else:
         assert details is not None
-        bank_accounts.check(details, "external_account")
+        bank_accounts.check(details, param)
 
 
 def attach_from_account(ctx: Ctx, account: Obj, params: dict[str, Any]) -> None:
-    """Account create/update with ``external_account`` (Stripe: it becomes the default external account
-    for its currency, and the old default, if any, is deleted)."""
-    value = params.get("external_account")
-    if value is None:
+    """Account create/update with ``external_account`` or ``bank_account`` (Stripe: it becomes the default
+    external account for its currency, and the old default, if any, is deleted)."""
+    given = _account_param(params)
+    if given is None:
         return
+    param, value = given
     sub = ctx.in_scope(ctx.platform.scope(account["id"]))
-    prepared = _prepare(sub, account, value)
+    prepared = _prepare(sub, account, value, param)
     old = default_for(sub, prepared[0]["currency"])
     _store(sub, account, prepared, True)
     if old is not None:
