@@ -16,7 +16,7 @@ from emulator import EmulatorServer
 from emulator.resources.connect import accounts, links
 from tests.support import flows
 from tests.support.errors import error_of
-from tests.support.onboarding import PERSON, PROFILE, TOS, US_ADDRESS, require_onboarding
+from tests.support.onboarding import PERSON, PROFILE, TOS, US_ADDRESS, card_issuing_individual, require_onboarding
 
 # a representative with every detail Stripe's test values verify
 REPRESENTATIVE: dict[str, Any] = {**PERSON, "relationship": {"representative": True, "title": "CEO"}}
@@ -435,23 +435,7 @@ def test_only_stripes_test_date_of_birth_matches(
     require_onboarding(server, api_key)
 
     def individual_account(dob: dict[str, int], **more: Any) -> stripe.Account:
-        return flows.connected_account(
-            client,
-            business_type="individual",
-            capabilities={"card_issuing": {"requested": True}},
-            business_profile=PROFILE,
-            tos_acceptance=TOS,
-            settings={"card_issuing": {"tos_acceptance": TOS}},
-            individual={
-                "first_name": "Jenny",
-                "last_name": "Rosen",
-                "email": "jenny@example.com",
-                "phone": "0000000000",
-                "address": US_ADDRESS,
-                "dob": dob,
-                **more,
-            },
-        )
+        return card_issuing_individual(client, dob=dob, **more)
 
     # a no-match (an arbitrary date, an SSN that is no test match): the keyed identity fails
     other = individual_account({"day": 2, "month": 3, "year": 1990}, ssn_last_4="1234")

@@ -12,9 +12,8 @@ import stripe
 
 from emulator import EmulatorServer
 from emulator.resources.connect import external_accounts
-from tests.support import flows
 from tests.support.errors import error_of
-from tests.support.onboarding import PROFILE, TOS, US_ADDRESS, require_onboarding
+from tests.support.onboarding import card_issuing_individual, require_onboarding
 
 RECORDED_VERSION: Any = {"stripe_version": "2023-10-16"}
 # gumroad's account create sends its bank details this way: no ``object``
@@ -257,25 +256,8 @@ def test_a_nine_digit_id_number_outside_the_us_is_no_ssn(client: stripe.StripeCl
 
 
 def _individual(client: stripe.StripeClient, **details: Any) -> stripe.Account:
-    """An individual's account with everything given but what verifies its identity: a date of birth
-    that is a no-match, so only a matching id number (or SSN) verifies it."""
-    return flows.connected_account(
-        client,
-        business_type="individual",
-        capabilities={"card_issuing": {"requested": True}},
-        business_profile=PROFILE,
-        tos_acceptance=TOS,
-        settings={"card_issuing": {"tos_acceptance": TOS}},
-        individual={
-            "first_name": "Jenny",
-            "last_name": "Rosen",
-            "email": "jenny@example.com",
-            "phone": "0000000000",
-            "address": US_ADDRESS,
-            "dob": {"day": 10, "month": 11, "year": 1980},
-            **details,
-        },
-    )
+    """A date of birth that is a no-match: only a matching id number (or SSN) verifies the account."""
+    return card_issuing_individual(client, dob={"day": 10, "month": 11, "year": 1980}, **details)
 
 
 def test_the_last_4_of_a_full_id_number_count_as_the_ssn_last_4_given(

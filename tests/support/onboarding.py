@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import stripe
 
 from emulator import EmulatorServer
+from tests.support import flows
 
 US_ADDRESS = {"line1": "address_full_match", "city": "South San Francisco", "state": "CA", "postal_code": "94080"}
 TOS = {"date": 1_700_000_000, "ip": "127.0.0.1"}
@@ -32,3 +34,24 @@ def require_onboarding(server: EmulatorServer, api_key: str, mode: str = "requir
         headers={"Authorization": f"Bearer {api_key}"},
     )
     assert resp.status_code == 200 and resp.json()["onboarding"] == mode
+
+
+def card_issuing_individual(client: stripe.StripeClient, **individual: Any) -> stripe.Account:
+    """An individual's account asking ``card_issuing`` with every detail given but what verifies its
+    identity (the date of birth, the SSN or id number: ``individual`` adds them)."""
+    return flows.connected_account(
+        client,
+        business_type="individual",
+        capabilities={"card_issuing": {"requested": True}},
+        business_profile=PROFILE,
+        tos_acceptance=TOS,
+        settings={"card_issuing": {"tos_acceptance": TOS}},
+        individual={
+            "first_name": "Jenny",
+            "last_name": "Rosen",
+            "email": "jenny@example.com",
+            "phone": "0000000000",
+            "address": US_ADDRESS,
+            **individual,
+        },
+    )
