@@ -75,6 +75,7 @@ CARDHOLDER = {  # the guide's 15 fields
 # the rest of the set-up every benchmark and soak starts from, as form bodies
 CONNECTED_ACCOUNT = {
     "country": "US",
+    "type": "custom",  # Issuing and Treasury only on accounts the platform controls
     "capabilities[card_issuing][requested]": "true",
     "capabilities[transfers][requested]": "true",
     "capabilities[treasury][requested]": "true",
