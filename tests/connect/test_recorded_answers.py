@@ -282,3 +282,28 @@ def test_the_last_4_of_a_full_id_number_count_as_the_ssn_last_4_given(
     # given later, the id number's last 4 replace an earlier ssn_last_4
     fixed = client.v1.accounts.update(other.id, {"individual": {"id_number": "987650000"}})
     assert fixed.requirements is not None and fixed.requirements.currently_due == []
+
+
+def test_no_bank_account_holds_back_payouts_not_transfers(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    """gumroad's cassette polls such an account for two minutes: ``transfers`` active, ``external_account``
+    due, payouts disabled. The platform can fund it (what an Issuing program does) before any bank account."""
+    require_onboarding(server, api_key)
+    account = card_issuing_individual(
+        client,
+        dob={"day": 1, "month": 1, "year": 1901},
+        ssn_last_4="0000",
+        id_number="000000000",
+    )
+    account = client.v1.accounts.update(account.id, {"capabilities": {"transfers": {"requested": True}}})
+    assert account.requirements is not None and account.requirements.currently_due == ["external_account"]
+    assert account.capabilities is not None and account.capabilities.transfers == "active"
+    assert account.payouts_enabled is False and account.details_submitted is False
+    client.v1.topups.create({"amount": 5_000, "currency": "usd"})  # settles before the next request
+    transfer = client.v1.transfers.create({"amount": 1_000, "currency": "usd", "destination": account.id})
+    assert transfer.destination == account.id
+    bank = {"object": "bank_account", **GUMROAD_BANK}
+    done = client.v1.accounts.update(account.id, {"external_account": bank})  # type: ignore[typeddict-item]
+    assert done.requirements is not None and done.requirements.currently_due == []
+    assert done.payouts_enabled is True

@@ -60,6 +60,9 @@ PERSON_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "owner": ("email", "first_name", "last_name"),
 }
+# due for their capabilities but holding back only payouts, not the capabilities: a bank account
+# (Stripe's recorded answers: ``transfers`` stays active for minutes without one, payouts disabled)
+PAYOUTS_ONLY = frozenset({"external_account"})
 # ``business_profile.mcc``: asked for card payments (Stripe's recorded answers: ``transfers`` is active
 # with it due, a ``recipient`` account is never asked), and here for Issuing and Treasury too
 MCC_FOR = ("card_payments", "card_issuing", "treasury")
@@ -325,7 +328,8 @@ def evaluate(
     for template, caps in table.items():
         for requirement in _expand(template, country):
             if not _met(account, requirement, persons, account_meta):
-                outcome.due[requirement] = (*outcome.due.get(requirement, ()), *caps)
+                into = outcome.payouts_only if requirement in PAYOUTS_ONLY else outcome.due
+                into[requirement] = (*into.get(requirement, ()), *caps)
     for template, caps in EVENTUALLY.get(kind or "", {}).items():
         for requirement in _expand(template, country):
             if not _met(account, requirement, persons, account_meta):
