@@ -57,6 +57,7 @@ SSN_DIGITS = 9
 # :func:`localise_person` knows the account's country (its ``ssn_last_4`` only in the US)
 SSN_FROM_ID_NUMBER = "ssn_last_4_from_id_number"
 NANP_CODE = "+1"
+TEST_PHONE = "0000000000"  # Stripe's test phone number, a US one wherever it is given
 _NANP_NATIONAL = re.compile(r"[0-9]{10}")
 
 
@@ -196,12 +197,13 @@ def e164(phone: Any, country: str | None) -> Any:
     """``phone`` in E.164 as Stripe answers a person's or company's phone: by the rules of
     cardholders' ``phone_number`` (a national number takes the country's calling code in the US,
     CA and GB), except that ten digits in a North American country are a national number even when
-    they begin with ``00`` (Stripe answers ``0000000000``, its test phone, as ``+10000000000``). What
-    those rules cannot read is kept as given: these phones were never refused, and are not now."""
+    they begin with ``00``, and that Stripe's test phone ``0000000000`` is ``+10000000000`` in every
+    country (its recorded answers for Korean, Gambian and Philippine accounts). What those rules
+    cannot read is kept as given: these phones were never refused, and are not now."""
     if not isinstance(phone, str) or not phone:
         return phone
     national = phones.PHONE_NOISE.sub("", phone)
-    if country in phones.NANP and _NANP_NATIONAL.fullmatch(national):
+    if national == TEST_PHONE or (country in phones.NANP and _NANP_NATIONAL.fullmatch(national)):
         return NANP_CODE + national
     try:
         return phones.normalize_phone(phone, country)
