@@ -12,13 +12,13 @@ from typing import Any
 
 # the version of the shape objects are stored in: renderers adapt from it (:func:`adapt`)
 STORED = "2023-08-16"
-# parameters of older versions Stripe still takes but no longer documents ("<method> <template>" ->
-# names; spec/overlay-old-versions.json): the ``requested_capabilities`` list, which the
-# ``capabilities`` hash replaced in 2020-08-27 (recorded answers of 2023-10-16 still honour it);
-# tools that send every documented parameter leave them out
+# parameters Stripe still takes but no longer documents ("<method> <template>" -> names;
+# spec/overlay-old-versions.json): the ``requested_capabilities`` list, which the ``capabilities``
+# hash replaced in 2020-08-27, and ``bank_account`` on account update (recorded answers of
+# 2023-10-16 honour both); tools that send every documented parameter leave them out
 OLDER_PARAMETERS: dict[str, frozenset[str]] = {
     "post /v1/accounts": frozenset({"requested_capabilities"}),
-    "post /v1/accounts/{account}": frozenset({"requested_capabilities"}),
+    "post /v1/accounts/{account}": frozenset({"requested_capabilities", "bank_account"}),
 }
 # account ``settings.payments.statement_descriptor`` (and the card payments prefix) filled in from the
 # business's name when unset (Stripe's changelog of 2023-10-16; before: left empty)

@@ -121,13 +121,23 @@ def test_bank_account_and_external_account_together_are_refused(client: stripe.S
     assert client.v1.accounts.list().data == []
 
 
-def test_account_update_has_no_bank_account(client: stripe.StripeClient) -> None:
-    """``bank_account`` is not among account update's parameters (it keeps ``external_account``)."""
-    account = custom(client)
-    params: Any = {"bank_account": GUMROAD_BANK}
-    err = error_of(lambda: client.v1.accounts.update(account.id, params))
-    assert err.code == "parameter_unknown" and err.param == "bank_account"
-    assert client.v1.accounts.external_accounts.list(account.id).data == []
+def test_account_update_replaces_the_bank_account_even_with_the_same_numbers(client: stripe.StripeClient) -> None:
+    """gumroad's "bank account changed" save: ``bank_account`` on account update (the spec lists it
+    on create only) replaces the default bank account by a new one, the same numbers included."""
+    account = custom(client, bank_account=GUMROAD_BANK)
+    (first,) = client.v1.accounts.external_accounts.list(account.id).data
+    params: Any = {"bank_account": GUMROAD_BANK, "metadata": {"user_id": "9931632278892"}}
+    updated = client.v1.accounts.update(account.id, params, RECORDED_VERSION)
+    assert updated.metadata is not None and updated.metadata.to_dict() == {"user_id": "9931632278892"}
+    (second,) = client.v1.accounts.external_accounts.list(account.id).data
+    assert second.id != first.id and second.fingerprint == first.fingerprint  # type: ignore[union-attr]
+    assert second.default_for_currency is True and second.status == "new"  # type: ignore[union-attr]
+    deleted = events_of(client, account.id, "account.external_account.deleted")
+    assert [e.data.object["id"] for e in deleted] == [first.id]
+    # the external accounts endpoint still refuses the same numbers twice
+    again: Any = {"external_account": {"object": "bank_account", **GUMROAD_BANK}}
+    err = error_of(lambda: client.v1.accounts.external_accounts.create(account.id, again))
+    assert err.code == "bank_account_exists"
 
 
 # --- company --------------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ account is not refused. The account's embedded ``external_accounts`` list follow
 Events (on the account's scope): ``account.external_account.created|updated|deleted``. Account create
 takes the bank account as ``external_account`` or as ``bank_account`` (the 2023-08-16 spec's parameter,
 which Stripe still honours: a hash without ``object``, or a token), not both (:data:`ONE_BANK_PARAM`,
-as Stripe words exclusive parameters); account update has no ``bank_account``. A failed
+as Stripe words exclusive parameters); so does account update (the spec lists ``bank_account`` on
+create only, Stripe's recorded answers take it on update too). On create and update the new bank
+account replaces its currency's default, even one with the same numbers (a recorded answer). A failed
 payout sets the bank account's ``status`` to ``errored`` (:func:`mark_errored`); an update of its
 details (``account_holder_name``, ``account_holder_type``, ``account_type``) sets it back to ``new``
 (Stripe: "transfers are stopped until account details are updated").
@@ -163,9 +165,12 @@ def _details(value: Any, param: str = EXTERNAL_ACCOUNT) -> tuple[dict[str, Any] 
     return None, token
 
 
-def _prepare(sub: Ctx, account: Obj, value: Any, param: str = EXTERNAL_ACCOUNT) -> tuple[Obj, str | None, str | None]:
+def _prepare(
+    sub: Ctx, account: Obj, value: Any, param: str = EXTERNAL_ACCOUNT, replacing: bool = False
+) -> tuple[Obj, str | None, str | None]:
     """(the new bank account, its payout outcome, the stored token to mark used) after every check,
-    errors naming ``param``; nothing is stored yet."""
+    errors naming ``param``; nothing is stored yet. ``replacing``: it takes the place of its
+    currency's default, which may have the same numbers (Stripe's recorded answers replace it)."""
     details, token_id = _details(value, param)
     bank_id = None
     if token_id is not None:
@@ -176,7 +181,9 @@ def _prepare(sub: Ctx, account: Obj, value: Any, param: str = EXTERNAL_ACCOUNT) 
     # Stripe's test tokens stand for a bank account anew at each use (stripe-cli's
     # account.external_account.deleted trigger adds btok_us twice to one account)
     test_token = str(value.get("token") if isinstance(value, dict) else value) in bank_accounts.MAGIC_TOKENS
-    if not test_token and any(b["fingerprint"] == bank["fingerprint"] for b in sub.scope.store(BANK_ACCOUNT).values()):
+    replaced = default_for(sub, bank["currency"]) if replacing else None
+    others = (b for b in sub.scope.store(BANK_ACCOUNT).values() if b is not replaced)
+    if not test_token and any(b["fingerprint"] == bank["fingerprint"] for b in others):
         raise StripeError(BANK_ACCOUNT_EXISTS, param=param, code="bank_account_exists")
     return bank, failure, token_id
 
@@ -234,7 +241,7 @@ def attach_from_account(ctx: Ctx, account: Obj, params: dict[str, Any]) -> None:
         return
     param, value = given
     sub = ctx.in_scope(ctx.platform.scope(account["id"]))
-    prepared = _prepare(sub, account, value, param)
+    prepared = _prepare(sub, account, value, param, replacing=True)
     old = default_for(sub, prepared[0]["currency"])
     _store(sub, account, prepared, True)
     if old is not None:
