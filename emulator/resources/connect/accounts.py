@@ -8,9 +8,10 @@ once the terms are accepted). ``tos_acceptance`` is refused
 for accounts whose requirements Stripe collects (Standard, Express), unless the request acts as
 the account itself (``Stripe-Account``: what the hosted onboarding page does).
 ``card_issuing`` on a connected account is allowed: the emulated platform counts as already
-onboarded to Issuing; it and ``treasury`` only on accounts the platform controls (no Stripe-hosted
-Dashboard, requirements and losses on the platform: Stripe's Issuing and Treasury Connect guides). Capability changes emit ``capability.updated`` and ``account.updated``
-and refresh the features of the account's financial accounts.
+onboarded to Issuing. It and ``treasury`` only go to accounts the platform controls (no
+Stripe-hosted Dashboard, requirements and losses on the platform: Stripe's Issuing and Treasury
+Connect guides). Capability changes emit ``capability.updated`` and ``account.updated`` and
+refresh the features of the account's financial accounts.
 """
 
 from __future__ import annotations
