@@ -15,6 +15,8 @@ _TRUNK_ZERO = re.compile(r"\s*\(?\s*(?:\+|00)\s*\d{1,3}\s*\)?[\s.\-]*(\(\s*0\s*\
 _DIGITS = re.compile(r"[0-9]+")
 
 PHONE_INVALID = "Invalid phone number: {phone}. Provide it in E.164 format, such as +18888675309."
+TEST_PHONE = "0000000000"  # Stripe's test phone number, a US one wherever it is given
+_NANP_NATIONAL = re.compile(r"[0-9]{10}")
 
 
 def normalize_phone(value: str, country: str | None, param: str = "phone_number") -> str:
@@ -36,3 +38,20 @@ def normalize_phone(value: str, country: str | None, param: str = "phone_number"
     if digits is None or not _DIGITS.fullmatch(digits) or not 8 <= len(digits) <= 15 or digits.startswith("0"):
         raise StripeError(PHONE_INVALID.format(phone=value[:60]), param=param, code="parameter_invalid")
     return "+" + digits
+
+
+def shown_e164(phone: object, country: str | None) -> object:
+    """A person's or company's ``phone`` as Stripe answers it: :func:`normalize_phone`'s E.164,
+    except that ten digits in a North American country are a national number even when they begin
+    with ``00``, and that Stripe's test phone ``0000000000`` is ``+10000000000`` in every country
+    (its recorded answers for US, Korean, Gambian and Philippine accounts). What those rules cannot
+    read is kept as given: these phones were never refused, and are not now."""
+    if not isinstance(phone, str) or not phone:
+        return phone
+    national = PHONE_NOISE.sub("", phone)
+    if national == TEST_PHONE or (country in NANP and _NANP_NATIONAL.fullmatch(national)):
+        return "+1" + national
+    try:
+        return normalize_phone(phone, country)
+    except StripeError:
+        return phone

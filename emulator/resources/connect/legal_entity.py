@@ -4,21 +4,20 @@ Sensitive values are never stored: ``id_number`` and ``ssn_last_4`` only set the
 ``*_provided`` flags (and, in the object's meta, whether the value is one of Stripe's failing
 or matching test numbers); ``company.tax_id`` likewise.
 
-What Stripe fills in from the account's country (:func:`localise_person`, :func:`new_company`):
-an address's ``country``, phones in E.164 (``0000000000`` on a US account answers
-``+10000000000``), and a US person's ``ssn_last_4_provided`` once a full 9-digit ``id_number`` is
-given (Stripe's test-mode answers recorded by antiwork/gumroad, API 2023-10-16).
+What Stripe fills in from the account's ``country`` (given to :func:`apply_person`,
+:func:`apply_company` and :func:`new_company`): an address's ``country``, phones in E.164
+(``0000000000`` on a US account answers ``+10000000000``), and a US person's
+``ssn_last_4_provided`` once a full 9-digit ``id_number`` is given, its last 4 then counting as the
+``ssn_last_4`` given (Stripe's test-mode answers recorded by antiwork/gumroad, API 2023-10-16).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from emulator.core.context import Ctx
 from emulator.core.objects import FILE
 from emulator.core.store import Obj
-from emulator.http.errors import StripeError
 from emulator.resources import common, files, phones
 from emulator.resources.connect import requirements
 
@@ -51,14 +50,8 @@ COMPANY_NOT_NULLABLE = frozenset({"structure", "tax_id_registrar"})
 COMPANY_FLAGS = ("directors_provided", "executives_provided", "owners_provided")
 # business types whose account shows a ``company`` hash from the start, as Stripe answers them
 COMPANY_TYPES = frozenset({"company", "non_profit", "government_entity"})
-SSN_COUNTRY = "US"
+SSN_COUNTRY = "US"  # where a full 9-digit id number is an SSN, whose last 4 count as given
 SSN_DIGITS = 9
-# meta of a person: a full id number's last 4 matched Stripe's test value (True/False), until
-# :func:`localise_person` knows the account's country (its ``ssn_last_4`` only in the US)
-SSN_FROM_ID_NUMBER = "ssn_last_4_from_id_number"
-NANP_CODE = "+1"
-TEST_PHONE = "0000000000"  # Stripe's test phone number, a US one wherever it is given
-_NANP_NATIONAL = re.compile(r"[0-9]{10}")
 
 
 def blank_address() -> Obj:
@@ -115,15 +108,21 @@ def _merge_address(target: Obj, given: dict[str, Any] | None) -> None:
             target[k] = given[k]
 
 
-def apply_person(person: Obj, meta: dict[str, Any], params: dict[str, Any]) -> None:
-    """Apply create/update parameters (or a person token's) to a person object."""
+def apply_person(person: Obj, meta: dict[str, Any], params: dict[str, Any], country: str | None = None) -> None:
+    """Apply create/update parameters (or a person token's) to a person object of an account in
+    ``country`` (what Stripe fills in from it: see the module's docstring)."""
     for name in PERSON_TEXT_FIELDS:
         if name in params:
             person[name] = params[name]
+    if "phone" in params:
+        person["phone"] = phones.shown_e164(person["phone"], country)
     if "address" in params:
         address = person.get("address") or blank_address()
         _merge_address(address, params["address"])
         person["address"] = address
+    address = person.get("address")
+    if isinstance(address, dict) and address.get("country") is None:
+        address["country"] = country
     if "registered_address" in params:
         registered = person.get("registered_address") or blank_address()
         _merge_address(registered, params["registered_address"])
@@ -139,13 +138,16 @@ def apply_person(person: Obj, meta: dict[str, Any], params: dict[str, Any]) -> N
         person["id_number_provided"] = True
         meta["id_number_failed"] = params["id_number"] in requirements.FAILING_ID_NUMBERS
         meta["id_number_matched"] = params["id_number"] in requirements.MATCHING_ID_NUMBERS
-        _remember_ssn_last_4(meta, str(params["id_number"]))
+        last_4 = _ssn_last_4(str(params["id_number"])) if country == SSN_COUNTRY else None
+        if last_4 is not None:
+            person["ssn_last_4_provided"] = True
+            meta["ssn_last_4_matched"] = last_4 == requirements.MATCHING_SSN_LAST_4
     if params.get("id_number_secondary"):
         person["id_number_secondary_provided"] = True
     if params.get("ssn_last_4"):
         person["ssn_last_4_provided"] = True
+        # after the id number's: given as such in the same request, it is the one that counts
         meta["ssn_last_4_matched"] = params["ssn_last_4"] == requirements.MATCHING_SSN_LAST_4
-        meta.pop(SSN_FROM_ID_NUMBER, None)  # given as such, it is the one that counts
     if "relationship" in params and "relationship" in person:
         for k in RELATIONSHIP_FIELDS:
             if k in (params["relationship"] or {}):
@@ -183,53 +185,10 @@ def apply_person(person: Obj, meta: dict[str, Any], params: dict[str, Any]) -> N
         person["metadata"] = common.merge_metadata(person.get("metadata") or {}, params["metadata"])
 
 
-def _remember_ssn_last_4(meta: dict[str, Any], id_number: str) -> None:
-    """A full id number of an SSN's shape carries its last 4: whether they are Stripe's matching
-    test value is kept (not the digits) until the account's country says whether it is an SSN."""
+def _ssn_last_4(id_number: str) -> str | None:
+    """The last 4 digits of a full id number of an SSN's shape (dashes and spaces aside), else None."""
     digits = id_number.replace("-", "").replace(" ", "")
-    if len(digits) == SSN_DIGITS and digits.isdigit():
-        meta[SSN_FROM_ID_NUMBER] = digits[-4:] == requirements.MATCHING_SSN_LAST_4
-    else:
-        meta.pop(SSN_FROM_ID_NUMBER, None)
-
-
-def e164(phone: Any, country: str | None) -> Any:
-    """``phone`` in E.164 as Stripe answers a person's or company's phone: by the rules of
-    cardholders' ``phone_number`` (a national number takes the country's calling code in the US,
-    CA and GB), except that ten digits in a North American country are a national number even when
-    they begin with ``00``, and that Stripe's test phone ``0000000000`` is ``+10000000000`` in every
-    country (its recorded answers for Korean, Gambian and Philippine accounts). What those rules
-    cannot read is kept as given: these phones were never refused, and are not now."""
-    if not isinstance(phone, str) or not phone:
-        return phone
-    national = phones.PHONE_NOISE.sub("", phone)
-    if national == TEST_PHONE or (country in phones.NANP and _NANP_NATIONAL.fullmatch(national)):
-        return NANP_CODE + national
-    try:
-        return phones.normalize_phone(phone, country)
-    except StripeError:
-        return phone
-
-
-def localise_person(person: Obj, meta: dict[str, Any], country: str | None) -> None:
-    """Fill in what Stripe derives from the account's ``country``: the address's country when it has
-    none, the phone in E.164, and (in the US) ``ssn_last_4_provided`` from a full id number, whose
-    last 4 then count as the ``ssn_last_4`` given for verification. Running it again changes nothing."""
-    address = person.get("address")
-    if isinstance(address, dict) and address.get("country") is None:
-        address["country"] = country
-    if "phone" in person:
-        person["phone"] = e164(person["phone"], country)
-    matched = meta.pop(SSN_FROM_ID_NUMBER, None)
-    if matched is not None and country == SSN_COUNTRY:
-        person["ssn_last_4_provided"] = True
-        meta["ssn_last_4_matched"] = matched
-
-
-def localise_company(company: Obj, country: str | None) -> None:
-    """The company's phone in E.164, as Stripe answers ``company.phone`` (see :func:`e164`)."""
-    if "phone" in company:
-        company["phone"] = e164(company["phone"], country)
+    return digits[-4:] if len(digits) == SSN_DIGITS and digits.isdigit() else None
 
 
 def new_company(country: str | None = None) -> Obj:
@@ -247,15 +206,16 @@ def new_company(country: str | None = None) -> Obj:
     }
 
 
-def apply_company(company: Obj, meta: dict[str, Any], params: dict[str, Any]) -> None:
-    """Apply ``company[...]`` parameters; a failing test tax id is remembered in ``meta``."""
+def apply_company(company: Obj, meta: dict[str, Any], params: dict[str, Any], country: str | None = None) -> None:
+    """Apply ``company[...]`` parameters of an account in ``country`` (its ``phone`` in E.164); a
+    failing test tax id is remembered in ``meta``."""
     for name in COMPANY_TEXT_FIELDS:
         if name in params:
             value = params[name]
             if value in (None, "") and name in COMPANY_NOT_NULLABLE:
                 company.pop(name, None)  # "" unsets a field that has no null
             else:
-                company[name] = value
+                company[name] = phones.shown_e164(value, country) if name == "phone" else value
     for name in COMPANY_FLAGS:
         if name in params:
             company[name] = bool(params[name])

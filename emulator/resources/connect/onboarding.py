@@ -77,7 +77,7 @@ def apply_params(ctx: Ctx, account: Obj, params: dict[str, Any]) -> dict[str, An
     if params.get("company") or account.get("business_type") in legal_entity.COMPANY_TYPES:
         # Stripe shows a company-like account's ``company`` in full, given or not
         company = account.get("company") or legal_entity.new_company(account.get("country"))
-        legal_entity.apply_company(company, meta, params.get("company") or {})
+        legal_entity.apply_company(company, meta, params.get("company") or {}, account.get("country"))
         account["company"] = company
     if params.get("individual"):
         individual = account.get("individual")
@@ -87,7 +87,9 @@ def apply_params(ctx: Ctx, account: Obj, params: dict[str, Any]) -> dict[str, An
             individual = legal_entity.new_person(ctx.new_id("person"), account["id"], ctx.now)
             individual["relationship"]["representative"] = True
             scope.add(individual)
-        legal_entity.apply_person(individual, scope.meta_of(individual["id"]), params["individual"])
+        legal_entity.apply_person(
+            individual, scope.meta_of(individual["id"]), params["individual"], account.get("country")
+        )
         account["individual"] = individual
     # ``bank_account``: its alias on account create (the bank account is attached after this)
     if params.get("external_account") or params.get("bank_account"):
@@ -108,23 +110,8 @@ def _outcome(ctx: Ctx, account: Obj, persons: list[Obj]) -> requirements.Outcome
     return requirements.evaluate(account, persons, metas, _meta(ctx, account))
 
 
-def localise(ctx: Ctx, account: Obj) -> None:
-    """Fill in, in every onboarding mode, what Stripe derives from the account's country for its
-    persons (its individual among them) and its company (:func:`legal_entity.localise_person`)."""
-    country = account.get("country")
-    scope = ctx.platform.scope(account["id"])
-    individual = account.get("individual")
-    for person in persons_of(ctx, account) + ([individual] if individual is not None else []):
-        legal_entity.localise_person(person, scope.meta_of(person["id"]), country)
-    company = account.get("company")
-    if company is not None:
-        legal_entity.localise_company(company, country)
-
-
 def refresh(ctx: Ctx, account: Obj) -> frozenset[str]:
-    """Recompute the onboarding state; returns the capabilities requirements block. Every change to
-    an account or its persons ends here, so this is also where they are localised (:func:`localise`)."""
-    localise(ctx, account)
+    """Recompute the onboarding state; returns the capabilities requirements block."""
     if not is_required(ctx, account):
         return frozenset()
     meta = _meta(ctx, account)

@@ -72,7 +72,7 @@ def create(ctx: Ctx) -> Obj:
     before_caps = accounts.capability_snapshots(ctx, account)
     person = legal_entity.new_person(ctx.new_id("person"), account["id"], ctx.now)
     scope = ctx.platform.scope(account["id"])
-    legal_entity.apply_person(person, scope.meta_of(person["id"]), params)
+    legal_entity.apply_person(person, scope.meta_of(person["id"]), params, account.get("country"))
     scope.add(person)
     _only_representative(ctx, account, person, sub)
     onboarding.refresh(ctx, account)
@@ -95,7 +95,7 @@ def update(ctx: Ctx) -> Obj:
     before_account = ctx.snapshot(account)
     before_caps = accounts.capability_snapshots(ctx, account)
     scope = ctx.platform.scope(account["id"])
-    legal_entity.apply_person(person, scope.meta_of(person["id"]), params)
+    legal_entity.apply_person(person, scope.meta_of(person["id"]), params, account.get("country"))
     _only_representative(ctx, account, person, sub)
     onboarding.refresh(ctx, account)
     if sub.snapshot(person) != before:
