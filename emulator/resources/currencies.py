@@ -117,6 +117,11 @@ def exponent(currency: str) -> int:
     return 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
 
 
+def minor(units: int, currency: str) -> int:
+    """``units`` whole units of ``currency`` in its smallest unit (500 usd -> 50000, 500 jpy -> 500)."""
+    return int(units * 10 ** exponent(currency))
+
+
 def convert(amount: int, source: str, target: str) -> int:
     """``amount`` (smallest unit of ``source``) in the smallest unit of ``target``, at the fixed rates
     (exact arithmetic, rounded half to even)."""

@@ -35,7 +35,7 @@ from emulator.core.context import Ctx
 from emulator.core.objects import CARD, CARDHOLDER
 from emulator.core.store import Obj
 from emulator.resources.connect import accounts
-from emulator.resources.currencies import convert, exponent
+from emulator.resources.currencies import convert, minor
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_spend as spend
 from emulator.resources.issuing import cardholders, spending_controls
@@ -159,9 +159,8 @@ def _controls_allow(
 def spending_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request) -> str | None:
     # An increment is judged on the whole authorization: what it already commits plus the increment.
     amount = request.amount + (committed(ctx.scope, auth["id"]) if request.increment else 0)
-    if ctx.platform.settings.default_spending_limits and amount > AUTHORIZATION_CAP_UNITS * 10 ** exponent(
-        auth["currency"]
-    ):
+    cap = minor(AUTHORIZATION_CAP_UNITS, auth["currency"])
+    if ctx.platform.settings.default_spending_limits and amount > cap:
         return "spending_controls"
     if not _controls_allow(ctx, card.get("spending_controls"), auth, amount, _card_chain(ctx, card), card["currency"]):
         return "spending_controls"

@@ -46,7 +46,7 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.connect import countries
-from emulator.resources.currencies import exponent
+from emulator.resources.currencies import minor
 from emulator.resources.issuing import card_shipping, cardholders, personalization_designs, spending_controls
 from emulator.resources.resource import Resource
 
@@ -120,8 +120,7 @@ _SINGLE = {str(d): d for d in range(10)}
 def default_daily_limit(currency: str) -> Obj:
     """Stripe's limit on a card created without ``spending_limits``: 500 a day of the card's
     currency (50000 for usd, eur and gbp cards)."""
-    amount = DEFAULT_DAILY_LIMIT_UNITS * 10 ** exponent(currency)
-    return {"amount": amount, "categories": [], "interval": "daily"}
+    return {"amount": minor(DEFAULT_DAILY_LIMIT_UNITS, currency), "categories": [], "interval": "daily"}
 
 
 def luhn_check_digit(partial: str) -> str:
