@@ -66,15 +66,21 @@ PAYOUTS_ONLY = frozenset({"external_account"})
 # ``business_profile.mcc``: asked for card payments (Stripe's recorded answers: ``transfers`` is active
 # with it due, a ``recipient`` account is never asked), and here for Issuing and Treasury too
 MCC_FOR = ("card_payments", "card_issuing", "treasury")
+# What every account is asked, whatever its business type: its business, its bank account, its
+# statement descriptor and the terms.
+BUSINESS: dict[str, tuple[str, ...]] = {
+    "business_profile.mcc": MCC_FOR,
+    "business_profile.url": (ALL,),
+    "external_account": ("card_payments", "transfers"),
+    "settings.payments.statement_descriptor": ("card_payments",),
+    **TERMS,
+}
 # Stripe's "required verification information" for custom (platform-collected) accounts, kept
 # to what Issuing and Treasury platforms meet. requirement -> capabilities that need it.
 # ``{address}`` expands to the address fields of the account's country group.
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "individual": {
-        "business_profile.mcc": MCC_FOR,
-        "business_profile.url": (ALL,),
-        "external_account": ("card_payments", "transfers"),
-        "settings.payments.statement_descriptor": ("card_payments",),
+        **BUSINESS,
         "individual.{address}": (ALL,),
         "individual.dob.day": (ALL,),
         "individual.dob.month": (ALL,),
@@ -85,35 +91,23 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "individual.phone": (ALL,),
         "individual.{id_field}": (ALL,),
         "individual.id_number": ("treasury",),
-        **TERMS,
     },
     "company": {
-        "business_profile.mcc": MCC_FOR,
-        "business_profile.url": (ALL,),
+        **BUSINESS,
         "company.{address}": (ALL,),
         "company.name": (ALL,),
         "company.phone": (ALL,),
         "company.tax_id": (ALL,),
         # met by ``company[owners_provided]=true`` only (a recorded answer lists it beside ``owners.*``)
         "company.owners_provided": (OWNERS,),
-        "external_account": ("card_payments", "transfers"),
-        "settings.payments.statement_descriptor": ("card_payments",),
         # while no person has the role, its fields under the role's name (API 2020-08-27's format;
         # older versions show ``relationship.owner``/``relationship.representative``)
         **{f"{ROLE_PREFIX['owner']}{name}": (OWNERS,) for name in PERSON_FIELDS["owner"]},
         **{f"{ROLE_PREFIX['representative']}{name}": (ALL,) for name in PERSON_FIELDS["representative"]},
-        **TERMS,
     },
 }
 # What an account without a business type is asked first (Stripe lists the type itself).
-UNTYPED: dict[str, tuple[str, ...]] = {
-    "business_type": (ALL,),
-    "business_profile.mcc": MCC_FOR,
-    "business_profile.url": (ALL,),
-    "external_account": ("card_payments", "transfers"),
-    "settings.payments.statement_descriptor": ("card_payments",),
-    **TERMS,
-}
+UNTYPED: dict[str, tuple[str, ...]] = {"business_type": (ALL,), **BUSINESS}
 # What a person provides later (eventually due): an owner's address, date of birth and id number
 # (Stripe's testing-verification walk-through completes with an owner given only name and email).
 PERSON_EVENTUALLY: dict[str, tuple[str, ...]] = {
