@@ -77,14 +77,12 @@ def test_fifty_at_once_while_a_slow_endpoint_decides(
         client.v1.webhook_endpoints.create(
             {"url": rx.url, "enabled_events": ["issuing_authorization.request"], "connect": True}
         )
-        started = time.monotonic()
         results = asyncio.run(fire(server, api_key, s, [s.card] * 50, 1_000))
-        elapsed = time.monotonic() - started
         asked = len(rx.requests)
     assert sum(r["approved"] for r in results) == 10
     assert reasons(results) == Counter({"webhook_approved": 10, "insufficient_funds": 40})
     assert asked == 10  # Stripe-side declines never reach the endpoint
-    assert in_flight["max"] > 1 and elapsed < 10 * 0.3  # the decisions really overlapped
+    assert in_flight["max"] > 1  # the decisions really overlapped (measured, not timed)
     assert s.balance() == {"cash": 0, "inbound_pending": 0, "outbound_pending": 10_000}
 
 
