@@ -319,12 +319,13 @@ def test_unknown_account_is_a_permission_error(client: stripe.StripeClient, api_
 def test_no_op_account_update_emits_no_event(client: stripe.StripeClient) -> None:
     account = flows.connected_account(client)
     opts: stripe.RequestOptions = {"stripe_account": account.id}
+    created = client.v1.events.list({"type": "account.updated"}, opts).data  # its capabilities, as they activated
     client.v1.accounts.update(account.id, {"metadata": {}})
     client.v1.accounts.update(account.id, {"email": account.email or ""})
     client.v1.accounts.update(account.id, {"capabilities": {"transfers": {"requested": True}}})
-    assert client.v1.events.list({"type": "account.updated"}, opts).data == []
+    assert client.v1.events.list({"type": "account.updated"}, opts).data == created
     client.v1.accounts.update(account.id, {"metadata": {"a": "1"}})
-    (event,) = client.v1.events.list({"type": "account.updated"}, opts).data
+    event = client.v1.events.list({"type": "account.updated"}, opts).data[0]
     assert event.data.previous_attributes is not None
     assert event.data.previous_attributes.to_dict() == {"metadata": {"a": None}}
 
@@ -499,3 +500,17 @@ def test_the_statement_descriptor_defaults_to_the_business_name(
     own = client.v1.accounts.update(acct.id, {"settings": {"payments": {"statement_descriptor": "MY SHOP"}}})
     assert own.settings is not None and own.settings.payments is not None
     assert own.settings.payments.statement_descriptor == "MY SHOP"
+
+
+def test_capabilities_requested_at_create_send_account_updated_too(client: stripe.StripeClient) -> None:
+    """As on update: the account's capabilities changed, so ``account.updated`` goes with each
+    ``capability.updated`` (an app waiting for the account's event learns card issuing is active)."""
+    account = client.v1.accounts.create(
+        {"type": "custom", "country": "US", "capabilities": {"transfers": {"requested": True}}}
+    )
+    opts: stripe.RequestOptions = {"stripe_account": account.id}
+    (event,) = client.v1.events.list({"type": "account.updated"}, opts).data
+    assert event.data.object.capabilities.to_dict() == {"transfers": "active"}  # type: ignore[attr-defined]
+    previous = event.data.previous_attributes
+    assert previous is not None and previous.to_dict()["capabilities"] == {"transfers": None}
+    assert len(client.v1.events.list({"type": "capability.updated"}, opts).data) == 1

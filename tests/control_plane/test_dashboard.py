@@ -387,10 +387,10 @@ def test_webhook_deliveries_and_replay(
     answers = iter([500, 200])
     with Receiver(lambda r: json_answer(next(answers, 200), {"ok": True})) as receiver:
         http.post("/_emulator/webhooks/settings", json={"retry_schedule": [3600]})
+        account = flows.connected_account(client)  # before the endpoint: its creation's events go nowhere
         endpoint = client.v1.webhook_endpoints.create(
             {"url": receiver.url, "enabled_events": ["account.updated"], "connect": True}
         )
-        account = flows.connected_account(client)
         client.v1.accounts.update(account.id, {"metadata": {"a": "b"}})
         receiver.wait_for(1)
         dash = open_dashboard(web, server, endpoint.id)

@@ -82,7 +82,7 @@ def test_connected_account_events_are_scoped(client: stripe.StripeClient, http: 
     assert theirs.data, "capability changes of the connected account emit events"
     for event in theirs.data:
         assert event.account == account.id
-        assert event.type == "capability.updated"
+        assert event.type in {"account.updated", "capability.updated"}
     # an event of another account is not found from here
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.events.retrieve(theirs.data[0].id)
@@ -96,7 +96,7 @@ def test_updated_event_has_previous_attributes(client: stripe.StripeClient) -> N
     account = flows.connected_account(client)
     client.v1.accounts.update(account.id, {"metadata": {"order": "42"}, "email": "new@example.com"})
     listed = client.v1.events.list({"type": "account.updated"}, {"stripe_account": account.id})
-    (event,) = listed.data
+    event = listed.data[0]  # the newest: the update's (the create's capabilities had their own)
     assert event.data.object.metadata.to_dict() == {"order": "42"}
     assert event.data.previous_attributes is not None
     previous = event.data.previous_attributes.to_dict()
@@ -108,7 +108,7 @@ def test_events_are_immutable_snapshots(client: stripe.StripeClient, http: httpx
     client.v1.accounts.update(account.id, {"metadata": {"step": "1"}})
     client.v1.accounts.update(account.id, {"metadata": {"step": "2"}})
     scoped = {"Stripe-Account": account.id}
-    listed = http.get("/v1/events", params={"type": "account.updated"}, headers=scoped).json()["data"]
+    listed = http.get("/v1/events", params={"type": "account.updated"}, headers=scoped).json()["data"][:2]
     assert [e["data"]["object"]["metadata"]["step"] for e in listed] == ["2", "1"]  # newest first
     first = listed[1]
     again = http.get(f"/v1/events/{first['id']}", headers=scoped).json()

@@ -570,7 +570,11 @@ def create(ctx: Ctx) -> Obj:
     onboarding.start(ctx, account)
     onboarding.apply_params(ctx, account, params)
     _default_statement_descriptor(ctx, account)
-    _after_capability_change(ctx, account, apply_capability_requests(ctx, account, requested_of(params), {}))
+    before = ctx.snapshot(account)
+    changed = apply_capability_requests(ctx, account, requested_of(params), {})
+    if changed and ctx.snapshot(account) != before:  # the capabilities it asked for, as they become active
+        _account_ctx(ctx, account).emit("account.updated", account, before)
+    _after_capability_change(ctx, account, changed)
     external_accounts.attach_from_account(ctx, account, params)
     return account
 
