@@ -423,6 +423,24 @@ def test_expired_link_goes_to_refresh_url(server: EmulatorServer, client: stripe
     assert resp.status_code == 303 and resp.headers["location"] == "https://p.example/r"
 
 
+@pytest.mark.parametrize("before", [0, 86_400])
+def test_a_link_expires_on_its_platforms_time(client: stripe.StripeClient, http: httpx.Client, before: int) -> None:
+    """``expires_at`` is the platform's time (``/_emulator/clock`` moves it), so is the page's check:
+    five minutes after a link of a platform a day ahead it is spent, one second before it is not."""
+    http.post("/_emulator/clock", data={"advance": str(before)})
+    account = custom_account(client)
+    link = client.v1.account_links.create(
+        {"account": account.id, "type": "account_onboarding", "refresh_url": "https://p.example/r"}
+    )
+    assert link.expires_at == link.created + 300
+    assert httpx.head(link.url).status_code == 200  # a look does not use it up
+    http.post("/_emulator/clock", data={"advance": "299"})
+    assert httpx.head(link.url).status_code == 200
+    http.post("/_emulator/clock", data={"advance": "1"})
+    resp = httpx.get(link.url, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "https://p.example/r"
+
+
 def test_newer_person_fields(client: stripe.StripeClient) -> None:
     account = custom_account(client, business_type="company")
     person = client.v1.accounts.persons.create(
