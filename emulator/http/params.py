@@ -322,6 +322,11 @@ class ParamSpecs:
                     props[p["name"]] = p.get("schema", {})
                     if p.get("required"):
                         required.append(p["name"])
+                if method.upper() == "DELETE":  # the spec lists them as a form; the SDKs send them as a query
+                    body = op.get("requestBody", {}).get("content", {})
+                    form = body.get("application/x-www-form-urlencoded", {}).get("schema", {})
+                    props.update(json.loads(json.dumps(form.get("properties", {}))))
+                    required.extend(form.get("required", []))
                 schema = {"type": "object", "properties": props, "required": required}
         schema.setdefault("properties", {})
         schema["additionalProperties"] = False

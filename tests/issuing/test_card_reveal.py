@@ -294,3 +294,17 @@ def test_files_and_reveal_with_stripe_node(server: EmulatorServer, api_key: str)
     proc = run_node("reveal_flow.mjs", server.url, api_key)
     steps = [s["step"] for s in steps_of(proc)]
     assert steps == ["file_upload", "ephemeral_key", "reveal", "done"], proc.stdout
+
+
+def test_delete_takes_the_parameters_the_spec_gives_it(client: stripe.StripeClient, http: httpx.Client) -> None:
+    """The spec lists ``expand`` as the DELETE's form; both SDKs send a DELETE's parameters in the query."""
+    s = issuing_flows.spender(client)
+    key = _ephemeral_key(s, "ephkn_pub_" + uuid.uuid4().hex)
+    r = http.delete(
+        f"/v1/ephemeral_keys/{key.id}", params={"expand[]": "nothing"}, headers={"Stripe-Account": s.account}
+    )
+    assert r.status_code == 400 and "cannot be expanded" in r.json()["error"]["message"], r.text  # known, not unknown
+    r = http.delete(f"/v1/ephemeral_keys/{key.id}", params={"surprise": "1"}, headers={"Stripe-Account": s.account})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "parameter_unknown"
+    deleted = client.v1.ephemeral_keys.delete(key.id, {"expand": []}, options=s.opts)  # type: ignore[arg-type]
+    assert deleted.id == key.id
