@@ -36,7 +36,7 @@ SEEN_HOSTS = 64
 
 HOST_NOT_SERVED = (
     "This emulator does not serve the host {host!r} named in the Host header (refused to protect it from "
-    "DNS rebinding). Use localhost or 127.0.0.1, or start it with --allowed-hosts {host} "
+    "DNS rebinding). Use localhost or 127.0.0.1, or start it with --allowed-hosts {name} "
     "(STRIPE_EMULATOR_ALLOWED_HOSTS)."
 )
 CROSS_SITE = (
@@ -95,7 +95,8 @@ class HostPolicy:
     """Which ``Host`` header values the emulator answers (see the module docstring)."""
 
     def __init__(self, bind_host: str, allowed: Iterable[str] = ()) -> None:
-        extra = [name.strip().lower().rstrip(".") for name in allowed]
+        # a name given with its port (as the Host header shows it) counts without: ports are not compared
+        extra = [host_name(name) or name.strip().lower().rstrip(".") for name in allowed]
         self.any = ANY_HOST in extra
         self.names: set[str] = {"localhost", *_machine_names()}
         self.addresses: set[ipaddress.IPv4Address | ipaddress.IPv6Address] = set()
@@ -147,7 +148,8 @@ def is_outbound(scope_headers: Iterable[tuple[bytes, bytes]]) -> bool:
 
 def host_refusal(host: str) -> StripeError:
     shown = host if len(host) <= 200 else host[:200] + "..."
-    return StripeError(HOST_NOT_SERVED.format(host=shown), status=MISDIRECTED)
+    name = host_name(shown) or shown  # what --allowed-hosts takes: the name, without the port
+    return StripeError(HOST_NOT_SERVED.format(host=shown, name=name), status=MISDIRECTED)
 
 
 def outbound_refusal() -> StripeError:

@@ -201,7 +201,7 @@ def test_a_rebound_host_is_refused_before_routing(server: EmulatorServer, api_ke
     assert r.headers["connection"] == "close"
     assert r.json() == {
         "error": {
-            "message": guard.HOST_NOT_SERVED.format(host=f"{REBOUND}:{server.port}"),
+            "message": guard.HOST_NOT_SERVED.format(host=f"{REBOUND}:{server.port}", name=REBOUND),
             "type": "invalid_request_error",
         }
     }
@@ -259,6 +259,17 @@ def test_host_policy_rules() -> None:
     assert guard.HostPolicy("::").allows("10.1.2.3")
     specific = guard.HostPolicy("192.0.2.7")
     assert specific.allows("192.0.2.7") and not specific.allows("192.0.2.8")
+
+
+def test_the_refusal_names_what_allowed_hosts_takes() -> None:
+    """The 421's advice works as given: the name without the Host header's port, and a name given
+    with a port counts without it (ports are not compared)."""
+    message = guard.host_refusal("app.example:59159").message
+    assert "--allowed-hosts app.example (" in message and "'app.example:59159'" in message
+    for given in ["app.example:59159", "App.Example.", "[fd00::7]:80", "fd00::7"]:
+        policy = guard.HostPolicy("127.0.0.1", [given])
+        wanted = "app.example:1" if "app" in given.lower() else "[fd00::7]:1"
+        assert policy.allows(wanted), given
 
 
 def test_same_origin_posts_still_work_on_a_served_host(server: EmulatorServer, api_key: str) -> None:
