@@ -87,7 +87,7 @@ def parse_move(body: dict[str, Any], now: int) -> Move:
     elif "to" in given:
         to, param = _integer(given["to"], "to"), "to"
         if to < now:
-            raise StripeError(IN_THE_PAST.format(to=to, now=now), param="to")
+            raise StripeError(IN_THE_PAST.format(to=to, now=now), param="to", code="parameter_invalid_integer")
     if to is not None and to >= MAX_TIME:
         raise StripeError(TOO_FAR.format(limit=MAX_TIME), param=param, code="parameter_invalid_integer")
     freeze = _boolean(given["freeze"]) if "freeze" in given else None

@@ -123,7 +123,7 @@ def test_bad_input_is_a_stripe_400(http: httpx.Client, params: dict[str, str], p
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert error["type"] == "invalid_request_error" and error["message"]
-    assert error.get("param") == param
+    assert error.get("param") == param and error.get("code")  # every refusal has its code (docs)
     after = clock(http)
     assert after["now"] - before["now"] < 3 and after["frozen"] == before["frozen"]  # nothing moved
 
