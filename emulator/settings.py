@@ -31,12 +31,12 @@ BAD_INTEGER = "{source}={raw!r}: must be an integer"
 BAD_NUMBER = "{source}={raw!r}: must be a number"
 BAD_BOOLEAN = "{source}={raw!r}: must be true or false"
 BAD_CHOICE = "{source}={raw!r}: must be one of {choices}"
-BAD_PORT = "port {value}: must be between 0 and 65535 (0 = any free port)"
+BAD_PORT = "{name} {value}: must be between 0 and 65535 (0 = any free port)"
 BAD_POSITIVE = "{name} {value}: must be greater than 0"
 BAD_NON_NEGATIVE = "{name}: values must be finite numbers of 0 or more (got {value})"
 BAD_NEGATIVE = "{name} {value}: must be 0 or more"
-BAD_FIXTURES_KEY = "fixtures key {value!r}: must be a test-mode secret key (sk_test_... or rk_test_...)"
-BAD_API_VERSION = "api version {value!r}: must look like 2024-06-20 or 2024-06-20.acacia"
+BAD_FIXTURES_KEY = "{name} {value!r}: must be a test-mode secret key (sk_test_... or rk_test_...)"
+BAD_API_VERSION = "{name} {value!r}: must look like 2024-06-20 or 2024-06-20.acacia"
 
 
 class SettingsError(ValueError):
@@ -179,14 +179,21 @@ def parse_value(f: Field[Any], raw: str, source: str) -> Any:
     return text.lower() if choices is not None else text
 
 
+def _named(name: str) -> str:
+    """A setting as its user gave it: its flag and its variable (a range is checked after both are read)."""
+    return f"--{name.replace('_', '-')} ({ENV_PREFIX}{name.upper()})"
+
+
 def _check(s: Settings) -> list[str]:
     problems: list[str] = []
     if not 0 <= s.port <= 65535:
-        problems.append(BAD_PORT.format(value=s.port))
+        problems.append(BAD_PORT.format(name=_named("port"), value=s.port))
     if s.log_level.lower() not in LOG_LEVELS:
-        problems.append(BAD_CHOICE.format(source="log level", raw=s.log_level, choices=", ".join(LOG_LEVELS)))
+        problems.append(BAD_CHOICE.format(source=_named("log_level"), raw=s.log_level, choices=", ".join(LOG_LEVELS)))
     if s.log_format.lower() not in LOG_FORMATS:
-        problems.append(BAD_CHOICE.format(source="log format", raw=s.log_format, choices=", ".join(LOG_FORMATS)))
+        problems.append(
+            BAD_CHOICE.format(source=_named("log_format"), raw=s.log_format, choices=", ".join(LOG_FORMATS))
+        )
     for name in (
         "max_body_bytes",
         "idempotency_ttl",
@@ -199,16 +206,16 @@ def _check(s: Settings) -> list[str]:
     ):
         value = getattr(s, name)
         if not value > 0:  # also NaN
-            problems.append(BAD_POSITIVE.format(name=name.replace("_", " "), value=value))
+            problems.append(BAD_POSITIVE.format(name=_named(name), value=value))
     if s.hot_objects < 0:
-        problems.append(BAD_NEGATIVE.format(name="hot objects", value=s.hot_objects))
+        problems.append(BAD_NEGATIVE.format(name=_named("hot_objects"), value=s.hot_objects))
     for delay in s.webhook_retry_schedule:
         if not 0 <= delay < math.inf:  # also NaN and inf
-            problems.append(BAD_NON_NEGATIVE.format(name="webhook retry schedule", value=delay))
+            problems.append(BAD_NON_NEGATIVE.format(name=_named("webhook_retry_schedule"), value=delay))
     if not TEST_SECRET_KEY.fullmatch(s.fixtures_key):
-        problems.append(BAD_FIXTURES_KEY.format(value=s.fixtures_key))
+        problems.append(BAD_FIXTURES_KEY.format(name=_named("fixtures_key"), value=s.fixtures_key))
     if not _API_VERSION.fullmatch(s.api_version):
-        problems.append(BAD_API_VERSION.format(value=s.api_version))
+        problems.append(BAD_API_VERSION.format(name=_named("api_version"), value=s.api_version))
     return problems
 
 
