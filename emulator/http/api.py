@@ -187,6 +187,8 @@ class Api:
             )
         except StripeError as exc:
             version = self._version_of(headers)
+            if "read" not in meta:  # refused before its parameters were read (its key, account or URL)
+                meta["body"] = await self._unread(scope, receive, method, headers)
             # an unauthenticated request has no account, so no request log to link to
             log_base = _log_base(scope, headers)
             status, body = exc.status, dumps(exc.body(request_id if exc.status != 401 else None, log_base))
@@ -223,6 +225,8 @@ class Api:
             self.recorder.note(recorded_for, method, path, query, sent, account_header(headers), body)
         for observer in self.observers:
             observer("GET" if method == "HEAD" else method, path, status, body)
+        if status >= 400:  # the log shows what a refused request sent, even where it was not taken
+            _note_sent(meta, method, headers)
         # a file's bytes are not kept in the request log
         self._record(method, path, status, elapsed, request_id, meta, b"" if "content_type" in meta else body)
         in_flight: set[Any] | None = scope.get(IN_FLIGHT)
@@ -306,6 +310,7 @@ class Api:
         if route.explicit_version and not headers.get("stripe-version"):
             raise StripeError(errors.VERSION_REQUIRED.format(method=method, path=path), param="Stripe-Version")
 
+        meta["read"] = True  # from here on the body is read: not again if refused
         tree, raw = await self._read_params(scope, receive, method, headers, route.uploads)
         if access is not None and access.grant is not None:
             limited_keys.LimitedKeys.take_elements_params(access.grant, tree)
@@ -477,6 +482,19 @@ class Api:
         except forms.FormError as exc:
             raise StripeError(str(exc)) from None
 
+    async def _unread(
+        self, scope: Scope_, receive: Receive, method: str, headers: dict[str, str]
+    ) -> tuple[bytes, bytes]:
+        """The query string and form body of a request refused before they were read, for its log
+        entry (an upload's bytes, or a body over the limit, are not kept)."""
+        query: bytes = scope.get("query_string", b"")
+        if method != "POST" or not _is_form(headers.get("content-type")):
+            return query, b""
+        try:
+            return query, await self._read_body(receive, headers, self.settings.max_body_bytes)
+        except StripeError:
+            return query, b""
+
     async def _read_body(self, receive: Receive, headers: dict[str, str], limit: int) -> bytes:
         declared = headers.get("content-length")
         if declared is not None:
@@ -547,6 +565,14 @@ def account_header(headers: dict[str, str]) -> str | None:
     if context:
         return context.strip().rsplit("/", 1)[-1]
     return headers.get("stripe-account")
+
+
+def _note_sent(meta: dict[str, Any], method: str, headers: dict[str, str]) -> None:
+    """What a refused request named that it did not get to use: its account and Idempotency-Key."""
+    if meta["account"] is None:
+        meta["account"] = account_header(headers)
+    if meta["idempotency_key"] is None and method == "POST":
+        meta["idempotency_key"] = headers.get("idempotency-key")
 
 
 def _is_form(content_type: str | None) -> bool:

@@ -68,6 +68,22 @@ def test_requests_show_the_parameters_each_request_sent(server: EmulatorServer, 
     assert records[2]["status"] == 400
 
 
+def test_a_request_refused_before_it_was_read_is_logged_as_sent(server: EmulatorServer, api_key: str) -> None:
+    """A 403 for an account the key cannot see, and a 404 for an unknown URL, are refused before
+    their parameters are read; the log still shows the account, Idempotency-Key and body sent."""
+    sent = {"Stripe-Account": "acct_nope", "Idempotency-Key": "refused-1", **auth(api_key)}
+    assert httpx.post(server.url + "/v1/issuing/cards", data={"currency": "usd"}, headers=sent).status_code == 403
+    unknown = {"Idempotency-Key": "refused-2", **auth(api_key)}
+    assert httpx.post(server.url + "/v1/nowhere?x=1", data={"a": "b"}, headers=unknown).status_code == 404
+    log = server.url + "/_emulator/requests"
+    refused = httpx.get(log, params={"account": "acct_nope"}, headers=auth(api_key)).json()["requests"]
+    assert [(r["status"], r["idempotency_key"], r["request_body"]) for r in refused] == [
+        (403, "refused-1", {"currency": "usd"})
+    ]
+    (lost,) = httpx.get(log, params={"path": "/v1/nowhere"}, headers=auth(api_key)).json()["requests"]
+    assert (lost["status"], lost["idempotency_key"], lost["request_body"]) == (404, "refused-2", {"x": "1", "a": "b"})
+
+
 def test_state_limit_keeps_the_newest_of_each_type(
     server: EmulatorServer, api_key: str, client: stripe.StripeClient
 ) -> None:
