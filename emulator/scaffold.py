@@ -25,6 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 OBJECT = re.compile(r"[a-z][a-z0-9_.]*")
 EXISTS = "{path} exists already: nothing was written"
+NEWER_OBJECT = (
+    "{object} is newer than the vendored spec: the tests validate answers against it, so add "
+    '"{object}": frozenset({{"created", "id", "livemode", "metadata", "object"}}) (and each field you add) '
+    "to NEWER_OBJECTS in tests/support/schema_allowances.py"
+)
 BAD_NAME = "AREA/NAME must be lower-case identifiers, like issuing/settlements"
 BAD_URL = "--url must be a /v1/ path without parameters, like /v1/issuing/settlements"
 
@@ -153,6 +158,14 @@ def overlay(url: str, object_type: str, param: str) -> dict[str, object]:
     }
 
 
+def spec_knows(object_type: str) -> bool:
+    """Whether a component schema of the vendored spec is this ``object``."""
+    for schema in load_spec().get("components", {}).get("schemas", {}).values():
+        if object_type in (schema.get("properties", {}).get("object", {}).get("enum") or ()):
+            return True
+    return False
+
+
 def plan(area: str, name: str, object_type: str, prefix: str, url: str) -> dict[Path, str]:
     title = name.replace("_", " ").capitalize()
     event = object_type.replace("issuing.", "issuing_") if object_type.startswith("issuing.") else object_type
@@ -191,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
+    if not spec_knows(args.object):
+        print(NEWER_OBJECT.format(object=args.object))
     return 0
 
 

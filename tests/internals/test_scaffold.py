@@ -33,3 +33,12 @@ def test_a_resource_newer_than_the_spec_gets_overlay_stubs_for_its_operations() 
 
 def test_it_never_overwrites_a_file(capsys: object) -> None:
     assert scaffold.main(["connect/accounts", "--object", "account", "--prefix", "acct", "--url", "/v1/accounts"]) == 1
+
+
+def test_it_names_the_schema_entry_an_object_newer_than_the_spec_needs() -> None:
+    """The generated test validates answers against the spec: a newer object needs its fields listed."""
+    assert scaffold.spec_knows("issuing.card") and scaffold.spec_knows("webhook_endpoint")
+    assert not scaffold.spec_knows("issuing.gizmo")
+    text = scaffold.NEWER_OBJECT.format(object="issuing.gizmo")
+    assert '"issuing.gizmo": frozenset({"created", "id", "livemode", "metadata", "object"})' in text
+    assert "NEWER_OBJECTS in tests/support/schema_allowances.py" in text
