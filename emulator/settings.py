@@ -181,7 +181,8 @@ def parse_value(f: Field[Any], raw: str, source: str) -> Any:
 
 def _named(name: str) -> str:
     """A setting as its user gave it: its flag and its variable (a range is checked after both are read)."""
-    return f"--{name.replace('_', '-')} ({ENV_PREFIX}{name.upper()})"
+    (f,) = (f for f in options() if f.name == name)
+    return f"{flag(f)} ({env_var(f)})"
 
 
 def _check(s: Settings) -> list[str]:
