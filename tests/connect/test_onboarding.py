@@ -545,3 +545,34 @@ def test_a_card_on_an_account_still_onboarding_is_refused_with_the_reason(
     )
     assert err.code == "capability_not_active"
     assert "requested but not active yet" in str(err.user_message) and "currently_due" in str(err.user_message)
+
+
+def test_a_bank_account_added_on_its_own_endpoint_meets_the_requirement(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    """``POST /v1/accounts/{id}/external_accounts`` gives what ``external_account`` on the account
+    gives: the requirement is met, payouts are enabled, and ``account.updated`` tells the platform."""
+    require_onboarding(server, api_key)
+    account = client.v1.accounts.create(
+        {
+            "type": "custom",
+            "country": "US",
+            "business_type": "individual",
+            "capabilities": {"transfers": {"requested": True}},
+            "business_profile": PROFILE,
+            "tos_acceptance": TOS,
+            "individual": {**PERSON, "id_number": "000000000"},
+        }
+    )
+    assert account.requirements is not None and account.requirements.currently_due == ["external_account"]
+    assert not account.payouts_enabled
+    updates = len(events_of(client, account.id, "account.updated"))
+    client.v1.accounts.external_accounts.create(account.id, {"external_account": "btok_us_verified"})
+    account = client.v1.accounts.retrieve(account.id)
+    assert account.requirements is not None and account.requirements.currently_due == []
+    assert account.payouts_enabled
+    events = events_of(client, account.id, "account.updated")
+    assert len(events) == updates + 1
+    previous = events[0].data.previous_attributes
+    assert previous is not None and previous["payouts_enabled"] is False
+    assert "external_accounts" not in previous  # the bank account's own event tells of the list

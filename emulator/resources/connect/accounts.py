@@ -518,6 +518,15 @@ def _after_capability_change(ctx: Ctx, account: Obj, changed: dict[str, Obj]) ->
     account_changed(sub)
 
 
+def settle(ctx: Ctx, account: Obj, before_account: Obj, before_caps: dict[str, Obj]) -> None:
+    """After what an account has given changed (a person, a bank account): its requirements again,
+    then ``account.updated`` and each capability's ``capability.updated`` if they changed."""
+    changed = apply_capability_requests(ctx, account, {}, before_caps)
+    if ctx.snapshot(account) != before_account:
+        _account_ctx(ctx, account).emit("account.updated", account, before_account)
+    _after_capability_change(ctx, account, changed)
+
+
 # --- handlers ------------------------------------------------------------------------------------
 
 

@@ -201,13 +201,23 @@ def _store(sub: Ctx, account: Obj, prepared: tuple[Obj, str | None, str | None],
     return bank
 
 
+def _settle(ctx: Ctx, account: Obj) -> None:
+    """A change to an account's bank accounts may meet (or no longer meet) its ``external_account``
+    requirement: its requirements again, with the account's and capabilities' events when they
+    change (the bank account's own event tells of the list; the platform's account has none)."""
+    if account["id"] != ctx.platform.account_id:
+        accounts.settle(ctx, account, ctx.snapshot(account), accounts.capability_snapshots(ctx, account))
+
+
 def create(ctx: Ctx) -> Obj:
     sub, account = _managed_ctx(ctx)
     p = ctx.params
     value = p.get("external_account") if p.get("external_account") is not None else p.get("bank_account")
     prepared = _prepare(sub, account, value)
     prepared[0]["metadata"] = common.merge_metadata({}, p.get("metadata"))
-    return _store(sub, account, prepared, bool(p.get("default_for_currency")))
+    bank = _store(sub, account, prepared, bool(p.get("default_for_currency")))
+    _settle(ctx, account)
+    return bank
 
 
 def _account_param(params: dict[str, Any]) -> tuple[str, Any] | None:
@@ -289,6 +299,7 @@ def update(ctx: Ctx) -> Obj:
     if sub.snapshot(bank) != before:
         _refresh_embedded(sub, account)
         sub.emit("account.external_account.updated", bank, before)
+        _settle(ctx, account)
     return bank
 
 
@@ -303,6 +314,7 @@ def delete(ctx: Ctx) -> Obj:
     sub.scope.store(BANK_ACCOUNT).remove(bank["id"])
     _refresh_embedded(sub, account)
     sub.emit("account.external_account.deleted", snapshot)
+    _settle(ctx, account)
     return {"id": bank["id"], "object": BANK_ACCOUNT, "currency": bank["currency"], "deleted": True}
 
 

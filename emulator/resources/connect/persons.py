@@ -54,15 +54,6 @@ def _only_representative(ctx: Ctx, account: Obj, person: Obj, sub: Ctx) -> None:
             sub.emit("person.updated", other, before)
 
 
-def _settle(ctx: Ctx, account: Obj, before_account: Obj, before_caps: dict[str, Obj]) -> None:
-    """Requirements after a person changed: the account's and its capabilities' events."""
-    changed = accounts.apply_capability_requests(ctx, account, {}, before_caps)
-    sub = _scope_ctx(ctx, account)
-    if ctx.snapshot(account) != before_account:
-        sub.emit("account.updated", account, before_account)
-    accounts._after_capability_change(ctx, account, changed)
-
-
 def create(ctx: Ctx) -> Obj:
     account = _account(ctx)
     legal_entity.check_documents(ctx, ctx.params, "", legal_entity.PERSON_DOCUMENT_PURPOSES, account["id"])
@@ -77,7 +68,7 @@ def create(ctx: Ctx) -> Obj:
     _only_representative(ctx, account, person, sub)
     onboarding.refresh(ctx, account)
     sub.emit("person.created", person)
-    _settle(ctx, account, before_account, before_caps)
+    accounts.settle(ctx, account, before_account, before_caps)
     return person
 
 
@@ -100,7 +91,7 @@ def update(ctx: Ctx) -> Obj:
     onboarding.refresh(ctx, account)
     if sub.snapshot(person) != before:
         sub.emit("person.updated", person, before)
-    _settle(ctx, account, before_account, before_caps)
+    accounts.settle(ctx, account, before_account, before_caps)
     return person
 
 
@@ -117,7 +108,7 @@ def delete(ctx: Ctx) -> Obj:
         del account["individual"]
     sub.emit("person.deleted", person)
     onboarding.refresh(ctx, account)
-    _settle(ctx, account, before_account, before_caps)
+    accounts.settle(ctx, account, before_account, before_caps)
     return {"id": person["id"], "object": "person", "deleted": True}
 
 
