@@ -374,6 +374,8 @@ def test_a_payout_to_a_financial_account_arrives_as_a_received_credit(
     (credit,) = client.v1.treasury.received_credits.list({"financial_account": fa.id}, opts).data
     assert (credit.amount, credit.status, credit.network) == (5_000, "succeeded", "stripe")
     assert (credit.linked_flows.source_flow, credit.linked_flows.source_flow_type) == (payout.id, "payout")
+    origin = credit.initiating_payment_method_details  # the Stripe payments balance, not a bank
+    assert (origin.type, origin.balance) == ("balance", "payments") and "us_bank_account" not in origin
     # a financial account that cannot take it (inbound flows restricted): the payout fails, its money goes back
     client.v1.treasury.financial_accounts.update(
         fa.id, {"platform_restrictions": {"inbound_flows": "restricted"}}, opts

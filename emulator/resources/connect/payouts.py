@@ -44,7 +44,7 @@ from emulator.resources import common
 from emulator.resources.balance import ledger, topups
 from emulator.resources.connect import bank_accounts, countries, external_accounts
 from emulator.resources.resource import Resource
-from emulator.resources.treasury import financial_accounts, received
+from emulator.resources.treasury import financial_accounts, flow_destinations, received
 
 URL = "/v1/payouts"
 DAY = 86_400
@@ -258,6 +258,7 @@ def settle(ctx: Ctx, payout: Obj) -> None:
             network=FA_NETWORK,
             description=payout["statement_descriptor"] or FA_DESCRIPTION,
             linked_flows={"source_flow": payout["id"], "source_flow_type": "payout"},
+            initiating_details=flow_destinations.balance_details(),
         )
 
 

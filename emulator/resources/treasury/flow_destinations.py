@@ -240,6 +240,12 @@ def _feature_status(fa: Obj, feature: str) -> str:
     return "not requested"
 
 
+def balance_details() -> Obj:
+    """What a credit from the account's Stripe balance (a payout) shows of where it came from: the
+    spec's ``balance`` type, whose one value is ``payments`` (also in the 2026 SDKs' types)."""
+    return {"balance": "payments", "billing_details": _billing(None), "type": "balance"}
+
+
 def financial_account_details(target: Obj, billing: dict[str, Any] | None = None) -> Obj:
     return {
         "billing_details": _billing(billing),
