@@ -162,7 +162,9 @@ def test_ach_outbound_features_need_the_ach_capability(client: stripe.StripeClie
     assert "`outbound_transfers.ach` feature is restricted" in error_json(exc)["message"]
     with pytest.raises(stripe.InvalidRequestError) as exc:
         m.outbound_payment(100)
-    assert "`outbound_payments.ach` feature is restricted" in error_json(exc)["message"]
+    message = error_json(exc)["message"]
+    assert "`outbound_payments.ach` feature is restricted" in message
+    assert "`status_details` say why: `capability_not_requested`" in message  # requested, but held back
     wire = {"destination_payment_method_options": {"us_bank_account": {"network": "us_domestic_wire"}}}
     assert m.outbound_transfer(100, **wire).status == "processing"  # wires need only treasury
 

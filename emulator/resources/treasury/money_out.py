@@ -47,10 +47,9 @@ _DESCRIPTOR = re.compile(r"[A-Za-z0-9 \-#.$&*]*")
 MIN_ONE = "This value must be greater than or equal to 1."
 FA_CLOSED = "The FinancialAccount {fa} is closed and cannot send funds."
 CURRENCY_NOT_SUPPORTED = "The FinancialAccount {fa} does not support the currency {currency}."
-FEATURE_INACTIVE = (
-    "The FinancialAccount {fa} cannot be used for this {noun}: its `{feature}` feature is {status}. "
-    "Request the feature with `features[{bracket}][requested]=true` and check `platform_restrictions`."
-)
+FEATURE_INACTIVE = "The FinancialAccount {fa} cannot be used for this {noun}: its `{feature}` feature is {status}. "
+NOT_REQUESTED_HINT = "Request the feature with `features[{bracket}][requested]=true`."
+STATUS_DETAILS_HINT = "Its `status_details` say why: {codes}."
 INSUFFICIENT_FUNDS = (
     "The FinancialAccount {fa} has insufficient funds for this {noun}: {amount} {currency} requested, "
     "{cash} {currency} available."
@@ -135,14 +134,14 @@ def check_feature(ctx: Ctx, fa: Obj, feature: str, noun: str) -> None:
         return
     if feature == financial_accounts.INTRA_STRIPE and financial_accounts.allows_intra_stripe(ctx, fa, "outbound_flows"):
         return  # restricted by inbound_flows only: the account may still send over the stripe network
-    requested = feature in ctx.scope.meta_of(fa["id"]).get("requested", [])
-    status = financial_accounts.feature_state(ctx, fa, feature)[0] if requested else "not requested"
     head, _, tail = feature.partition(".")
-    bracket = f"{head}][{tail}" if tail else head
-    raise StripeError(
-        FEATURE_INACTIVE.format(fa=fa["id"], noun=noun, feature=feature, status=status, bracket=bracket),
-        param="financial_account",
-    )
+    if feature in ctx.scope.meta_of(fa["id"]).get("requested", []):
+        status, details = financial_accounts.feature_state(ctx, fa, feature)
+        hint = STATUS_DETAILS_HINT.format(codes=", ".join(f"`{d['code']}`" for d in details) or "none")
+    else:
+        status, hint = "not requested", NOT_REQUESTED_HINT.format(bracket=f"{head}][{tail}" if tail else head)
+    message = FEATURE_INACTIVE.format(fa=fa["id"], noun=noun, feature=feature, status=status) + hint
+    raise StripeError(message, param="financial_account")
 
 
 def check_funds(fa: Obj, amount: int, currency: str, noun: str) -> None:
