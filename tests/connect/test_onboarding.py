@@ -576,3 +576,20 @@ def test_a_bank_account_added_on_its_own_endpoint_meets_the_requirement(
     previous = events[0].data.previous_attributes
     assert previous is not None and previous["payouts_enabled"] is False
     assert "external_accounts" not in previous  # the bank account's own event tells of the list
+
+
+def test_a_new_accounts_event_compares_with_what_it_showed(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    """Under ``onboarding=required`` a new account was never enabled: its first ``account.updated``
+    does not claim it was (``previous_attributes`` are values the account had)."""
+    require_onboarding(server, api_key)
+    account = client.v1.accounts.create(
+        {"type": "custom", "country": "US", "capabilities": {"card_issuing": {"requested": True}}}
+    )
+    assert not (account.charges_enabled or account.payouts_enabled or account.details_submitted)
+    for event in events_of(client, account.id, "account.updated"):
+        assert event.data.previous_attributes is not None
+        previous = event.data.previous_attributes.to_dict()
+        for flag in ("charges_enabled", "payouts_enabled", "details_submitted"):
+            assert previous.get(flag) is not True, (flag, previous)

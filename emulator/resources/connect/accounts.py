@@ -579,6 +579,7 @@ def create(ctx: Ctx) -> Obj:
     onboarding.start(ctx, account)
     onboarding.apply_params(ctx, account, params)
     _default_statement_descriptor(ctx, account)
+    onboarding.refresh(ctx, account)  # what it has given, before any capability: what the event compares
     before = ctx.snapshot(account)
     changed = apply_capability_requests(ctx, account, requested_of(params), {})
     if changed and ctx.snapshot(account) != before:  # the capabilities it asked for, as they become active
