@@ -8,6 +8,8 @@
   once): provides every requirement through in-process API requests (so events, persistence and
   requirements work as for the platform's own requests), then 303 to the link's ``return_url``.
 * ``GET /_emulator/express/{token}``: a login link's page (single use).
+* ``GET /_emulator/file_links/{token}``: a file link's file, while the link lives; sandboxed (an
+  uploaded SVG or HTML-looking file runs nothing on the emulator's origin).
 
 Output is built with :mod:`emulator.dashboard.html` (escaped by construction); no key, and no
 token other than the page's own, is ever written into a page.
@@ -27,6 +29,7 @@ from starlette.routing import Route
 from emulator.dashboard.html import Child, Markup, el, join
 from emulator.fixtures.inprocess import call_app
 from emulator.http import guard
+from emulator.resources import file_links
 from emulator.resources.connect import links, test_values
 
 if TYPE_CHECKING:
@@ -55,6 +58,8 @@ EXPLAIN = (
 )
 LOGIN_TITLE = "Express Dashboard"
 LOGIN_TEXT = "The emulator has no Express Dashboard; this page confirms that the login link works."
+# a shared file is someone's upload: it may not run anything, nor be read as another type
+SANDBOXED = {"Content-Security-Policy": "sandbox; default-src 'none'", "X-Content-Type-Options": "nosniff"}
 
 
 def _origin_of(url: str | None) -> str | None:
@@ -127,6 +132,7 @@ class HostedPages:
         return [
             Route(links.ONBOARDING_PATH + "{token}", self.onboarding, methods=["GET", "POST"]),
             Route(links.LOGIN_PATH + "{token}", self.express, methods=["GET"]),
+            Route(file_links.PAGE_PATH + "{token}", self.file_link, methods=["GET"]),
         ]
 
     def _due(self, platform: Any, link: links.Link) -> list[str] | None:
@@ -218,6 +224,13 @@ class HostedPages:
         except (ValueError, KeyError, TypeError):
             message = f"HTTP {status}"
         return str(message)
+
+    async def file_link(self, request: Request) -> Response:
+        found = file_links.find(self.state, str(request.path_params["token"]))
+        if found is None:
+            return _not_found()
+        contents, media_type = found
+        return Response(contents, media_type=media_type, headers=SANDBOXED)
 
     async def express(self, request: Request) -> Response:
         found = links.find_login(self.state, str(request.path_params["token"]))

@@ -4,7 +4,8 @@
 address: point it at the emulator). The file's format is read from its first bytes, not from the
 declared Content-Type (the SDKs send ``application/octet-stream``); each ``purpose`` accepts some
 formats up to a size, as Stripe's file upload guide lists them (:data:`PURPOSES`). Files of a
-downloadable purpose have a ``url``; ``GET /v1/files/{file}/contents`` answers their bytes. A file
+downloadable purpose have a ``url``; ``GET /v1/files/{file}/contents`` answers their bytes, and file
+links (:mod:`emulator.resources.file_links`) share them. A file
 belongs to the account that uploaded it (``Stripe-Account``), whether a secret or a publishable key
 (the mobile SDKs' ``createFile``, :mod:`emulator.http.limited_keys`) uploaded it.
 
@@ -47,7 +48,6 @@ TOO_LARGE = (
 EMPTY_FILE = "The file you uploaded is empty."
 NOT_A_FILE = "Invalid file: send the file as a multipart/form-data part with a filename."
 WRONG_PURPOSE = "The file '{id}' was uploaded with purpose {purpose}; {param} takes a file with purpose {expected}."
-FILE_LINKS = "File links are not emulated: leave out file_link_data[create] (or set it to false)."
 
 MIMETYPES = {
     "pdf": "application/pdf",
@@ -151,8 +151,6 @@ def create(ctx: Ctx) -> Obj:
     upload = p["file"]
     if not isinstance(upload, Upload):
         raise StripeError(NOT_A_FILE, param="file")
-    if (p.get("file_link_data") or {}).get("create"):
-        raise StripeError(FILE_LINKS, param="file_link_data[create]")
     purpose_name: str = p["purpose"]
     purpose = PURPOSES[purpose_name]
     if not upload.data:
@@ -181,13 +179,25 @@ def create(ctx: Ctx) -> Obj:
         "type": kind,
         "url": CONTENTS_URL.format(id=file_id) if purpose.downloadable else None,
     }
+    link_data = p.get("file_link_data") or {}
+    if link_data.get("create"):  # checked before the file is kept: a refused link keeps nothing
+        from emulator.resources import file_links
+
+        file_links.new_link(ctx, obj, link_data.get("expires_at"), link_data.get("metadata"), "file_link_data")
     ctx.scope.add(obj)
     meta = ctx.scope.meta_of(file_id)
     meta["contents"] = upload.data
     return obj
 
 
-def _live(ctx: Ctx, file_id: str, param: str = "file") -> Obj:
+def render(ctx: Ctx, obj: Obj) -> Obj:
+    """The file with its newest links (``links``)."""
+    from emulator.resources import file_links
+
+    return {**obj, "links": file_links.links_of_file(ctx, obj["id"])}
+
+
+def live(ctx: Ctx, file_id: str, param: str = "file") -> Obj:
     obj = ctx.scope.get(FILE, file_id)
     if obj is None or (obj["expires_at"] is not None and obj["expires_at"] <= ctx.now):
         raise errors.resource_missing(NO_SUCH_FILE.format(id=file_id), file_id, param)
@@ -195,11 +205,11 @@ def _live(ctx: Ctx, file_id: str, param: str = "file") -> Obj:
 
 
 def retrieve(ctx: Ctx) -> Obj:
-    return _live(ctx, ctx.path["file"])
+    return live(ctx, ctx.path["file"])
 
 
 def contents(ctx: Ctx) -> RawBody:
-    obj = _live(ctx, ctx.path["file"])
+    obj = live(ctx, ctx.path["file"])
     if obj["url"] is None:  # not a downloadable purpose: Stripe has no contents to show for it
         raise StripeError(NO_SUCH_FILE.format(id=obj["id"]), status=404, code="resource_missing", param="file")
     data: bytes = ctx.scope.meta_of(obj["id"]).get("contents", b"")
@@ -218,7 +228,7 @@ def list_files(ctx: Ctx) -> Obj:
 def check_file(ctx: Ctx, file_id: str, purposes: tuple[str, ...], param: str) -> Obj:
     """The uploaded file ``file_id`` of the calling account, if its purpose is one of ``purposes``;
     else Stripe's 404 (no such file, or expired) or a 400 naming the purpose it needs."""
-    obj = _live(ctx, file_id, param)
+    obj = live(ctx, file_id, param)
     if obj["purpose"] not in purposes:
         raise StripeError(
             WRONG_PURPOSE.format(id=file_id, purpose=obj["purpose"], param=param, expected=" or ".join(purposes)),
@@ -234,4 +244,4 @@ ROUTES: list[Route] = [
     route("GET", URL + "/{file}/contents", contents),
 ]
 
-RESOURCE = Resource(FILE, prefix="file", title="Files", routes=ROUTES)
+RESOURCE = Resource(FILE, prefix="file", title="Files", routes=ROUTES, render=render)

@@ -89,10 +89,10 @@ def test_missing_or_unknown_parameters(client: stripe.StripeClient, http: httpx.
     assert r.status_code == 400 and r.json()["error"]["param"] == "file"
     r = http.post(
         "/v1/files",
-        data={"purpose": "dispute_evidence", "file_link_data[create]": "true"},
+        data={"purpose": "identity_document", "file_link_data[create]": "true"},
         files={"file": ("a.pdf", flows.PDF)},
     )
-    assert r.status_code == 400 and r.json()["error"]["param"] == "file_link_data[create]"
+    assert r.status_code == 400 and r.json()["error"]["param"] == "file_link_data[create]"  # not downloadable
 
 
 @pytest.mark.parametrize(
