@@ -258,8 +258,48 @@ def test_full_us_id_number_through_the_persons_api_provides_ssn_last_4(client: s
     account = custom(client, business_type="company")
     person = client.v1.accounts.persons.create(account.id, {"first_name": "Jenny", "id_number": "000-00-0000"})
     assert person.id_number_provided is True and person.ssn_last_4_provided is True
-    partial = client.v1.accounts.persons.create(account.id, {"first_name": "Max", "id_number": "0000"})
-    assert partial.id_number_provided is True and partial.ssn_last_4_provided is False
+
+
+def test_a_us_accounts_id_numbers_have_nine_digits(client: stripe.StripeClient) -> None:
+    """Stripe's answer quoted by antiwork/gumroad (PRs 5344/5345): a foreign 10-digit national id
+    for a US account's representative is "US tax IDs must have 9 digits"; other countries keep theirs."""
+    account = custom(client, business_type="company")
+    for bad in ("1234567890", "0000", "12345678a"):
+        with pytest.raises(stripe.InvalidRequestError) as exc:
+            client.v1.accounts.persons.create(account.id, {"first_name": "Max", "id_number": bad})
+        assert (exc.value.user_message, exc.value.param) == ("US tax IDs must have 9 digits", "id_number")
+    assert len(client.v1.accounts.persons.list(account.id).data) == 0  # nothing was kept
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        custom(client, business_type="individual", individual={"id_number": "1234567890"})
+    assert exc.value.param == "individual[id_number]"
+    abroad = custom(client, country="CA", business_type="individual", individual={"id_number": "1234567890"})
+    assert abroad.individual is not None and abroad.individual.id_number_provided is True
+
+
+def test_owners_hold_at_most_one_hundred_percent(client: stripe.StripeClient) -> None:
+    """Stripe's answer quoted by antiwork/gumroad (PR 5041 and its spec): with three owners of 33.33 %,
+    a fourth (or one of them updated) at 100 % is refused on relationship[percent_ownership]."""
+    account = custom(client, business_type="company")
+    owners = [
+        client.v1.accounts.persons.create(
+            account.id, {"first_name": f"D{i}", "relationship": {"owner": True, "percent_ownership": 33.33}}
+        )
+        for i in range(3)
+    ]
+    over = "The total combined ownership of the company would exceed 100 percent."
+    for attempt in (
+        lambda: client.v1.accounts.persons.create(account.id, {"relationship": {"percent_ownership": 100}}),
+        lambda: client.v1.accounts.persons.update(
+            account.id, owners[0].id, {"relationship": {"percent_ownership": 100}}
+        ),
+    ):
+        with pytest.raises(stripe.InvalidRequestError) as exc:
+            attempt()
+        assert (exc.value.user_message, exc.value.param) == (over, "relationship[percent_ownership]")
+    last = client.v1.accounts.persons.create(account.id, {"relationship": {"owner": True, "percent_ownership": 0.01}})
+    assert last.relationship is not None and last.relationship.percent_ownership == 0.01
+    moved = client.v1.accounts.persons.update(account.id, owners[0].id, {"relationship": {"percent_ownership": 33.33}})
+    assert moved.relationship is not None and moved.relationship.percent_ownership == 33.33  # its own share counts once
 
 
 def test_a_nine_digit_id_number_outside_the_us_is_no_ssn(client: stripe.StripeClient) -> None:

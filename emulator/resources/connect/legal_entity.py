@@ -13,11 +13,13 @@ What Stripe fills in from the account's ``country`` (given to :func:`apply_perso
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from emulator.core.context import Ctx
 from emulator.core.objects import FILE
 from emulator.core.store import Obj
+from emulator.http.errors import StripeError
 from emulator.resources import common, files, phones
 from emulator.resources.connect import requirements
 
@@ -52,6 +54,10 @@ COMPANY_FLAGS = ("directors_provided", "executives_provided", "owners_provided")
 COMPANY_TYPES = frozenset({"company", "non_profit", "government_entity"})
 SSN_COUNTRY = "US"  # where a full 9-digit id number is an SSN, whose last 4 count as given
 SSN_DIGITS = 9
+# Stripe's answers quoted by antiwork/gumroad (PRs 5344/5345 and 5041, and their specs)
+US_TAX_ID_DIGITS = "US tax IDs must have 9 digits"
+OWNERSHIP_OVER_100 = "The total combined ownership of the company would exceed 100 percent."
+OWNERSHIP_SLACK = 1e-6  # three owners of 33.33 % and one of 0.01 % make 100
 
 
 def blank_address() -> Obj:
@@ -183,6 +189,24 @@ def apply_person(person: Obj, meta: dict[str, Any], params: dict[str, Any], coun
         person["verification"][which] = target
     if "metadata" in params:
         person["metadata"] = common.merge_metadata(person.get("metadata") or {}, params["metadata"])
+
+
+def check_id_number(params: dict[str, Any] | None, country: str | None, param: str) -> None:
+    """A person's ``id_number`` on a US account is a 9-digit tax id (dashes and spaces aside),
+    whatever the person's own country; Stripe refuses other lengths before anything changes."""
+    value = (params or {}).get("id_number")
+    if value and country == SSN_COUNTRY and _ssn_last_4(str(value)) is None:
+        raise StripeError(US_TAX_ID_DIGITS, param=param)
+
+
+def check_ownership(params: dict[str, Any], others: Iterable[Obj]) -> None:
+    """The ``percent_ownership`` a person is given, with the account's other persons', is at most 100."""
+    share = (params.get("relationship") or {}).get("percent_ownership")
+    if share is None or share == "":
+        return
+    total = float(share) + sum(float((p.get("relationship") or {}).get("percent_ownership") or 0) for p in others)
+    if total > 100 + OWNERSHIP_SLACK:
+        raise StripeError(OWNERSHIP_OVER_100, param="relationship[percent_ownership]")
 
 
 def _ssn_last_4(id_number: str) -> str | None:

@@ -65,6 +65,8 @@ def check_legal_entity(params: dict[str, Any], current: Obj | None) -> None:
         raise StripeError(BUSINESS_TYPE_NEEDED, param="individual" if params.get("individual") else "company")
     if params.get("individual") and business_type != "individual":
         raise StripeError(INDIVIDUAL_ONLY, param="individual")
+    country = str(params.get("country") or (current or {}).get("country") or "US").upper()
+    legal_entity.check_id_number(params.get("individual"), country, "individual[id_number]")
 
 
 def apply_params(ctx: Ctx, account: Obj, params: dict[str, Any]) -> dict[str, Any]:

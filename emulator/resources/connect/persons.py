@@ -54,10 +54,19 @@ def _only_representative(ctx: Ctx, account: Obj, person: Obj, sub: Ctx) -> None:
             sub.emit("person.updated", other, before)
 
 
+def _check(ctx: Ctx, account: Obj, params: dict[str, Any], person: Obj | None) -> None:
+    """What Stripe refuses of a person before anything changes: a US account's id number of another
+    length than 9 digits, an ownership that takes the persons' total over 100 percent."""
+    legal_entity.check_id_number(params, account.get("country"), "id_number")
+    others = [p for p in onboarding.persons_of(ctx, account) if person is None or p["id"] != person["id"]]
+    legal_entity.check_ownership(params, others)
+
+
 def create(ctx: Ctx) -> Obj:
     account = _account(ctx)
     legal_entity.check_documents(ctx, ctx.params, "", legal_entity.PERSON_DOCUMENT_PURPOSES, account["id"])
     params: dict[str, Any] = token_use.person_params(ctx, ctx.params)
+    _check(ctx, account, params, None)
     sub = _scope_ctx(ctx, account)
     before_account = ctx.snapshot(account)
     before_caps = accounts.capability_snapshots(ctx, account)
@@ -81,6 +90,7 @@ def update(ctx: Ctx) -> Obj:
     person = _person(ctx, account)
     legal_entity.check_documents(ctx, ctx.params, "", legal_entity.PERSON_DOCUMENT_PURPOSES, account["id"])
     params: dict[str, Any] = token_use.person_params(ctx, ctx.params)
+    _check(ctx, account, params, person)
     sub = _scope_ctx(ctx, account)
     before = sub.snapshot(person)
     before_account = ctx.snapshot(account)
