@@ -58,7 +58,7 @@ RISK_LEVEL = "2026-03-25"
 RISK_LEVEL_HASHES = ("card_testing_risk", "merchant_dispute_risk")
 # event ``context`` (a connected account's events carry it besides ``account``)
 EVENT_CONTEXT = "2025-04-30"
-# account ``requirements.disabled_reason`` of a platform's rejection (before: ``rejected.*``)
+# account (and its capabilities') ``requirements.disabled_reason`` of a platform's rejection (before: ``rejected.*``)
 PLATFORM_REJECTIONS = "2026-09-30"
 PLATFORM_REJECTED = {
     "rejected.fraud": "rejected.platform_fraud",
@@ -158,7 +158,7 @@ def adapt(data: dict[str, Any], object_type: str, source: str, target: str) -> d
     if object_type in ("account", "capability"):
         if since(source, PERSON_REQUIREMENTS) and not since(target, PERSON_REQUIREMENTS):
             data = _with_older_requirements(data)
-    if object_type == "account":
+    if object_type in ("account", "capability"):  # a rejected account's capabilities share its reason
         reason = (data.get("requirements") or {}).get("disabled_reason")
         newer, older = since(source, PLATFORM_REJECTIONS), since(target, PLATFORM_REJECTIONS)
         table = {new: old for old, new in PLATFORM_REJECTED.items()} if newer and not older else {}

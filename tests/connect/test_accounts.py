@@ -141,6 +141,27 @@ def test_reject_and_unreject(client: stripe.StripeClient) -> None:
     assert restored.requirements.disabled_reason is None  # type: ignore[union-attr]
 
 
+def test_a_rejection_disables_every_capability_and_unreject_gives_them_back(client: stripe.StripeClient) -> None:
+    """The spec's capability ``disabled_reason`` values include ``rejected.*``: a rejected account's
+    capabilities go inactive for its reason, so nothing is transferred to it until it is unrejected."""
+    acct = flows.connected_account(client)
+    opts: stripe.RequestOptions = {"stripe_account": acct.id}
+    rejected = client.v1.accounts.reject(acct.id, {"reason": "fraud_other"})
+    assert rejected.capabilities is not None and set(rejected.capabilities.to_dict().values()) == {"inactive"}
+    transfers = client.v1.accounts.capabilities.retrieve(acct.id, "transfers")
+    assert transfers.status == "inactive" and transfers.requirements is not None
+    assert transfers.requirements.disabled_reason == "rejected.platform_fraud"
+    updated = [e.data.object["id"] for e in client.v1.events.list({"type": "capability.updated"}, opts).data]
+    assert "transfers" in updated and "card_issuing" in updated
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.create({"amount": 100, "currency": "usd", "destination": acct.id})
+    assert exc.value.code == "insufficient_capabilities_for_transfer"
+    restored = client.v1.accounts.unreject(acct.id)
+    assert restored.capabilities is not None and set(restored.capabilities.to_dict().values()) == {"active"}
+    again = client.v1.accounts.capabilities.retrieve(acct.id, "transfers")
+    assert again.requirements is not None and again.requirements.disabled_reason is None
+
+
 def test_platform_account(client: stripe.StripeClient) -> None:
     me = client.v1.accounts.retrieve_current()
     assert me.object == "account" and me.id.startswith("acct_")

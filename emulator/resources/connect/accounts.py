@@ -707,13 +707,13 @@ def reject(ctx: Ctx) -> Obj:
     meta = ctx.platform.scope(account["id"]).meta_of(account["id"])
     if meta.get("rejected"):
         raise StripeError(ALREADY_REJECTED)
-    before = ctx.snapshot(account)
+    before, before_caps = ctx.snapshot(account), capability_snapshots(ctx, account)
     meta["rejected"] = True
     account["requirements"]["disabled_reason"] = reasons[reason]
     account["charges_enabled"] = False
     if ctx.params.get("payouts_action", "pause") == "pause":
         account["payouts_enabled"] = False
-    _account_ctx(ctx, account).emit("account.updated", account, before)
+    settle(ctx, account, before, before_caps)  # its capabilities go inactive, for the same reason
     account_changed(_account_ctx(ctx, account))
     return account
 
@@ -723,13 +723,12 @@ def unreject(ctx: Ctx) -> Obj:
     meta = ctx.platform.scope(account["id"]).meta_of(account["id"])
     if not meta.get("rejected"):
         raise StripeError(ACCOUNT_NOT_REJECTED)
-    before = ctx.snapshot(account)
+    before, before_caps = ctx.snapshot(account), capability_snapshots(ctx, account)
     meta["rejected"] = False
     account["requirements"]["disabled_reason"] = None
     account["charges_enabled"] = True
     account["payouts_enabled"] = True
-    onboarding.refresh(ctx, account)
-    _account_ctx(ctx, account).emit("account.updated", account, before)
+    settle(ctx, account, before, before_caps)  # its capabilities as its requirements have them again
     account_changed(_account_ctx(ctx, account))
     return account
 

@@ -112,10 +112,19 @@ def _outcome(ctx: Ctx, account: Obj, persons: list[Obj]) -> requirements.Outcome
     return requirements.evaluate(account, persons, metas, _meta(ctx, account))
 
 
-def refresh(ctx: Ctx, account: Obj) -> frozenset[str]:
-    """Recompute the onboarding state; returns the capabilities requirements block."""
-    if not is_required(ctx, account):
+def _rejected(ctx: Ctx, account: Obj) -> frozenset[str]:
+    """Every requested capability of a rejected account: the rejection disables them all (the spec's
+    capability ``disabled_reason`` values include ``rejected.*``)."""
+    meta = _meta(ctx, account)
+    if not meta.get("rejected"):
         return frozenset()
+    return frozenset(name for name, cap in (meta.get("capabilities") or {}).items() if cap.get("requested"))
+
+
+def refresh(ctx: Ctx, account: Obj) -> frozenset[str]:
+    """Recompute the onboarding state; returns the capabilities that requirements (or a rejection) block."""
+    if not is_required(ctx, account):
+        return _rejected(ctx, account)
     meta = _meta(ctx, account)
     persons = persons_of(ctx, account)
     individual = account.get("individual")
@@ -163,11 +172,15 @@ def refresh(ctx: Ctx, account: Obj) -> frozenset[str]:
             e["requirement"][len("individual.") :] for e in outcome.errors if e["requirement"].startswith("individual.")
         ]
         requirements.verification_status(individual, individual_due + failed)
-    return frozenset(name for name in requested if outcome.for_capability(name))
+    return frozenset(name for name in requested if outcome.for_capability(name)) | _rejected(ctx, account)
 
 
 def capability_requirements(ctx: Ctx, account: Obj, name: str) -> Obj:
     """The ``requirements`` hash of one capability (what blocks it)."""
+    if name in _rejected(ctx, account):
+        reqs = requirements.blank()
+        reqs["disabled_reason"] = account["requirements"].get("disabled_reason")
+        return reqs
     if not is_required(ctx, account):
         return requirements.blank()
     outcome = _outcome(ctx, account, persons_of(ctx, account))
@@ -180,9 +193,10 @@ def capability_requirements(ctx: Ctx, account: Obj, name: str) -> Obj:
 
 
 def blocked(ctx: Ctx, account: Obj) -> frozenset[str]:
-    """Requested capabilities that requirements still block (none unless onboarding is required)."""
+    """Requested capabilities that requirements (onboarding required) or a rejection block."""
     if not is_required(ctx, account):
-        return frozenset()
+        return _rejected(ctx, account)
     outcome = _outcome(ctx, account, persons_of(ctx, account))
     caps = _meta(ctx, account).get("capabilities") or {}
-    return frozenset(name for name, cap in caps.items() if cap.get("requested") and outcome.for_capability(name))
+    held = frozenset(name for name, cap in caps.items() if cap.get("requested") and outcome.for_capability(name))
+    return held | _rejected(ctx, account)
