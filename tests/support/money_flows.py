@@ -104,10 +104,11 @@ class Mover:
         return self.treasury.inbound_transfers.create(body, self.opts)  # type: ignore[no-any-return]
 
     def pay(self, payee: Mover, amount: int) -> stripe.treasury.ReceivedCredit:
-        """A posted outbound payment of ``amount`` to ``payee``'s financial account: the credit it received."""
+        """An outbound payment of ``amount`` to ``payee``'s financial account (over the stripe network it
+        posts as it is made): the credit it received."""
         to_payee = {"type": "financial_account", "financial_account": payee.fa}
         obp = self.outbound_payment(amount, destination_payment_method_data=to_payee)
-        self.th.outbound_payments.post(obp.id, options=self.opts)
+        assert obp.status == "posted"
         return payee.treasury.received_credits.list({"financial_account": payee.fa}, payee.opts).data[0]  # type: ignore[no-any-return]
 
     def refuses(self, object_id: str, *calls: Any) -> None:

@@ -234,9 +234,8 @@ def test_outbound_payment_to_financial_account_example(client: stripe.StripeClie
     assert op.destination_payment_method_details.financial_account is not None
     assert op.destination_payment_method_details.financial_account.id == other.fa
     assert op.destination_payment_method_details.financial_account.network == "stripe"
-    assert op.status == "processing"
-    assert other.balance()["cash"] == 0  # the emulator credits a stripe-network flow when it posts
-    mover.th.outbound_payments.post(op.id, None, mover.opts)
+    # Stripe's money movement timelines: stripe-network flows "post immediately"
+    assert op.status == "posted" and op.status_transitions.posted_at is not None
     credits = other.treasury.received_credits.list({"financial_account": other.fa}, other.opts)
     assert len(credits.data) == 1 and credits.data[0].network == "stripe" and credits.data[0].amount == 1000
     assert other.balance()["cash"] == 1000
@@ -297,7 +296,7 @@ def test_outbound_transfer_between_own_financial_accounts(mover: Mover) -> None:
         mover.opts,
     )
     assert ot.destination_payment_method_details.type == "financial_account"
-    mover.th.outbound_transfers.post(ot.id, None, mover.opts)
+    assert ot.status == "posted"  # over the stripe network: at once
     assert mover.balance(second)["cash"] == 700
 
 

@@ -118,8 +118,13 @@ def machine(server: EmulatorServer) -> type[RuleBasedStateMachine]:
                 self.refused(lambda: create(amount, **params))
                 return multiple()
             obj = create(amount, **params)
-            assert obj.status == "processing" and obj.cancelable == (kind in ("transfer", "payment"))
             self.cash[m.fa] -= amount
+            if kind == "internal":  # over the stripe network it posts as it is made (Stripe's timelines)
+                assert obj.status == "posted" and not obj.cancelable
+                self.cash[self.fa2] += amount
+                self.out[obj.id] = Out(kind, amount, "posted")
+                return obj.id
+            assert obj.status == "processing" and obj.cancelable == (kind in ("transfer", "payment"))
             self.pending += amount
             self.out[obj.id] = Out(kind, amount)
             return obj.id

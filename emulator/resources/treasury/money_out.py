@@ -16,8 +16,10 @@ Money, on one ``treasury.transaction`` (``flow_type`` = the flow) per flow:
 * return: a second, posted transaction with entry ``<flow>_return`` {cash +X}, named by
   ``returned_details.transaction``.
 
-A flow to another financial account (network ``stripe``) credits it through a ReceivedCredit
-(network ``stripe``, ``linked_flows.source_flow`` = the flow) when it posts; if that account
+A flow to another financial account (network ``stripe``) posts as it is created (Stripe's money
+movement timelines: such flows "post immediately"; the create answers ``posted``, its ``.created``
+event shows it ``processing``, and ``.posted`` follows) and credits that account through a
+ReceivedCredit (network ``stripe``, ``linked_flows.source_flow`` = the flow); if that account
 refuses the credit (closed, inbound flows restricted) the flow is returned at once with
 ``account_closed``/``account_frozen``. ``stripe`` flows cannot be canceled or returned.
 """
@@ -258,6 +260,8 @@ def start(ctx: Ctx, flow: Flow, fa: Obj, obj: Obj, destination: Destination) -> 
         meta["target"] = [destination.target[0].account_id, destination.target[1]["id"]]
     ctx.scope.add(obj)
     ctx.emit(flow.event("created"), obj)
+    if destination.network == "stripe":  # Stripe's timelines: "post immediately", in and out of hours
+        post(ctx, flow, obj)
     return obj
 
 
