@@ -145,6 +145,12 @@ class HostedPages:
             due |= set(account["future_requirements"].get(field) or [])
         return sorted(due)
 
+    @staticmethod
+    def _rejected(platform: Any, link: links.Link) -> bool:
+        """A rejected account cannot be onboarded: its link is "otherwise invalid" (Stripe's
+        ``refresh_url``: where an expired, visited or otherwise invalid link sends the user)."""
+        return bool(platform.scope(link.account).meta_of(link.account).get("rejected"))
+
     async def onboarding(self, request: Request) -> Response:
         found = links.find_link(self.state, str(request.path_params["token"]))
         if found is None:
@@ -153,7 +159,7 @@ class HostedPages:
         if request.method == "POST":
             return await self._submit(request, platform, link)
         expired = platform.now() >= link.expires_at  # the platform's time, which made expires_at
-        if link.visited or link.used or expired:
+        if link.visited or link.used or expired or self._rejected(platform, link):
             return _redirect(link.refresh_url, TITLE_NOT_FOUND, EXPIRED_NO_REFRESH, link)
         if request.method == "HEAD":  # a link checker's look does not use the link up
             return Response(status_code=200, media_type="text/html", headers=_headers(link))
@@ -187,7 +193,7 @@ class HostedPages:
         sent = fields.get("form_token", "")
         if not hmac.compare_digest(sent.encode("utf-8", "replace"), link.form_token.encode()):
             return _page(TITLE_REFUSED, el("p", None, REFUSED_TOKEN), status=403)
-        if link.used or platform.now() >= link.expires_at:
+        if link.used or platform.now() >= link.expires_at or self._rejected(platform, link):
             return _redirect(link.refresh_url, TITLE_NOT_FOUND, EXPIRED_NO_REFRESH, link)
         link.used = True
         ip = request.client.host if request.client else "127.0.0.1"

@@ -411,6 +411,18 @@ def test_onboarding_page_flow_over_http(server: EmulatorServer, api_key: str, cl
     assert len(persons) == 1 and persons[0].relationship.representative is True  # type: ignore[union-attr]
 
 
+def test_a_rejected_accounts_link_goes_to_refresh_url(client: stripe.StripeClient) -> None:
+    """Stripe's refresh_url takes the user from a link that is expired, visited "or otherwise
+    invalid": a rejected account's link cannot onboard it, so it goes there."""
+    account = custom_account(client)
+    link = client.v1.account_links.create(
+        {"account": account.id, "type": "account_onboarding", "refresh_url": "https://p.example/r"}
+    )
+    client.v1.accounts.reject(account.id, {"reason": "fraud_other"})
+    resp = httpx.get(link.url, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "https://p.example/r"
+
+
 def test_expired_link_goes_to_refresh_url(server: EmulatorServer, client: stripe.StripeClient) -> None:
     account = custom_account(client)
     link = client.v1.account_links.create(
