@@ -81,7 +81,8 @@ def is_expired(link: Obj, now: int) -> bool:
 
 
 def render(ctx: Ctx, link: Obj) -> Obj:
-    """``expired`` as of the platform's time (the stored link keeps ``False``)."""
+    """``expired`` as of the platform's time (the stored link keeps ``False``); the API applies it to
+    what a handler answers, :func:`links_of_file` to the links a file shows."""
     if not is_expired(link, ctx.now):
         return link
     return {**link, "expired": True}
@@ -124,7 +125,7 @@ def find(state: State, token: str) -> tuple[bytes, str] | None:
 def create(ctx: Ctx) -> Obj:
     p = ctx.params
     file = files.live(ctx, str(p["file"]))
-    return render(ctx, new_link(ctx, file, p.get("expires_at"), p.get("metadata")))
+    return new_link(ctx, file, p.get("expires_at"), p.get("metadata"))
 
 
 def _link(ctx: Ctx) -> Obj:
@@ -135,7 +136,7 @@ def _link(ctx: Ctx) -> Obj:
 
 
 def retrieve(ctx: Ctx) -> Obj:
-    return render(ctx, _link(ctx))
+    return _link(ctx)
 
 
 def update(ctx: Ctx) -> Obj:
@@ -146,7 +147,7 @@ def update(ctx: Ctx) -> Obj:
     if "expires_at" in p:
         link["expires_at"] = _expires_at(ctx, p["expires_at"], updating=True)
     common.update_metadata(link, p)
-    return render(ctx, link)
+    return link
 
 
 def list_links(ctx: Ctx) -> Obj:
@@ -158,9 +159,7 @@ def list_links(ctx: Ctx) -> Obj:
     if "expired" in p:
         wanted = bool(p["expired"])
         preds.append(lambda link: is_expired(link, now) == wanted)
-    page = paginate(ctx.scope.store(OBJECT), URL, p, preds, noun=common.noun(OBJECT))
-    page["data"] = [render(ctx, link) for link in page["data"]]
-    return page
+    return paginate(ctx.scope.store(OBJECT), URL, p, preds, noun=common.noun(OBJECT))
 
 
 ROUTES: list[Route] = [
