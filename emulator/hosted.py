@@ -30,7 +30,7 @@ from emulator.dashboard.html import Child, Markup, el, join
 from emulator.fixtures.inprocess import call_app
 from emulator.http import guard
 from emulator.resources import file_links
-from emulator.resources.connect import links, test_values
+from emulator.resources.connect import accounts, links, test_values
 
 if TYPE_CHECKING:
     from emulator.app import EmulatorApp
@@ -149,7 +149,7 @@ class HostedPages:
     def _rejected(platform: Any, link: links.Link) -> bool:
         """A rejected account cannot be onboarded: its link is "otherwise invalid" (Stripe's
         ``refresh_url``: where an expired, visited or otherwise invalid link sends the user)."""
-        return bool(platform.scope(link.account).meta_of(link.account).get("rejected"))
+        return accounts.is_rejected(platform, link.account)
 
     async def onboarding(self, request: Request) -> Response:
         found = links.find_link(self.state, str(request.path_params["token"]))

@@ -733,8 +733,8 @@ def unreject(ctx: Ctx) -> Obj:
     return account
 
 
-def is_rejected(ctx: Ctx, account_id: str) -> bool:
-    return bool(ctx.platform.scope(account_id).meta_of(account_id).get("rejected"))
+def is_rejected(platform: Platform, account_id: str) -> bool:
+    return bool(platform.scope(account_id).meta_of(account_id).get("rejected"))
 
 
 def list_capabilities(ctx: Ctx) -> Obj:

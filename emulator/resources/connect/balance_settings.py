@@ -201,7 +201,7 @@ def retrieve(ctx: Ctx) -> Obj:
 
 def update(ctx: Ctx) -> Obj:
     account = accounts.retrieve_self(ctx)
-    if accounts.is_rejected(ctx, account["id"]):
+    if accounts.is_rejected(ctx.platform, account["id"]):
         raise StripeError(accounts.ACCOUNT_REJECTED)
     payments = ctx.params.get("payments") or {}
     given = payments.get("payouts") or {}

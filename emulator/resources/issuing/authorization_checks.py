@@ -73,7 +73,9 @@ def cardholder_reason(ctx: Ctx, card: Obj) -> str | None:
 
 def account_reason(ctx: Ctx) -> str | None:
     account_id = ctx.scope.account_id
-    if accounts.is_rejected(ctx, account_id) or not accounts.is_capability_active(ctx, account_id, "card_issuing"):
+    if accounts.is_rejected(ctx.platform, account_id) or not accounts.is_capability_active(
+        ctx, account_id, "card_issuing"
+    ):
         return "account_disabled"
     return None
 

@@ -127,7 +127,7 @@ def feature_state(ctx: Ctx, fa: Obj, path: str) -> tuple[str, list[Obj]]:
     if fa["status"] == "closed":
         return "restricted", [{"code": "financial_account_closed", "resolution": "contact_stripe"}]
     account = ctx.platform.account_by_id(ctx.scope.account_id) or {}
-    if accounts.is_rejected(ctx, ctx.scope.account_id):
+    if accounts.is_rejected(ctx.platform, ctx.scope.account_id):
         return "restricted", [{"code": "rejected_other", "resolution": "contact_stripe"}]
     caps: dict[str, str] = account.get("capabilities", {})
     needed = FEATURES[path]
