@@ -296,6 +296,12 @@ def test_owners_hold_at_most_one_hundred_percent(client: stripe.StripeClient) ->
         with pytest.raises(stripe.InvalidRequestError) as exc:
             attempt()
         assert (exc.value.user_message, exc.value.param) == (over, "relationship[percent_ownership]")
+    with pytest.raises(stripe.InvalidRequestError) as exc:  # a negative share would make room for more
+        client.v1.accounts.persons.create(account.id, {"relationship": {"percent_ownership": -50}})
+    assert (exc.value.user_message, exc.value.param) == (
+        "This value must be greater than or equal to 0.",
+        "relationship[percent_ownership]",
+    )
     last = client.v1.accounts.persons.create(account.id, {"relationship": {"owner": True, "percent_ownership": 0.01}})
     assert last.relationship is not None and last.relationship.percent_ownership == 0.01
     moved = client.v1.accounts.persons.update(account.id, owners[0].id, {"relationship": {"percent_ownership": 33.33}})

@@ -57,6 +57,7 @@ SSN_DIGITS = 9
 # Stripe's answers quoted by antiwork/gumroad (PRs 5344/5345 and 5041, and their specs)
 US_TAX_ID_DIGITS = "US tax IDs must have 9 digits"
 OWNERSHIP_OVER_100 = "The total combined ownership of the company would exceed 100 percent."
+OWNERSHIP_NEGATIVE = "This value must be greater than or equal to 0."
 OWNERSHIP_SLACK = 1e-6  # three owners of 33.33 % and one of 0.01 % make 100
 
 
@@ -200,10 +201,13 @@ def check_id_number(params: dict[str, Any] | None, country: str | None, param: s
 
 
 def check_ownership(params: dict[str, Any], others: Iterable[Obj]) -> None:
-    """The ``percent_ownership`` a person is given, with the account's other persons', is at most 100."""
+    """The ``percent_ownership`` a person is given is not negative and, with the account's other
+    persons', at most 100."""
     share = (params.get("relationship") or {}).get("percent_ownership")
     if share is None or share == "":
         return
+    if float(share) < 0:
+        raise StripeError(OWNERSHIP_NEGATIVE, param="relationship[percent_ownership]")
     total = float(share) + sum(float((p.get("relationship") or {}).get("percent_ownership") or 0) for p in others)
     if total > 100 + OWNERSHIP_SLACK:
         raise StripeError(OWNERSHIP_OVER_100, param="relationship[percent_ownership]")
