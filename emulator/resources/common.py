@@ -1,8 +1,9 @@
 """Rules shared by every resource: metadata merging, look-ups with Stripe's 404s, currencies, the
-checks of contact details (email addresses, URLs)."""
+checks of contact details (email addresses, URLs) and of dates of birth."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -19,6 +20,12 @@ CURRENCIES = ("usd", "eur", "gbp")
 EMAIL_INVALID = "Invalid email address: {email}"
 URL_CODE = "url_invalid"  # Stripe's error code for a refused URL
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+DOB_MIN = "This value must be greater than or equal to {min}."
+DOB_MAX = "This value must be less than or equal to {max}."
+DOB_NOT_A_DATE = "Invalid date of birth: {year:04d}-{month:02d}-{day:02d} is not a valid date."
+DOB_IN_FUTURE = "Invalid date of birth: the date of birth cannot be in the future."
+DOB_LIMITS = {"day": (1, 31), "month": (1, 12), "year": (1900, 9999)}
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def check_email(value: str, param: str = "email") -> str:
@@ -26,6 +33,30 @@ def check_email(value: str, param: str = "email") -> str:
     if not _EMAIL.fullmatch(value) or len(value) > 800:
         raise StripeError(EMAIL_INVALID.format(email=value[:200]), param=param, code="email_invalid")
     return value
+
+
+def birth_date(dob: dict[str, int], now: int, param: str) -> dt.date:
+    """A ``dob`` hash (``day``, ``month``, ``year``) as Stripe bounds it, the same for cardholders,
+    persons and an account's individual: each part in its range, together a calendar date, and not
+    after today (the UTC date of ``now``); a 400 naming the part otherwise."""
+    for part, (low, high) in DOB_LIMITS.items():
+        value = dob[part]
+        if value < low:
+            raise StripeError(DOB_MIN.format(min=low), param=f"{param}[{part}]", code="parameter_invalid_integer")
+        if value > high:
+            raise StripeError(DOB_MAX.format(max=high), param=f"{param}[{part}]", code="parameter_invalid_integer")
+    try:
+        born = dt.date(dob["year"], dob["month"], dob["day"])
+    except ValueError:
+        raise StripeError(DOB_NOT_A_DATE.format(**dob), param=f"{param}[day]", code="parameter_invalid") from None
+    if born > today(now):
+        raise StripeError(DOB_IN_FUTURE, param=f"{param}[year]", code="parameter_invalid")
+    return born
+
+
+def today(now: int) -> dt.date:
+    """The UTC date of the Unix time ``now``."""
+    return dt.date.fromordinal(_EPOCH_ORDINAL + now // 86_400)
 
 
 def url_parts(url: str) -> SplitResult | None:

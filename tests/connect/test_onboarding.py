@@ -545,6 +545,36 @@ def test_political_exposure_is_one_of_stripes_values(client: stripe.StripeClient
     assert err.value.param == "political_exposure" and err.value.code == "parameter_invalid"
 
 
+def test_dates_of_birth_are_real_past_dates(client: stripe.StripeClient) -> None:
+    """A person's, an account individual's and a token's ``dob`` are bounded as a cardholder's is:
+    each part in range, together a calendar date, not in the future; nothing is kept when refused."""
+    account = custom_account(client, business_type="company")
+    cases = [
+        ({"day": 32, "month": 1, "year": 1980}, "dob[day]", "parameter_invalid_integer"),
+        ({"day": 0, "month": 1, "year": 1980}, "dob[day]", "parameter_invalid_integer"),
+        ({"day": 1, "month": 13, "year": 1980}, "dob[month]", "parameter_invalid_integer"),
+        ({"day": 30, "month": 2, "year": 1980}, "dob[day]", "parameter_invalid"),
+        ({"day": 1, "month": 1, "year": 2999}, "dob[year]", "parameter_invalid"),
+    ]
+    for dob, param, code in cases:
+        with pytest.raises(stripe.InvalidRequestError) as err:
+            client.v1.accounts.persons.create(account.id, {"first_name": "Jo", "dob": dob})
+        assert (err.value.param, err.value.code) == (param, code)
+    assert client.v1.accounts.persons.list(account.id).data == []
+    person = client.v1.accounts.persons.create(account.id, {"dob": {"day": 29, "month": 2, "year": 1980}})
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.accounts.persons.update(account.id, person.id, {"dob": {"day": 31, "month": 4, "year": 1980}})
+    assert err.value.param == "dob[day]"
+    kept = client.v1.accounts.persons.retrieve(account.id, person.id).dob
+    assert kept is not None and (kept.day, kept.month, kept.year) == (29, 2, 1980)
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        custom_account(client, business_type="individual", individual={"dob": {"day": 1, "month": 0, "year": 1980}})
+    assert err.value.param == "individual[dob][month]"
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.tokens.create({"person": {"dob": {"day": 31, "month": 6, "year": 1980}}})
+    assert err.value.param == "person[dob][day]"
+
+
 def test_a_card_on_an_account_still_onboarding_is_refused_with_the_reason(
     server: EmulatorServer, api_key: str, client: stripe.StripeClient
 ) -> None:

@@ -200,6 +200,14 @@ def check_id_number(params: dict[str, Any] | None, country: str | None, param: s
         raise StripeError(US_TAX_ID_DIGITS, param=param)
 
 
+def check_dob(params: dict[str, Any] | None, now: int, param: str) -> None:
+    """A person's (or an account individual's) ``dob`` is a real past date, bounded as a
+    cardholder's is (``dob=""`` unsets it)."""
+    dob = (params or {}).get("dob")
+    if dob:
+        common.birth_date(dob, now, param)
+
+
 def check_ownership(params: dict[str, Any], others: Iterable[Obj]) -> None:
     """The ``percent_ownership`` a person is given is not negative and, with the account's other
     persons', at most 100."""

@@ -55,7 +55,7 @@ BUSINESS_TYPE_NEEDED = (
 )
 
 
-def check_legal_entity(params: dict[str, Any], current: Obj | None) -> None:
+def check_legal_entity(params: dict[str, Any], current: Obj | None, now: int) -> None:
     """Refuse ``individual`` details for an account that is not an individual's, as Stripe does
     (``current``: the account being updated; ``params`` with any account token's merged in)."""
     if not params.get("individual") and not params.get("company"):
@@ -67,6 +67,7 @@ def check_legal_entity(params: dict[str, Any], current: Obj | None) -> None:
         raise StripeError(INDIVIDUAL_ONLY, param="individual")
     country = str(params.get("country") or (current or {}).get("country") or "US").upper()
     legal_entity.check_id_number(params.get("individual"), country, "individual[id_number]")
+    legal_entity.check_dob(params.get("individual"), now, "individual[dob]")
 
 
 def apply_params(ctx: Ctx, account: Obj, params: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.router import Route, route
-from emulator.resources.connect import bank_accounts
+from emulator.resources.connect import bank_accounts, legal_entity
 from emulator.resources.resource import Resource
 
 PREFIXES = {"bank_account": "btok", "account": "ct", "person": "cpt"}
@@ -65,6 +65,10 @@ def create(ctx: Ctx) -> Obj:
             raise StripeError(BANK_ACCOUNT_STRING, param="bank_account")
         bank, _ = bank_accounts.build(sub, details, "bank_account", account_id=None)
         token["bank_account"] = bank
+    elif kind == "person":
+        legal_entity.check_dob(p["person"], ctx.now, "person[dob]")
+    else:
+        legal_entity.check_dob(p["account"].get("individual"), ctx.now, "account[individual][dob]")
     token["client_ip"] = ids.recorded("client_ip", lambda: ctx.client_ip)
     token["created"] = ctx.now
     token["livemode"] = False

@@ -67,18 +67,12 @@ NAME_CHARACTERS = (
 PERSON_NAME_CHARACTERS = (
     "Invalid {field}: '{name}' may contain only Latin letters, periods, commas, hyphens, spaces and apostrophes."
 )
-DOB_MIN = "This value must be greater than or equal to {min}."
-DOB_MAX = "This value must be less than or equal to {max}."
-DOB_NOT_A_DATE = "Invalid date of birth: {year:04d}-{month:02d}-{day:02d} is not a valid date."
-DOB_IN_FUTURE = "Invalid date of birth: the date of birth cannot be in the future."
 DOB_TOO_YOUNG = "Invalid date of birth: cardholders must be older than {age} years old."
 MIN_AGE = 13
 IP_INVALID = "Invalid IP address: {ip}"
 INDIVIDUAL_ON_COMPANY = "`individual` can only be set on cardholders of type `individual`."
 COMPANY_ON_INDIVIDUAL = "`company` can only be set on cardholders of type `company`."
 BLOCKED_STATUS = "This cardholder was blocked by Stripe; its status can no longer be changed through the API."
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-DOB_LIMITS = {"day": (1, 31), "month": (1, 12), "year": (1900, 9999)}
 
 
 # --- requirements ---------------------------------------------------------------------------------
@@ -199,20 +193,8 @@ def check_address(address: dict[str, Any], param: str) -> Obj:
 
 
 def check_dob(dob: dict[str, int], now: int, param: str) -> Obj:
-    for part, (low, high) in DOB_LIMITS.items():
-        value = dob[part]
-        if value < low:
-            raise StripeError(DOB_MIN.format(min=low), param=f"{param}[{part}]", code="parameter_invalid_integer")
-        if value > high:
-            raise StripeError(DOB_MAX.format(max=high), param=f"{param}[{part}]", code="parameter_invalid_integer")
-    try:
-        born = dt.date(dob["year"], dob["month"], dob["day"])
-    except ValueError:
-        raise StripeError(DOB_NOT_A_DATE.format(**dob), param=f"{param}[day]", code="parameter_invalid") from None
-    today = dt.date.fromordinal(_EPOCH_ORDINAL + now // 86_400)  # the UTC date of ``now``
-    if born > today:
-        raise StripeError(DOB_IN_FUTURE, param=f"{param}[year]", code="parameter_invalid")
-    if _age(born, today) < MIN_AGE:
+    born = common.birth_date(dob, now, param)
+    if _age(born, common.today(now)) < MIN_AGE:
         raise StripeError(DOB_TOO_YOUNG.format(age=MIN_AGE), param=f"{param}[year]", code="parameter_invalid")
     return {"day": dob["day"], "month": dob["month"], "year": dob["year"]}
 
