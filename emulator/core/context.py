@@ -85,6 +85,15 @@ class Ctx:
         """The same request acting on another account's objects (events land there too)."""
         if scope is self.scope:
             return self
+        return self._copy(scope, self.request_id, self.idempotency_key)
+
+    def after_answer(self, work: Callable[[Ctx], Any]) -> None:
+        """Do ``work`` once the answer is sent, as Stripe's own doing: it is given this context
+        without the request's id and idempotency key, so the events it sends name no request
+        (the spec: an event whose ``request.id`` is null "was automatic")."""
+        self.after_response.append(lambda: work(self._copy(self.scope, None, None)))
+
+    def _copy(self, scope: Scope, request_id: str | None, idempotency_key: str | None) -> Ctx:
         sub = Ctx(
             self.state,
             self.platform,
@@ -92,8 +101,8 @@ class Ctx:
             self.renderer,
             params=self.params,
             path=self.path,
-            request_id=self.request_id,
-            idempotency_key=self.idempotency_key,
+            request_id=request_id,
+            idempotency_key=idempotency_key,
             api_version=self.api_version,
             account_version=self.account_version,
             now=self.now,

@@ -71,6 +71,23 @@ def test_events_are_in_the_accounts_default_version_whatever_the_request_sent(
     assert event["data"]["object"] == r.json()
     assert event["request"]["id"] == r.headers["request-id"]
     assert event["request"]["idempotency_key"] is None
+    assert activated["request"]["id"] is None  # the features turn active after the answer
+
+
+def test_what_happens_after_the_answer_names_no_request(client: stripe.StripeClient, http: httpx.Client) -> None:
+    """A top-up answered ``pending`` succeeds after the answer: that, and the balance it makes
+    available, is Stripe's own doing, so those events' ``request`` is null (the spec: "If null, the
+    event was automatic"); the create's own event names the request and its idempotency key."""
+    r = http.post(
+        "/v1/topups",
+        data={"amount": "3000", "currency": "usd", "destination_balance": "issuing"},
+        headers={"Idempotency-Key": "topup-1"},
+    )
+    assert r.status_code == 200, r.text
+    by_type = {e["type"]: e for e in events(http)}
+    assert by_type["topup.created"]["request"] == {"id": r.headers["request-id"], "idempotency_key": "topup-1"}
+    for later in ("topup.succeeded", "balance.available"):
+        assert by_type[later]["request"] == {"id": None, "idempotency_key": None}
 
 
 def test_connected_account_events_are_scoped(client: stripe.StripeClient, http: httpx.Client) -> None:

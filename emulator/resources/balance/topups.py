@@ -157,7 +157,7 @@ def create(ctx: Ctx) -> Obj:
     meta["payment_method"] = p.get("payment_method")
     ctx.emit("topup.created", topup)
     if p.get("source") != PENDING_SOURCE:
-        ctx.after_response.append(lambda: settle(ctx, topup))
+        ctx.after_answer(lambda auto: settle(auto, topup))
     return topup
 
 

@@ -183,7 +183,7 @@ def create(ctx: Ctx) -> Obj:
     ctx.scope.add(payout)
     ctx.emit("payout.created", payout)
     if not _stays_pending(ctx, bank):
-        ctx.after_response.append(lambda: settle(ctx, payout))
+        ctx.after_answer(lambda auto: settle(auto, payout))
     return payout
 
 
@@ -321,7 +321,7 @@ def reverse(ctx: Ctx) -> Obj:
     reversal["balance_transaction"] = _post(ctx, reversal, original["amount"])["id"]
     ctx.scope.add(reversal)
     ctx.emit("payout.created", reversal)
-    ctx.after_response.append(lambda: settle(ctx, reversal))
+    ctx.after_answer(lambda auto: settle(auto, reversal))
     return reversal
 
 

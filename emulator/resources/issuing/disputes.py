@@ -220,7 +220,7 @@ def submit(ctx: Ctx) -> Obj:
     dispute["status"] = "submitted"
     _open_reversal(ctx, dispute)
     ctx.emit("issuing_dispute.submitted", dispute)
-    ctx.after_response.append(lambda: decide(ctx, dispute))
+    ctx.after_answer(lambda auto: decide(auto, dispute))
     return dispute
 
 

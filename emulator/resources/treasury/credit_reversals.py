@@ -91,7 +91,7 @@ def create(ctx: Ctx) -> Obj:
     ctx.scope.add(reversal)
     reversibility.mark_reversed(rc, reversal_id)
     ctx.emit("treasury.credit_reversal.created", reversal)
-    ctx.after_response.append(lambda: post(ctx, reversal))
+    ctx.after_answer(lambda auto: post(auto, reversal))
     return reversal
 
 

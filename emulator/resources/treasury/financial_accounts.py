@@ -193,11 +193,11 @@ def _activate_after_answer(ctx: Ctx, fa: Obj, paths: list[str]) -> None:
         return
     meta[ACTIVATING] = sorted({*meta.get(ACTIVATING, ()), *newly})
 
-    def activate() -> None:
+    def activate(auto: Ctx) -> None:
         meta.pop(ACTIVATING, None)
-        refresh(ctx, fa)
+        refresh(auto, fa)
 
-    ctx.after_response.append(activate)
+    ctx.after_answer(activate)
 
 
 def _holder_name(account: Obj) -> str:

@@ -133,7 +133,7 @@ def create(ctx: Ctx) -> Obj:
     ctx.scope.add(reversal)
     reversibility.mark_reversed(rd, reversal["id"])
     ctx.emit("treasury.debit_reversal.created", reversal)
-    ctx.after_response.append(lambda: complete(ctx, reversal))
+    ctx.after_answer(lambda auto: complete(auto, reversal))
     return reversal
 
 
