@@ -293,6 +293,46 @@ def test_terms_acceptance_is_opt_in(client: stripe.StripeClient, server: Emulato
     assert company.requirements.past_due == []
 
 
+def test_terms_accepted_from_an_ip_need_their_date(client: stripe.StripeClient) -> None:
+    """Stripe's reference: the acceptance's ``date`` is "Required if ip or user_agent is provided"."""
+    holder = create_cardholder(client)
+    for given in ({"ip": "203.0.113.7"}, {"user_agent": "Mozilla/5.0"}):
+        with pytest.raises(stripe.InvalidRequestError) as exc:
+            client.v1.issuing.cardholders.update(
+                holder.id, {"individual": {"card_issuing": {"user_terms_acceptance": given}}}
+            )
+        assert exc.value.code == "parameter_missing"
+        assert exc.value.param == "individual[card_issuing][user_terms_acceptance][date]"
+    dated = client.v1.issuing.cardholders.update(holder.id, {"individual": TERMS})
+    again = client.v1.issuing.cardholders.update(  # a date given before still counts
+        dated.id, {"individual": {"card_issuing": {"user_terms_acceptance": {"user_agent": "Mozilla/5.0"}}}}
+    )
+    assert again.individual is not None and again.individual.card_issuing is not None
+    assert again.individual.card_issuing.user_terms_acceptance is not None
+    assert again.individual.card_issuing.user_terms_acceptance.date == 1_700_000_000
+
+
+def test_a_cardholder_under_review_keeps_its_names_and_dob(client: stripe.StripeClient) -> None:
+    """docs.stripe.com/issuing/connect/cardholders-controls: "You can't update the name for a
+    cardholder under review" (and the dob); other details still change."""
+    brazil = {"line1": "Av. Paulista 1000", "city": "Sao Paulo", "postal_code": "01310-100", "country": "BR"}
+    holder = create_cardholder(client, billing={"address": brazil})
+    assert holder.requirements.disabled_reason == "under_review"
+    for change, param in (
+        ({"first_name": "Joaquim"}, "individual[first_name]"),
+        ({"last_name": "Silva"}, "individual[last_name]"),
+        ({"dob": {"day": 2, "month": 3, "year": 1980}}, "individual[dob]"),
+    ):
+        with pytest.raises(stripe.InvalidRequestError) as exc:
+            client.v1.issuing.cardholders.update(holder.id, {"individual": change})
+        assert exc.value.param == param
+        assert "for a cardholder under review" in str(exc.value.user_message)
+    same = client.v1.issuing.cardholders.update(
+        holder.id, {"individual": {"first_name": "Jenny"}, "email": "j@example.com"}
+    )
+    assert same.email == "j@example.com" and same.individual is not None and same.individual.first_name == "Jenny"
+
+
 # --- spending controls ------------------------------------------------------------------------------
 
 

@@ -72,6 +72,9 @@ MIN_AGE = 13
 IP_INVALID = "Invalid IP address: {ip}"
 INDIVIDUAL_ON_COMPANY = "`individual` can only be set on cardholders of type `individual`."
 COMPANY_ON_INDIVIDUAL = "`company` can only be set on cardholders of type `company`."
+# docs.stripe.com/issuing/connect/cardholders-controls, "Cardholder under review"
+UNDER_REVIEW_NAME = "You can't update the name for a cardholder under review."
+UNDER_REVIEW_DOB = "You can't update the dob for a cardholder under review."
 BLOCKED_STATUS = "This cardholder was blocked by Stripe; its status can no longer be changed through the API."
 
 
@@ -241,6 +244,8 @@ def _merge_individual(ctx: Ctx, current: Obj | None, given: dict[str, Any]) -> O
             terms["ip"] = _check_ip(terms_in["ip"], f"{path}[ip]")
         if "user_agent" in terms_in:
             terms["user_agent"] = terms_in["user_agent"]
+        if terms["date"] is None and (terms["ip"] or terms["user_agent"]):
+            raise errors.missing(f"{path}[date]")  # the reference: "Required if ip or user_agent is provided"
         out["card_issuing"] = {"user_terms_acceptance": terms}
     document = (given.get("verification") or {}).get("document")
     if document is not None:
@@ -254,6 +259,19 @@ def _merge_individual(ctx: Ctx, current: Obj | None, given: dict[str, Any]) -> O
             }
         }
     return out
+
+
+def _check_not_under_review(ctx: Ctx, cardholder: Obj, given: dict[str, Any]) -> None:
+    """While Stripe reviews a cardholder, its names and date of birth stay as they were reviewed
+    (Stripe tells the platform to wait for ``issuing_cardholder.updated`` and not to retry)."""
+    if compute_requirements(ctx, cardholder)["disabled_reason"] != "under_review":
+        return
+    current = cardholder.get("individual") or {}
+    for field in ("first_name", "last_name"):
+        if field in given and given[field] != current.get(field):
+            raise StripeError(UNDER_REVIEW_NAME, param=f"individual[{field}]")
+    if "dob" in given and given["dob"] != current.get("dob"):
+        raise StripeError(UNDER_REVIEW_DOB, param="individual[dob]")
 
 
 def _default_currency(ctx: Ctx) -> str:
@@ -321,6 +339,7 @@ def update(ctx: Ctx) -> Obj:
     if "individual" in p:
         if cardholder["type"] != "individual":
             raise StripeError(INDIVIDUAL_ON_COMPANY, param="individual")
+        _check_not_under_review(ctx, cardholder, p["individual"] or {})
         changes["individual"] = _merge_individual(ctx, cardholder.get("individual"), p["individual"] or {})
     if "company" in p:
         if cardholder["type"] != "company":
