@@ -145,6 +145,27 @@ def test_signature_on_delivery_follows_the_shipping_service(client: stripe.Strip
     assert err.param == "shipping[require_signature]"
 
 
+def test_bulk_shipments_to_europe_need_an_eori_number(client: stripe.StripeClient) -> None:
+    """The reference's ``shipping[customs]``: "Required for bulk shipments to Europe"."""
+    holder = create_cardholder(client)
+    berlin = {"line1": "Unter den Linden 1", "city": "Berlin", "postal_code": "10117", "country": "DE"}
+    bulk: Any = {**SHIPPING, "type": "bulk", "address": berlin}
+    for shipping in (bulk, {**bulk, "customs": {}}):
+        err = error_of(lambda s=shipping: new_card(client, cardholder=holder.id, type="physical", shipping=s))
+        assert (err.http_status, err.code, err.param) == (400, "parameter_missing", "shipping[customs][eori_number]")
+    card = new_card(
+        client,
+        cardholder=holder.id,
+        type="physical",
+        shipping={**bulk, "customs": {"eori_number": "DE123456789012345"}},
+    )
+    assert card.shipping is not None and card.shipping.customs is not None
+    assert card.shipping.customs.eori_number == "DE123456789012345"
+    for elsewhere in ({**bulk, "address": flows.GUIDE_ADDRESS}, {**bulk, "type": "individual"}):
+        shipped = new_card(client, cardholder=holder.id, type="physical", shipping=elsewhere)
+        assert shipped.shipping is not None and shipped.shipping.customs is None
+
+
 def test_physical_card_shipping(client: stripe.StripeClient) -> None:
     holder = create_cardholder(client)
     card = new_card(

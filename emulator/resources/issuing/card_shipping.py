@@ -37,12 +37,15 @@ from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.router import Route, route
 from emulator.resources import common, phones
+from emulator.resources.connect import countries
 from emulator.resources.issuing import cardholders
 from emulator.resources.resource import Resource
 
 DAY = 86_400
 ETA_DAYS = {"standard": 7, "express": 4, "priority": 2}
 NOT_LEFT_YET = frozenset({"pending", "submitted"})
+# the reference's ``shipping[customs]``: "Required for bulk shipments to Europe" (the EEA, the UK, Switzerland)
+EORI_COUNTRIES = countries.EEA | frozenset({"GB", "CH"})
 VALIDATING_SINCE = "2024-09-30"  # acacia: validation_and_normalization becomes the default mode
 UNDELIVERABLE_LINE1 = "address_invalid"  # Stripe's test-mode magic value for an undeliverable address
 UNDELIVERABLE_CODE = "shipping_address_invalid"  # Stripe documents only the message: our choice
@@ -82,6 +85,8 @@ def new_shipping(ctx: Ctx, params: dict[str, Any], path: str = "shipping") -> Ob
     address = cardholders.check_address(params["address"], f"{path}[address]")
     validation = _address_validation(ctx, params.get("address_validation"), address, path)
     customs = params.get("customs")
+    if params.get("type") == "bulk" and address["country"] in EORI_COUNTRIES and not (customs or {}).get("eori_number"):
+        raise errors.missing(f"{path}[customs][eori_number]")
     phone = params.get("phone_number")
     service = params.get("service") or "standard"
     # Stripe: standard service has no signature on delivery; express and priority default to one
