@@ -165,6 +165,23 @@ def test_decline_with_send_fraud_challenges_opens_a_challenge(client: stripe.Str
     assert s.balance()["outbound_pending"] == 800
 
 
+def test_a_cardholder_who_rejects_a_challenge_leaves_a_fraud_warning(client: stripe.StripeClient) -> None:
+    """API 2025-11-17: a card "reported as compromised by the cardholder" shows it in
+    ``latest_fraud_warning`` (``user_indicated_fraud``), with an ``issuing_card.updated``."""
+    s = issuing_flows.spender(client, funds=10_000)
+    with Receiver(answering({"approved": False, "send_fraud_challenges": ["sms"]})) as rx:
+        endpoint(client, rx)
+        first = s.authorize(700)
+    assert s.client.v1.issuing.cards.retrieve(s.card, options=s.opts).latest_fraud_warning is None
+    s.client.v1.test_helpers.issuing.authorizations.respond(first.id, {"confirmed": False}, s.opts)
+    card = s.client.v1.issuing.cards.retrieve(s.card, options=s.opts)
+    assert card.latest_fraud_warning is not None
+    assert card.latest_fraud_warning.type == "user_indicated_fraud" and card.latest_fraud_warning.started_at
+    (event,) = s.client.v1.events.list({"type": "issuing_card.updated", "limit": 1}, s.opts).data
+    assert event.data.previous_attributes is not None
+    assert event.data.previous_attributes.to_dict() == {"latest_fraud_warning": None}
+
+
 def test_send_fraud_challenges_on_an_approval_or_not_asked(client: stripe.StripeClient) -> None:
     s = issuing_flows.spender(client, funds=10_000)
     answers = ({"approved": True, "send_fraud_challenges": ["sms"]}, {"approved": False, "send_fraud_challenges": []})

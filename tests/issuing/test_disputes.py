@@ -31,6 +31,37 @@ def capture(s: Spender, amount: int = 1000) -> stripe.issuing.Transaction:
     return tx
 
 
+def test_a_fraud_dispute_filed_warns_on_its_card(spender: Spender) -> None:
+    """API 2025-11-17: ``latest_fraud_warning`` shows a card reported compromised, with an
+    ``issuing_card.updated``; a fraudulent dispute filed is ``fraud_dispute_filed``."""
+    s = spender
+    other = s.client.v1.issuing.disputes.create(
+        {
+            "transaction": capture(s).id,
+            "evidence": {
+                "reason": "other",
+                "other": {
+                    "explanation": "not as described",
+                    "product_description": "a lamp",
+                    "product_type": "merchandise",
+                },
+            },
+        },  # type: ignore[typeddict-item]
+        s.opts,
+    )
+    s.client.v1.issuing.disputes.submit(other.id, options=s.opts)
+    assert s.client.v1.issuing.cards.retrieve(s.card, options=s.opts).latest_fraud_warning is None
+    dispute = s.client.v1.issuing.disputes.create({"transaction": capture(s).id, "evidence": FRAUD}, s.opts)  # type: ignore[typeddict-item]
+    assert s.client.v1.issuing.cards.retrieve(s.card, options=s.opts).latest_fraud_warning is None  # not yet filed
+    s.client.v1.issuing.disputes.submit(dispute.id, options=s.opts)
+    warning = s.client.v1.issuing.cards.retrieve(s.card, options=s.opts).latest_fraud_warning
+    assert warning is not None and warning.type == "fraud_dispute_filed" and warning.started_at is not None
+    (event,) = s.client.v1.events.list({"type": "issuing_card.updated", "limit": 1}, s.opts).data
+    assert event.data.object["id"] == s.card
+    assert event.data.previous_attributes is not None
+    assert event.data.previous_attributes.to_dict() == {"latest_fraud_warning": None}
+
+
 def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
     s = spender
     tx = capture(s, 1000)

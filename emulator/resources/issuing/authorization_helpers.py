@@ -51,6 +51,7 @@ from emulator.resources.issuing import authorization_checks as checks
 from emulator.resources.issuing import authorization_flow as flow
 from emulator.resources.issuing import authorization_lifecycle as lifecycle
 from emulator.resources.issuing import authorization_objects as objects
+from emulator.resources.issuing import cards
 from emulator.resources.issuing.authorization_books import book_of
 from emulator.resources.issuing.authorization_request import non_negative, positive
 from emulator.resources.resource import Resource
@@ -189,6 +190,8 @@ def respond_fraud_challenge(ctx: Ctx) -> Obj:
     if confirmed:
         checks.remember_fraud_verified(ctx, auth)
     ctx.emit("issuing_authorization.updated", auth, before)
+    if not confirmed:  # the cardholder says it was not them
+        cards.warn_of_fraud(ctx, auth["card"], "user_indicated_fraud")
     return auth
 
 

@@ -294,6 +294,17 @@ def _cancel(ctx: Ctx, card: Obj, reason: str | None) -> None:
     ctx.emit("issuing_card.updated", card, before)
 
 
+def warn_of_fraud(ctx: Ctx, card_id: str, kind: str) -> None:
+    """Record on the card that it may be compromised (``latest_fraud_warning``, API 2025-11-17:
+    "reported as compromised by the cardholder"), with its ``issuing_card.updated``."""
+    card = ctx.scope.get(CARD, card_id)
+    if card is None:
+        return
+    before = ctx.snapshot(card)
+    card["latest_fraud_warning"] = {"started_at": ctx.now, "type": kind}
+    ctx.emit("issuing_card.updated", card, before)
+
+
 # --- handlers --------------------------------------------------------------------------------------
 
 

@@ -52,8 +52,8 @@ from emulator.http.errors import StripeError
 from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common, files
+from emulator.resources.issuing import cards, issuing_balance
 from emulator.resources.issuing import dispute_evidence as evidence
-from emulator.resources.issuing import issuing_balance
 from emulator.resources.issuing.authorization_books import transaction_book_of
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import reversals
@@ -220,6 +220,10 @@ def submit(ctx: Ctx) -> Obj:
     dispute["status"] = "submitted"
     _open_reversal(ctx, dispute)
     ctx.emit("issuing_dispute.submitted", dispute)
+    if dispute["evidence"].get("reason") == "fraudulent":
+        tx = ctx.scope.get(ISSUING_TRANSACTION, dispute["transaction"])
+        if tx is not None:
+            cards.warn_of_fraud(ctx, tx["card"], "fraud_dispute_filed")
     ctx.after_answer(lambda auto: decide(auto, dispute))
     return dispute
 
