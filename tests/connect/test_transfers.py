@@ -47,6 +47,45 @@ def test_transfer_moves_money_to_the_connected_account(client: stripe.StripeClie
     assert events == ["transfer.created"]
 
 
+def test_a_transfers_destination_payment_and_its_refunds_expand(client: stripe.StripeClient) -> None:
+    """The ``py_`` a transfer makes and the ``pyr_`` a reversal makes expand to Stripe's ``charge``
+    and ``refund`` (from the platform, on the transfer and the reversal; from the connected account,
+    as its balance transactions' sources), in the currency the destination received."""
+    gb = _abroad(client, "GB")
+    _fund_platform(client, 10_000)
+    made = client.v1.transfers.create({"amount": 5_000, "currency": "usd", "destination": gb.id})
+    transfer = client.v1.transfers.retrieve(made.id, {"expand": ["destination_payment"]})
+    payment: Any = transfer.destination_payment
+    assert (payment.object, payment.id, payment.source_transfer) == ("charge", made.destination_payment, made.id)
+    assert (payment.amount, payment.currency, payment.status, payment.paid) == (3_937, "gbp", "succeeded", True)
+    assert payment.payment_method_details.type == "stripe_account" and payment.amount_refunded == 0
+    reversal = client.v1.transfers.reversals.create(
+        made.id, {"amount": 1_000, "expand": ["destination_payment_refund"]}
+    )
+    refund: Any = reversal.destination_payment_refund
+    assert (refund.object, refund.charge, refund.source_transfer_reversal) == ("refund", payment.id, reversal.id)
+    assert (refund.amount, refund.currency, refund.status) == (787, "gbp", "succeeded")
+    on_account = {"stripe_account": gb.id}
+    listed = client.v1.balance_transactions.list({"type": "payment", "expand": ["data.source.refunds"]}, on_account)
+    [inbound] = listed.data
+    source: Any = inbound.source
+    assert (source.id, source.amount_refunded, source.refunded, source.balance_transaction) == (
+        payment.id,
+        787,
+        False,
+        inbound.id,
+    )
+    assert [r.id for r in source.refunds.data] == [refund.id]
+    [taken] = client.v1.balance_transactions.list(
+        {"type": "payment_refund", "expand": ["data.source"]}, on_account
+    ).data
+    assert (taken.source.id, taken.source.balance_transaction) == (refund.id, taken.id)  # type: ignore[union-attr]
+    client.v1.transfers.reversals.create(made.id)
+    fully: Any = client.v1.transfers.retrieve(made.id, {"expand": ["destination_payment"]}).destination_payment
+    assert (fully.amount_refunded, fully.refunded) == (3_937, True)
+    assert "refunds" not in fully  # listed only when expanded (API 2022-11-15)
+
+
 def test_transfer_over_the_available_balance_is_balance_insufficient(
     client: stripe.StripeClient, account: stripe.Account
 ) -> None:

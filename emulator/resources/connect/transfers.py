@@ -3,9 +3,9 @@
 A transfer moves money from the platform's available (payments) balance to a connected account's:
 two balance transactions through :mod:`emulator.resources.balance.ledger`, ``transfer`` (-amount)
 on the platform and ``payment`` on the connected account, whose source is the
-``destination_payment`` (``py_``; charges are not emulated, so it is an id only). A reversal moves
-(part of) it back: ``payment_refund`` on the connected account (source ``destination_payment_refund``,
-``pyr_``) and ``transfer_refund`` on the platform.
+``destination_payment`` (``py_``, :mod:`emulator.resources.connect.destination_payments`). A
+reversal moves (part of) it back: ``payment_refund`` on the connected account (source
+``destination_payment_refund``, ``pyr_``) and ``transfer_refund`` on the platform.
 
 Cross-border transfers (the platform is a US platform): a transfer settles in the destination's
 ``default_currency`` (:mod:`emulator.resources.connect.countries`) when that differs from the
@@ -39,7 +39,7 @@ from emulator.http.listing import Predicate, paginate
 from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.balance import ledger, topups
-from emulator.resources.connect import accounts, countries
+from emulator.resources.connect import accounts, countries, destination_payments
 from emulator.resources.currencies import RATES, convert, exchange_rate
 from emulator.resources.resource import Resource
 
@@ -148,13 +148,16 @@ def create(ctx: Ctx) -> Obj:
     sub = ctx.in_scope(ctx.platform.scope(destination["id"]))
     settlement = _settlement(destination, currency, amount)
     out = ledger.post(ctx, type="transfer", amount=-amount, currency=currency, source=transfer_id)
-    ledger.post(
+    received = ledger.post(
         sub,
         type="payment",
         amount=settlement["amount"],
         currency=settlement["currency"],
         source=payment_id,
         exchange_rate=settlement["exchange_rate"],
+    )
+    destination_payments.record_payment(
+        sub, payment_id, transfer_id, settlement["amount"], settlement["currency"], received["id"]
     )
     transfer: Obj = {
         "id": transfer_id,
@@ -252,8 +255,9 @@ def create_reversal(ctx: Ctx) -> Obj:
         raise _insufficient(DESTINATION_INSUFFICIENT.format(account=transfer["destination"]))
     reversal_id = ctx.new_id("trr")
     refund_id = ctx.new_id("pyr")
+    taken = None
     if debit:  # a share worth less than half a minor unit moves nothing on the destination
-        ledger.post(
+        taken = ledger.post(
             sub,
             type="payment_refund",
             amount=-debit,
@@ -261,6 +265,8 @@ def create_reversal(ctx: Ctx) -> Obj:
             source=refund_id,
             exchange_rate=settlement["exchange_rate"],
         )
+    payment_id = meta.get("destination_payment") or transfer["destination_payment"]
+    destination_payments.record_refund(sub, payment_id, refund_id, reversal_id, debit, taken["id"] if taken else None)
     settlement["reversed"] += debit
     back = ledger.post(ctx, type="transfer_refund", amount=amount, currency=transfer["currency"], source=reversal_id)
     reversal: Obj = {
@@ -333,8 +339,4 @@ RESOURCES = (
         events=("transfer.created", "transfer.updated", "transfer.reversed"),
     ),
     Resource(REVERSAL, prefix="trr", title="Transfer reversals"),
-    # The payment a transfer makes on the connected account and its refund: ids only (charges and
-    # refunds are not emulated), the sources of the connected account's balance transactions.
-    Resource("charge", prefix="py"),
-    Resource("refund", prefix="pyr"),
 )

@@ -1,0 +1,148 @@
+"""The payment a transfer makes on its destination account (a ``charge``, ``py_``) and the refund a
+transfer reversal makes of it (a ``refund``, ``pyr_``).
+
+They are what Stripe shows the connected account for money a platform sent or took back: the
+sources of its ``payment`` and ``payment_refund`` balance transactions, and what a platform gets
+with ``expand[]=destination_payment`` on a transfer or ``expand[]=destination_payment_refund`` on a
+reversal. Charges are otherwise not emulated: these objects have no routes of their own, and the
+charge has the fields Stripe fills for such a payment (``payment_method_details.type:
+stripe_account``, ``source_transfer``), the rest null. A charge's ``refunds`` appear only when
+expanded, as since API 2022-11-15.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.context import Ctx
+from emulator.core.objects import TRANSFER
+from emulator.core.store import Obj
+from emulator.resources.resource import Resource
+
+CHARGE = "charge"
+REFUND = "refund"
+REVERSAL = "transfer_reversal"
+
+
+def record_payment(sub: Ctx, payment_id: str, transfer_id: str, amount: int, currency: str, txn: str) -> None:
+    """Store the destination payment of transfer ``transfer_id`` in the destination's scope (``sub``)."""
+    sub.scope.add(
+        {
+            "id": payment_id,
+            "object": CHARGE,
+            "amount": amount,
+            "amount_captured": amount,
+            "amount_refunded": 0,
+            "application": None,
+            "application_fee": None,
+            "application_fee_amount": None,
+            "balance_transaction": txn,
+            "billing_details": {
+                "address": {k: None for k in ("city", "country", "line1", "line2", "postal_code", "state")},
+                "email": None,
+                "name": None,
+                "phone": None,
+            },
+            "calculated_statement_descriptor": None,
+            "captured": True,
+            "created": sub.now,
+            "currency": currency,
+            "customer": None,
+            "description": None,
+            "disputed": False,
+            "failure_balance_transaction": None,
+            "failure_code": None,
+            "failure_message": None,
+            "fraud_details": {},
+            "invoice": None,
+            "livemode": False,
+            "metadata": {},
+            "on_behalf_of": None,
+            "outcome": None,
+            "paid": True,
+            "payment_intent": None,
+            "payment_method": None,
+            "payment_method_details": {"stripe_account": {}, "type": "stripe_account"},
+            "receipt_email": None,
+            "receipt_number": None,
+            "receipt_url": None,
+            "refunded": False,
+            "review": None,
+            "shipping": None,
+            "source_transfer": transfer_id,
+            "statement_descriptor": None,
+            "statement_descriptor_suffix": None,
+            "status": "succeeded",
+            "transfer_data": None,
+            "transfer_group": None,
+        }
+    )
+
+
+def record_refund(sub: Ctx, payment_id: str, refund_id: str, reversal_id: str, amount: int, txn: str | None) -> None:
+    """Store the refund of the destination payment a reversal takes back (``amount`` in the payment's
+    currency) and count it on the payment."""
+    payment = sub.scope.get(CHARGE, payment_id)
+    if payment is None:  # a transfer from before destination payments were kept
+        return
+    sub.scope.add(
+        {
+            "id": refund_id,
+            "object": REFUND,
+            "amount": amount,
+            "balance_transaction": txn,
+            "charge": payment_id,
+            "created": sub.now,
+            "currency": payment["currency"],
+            "metadata": {},
+            "payment_intent": None,
+            "reason": None,
+            "receipt_number": None,
+            "source_transfer_reversal": reversal_id,
+            "status": "succeeded",
+            "transfer_reversal": None,
+        }
+    )
+    payment["amount_refunded"] += amount
+    payment["refunded"] = payment["amount_refunded"] >= payment["amount"]
+
+
+def _held_elsewhere(ctx: Ctx, object_id: Any) -> Any:
+    """The object ``object_id`` as its own account shows it (a platform sees its connected
+    accounts' destination payments), else the id as it was."""
+    if not isinstance(object_id, str):
+        return object_id
+    found = ctx.platform.find(object_id)
+    if found is None:
+        return object_id
+    scope, obj = found
+    return ctx.in_scope(scope).rendered(obj)
+
+
+def expand_payment(ctx: Ctx, transfer: Obj) -> Any:
+    """``expand[]=destination_payment`` on a transfer."""
+    return _held_elsewhere(ctx, transfer.get("destination_payment"))
+
+
+def expand_payment_refund(ctx: Ctx, reversal: Obj) -> Any:
+    """``expand[]=destination_payment_refund`` on a transfer reversal."""
+    return _held_elsewhere(ctx, reversal.get("destination_payment_refund"))
+
+
+def expand_refunds(ctx: Ctx, payment: Obj) -> Obj:
+    """``expand[]=refunds`` on a destination payment: its refunds, newest first."""
+    found = ctx.platform.find(payment["id"])
+    scope = found[0] if found else ctx.scope
+    sub = ctx.in_scope(scope)
+    refunds = [sub.rendered(r) for r in scope.store(REFUND).scan() if r["charge"] == payment["id"]]
+    refunds.sort(key=lambda r: r["created"], reverse=True)
+    url = f"/v1/charges/{payment['id']}/refunds"
+    return {"object": "list", "data": refunds, "has_more": False, "url": url}
+
+
+RESOURCES = (
+    Resource(CHARGE, prefix="py", title="Destination payments", virtual={"refunds": expand_refunds}),
+    Resource(REFUND, prefix="pyr", title="Destination payment refunds"),
+    Resource(TRANSFER, virtual={"destination_payment": expand_payment}),
+    Resource(REVERSAL, virtual={"destination_payment_refund": expand_payment_refund}),
+)
