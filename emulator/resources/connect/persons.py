@@ -56,7 +56,8 @@ def _only_representative(ctx: Ctx, account: Obj, person: Obj, sub: Ctx) -> None:
 
 def _check(ctx: Ctx, account: Obj, params: dict[str, Any], person: Obj | None) -> None:
     """What Stripe refuses of a person before anything changes: a US account's id number of another
-    length than 9 digits, a date of birth that is no past date, an ownership that takes the persons' total over 100 percent."""
+    length than 9 digits, a date of birth that is no past date, an ownership that takes the
+    persons' total over 100 percent."""
     legal_entity.check_id_number(params, account.get("country"), "id_number")
     legal_entity.check_dob(params, ctx.now, "dob")
     others = [p for p in onboarding.persons_of(ctx, account) if person is None or p["id"] != person["id"]]
