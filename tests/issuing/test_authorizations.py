@@ -769,6 +769,30 @@ def test_lifecycle_controls_cancel_the_card_at_its_payment_count(client: stripe.
     assert updated[0].data.object["status"] == "canceled"
 
 
+def test_what_counts_toward_payment_count(client: stripe.StripeClient) -> None:
+    """Stripe's lifecycle-controls guide: a captured authorization of 1 USD or less and a force post
+    count; uncaptured ones of 1 USD or less do not, and only ``payment_count`` of them are approved."""
+    s = issuing_flows.spender(client, lifecycle_controls={"cancel_after": {"payment_count": 2}})
+    th = s.client.v1.test_helpers.issuing
+    small = [s.authorize(100), s.authorize(50)]
+    assert [a.approved for a in small] == [True, True]
+    third = s.authorize(75)
+    assert (third.approved, third.request_history[-1].reason) == (False, "spending_controls")
+    th.authorizations.capture(small[0].id, options=s.opts)  # counts once, and makes room for a small one
+    assert s.client.v1.issuing.cards.retrieve(s.card, options=s.opts).status == "active"
+    assert s.authorize(60).approved is True
+    th.transactions.create_force_capture({"card": s.card, "amount": 500}, s.opts)  # the second payment
+    card = s.client.v1.issuing.cards.retrieve(s.card, options=s.opts)
+    assert card.status == "canceled"
+    (event,) = s.client.v1.events.list({"type": "issuing_card.updated"}, s.opts).data
+    assert event.data.previous_attributes is not None and event.data.previous_attributes["status"] == "active"
+    single = issuing_flows.spender(client, lifecycle_controls={"cancel_after": {"payment_count": 1}})
+    big = single.authorize(2_500)  # counted when approved: its capture does not count again
+    assert single.client.v1.issuing.cards.retrieve(single.card, options=single.opts).status == "canceled"
+    single.client.v1.test_helpers.issuing.authorizations.capture(big.id, options=single.opts)
+    assert len(single.client.v1.events.list({"type": "issuing_card.updated"}, single.opts).data) == 1
+
+
 def test_an_expired_authorization_can_still_be_captured(spender: Spender) -> None:
     """Stripe's basil changelog: "Authorizations that have been expired by Stripe can be captured
     later" (a reversed one cannot). Nothing is held any more: the late capture moves the money."""

@@ -34,6 +34,7 @@ class AuthorizationBook(TypedDict):
     trxn: NotRequired[str]  # the hold's treasury.transaction (financial-account cards)
     booked: NotRequired[int]  # Issuing balance: what its hold/release balance transactions hold
     requested_at: NotRequired[int]  # when the request awaiting the real-time decision came in
+    counted: NotRequired[bool]  # counted toward its card's lifecycle ``payment_count`` (:mod:`payment_count`)
 
 
 # window of an interval ("daily:1764979200") -> merchant category, or "*" for all -> amount committed

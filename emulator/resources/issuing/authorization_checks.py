@@ -38,7 +38,7 @@ from emulator.resources.connect import accounts
 from emulator.resources.currencies import convert, minor
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_spend as spend
-from emulator.resources.issuing import cardholders, spending_controls
+from emulator.resources.issuing import cardholders, payment_count, spending_controls
 from emulator.resources.issuing.authorization_books import committed, holder_book_of
 from emulator.resources.issuing.authorization_request import Request
 
@@ -182,6 +182,8 @@ def decline_reason(ctx: Ctx, card: Obj, auth: Obj, request: Request, params: dic
     reason = card_reason(ctx, card) or cardholder_reason(ctx, card) or account_reason(ctx)
     if reason is None and not request.increment:
         reason = request_reason(ctx, auth, params)
+    if reason is None and not request.increment and payment_count.small_ones_exhausted(ctx, card, request.amount):
+        reason = "spending_controls"
     return (
         reason
         or spending_reason(ctx, card, auth, request)

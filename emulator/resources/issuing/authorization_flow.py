@@ -50,6 +50,7 @@ from emulator.resources.issuing import authorization_checks as checks
 from emulator.resources.issuing import authorization_lifecycle as lifecycle
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_spend as spend
+from emulator.resources.issuing import payment_count
 from emulator.resources.issuing.authorization_books import book_of, holder_book_of
 from emulator.resources.issuing.authorization_request import (
     Request,
@@ -63,7 +64,6 @@ from emulator.webhooks import realtime
 log = logging.getLogger("emulator.issuing")
 
 ENGINE_ERROR = "The real-time authorization could not be completed ({detail})."
-LIFECYCLE_MIN_AMOUNT = 100
 
 
 class Outcome(NamedTuple):  # a tuple: made on every authorization, and cheaper than a frozen dataclass
@@ -84,25 +84,12 @@ async def authorize(ctx: Ctx, card: Obj, params: dict[str, Any]) -> Obj:
     outcome = await _decide(ctx, card, auth, request, params)  # 2. to 5.
     if outcome.reason == "suspected_fraud" or outcome.fraud_challenge:  # 5. record: what only a new authorization has
         auth["fraud_challenges"] = _fraud_challenges(ctx, card)
-    if auth["approved"] and card.get("lifecycle_controls"):
-        _count_payment(ctx, card, auth)  # before the event: it shows the card as it is now
+    if auth["approved"]:
+        payment_count.approved(ctx, card, auth)  # before the event: it shows the card as it is now
     ctx.emit("issuing_authorization.created", auth, answer=True)
     if auth["status"] == "pending":
         lifecycle.schedule_expiry(ctx, auth)
     return auth
-
-
-def _count_payment(ctx: Ctx, card: Obj, auth: Obj) -> None:
-    """Lifecycle controls: Stripe counts approved authorizations over 1 USD (here: over 100 minor
-    units of the card's currency) and cancels the card when it reaches ``payment_count``."""
-    if auth["amount"] <= LIFECYCLE_MIN_AMOUNT or card["status"] == "canceled":
-        return
-    meta = ctx.scope.meta_of(card["id"])
-    count = meta["lifecycle_payments"] = meta.get("lifecycle_payments", 0) + 1
-    if count >= card["lifecycle_controls"]["cancel_after"]["payment_count"]:
-        before = ctx.snapshot(card)
-        card["status"] = "canceled"
-        ctx.emit("issuing_card.updated", card, before)
 
 
 async def increment(ctx: Ctx, auth: Obj, card: Obj, params: dict[str, Any]) -> Obj:

@@ -15,7 +15,7 @@ from emulator.core.objects import AUTHORIZATION
 from emulator.core.store import Obj
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_spend as spend
-from emulator.resources.issuing import transactions
+from emulator.resources.issuing import payment_count, transactions
 from emulator.resources.issuing.authorization_books import book_of
 from emulator.resources.issuing.authorization_request import merchant_amount_of
 
@@ -55,6 +55,7 @@ def capture(ctx: Ctx, auth: Obj, card: Obj, amount: int, *, close: bool, details
     if auth.get("treasury") is not None and tx.get("treasury") and tx["treasury"].get("received_debit"):
         auth["treasury"]["received_debits"].append(tx["treasury"]["received_debit"])
     ctx.emit("issuing_authorization.updated", auth, before)
+    payment_count.captured(ctx, card, auth)
 
 
 def reverse(ctx: Ctx, auth: Obj, amount: int) -> None:

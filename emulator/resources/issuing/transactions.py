@@ -34,6 +34,7 @@ from emulator.http.router import Route, route
 from emulator.resources import common, currencies
 from emulator.resources.issuing import authorization_money as money
 from emulator.resources.issuing import authorization_objects as objects
+from emulator.resources.issuing import payment_count
 from emulator.resources.issuing.authorization_books import transaction_book_of
 from emulator.resources.resource import Resource
 
@@ -231,7 +232,11 @@ def _unlinked(ctx: Ctx, kind: str) -> Obj:
 
 
 def create_force_capture(ctx: Ctx) -> Obj:
-    return _unlinked(ctx, "capture")
+    tx = _unlinked(ctx, "capture")
+    card = ctx.scope.get(CARD, tx["card"])
+    if card is not None:
+        payment_count.force_posted(ctx, card)
+    return tx
 
 
 def create_unlinked_refund(ctx: Ctx) -> Obj:
