@@ -4,6 +4,7 @@ checks of contact details (email addresses, URLs) and of dates of birth."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -18,6 +19,7 @@ INVALID_CURRENCY = "Invalid currency: {currency}. Stripe currently supports thes
 # Currencies the emulated Issuing and Treasury products accept.
 CURRENCIES = ("usd", "eur", "gbp")
 EMAIL_INVALID = "Invalid email address: {email}"
+IP_INVALID = "Invalid IP address: {ip}"
 URL_CODE = "url_invalid"  # Stripe's error code for a refused URL
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 DOB_MIN = "This value must be greater than or equal to {min}."
@@ -33,6 +35,15 @@ def check_email(value: str, param: str = "email") -> str:
     if not _EMAIL.fullmatch(value) or len(value) > 800:
         raise StripeError(EMAIL_INVALID.format(email=value[:200]), param=param, code="email_invalid")
     return value
+
+
+def check_ip(value: str, param: str) -> str:
+    """An IPv4 or IPv6 address (surrounding spaces dropped), or a 400 ``parameter_invalid``."""
+    try:
+        ipaddress.ip_address(value.strip())
+    except ValueError:
+        raise StripeError(IP_INVALID.format(ip=value[:60]), param=param, code="parameter_invalid") from None
+    return value.strip()
 
 
 def birth_date(dob: dict[str, int], now: int, param: str) -> dt.date:

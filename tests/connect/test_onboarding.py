@@ -3,6 +3,7 @@ test values, persons, account/person tokens, account links, account sessions and
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -573,6 +574,53 @@ def test_dates_of_birth_are_real_past_dates(client: stripe.StripeClient) -> None
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.tokens.create({"person": {"dob": {"day": 31, "month": 6, "year": 1980}}})
     assert err.value.param == "person[dob][day]"
+
+
+def test_terms_dates_ips_emails_urls_and_the_business_country_are_checked(client: stripe.StripeClient) -> None:
+    """A terms acceptance dated in the future or before 2009 (Stripe's text, as stripe-ruby-mock
+    reproduces it), a malformed IP, email or support URL, and a company address abroad
+    (``account_country_invalid_address``) are refused before anything changes."""
+    company = custom_account(client, business_type="company")
+    person = client.v1.accounts.persons.create(company.id, {"first_name": "Jo"})
+    now = int(time.time())
+    cases: list[tuple[dict[str, Any], str, str | None]] = [
+        ({"tos_acceptance": {"date": now + 86_400, "ip": "8.8.8.8"}}, "tos_acceptance[date]", None),
+        ({"tos_acceptance": {"date": now * 1000, "ip": "8.8.8.8"}}, "tos_acceptance[date]", None),
+        ({"tos_acceptance": {"date": 1_199_145_600, "ip": "8.8.8.8"}}, "tos_acceptance[date]", None),
+        ({"tos_acceptance": {"date": now, "ip": "not-an-ip"}}, "tos_acceptance[ip]", "parameter_invalid"),
+        (
+            {"settings": {"card_issuing": {"tos_acceptance": {"date": now + 86_400, "ip": "8.8.8.8"}}}},
+            "settings[card_issuing][tos_acceptance][date]",
+            None,
+        ),
+        ({"business_profile": {"support_email": "help@"}}, "business_profile[support_email]", "email_invalid"),
+        ({"business_profile": {"support_url": "http://localhost"}}, "business_profile[support_url]", "url_invalid"),
+        (
+            {"company": {"address": {"line1": "1 King St W", "city": "Toronto", "country": "CA"}}},
+            "company[address][country]",
+            "account_country_invalid_address",
+        ),
+    ]
+    for params, param, code in cases:
+        with pytest.raises(stripe.InvalidRequestError) as err:
+            client.v1.accounts.update(company.id, params)  # type: ignore[arg-type]
+        assert (err.value.param, err.value.code) == (param, code), params
+    kept = client.v1.accounts.retrieve(company.id)
+    assert kept.tos_acceptance is not None and kept.tos_acceptance.date is None
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        custom_account(client, business_type="individual", individual={"email": "jo@@example"})
+    assert (err.value.param, err.value.code) == ("individual[email]", "email_invalid")
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.accounts.persons.update(company.id, person.id, {"email": "jo at example.com"})
+    assert (err.value.param, err.value.code) == ("email", "email_invalid")
+    ok = client.v1.accounts.update(
+        company.id,
+        {
+            "tos_acceptance": {"date": now, "ip": "2001:db8::1"},
+            "company": {"address": {"line1": "1 Main St", "city": "Austin", "state": "TX", "country": "us"}},
+        },
+    )
+    assert ok.tos_acceptance is not None and ok.tos_acceptance.date == now
 
 
 def test_a_card_on_an_account_still_onboarding_is_refused_with_the_reason(

@@ -16,6 +16,7 @@ refresh the features of the account's financial accounts.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -69,6 +70,19 @@ SERVICE_AGREEMENT_LOCKED = (
     "The service agreement of an account cannot be changed once the account has accepted the Terms of Service."
 )
 URL_NOT_VALID = "Not a valid URL"  # Stripe's text for a refused URL (code url_invalid)
+# Stripe's text, as stripe-ruby-mock reproduces it with its rule (after 2009, not in the future)
+TOS_DATE_INVALID = (
+    "ToS acceptance date is not valid. Dates are expected to be integers, measured in seconds, "
+    "not in the future, and after 2009"
+)
+TOS_EARLIEST = 1_230_768_000  # 2009-01-01T00:00:00Z
+TOS_SKEW = 300  # seconds a browser's clock may run ahead without its date being "in the future"
+# the error-code list's text for ``account_country_invalid_address``
+ADDRESS_COUNTRY = (
+    "The country of the business address provided does not match the country of the account. "
+    "Businesses must be located in the same country as the account."
+)
+TERMS_PATHS = ("tos_acceptance", "settings[card_issuing][tos_acceptance]", "settings[treasury][tos_acceptance]")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0"})
 ACCOUNT_REJECTED = "This account has been rejected and can no longer be modified."
 ACCOUNT_NOT_REJECTED = "This account is not rejected."
@@ -384,14 +398,53 @@ def _valid_url(url: str) -> bool:
     return "." in host and host not in LOCAL_HOSTS and not host.endswith(".localhost")
 
 
-def check_contact(params: dict[str, Any]) -> None:
-    """``email`` (as cardholders' emails are checked) and ``business_profile[url]``: an http(s) URL
-    with a public host name (Stripe refuses local URLs)."""
-    if params.get("email"):
-        common.check_email(str(params["email"]))
-    url = (params.get("business_profile") or {}).get("url")
-    if url and not _valid_url(str(url)):
-        raise StripeError(URL_NOT_VALID, param="business_profile[url]", code=common.URL_CODE)
+def check_contact(params: dict[str, Any], country: str) -> None:
+    """The emails (``email``, ``business_profile[support_email]``, ``individual[email]``: as
+    cardholders' emails are checked), the URLs (``business_profile[url]`` and ``[support_url]``: an
+    http(s) URL with a public host name; Stripe refuses local URLs), and a company address in the
+    account's ``country``."""
+    profile = params.get("business_profile") or {}
+    for param, email in (
+        ("email", params.get("email")),
+        ("business_profile[support_email]", profile.get("support_email")),
+        ("individual[email]", (params.get("individual") or {}).get("email")),
+    ):
+        if email:
+            common.check_email(str(email), param)
+    for name in ("url", "support_url"):
+        url = profile.get(name)
+        if url and not _valid_url(str(url)):
+            raise StripeError(URL_NOT_VALID, param=f"business_profile[{name}]", code=common.URL_CODE)
+    address = (params.get("company") or {}).get("address") or {}
+    if address.get("country") and str(address["country"]).upper() != country:
+        raise StripeError(ADDRESS_COUNTRY, param="company[address][country]", code="account_country_invalid_address")
+
+
+def _terms_given(params: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
+    settings = params.get("settings") or {}
+    for path, terms in zip(
+        TERMS_PATHS,
+        (
+            params.get("tos_acceptance"),
+            (settings.get("card_issuing") or {}).get("tos_acceptance"),
+            (settings.get("treasury") or {}).get("tos_acceptance"),
+        ),
+        strict=True,
+    ):
+        if isinstance(terms, dict):
+            yield path, terms
+
+
+def check_terms_given(ctx: Ctx, params: dict[str, Any]) -> None:
+    """Each acceptance's ``date`` is after 2009 and not in the future (later than the platform's
+    time and the real time, give or take a browser's clock), its ``ip`` an IP address."""
+    latest = max(ctx.now, int(time.time())) + TOS_SKEW
+    for path, terms in _terms_given(params):
+        date = terms.get("date")
+        if date is not None and not TOS_EARLIEST <= date <= latest:
+            raise StripeError(TOS_DATE_INVALID, param=f"{path}[date]")
+        if terms.get("ip"):
+            common.check_ip(str(terms["ip"]), f"{path}[ip]")
 
 
 def check_tos_acceptance(ctx: Ctx, params: dict[str, Any], controller: Obj, account_id: str | None) -> None:
@@ -563,7 +616,8 @@ def create(ctx: Ctx) -> Obj:
 
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, None)
-    check_contact(ctx.params)
+    check_contact(ctx.params, country_of(ctx.params))
+    check_terms_given(ctx, ctx.params)
     check_capability_requests(
         {}, requested_of(ctx.params), service_agreement_of(ctx.params, None), _controller_of(ctx.params)
     )
@@ -611,7 +665,8 @@ def update(ctx: Ctx) -> Obj:
     take_requested_capabilities(ctx)
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, account["id"])
-    check_contact(ctx.params)
+    check_contact(ctx.params, str(account.get("country") or "US"))
+    check_terms_given(ctx, ctx.params)
     agreement = service_agreement_of(ctx.params, account)
     check_capability_requests(_caps_meta(ctx, account), requested_of(ctx.params), agreement, account.get("controller"))
     check_tos_acceptance(ctx, ctx.params, account["controller"], account["id"])

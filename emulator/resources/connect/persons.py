@@ -20,6 +20,7 @@ from emulator.core.store import Obj
 from emulator.http.errors import StripeError
 from emulator.http.listing import paginate
 from emulator.http.router import Route, route
+from emulator.resources import common
 from emulator.resources.connect import accounts, legal_entity, onboarding, token_use
 from emulator.resources.resource import Resource
 
@@ -56,10 +57,12 @@ def _only_representative(ctx: Ctx, account: Obj, person: Obj, sub: Ctx) -> None:
 
 def _check(ctx: Ctx, account: Obj, params: dict[str, Any], person: Obj | None) -> None:
     """What Stripe refuses of a person before anything changes: a US account's id number of another
-    length than 9 digits, a date of birth that is no past date, an ownership that takes the
-    persons' total over 100 percent."""
+    length than 9 digits, a date of birth that is no past date, a malformed email, an ownership
+    that takes the persons' total over 100 percent."""
     legal_entity.check_id_number(params, account.get("country"), "id_number")
     legal_entity.check_dob(params, ctx.now, "dob")
+    if params.get("email"):
+        common.check_email(str(params["email"]))
     others = [p for p in onboarding.persons_of(ctx, account) if person is None or p["id"] != person["id"]]
     legal_entity.check_ownership(params, others)
 

@@ -28,7 +28,6 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
 from typing import Any
 
@@ -69,7 +68,6 @@ PERSON_NAME_CHARACTERS = (
 )
 DOB_TOO_YOUNG = "Invalid date of birth: cardholders must be older than {age} years old."
 MIN_AGE = 13
-IP_INVALID = "Invalid IP address: {ip}"
 INDIVIDUAL_ON_COMPANY = "`individual` can only be set on cardholders of type `individual`."
 COMPANY_ON_INDIVIDUAL = "`company` can only be set on cardholders of type `company`."
 # docs.stripe.com/issuing/connect/cardholders-controls, "Cardholder under review"
@@ -207,14 +205,6 @@ def _age(born: dt.date, today: dt.date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _check_ip(value: str, param: str) -> str:
-    try:
-        ipaddress.ip_address(value.strip())
-    except ValueError:
-        raise StripeError(IP_INVALID.format(ip=value[:60]), param=param, code="parameter_invalid") from None
-    return value.strip()
-
-
 def _merge_individual(ctx: Ctx, current: Obj | None, given: dict[str, Any]) -> Obj:
     """The stored ``individual`` hash after applying the ``individual`` params."""
     out: Obj = (
@@ -241,7 +231,7 @@ def _merge_individual(ctx: Ctx, current: Obj | None, given: dict[str, Any]) -> O
         if "date" in terms_in:
             terms["date"] = terms_in["date"]
         if "ip" in terms_in:
-            terms["ip"] = _check_ip(terms_in["ip"], f"{path}[ip]")
+            terms["ip"] = common.check_ip(terms_in["ip"], f"{path}[ip]")
         if "user_agent" in terms_in:
             terms["user_agent"] = terms_in["user_agent"]
         if terms["date"] is None and (terms["ip"] or terms["user_agent"]):
