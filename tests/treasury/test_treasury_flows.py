@@ -72,6 +72,42 @@ def test_outbound_transfer_holds_then_posts(m: Mover) -> None:
         m.treasury.outbound_transfers.cancel(obt.id, options=m.opts)
 
 
+def test_a_bank_account_is_the_accounts_own(m: Mover) -> None:
+    """OutboundTransfers go to a bank account "belonging to the same entity": a ``ba_`` is one of the
+    account's external accounts, shown as it is; an unknown one or another account's is
+    ``resource_missing`` (an InboundTransfer's origin too). A ``pm_`` stays Stripe's test account."""
+    bank = m.client.v1.accounts.external_accounts.create(
+        m.account,
+        {
+            "external_account": {
+                "object": "bank_account",
+                "country": "US",
+                "currency": "usd",
+                "routing_number": "110000000",
+                "account_number": "000999999991",
+                "account_holder_name": "QA Widgets LLC",
+                "account_holder_type": "company",
+            }
+        },  # type: ignore[typeddict-item]
+    )
+    obt = m.outbound_transfer(1000, destination_payment_method=bank.id)
+    details = obt.destination_payment_method_details
+    assert details.billing_details.name == "QA Widgets LLC"
+    assert (details.us_bank_account.last4, details.us_bank_account.account_holder_type) == ("9991", "company")
+    other = money_flows.mover(m.client, funds=0)
+    foreign = m.client.v1.accounts.external_accounts.create(other.account, {"external_account": "btok_us_verified"})
+    for bad in ("ba_doesnotexist000", foreign.id):
+        with pytest.raises(stripe.InvalidRequestError) as err:
+            m.outbound_transfer(1000, destination_payment_method=bad)
+        assert (err.value.code, err.value.param) == ("resource_missing", "destination_payment_method")
+        with pytest.raises(stripe.InvalidRequestError) as err:
+            m.treasury.inbound_transfers.create(
+                {"financial_account": m.fa, "amount": 100, "currency": "usd", "origin_payment_method": bad}, m.opts
+            )
+        assert (err.value.code, err.value.param) == ("resource_missing", "origin_payment_method")
+    assert m.balance() == {"cash": 49_000, "inbound_pending": 0, "outbound_pending": 1000}
+
+
 @pytest.mark.parametrize(
     ("action", "status", "entry"), [("fail", "failed", "failure"), ("cancel", "canceled", "cancellation")]
 )

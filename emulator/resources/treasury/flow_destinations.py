@@ -33,8 +33,10 @@ from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.resources import common
+from emulator.resources.connect import bank_accounts
 
-PM_PREFIXES = ("pm_", "ba_")
+BANK_ACCOUNT_PREFIX = "ba_"
+PM_PREFIXES = ("pm_", BANK_ACCOUNT_PREFIX)
 TEST_ROUTING = "110000000"
 TEST_LAST4 = "6789"
 BANK_NAME = "STRIPE TEST BANK"
@@ -140,9 +142,28 @@ def check_payment_method(pm_id: str, param: str) -> None:
         raise StripeError(CARD_PAYMENT_METHOD.format(id=pm_id[:60]), param=param)
 
 
-def saved_method(pm_id: str, network: str, param: str) -> Obj:
-    """Details of a PaymentMethod id: Stripe's test bank account."""
+def saved_method(ctx: Ctx, pm_id: str, network: str, param: str) -> Obj:
+    """Details of a saved payment method: a ``ba_`` bank account is one of the account's own
+    external accounts (another's, or none, is Stripe's ``resource_missing``: OutboundTransfers go
+    to a bank account "belonging to the same entity"); a ``pm_`` id (PaymentMethods are not
+    emulated) is Stripe's test bank account."""
     check_payment_method(pm_id, param)
+    if pm_id.startswith(BANK_ACCOUNT_PREFIX):
+        bank = ctx.scope.get(bank_accounts.BANK_ACCOUNT, pm_id)
+        if bank is None:
+            raise errors.resource_missing(NO_SUCH_PAYMENT_METHOD.format(id=pm_id), pm_id, param)
+        return {
+            "billing_details": {**_billing(None), "name": bank.get("account_holder_name")},
+            "type": "us_bank_account",
+            "us_bank_account": _bank(
+                network,
+                routing=bank["routing_number"],
+                last4=bank["last4"],
+                seed=bank["fingerprint"],
+                holder=bank.get("account_holder_type"),
+                kind=bank.get("account_type"),
+            ),
+        }
     return {
         "billing_details": _test_billing(),
         "type": "us_bank_account",
@@ -265,7 +286,7 @@ def resolve(
         raise StripeError(PM_AND_DATA, param="destination_payment_method")
     network = bank_network(params)
     if pm_id:
-        return Destination(saved_method(pm_id, network, "destination_payment_method"), network, pm_id)
+        return Destination(saved_method(ctx, pm_id, network, "destination_payment_method"), network, pm_id)
     if not data:
         raise StripeError(PM_OR_DATA, param="destination_payment_method", code="parameter_missing")
     if data.get("type") == "us_bank_account" and bank_data:
@@ -274,6 +295,6 @@ def resolve(
     return Destination(financial_account_details(target[1], data.get("billing_details")), "stripe", None, target)
 
 
-def origin_details(pm_id: str) -> Obj:
+def origin_details(ctx: Ctx, pm_id: str) -> Obj:
     """``origin_payment_method_details`` of an InboundTransfer (always pulled over ACH)."""
-    return saved_method(pm_id, "ach", "origin_payment_method")
+    return saved_method(ctx, pm_id, "ach", "origin_payment_method")

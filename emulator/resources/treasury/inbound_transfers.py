@@ -64,7 +64,7 @@ def create(ctx: Ctx) -> Obj:
     descriptor = _descriptor(p.get("statement_descriptor"))
     if fa["status"] != "open":
         raise StripeError(FA_CLOSED.format(fa=fa["id"]), param="financial_account")
-    origin = flow_destinations.origin_details(p["origin_payment_method"])
+    origin = flow_destinations.origin_details(ctx, p["origin_payment_method"])
     money_out.check_feature(ctx, fa, FEATURE, NOUN)
     ibt_id = ctx.new_id("ibt")
     ibt: Obj = {
