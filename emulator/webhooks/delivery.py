@@ -229,7 +229,8 @@ class DeliveryEngine:
             return
         url, secret, api_version = resolved
         body = transport.payload(delivery.event, api_version)
-        hdrs = transport.headers(body, secret, realtime=delivery.kind == "realtime")
+        version = (api_version or delivery.event["api_version"]) if delivery.kind == "realtime" else None
+        hdrs = transport.headers(body, secret, realtime_version=version)
         result = await transport.post(client, url, body, hdrs, ASYNC_TIMEOUT, self.state.served)
         delivery.attempts.append(result.record(len(delivery.attempts) + 1, trigger, url))
         if result.ok:

@@ -130,6 +130,7 @@ async def decide(ctx: Ctx, authorization: Obj) -> RealtimeDecision:
             delivery,
             waiter,
             transport.payload(event, endpoint.get("api_version")),
+            endpoint.get("api_version") or event["api_version"],
             secret,
             window,
             ctx.state.served,
@@ -156,6 +157,7 @@ async def _wait(
     delivery: Delivery,
     waiter: Waiter,
     body: bytes,
+    version: str,
     secret: str,
     window: float,
     served: set[tuple[str, int]],
@@ -166,7 +168,9 @@ async def _wait(
     assert url is not None
     loop = asyncio.get_running_loop()
     post = loop.create_task(
-        transport.post_once(url, body, transport.headers(body, secret, realtime=True), window + GRACE, served)
+        transport.post_once(
+            url, body, transport.headers(body, secret, realtime_version=version), window + GRACE, served
+        )
     )
     await asyncio.wait({post, waiter.future}, timeout=window, return_when=asyncio.FIRST_COMPLETED)
     if waiter.future.done() and not waiter.future.cancelled():

@@ -50,6 +50,9 @@ class Result:
         }
 
 
+JSON_ACCEPT_SINCE = "2025-03-31"
+
+
 def payload(event: dict[str, Any], api_version: str | None = None) -> bytes:
     """The event as the request body (pretty-printed, like Stripe's webhook bodies).
 
@@ -80,12 +83,16 @@ def _plain(value: Any) -> Any:
     return value.value() if isinstance(value, jsonutil.FrozenJSON) else value
 
 
-def headers(body: bytes, secret: str, *, realtime: bool = False) -> dict[str, str]:
+def headers(body: bytes, secret: str, *, realtime_version: str | None = None) -> dict[str, str]:
+    """A delivery's headers. A real-time authorization request (``realtime_version``: the version
+    its body is rendered in) asks for JSON from 2025-03-31.basil on, as Stripe's changelog says
+    ("issuing-json-webhook"); before, and for every other event, Stripe's generic ``Accept``."""
+    json_only = realtime_version is not None and realtime_version[:10] >= JSON_ACCEPT_SINCE
     out = {
         "Content-Type": "application/json; charset=utf-8",
         "Cache-Control": "no-cache",
         "User-Agent": USER_AGENT,
-        "Accept": "application/json" if realtime else "*/*; q=0.5, application/xml",
+        "Accept": "application/json" if json_only else "*/*; q=0.5, application/xml",
         "Stripe-Signature": signing.header(body, secret, int(time.time())),
         OUTBOUND_HEADER: "1",  # the control plane of any emulator refuses requests that carry it
     }

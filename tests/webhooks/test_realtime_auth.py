@@ -56,8 +56,10 @@ class World:
     def ctx(self, scope: Scope | None = None, **params: Any) -> Ctx:
         return Ctx(self.state, self.platform, scope or self.platform.scope(), self.representation, params=params)
 
-    def endpoint(self, url: str, events: list[str], *, connect: bool = False, scope: Scope | None = None) -> Obj:
-        params: dict[str, Any] = {"url": url, "enabled_events": events}
+    def endpoint(
+        self, url: str, events: list[str], *, connect: bool = False, scope: Scope | None = None, **extra: Any
+    ) -> Obj:
+        params: dict[str, Any] = {"url": url, "enabled_events": events, **extra}
         if connect:
             params["connect"] = True
         return webhook_endpoints.create(self.ctx(scope, **params))
@@ -119,6 +121,26 @@ def test_direct_approval_is_signed_and_recorded(world: World, receiver: Receiver
     assert stored is not None and stored["pending_webhooks"] == 0
     (record,) = book_of(world.platform).deliveries.values()
     assert (record.kind, record.status, record.outcome) == ("realtime", "succeeded", "approved")
+
+
+@pytest.mark.parametrize(
+    ("pinned", "accept"),
+    [
+        ("2024-06-20", "*/*; q=0.5, application/xml"),
+        ("2025-03-31.basil", "application/json"),
+        (None, "application/json"),
+    ],
+)
+def test_the_request_asks_for_json_from_basil_on(
+    world: World, receiver: Receiver, pinned: str | None, accept: str
+) -> None:
+    """Stripe's changelog (2025-03-31.basil, "issuing-json-webhook"): the request's ``Accept`` is
+    ``application/json`` from that version on; an endpoint pinned before it gets the generic one
+    (unpinned: the account's version, here the default, newer)."""
+    receiver.respond = lambda r: json_answer(200, {"approved": True}, VERSION)
+    world.endpoint(receiver.url, [REQUEST], **({"api_version": pinned} if pinned else {}))
+    assert world.decide(world.authorization()).outcome == "approved"
+    assert receiver.requests[-1].headers["accept"] == accept
 
 
 def test_direct_answer_metadata_numbers_and_booleans_are_kept_as_strings(world: World, receiver: Receiver) -> None:
