@@ -245,21 +245,24 @@ class Compiler:
                 return None
             vshape = "dict" if isinstance(value, dict) else "list" if isinstance(value, list) else "scalar"
             # indexed arrays arrive as dicts with digit keys
-            ordered = sorted(
-                compiled,
-                key=lambda oc: (
-                    0 if shape_of(oc[0]) == vshape or (vshape == "dict" and shape_of(oc[0]) == "list") else 1
-                ),
+            ranked = sorted(
+                (0 if shape_of(o) == vshape else 1 if vshape == "dict" and shape_of(o) == "list" else 2, i, fn)
+                for i, (o, fn) in enumerate(compiled)
             )
+            # when no branch takes the value: the error of the first branch of the value's shape that
+            # knows all its names (a hash missing a required field), else the first error
             first_error: StripeError | None = None
-            for _, fn in ordered:
+            known_names: StripeError | None = None
+            for rank, _, fn in ranked:
                 try:
                     return fn(value, path)
                 except StripeError as exc:
                     if first_error is None:
                         first_error = exc
+                    if known_names is None and rank == 0 and exc.code != "parameter_unknown":
+                        known_names = exc
             assert first_error is not None
-            raise first_error
+            raise known_names or first_error
 
         return coerce
 

@@ -51,6 +51,20 @@ def test_bank_account_hash_becomes_the_default_and_is_listed(
     assert "account.external_account.created" in _event_types(client, account.id)
 
 
+def test_a_bank_hash_without_its_number_names_what_is_missing(
+    client: stripe.StripeClient, account: stripe.Account
+) -> None:
+    """A form left without the account number gets ``parameter_missing`` on it, not an unknown
+    ``country`` (a card's hash, the other shape the parameter takes, knows no such names)."""
+    partial: Any = {k: v for k, v in US_BANK.items() if k != "account_number"}
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.create(account.id, {"external_account": partial})
+    assert (exc.value.code, exc.value.param) == ("parameter_missing", "external_account[account_number]")
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.accounts.external_accounts.create(account.id, {"external_account": {**partial, "colour": "red"}})
+    assert exc.value.code == "parameter_unknown"
+
+
 def test_second_account_in_a_currency_takes_the_default_only_when_asked(
     client: stripe.StripeClient, account: stripe.Account
 ) -> None:
