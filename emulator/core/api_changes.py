@@ -65,6 +65,10 @@ PLATFORM_REJECTED = {
     "rejected.terms_of_service": "rejected.platform_terms_of_service",
     "rejected.other": "rejected.platform_other",
 }
+# a capability's ``requirements.disabled_reason`` is one of a closed list of ten from 2024-06-20
+# ("adds-enum-disabled-reasons-capabilities"): a rejection other than these shows as ``rejected.other``
+CAPABILITY_REASONS = "2024-06-20"
+CAPABILITY_REJECTIONS = frozenset({"rejected.inactivity", "rejected.other", "rejected.unsupported_business"})
 
 
 def since(version: str, change: str) -> bool:
@@ -158,7 +162,9 @@ def adapt(data: dict[str, Any], object_type: str, source: str, target: str) -> d
     if object_type in ("account", "capability"):
         if since(source, PERSON_REQUIREMENTS) and not since(target, PERSON_REQUIREMENTS):
             data = _with_older_requirements(data)
-    if object_type in ("account", "capability"):  # a rejected account's capabilities share its reason
+    if object_type == "capability":
+        return _capability_as_shown(data, target)
+    if object_type == "account":
         reason = (data.get("requirements") or {}).get("disabled_reason")
         newer, older = since(source, PLATFORM_REJECTIONS), since(target, PLATFORM_REJECTIONS)
         table = {new: old for old, new in PLATFORM_REJECTED.items()} if newer and not older else {}
@@ -167,6 +173,21 @@ def adapt(data: dict[str, Any], object_type: str, source: str, target: str) -> d
         if reason in table:
             return {**data, "requirements": {**data["requirements"], "disabled_reason": table[reason]}}
     return data
+
+
+def _capability_as_shown(data: dict[str, Any], target: str) -> dict[str, Any]:
+    """A rejected account's capability: its account's reason (``rejected.fraud``, …) before
+    2024-06-20, then ``rejected.other`` unless it is one of the capability's own rejections."""
+    reason = (data.get("requirements") or {}).get("disabled_reason")
+    if not isinstance(reason, str) or not reason.startswith("rejected."):
+        return data
+    if since(target, CAPABILITY_REASONS):
+        shown = reason if reason in CAPABILITY_REJECTIONS else "rejected.other"
+    else:
+        shown = {new: old for old, new in PLATFORM_REJECTED.items()}.get(reason, reason)
+    if shown == reason:
+        return data
+    return {**data, "requirements": {**data["requirements"], "disabled_reason": shown}}
 
 
 def event_as_shown(event: dict[str, Any], target: str) -> dict[str, Any]:

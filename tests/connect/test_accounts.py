@@ -142,15 +142,19 @@ def test_reject_and_unreject(client: stripe.StripeClient) -> None:
 
 
 def test_a_rejection_disables_every_capability_and_unreject_gives_them_back(client: stripe.StripeClient) -> None:
-    """The spec's capability ``disabled_reason`` values include ``rejected.*``: a rejected account's
-    capabilities go inactive for its reason, so nothing is transferred to it until it is unrejected."""
+    """A rejected account's capabilities go inactive, so nothing is transferred to it until it is
+    unrejected. Their ``disabled_reason`` is the account's (``rejected.fraud``) before 2024-06-20,
+    when the capability's reasons became a closed list of ten, then ``rejected.other``."""
     acct = flows.connected_account(client)
     opts: stripe.RequestOptions = {"stripe_account": acct.id}
     rejected = client.v1.accounts.reject(acct.id, {"reason": "fraud_other"})
     assert rejected.capabilities is not None and set(rejected.capabilities.to_dict().values()) == {"inactive"}
     transfers = client.v1.accounts.capabilities.retrieve(acct.id, "transfers")
     assert transfers.status == "inactive" and transfers.requirements is not None
-    assert transfers.requirements.disabled_reason == "rejected.platform_fraud"
+    assert transfers.requirements.disabled_reason == "rejected.other"
+    assert rejected.requirements is not None and rejected.requirements.disabled_reason == "rejected.platform_fraud"
+    older = client.v1.accounts.capabilities.retrieve(acct.id, "transfers", options={"stripe_version": "2024-04-10"})
+    assert older.requirements is not None and older.requirements.disabled_reason == "rejected.fraud"
     updated = [e.data.object["id"] for e in client.v1.events.list({"type": "capability.updated"}, opts).data]
     assert "transfers" in updated and "card_issuing" in updated
     with pytest.raises(stripe.InvalidRequestError) as exc:
