@@ -282,6 +282,11 @@ class Journal:
         except sqlite3.Error:  # pragma: no cover - closing twice or after a failed open
             pass
 
+    def set_meta(self, name: str, value: Any) -> None:
+        """Keep ``value`` (JSON) under ``name``, committed (what the fixture loads made, ...)."""
+        with self._transaction():
+            self._set_meta(name, value)
+
     def _set_meta(self, name: str, value: Any) -> None:
         self.conn.execute(
             "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",

@@ -191,10 +191,19 @@ def test_fixtures_are_not_loaded_twice_over_persisted_state(tmp_path: Path) -> N
     try:
         url = running.start()
         first = state_of(url, key)
+        loads = httpx.get(url + "/_emulator/fixtures").json()["fixtures"]
+        assert [load["ids"]["card"].startswith("ic_") for load in loads] == [True]
         running.stop()
         url = running.start()
-        assert state_of(url, key) == first
-        assert httpx.get(url + "/_emulator/fixtures").json()["fixtures"] == []  # restored, not reloaded
+        assert state_of(url, key) == first  # restored, not reloaded
+        # the loads are still listed, naming the same objects (a harness finds them by step name)
+        assert httpx.get(url + "/_emulator/fixtures").json()["fixtures"] == loads
+        httpx.post(url + "/_emulator/reset", headers={"Authorization": f"Bearer {key}"}).raise_for_status()
+        reloaded = httpx.get(url + "/_emulator/fixtures").json()["fixtures"]  # a reset loads them afresh
+        assert len(reloaded) == 1 and reloaded[0]["ids"]["card"] != loads[0]["ids"]["card"]
+        running.stop()
+        url = running.start()
+        assert httpx.get(url + "/_emulator/fixtures").json()["fixtures"] == reloaded
     finally:
         running.stop()
 
