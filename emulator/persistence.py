@@ -604,6 +604,10 @@ class Persistence:
             state.event_listeners[:] = listeners + [x for x in state.event_listeners if x not in listeners]
             request_log.setLevel(level)
         state.ids.set_state(self.journal.meta("rng_state"))
+        if count:
+            starts = int(self.journal.meta("starts") or 0) + 1
+            self.journal.set_meta("starts", starts)
+            state.ids.restarted(starts)
         self.abandoned = sorted(running.values(), key=lambda r: r.first.seq)
         return count
 

@@ -125,7 +125,12 @@ class IdFactory:
     def __init__(self, seed: int | None = None) -> None:
         # A Mersenne twister seeded from the OS once: fast, and unique enough for ids.
         self._seeded = seed is not None
-        self._rng = random.Random(seed if seed is not None else int.from_bytes(os.urandom(16), "big"))
+        self._seed = seed if seed is not None else int.from_bytes(os.urandom(16), "big")
+        self._rng = random.Random(self._seed)
+        # Request ids come from a stream of their own: reads draw them too, and they are not
+        # journaled, so drawing them from ``_rng`` would make a restart repeat them and shift the
+        # object ids after it (see :meth:`restarted`).
+        self._requests = random.Random(f"{self._seed}:requests")
 
     def _chars(self, n: int) -> str:
         # random bytes mapped onto the 62 characters in C (the slight bias toward the first 8 is harmless)
@@ -144,10 +149,13 @@ class IdFactory:
     def account(self) -> str:
         return self._draw("acct", lambda: f"acct_1{self._chars(15)}")
 
+    def _request_id(self) -> str:
+        return "req_" + self._requests.randbytes(14).translate(_BYTE_TO_CHAR).decode("ascii")
+
     def request(self) -> str:
         if CURRENT_TAPE.get() is None:
-            return "req_" + self._chars(14)
-        return self._draw("req", lambda: "req_" + self._chars(14))
+            return self._request_id()
+        return self._draw("req", self._request_id)
 
     def secret(self, prefix: str = "whsec") -> str:
         return self._draw("secret", lambda: f"{prefix}_{self._chars(32)}")
@@ -176,6 +184,11 @@ class IdFactory:
             return None
         version, internal, gauss = self._rng.getstate()
         return [version, list(internal), gauss]
+
+    def restarted(self, starts: int) -> None:
+        """The ``starts``-th start over a ``--persist`` file: request ids go on from a stream of that
+        start's own, so none given before a restart (to a read, which nothing keeps) comes again."""
+        self._requests = random.Random(f"{self._seed}:requests:{starts}")
 
     def set_state(self, value: Any) -> None:
         if value is None or not self._seeded:

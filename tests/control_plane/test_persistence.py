@@ -130,8 +130,12 @@ def test_a_request_made_in_a_stripe_context_comes_back_on_its_account(running: R
 
 
 def test_seeded_ids_continue_as_if_there_had_been_no_restart(tmp_path: Path) -> None:
-    def accounts(server_path: Path | None, restart: bool) -> list[str]:
+    """Reads between the last write and a restart (their request ids are not journaled) neither
+    shift the object ids after it nor have their request ids given again."""
+
+    def accounts(server_path: Path | None, restart: bool) -> tuple[list[str], list[str]]:
         made: list[str] = []
+        request_ids: list[str] = []
         settings: dict[str, Any] = {"seed": 99}
         if server_path is not None:
             settings["persist"] = str(server_path)
@@ -140,17 +144,26 @@ def test_seeded_ids_continue_as_if_there_had_been_no_restart(tmp_path: Path) -> 
         try:
             client = stripe.StripeClient("sk_test_seeded", base_addresses={"api": url})
             made.append(client.v1.accounts.create({"country": "US"}).id)
-            if restart:
+            for _ in range(3):
+                read = client.v1.accounts.list()
+                assert read.last_response is not None
+                request_ids.append(read.last_response.request_id or "")
+            for _ in range(2 if restart else 0):
                 srv.stop()
                 srv = EmulatorServer(settings=Settings(port=0, **settings))
                 url = srv.start()
                 client = stripe.StripeClient("sk_test_seeded", base_addresses={"api": url})
+                read = client.v1.accounts.list()
+                assert read.last_response is not None
+                request_ids.append(read.last_response.request_id or "")
             made.append(client.v1.accounts.create({"country": "US"}).id)
         finally:
             srv.stop()
-        return made
+        return made, request_ids
 
-    assert accounts(tmp_path / "a.db", restart=True) == accounts(None, restart=False)
+    restarted, request_ids = accounts(tmp_path / "a.db", restart=True)
+    assert restarted == accounts(None, restart=False)[0]
+    assert len(set(request_ids)) == len(request_ids) == 5
 
 
 def test_reset_forgets_what_it_reset_on_disk_too(running: Running) -> None:
