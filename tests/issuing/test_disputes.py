@@ -76,6 +76,10 @@ def test_won_dispute_credits_the_financial_account(spender: Spender) -> None:
     )
     assert dispute.evidence.reason == "fraudulent" and dispute.evidence.fraudulent.explanation.startswith("Card")
     assert dispute.treasury.received_debit == tx.treasury.received_debit and dispute.treasury.debit_reversal is None
+    # a card debit is not reversed with a DebitReversal: its money comes back through the dispute
+    debit = s.client.v1.treasury.received_debits.retrieve(tx.treasury.received_debit, options=s.opts)
+    assert debit.reversal_details is not None
+    assert debit.reversal_details.to_dict() == {"deadline": None, "restricted_reason": "network_restricted"}
     assert s.client.v1.issuing.transactions.retrieve(tx.id, options=s.opts).dispute == dispute.id
     submitted = disputes.submit(dispute.id, options=s.opts)
     # the DebitReversal exists once the dispute is submitted (Stripe's disputes guide), processing

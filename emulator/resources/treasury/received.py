@@ -235,8 +235,12 @@ def receive_debit(
     """Record a debit. ``force`` (card captures) always succeeds, even into a negative balance.
 
     ``entry_type`` names the transaction entry (``inbound_transfer_return`` for a returned
-    InboundTransfer); ``reversal_restricted`` sets ``reversal_details.restricted_reason``."""
+    InboundTransfer); ``reversal_restricted`` sets ``reversal_details.restricted_reason``, which is
+    ``network_restricted`` for a ``card`` debit (DebitReversals refuse it: its money comes back through
+    an Issuing dispute)."""
     failure = None if force else debit_failure(fa, amount, currency)
+    if network == "card" and reversal_restricted is None:
+        reversal_restricted = "network_restricted"  # a card debit comes back through an Issuing dispute
     rd = _received(
         ctx,
         "rd",
