@@ -271,7 +271,7 @@ def test_issuing_topup_needs_card_issuing(client: stripe.StripeClient) -> None:
     ("method", "path", "product"),
     [
         ("POST", "/v1/charges", "Charges"),
-        ("GET", "/v1/charges/ch_123", "Charges"),
+        ("POST", "/v1/charges/ch_123/capture", "Charges"),
         ("POST", "/v1/payment_intents", "Payment intents"),
         ("GET", "/v1/customers", "Customers"),
         ("POST", "/v1/prices", "Prices"),

@@ -86,6 +86,40 @@ def test_a_transfers_destination_payment_and_its_refunds_expand(client: stripe.S
     assert "refunds" not in fully  # listed only when expanded (API 2022-11-15)
 
 
+def test_the_connected_account_retrieves_and_updates_its_destination_payment(client: stripe.StripeClient) -> None:
+    """A platform labels the payment its seller sees (Stripe's Connect guides update the
+    ``destination_payment`` on the connected account), and reads its refunds the same way."""
+    account = flows.connected_account(client)
+    _fund_platform(client, 10_000)
+    transfer = client.v1.transfers.create({"amount": 1_000, "currency": "usd", "destination": account.id})
+    on_account: Any = {"stripe_account": account.id}
+    payment_id: Any = transfer.destination_payment
+    payment = client.v1.charges.retrieve(payment_id, options=on_account)
+    assert (payment.id, payment.amount, payment.source_transfer) == (payment_id, 1_000, transfer.id)
+    labelled = client.v1.charges.update(
+        payment_id, {"description": "Order 42 payout", "metadata": {"order": "42"}}, on_account
+    )
+    assert (labelled.description, labelled.metadata.to_dict()) == ("Order 42 payout", {"order": "42"})
+    (event,) = client.v1.events.list({"type": "charge.updated"}, on_account).data
+    assert event.data.previous_attributes is not None
+    assert event.data.previous_attributes.to_dict() == {"description": None, "metadata": {"order": None}}
+    for bad, param in (({"customer": "cus_nothing"}, "customer"), ({"receipt_email": "nope"}, "receipt_email")):
+        with pytest.raises(stripe.InvalidRequestError) as exc:
+            client.v1.charges.update(payment_id, bad, on_account)  # type: ignore[arg-type]
+        assert exc.value.param == param
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.charges.retrieve(payment_id)  # the platform's own account has no such charge
+    assert exc.value.http_status == 404
+    reversal = client.v1.transfers.reversals.create(transfer.id, {"amount": 400})
+    refund_id: Any = reversal.destination_payment_refund
+    refund = client.v1.refunds.update(refund_id, {"metadata": {"why": "return"}}, on_account)
+    assert (refund.amount, refund.charge, refund.metadata.to_dict()) == (400, payment_id, {"why": "return"})
+    assert client.v1.refunds.retrieve(refund_id, options=on_account).source_transfer_reversal == reversal.id
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.charges.retrieve("ch_nothing", options=on_account)
+    assert (exc.value.http_status, exc.value.code) == (404, "resource_missing")
+
+
 def test_transfer_over_the_available_balance_is_balance_insufficient(
     client: stripe.StripeClient, account: stripe.Account
 ) -> None:

@@ -4,8 +4,10 @@ transfer reversal makes of it (a ``refund``, ``pyr_``).
 They are what Stripe shows the connected account for money a platform sent or took back: the
 sources of its ``payment`` and ``payment_refund`` balance transactions, and what a platform gets
 with ``expand[]=destination_payment`` on a transfer or ``expand[]=destination_payment_refund`` on a
-reversal. Charges are otherwise not emulated: these objects have no routes of their own, and the
-charge has the fields Stripe fills for such a payment (``payment_method_details.type:
+reversal. The connected account retrieves and updates them (``/v1/charges/{py_}``,
+``/v1/refunds/{pyr_}``: a platform sets the payment's ``description`` or ``metadata`` so its seller
+sees them); charges are otherwise not emulated (other ``/v1/charges`` URLs are 404s that say so).
+The charge has the fields Stripe fills for such a payment (``payment_method_details.type:
 stripe_account``, ``source_transfer``), the rest null. A charge's ``refunds`` appear only when
 expanded, as since API 2022-11-15.
 """
@@ -17,11 +19,19 @@ from typing import Any
 from emulator.core.context import Ctx
 from emulator.core.objects import TRANSFER
 from emulator.core.store import Obj
+from emulator.http import errors
+from emulator.http.errors import StripeError
+from emulator.http.router import Route, route
+from emulator.resources import common
 from emulator.resources.resource import Resource
 
 CHARGE = "charge"
 REFUND = "refund"
 REVERSAL = "transfer_reversal"
+NO_CUSTOMERS = "No such customer: '{id}'"  # customers are not emulated: none can be attached
+CHARGE_UPDATABLE = ("description", "receipt_email")
+# the emulator's text (Stripe's reference: it "may only be provided if it has not been set")
+TRANSFER_GROUP_SET = "This charge already has a transfer_group; it cannot be changed."
 
 
 def record_payment(sub: Ctx, payment_id: str, transfer_id: str, amount: int, currency: str, txn: str) -> None:
@@ -140,9 +150,75 @@ def expand_refunds(ctx: Ctx, payment: Obj) -> Obj:
     return {"object": "list", "data": refunds, "has_more": False, "url": url}
 
 
+# --- handlers (on the connected account) ------------------------------------------------------------
+
+
+def retrieve_charge(ctx: Ctx) -> Obj:
+    return common.get(ctx, CHARGE, ctx.path["charge"], param="charge")
+
+
+def update_charge(ctx: Ctx) -> Obj:
+    payment = common.get(ctx, CHARGE, ctx.path["charge"], param="charge")
+    p = ctx.params
+    if p.get("customer"):
+        raise errors.resource_missing(NO_CUSTOMERS.format(id=p["customer"]), p["customer"], "customer")
+    if p.get("receipt_email"):
+        common.check_email(str(p["receipt_email"]), "receipt_email")
+    if p.get("transfer_group") and payment["transfer_group"] not in (None, p["transfer_group"]):
+        raise StripeError(TRANSFER_GROUP_SET, param="transfer_group")
+    before = ctx.snapshot(payment)
+    for name in CHARGE_UPDATABLE:
+        if name in p:
+            payment[name] = p[name]
+    if "transfer_group" in p:
+        payment["transfer_group"] = p["transfer_group"]
+    if "fraud_details" in p:
+        report = p["fraud_details"]["user_report"]
+        payment["fraud_details"] = {"user_report": report} if report else {}
+    if "shipping" in p:
+        shipping = p["shipping"]
+        given = shipping.get("address") or {}
+        payment["shipping"] = {
+            "address": {k: given.get(k) for k in ("city", "country", "line1", "line2", "postal_code", "state")},
+            "carrier": shipping.get("carrier"),
+            "name": shipping["name"],
+            "phone": shipping.get("phone"),
+            "tracking_number": shipping.get("tracking_number"),
+        }
+    common.update_metadata(payment, p)
+    common.emit_if_changed(ctx, "charge.updated", payment, before)
+    return payment
+
+
+def retrieve_refund(ctx: Ctx) -> Obj:
+    return common.get(ctx, REFUND, ctx.path["refund"], param="refund")
+
+
+def update_refund(ctx: Ctx) -> Obj:
+    refund = common.get(ctx, REFUND, ctx.path["refund"], param="refund")
+    before = ctx.snapshot(refund)
+    common.update_metadata(refund, ctx.params)
+    common.emit_if_changed(ctx, "charge.refund.updated", refund, before)
+    return refund
+
+
+ROUTES: list[Route] = [
+    route("GET", "/v1/charges/{charge}", retrieve_charge),
+    route("POST", "/v1/charges/{charge}", update_charge),
+    route("GET", "/v1/refunds/{refund}", retrieve_refund),
+    route("POST", "/v1/refunds/{refund}", update_refund),
+]
+
 RESOURCES = (
-    Resource(CHARGE, prefix="py", title="Destination payments", virtual={"refunds": expand_refunds}),
-    Resource(REFUND, prefix="pyr", title="Destination payment refunds"),
+    Resource(
+        CHARGE,
+        prefix="py",
+        title="Destination payments",
+        routes=ROUTES,
+        virtual={"refunds": expand_refunds},
+        events=("charge.updated",),
+    ),
+    Resource(REFUND, prefix="pyr", title="Destination payment refunds", events=("charge.refund.updated",)),
     Resource(TRANSFER, virtual={"destination_payment": expand_payment}),
     Resource(REVERSAL, virtual={"destination_payment_refund": expand_payment_refund}),
 )
