@@ -434,6 +434,7 @@ def test_outbound_payment_checks(m: Mover) -> None:
     assert obp.end_user_details.to_dict() == {"ip_address": None, "present": False}
     bad: list[dict[str, Any]] = [
         {"end_user_details": {"present": True}},
+        {"end_user_details": {"present": True, "ip_address": "not-an-ip"}},
         {"destination_payment_method_data": {"type": "us_bank_account"}},
         {
             "destination_payment_method_data": {

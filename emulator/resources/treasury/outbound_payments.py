@@ -20,6 +20,7 @@ from emulator.core.store import Obj
 from emulator.http import errors
 from emulator.http.listing import Predicate
 from emulator.http.router import Route
+from emulator.resources import common
 from emulator.resources.resource import Resource
 from emulator.resources.treasury import money_out
 
@@ -52,6 +53,8 @@ def _end_user_details(ctx: Ctx) -> Obj:
     ip = details.get("ip_address") or None
     if present and ip is None:
         raise errors.missing("end_user_details[ip_address]")
+    if ip is not None:
+        ip = common.check_ip(str(ip), "end_user_details[ip_address]")
     return {"ip_address": ip, "present": present}
 
 
