@@ -310,8 +310,15 @@ def test_an_application_controls_custom_and_express_accounts(
     assert (controller.type, controller.is_controller) == ("application", True)
     assert controller.stripe_dashboard is not None and controller.stripe_dashboard.type == dashboard
     assert controller.requirement_collection == collection
-    standard = client.v1.accounts.create({"type": "standard"})
-    assert standard.controller is not None and standard.controller.type == "account"
+    standard = client.v1.accounts.create({"type": "standard"})  # a recorded answer: the platform controls it
+    assert standard.controller is not None
+    assert (standard.controller.type, standard.controller.is_controller) == ("application", True)
+    assert standard.controller.stripe_dashboard is not None and standard.controller.stripe_dashboard.type == "full"
+    assert standard.controller.fees is not None and standard.controller.fees.payer == "account"
+    assert standard.controller.losses is not None and standard.controller.losses.payments == "stripe"
+    assert standard.controller.requirement_collection == "stripe"
+    own = client.v1.accounts.retrieve_current().controller
+    assert own is not None and own.to_dict() == {"type": "account"}
 
 
 def test_unknown_account_is_a_permission_error(client: stripe.StripeClient, api_key: str) -> None:

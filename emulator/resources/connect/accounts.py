@@ -146,18 +146,22 @@ def country_of(params: dict[str, Any]) -> str:
 
 
 def _controller(controller_in: dict[str, Any], account_type: str, typed: bool = False) -> Obj:
-    """``controller`` as Stripe shows it: an application controls custom and express accounts
-    (``typed``: made with ``type``, whose fees Stripe shows as ``application_custom|express``)."""
-    if not controller_in and account_type == "standard":
-        return {"type": "account"}
+    """``controller`` as Stripe shows it for an account a platform makes: its application controls
+    it, whatever its type (a recorded answer shows a Standard account made through the API with
+    ``is_controller: true, type: application``); ``typed``: made with ``type``, whose fees Stripe
+    shows as ``application_custom|express``. A Standard account (no ``controller`` parameters)
+    pays its own fees and Stripe bears its losses, as Stripe's controller-properties guide maps it."""
+    standard = account_type == "standard" and not controller_in
     dashboard = {"custom": "none", "express": "express"}.get(account_type, "full")
     collection = "application" if account_type == "custom" else "stripe"
     payer = TYPED_FEES_PAYER.get(account_type, "application") if typed else "application"
     return {
         "is_controller": True,
         "type": "application",
-        "fees": {"payer": (controller_in.get("fees") or {}).get("payer", payer)},
-        "losses": {"payments": (controller_in.get("losses") or {}).get("payments", "application")},
+        "fees": {"payer": (controller_in.get("fees") or {}).get("payer", "account" if standard else payer)},
+        "losses": {
+            "payments": (controller_in.get("losses") or {}).get("payments", "stripe" if standard else "application")
+        },
         "requirement_collection": controller_in.get("requirement_collection", collection),
         "stripe_dashboard": {"type": (controller_in.get("stripe_dashboard") or {}).get("type", dashboard)},
     }
@@ -193,8 +197,9 @@ def _product_tos(given: dict[str, Any]) -> Obj:
     return tos
 
 
-def new_account(platform: Platform, account_id: str, created: int, params: dict[str, Any]) -> Obj:
-    """The account object for a new connected account (or the platform's own)."""
+def new_account(platform: Platform, account_id: str, created: int, params: dict[str, Any], *, own: bool = False) -> Obj:
+    """The account object for a new connected account (or, ``own``, the platform's own, which
+    controls itself)."""
     account_type = _type_of(params)
     country = country_of(params)
     profile = params.get("business_profile") or {}
@@ -202,7 +207,7 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
     settings = params.get("settings") or {}
     card_issuing_tos = ((settings.get("card_issuing") or {}).get("tos_acceptance")) or {}
     treasury_tos = ((settings.get("treasury") or {}).get("tos_acceptance")) or {}
-    controller = _controller_of(params)
+    controller = {"type": "account"} if own else _controller_of(params)
     return {
         "id": account_id,
         "object": "account",
@@ -276,7 +281,7 @@ def new_account(platform: Platform, account_id: str, created: int, params: dict[
 
 def init_platform(platform: Platform) -> None:
     """Give a new platform its own account object (``GET /v1/account`` without Stripe-Account)."""
-    platform.account = new_account(platform, platform.account_id, platform.created, {"type": "standard"})
+    platform.account = new_account(platform, platform.account_id, platform.created, {"type": "standard"}, own=True)
     platform.account["capabilities"] = {
         "card_issuing": "active",
         "card_payments": "active",
