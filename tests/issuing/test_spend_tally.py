@@ -118,3 +118,24 @@ def test_tallies_equal_the_sum_of_the_authorizations(
         assert dt.datetime.fromtimestamp(now, tz=dt.UTC).year >= 2026
     finally:
         http.close()
+
+
+def test_an_increment_counts_in_its_authorizations_window(
+    server: EmulatorServer, api_key: str, client: stripe.StripeClient
+) -> None:
+    """An increment is booked in the window its authorization was made in, so it is judged there:
+    a stay authorized at 23:00 is incremented after midnight without counting against the new day."""
+    limits: Any = {"spending_limits": [{"amount": 10_000, "interval": "daily"}]}
+    s = issuing_flows.spender(client, spending_controls=limits)
+    th = client.v1.test_helpers.issuing.authorizations
+    http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {api_key}"})
+    now = server.state.platform(api_key).now()
+    assert http.post("/_emulator/clock", data={"advance": str((23 * 3600 - now % DAY) % DAY)}).status_code == 200
+    stay = s.authorize(8_000)
+    assert http.post("/_emulator/clock", data={"advance": "7200"}).status_code == 200  # 01:00 the next day
+    assert s.authorize(9_000).approved is True
+    longer = th.increment(stay.id, {"increment_amount": 500}, s.opts)
+    assert (longer.amount, longer.request_history[-1].approved) == (8_500, True)
+    over = s.authorize(1_001)
+    assert (over.approved, over.request_history[-1].reason) == (False, "spending_controls")
+    assert s.authorize(1_000).approved is True

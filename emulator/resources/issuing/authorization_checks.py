@@ -128,10 +128,15 @@ def _card_chain(ctx: Ctx, card: Obj) -> list[str]:
 
 
 def _spent(ctx: Ctx, owners: list[str], auth: Obj) -> Callable[[str, list[str] | None], int]:
+    # The windows are the authorization's own (those of its ``created``): what it commits is booked
+    # there, increments made on a later day included, so an increment is judged where it is booked
+    # (for a new authorization they are the current ones).
+    at = auth["created"]
+
     def spent_in_window(interval: str, categories: list[str] | None) -> int:
-        total = spend.spent(ctx.scope, owners, interval, ctx.now, categories)
+        total = spend.spent(ctx.scope, owners, interval, at, categories)
         # the request's own authorization (an increment) is judged on its whole amount, not counted here
-        if spend.counted(auth, interval, ctx.now, categories):
+        if spend.counted(auth, interval, at, categories):
             total -= committed(ctx.scope, auth["id"])
         return total
 
