@@ -535,6 +535,27 @@ def test_identity_documents_are_uploads_or_stripes_test_tokens(client: stripe.St
     with pytest.raises(stripe.StripeError) as exc:
         client.v1.accounts.update(account.id, {"individual": {"verification": {"document": {"front": "file_x"}}}})
     assert exc.value.error is not None and exc.value.error.param == "individual[verification][document][front]"
+    # the same rule for the documents an account or person token carries, and for branding files
+    for token, param in (
+        ({"person": {"verification": {"document": {"front": "file_nope"}}}}, "person[verification][document][front]"),
+        (
+            {"account": {"company": {"verification": {"document": {"front": logo.id}}}}},
+            "account[company][verification][document][front]",
+        ),
+    ):
+        with pytest.raises(stripe.StripeError) as exc:
+            client.v1.tokens.create(token)  # type: ignore[arg-type]
+        assert exc.value.http_status == 400 and exc.value.error is not None and exc.value.error.param == param
+    brand = flows.upload(client, "business_logo", flows.png(), "logo.png", account.id)
+    for bad, param in (
+        ({"logo": "garbage"}, "settings[branding][logo]"),
+        ({"icon": brand.id}, "settings[branding][icon]"),
+    ):
+        with pytest.raises(stripe.StripeError) as exc:
+            client.v1.accounts.update(account.id, {"settings": {"branding": bad}})
+        assert exc.value.http_status == 400 and exc.value.error is not None and exc.value.error.param == param
+    branded = client.v1.accounts.update(account.id, {"settings": {"branding": {"logo": brand.id}}})
+    assert branded.settings is not None and branded.settings.branding.logo == brand.id
 
 
 def test_political_exposure_is_one_of_stripes_values(client: stripe.StripeClient) -> None:

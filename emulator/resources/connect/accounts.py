@@ -82,6 +82,7 @@ ADDRESS_COUNTRY = (
     "The country of the business address provided does not match the country of the account. "
     "Businesses must be located in the same country as the account."
 )
+BRANDING_FILES = {"icon": "business_icon", "logo": "business_logo"}
 TERMS_PATHS = ("tos_acceptance", "settings[card_issuing][tos_acceptance]", "settings[treasury][tos_acceptance]")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0"})
 ACCOUNT_REJECTED = "This account has been rejected and can no longer be modified."
@@ -603,13 +604,18 @@ def _connected(ctx: Ctx, account_id: str) -> Obj:
 
 
 def _check_documents(ctx: Ctx, params: dict[str, Any], account_id: str | None) -> None:
-    """The identity documents of ``individual`` and ``company`` are uploads (or Stripe's test tokens)."""
+    """The identity documents of ``individual`` and ``company`` are uploads (or Stripe's test tokens),
+    and so are the branding ``icon`` and ``logo`` (``business_icon`` / ``business_logo`` uploads)."""
     legal_entity.check_documents(
         ctx, params.get("individual"), "individual", legal_entity.PERSON_DOCUMENT_PURPOSES, account_id
     )
     legal_entity.check_documents(
         ctx, params.get("company"), "company", legal_entity.COMPANY_DOCUMENT_PURPOSES, account_id
     )
+    branding = (params.get("settings") or {}).get("branding") or {}
+    for name, purpose in BRANDING_FILES.items():
+        if branding.get(name):
+            legal_entity.check_upload(ctx, str(branding[name]), (purpose,), f"settings[branding][{name}]", account_id)
 
 
 def create(ctx: Ctx) -> Obj:

@@ -287,10 +287,16 @@ def check_documents(
             file_id = given.get(side)
             if not file_id or file_id in TEST_DOCUMENTS:
                 continue
-            owner = ctx
-            if account_id is not None:
-                account_scope = ctx.platform.scope(account_id)
-                if account_scope.get(FILE, str(file_id)) is not None:
-                    owner = ctx.in_scope(account_scope)
             name = f"{param}[verification][{which}][{side}]" if param else f"verification[{which}][{side}]"
-            files.check_file(owner, str(file_id), purposes, name)
+            check_upload(ctx, str(file_id), purposes, name, account_id)
+
+
+def check_upload(ctx: Ctx, file_id: str, purposes: tuple[str, ...], param: str, account_id: str | None) -> None:
+    """``file_id`` is a file uploaded with one of ``purposes`` by the connected account
+    ``account_id`` or by the caller (``Stripe-Account``, else the platform); else Stripe's error."""
+    owner = ctx
+    if account_id is not None:
+        account_scope = ctx.platform.scope(account_id)
+        if account_scope.get(FILE, file_id) is not None:
+            owner = ctx.in_scope(account_scope)
+    files.check_file(owner, file_id, purposes, param)

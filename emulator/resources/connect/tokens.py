@@ -67,8 +67,12 @@ def create(ctx: Ctx) -> Obj:
         token["bank_account"] = bank
     elif kind == "person":
         legal_entity.check_dob(p["person"], ctx.now, "person[dob]")
+        legal_entity.check_documents(ctx, p["person"], "person", legal_entity.PERSON_DOCUMENT_PURPOSES)
     else:
-        legal_entity.check_dob(p["account"].get("individual"), ctx.now, "account[individual][dob]")
+        individual, company = p["account"].get("individual"), p["account"].get("company")
+        legal_entity.check_dob(individual, ctx.now, "account[individual][dob]")
+        legal_entity.check_documents(ctx, individual, "account[individual]", legal_entity.PERSON_DOCUMENT_PURPOSES)
+        legal_entity.check_documents(ctx, company, "account[company]", legal_entity.COMPANY_DOCUMENT_PURPOSES)
     token["client_ip"] = ids.recorded("client_ip", lambda: ctx.client_ip)
     token["created"] = ctx.now
     token["livemode"] = False
