@@ -294,6 +294,8 @@ class Api:
                 meta["platform"] = platform  # a token the platform's secret key can make as well
         else:
             platform = self.state.platform(key)
+            for ancestor in context_ancestors(headers):  # a context path names only the platform's accounts
+                self._scope_for(platform, key, ancestor)
             tenant = self._scope_for(platform, key, account_header(headers))
             if _is_form(headers.get("content-type")):  # what a fixture step can send again
                 meta["platform"] = platform
@@ -565,6 +567,13 @@ def account_header(headers: dict[str, str]) -> str | None:
     if context:
         return context.strip().rsplit("/", 1)[-1]
     return headers.get("stripe-account")
+
+
+def context_ancestors(headers: dict[str, str]) -> list[str]:
+    """The accounts a ``Stripe-Context`` path names before the one it acts on (each must be one the
+    key may act on too: a path through another platform's account is ``account_invalid``)."""
+    context = headers.get("stripe-context")
+    return context.strip().split("/")[:-1] if context else []
 
 
 def _note_sent(meta: dict[str, Any], method: str, headers: dict[str, str]) -> None:

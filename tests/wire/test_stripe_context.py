@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 import stripe
 
 from emulator.core import api_changes
@@ -19,9 +20,14 @@ def test_stripe_context_acts_on_the_connected_account(client: stripe.StripeClien
     assert [h.id for h in connected.data] == [holder.id]
     assert client.v1.issuing.cardholders.list().data == []  # nothing on the platform
     assert client.v1.issuing.cardholders.retrieve(holder.id, options=in_context).id == holder.id
-    # a context path acts on its last account
-    path: Any = {"stripe_context": f"acct_platform/{account.id}"}
+    # a context path acts on its last account; every account it names must be one the key may act on
+    platform_id = client.v1.accounts.retrieve_current().id
+    path: Any = {"stripe_context": f"{platform_id}/{account.id}"}
     assert client.v1.issuing.cardholders.retrieve(holder.id, options=path).id == holder.id
+    for through in ("acct_1bogus", "acct_platform"):
+        with pytest.raises(stripe.PermissionError) as exc:
+            client.v1.issuing.cardholders.retrieve(holder.id, options={"stripe_context": f"{through}/{account.id}"})
+        assert exc.value.error is not None and exc.value.error.code == "account_invalid"
 
 
 def test_stripe_context_supersedes_stripe_account(http: httpx.Client, account: stripe.Account) -> None:
