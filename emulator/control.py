@@ -185,8 +185,9 @@ class Control:
     async def request_record(self, request: Request) -> dict[str, Any]:
         """One logged request (what an error's ``request_log_url`` points at); 404 once it left the log."""
         request_id = request.path_params["request_id"]
+        key = api_key(request)  # with a key, only that platform's requests (as the list)
         for record in reversed(self.api.records()):
-            if record["request_id"] == request_id:
+            if record["request_id"] == request_id and (key is None or record.get("key") == key):
                 return self._render_record(record, request.query_params.get("reveal") == "true")
         raise errors.no_such("request", request_id[:100])
 

@@ -309,6 +309,12 @@ def test_request_log_redacts_secrets_unless_revealed(
     assert created["secret"] == REDACTED and created["url"] == "http://127.0.0.1:9/hook"
     revealed = str(httpx.get(server.url + "/_emulator/requests?reveal=true", headers=auth).json())
     assert endpoint.secret in revealed and full.number in revealed
+    # one request by its id: its platform's key sees it, another platform's key does not
+    request_id = [r["request_id"] for r in records if r["path"] == "/v1/webhook_endpoints"][0]
+    own = httpx.get(f"{server.url}/_emulator/requests/{request_id}?reveal=true", headers=auth)
+    assert own.status_code == 200 and own.json()["response_body"]["secret"] == endpoint.secret
+    other = {"Authorization": "Bearer sk_test_someone_else"}
+    assert httpx.get(f"{server.url}/_emulator/requests/{request_id}?reveal=true", headers=other).status_code == 404
 
 
 # --- CORS ----------------------------------------------------------------------------------------------------
