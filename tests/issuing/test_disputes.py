@@ -275,6 +275,10 @@ def test_update_rules(spender: Spender) -> None:
     assert (changed.amount, changed.evidence.reason, changed.metadata["case"]) == (600, "fraudulent", "7")
     cleared = api.update(dispute.id, {"evidence": {"fraudulent": {"explanation": ""}}}, s.opts)
     assert cleared.evidence.fraudulent.explanation is None
+    # a new reason replaces the old one's evidence (Stripe's recorded "update a dispute" answer)
+    moved = api.update(dispute.id, {"evidence": {"reason": "not_received"}}, s.opts)  # type: ignore[typeddict-item]
+    assert moved.evidence.reason == "not_received" and moved.evidence.not_received is not None
+    assert sorted(moved.evidence.to_dict()) == ["not_received", "reason"]
     with pytest.raises(stripe.InvalidRequestError) as err:
         api.update(dispute.id, {"amount": 1001}, s.opts)
     assert err.value.param == "amount"

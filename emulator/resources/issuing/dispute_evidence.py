@@ -140,6 +140,9 @@ def apply(current: Obj | None, params: dict[str, Any] | None) -> Obj:
     others = [r for r in given if r != reason and out.get(r)]
     if "reason" in params and others and reason not in out:
         raise StripeError(REASON_MISMATCH.format(given=others[0], reason=reason), param="evidence[reason]")
+    if current and current.get("reason") not in (None, reason):
+        # a new reason replaces the evidence of the old one (Stripe's recorded "update a dispute" answer)
+        out = {name: value for name, value in out.items() if name not in FIELDS or name == reason}
     out["reason"] = reason
     if reason not in out:
         out[reason] = _blank(reason)
