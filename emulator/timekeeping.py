@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from emulator.core.context import Ctx, Renderer
-from emulator.core.ids import record_value
+from emulator.core.ids import outside, record_value, recorded, replaying
 from emulator.core.state import Platform, State
 from emulator.settings import Settings
 
 log = logging.getLogger("emulator.time")
 
 DUE_MARK = "due"  # tape kind recorded for each piece of due work a request ran
+AFTER_MOVE_MARK = "after_move"  # tape kind: whether a clock move waited for what it set off (webhook retries)
+AFTER_MOVE_DONE = "after_move_done"  # tape kind of the end of that wait
 
 
 class Timekeeper:
@@ -76,8 +78,24 @@ class Timekeeper:
         platform.clock.move_to(when)
         now = platform.now()
         ran = self.catch_up(platform, now)
+        waits: list[Awaitable[Any]] = []
         for hook in list(self.after_move):
             outcome = hook(platform, now)
             if inspect.isawaitable(outcome):
-                await outcome
+                waits.append(outcome)
+        # Other requests run while the retries wait for their endpoints: through ids.outside, the
+        # move is journaled before them. Replayed (--persist), it waits where it waited, for nothing.
+        waited = recorded(AFTER_MOVE_MARK, lambda: bool(waits))
+        if replaying():
+            for wait in waits:
+                if inspect.iscoroutine(wait):
+                    wait.close()
+            waits = []
+        if waited:
+            await outside(AFTER_MOVE_DONE, lambda: _all(waits), None)
         return ran
+
+
+async def _all(waits: list[Awaitable[Any]]) -> None:
+    for wait in waits:
+        await wait

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -177,13 +178,17 @@ class DeliveryEngine:
                 self._ensure_worker(book, key)
         return behind
 
-    async def catch_up(self, platform: Platform, now: int) -> None:
+    def catch_up(self, platform: Platform, now: int) -> Awaitable[None] | None:
         """After ``platform``'s time jumped: attempt every delivery whose retry fell due, with the first
         attempts still queued, and return once none due by the new time is left (or, should a
-        receiver hang, once no attempt was made for longer than one attempt may take)."""
+        receiver hang, once no attempt was made for longer than one attempt may take). None when
+        nothing is queued: the move then waits for nothing."""
         book = platform.extra.get(EXTRA_KEY)
         if not isinstance(book, Book) or not (book.queues or book.retries):
-            return
+            return None
+        return self._catch_up(book, platform)
+
+    async def _catch_up(self, book: Book, platform: Platform) -> None:
         until = platform.clock.wall()
         loop = asyncio.get_running_loop()
         attempts = -1

@@ -25,6 +25,7 @@ import stripe
 
 from emulator import EmulatorServer, Settings
 from emulator.core import ids
+from tests.support import flows
 from tests.support import webhooks as hooks
 from tests.support.receiver import Answer, Received, Receiver, json_answer
 from tests.support.running import new_key, persisted, spawned, state_of
@@ -336,3 +337,38 @@ def test_a_wait_commits_first_records_its_answer_and_is_never_asked_again() -> N
 
     asyncio.run(scenario())
     assert asked == ["asked", "asked"]  # live once, and once without persistence
+
+
+def test_a_request_made_while_a_clock_move_waits_keeps_its_place(tmp_path: Path) -> None:
+    """A clock move waits for the webhook retries it made due, and requests run meanwhile: they ran
+    at the moved time, and after a restart they still have (the journal keeps the move first)."""
+    key = new_key()
+    path = tmp_path / "clock.db"
+    calls: list[float] = []
+
+    def answer(_: Received) -> Answer:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            return 500, {}, b""  # retried in 600 s: only the clock move makes it due
+        time.sleep(1.0)  # the retry holds the move while a request runs
+        return 200, {}, b""
+
+    with Receiver(answer) as receiver, persisted(path, "graceful") as url:
+        http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+        hooks.fast_retries(http, 600)
+        hooks.endpoint(client, receiver.url, ["treasury.financial_account.created"])
+        hooks.platform_events(client, 1)
+        hooks.wait_until(lambda: len(calls) == 1)
+        moving = threading.Thread(target=lambda: http.post("/_emulator/clock", data={"advance": "3600"}))
+        moving.start()
+        hooks.wait_until(lambda: len(calls) == 2)  # the move is waiting for the retry
+        holder = client.v1.issuing.cardholders.create(
+            {"name": "Jenny Rosen", "type": "individual", "billing": {"address": dict(flows.GUIDE_ADDRESS)}}
+        )
+        moving.join(30)
+        before = state_of(url, key)
+    with persisted(path, "graceful") as url:
+        assert state_of(url, key) == before
+        again = stripe.StripeClient(key, base_addresses={"api": url}).v1.issuing.cardholders.retrieve(holder.id)
+        assert again.created == holder.created
