@@ -25,7 +25,7 @@ import stripe
 
 from emulator import EmulatorServer, Settings
 from emulator.core import ids
-from tests.support import flows
+from tests.support import flows, issuing_flows
 from tests.support import webhooks as hooks
 from tests.support.receiver import Answer, Received, Receiver, json_answer
 from tests.support.running import new_key, persisted, spawned, state_of
@@ -372,3 +372,24 @@ def test_a_request_made_while_a_clock_move_waits_keeps_its_place(tmp_path: Path)
         assert state_of(url, key) == before
         again = stripe.StripeClient(key, base_addresses={"api": url}).v1.issuing.cardholders.retrieve(holder.id)
         assert again.created == holder.created
+
+
+def test_a_read_that_settles_a_day_is_kept(tmp_path: Path) -> None:
+    """Listing settlements after a day ended makes them (and their events): that read is journaled,
+    so the restart keeps the very same settlement event instead of making a new one."""
+    key = new_key()
+    path = tmp_path / "settle.db"
+    with persisted(path, "graceful") as url:
+        client = stripe.StripeClient(key, base_addresses={"api": url}, max_network_retries=0)
+        http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"})
+        spender = issuing_flows.spender(client)
+        auth = spender.authorize(1_000)
+        client.v1.test_helpers.issuing.authorizations.capture(auth.id, options=spender.opts)  # type: ignore[arg-type]
+        assert http.post("/_emulator/clock", data={"advance": str(86_400)}).status_code == 200
+        assert len(http.get("/v1/issuing/settlements").json()["data"]) == 1
+        made = [e.id for e in client.v1.events.list({"type": "issuing_settlement.created"}).data]
+        before = state_of(url, key)
+    with persisted(path, "graceful") as url:
+        assert state_of(url, key) == before
+        client = stripe.StripeClient(key, base_addresses={"api": url})
+        assert [e.id for e in client.v1.events.list({"type": "issuing_settlement.created"}).data] == made

@@ -29,7 +29,7 @@ import hashlib
 
 from emulator.core import api_changes
 from emulator.core.context import Ctx
-from emulator.core.ids import ALPHABET
+from emulator.core.ids import ALPHABET, record_value
 from emulator.core.objects import ISSUING_TRANSACTION, SETTLEMENT
 from emulator.core.store import Obj
 from emulator.http import errors
@@ -38,6 +38,7 @@ from emulator.http.router import Route, route
 from emulator.resources import common
 from emulator.resources.issuing.cards import BIN
 from emulator.resources.resource import Resource
+from emulator.timekeeping import DUE_MARK
 
 PREFIX = "ise"
 URL = "/v1/issuing/settlements"
@@ -87,6 +88,8 @@ def _apply(ctx: Ctx, batches: Batches, cursors: dict[str, int]) -> None:
     """Make (or, for a day already settled, complete) the settlements of ``batches``."""
     if not batches:
         return
+    # a read that settles days changes state: marked like work that fell due, --persist keeps it
+    record_value(DUE_MARK, "issuing_settlements")
     platform = ctx.platform
     platform.scope().meta_of(platform.account_id)[CURSORS] = cursors
     sub = ctx.in_scope(platform.scope())
