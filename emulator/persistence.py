@@ -72,9 +72,20 @@ log = logging.getLogger("emulator.persistence")
 APPLICATION_ID = 0x5354454D  # "STEM": PRAGMA application_id of every journal file
 SCHEMA_VERSION = 2  # 2: a request that waits in the middle is journaled in parts (part_of, done)
 SQLITE_MAGIC = b"SQLite format 3\x00"
-# Request headers the API reads; only these are journaled (not the SDKs' user-agent blobs).
+# Request headers the API reads; only these are journaled (not the SDKs' user-agent blobs). The
+# host names the emulator in what an answer links to (an error's request_log_url, an account link),
+# which an idempotent replay after a restart must show as it was.
 KEPT_HEADERS = frozenset(
-    {"authorization", "content-type", "idempotency-key", "stripe-account", "stripe-context", "stripe-version"}
+    {
+        "authorization",
+        "content-type",
+        "host",
+        "idempotency-key",
+        "stripe-account",
+        "stripe-context",
+        "stripe-version",
+        "x-forwarded-proto",
+    }
 )
 # Control-plane POSTs that change settings state and are journaled (others are not: a fixture
 # load's API calls are journaled one by one, a webhook delivery replay only sends a request).

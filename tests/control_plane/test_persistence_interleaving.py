@@ -393,3 +393,19 @@ def test_a_read_that_settles_a_day_is_kept(tmp_path: Path) -> None:
         assert state_of(url, key) == before
         client = stripe.StripeClient(key, base_addresses={"api": url})
         assert [e.id for e in client.v1.events.list({"type": "issuing_settlement.created"}).data] == made
+
+
+def test_a_saved_error_is_replayed_as_it_was_after_a_restart(tmp_path: Path) -> None:
+    """An Idempotency-Key's saved 400 names the emulator as the client called it (its
+    ``request_log_url``), after a restart too."""
+    key = new_key()
+    path = tmp_path / "error.db"
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "bad-card"}
+    form = {"cardholder": "ich_nothing", "currency": "usd", "type": "virtual"}
+    with persisted(path, "graceful") as url:
+        first = httpx.post(url + "/v1/issuing/cards", data=form, headers=headers)
+        assert first.status_code == 400 and first.json()["error"]["request_log_url"].startswith(url)
+    with persisted(path, "graceful") as url:
+        again = httpx.post(url + "/v1/issuing/cards", data=form, headers=headers)
+        assert again.headers["original-request"] == first.headers["request-id"]  # the saved answer
+        assert again.json() == first.json()
