@@ -154,7 +154,7 @@ class Representation:
         if virtual is not None:
             value = virtual(ctx, node)
             out = dict(node)
-            out[field] = self._expand_value(ctx, value, rest, path, child_schema) if rest else value
+            out[field] = self._expand_value(_owner_of(ctx, value), value, rest, path, child_schema) if rest else value
             return out
         value = node.get(field)
         new_value = self._expand_value(ctx, value, rest, path, child_schema)
@@ -182,6 +182,15 @@ class Representation:
         if isinstance(value, list):
             return [self._expand_value(ctx, v, rest, path, schema) for v in value]
         return value
+
+
+def _owner_of(ctx: Ctx, value: Any) -> Ctx:
+    """The context to expand further inside ``value``, an object a virtual field brought in: the
+    account that holds it (a transfer's destination payment is its destination's), so its own
+    references (``destination_payment.balance_transaction``) are found there."""
+    obj_id = value.get("id") if isinstance(value, dict) else None
+    found = ctx.platform.find(obj_id) if isinstance(obj_id, str) else None
+    return ctx.in_scope(found[0]) if found is not None and found[0] is not ctx.scope else ctx
 
 
 def _check_depth(path: str, segments: list[str]) -> None:

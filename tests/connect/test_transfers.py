@@ -84,6 +84,12 @@ def test_a_transfers_destination_payment_and_its_refunds_expand(client: stripe.S
     fully: Any = client.v1.transfers.retrieve(made.id, {"expand": ["destination_payment"]}).destination_payment
     assert (fully.amount_refunded, fully.refunded) == (3_937, True)
     assert "refunds" not in fully  # listed only when expanded (API 2022-11-15)
+    # what the payment refers to is expanded on its own account, from the platform too
+    deep: Any = client.v1.transfers.retrieve(made.id, {"expand": ["destination_payment.balance_transaction"]})
+    assert deep.destination_payment.balance_transaction.id == inbound.id
+    refunded = client.v1.events.list({"type": "charge.refunded"}, on_account).data
+    assert [e.data.object["amount_refunded"] for e in refunded] == [3_937, 787]  # newest first
+    assert refunded[-1].data.previous_attributes.to_dict() == {"amount_refunded": 0}
 
 
 def test_the_connected_account_retrieves_and_updates_its_destination_payment(client: stripe.StripeClient) -> None:

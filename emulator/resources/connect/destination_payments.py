@@ -95,6 +95,7 @@ def record_refund(sub: Ctx, payment_id: str, refund_id: str, reversal_id: str, a
     payment = sub.scope.get(CHARGE, payment_id)
     if payment is None:  # a transfer from before destination payments were kept
         return
+    before = sub.snapshot(payment)
     sub.scope.add(
         {
             "id": refund_id,
@@ -115,6 +116,8 @@ def record_refund(sub: Ctx, payment_id: str, refund_id: str, reversal_id: str, a
     )
     payment["amount_refunded"] += amount
     payment["refunded"] = payment["amount_refunded"] >= payment["amount"]
+    # Stripe's event for a charge refunded, "including partial refunds", on the destination's account
+    common.emit_if_changed(sub, "charge.refunded", payment, before)
 
 
 def _held_elsewhere(ctx: Ctx, object_id: Any) -> Any:
@@ -216,7 +219,7 @@ RESOURCES = (
         title="Destination payments",
         routes=ROUTES,
         virtual={"refunds": expand_refunds},
-        events=("charge.updated",),
+        events=("charge.updated", "charge.refunded"),
     ),
     Resource(REFUND, prefix="pyr", title="Destination payment refunds", events=("charge.refund.updated",)),
     Resource(TRANSFER, virtual={"destination_payment": expand_payment}),
