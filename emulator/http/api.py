@@ -565,7 +565,8 @@ def account_header(headers: dict[str, str]) -> str | None:
     path (``acct_platform/acct_child``) acts on its last account."""
     context = headers.get("stripe-context")
     if context:
-        return context.strip().rsplit("/", 1)[-1]
+        # an empty last account (``acct_x/``) names no account: the whole path is refused as unknown
+        return context.strip().rsplit("/", 1)[-1] or context.strip()
     return headers.get("stripe-account")
 
 
@@ -573,7 +574,9 @@ def context_ancestors(headers: dict[str, str]) -> list[str]:
     """The accounts a ``Stripe-Context`` path names before the one it acts on (each must be one the
     key may act on too: a path through another platform's account is ``account_invalid``)."""
     context = headers.get("stripe-context")
-    return context.strip().split("/")[:-1] if context else []
+    if not context:
+        return []
+    return [part or context.strip() for part in context.strip().split("/")[:-1]]  # ``/acct_x``: refused
 
 
 def _note_sent(meta: dict[str, Any], method: str, headers: dict[str, str]) -> None:

@@ -24,10 +24,16 @@ def test_stripe_context_acts_on_the_connected_account(client: stripe.StripeClien
     platform_id = client.v1.accounts.retrieve_current().id
     path: Any = {"stripe_context": f"{platform_id}/{account.id}"}
     assert client.v1.issuing.cardholders.retrieve(holder.id, options=path).id == holder.id
-    for through in ("acct_1bogus", "acct_platform"):
+    for context in (
+        f"acct_1bogus/{account.id}",
+        f"acct_platform/{account.id}",
+        f"{account.id}/",
+        "/",
+        f"/{account.id}",
+    ):
         with pytest.raises(stripe.PermissionError) as exc:
-            client.v1.issuing.cardholders.retrieve(holder.id, options={"stripe_context": f"{through}/{account.id}"})
-        assert exc.value.error is not None and exc.value.error.code == "account_invalid"
+            client.v1.issuing.cardholders.list(options={"stripe_context": context})
+        assert exc.value.error is not None and exc.value.error.code == "account_invalid", context
 
 
 def test_stripe_context_supersedes_stripe_account(http: httpx.Client, account: stripe.Account) -> None:
