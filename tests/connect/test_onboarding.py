@@ -637,11 +637,11 @@ def test_terms_dates_ips_emails_urls_and_the_business_country_are_checked(client
     ok = client.v1.accounts.update(
         company.id,
         {
-            "tos_acceptance": {"date": now, "ip": "2001:db8::1"},
+            "tos_acceptance": {"date": now, "ip": " 2001:db8::1\n"},
             "company": {"address": {"line1": "1 Main St", "city": "Austin", "state": "TX", "country": "us"}},
         },
     )
-    assert ok.tos_acceptance is not None and ok.tos_acceptance.date == now
+    assert ok.tos_acceptance is not None and (ok.tos_acceptance.date, ok.tos_acceptance.ip) == (now, "2001:db8::1")
 
 
 def test_a_card_on_an_account_still_onboarding_is_refused_with_the_reason(

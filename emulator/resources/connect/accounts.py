@@ -450,7 +450,7 @@ def check_terms_given(ctx: Ctx, params: dict[str, Any]) -> None:
         if date is not None and not TOS_EARLIEST <= date <= latest:
             raise StripeError(TOS_DATE_INVALID, param=f"{path}[date]")
         if terms.get("ip"):
-            common.check_ip(str(terms["ip"]), f"{path}[ip]")
+            terms["ip"] = common.check_ip(str(terms["ip"]), f"{path}[ip]")  # kept without surrounding spaces
 
 
 def check_tos_acceptance(ctx: Ctx, params: dict[str, Any], controller: Obj, account_id: str | None) -> None:
