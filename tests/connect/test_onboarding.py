@@ -634,6 +634,18 @@ def test_terms_dates_ips_emails_urls_and_the_business_country_are_checked(client
     with pytest.raises(stripe.InvalidRequestError) as err:
         client.v1.accounts.persons.update(company.id, person.id, {"email": "jo at example.com"})
     assert (err.value.param, err.value.code) == ("email", "email_invalid")
+    # what an account or person token carries is checked the same, and a refused request leaves it usable
+    abroad = client.v1.tokens.create(
+        {"account": {"company": {"address": {"line1": "1 King St W", "city": "Toronto", "country": "CA"}}}}  # type: ignore[typeddict-item]
+    )
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.accounts.update(company.id, {"account_token": abroad.id})
+    assert err.value.code == "account_country_invalid_address"
+    assert client.v1.tokens.retrieve(abroad.id).used is False
+    bad_mail = client.v1.tokens.create({"person": {"email": "jo at example.com"}})
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.accounts.persons.create(company.id, {"person_token": bad_mail.id})
+    assert (err.value.code, client.v1.tokens.retrieve(bad_mail.id).used) == ("email_invalid", False)
     ok = client.v1.accounts.update(
         company.id,
         {

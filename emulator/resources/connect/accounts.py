@@ -627,14 +627,15 @@ def create(ctx: Ctx) -> Obj:
 
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, None)
-    check_contact(ctx.params, country_of(ctx.params))
+    given = token_use.account_params(ctx, ctx.params, peeking=True)  # a token's details are checked too
+    check_contact(given, country_of(ctx.params))
     check_terms_given(ctx, ctx.params)
     check_capability_requests(
         {}, requested_of(ctx.params), service_agreement_of(ctx.params, None), _controller_of(ctx.params)
     )
     check_tos_acceptance(ctx, ctx.params, _controller_of(ctx.params), None)
-    params = token_use.account_params(ctx, ctx.params)
-    onboarding.check_legal_entity(params, None, ctx.now)
+    onboarding.check_legal_entity(given, None, ctx.now)
+    params = token_use.account_params(ctx, ctx.params)  # nothing left to refuse: the token is used up
     settings = account_settings.changes(account_settings.DEFAULT_SCHEDULE, params)
     account_id = ctx.state.ids.account()
     account = new_account(ctx.platform, account_id, ctx.now, params)
@@ -676,15 +677,16 @@ def update(ctx: Ctx) -> Obj:
     take_requested_capabilities(ctx)
     external_accounts.check_account_param(ctx, ctx.params)
     _check_documents(ctx, ctx.params, account["id"])
-    check_contact(ctx.params, str(account.get("country") or "US"))
+    given = token_use.account_params(ctx, ctx.params, peeking=True)  # a token's details are checked too
+    check_contact(given, str(account.get("country") or "US"))
     check_terms_given(ctx, ctx.params)
     agreement = service_agreement_of(ctx.params, account)
     check_capability_requests(_caps_meta(ctx, account), requested_of(ctx.params), agreement, account.get("controller"))
     check_tos_acceptance(ctx, ctx.params, account["controller"], account["id"])
+    onboarding.check_legal_entity(given, account, ctx.now)
     before = ctx.snapshot(account)
     before_caps = capability_snapshots(ctx, account)
-    p = token_use.account_params(ctx, ctx.params)
-    onboarding.check_legal_entity(p, account, ctx.now)
+    p = token_use.account_params(ctx, ctx.params)  # nothing left to refuse: the token is used up
     settings_changes = account_settings.changes(account["settings"]["payouts"]["schedule"], p)
     onboarding.apply_params(ctx, account, p)
     account_settings.apply(account, settings_changes)

@@ -70,8 +70,8 @@ def _check(ctx: Ctx, account: Obj, params: dict[str, Any], person: Obj | None) -
 def create(ctx: Ctx) -> Obj:
     account = _account(ctx)
     legal_entity.check_documents(ctx, ctx.params, "", legal_entity.PERSON_DOCUMENT_PURPOSES, account["id"])
-    params: dict[str, Any] = token_use.person_params(ctx, ctx.params)
-    _check(ctx, account, params, None)
+    _check(ctx, account, token_use.person_params(ctx, ctx.params, peeking=True), None)
+    params: dict[str, Any] = token_use.person_params(ctx, ctx.params)  # nothing left to refuse
     sub = _scope_ctx(ctx, account)
     before_account = ctx.snapshot(account)
     before_caps = accounts.capability_snapshots(ctx, account)
@@ -94,8 +94,8 @@ def update(ctx: Ctx) -> Obj:
     account = _account(ctx)
     person = _person(ctx, account)
     legal_entity.check_documents(ctx, ctx.params, "", legal_entity.PERSON_DOCUMENT_PURPOSES, account["id"])
-    params: dict[str, Any] = token_use.person_params(ctx, ctx.params)
-    _check(ctx, account, params, person)
+    _check(ctx, account, token_use.person_params(ctx, ctx.params, peeking=True), person)
+    params: dict[str, Any] = token_use.person_params(ctx, ctx.params)  # nothing left to refuse
     sub = _scope_ctx(ctx, account)
     before = sub.snapshot(person)
     before_account = ctx.snapshot(account)

@@ -42,22 +42,32 @@ def refuse_mixed(params: dict[str, Any], fields: tuple[str, ...], param: str) ->
             raise StripeError(TOKEN_AND_FIELDS.format(name=name, param=param), param=name)
 
 
-def _carried(ctx: Ctx, params: dict[str, Any], kind: str, fields: tuple[str, ...]) -> tuple[Any, dict[str, Any]]:
-    """What the ``<kind>_token`` of ``params`` carries (the token consumed) and ``params`` without
-    the token; ``(None, params)`` when there is no token."""
+def peek(ctx: Ctx, token_id: str, kind: str, param: str) -> dict[str, Any]:
+    """What a token carries, checked as :func:`consume` does, without using it up."""
+    from emulator.resources.connect import tokens
+
+    return tokens.check(ctx, token_id, kind, param)[1]
+
+
+def _carried(
+    ctx: Ctx, params: dict[str, Any], kind: str, fields: tuple[str, ...], *, peeking: bool = False
+) -> tuple[Any, dict[str, Any]]:
+    """What the ``<kind>_token`` of ``params`` carries (the token consumed, unless ``peeking``) and
+    ``params`` without the token; ``(None, params)`` when there is no token."""
     param = f"{kind}_token"
     token_id = params.get(param)
     if not token_id:
         return None, params
     refuse_mixed(params, fields, param)
-    carried = consume(ctx, token_id, kind, param)
+    carried = (peek if peeking else consume)(ctx, token_id, kind, param)
     inner = carried.get(kind)
     return (inner if isinstance(inner, dict) else carried), {k: v for k, v in params.items() if k != param}
 
 
-def account_params(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` with an ``account_token``'s contents merged in (the token consumed)."""
-    account, merged = _carried(ctx, params, ACCOUNT_TOKEN, ACCOUNT_TOKEN_FIELDS)
+def account_params(ctx: Ctx, params: dict[str, Any], *, peeking: bool = False) -> dict[str, Any]:
+    """``params`` with an ``account_token``'s contents merged in (the token consumed, unless
+    ``peeking``: what the checks before any change look at)."""
+    account, merged = _carried(ctx, params, ACCOUNT_TOKEN, ACCOUNT_TOKEN_FIELDS, peeking=peeking)
     if account is None:
         return params
     for name in ("business_type", "company", "individual"):
@@ -68,9 +78,9 @@ def account_params(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def person_params(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` with a ``person_token``'s contents merged in (the token consumed)."""
-    person, merged = _carried(ctx, params, PERSON_TOKEN, PERSON_TOKEN_FIELDS)
+def person_params(ctx: Ctx, params: dict[str, Any], *, peeking: bool = False) -> dict[str, Any]:
+    """``params`` with a ``person_token``'s contents merged in (the token consumed, unless ``peeking``)."""
+    person, merged = _carried(ctx, params, PERSON_TOKEN, PERSON_TOKEN_FIELDS, peeking=peeking)
     if person is None:
         return params
     merged.update(person)
