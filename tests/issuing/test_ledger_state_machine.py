@@ -30,6 +30,7 @@ pytestmark = pytest.mark.packed
 
 LIMIT_ALL_TIME = 20_000
 LIMIT_PER_AUTH = 8_000
+DEFAULT_DAILY = 50_000  # Stripe's default limit of a card made without spending_limits: 500 USD a day
 FLOWS = ("cash", "inbound_pending", "outbound_pending")
 FUEL_DEFAULT_HOLD = 10_000
 
@@ -68,6 +69,9 @@ class Model:
                 return False
             if self.committed(card, exclude) + own + amount > LIMIT_ALL_TIME:
                 return False
+        # the plain card has Stripe's default limit, 500 USD a day (the machine's sequences run in one day)
+        elif self.committed(card, exclude) + own + amount > DEFAULT_DAILY:
+            return False
         return self.cash >= amount
 
 
