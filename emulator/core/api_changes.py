@@ -56,6 +56,9 @@ SETTLEMENT_RENAMED = {
 # (before: ``[risk_level]``, from 2025-09-30.clover when the hashes came)
 RISK_LEVEL = "2026-03-25"
 RISK_LEVEL_HASHES = ("card_testing_risk", "merchant_dispute_risk")
+# the real-time authorization request's ``Accept: application/json`` (changelog "issuing-json-webhook";
+# before: the generic Accept of every delivery)
+REALTIME_JSON_ACCEPT = "2025-03-31"
 # event ``context`` (a connected account's events carry it besides ``account``)
 EVENT_CONTEXT = "2025-04-30"
 # account (and its capabilities') ``requirements.disabled_reason`` of a platform's rejection (before: ``rejected.*``)

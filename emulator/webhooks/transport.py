@@ -50,9 +50,6 @@ class Result:
         }
 
 
-JSON_ACCEPT_SINCE = "2025-03-31"
-
-
 def payload(event: dict[str, Any], api_version: str | None = None) -> bytes:
     """The event as the request body (pretty-printed, like Stripe's webhook bodies).
 
@@ -87,7 +84,7 @@ def headers(body: bytes, secret: str, *, realtime_version: str | None = None) ->
     """A delivery's headers. A real-time authorization request (``realtime_version``: the version
     its body is rendered in) asks for JSON from 2025-03-31.basil on, as Stripe's changelog says
     ("issuing-json-webhook"); before, and for every other event, Stripe's generic ``Accept``."""
-    json_only = realtime_version is not None and realtime_version[:10] >= JSON_ACCEPT_SINCE
+    json_only = realtime_version is not None and api_changes.since(realtime_version, api_changes.REALTIME_JSON_ACCEPT)
     out = {
         "Content-Type": "application/json; charset=utf-8",
         "Cache-Control": "no-cache",
