@@ -153,7 +153,7 @@ def saved_method(ctx: Ctx, pm_id: str, network: str, param: str) -> Obj:
         if bank is None:
             raise errors.resource_missing(NO_SUCH_PAYMENT_METHOD.format(id=pm_id), pm_id, param)
         return {
-            "billing_details": {**_billing(None), "name": bank.get("account_holder_name")},
+            "billing_details": _billing({"name": bank.get("account_holder_name")}),
             "type": "us_bank_account",
             "us_bank_account": _bank(
                 network,
