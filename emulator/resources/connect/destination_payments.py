@@ -23,13 +23,14 @@ from emulator.http import errors
 from emulator.http.errors import StripeError
 from emulator.http.router import Route, route
 from emulator.resources import common
+from emulator.resources.connect import legal_entity
 from emulator.resources.resource import Resource
 
 CHARGE = "charge"
 REFUND = "refund"
 REVERSAL = "transfer_reversal"
 NO_CUSTOMERS = "No such customer: '{id}'"  # customers are not emulated: none can be attached
-CHARGE_UPDATABLE = ("description", "receipt_email")
+CHARGE_UPDATABLE = ("description", "receipt_email", "transfer_group")
 # the emulator's text (Stripe's reference: it "may only be provided if it has not been set")
 TRANSFER_GROUP_SET = "This charge already has a transfer_group; it cannot be changed."
 
@@ -48,7 +49,7 @@ def record_payment(sub: Ctx, payment_id: str, transfer_id: str, amount: int, cur
             "application_fee_amount": None,
             "balance_transaction": txn,
             "billing_details": {
-                "address": {k: None for k in ("city", "country", "line1", "line2", "postal_code", "state")},
+                "address": legal_entity.blank_address(),
                 "email": None,
                 "name": None,
                 "phone": None,
@@ -173,8 +174,6 @@ def update_charge(ctx: Ctx) -> Obj:
     for name in CHARGE_UPDATABLE:
         if name in p:
             payment[name] = p[name]
-    if "transfer_group" in p:
-        payment["transfer_group"] = p["transfer_group"]
     if "fraud_details" in p:
         report = p["fraud_details"]["user_report"]
         payment["fraud_details"] = {"user_report": report} if report else {}
@@ -182,7 +181,7 @@ def update_charge(ctx: Ctx) -> Obj:
         shipping = p["shipping"]
         given = shipping.get("address") or {}
         payment["shipping"] = {
-            "address": {k: given.get(k) for k in ("city", "country", "line1", "line2", "postal_code", "state")},
+            "address": {k: given.get(k) for k in legal_entity.ADDRESS_FIELDS},
             "carrier": shipping.get("carrier"),
             "name": shipping["name"],
             "phone": shipping.get("phone"),
